@@ -1,0 +1,111 @@
+"""The counselor homework service: ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from counselor import config as config_module
+from counselor import web
+from counselor.extensions import csrf, db, limiter, login_manager, migrate
+from counselor.models.types import render_migration_type
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from defaults, ``instance/config.py``, ``COUNSELOR_*`` env, then ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_configuration(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security_headers(app)
+    web.register_error_pages(app)
+    web.register_template_filters(app)
+    register_cli(app)
+    return app
+
+
+def load_configuration(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("COUNSELOR")
+    if test_config:
+        app.config.from_mapping(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config_module.ensure_secret_key(app.config, app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.default_database_uri(
+            app.instance_path
+        )
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_uri(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    config_module.validate_config(app.config)
+    config_module.derived_settings(app.config)
+
+
+def normalise_database_uri(uri: str) -> str:
+    """Hosts hand out ``postgresql://`` URLs; we talk to them through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri[len(prefix) :]
+    return uri
+
+
+def register_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, os.pardir, "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+        render_item=render_migration_type,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _configure_sqlite_connection)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers and one writer work at once; SQLite leaves foreign keys off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from counselor.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def add_security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    from counselor.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,128 @@
+"""``flask --app counselor …`` commands: thin wrappers over the services."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+
+from counselor.models import CounselorRole
+from counselor.services import accounts, demo, ladder
+from counselor.services.errors import InvalidInput
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_command, create_practice, create_counselor, set_password, seed_demo):
+        app.cli.add_command(command)
+    app.cli.add_command(ladder_group)
+
+
+def _fail(error: InvalidInput) -> None:
+    for field, messages in error.errors.items():
+        click.echo(f"  {field}: {' '.join(messages)}", err=True)
+    raise click.exceptions.Exit(2)
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create or upgrade the database, then sync the ladder."""
+    upgrade()
+    _print_sync(ladder.sync_ladder())
+
+
+@click.command("create-practice")
+@click.option("--name", required=True, help="Shown to clients in emails and on reports.")
+@click.option("--slug", required=True, help="Short unique id, e.g. north-clinic.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
+def create_practice(name: str, slug: str, timezone: str) -> None:
+    """Create a practice (a tenant)."""
+    try:
+        practice = accounts.create_practice(name, slug, timezone)
+    except InvalidInput as error:
+        _fail(error)
+    click.echo(f"Created practice {practice.slug} ({practice.name}).")
+
+
+@click.command("create-counselor")
+@click.option("--practice", "slug", required=True, help="The practice's slug.")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--owner", is_flag=True, help="Give the owner role (manages the practice).")
+@click.password_option(help="Prompted for when not given.")
+def create_counselor(slug: str, email: str, name: str, owner: bool, password: str) -> None:
+    """Create a counselor who can log into the dashboard."""
+    practice = accounts.practice_by_slug(slug)
+    if practice is None:
+        raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
+    role = CounselorRole.OWNER if owner else CounselorRole.COUNSELOR
+    try:
+        counselor = accounts.create_counselor(practice, email, name, password, role)
+    except InvalidInput as error:
+        _fail(error)
+    click.echo(f"Created {counselor.role.value} {counselor.email} in {practice.slug}.")
+
+
+@click.command("set-password")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given.")
+def set_password(email: str, password: str) -> None:
+    """Set a counselor's password (e.g. after losing the demo password)."""
+    counselor = accounts.counselor_by_email(email)
+    if counselor is None:
+        raise click.BadParameter(f"no counselor with email {email!r}", param_hint="EMAIL")
+    try:
+        accounts.set_password(counselor, password)
+    except InvalidInput as error:
+        _fail(error)
+    click.echo(f"Password changed for {counselor.email}.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Add a demo practice with three couples (does nothing if it exists)."""
+    with click.progressbar(length=len(demo.COUPLES), label="Seeding demo couples") as bar:
+        login = demo.seed_demo(progress_step=lambda: bar.update(1))
+    if login.password is None:
+        click.echo(f"Demo data already present. Demo login: {login.email}")
+        click.echo(f"Forgot the password? flask --app counselor set-password {login.email}")
+    else:
+        click.echo(f"Demo login: {login.email}  password: {login.password}")
+        click.echo("This password is shown once; keep it.")
+
+
+@click.group("ladder")
+def ladder_group() -> None:
+    """The practical-steps ladder."""
+
+
+@ladder_group.command("sync")
+def ladder_sync() -> None:
+    """Load counselor/ladder/ladder.toml into the database (upsert by key)."""
+    _print_sync(ladder.sync_ladder())
+
+
+@ladder_group.command("show")
+def ladder_show() -> None:
+    """Print the ladder as stored in the database."""
+    rungs = ladder.ladder_rungs()
+    if not rungs:
+        click.echo("The ladder is empty: run `flask --app counselor ladder sync`.")
+        return
+    for rung in rungs:
+        click.secho(f"{rung.position}. {rung.title}  [{rung.key}]", bold=True)
+        click.echo(f"   {rung.purpose}")
+        for template in ladder.active_templates(rung):
+            who = "together" if template.who.value == "together" else "each partner"
+            click.echo(
+                f"   - {template.title}  [{template.key}] "
+                f"{template.times_per_week}x/week, {who}, v{template.version}"
+            )
+
+
+def _print_sync(result: ladder.SyncResult) -> None:
+    if not result.changed:
+        click.echo("Ladder is up to date.")
+        return
+    for label, keys in (("added", result.created), ("updated", result.updated), ("retired", result.retired)):
+        if keys:
+            click.echo(f"Ladder {label}: {', '.join(keys)}")

@@ -1,0 +1,9 @@
+"""The counselor dashboard: server-rendered pages behind a login."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("dashboard", __name__, template_folder="templates")
+
+from counselor.dashboard import auth, couples, homework, sessions  # noqa: E402, F401

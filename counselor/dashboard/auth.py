@@ -1,0 +1,83 @@
+"""Logging in and out, and the idle timeout that guards every dashboard page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from counselor import timeutil
+from counselor.dashboard import bp
+from counselor.dashboard.forms import LoginForm
+from counselor.extensions import limiter, login_manager
+from counselor.services import accounts
+from counselor.services.errors import InvalidInput
+
+PUBLIC_ENDPOINTS = {"dashboard.login"}
+LAST_SEEN_KEY = "last_seen"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):  # type: ignore[no-untyped-def]
+    return accounts.load_counselor(int(user_id)) if user_id.isdigit() else None
+
+
+@bp.before_request
+def require_login_and_enforce_idle_timeout():  # type: ignore[no-untyped-def]
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    now = timeutil.utcnow().timestamp()
+    idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    last_seen = session.get(LAST_SEEN_KEY, now)
+    if now - last_seen > idle_limit:
+        logout_user()
+        session.clear()
+        flash("You were logged out after a period of inactivity.", "info")
+        return redirect(url_for("dashboard.login", next=request.full_path))
+    session[LAST_SEEN_KEY] = now
+    return None
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.couples_list"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            counselor = accounts.authenticate(form.email.data, form.password.data)
+        except InvalidInput as error:
+            form.form_errors.extend(error.errors["email"])
+        else:
+            session.clear()  # a fresh session on login: no fixation
+            login_user(counselor)
+            session.permanent = True
+            session[LAST_SEEN_KEY] = timeutil.utcnow().timestamp()
+            return redirect(_safe_next(request.args.get("next")))
+    status = 401 if form.form_errors else 200
+    return render_template("dashboard/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("dashboard.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only ever redirect within this site after login."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("dashboard.couples_list")

@@ -1,0 +1,136 @@
+"""Couples: the list, one couple's page, and adding or editing a couple."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from counselor import timeutil
+from counselor.dashboard import bp
+from counselor.dashboard.forms import CoupleForm, DeleteForm, EndAssignmentForm, PartnerForm
+from counselor.dashboard.helpers import current_actor, or_404, show_errors
+from counselor.models import CoupleStatus
+from counselor.services import accounts, couples, overview
+from counselor.services.couples import CoupleInput, PartnerInput
+from counselor.services.errors import InvalidInput
+
+
+@bp.route("/")
+def index():  # type: ignore[no-untyped-def]
+    return redirect(url_for("dashboard.couples_list"))
+
+
+@bp.route("/couples")
+def couples_list():  # type: ignore[no-untyped-def]
+    search = request.args.get("q", "").strip()[:100]
+    status = request.args.get("status", "")
+    page = request.args.get("page", 1, type=int) or 1
+    listing = overview.list_couples(
+        current_actor(),
+        search=search,
+        status=status or None,
+        page=page,
+        per_page=current_app.config["COUPLES_PER_PAGE"],
+    )
+    return render_template(
+        "dashboard/couples_list.html",
+        listing=listing,
+        search=search,
+        status=status,
+        statuses=[s.value for s in CoupleStatus],
+    )
+
+
+@bp.route("/couples/new", methods=["GET", "POST"])
+def couple_new():  # type: ignore[no-untyped-def]
+    form = _couple_form()
+    if request.method == "GET":
+        zone = current_user.practice.timezone
+        for entry in form.partners:
+            entry.form.timezone.data = zone
+    if form.validate_on_submit():
+        try:
+            couple = couples.create_couple(current_actor(), _couple_input(form))
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash(f"{couple.label} added.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+    return _render_couple_form(form, couple=None)
+
+
+@bp.route("/couples/<int:couple_id>")
+def couple_detail(couple_id: int):  # type: ignore[no-untyped-def]
+    now = timeutil.utcnow()
+    page = or_404(overview.couple_overview, current_actor(), couple_id, now)
+    return render_template(
+        "dashboard/couple_detail.html",
+        view=page,
+        couple=page.couple,
+        end_form=EndAssignmentForm(),
+        delete_form=DeleteForm(),
+        now=now,
+    )
+
+
+@bp.route("/couples/<int:couple_id>/edit", methods=["GET", "POST"])
+def couple_edit(couple_id: int):  # type: ignore[no-untyped-def]
+    couple = or_404(couples.get_couple, current_actor(), couple_id)
+    form = _couple_form(obj=couple)
+    if request.method == "GET":
+        form.status.data = couple.status.value
+    if form.validate_on_submit():
+        try:
+            couples.update_couple(current_actor(), couple.id, _couple_input(form))
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash("Changes saved.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+    return _render_couple_form(form, couple=couple)
+
+
+def _couple_form(obj: object | None = None) -> CoupleForm:
+    form = CoupleForm(obj=obj)
+    actor = current_actor()
+    form.counselor_id.choices = [
+        (c.id, c.name) for c in accounts.practice_counselors(actor.practice_id)
+    ]
+    if obj is None and request.method == "GET":
+        form.counselor_id.data = actor.id
+    return form
+
+
+def _couple_input(form: CoupleForm) -> CoupleInput:
+    return CoupleInput(
+        label=form.label.data or "",
+        status=CoupleStatus(form.status.data),
+        counselor_id=form.counselor_id.data,
+        external_id=form.external_id.data,
+        partners=[_partner_input(entry.form) for entry in form.partners],
+    )
+
+
+def _partner_input(form: PartnerForm) -> PartnerInput:
+    return PartnerInput(
+        first_name=form.first_name.data or "",
+        email=form.email.data or "",
+        timezone=form.timezone.data or "",
+        reminder_hour=form.reminder_hour.data,
+        quiet_start_hour=form.quiet_start_hour.data,
+        quiet_end_hour=form.quiet_end_hour.data,
+    )
+
+
+def _render_couple_form(form: CoupleForm, couple: object | None) -> tuple[str, int]:
+    status = 422 if request.method == "POST" else 200
+    return (
+        render_template(
+            "dashboard/couple_form.html",
+            form=form,
+            couple=couple,
+            timezones=sorted(timeutil.known_timezones()),
+        ),
+        status,
+    )
+

@@ -1,0 +1,87 @@
+"""Dashboard forms. They parse and label fields; the rules themselves live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Optional
+
+from counselor.models import CoupleStatus
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired()])
+    password = PasswordField("Password", validators=[InputRequired()])
+
+
+class PartnerForm(Form):
+    first_name = StringField("First name")
+    email = EmailField("Email")
+    timezone = StringField("Time zone", render_kw={"list": "timezones", "autocomplete": "off"})
+    reminder_hour = IntegerField("Reminder hour (0–23)", default=18, validators=[Optional()])
+    quiet_start_hour = IntegerField("Quiet from (hour)", default=21, validators=[Optional()])
+    quiet_end_hour = IntegerField("Quiet until (hour)", default=8, validators=[Optional()])
+
+
+class CoupleForm(FlaskForm):
+    label = StringField("Couple label", description='For example "Alex & Sam R."')
+    status = SelectField(
+        "Status",
+        choices=[(s.value, s.value.capitalize()) for s in CoupleStatus],
+        default=CoupleStatus.ACTIVE.value,
+    )
+    counselor_id = SelectField("Counselor", coerce=int)
+    external_id = StringField("External id", description="The id in your practice system, if any.")
+    partners = FieldList(FormField(PartnerForm), min_entries=2, max_entries=2)
+
+
+class AssignmentForm(FlaskForm):
+    template_key = HiddenField()
+    rung_id = SelectField("Rung", coerce=int, validators=[Optional()])
+    title = StringField("Step title")
+    instructions = TextAreaField("Instructions to the couple", render_kw={"rows": 5})
+    assignee = RadioField("Who does it")
+    times_per_week = IntegerField("Times per week (1–14)", validators=[Optional()])
+    starts_on = DateField("Starts on", validators=[Optional()])
+    due_on = DateField("Due on (optional)", validators=[Optional()])
+
+
+class EndAssignmentForm(FlaskForm):
+    status = HiddenField()
+
+
+class DeleteForm(FlaskForm):
+    pass
+
+
+class SessionForm(FlaskForm):
+    day = DateField("Date", validators=[InputRequired(message="Enter the date.")])
+    time = TimeField("Time", validators=[InputRequired(message="Enter the time.")])
+    external_id = StringField("External id", description="The id in your practice system, if any.")
+
+
+COMFORT_CHOICES = [("", "Not given")] + [(str(n), str(n)) for n in range(1, 6)]
+
+
+class CheckInForm(FlaskForm):
+    idempotency_key = HiddenField()
+    partner_id = SelectField("Partner", coerce=int)
+    occurred_on = DateField("Done on", validators=[Optional()])
+    comfort = SelectField("Comfort (1 = hard, 5 = easy)", choices=COMFORT_CHOICES, default="")
+    reflection = TextAreaField("Reflection (optional)", render_kw={"rows": 4, "maxlength": 2000})
+    share_with_partner = BooleanField("Share this reflection with the other partner")

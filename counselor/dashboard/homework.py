@@ -1,0 +1,191 @@
+"""Homework pages: assign a ladder step, edit or end it, record a check-in for a partner."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from counselor import timeutil
+from counselor.dashboard import bp
+from counselor.dashboard.forms import AssignmentForm, CheckInForm, EndAssignmentForm
+from counselor.dashboard.helpers import current_actor, or_404, show_errors
+from counselor.models import Assignee, AssignmentStatus, CheckInSource, Couple
+from counselor.services import assignments, checkins, couples, ladder
+from counselor.services.assignments import AssignmentChanges, AssignmentInput
+from counselor.services.checkins import CheckInInput
+from counselor.services.errors import InvalidInput
+
+
+def _assignee_choices(couple: Couple) -> list[tuple[str, str]]:
+    first, second = couple.partners
+    return [
+        (Assignee.EACH.value, f"Each partner on their own ({first.first_name} and {second.first_name})"),
+        (Assignee.TOGETHER.value, "Both together (one joint step)"),
+        (str(first.id), f"Only {first.first_name}"),
+        (str(second.id), f"Only {second.first_name}"),
+    ]
+
+
+@bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
+def assign(couple_id: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    couple = or_404(couples.get_couple, actor, couple_id)
+    rungs = ladder.ladder_rungs()
+    form = AssignmentForm()
+    form.rung_id.choices = [(r.id, f"{r.position}. {r.title}") for r in rungs]
+    form.assignee.choices = _assignee_choices(couple)
+
+    template = None
+    if request.method == "GET":
+        template = _prefill_assign_form(form, request.args, actor.practice_id)
+    elif form.template_key.data:
+        template = ladder.template_by_key(form.template_key.data)
+
+    if form.validate_on_submit():
+        data = AssignmentInput(
+            template_key=form.template_key.data or None,
+            rung_id=form.rung_id.data,
+            title=form.title.data,
+            instructions=form.instructions.data,
+            assignee=form.assignee.data or "",
+            times_per_week=form.times_per_week.data,
+            starts_on=form.starts_on.data,
+            due_on=form.due_on.data,
+        )
+        try:
+            assignment = assignments.assign_homework(actor, couple.id, data)
+        except InvalidInput as error:
+            show_errors(form, error, aliases={"template_key": "title", "couple": "form"})
+        else:
+            flash(f"Assigned \u201c{assignment.title}\u201d.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+
+    chosen = template is not None or bool(form.rung_id.data) or request.method == "POST"
+    return (
+        render_template(
+            "dashboard/assign.html",
+            couple=couple,
+            rungs=rungs,
+            active_templates=ladder.active_templates,
+            form=form,
+            template=template,
+            chosen=chosen,
+        ),
+        422 if request.method == "POST" else 200,
+    )
+
+
+def _prefill_assign_form(form: AssignmentForm, args, practice_id: int):  # type: ignore[no-untyped-def]
+    """``?template=KEY`` starts from a ladder template; ``?rung=ID`` from a blank custom step."""
+    form.assignee.data = Assignee.EACH.value
+    form.starts_on.data = assignments.practice_today(practice_id)
+    template = ladder.template_by_key(args.get("template", "")) if args.get("template") else None
+    if template is not None:
+        form.template_key.data = template.key
+        form.rung_id.data = template.rung_id
+        form.title.data = template.title
+        form.instructions.data = template.instructions
+        form.times_per_week.data = template.times_per_week
+        form.assignee.data = template.who.value
+    elif args.get("rung", type=int):
+        form.rung_id.data = args.get("rung", type=int)
+        form.times_per_week.data = 2
+    else:
+        form.rung_id.data = None
+    return template
+
+
+@bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
+def assignment_edit(assignment_id: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    assignment = or_404(assignments.get_assignment, actor, assignment_id)
+    form = AssignmentForm(obj=assignment)
+    form.rung_id.choices = [(assignment.rung_id, "")]
+    form.assignee.choices = _assignee_choices(assignment.couple)
+    if request.method == "GET":
+        form.assignee.data = (
+            str(assignment.assignee_partner_id)
+            if assignment.assignee == Assignee.PARTNER
+            else assignment.assignee.value
+        )
+    if form.validate_on_submit():
+        changes = AssignmentChanges(
+            title=form.title.data,
+            instructions=form.instructions.data,
+            assignee=form.assignee.data or "",
+            times_per_week=form.times_per_week.data,
+            starts_on=form.starts_on.data,
+            due_on=form.due_on.data,
+        )
+        try:
+            assignments.update_assignment(actor, assignment.id, changes)
+        except InvalidInput as error:
+            show_errors(form, error, aliases={"status": "form"})
+        else:
+            flash("Step updated.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=assignment.couple_id))
+    return (
+        render_template("dashboard/assignment_edit.html", form=form, assignment=assignment),
+        422 if request.method == "POST" else 200,
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
+def assignment_end(assignment_id: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    assignment = or_404(assignments.get_assignment, actor, assignment_id)
+    form = EndAssignmentForm()
+    if not form.validate_on_submit() or form.status.data not in {"completed", "cancelled"}:
+        abort(400)
+    try:
+        assignments.end_assignment(actor, assignment.id, AssignmentStatus(form.status.data))
+    except InvalidInput as error:
+        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+    else:
+        flash(f"\u201c{assignment.title}\u201d marked {form.status.data}.", "success")
+    return redirect(url_for("dashboard.couple_detail", couple_id=assignment.couple_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/checkins/new", methods=["GET", "POST"])
+def checkin_new(assignment_id: int):  # type: ignore[no-untyped-def]
+    """The counselor records a check-in a partner reported (e.g. in session)."""
+    actor = current_actor()
+    assignment = or_404(assignments.get_assignment, actor, assignment_id)
+    partners = [
+        p
+        for p in assignment.couple.partners
+        if p.id in assignments.assignee_partner_ids(assignment, [p.id for p in assignment.couple.partners])
+    ]
+    form = CheckInForm()
+    form.partner_id.choices = [(p.id, p.first_name) for p in partners]
+    if request.method == "GET":
+        form.idempotency_key.data = checkins.new_idempotency_key()
+        form.occurred_on.data = timeutil.local_today(partners[0].timezone)
+    if form.validate_on_submit():
+        data = CheckInInput(
+            partner_id=form.partner_id.data,
+            source=CheckInSource.DASHBOARD,
+            idempotency_key=form.idempotency_key.data or None,
+            occurred_on=form.occurred_on.data,
+            comfort=int(form.comfort.data) if form.comfort.data else None,
+            reflection=form.reflection.data,
+            share_with_partner=form.share_with_partner.data,
+        )
+        try:
+            checkins.record_checkin(actor, assignment.id, data)
+        except InvalidInput as error:
+            show_errors(form, error, aliases={"assignment": "form"})
+        else:
+            flash("Check-in recorded.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=assignment.couple_id))
+    return (
+        render_template("dashboard/checkin_form.html", form=form, assignment=assignment),
+        422 if request.method == "POST" else 200,
+    )
+
+
+@bp.route("/ladder")
+def ladder_page():  # type: ignore[no-untyped-def]
+    """The practical-steps ladder with the counselor's notes for each rung."""
+    return render_template(
+        "dashboard/ladder.html", rungs=ladder.ladder_rungs(), active_templates=ladder.active_templates
+    )

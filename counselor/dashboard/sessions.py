@@ -1,0 +1,73 @@
+"""Upcoming sessions of a couple, entered in the practice's local time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from counselor.dashboard import bp
+from counselor.dashboard.forms import DeleteForm, SessionForm
+from counselor.dashboard.helpers import current_actor, or_404, show_errors
+from counselor.services import couples, sessions
+from counselor.services.errors import InvalidInput
+
+
+def _starts_at(form: SessionForm) -> datetime:
+    zone = ZoneInfo(current_user.practice.timezone)
+    return datetime.combine(form.day.data, form.time.data, tzinfo=zone)
+
+
+@bp.route("/couples/<int:couple_id>/sessions/new", methods=["GET", "POST"])
+def session_new(couple_id: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    couple = or_404(couples.get_couple, actor, couple_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            sessions.add_session(actor, couple.id, _starts_at(form), form.external_id.data)
+        except InvalidInput as error:
+            show_errors(form, error, aliases={"starts_at": "day"})
+        else:
+            flash("Session added.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+    return _render(form, couple, session=None)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def session_edit(session_id: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    session = or_404(sessions.get_session, actor, session_id)
+    couple = couples.get_couple(actor, session.couple_id)
+    form = SessionForm(obj=session)
+    if request.method == "GET":
+        local = session.starts_at.astimezone(ZoneInfo(current_user.practice.timezone))
+        form.day.data, form.time.data = local.date(), local.time().replace(second=0)
+    if form.validate_on_submit():
+        try:
+            sessions.update_session(actor, session.id, _starts_at(form), form.external_id.data)
+        except InvalidInput as error:
+            show_errors(form, error, aliases={"starts_at": "day"})
+        else:
+            flash("Session updated.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+    return _render(form, couple, session=session)
+
+
+@bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
+def session_delete(session_id: int):  # type: ignore[no-untyped-def]
+    actor = current_actor()
+    session = or_404(sessions.get_session, actor, session_id)
+    if DeleteForm().validate_on_submit():
+        sessions.delete_session(actor, session.id)
+        flash("Session removed.", "success")
+    return redirect(url_for("dashboard.couple_detail", couple_id=session.couple_id))
+
+
+def _render(form: SessionForm, couple, session):  # type: ignore[no-untyped-def]
+    return (
+        render_template("dashboard/session_form.html", form=form, couple=couple, session=session),
+        422 if request.method == "POST" else 200,
+    )

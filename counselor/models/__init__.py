@@ -1,0 +1,34 @@
+"""SQLAlchemy models, one module per part of the domain (DESIGN.md §2)."""
+
+from counselor.models.audit import AuditEvent
+from counselor.models.couples import Couple, CoupleSession, CoupleStatus, Partner
+from counselor.models.homework import (
+    Assignee,
+    Assignment,
+    AssignmentStatus,
+    CheckIn,
+    CheckInSource,
+    Visibility,
+)
+from counselor.models.ladder import LadderRung, TaskTemplate, TemplateWho
+from counselor.models.practice import Counselor, CounselorRole, Practice
+
+__all__ = [
+    "Assignee",
+    "Assignment",
+    "AssignmentStatus",
+    "AuditEvent",
+    "CheckIn",
+    "CheckInSource",
+    "Counselor",
+    "CounselorRole",
+    "Couple",
+    "CoupleSession",
+    "CoupleStatus",
+    "LadderRung",
+    "Partner",
+    "Practice",
+    "TaskTemplate",
+    "TemplateWho",
+    "Visibility",
+]

@@ -1,0 +1,94 @@
+"""Client couples, their two partners, and their counselling sessions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from counselor.extensions import db
+from counselor.models.practice import Counselor
+from counselor.models.types import UTCDateTime, enum_column, now_utc
+
+
+class CoupleStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    CLOSED = "closed"
+
+
+class Couple(db.Model):
+    __tablename__ = "couples"
+    __table_args__ = (sa.UniqueConstraint("practice_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"), index=True)
+    counselor_id: Mapped[int] = mapped_column(sa.ForeignKey("counselors.id"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(120))
+    status: Mapped[CoupleStatus] = mapped_column(
+        enum_column(CoupleStatus), default=CoupleStatus.ACTIVE
+    )
+    external_id: Mapped[str | None] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+
+    counselor: Mapped[Counselor] = relationship()
+    partners: Mapped[list[Partner]] = relationship(
+        back_populates="couple", order_by="Partner.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Couple {self.id}>"
+
+
+class Partner(db.Model):
+    __tablename__ = "partners"
+    __table_args__ = (
+        sa.UniqueConstraint("couple_id", "position"),
+        sa.CheckConstraint("position IN (1, 2)", name="two_partners"),
+        sa.CheckConstraint("reminder_hour BETWEEN 0 AND 23", name="reminder_hour"),
+        sa.CheckConstraint("quiet_start_hour BETWEEN 0 AND 23", name="quiet_start"),
+        sa.CheckConstraint("quiet_end_hour BETWEEN 0 AND 23", name="quiet_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(sa.ForeignKey("couples.id"), index=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger)
+    first_name: Mapped[str] = mapped_column(sa.String(80))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    reminder_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=18)
+    quiet_start_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=21)
+    quiet_end_hour: Mapped[int] = mapped_column(sa.SmallInteger, default=8)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    couple: Mapped[Couple] = relationship(back_populates="partners")
+
+    def __repr__(self) -> str:
+        return f"<Partner {self.id}>"
+
+
+class CoupleSession(db.Model):
+    """An appointment of the couple with their counselor ("Session" in DESIGN.md)."""
+
+    __tablename__ = "couple_sessions"
+    __table_args__ = (
+        sa.UniqueConstraint("practice_id", "external_id"),
+        sa.Index("ix_couple_sessions_couple_starts", "couple_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"), index=True)
+    couple_id: Mapped[int] = mapped_column(sa.ForeignKey("couples.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    external_id: Mapped[str | None] = mapped_column(sa.String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    couple: Mapped[Couple] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CoupleSession {self.id}>"

@@ -1,0 +1,59 @@
+"""The practical-steps ladder as rows, synced from ``counselor/ladder/ladder.toml``."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from counselor.extensions import db
+from counselor.models.types import UTCDateTime, enum_column, now_utc
+
+
+class TemplateWho(enum.StrEnum):
+    EACH = "each"
+    TOGETHER = "together"
+
+
+class LadderRung(db.Model):
+    __tablename__ = "ladder_rungs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger, unique=True)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    purpose: Mapped[str] = mapped_column(sa.Text)
+    counselor_note: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    templates: Mapped[list[TaskTemplate]] = relationship(
+        back_populates="rung", order_by="TaskTemplate.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<LadderRung {self.key}>"
+
+
+class TaskTemplate(db.Model):
+    """A suggested step. ``version`` grows whenever its text changes on sync."""
+
+    __tablename__ = "task_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rung_id: Mapped[int] = mapped_column(sa.ForeignKey("ladder_rungs.id"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger)
+    title: Mapped[str] = mapped_column(sa.String(120))
+    instructions: Mapped[str] = mapped_column(sa.Text)
+    times_per_week: Mapped[int] = mapped_column(sa.SmallInteger)
+    who: Mapped[TemplateWho] = mapped_column(enum_column(TemplateWho))
+    version: Mapped[int] = mapped_column(default=1)
+    retired: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    rung: Mapped[LadderRung] = relationship(back_populates="templates")
+
+    def __repr__(self) -> str:
+        return f"<TaskTemplate {self.key} v{self.version}>"

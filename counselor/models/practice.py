@@ -1,0 +1,67 @@
+"""Practices (tenants) and the counselors who log into their dashboard."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from counselor.extensions import db
+from counselor.models.types import UTCDateTime, enum_column, now_utc
+
+
+class EmailDetail(enum.StrEnum):
+    MINIMAL = "minimal"  # practice name, first name, number of open steps
+    TITLES = "titles"  # also the steps' titles
+
+
+class Practice(db.Model):
+    __tablename__ = "practices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    email_detail: Mapped[EmailDetail] = mapped_column(
+        enum_column(EmailDetail), default=EmailDetail.MINIMAL
+    )
+    report_title: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    counselors: Mapped[list[Counselor]] = relationship(back_populates="practice")
+
+    def __repr__(self) -> str:
+        return f"<Practice {self.slug}>"
+
+
+class CounselorRole(enum.StrEnum):
+    OWNER = "owner"
+    COUNSELOR = "counselor"
+
+
+class Counselor(UserMixin, db.Model):
+    __tablename__ = "counselors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[CounselorRole] = mapped_column(
+        enum_column(CounselorRole), default=CounselorRole.COUNSELOR
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    practice: Mapped[Practice] = relationship(back_populates="counselors")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<Counselor {self.id}>"

@@ -1,0 +1,123 @@
+"""Practices and counselor accounts: creation, passwords, logging in."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Counselor, CounselorRole, Practice
+from counselor.services.errors import FieldErrors, InvalidInput
+from counselor.services.validation import check_email, check_text, check_timezone
+
+MIN_PASSWORD_LENGTH = 12
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+_hasher = PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both paths take the same time."""
+    return _hasher.hash("not-a-real-password-only-for-timing")
+
+
+def create_practice(name: str, slug: str, timezone: str = "UTC") -> Practice:
+    problems = FieldErrors()
+    name = check_text(problems, "name", name, max_length=200)
+    slug = (slug or "").strip().lower()
+    if not SLUG_PATTERN.match(slug):
+        problems.add("slug", "Use lowercase letters, digits and dashes (e.g. 'north-clinic').")
+    elif db.session.scalar(sa.select(Practice.id).where(Practice.slug == slug)):
+        problems.add("slug", f"A practice with the slug '{slug}' already exists.")
+    check_timezone(problems, "timezone", timezone)
+    problems.raise_if_any()
+    practice = Practice(name=name, slug=slug, timezone=timezone)
+    db.session.add(practice)
+    db.session.commit()
+    return practice
+
+
+def practice_by_slug(slug: str) -> Practice | None:
+    return db.session.scalar(sa.select(Practice).where(Practice.slug == slug))
+
+
+def create_counselor(
+    practice: Practice,
+    email: str,
+    name: str,
+    password: str,
+    role: CounselorRole = CounselorRole.COUNSELOR,
+) -> Counselor:
+    problems = FieldErrors()
+    email = check_email(problems, "email", email)
+    name = check_text(problems, "name", name, max_length=200)
+    check_password(problems, password)
+    if email and counselor_by_email(email):
+        problems.add("email", "A counselor with this email already exists.")
+    problems.raise_if_any()
+    counselor = Counselor(
+        practice_id=practice.id,
+        email=email,
+        name=name,
+        role=role,
+        password_hash=_hasher.hash(password),
+    )
+    db.session.add(counselor)
+    db.session.commit()
+    return counselor
+
+
+def check_password(problems: FieldErrors, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.add("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def set_password(counselor: Counselor, password: str) -> None:
+    problems = FieldErrors()
+    check_password(problems, password)
+    problems.raise_if_any()
+    counselor.password_hash = _hasher.hash(password)
+    db.session.commit()
+
+
+def counselor_by_email(email: str) -> Counselor | None:
+    return db.session.scalar(
+        sa.select(Counselor).where(sa.func.lower(Counselor.email) == email.strip().lower())
+    )
+
+
+def authenticate(email: str, password: str) -> Counselor:
+    """The active counselor with these credentials, else ``InvalidInput`` (same message either way)."""
+    counselor = counselor_by_email(email or "")
+    stored = counselor.password_hash if counselor else _dummy_hash()
+    try:
+        _hasher.verify(stored, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        counselor = None
+    if counselor is None or not counselor.active:
+        raise InvalidInput.single("email", "That email and password do not match an account.")
+    if _hasher.check_needs_rehash(counselor.password_hash):
+        counselor.password_hash = _hasher.hash(password)
+    counselor.last_login_at = timeutil.utcnow()
+    db.session.commit()
+    return counselor
+
+
+def load_counselor(counselor_id: int) -> Counselor | None:
+    return db.session.get(Counselor, counselor_id)
+
+
+def practice_counselors(practice_id: int) -> list[Counselor]:
+    return list(
+        db.session.scalars(
+            sa.select(Counselor)
+            .where(Counselor.practice_id == practice_id, Counselor.active.is_(True))
+            .order_by(Counselor.name)
+        )
+    )

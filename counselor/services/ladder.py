@@ -1,0 +1,135 @@
+"""The ladder in the database: sync from the data file, and read it for pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.ladder import RungSpec, TemplateSpec, load_ladder
+from counselor.models import LadderRung, TaskTemplate, TemplateWho
+from counselor.services.errors import NotFound
+
+
+@dataclass
+class SyncResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired)
+
+
+def sync_ladder(specs: list[RungSpec] | None = None) -> SyncResult:
+    """Upsert rungs and templates by key.
+
+    A template whose text changes gets a new ``version``; assignments keep the
+    snapshot they were given, so old homework never changes under a client.
+    Templates missing from the file are retired (hidden from pickers), never deleted.
+    """
+    specs = load_ladder() if specs is None else specs
+    result = SyncResult()
+    rungs = {rung.key: rung for rung in db.session.scalars(sa.select(LadderRung))}
+    templates = {t.key: t for t in db.session.scalars(sa.select(TaskTemplate))}
+    now = timeutil.utcnow()
+
+    # Positions are unique: park existing rungs out of the way before renumbering.
+    for offset, rung in enumerate(rungs.values(), start=1):
+        rung.position = -offset
+    db.session.flush()
+
+    seen_templates: set[str] = set()
+    with db.session.no_autoflush:
+        _apply_specs(specs, rungs, templates, seen_templates, result, now)
+
+    for key, template in templates.items():
+        if key not in seen_templates and not template.retired:
+            template.retired = True
+            result.retired.append(key)
+    db.session.commit()
+    return result
+
+
+def _apply_specs(
+    specs: list[RungSpec],
+    rungs: dict[str, LadderRung],
+    templates: dict[str, TaskTemplate],
+    seen_templates: set[str],
+    result: SyncResult,
+    now: datetime,
+) -> None:
+    for spec in specs:
+        rung = rungs.get(spec.key)
+        if rung is None:
+            rung = LadderRung(key=spec.key)
+            db.session.add(rung)
+            result.created.append(spec.key)
+        elif (rung.title, rung.purpose, rung.counselor_note) != (
+            spec.title,
+            spec.purpose,
+            spec.counselor_note,
+        ):
+            result.updated.append(spec.key)
+        rung.position = spec.position
+        rung.title, rung.purpose, rung.counselor_note = spec.title, spec.purpose, spec.counselor_note
+        rung.updated_at = now
+        for position, template_spec in enumerate(spec.templates, start=1):
+            seen_templates.add(template_spec.key)
+            _upsert_template(rung, position, template_spec, templates, result, now)
+
+
+def _upsert_template(
+    rung: LadderRung,
+    position: int,
+    spec: TemplateSpec,
+    templates: dict[str, TaskTemplate],
+    result: SyncResult,
+    now: datetime,
+) -> None:
+    template = templates.get(spec.key)
+    text = (spec.title, spec.instructions, spec.times_per_week, TemplateWho(spec.who))
+    if template is None:
+        template = TaskTemplate(key=spec.key, version=1)
+        db.session.add(template)
+        result.created.append(spec.key)
+    elif (template.title, template.instructions, template.times_per_week, template.who) != text:
+        template.version += 1
+        result.updated.append(spec.key)
+    elif template.retired or template.rung is not rung:
+        result.updated.append(spec.key)
+    template.rung = rung
+    template.position = position
+    template.title, template.instructions, template.times_per_week, template.who = text
+    template.retired = False
+    template.updated_at = now
+
+
+def ladder_rungs() -> list[LadderRung]:
+    """All rungs in order with their current (not retired) templates loaded."""
+    rungs = db.session.scalars(
+        sa.select(LadderRung).order_by(LadderRung.position).options(selectinload(LadderRung.templates))
+    ).all()
+    return list(rungs)
+
+
+def active_templates(rung: LadderRung) -> list[TaskTemplate]:
+    return [template for template in rung.templates if not template.retired]
+
+
+def rung_by_id(rung_id: int) -> LadderRung:
+    rung = db.session.get(LadderRung, rung_id)
+    if rung is None:
+        raise NotFound(f"rung {rung_id}")
+    return rung
+
+
+def template_by_key(key: str) -> TaskTemplate | None:
+    return db.session.scalar(
+        sa.select(TaskTemplate).where(TaskTemplate.key == key, TaskTemplate.retired.is_(False))
+    )

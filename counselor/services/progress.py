@@ -1,0 +1,145 @@
+"""Weekly progress: targets, what was done, completion — per partner and assignment.
+
+Rules (DESIGN.md §2):
+- A week is the partner's local Monday-to-Sunday; check-ins carry the partner's local date.
+- ``times_per_week`` is the target of every week the step is active in. A week the
+  step only partly covers (its first, or the one it is due in) counts pro rata,
+  rounded up: 3 a week started on Friday is ceil(3 * 3/7) = 2.
+- ``each`` and single-partner steps count each partner's own check-ins.
+- ``together`` steps count once for the couple: a joint step is often logged by
+  both partners, so each local day with a check-in by either counts once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Assignee, Assignment, AssignmentStatus, CheckIn, Partner
+
+# (assignment id, partner id) -> {local date: number of check-ins}
+DayCounts = dict[tuple[int, int], dict[date, int]]
+
+
+@dataclass(frozen=True)
+class WeekFigure:
+    week_start: date
+    target: int
+    done: int
+
+    @property
+    def completion(self) -> float | None:
+        """Share of the target met, 0–1; ``None`` when nothing was due that week."""
+        if self.target == 0:
+            return None
+        return min(self.done, self.target) / self.target
+
+    @property
+    def percent(self) -> int | None:
+        completion = self.completion
+        return None if completion is None else round(completion * 100)
+
+
+def active_until(assignment: Assignment) -> date | None:
+    """The last day the step counts: its due date, or the day it was ended."""
+    ends = [assignment.due_on] if assignment.due_on else []
+    if assignment.status != AssignmentStatus.ACTIVE and assignment.ended_at is not None:
+        ends.append(assignment.ended_at.date())
+    return min(ends, default=None)
+
+
+def week_target(assignment: Assignment, monday: date) -> int:
+    first = max(monday, assignment.starts_on)
+    last = monday + timedelta(days=6)
+    until = active_until(assignment)
+    if until is not None:
+        last = min(last, until)
+    days = (last - first).days + 1
+    if days <= 0:
+        return 0
+    return math.ceil(assignment.times_per_week * days / 7)
+
+
+def checkin_day_counts(assignment_ids: Iterable[int], first: date, last: date) -> DayCounts:
+    """Check-ins per assignment, partner and local day between two dates, in one query."""
+    ids = list(assignment_ids)
+    counts: DayCounts = defaultdict(dict)
+    if not ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on, sa.func.count())
+        .where(
+            CheckIn.assignment_id.in_(ids),
+            CheckIn.occurred_on >= first,
+            CheckIn.occurred_on <= last,
+        )
+        .group_by(CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on)
+    )
+    for assignment_id, partner_id, day, number in rows:
+        counts[(assignment_id, partner_id)][day] = number
+    return counts
+
+
+def done_in_week(
+    assignment: Assignment, partner_id: int, monday: date, day_counts: DayCounts
+) -> int:
+    week = {monday + timedelta(days=n) for n in range(7)}
+    if assignment.assignee == Assignee.TOGETHER:
+        days = {
+            day
+            for (assignment_id, _partner), per_day in day_counts.items()
+            if assignment_id == assignment.id
+            for day in per_day
+            if day in week
+        }
+        return len(days)
+    per_day = day_counts.get((assignment.id, partner_id), {})
+    return sum(number for day, number in per_day.items() if day in week)
+
+
+def does_step(assignment: Assignment, partner_id: int) -> bool:
+    return assignment.assignee != Assignee.PARTNER or assignment.assignee_partner_id == partner_id
+
+
+def assignment_week(
+    assignment: Assignment, partner_id: int, monday: date, day_counts: DayCounts
+) -> WeekFigure:
+    if not does_step(assignment, partner_id):
+        return WeekFigure(monday, 0, 0)
+    return WeekFigure(
+        monday,
+        week_target(assignment, monday),
+        done_in_week(assignment, partner_id, monday, day_counts),
+    )
+
+
+def partner_week(
+    partner_id: int, assignments: Iterable[Assignment], monday: date, day_counts: DayCounts
+) -> WeekFigure:
+    """All of a partner's steps in one week; surplus on one step does not cover another."""
+    target = done = 0
+    for assignment in assignments:
+        figure = assignment_week(assignment, partner_id, monday, day_counts)
+        target += figure.target
+        done += min(figure.done, figure.target)
+    return WeekFigure(monday, target, done)
+
+
+def partner_current_week(partner: Partner) -> date:
+    return timeutil.week_start(timeutil.local_today(partner.timezone))
+
+
+def couple_weeks_window(partners: Iterable[Partner], weeks: int) -> tuple[date, date]:
+    """First and last local dates covering ``weeks`` weeks for every partner listed."""
+    mondays = [partner_current_week(p) for p in partners]
+    if not mondays:
+        today = timeutil.week_start(timeutil.utcnow().date())
+        mondays = [today]
+    return min(mondays) - timedelta(weeks=weeks - 1), max(mondays) + timedelta(days=6)

@@ -1,0 +1,59 @@
+"""Pieces every page shares: error pages and template filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from counselor import timeutil
+
+ERROR_TEXT = {
+    400: ("Something was wrong with that request", "Please go back and try again."),
+    403: ("Not allowed", "You do not have access to this page."),
+    404: ("Page not found", "This page does not exist, or it is not part of your practice."),
+    405: ("Not allowed", "That action is not available here."),
+    429: ("Too many attempts", "Please wait a minute and try again."),
+    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again."),
+}
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+        return (
+            render_template(
+                "errors/error.html",
+                code=400,
+                title="This form has expired",
+                message="Go back, reload the page and submit the form again.",
+            ),
+            400,
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        code = error.code or 500
+        title, message = ERROR_TEXT.get(code, (error.name, error.description or ""))
+        response = error.get_response()
+        response.set_data(
+            render_template("errors/error.html", code=code, title=title, message=message)
+        )
+        response.content_type = "text/html; charset=utf-8"
+        return response
+
+
+def register_template_filters(app: Flask) -> None:
+    @app.template_filter("local")
+    def local(moment: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+        return timeutil.to_local(moment, zone).strftime(fmt) if moment else ""
+
+    @app.template_filter("day")
+    def day(value: date | None, fmt: str = "%a %d %b") -> str:
+        return value.strftime(fmt) if value else ""
+
+    @app.template_filter("percent")
+    def percent(value: float | None) -> str:
+        return "–" if value is None else f"{round(value * 100)}%"
