@@ -16,7 +16,7 @@ from counselor.models.types import render_migration_type
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from defaults, ``instance/config.py``, ``COUNSELOR_*`` env, then ``test_config``."""
+    """Build the app: defaults, ``instance/config.py``, ``COUNSELOR_*`` env, ``test_config``."""
     app = Flask(__name__, instance_relative_config=True)
     load_configuration(app, test_config)
     register_extensions(app)
@@ -57,8 +57,10 @@ def normalise_database_uri(uri: str) -> str:
 
 def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        # Copies, never the shared default dict: several apps live in one test process.
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(
         app,

@@ -78,11 +78,14 @@ def set_password(email: str, password: str) -> None:
 
 
 @click.command("seed-demo")
-def seed_demo() -> None:
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no practice yet.")
+def seed_demo(if_empty: bool) -> None:
     """Add a demo practice with three couples (does nothing if it exists)."""
     with click.progressbar(length=len(demo.COUPLES), label="Seeding demo couples") as bar:
-        login = demo.seed_demo(progress_step=lambda: bar.update(1))
-    if login.password is None:
+        login = demo.seed_demo(progress_step=lambda: bar.update(1), only_if_empty=if_empty)
+    if login is None:
+        click.echo("The database already holds a practice; no demo data added.")
+    elif login.password is None:
         click.echo(f"Demo data already present. Demo login: {login.email}")
         click.echo(f"Forgot the password? flask --app counselor set-password {login.email}")
     else:
@@ -123,6 +126,10 @@ def _print_sync(result: ladder.SyncResult) -> None:
     if not result.changed:
         click.echo("Ladder is up to date.")
         return
-    for label, keys in (("added", result.created), ("updated", result.updated), ("retired", result.retired)):
+    for label, keys in (
+        ("added", result.created),
+        ("updated", result.updated),
+        ("retired", result.retired),
+    ):
         if keys:
             click.echo(f"Ladder {label}: {', '.join(keys)}")

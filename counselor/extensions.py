@@ -29,5 +29,8 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
+login_manager.login_view = "dashboard.login"
+login_manager.login_message = "Please log in to continue."
+login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from counselor import timeutil
 from counselor.dashboard import bp
@@ -94,7 +95,7 @@ def _couple_form(obj: object | None = None) -> CoupleForm:
     form = CoupleForm(obj=obj)
     actor = current_actor()
     form.counselor_id.choices = [
-        (c.id, c.name) for c in accounts.practice_counselors(actor.practice_id)
+        SelectChoice(c.id, c.name) for c in accounts.practice_counselors(actor.practice_id)
     ]
     if obj is None and request.method == "GET":
         form.counselor_id.data = actor.id
@@ -133,4 +134,3 @@ def _render_couple_form(form: CoupleForm, couple: object | None) -> tuple[str, i
         ),
         status,
     )
-

@@ -14,6 +14,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -42,7 +43,7 @@ class CoupleForm(FlaskForm):
     label = StringField("Couple label", description='For example "Alex & Sam R."')
     status = SelectField(
         "Status",
-        choices=[(s.value, s.value.capitalize()) for s in CoupleStatus],
+        choices=[SelectChoice(s.value, s.value.capitalize()) for s in CoupleStatus],
         default=CoupleStatus.ACTIVE.value,
     )
     counselor_id = SelectField("Counselor", coerce=int)
@@ -75,7 +76,7 @@ class SessionForm(FlaskForm):
     external_id = StringField("External id", description="The id in your practice system, if any.")
 
 
-COMFORT_CHOICES = [("", "Not given")] + [(str(n), str(n)) for n in range(1, 6)]
+COMFORT_CHOICES = [SelectChoice("", "Not given")] + [SelectChoice(str(n)) for n in range(1, 6)]
 
 
 class CheckInForm(FlaskForm):

@@ -24,7 +24,9 @@ def or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
         abort(404)
 
 
-def show_errors(form: FlaskForm, error: InvalidInput, aliases: dict[str, str] | None = None) -> None:
+def show_errors(
+    form: FlaskForm, error: InvalidInput, aliases: dict[str, str] | None = None
+) -> None:
     """Put each service message next to its field (``partners.0.email`` → that subfield)."""
     aliases = aliases or {}
     for name, messages in error.errors.items():

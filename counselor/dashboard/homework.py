@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from wtforms import SelectChoice
 
 from counselor import timeutil
 from counselor.dashboard import bp
@@ -15,13 +16,16 @@ from counselor.services.checkins import CheckInInput
 from counselor.services.errors import InvalidInput
 
 
-def _assignee_choices(couple: Couple) -> list[tuple[str, str]]:
+def _assignee_choices(couple: Couple) -> list[SelectChoice]:
     first, second = couple.partners
     return [
-        (Assignee.EACH.value, f"Each partner on their own ({first.first_name} and {second.first_name})"),
-        (Assignee.TOGETHER.value, "Both together (one joint step)"),
-        (str(first.id), f"Only {first.first_name}"),
-        (str(second.id), f"Only {second.first_name}"),
+        SelectChoice(
+            Assignee.EACH.value,
+            f"Each partner on their own ({first.first_name} and {second.first_name})",
+        ),
+        SelectChoice(Assignee.TOGETHER.value, "Both together (one joint step)"),
+        SelectChoice(str(first.id), f"Only {first.first_name}"),
+        SelectChoice(str(second.id), f"Only {second.first_name}"),
     ]
 
 
@@ -31,7 +35,7 @@ def assign(couple_id: int):  # type: ignore[no-untyped-def]
     couple = or_404(couples.get_couple, actor, couple_id)
     rungs = ladder.ladder_rungs()
     form = AssignmentForm()
-    form.rung_id.choices = [(r.id, f"{r.position}. {r.title}") for r in rungs]
+    form.rung_id.choices = [SelectChoice(r.id, f"{r.position}. {r.title}") for r in rungs]
     form.assignee.choices = _assignee_choices(couple)
 
     template = None
@@ -99,7 +103,7 @@ def assignment_edit(assignment_id: int):  # type: ignore[no-untyped-def]
     actor = current_actor()
     assignment = or_404(assignments.get_assignment, actor, assignment_id)
     form = AssignmentForm(obj=assignment)
-    form.rung_id.choices = [(assignment.rung_id, "")]
+    form.rung_id.choices = [SelectChoice(assignment.rung_id, "")]
     form.assignee.choices = _assignee_choices(assignment.couple)
     if request.method == "GET":
         form.assignee.data = (
@@ -153,10 +157,11 @@ def checkin_new(assignment_id: int):  # type: ignore[no-untyped-def]
     partners = [
         p
         for p in assignment.couple.partners
-        if p.id in assignments.assignee_partner_ids(assignment, [p.id for p in assignment.couple.partners])
+        if p.id
+        in assignments.assignee_partner_ids(assignment, [p.id for p in assignment.couple.partners])
     ]
     form = CheckInForm()
-    form.partner_id.choices = [(p.id, p.first_name) for p in partners]
+    form.partner_id.choices = [SelectChoice(p.id, p.first_name) for p in partners]
     if request.method == "GET":
         form.idempotency_key.data = checkins.new_idempotency_key()
         form.occurred_on.data = timeutil.local_today(partners[0].timezone)
@@ -187,5 +192,7 @@ def checkin_new(assignment_id: int):  # type: ignore[no-untyped-def]
 def ladder_page():  # type: ignore[no-untyped-def]
     """The practical-steps ladder with the counselor's notes for each rung."""
     return render_template(
-        "dashboard/ladder.html", rungs=ladder.ladder_rungs(), active_templates=ladder.active_templates
+        "dashboard/ladder.html",
+        rungs=ladder.ladder_rungs(),
+        active_templates=ladder.active_templates,
     )

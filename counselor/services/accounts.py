@@ -93,7 +93,7 @@ def counselor_by_email(email: str) -> Counselor | None:
 
 
 def authenticate(email: str, password: str) -> Counselor:
-    """The active counselor with these credentials, else ``InvalidInput`` (same message either way)."""
+    """The active counselor with these credentials, else ``InvalidInput`` (one message for all)."""
     counselor = counselor_by_email(email or "")
     stored = counselor.password_hash if counselor else _dummy_hash()
     try:

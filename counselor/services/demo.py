@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
@@ -18,6 +20,7 @@ from counselor.models import (
     CheckInSource,
     CounselorRole,
     Partner,
+    Practice,
     Visibility,
 )
 from counselor.services import accounts, assignments, couples, ladder, progress, sessions
@@ -111,11 +114,18 @@ REFLECTIONS = (
 )
 
 
-def seed_demo(progress_step: Callable[[], None] = lambda: None) -> DemoLogin:
-    """Create the demo practice once; running it again changes nothing."""
-    existing = accounts.practice_by_slug(DEMO_SLUG)
-    if existing is not None:
+def seed_demo(
+    progress_step: Callable[[], None] = lambda: None, *, only_if_empty: bool = False
+) -> DemoLogin | None:
+    """Create the demo practice once; running it again changes nothing.
+
+    With ``only_if_empty`` a database that already holds another practice is left
+    alone (``None``): demo couples never land beside real ones.
+    """
+    if accounts.practice_by_slug(DEMO_SLUG) is not None:
         return DemoLogin(DEMO_EMAIL, None)
+    if only_if_empty and db.session.scalar(sa.select(Practice.id).limit(1)) is not None:
+        return None
     if not ladder.ladder_rungs():
         ladder.sync_ladder()
 
@@ -191,7 +201,9 @@ def _add_history(
                         occurred_on=day,
                         comfort=max(1, min(5, round(comfort))),
                         reflection=rng.choice(REFLECTIONS) if with_text else None,
-                        visibility=Visibility.SHARED if rng.random() < 0.4 else Visibility.COUNSELOR,
+                        visibility=Visibility.SHARED
+                        if rng.random() < 0.4
+                        else Visibility.COUNSELOR,
                         source=CheckInSource.LINK,
                         idempotency_key=secrets.token_urlsafe(16),
                         created_at=_at(day, 20, partner.timezone),
@@ -210,4 +222,3 @@ def _add_sessions(actor: Actor, couple_id: int, today: date, rng: random.Random)
 
 def _at(day: date, hour: int, zone: str) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=ZoneInfo(zone))
-

@@ -77,7 +77,11 @@ def _apply_specs(
         ):
             result.updated.append(spec.key)
         rung.position = spec.position
-        rung.title, rung.purpose, rung.counselor_note = spec.title, spec.purpose, spec.counselor_note
+        rung.title, rung.purpose, rung.counselor_note = (
+            spec.title,
+            spec.purpose,
+            spec.counselor_note,
+        )
         rung.updated_at = now
         for position, template_spec in enumerate(spec.templates, start=1):
             seen_templates.add(template_spec.key)
@@ -113,7 +117,9 @@ def _upsert_template(
 def ladder_rungs() -> list[LadderRung]:
     """All rungs in order with their current (not retired) templates loaded."""
     rungs = db.session.scalars(
-        sa.select(LadderRung).order_by(LadderRung.position).options(selectinload(LadderRung.templates))
+        sa.select(LadderRung)
+        .order_by(LadderRung.position)
+        .options(selectinload(LadderRung.templates))
     ).all()
     return list(rungs)
 

@@ -1,4 +1,4 @@
-"""What the dashboard shows: the couples list and one couple's page, in a fixed number of queries."""
+"""What the dashboard shows: the couples list and a couple's page, in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -149,7 +149,7 @@ def _last_checkin_days(actor: Actor, couple_ids: list[int]) -> dict[int, date]:
         .where(Assignment.practice_id == actor.practice_id, Assignment.couple_id.in_(couple_ids))
         .group_by(Assignment.couple_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _escape_like(text: str) -> str:

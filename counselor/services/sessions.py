@@ -89,7 +89,7 @@ def next_sessions(practice_id: int, couple_ids: list[int]) -> dict[int, datetime
         )
         .group_by(CoupleSession.couple_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _check_session(

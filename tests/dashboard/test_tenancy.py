@@ -1,0 +1,62 @@
+"""A counselor never reaches another practice's couples, steps or sessions: every such URL is a 404."""
+
+from __future__ import annotations
+
+import pytest
+
+from counselor.extensions import db
+from tests import factories
+from tests.helpers import row_counts
+
+ID_ARGUMENTS = {"couple_id", "assignment_id", "session_id"}
+
+
+@pytest.fixture
+def foreign_ids(app):
+    """Ids of another practice's objects, one of each kind."""
+    couple = factories.CoupleFactory()
+    assignment = factories.AssignmentFactory(couple=couple)
+    session = factories.SessionFactory(couple=couple)
+    return {"couple_id": couple.id, "assignment_id": assignment.id, "session_id": session.id}
+
+
+def dashboard_rules_with_ids(app):
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("dashboard.") and set(rule.arguments) & ID_ARGUMENTS
+    ]
+    assert len(rules) >= 9, "expected the couple, step and session pages"
+    return rules
+
+
+def test_every_dashboard_route_answers_404_for_another_practice(app, logged_in, foreign_ids):
+    before = row_counts()
+    visited = []
+    for rule in dashboard_rules_with_ids(app):
+        url = rule.build({arg: foreign_ids[arg] for arg in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = logged_in.open(url, method=method, data={"status": "completed"})
+            assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+            visited.append((method, rule.rule))
+    db.session.expire_all()
+    after = row_counts()
+    # The only rows a refused request may add are audit events of the counselor's own views.
+    assert {k: v for k, v in after.items() if k != "audit_events"} == {
+        k: v for k, v in before.items() if k != "audit_events"
+    }
+    assert after["audit_events"] == before["audit_events"]
+    assert ("POST", "/assignments/<int:assignment_id>/end") in visited
+
+
+def test_own_ids_work_on_the_same_routes(app, logged_in, counselor):
+    couple = factories.CoupleFactory(counselor=counselor)
+    own = {
+        "couple_id": couple.id,
+        "assignment_id": factories.AssignmentFactory(couple=couple).id,
+        "session_id": factories.SessionFactory(couple=couple).id,
+    }
+    for rule in dashboard_rules_with_ids(app):
+        if "GET" in rule.methods:
+            url = rule.build({arg: own[arg] for arg in rule.arguments})[1]
+            assert logged_in.get(url).status_code == 200, url

@@ -1,0 +1,137 @@
+"""factory_boy factories: each test builds exactly the rows it needs."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+
+import factory
+from argon2 import PasswordHasher
+from factory.alchemy import SQLAlchemyModelFactory
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Assignee,
+    Assignment,
+    CheckIn,
+    CheckInSource,
+    Counselor,
+    CounselorRole,
+    Couple,
+    CoupleSession,
+    LadderRung,
+    Partner,
+    Practice,
+    TaskTemplate,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+@cache
+def password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)
+
+
+class BaseFactory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class PracticeFactory(BaseFactory):
+    class Meta:
+        model = Practice
+
+    name = factory.Sequence(lambda n: f"Practice {n}")
+    slug = factory.Sequence(lambda n: f"practice-{n}")
+    timezone = "America/Chicago"
+
+
+class CounselorFactory(BaseFactory):
+    class Meta:
+        model = Counselor
+
+    practice = factory.SubFactory(PracticeFactory)
+    email = factory.Sequence(lambda n: f"counselor{n}@example.org")
+    name = factory.Sequence(lambda n: f"Counselor {n}")
+    role = CounselorRole.OWNER
+    password_hash = factory.LazyFunction(password_hash)
+
+
+class CoupleFactory(BaseFactory):
+    class Meta:
+        model = Couple
+
+    counselor = factory.SubFactory(CounselorFactory)
+    practice_id = factory.SelfAttribute("counselor.practice_id")
+    label = factory.Sequence(lambda n: f"Couple {n}")
+
+    @factory.post_generation
+    def partners(self, create: bool, extracted: list[dict] | None, **kwargs: object) -> None:
+        """Two partners; pass ``partners=[{...}, {...}]`` to set their fields."""
+        specs = extracted or [{}, {}]
+        for position, spec in enumerate(specs, start=1):
+            PartnerFactory(couple=self, position=position, **spec)
+        db.session.refresh(self)
+
+
+class PartnerFactory(BaseFactory):
+    class Meta:
+        model = Partner
+
+    couple = None
+    position = 1
+    first_name = factory.Sequence(lambda n: f"Partner{n}")
+    email = factory.Sequence(lambda n: f"partner{n}@example.org")
+    timezone = "America/Chicago"
+
+
+def template(key: str) -> TaskTemplate:
+    found = db.session.scalar(db.select(TaskTemplate).where(TaskTemplate.key == key))
+    assert found is not None, key
+    return found
+
+
+def rung(position: int) -> LadderRung:
+    return db.session.scalar(db.select(LadderRung).where(LadderRung.position == position))
+
+
+class AssignmentFactory(BaseFactory):
+    class Meta:
+        model = Assignment
+
+    couple = factory.SubFactory(CoupleFactory)
+    practice_id = factory.SelfAttribute("couple.practice_id")
+    rung = factory.LazyFunction(lambda: rung(2))
+    title = "Share a minor worry"
+    instructions = "Tell your partner about one small worry this week."
+    assignee = Assignee.EACH
+    times_per_week = 3
+    starts_on = factory.LazyFunction(
+        lambda: timeutil.local_today("America/Chicago") - timedelta(weeks=2)
+    )
+
+
+class CheckInFactory(BaseFactory):
+    class Meta:
+        model = CheckIn
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    practice_id = factory.SelfAttribute("assignment.practice_id")
+    partner = factory.LazyAttribute(lambda o: o.assignment.couple.partners[0])
+    occurred_on = factory.LazyFunction(date.today)
+    source = CheckInSource.LINK
+    idempotency_key = factory.LazyFunction(lambda: secrets.token_urlsafe(12))
+
+
+class SessionFactory(BaseFactory):
+    class Meta:
+        model = CoupleSession
+
+    couple = factory.SubFactory(CoupleFactory)
+    practice_id = factory.SelfAttribute("couple.practice_id")
+    starts_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(days=3))

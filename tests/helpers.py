@@ -1,0 +1,47 @@
+"""Small test utilities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from counselor.extensions import db
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements() -> Iterator[StatementCounter]:
+    """Count the SQL statements the app sends while the block runs."""
+    counter = StatementCounter()
+
+    def before_cursor_execute(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        counter.statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table, to prove that bad input wrote nothing."""
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def login(client, email: str, password: str):  # type: ignore[no-untyped-def]
+    return client.post("/login", data={"email": email, "password": password})
