@@ -160,7 +160,9 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
         )
         _add_history(assignment, couple.partners, step, plan, rng, today)
         if step.ended is not None:
-            assignments.end_assignment(actor, assignment.id, step.ended)
+            ended = assignments.end_assignment(actor, assignment.id, step.ended)
+            ended.ended_at = _at(today - timedelta(days=7), 17, DEMO_TIMEZONE)  # ended last week
+            db.session.commit()
     _add_sessions(actor, couple.id, today, rng)
 
 

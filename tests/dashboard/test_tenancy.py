@@ -1,4 +1,4 @@
-"""A counselor never reaches another practice's couples, steps or sessions: every such URL is a 404."""
+"""Another practice's couples, steps and sessions are out of reach: every such URL is a 404."""
 
 from __future__ import annotations
 

@@ -1,0 +1,110 @@
+"""A counselor logs in, adds a couple, assigns a ladder step and sees it, in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from counselor.services import accounts, demo
+from tests import factories
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _one_backend(database_url):
+    # The browser exercises pages, not the database: SQLite is enough.
+    if not database_url.startswith("sqlite"):
+        pytest.skip("browser flow runs once, on SQLite")
+
+
+def log_in(page, email, password):
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/couples")
+
+
+def test_counselor_adds_a_couple_and_assigns_a_ladder_step(page, counselor):
+    log_in(page, counselor.email, factories.PASSWORD)
+    page.get_by_role("link", name="Add your first couple").click()
+
+    page.get_by_label("Couple label").fill("Noor & Eli B.")
+    partner_one = page.get_by_role("group", name="Partner 1")
+    partner_one.get_by_label("First name").fill("Noor")
+    partner_one.get_by_label("Email").fill("noor@example.org")
+    partner_two = page.get_by_role("group", name="Partner 2")
+    partner_two.get_by_label("First name").fill("Eli")
+    partner_two.get_by_label("Email").fill("eli@example.org")
+    partner_two.get_by_label("Time zone").fill("Europe/Madrid")
+    page.get_by_role("button", name="Add couple").click()
+
+    page.get_by_role("heading", name="Noor & Eli B.").wait_for()
+    assert "No active steps yet" in page.content()
+    page.get_by_role("link", name="Assign a step").click()
+    page.get_by_role("link", name="Ask their view on a work email").click()
+    page.get_by_label("Times per week (1–14)").fill("3")
+    page.get_by_label("Both together (one joint step)").check()
+    page.get_by_role("button", name="Assign step").click()
+
+    page.get_by_text("Assigned “Ask their view on a work email”.").wait_for()
+    rung_two = page.locator("li.rung", has_text="Small turns toward your partner")
+    assert "Ask their view on a work email" in rung_two.inner_text()
+    assert "Together · 3× a week" in rung_two.inner_text()
+    assert "Current rung: 2. Small turns toward your partner" in page.inner_text("main")
+
+
+def test_bad_input_is_shown_next_to_the_field(page, counselor):
+    log_in(page, counselor.email, factories.PASSWORD)
+    page.goto("/couples/new")
+    page.get_by_label("Couple label").fill("Half a couple")
+    page.get_by_role("button", name="Add couple").click()
+    first_name = page.get_by_role("group", name="Partner 1").get_by_label("First name")
+    assert first_name.get_attribute("aria-invalid") == "true"
+    assert page.locator("#partners-0-first_name-error").inner_text() == "This field is required."
+
+
+def test_keyboard_only_login(page, counselor):
+    page.goto("/login")
+    for _ in range(5):  # skip link, brand, then the first field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "email":
+            break
+    page.keyboard.type(counselor.email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(factories.PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/couples")
+
+
+def test_demo_pages_fit_a_tablet_and_are_captured(page, app, screenshot_dir):
+    login = demo.seed_demo()
+    accounts.set_password(accounts.counselor_by_email(login.email), factories.PASSWORD)
+    log_in(page, login.email, factories.PASSWORD)
+
+    shots = {}
+    for width, height in ((1280, 900), (768, 1024)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto("/couples")
+        assert page.locator("table.couples tbody tr").count() == 3
+        shots[f"couples-list-{width}"] = page.url
+        _assert_no_horizontal_scroll(page)
+        if width == 1280:
+            page.screenshot(path=screenshot_dir / "couples-list.png", full_page=True)
+        page.get_by_role("link", name="Alex & Sam R.").click()
+        page.get_by_role("heading", name="The ladder").wait_for()
+        _assert_no_horizontal_scroll(page)
+        if width == 1280:
+            page.screenshot(path=screenshot_dir / "couple-page.png", full_page=True)
+        page.get_by_role("link", name="Assign a step").click()
+        page.get_by_role("link", name="Share a small worry you'd usually keep").click()
+        page.get_by_label("Step title").wait_for()
+        _assert_no_horizontal_scroll(page)
+        if width == 1280:
+            page.screenshot(path=screenshot_dir / "assign-form.png", full_page=True)
+    assert (screenshot_dir / "couple-page.png").stat().st_size > 10_000
+
+
+def _assert_no_horizontal_scroll(page):
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
