@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app counselor
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required (set PYTHON=python3.11).") if sys.version_info < (3, 11) else None'
@@ -45,3 +45,7 @@ format: $(VENV)/.test-installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: $(VENV)/.test-installed
+	COUNSELOR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser

@@ -57,6 +57,8 @@ class Assignment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The practice's local date when the step was completed or cancelled: its last day.
+    ended_on: Mapped[date | None]
 
     couple: Mapped[Couple] = relationship()
     rung: Mapped[LadderRung] = relationship()

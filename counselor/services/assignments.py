@@ -135,6 +135,7 @@ def end_assignment(actor: Actor, assignment_id: int, status: AssignmentStatus) -
         raise InvalidInput.single("status", f"This step is already {assignment.status.value}.")
     assignment.status = status
     assignment.ended_at = timeutil.utcnow()
+    assignment.ended_on = practice_today(actor.practice_id)
     record_event(actor, f"assignment.{status.value}", "assignment", assignment.id)
     db.session.commit()
     return assignment

@@ -162,6 +162,7 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
         if step.ended is not None:
             ended = assignments.end_assignment(actor, assignment.id, step.ended)
             ended.ended_at = _at(today - timedelta(days=7), 17, DEMO_TIMEZONE)  # ended last week
+            ended.ended_on = today - timedelta(days=7)
             db.session.commit()
     _add_sessions(actor, couple.id, today, rng)
 

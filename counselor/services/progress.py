@@ -50,8 +50,8 @@ class WeekFigure:
 def active_until(assignment: Assignment) -> date | None:
     """The last day the step counts: its due date, or the day it was ended."""
     ends = [assignment.due_on] if assignment.due_on else []
-    if assignment.status != AssignmentStatus.ACTIVE and assignment.ended_at is not None:
-        ends.append(assignment.ended_at.date())
+    if assignment.status != AssignmentStatus.ACTIVE and assignment.ended_on is not None:
+        ends.append(assignment.ended_on)
     return min(ends, default=None)
 
 

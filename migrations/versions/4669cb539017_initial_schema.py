@@ -169,6 +169,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ended_on', sa.Date(), nullable=True),
     sa.CheckConstraint("(assignee = 'partner') = (assignee_partner_id IS NOT NULL)", name=op.f('ck_assignments_assignee_partner')),
     sa.CheckConstraint('due_on IS NULL OR due_on >= starts_on', name=op.f('ck_assignments_due_after_start')),
     sa.CheckConstraint('times_per_week BETWEEN 1 AND 14', name=op.f('ck_assignments_times_per_week')),

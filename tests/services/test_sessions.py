@@ -1,0 +1,121 @@
+"""counselor/services/sessions.py: a couple's counselling appointments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import AuditEvent, CoupleSession
+from counselor.services.audit import Actor
+from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.sessions import add_session, get_session, next_sessions
+from tests import factories
+
+NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
+
+
+@pytest.fixture
+def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
+    return Actor.for_counselor(counselor)
+
+
+@pytest.fixture
+def couple(counselor):  # type: ignore[no-untyped-def]
+    return factories.CoupleFactory(counselor=counselor)
+
+
+def count(model) -> int:  # type: ignore[no-untyped-def]
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+@pytest.mark.parametrize("starts_at", [datetime(2026, 6, 1, 15, 0), None])
+def test_add_session_needs_an_aware_datetime(actor, couple, starts_at):
+    with pytest.raises(InvalidInput) as error:
+        add_session(actor, couple.id, starts_at)
+    assert "starts_at" in error.value.errors
+    assert count(CoupleSession) == 0
+
+
+def test_add_session_stores_utc(actor, couple):
+    chicago_afternoon = datetime(2026, 12, 1, 15, 0, tzinfo=ZoneInfo("America/Chicago"))
+
+    session = add_session(actor, couple.id, chicago_afternoon, external_id="appt-7")
+    db.session.expire_all()
+
+    stored = get_session(actor, session.id)
+    assert stored.starts_at == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
+    assert stored.starts_at.utcoffset() == timedelta(0)
+    assert (stored.couple_id, stored.external_id) == (couple.id, "appt-7")
+
+
+def test_add_session_records_an_audit_event(actor, couple):
+    session = add_session(actor, couple.id, NOW + timedelta(days=2))
+    events = db.session.scalars(sa.select(AuditEvent)).all()
+    assert [(e.action, e.object_id) for e in events] == [("session.create", session.id)]
+
+
+def test_add_session_to_another_practices_couple_is_not_found(actor):
+    theirs = factories.CoupleFactory()
+    with pytest.raises(NotFound):
+        add_session(actor, theirs.id, NOW + timedelta(days=2))
+    assert count(CoupleSession) == 0
+
+
+def test_session_of_another_practice_is_not_found(actor):
+    theirs = factories.SessionFactory(starts_at=NOW + timedelta(days=2))
+    with pytest.raises(NotFound):
+        get_session(actor, theirs.id)
+
+
+def test_next_sessions_gives_the_soonest_future_session_per_couple(couple, counselor):
+    other = factories.CoupleFactory(counselor=counselor)
+    soon, later = NOW + timedelta(days=2), NOW + timedelta(days=9)
+    for starts_at in (later, NOW - timedelta(days=1), soon):
+        factories.SessionFactory(couple=couple, starts_at=starts_at)
+    factories.SessionFactory(couple=other, starts_at=later)
+
+    upcoming = next_sessions(counselor.practice_id, [couple.id, other.id])
+
+    assert upcoming == {couple.id: soon, other.id: later}
+
+
+def test_next_sessions_leaves_out_couples_with_only_past_sessions(couple, counselor):
+    factories.SessionFactory(couple=couple, starts_at=NOW - timedelta(hours=1))
+    assert next_sessions(counselor.practice_id, [couple.id]) == {}
+
+
+def test_next_sessions_ignores_other_practices(couple, counselor):
+    factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=1))
+    other_practice = factories.CounselorFactory().practice_id
+    assert next_sessions(other_practice, [couple.id]) == {}
+
+
+def test_next_sessions_is_one_query(counselor):
+    couples = [factories.CoupleFactory(counselor=counselor) for _ in range(4)]
+    for n, couple in enumerate(couples, start=1):
+        factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n))
+        factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n + 7))
+    ids = [couple.id for couple in couples]
+    statements: list[str] = []
+
+    def count_statement(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count_statement)
+    try:
+        upcoming = next_sessions(counselor.practice_id, ids)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count_statement)
+
+    assert len(statements) == 1
+    assert upcoming == {c.id: NOW + timedelta(days=n) for n, c in enumerate(couples, start=1)}

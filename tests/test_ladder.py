@@ -1,0 +1,256 @@
+"""counselor/ladder (the data file and its loader) and counselor/services/ladder.py (sync)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from counselor.extensions import db
+from counselor.ladder import LadderFileError, RungSpec, load_ladder
+from counselor.models import LadderRung, TaskTemplate
+from counselor.services import ladder
+from counselor.services.assignments import AssignmentInput, assign_homework
+from counselor.services.audit import Actor
+from tests import factories
+
+# --- the loader: pure, small files in tmp_path ----------------------------------------
+
+
+def template(key: str, **changes) -> dict:  # type: ignore[no-untyped-def]
+    values = {
+        "key": key,
+        "title": f"Title of {key}",
+        "instructions": f"Instructions of {key}.",
+        "times_per_week": 2,
+        "who": "each",
+    }
+    return values | changes
+
+
+def rung(order: int, key: str, templates: list[dict]) -> dict:
+    return {
+        "order": order,
+        "key": key,
+        "title": f"Title of {key}",
+        "purpose": f"Purpose of {key}.",
+        "counselor_note": f"Note on {key}.",
+        "templates": templates,
+    }
+
+
+def write_ladder(tmp_path: Path, rungs: list[dict]) -> Path:
+    lines = ["version = 1"]
+    for entry in rungs:
+        lines.append("[[rungs]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in entry.items() if k != "templates"]
+        for spec in entry["templates"]:
+            lines.append("[[rungs.templates]]")
+            lines += [f"{k} = {json.dumps(v)}" for k, v in spec.items()]
+    path = tmp_path / "ladder.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def two_rungs(**first_template_changes) -> list[dict]:  # type: ignore[no-untyped-def]
+    return [
+        rung(1, "first", [template("first-a", **first_template_changes), template("first-b")]),
+        rung(2, "second", [template("second-a", who="together")]),
+    ]
+
+
+def test_shipped_ladder_has_at_least_five_rungs_of_three_steps():
+    rungs = load_ladder()
+    assert len(rungs) >= 5
+    assert all(len(r.templates) >= 3 for r in rungs)
+
+
+def test_shipped_ladder_runs_in_order_from_one():
+    rungs = load_ladder()
+    assert [r.position for r in rungs] == list(range(1, len(rungs) + 1))
+
+
+def test_shipped_ladder_starts_small_on_rung_two():
+    rung_two = load_ladder()[1]
+    keys = {t.key for t in rung_two.templates}
+    assert {"ask-opinion-work-email", "hand-over-a-chore", "share-a-minor-worry"} <= keys
+
+
+def test_shipped_ladder_ends_with_doing_it_together():
+    capstone = load_ladder()[-1]
+    assert "together" in f"{capstone.title} {capstone.purpose}".lower()
+
+
+def test_shipped_ladder_keys_are_unique():
+    rungs = load_ladder()
+    keys = [r.key for r in rungs] + [t.key for r in rungs for t in r.templates]
+    assert len(keys) == len(set(keys))
+
+
+def test_a_small_valid_file_loads_in_order(tmp_path):
+    path = write_ladder(tmp_path, list(reversed(two_rungs())))
+
+    rungs = load_ladder(path)
+
+    assert [r.key for r in rungs] == ["first", "second"]
+    assert [t.key for t in rungs[0].templates] == ["first-a", "first-b"]
+    assert rungs[1].templates[0].who == "together"
+
+
+@pytest.mark.parametrize(
+    "rungs",
+    [
+        [rung(1, "first", [template("same")]), rung(2, "second", [template("same")])],
+        [rung(1, "first", [template("same"), template("same")])],
+        [rung(1, "same", [template("a")]), rung(2, "second", [template("same")])],
+    ],
+    ids=["template-in-two-rungs", "template-twice-in-a-rung", "rung-and-template"],
+)
+def test_loader_rejects_duplicate_keys(tmp_path, rungs):
+    with pytest.raises(LadderFileError, match="same"):
+        load_ladder(write_ladder(tmp_path, rungs))
+
+
+@pytest.mark.parametrize("who", ["both", "partner", ""])
+def test_loader_rejects_an_unknown_who(tmp_path, who):
+    with pytest.raises(LadderFileError, match="first-a"):
+        load_ladder(write_ladder(tmp_path, two_rungs(who=who)))
+
+
+@pytest.mark.parametrize("times", [0, 15, -1, "3", 2.5])
+def test_loader_rejects_times_per_week_out_of_range(tmp_path, times):
+    with pytest.raises(LadderFileError, match="times_per_week"):
+        load_ladder(write_ladder(tmp_path, two_rungs(times_per_week=times)))
+
+
+@pytest.mark.parametrize("times", [1, 14])
+def test_loader_accepts_times_per_week_at_the_limits(tmp_path, times):
+    rungs = load_ladder(write_ladder(tmp_path, two_rungs(times_per_week=times)))
+    assert rungs[0].templates[0].times_per_week == times
+
+
+@pytest.mark.parametrize("orders", [(1, 3), (2, 3), (0, 1), (1, 1)])
+def test_loader_rejects_gaps_in_rung_order(tmp_path, orders):
+    rungs = [
+        rung(orders[0], "first", [template("first-a")]),
+        rung(orders[1], "second", [template("second-a")]),
+    ]
+    with pytest.raises(LadderFileError, match="order"):
+        load_ladder(write_ladder(tmp_path, rungs))
+
+
+def test_loader_rejects_a_rung_without_templates(tmp_path):
+    with pytest.raises(LadderFileError, match="first"):
+        load_ladder(write_ladder(tmp_path, [rung(1, "first", [])]))
+
+
+def test_loader_rejects_empty_text(tmp_path):
+    with pytest.raises(LadderFileError, match="instructions"):
+        load_ladder(write_ladder(tmp_path, two_rungs(instructions="   ")))
+
+
+# --- sync into the database -----------------------------------------------------------
+
+
+@pytest.fixture
+def restore_ladder(app):  # type: ignore[no-untyped-def]
+    """Put the shipped ladder back, versions included, for the tests that follow."""
+    versions = dict(db.session.execute(sa.select(TaskTemplate.key, TaskTemplate.version)).all())
+    yield
+    db.session.rollback()
+    ladder.sync_ladder()
+    for row in db.session.scalars(sa.select(TaskTemplate)):
+        row.version = versions[row.key]
+    db.session.commit()
+
+
+def edited(specs: list[RungSpec], key: str, **changes) -> list[RungSpec]:  # type: ignore[no-untyped-def]
+    return [
+        replace(
+            r,
+            templates=tuple(replace(t, **changes) if t.key == key else t for t in r.templates),
+        )
+        for r in specs
+    ]
+
+
+def without(specs: list[RungSpec], key: str) -> list[RungSpec]:
+    return [replace(r, templates=tuple(t for t in r.templates if t.key != key)) for r in specs]
+
+
+def count(model) -> int:  # type: ignore[no-untyped-def]
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_database_ladder_matches_the_file(app):
+    specs = load_ladder()
+    rungs = ladder.ladder_rungs()
+    assert [(r.position, r.key) for r in rungs] == [(s.position, s.key) for s in specs]
+    assert [[t.key for t in ladder.active_templates(r)] for r in rungs] == [
+        [t.key for t in s.templates] for s in specs
+    ]
+
+
+def test_sync_twice_reports_no_changes(app):
+    before = (count(LadderRung), count(TaskTemplate))
+
+    first, second = ladder.sync_ladder(), ladder.sync_ladder()
+
+    assert not first.changed
+    assert not second.changed
+    assert (count(LadderRung), count(TaskTemplate)) == before
+
+
+def test_changed_text_bumps_the_version_but_not_given_homework(restore_ladder, counselor):
+    key = "share-a-minor-worry"
+    actor = Actor.for_counselor(counselor)
+    couple = factories.CoupleFactory(counselor=counselor)
+    given = assign_homework(actor, couple.id, AssignmentInput(template_key=key))
+    old_text, old_version = given.instructions, given.template_version
+
+    result = ladder.sync_ladder(edited(load_ladder(), key, instructions="Say one small worry."))
+    db.session.expire_all()
+
+    assert result.updated == [key]
+    current = ladder.template_by_key(key)
+    assert (current.instructions, current.version) == ("Say one small worry.", old_version + 1)
+    assert (given.instructions, given.template_version) == (old_text, old_version)
+    fresh = assign_homework(actor, couple.id, AssignmentInput(template_key=key))
+    assert (fresh.instructions, fresh.template_version) == ("Say one small worry.", old_version + 1)
+
+
+def test_changed_cadence_also_bumps_the_version(restore_ladder):
+    key = "hand-over-a-chore"
+    old_version = ladder.template_by_key(key).version
+
+    ladder.sync_ladder(edited(load_ladder(), key, times_per_week=4))
+
+    assert ladder.template_by_key(key).version == old_version + 1
+
+
+def test_template_missing_from_the_file_is_retired_not_deleted(restore_ladder):
+    key = "welcome-their-turn"
+    templates_before = count(TaskTemplate)
+
+    result = ladder.sync_ladder(without(load_ladder(), key))
+
+    assert result.retired == [key]
+    assert count(TaskTemplate) == templates_before
+    retired = db.session.scalar(sa.select(TaskTemplate).where(TaskTemplate.key == key))
+    assert retired.retired is True
+    assert ladder.template_by_key(key) is None
+    rung_two = factories.rung(2)
+    assert key not in [t.key for t in ladder.active_templates(rung_two)]
+
+
+def test_retired_template_comes_back_when_the_file_has_it_again(restore_ladder):
+    key = "welcome-their-turn"
+    ladder.sync_ladder(without(load_ladder(), key))
+
+    result = ladder.sync_ladder()
+
+    assert key in result.updated
+    assert ladder.template_by_key(key) is not None
