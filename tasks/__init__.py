@@ -1,0 +1,1 @@
+"""Celery tasks: thin wrappers that call ``counselor.services`` inside the app context."""
