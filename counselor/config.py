@@ -10,7 +10,6 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
@@ -37,7 +36,6 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute"
 
     COUPLES_PER_PAGE = 25
-    DEFAULT_PRACTICE_TIMEZONE = "UTC"
 
 
 class ConfigError(RuntimeError):
@@ -92,14 +90,6 @@ def validate_config(config: dict[str, Any]) -> None:
     per_page = config.get("COUPLES_PER_PAGE")
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= 200:
         problems.append(f"COUPLES_PER_PAGE={per_page!r} must be a whole number from 1 to 200.")
-
-    zone = config.get("DEFAULT_PRACTICE_TIMEZONE")
-    try:
-        ZoneInfo(str(zone))
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(
-            f"DEFAULT_PRACTICE_TIMEZONE={zone!r} is not an IANA time zone (e.g. 'Europe/Paris')."
-        )
 
     if problems:
         raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))

@@ -20,7 +20,9 @@ LAST_SEEN_KEY = "last_seen"
 
 @login_manager.user_loader
 def load_user(user_id: str):  # type: ignore[no-untyped-def]
-    return accounts.load_counselor(int(user_id)) if user_id.isdigit() else None
+    counselor = accounts.load_counselor(int(user_id)) if user_id.isdigit() else None
+    # A counselor deactivated mid-session loses access on their next request.
+    return counselor if counselor is not None and counselor.active else None
 
 
 @bp.before_request

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Practice
+from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import check_email, check_text, check_timezone
 
@@ -69,6 +70,8 @@ def create_counselor(
         password_hash=_hasher.hash(password),
     )
     db.session.add(counselor)
+    db.session.flush()
+    record_event(Actor.system(practice.id), "counselor.create", "counselor", counselor.id)
     db.session.commit()
     return counselor
 
@@ -83,6 +86,9 @@ def set_password(counselor: Counselor, password: str) -> None:
     check_password(problems, password)
     problems.raise_if_any()
     counselor.password_hash = _hasher.hash(password)
+    record_event(
+        Actor.system(counselor.practice_id), "counselor.set_password", "counselor", counselor.id
+    )
     db.session.commit()
 
 
@@ -105,6 +111,7 @@ def authenticate(email: str, password: str) -> Counselor:
     if _hasher.check_needs_rehash(counselor.password_hash):
         counselor.password_hash = _hasher.hash(password)
     counselor.last_login_at = timeutil.utcnow()
+    record_event(Actor.for_counselor(counselor), "counselor.login", "counselor", counselor.id)
     db.session.commit()
     return counselor
 

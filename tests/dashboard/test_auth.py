@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from counselor import timeutil
+from counselor.extensions import db
 from tests import factories
 from tests.helpers import login, row_counts
 
@@ -41,6 +42,12 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(client, counselor)
 def test_inactive_counselor_cannot_log_in(client, app):
     counselor = factories.CounselorFactory(active=False)
     assert login(client, counselor.email, factories.PASSWORD).status_code == 401
+
+
+def test_deactivating_a_counselor_ends_their_session(logged_in, counselor):
+    counselor.active = False
+    db.session.commit()
+    assert logged_in.get("/couples").status_code == 302
 
 
 def test_login_redirects_only_within_the_site(client, counselor):
