@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -11,8 +12,9 @@ from sqlalchemy import event
 
 from counselor import config as config_module
 from counselor import web
-from counselor.extensions import csrf, db, limiter, login_manager, migrate
+from counselor.extensions import celery_init_app, csrf, db, limiter, login_manager, migrate
 from counselor.models.types import render_migration_type
+from counselor.services import mail
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -30,16 +32,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def load_configuration(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     app.config.from_object(config_module.Defaults)
+    # Own copies of nested defaults: COUNSELOR_CELERY__x=… edits them in place.
+    app.config.update(copy.deepcopy({k: v for k, v in app.config.items() if isinstance(v, dict)}))
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("COUNSELOR")
     if test_config:
         app.config.from_mapping(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     config_module.ensure_secret_key(app.config, app.instance_path)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = config_module.default_database_uri(
-            app.instance_path
-        )
+    config_module.apply_instance_defaults(app.config, app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_uri(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
@@ -73,6 +74,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    celery_init_app(app)
+    mail.dispatch_queued_emails_after_commit(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _configure_sqlite_connection)
@@ -88,9 +91,11 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from counselor.client import bp as client_bp
     from counselor.dashboard import bp as dashboard_bp
 
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(client_bp)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -37,6 +37,47 @@ class Defaults:
 
     COUPLES_PER_PAGE = 25
 
+    # Links in emails point here; set it to the address partners can reach.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    LINK_TTL_DAYS = 14
+    UNSUBSCRIBE_LINK_TTL_DAYS = 90
+    # Pages behind emailed links, per client address and per link.
+    CLIENT_RATE_LIMIT = "60 per minute"
+    CLIENT_TOKEN_RATE_LIMIT = "30 per minute"  # noqa: S105 - per link, not a secret
+    LINK_REQUEST_RATE_LIMIT = "5 per hour"
+
+    # No MAIL_SERVER: emails are written to MAIL_OUTBOX_DIR (default instance/outbox)
+    # and each link is logged, so a first run works without any mail server.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Ladder homework <no-reply@localhost>"
+    MAIL_TIMEOUT_SECONDS = 15
+    MAIL_OUTBOX_DIR: str | None = None
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_BATCH_SIZE = 100
+
+    # Celery; broker_url defaults to a SQLite file in the instance folder (no server).
+    CELERY: dict[str, Any] = {
+        "broker_url": None,
+        "task_ignore_result": True,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_connection_retry_on_startup": True,
+        # The web must never hang on a broker that is down: the outbox sweep catches up.
+        "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
+        "broker_transport_options": {"polling_interval": 0.5},
+        "include": ["tasks.mail"],
+        "beat_schedule": {
+            "deliver-due-emails": {"task": "tasks.mail.deliver_due_emails", "schedule": 60.0},
+        },
+    }
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message says which and how to fix it."""
@@ -60,6 +101,17 @@ def ensure_secret_key(config: dict[str, Any], instance_path: str) -> None:
 
 def default_database_uri(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'counselor.sqlite3'}"
+
+
+def apply_instance_defaults(config: dict[str, Any], instance_path: str) -> None:
+    """Fill the settings whose defaults live in the instance folder."""
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(instance_path)
+    if not config.get("MAIL_OUTBOX_DIR"):
+        config["MAIL_OUTBOX_DIR"] = str(Path(instance_path) / "outbox")
+    celery = config["CELERY"]
+    if not celery.get("broker_url"):
+        celery["broker_url"] = f"sqla+sqlite:///{Path(instance_path) / 'celery-broker.sqlite3'}"
 
 
 def validate_config(config: dict[str, Any]) -> None:
@@ -90,6 +142,27 @@ def validate_config(config: dict[str, Any]) -> None:
     per_page = config.get("COUPLES_PER_PAGE")
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= 200:
         problems.append(f"COUPLES_PER_PAGE={per_page!r} must be a whole number from 1 to 200.")
+
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        problems.append(
+            "MAIL_USE_TLS and MAIL_USE_SSL are both on: use TLS (STARTTLS, port 587) "
+            "or SSL (port 465), not both."
+        )
+    base = str(config.get("PUBLIC_BASE_URL") or "")
+    if not base.startswith(("http://", "https://")):
+        problems.append(
+            f"PUBLIC_BASE_URL={base!r} must be the http(s) address partners open links at, "
+            "e.g. COUNSELOR_PUBLIC_BASE_URL=https://homework.example.org"
+        )
+    for name in (
+        "LINK_TTL_DAYS",
+        "UNSUBSCRIBE_LINK_TTL_DAYS",
+        "MAIL_MAX_ATTEMPTS",
+        "MAIL_BATCH_SIZE",
+    ):
+        value = config.get(name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problems.append(f"{name}={value!r} must be a whole number >= 1.")
 
     if problems:
         raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))

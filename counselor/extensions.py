@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from celery import Celery, Task
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,3 +36,18 @@ login_manager.login_message = "Please log in to continue."
 login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Flask's documented pattern: every task runs inside this app's context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from flask import Flask, render_template
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from counselor import timeutil
+from counselor.services.errors import InvalidInput
 
 ERROR_TEXT = {
     400: ("Something was wrong with that request", "Please go back and try again."),
@@ -57,3 +60,26 @@ def register_template_filters(app: Flask) -> None:
     @app.template_filter("percent")
     def percent(value: float | None) -> str:
         return "–" if value is None else f"{round(value * 100)}%"
+
+
+def show_errors(
+    form: FlaskForm, error: InvalidInput, aliases: dict[str, str] | None = None
+) -> None:
+    """Put each service message next to its field (``partners.0.email`` → that subfield)."""
+    aliases = aliases or {}
+    for name, messages in error.errors.items():
+        field = _find_field(form, aliases.get(name, name))
+        if field is None:
+            form.form_errors.extend(messages)
+        else:
+            field.errors = [*list(field.errors or []), *messages]
+
+
+def _find_field(form: Any, dotted: str) -> Any:
+    node = form
+    for part in dotted.split("."):
+        try:
+            node = node[int(part)] if part.isdigit() else getattr(node, part)
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return None
+    return node if hasattr(node, "errors") else None

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from counselor import create_app
+from counselor.config import Defaults
 from counselor.extensions import db
 from counselor.services import ladder
 from tests import factories
@@ -87,7 +88,9 @@ def _test_config(url: str, instance: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
-        "INSTANCE_FOR_TESTS": str(instance),
+        "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        # Tasks go to an in-memory broker nobody reads; end-to-end tests use real ones.
+        "CELERY": {**Defaults.CELERY, "broker_url": "memory://"},
     }
 
 

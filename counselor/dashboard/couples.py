@@ -9,11 +9,12 @@ from wtforms import SelectChoice
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.forms import CoupleForm, DeleteForm, EndAssignmentForm, PartnerForm
-from counselor.dashboard.helpers import current_actor, or_404, show_errors
+from counselor.dashboard.helpers import current_actor, or_404
 from counselor.models import CoupleStatus
 from counselor.services import accounts, couples, overview
 from counselor.services.couples import CoupleInput, PartnerInput
 from counselor.services.errors import InvalidInput
+from counselor.web import show_errors
 
 
 @bp.route("/")

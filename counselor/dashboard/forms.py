@@ -60,6 +60,7 @@ class AssignmentForm(FlaskForm):
     times_per_week = IntegerField("Times per week (1–14)", validators=[Optional()])
     starts_on = DateField("Starts on", validators=[Optional()])
     due_on = DateField("Due on (optional)", validators=[Optional()])
+    notify = BooleanField("Email the partners about this step now", default=True)
 
 
 class EndAssignmentForm(FlaskForm):

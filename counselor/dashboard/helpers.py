@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import abort
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from counselor.services.audit import Actor
-from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.errors import NotFound
 
 
 def current_actor() -> Actor:
@@ -22,26 +21,3 @@ def or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
         return call(*args, **kwargs)
     except NotFound:
         abort(404)
-
-
-def show_errors(
-    form: FlaskForm, error: InvalidInput, aliases: dict[str, str] | None = None
-) -> None:
-    """Put each service message next to its field (``partners.0.email`` → that subfield)."""
-    aliases = aliases or {}
-    for name, messages in error.errors.items():
-        field = _find_field(form, aliases.get(name, name))
-        if field is None:
-            form.form_errors.extend(messages)
-        else:
-            field.errors = [*list(field.errors or []), *messages]
-
-
-def _find_field(form: Any, dotted: str) -> Any:
-    node = form
-    for part in dotted.split("."):
-        try:
-            node = node[int(part)] if part.isdigit() else getattr(node, part)
-        except (AttributeError, IndexError, KeyError, TypeError):
-            return None
-    return node if hasattr(node, "errors") else None

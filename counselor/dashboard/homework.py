@@ -8,12 +8,13 @@ from wtforms import SelectChoice
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.forms import AssignmentForm, CheckInForm, EndAssignmentForm
-from counselor.dashboard.helpers import current_actor, or_404, show_errors
+from counselor.dashboard.helpers import current_actor, or_404
 from counselor.models import Assignee, AssignmentStatus, CheckInSource, Couple
 from counselor.services import assignments, checkins, couples, ladder
 from counselor.services.assignments import AssignmentChanges, AssignmentInput
 from counselor.services.checkins import CheckInInput
 from counselor.services.errors import InvalidInput
+from counselor.web import show_errors
 
 
 def _assignee_choices(couple: Couple) -> list[SelectChoice]:
@@ -54,6 +55,7 @@ def assign(couple_id: int):  # type: ignore[no-untyped-def]
             times_per_week=form.times_per_week.data,
             starts_on=form.starts_on.data,
             due_on=form.due_on.data,
+            notify=form.notify.data,
         )
         try:
             assignment = assignments.assign_homework(actor, couple.id, data)

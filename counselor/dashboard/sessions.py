@@ -10,9 +10,10 @@ from flask_login import current_user
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm, SessionForm
-from counselor.dashboard.helpers import current_actor, or_404, show_errors
+from counselor.dashboard.helpers import current_actor, or_404
 from counselor.services import couples, sessions
 from counselor.services.errors import InvalidInput
+from counselor.web import show_errors
 
 
 def _starts_at(form: SessionForm) -> datetime:

@@ -11,7 +11,14 @@ from counselor.models.homework import (
     Visibility,
 )
 from counselor.models.ladder import LadderRung, TaskTemplate, TemplateWho
-from counselor.models.practice import Counselor, CounselorRole, Practice
+from counselor.models.messaging import (
+    ClientLink,
+    EmailKind,
+    EmailStatus,
+    LinkPurpose,
+    OutboxEmail,
+)
+from counselor.models.practice import Counselor, CounselorRole, EmailDetail, Practice
 
 __all__ = [
     "Assignee",
@@ -20,12 +27,18 @@ __all__ = [
     "AuditEvent",
     "CheckIn",
     "CheckInSource",
+    "ClientLink",
     "Counselor",
     "CounselorRole",
     "Couple",
     "CoupleSession",
     "CoupleStatus",
+    "EmailDetail",
+    "EmailKind",
+    "EmailStatus",
     "LadderRung",
+    "LinkPurpose",
+    "OutboxEmail",
     "Partner",
     "Practice",
     "TaskTemplate",

@@ -19,7 +19,7 @@ from counselor.models import (
     LadderRung,
     Practice,
 )
-from counselor.services import ladder
+from counselor.services import ladder, notifications
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples import get_couple
 from counselor.services.errors import FieldErrors, InvalidInput, NotFound
@@ -45,6 +45,7 @@ class AssignmentInput:
     times_per_week: int | None = None
     starts_on: date | None = None
     due_on: date | None = None
+    notify: bool = True  # email the partners who do the step now
 
 
 @dataclass
@@ -97,6 +98,8 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
     db.session.add(assignment)
     db.session.flush()
     record_event(actor, "assignment.create", "assignment", assignment.id)
+    if data.notify:
+        notifications.notify_new_step(assignment)
     db.session.commit()
     return assignment
 

@@ -11,6 +11,7 @@ from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Partner
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.links import revoke_links
 from counselor.services.validation import (
     check_email,
     check_int_range,
@@ -73,6 +74,9 @@ def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
     partners = _check_partners(problems, data.partners)
     problems.raise_if_any()
 
+    if data.status != CoupleStatus.ACTIVE and couple.status == CoupleStatus.ACTIVE:
+        # Pausing or closing the work stops every link already sent.
+        revoke_links([p.id for p in couple.partners])
     couple.label, couple.external_id, couple.status = label, external_id, data.status
     couple.counselor_id = counselor.id
     for partner, values in zip(couple.partners, partners, strict=True):

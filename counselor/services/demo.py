@@ -156,7 +156,7 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
         assignment = assignments.assign_homework(
             actor,
             couple.id,
-            AssignmentInput(template_key=step.template_key, starts_on=starts_on),
+            AssignmentInput(template_key=step.template_key, starts_on=starts_on, notify=False),
         )
         _add_history(assignment, couple.partners, step, plan, rng, today)
         if step.ended is not None:

@@ -17,9 +17,10 @@ from counselor.models import (
     CoupleSession,
     CoupleStatus,
     LadderRung,
+    OutboxEmail,
     Partner,
 )
-from counselor.services import ladder, progress
+from counselor.services import ladder, notifications, progress
 from counselor.services.assignments import couple_assignments, current_rung
 from counselor.services.audit import Actor, record_event
 from counselor.services.checkins import recent_reflections
@@ -179,6 +180,7 @@ class CoupleOverview:
     reflections: list[CheckIn]
     upcoming_sessions: list[CoupleSession]
     past_sessions: list[CoupleSession]
+    latest_emails: dict[int, OutboxEmail]
 
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
@@ -222,4 +224,5 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         reflections=recent_reflections(actor, couple.id),
         upcoming_sessions=[s for s in sessions if s.starts_at >= now],
         past_sessions=[s for s in sessions if s.starts_at < now][::-1],
+        latest_emails=notifications.latest_emails([p.id for p in couple.partners]),
     )

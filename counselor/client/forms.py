@@ -1,0 +1,45 @@
+"""Forms on the partner pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+COMFORT_CHOICES = [
+    SelectChoice("1", "1 – very hard"),
+    SelectChoice("2", "2"),
+    SelectChoice("3", "3"),
+    SelectChoice("4", "4"),
+    SelectChoice("5", "5 – easy"),
+]
+
+
+class MarkDoneForm(FlaskForm):
+    checkin_key = HiddenField(validators=[InputRequired(), Length(max=64)])
+    when = SelectField("When", default="0")
+    comfort = RadioField(
+        "How did it feel to lean on your partner?", choices=COMFORT_CHOICES, validators=[Optional()]
+    )
+    reflection = TextAreaField(
+        "Anything you noticed? (optional)",
+        validators=[Optional(), Length(max=2000, message="Keep it to 2000 characters or fewer.")],
+        render_kw={"rows": 4, "maxlength": 2000},
+    )
+    share_with_partner = BooleanField("Let my partner read this too")
+
+
+class ConfirmForm(FlaskForm):
+    """A button whose only field is the CSRF token."""
+
+
+class FreshLinkForm(FlaskForm):
+    email = EmailField("Your email address", validators=[InputRequired(), Length(max=254)])

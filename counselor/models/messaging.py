@@ -1,0 +1,81 @@
+"""Outgoing email (an outbox, sent by workers) and the links partners receive in it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from counselor.extensions import db
+from counselor.models.couples import Partner
+from counselor.models.types import UTCDateTime, enum_column, now_utc
+
+
+class EmailKind(enum.StrEnum):
+    NEW_STEP = "new_step"  # the counselor assigned homework
+    LINK = "link"  # a fresh link, sent by the counselor or asked for by the partner
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for a worker (or for its next attempt)
+    SENDING = "sending"  # claimed by a worker; back to pending if the worker dies
+    SENT = "sent"
+    FAILED = "failed"  # permanent: the counselor sees it on the couple's page
+
+
+class OutboxEmail(db.Model):
+    """One email to one partner. Written in the transaction of the change that causes it;
+    its text (and the link in it) is made when a worker sends it, so no link is stored."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (
+        sa.Index("ix_outbox_emails_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_emails_partner_created", "partner_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"))
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
+    kind: Mapped[EmailKind] = mapped_column(enum_column(EmailKind))
+    status: Mapped[EmailStatus] = mapped_column(
+        enum_column(EmailStatus), default=EmailStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    partner: Mapped[Partner] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<OutboxEmail {self.id} {self.kind} {self.status}>"
+
+
+class LinkPurpose(enum.StrEnum):
+    HOMEWORK = "homework"  # the partner's steps: view, mark done, snooze, stop emails
+    UNSUBSCRIBE = "unsubscribe"  # the List-Unsubscribe address: stop emails only
+
+
+class ClientLink(db.Model):
+    """A capability for one partner and one purpose. Only the token's hash is kept."""
+
+    __tablename__ = "client_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"), index=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    partner: Mapped[Partner] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ClientLink {self.id} {self.purpose}>"

@@ -1,0 +1,269 @@
+"""The email outbox: rows written with the change that causes them, sent by workers.
+
+Exactly once where possible: a row is claimed (status ``sending`` with a claim
+token) before it is sent and marked ``sent`` right after the server accepts it.
+A worker killed between the two leaves the row ``sending``; once its lease runs
+out the row is claimed again and sent again. That window — after the SMTP server
+accepted, before our commit — is the only place a duplicate can come from, and
+every reclaim is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, current_app, render_template
+from sqlalchemy import event
+from sqlalchemy.orm import Session, joinedload
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Couple,
+    EmailDetail,
+    EmailKind,
+    EmailStatus,
+    LinkPurpose,
+    OutboxEmail,
+    Partner,
+)
+from counselor.services import client_view, links
+from counselor.services.transport import PermanentFailure, TemporaryFailure, open_transport
+
+log = logging.getLogger(__name__)
+
+QUEUED_IDS = "counselor.queued_email_ids"
+DELIVER_TASK = "tasks.mail.deliver_emails"
+CLAIM_LEASE = timedelta(minutes=5)
+
+SUBJECTS = {
+    EmailKind.NEW_STEP: "A new practice step from {practice}",
+    EmailKind.LINK: "Your practice steps from {practice}",
+}
+
+
+def queue_email(partner: Partner, kind: EmailKind) -> OutboxEmail:
+    """Add an email to the outbox in the current transaction; a worker sends it after commit."""
+    email = OutboxEmail(practice_id=partner.couple.practice_id, partner_id=partner.id, kind=kind)
+    db.session.add(email)
+    db.session.flush()
+    db.session.info.setdefault(QUEUED_IDS, []).append(email.id)
+    return email
+
+
+def dispatch_queued_emails_after_commit(app: Flask) -> None:
+    """Hand queued emails to Celery only once their rows are committed."""
+    session = db.session
+    if not event.contains(session, "after_commit", _send_queued_to_workers):
+        event.listen(session, "after_commit", _send_queued_to_workers)
+        event.listen(session, "after_rollback", _forget_queued)
+
+
+def _send_queued_to_workers(session: Session) -> None:
+    ids = session.info.pop(QUEUED_IDS, None)
+    if not ids:
+        return
+    try:
+        current_app.extensions["celery"].send_task(DELIVER_TASK, args=[ids])
+    except Exception:
+        log.warning("broker unreachable; %d queued email(s) wait for the outbox sweep", len(ids))
+
+
+def _forget_queued(session: Session) -> None:
+    session.info.pop(QUEUED_IDS, None)
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    retry: list[tuple[int, float]] = field(default_factory=list)  # (id, seconds to wait)
+    failed: list[int] = field(default_factory=list)
+    connections_opened: int = 0
+
+
+def due_email_ids(limit: int) -> list[int]:
+    """Pending rows whose time has come, and rows a dead worker left behind."""
+    return list(db.session.scalars(_claimable().with_only_columns(OutboxEmail.id).limit(limit)))
+
+
+def _claimable_condition() -> sa.ColumnElement[bool]:
+    now = timeutil.utcnow()
+    return sa.or_(
+        sa.and_(
+            OutboxEmail.status == EmailStatus.PENDING,
+            sa.or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now),
+        ),
+        sa.and_(
+            OutboxEmail.status == EmailStatus.SENDING,
+            OutboxEmail.claimed_at < now - CLAIM_LEASE,
+        ),
+    )
+
+
+def _claimable() -> sa.Select:
+    return sa.select(OutboxEmail).where(_claimable_condition()).order_by(OutboxEmail.id)
+
+
+def claim_emails(ids: list[int]) -> list[OutboxEmail]:
+    """Take these rows for this worker; rows another worker holds are left alone.
+
+    The UPDATE re-checks that each row is still claimable when it writes, so two
+    workers racing for the same rows (on SQLite too) never both get one.
+    PostgreSQL skips rows another transaction has locked instead of waiting.
+    """
+    candidates = (
+        _claimable()
+        .with_only_columns(OutboxEmail.id, OutboxEmail.status)
+        .where(OutboxEmail.id.in_(ids))
+    )
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    found = db.session.execute(candidates).all()
+    if not found:
+        db.session.commit()
+        return []
+    token = secrets.token_hex(16)
+    db.session.execute(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.id.in_([row.id for row in found]), _claimable_condition())
+        .values(
+            status=EmailStatus.SENDING,
+            claimed_at=timeutil.utcnow(),
+            claim_token=token,
+            attempts=OutboxEmail.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    claimed = list(
+        db.session.scalars(
+            sa.select(OutboxEmail)
+            .where(OutboxEmail.claim_token == token)
+            .order_by(OutboxEmail.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    stale = {row.id for row in found if row.status == EmailStatus.SENDING}
+    for email in claimed:
+        if email.id in stale:
+            log.warning(
+                "email %s reclaimed after its worker stopped; it may arrive twice", email.id
+            )
+    return claimed
+
+
+def deliver_emails(ids: list[int], retry_delay: Callable[[int], float]) -> DeliveryReport:
+    """Send these outbox rows over one connection. ``retry_delay(attempts)`` gives the
+    seconds to wait after a temporary failure (the task owns that policy)."""
+    report = DeliveryReport()
+    emails = claim_emails(ids)
+    if not emails:
+        return report
+    config = current_app.config
+    with open_transport(config) as transport:
+        for email in emails:
+            message = build_message(email)
+            try:
+                transport.send(message, name=f"outbox-{email.id}")
+            except TemporaryFailure as error:
+                _after_temporary_failure(email, str(error), retry_delay, report)
+            except PermanentFailure as error:
+                email.status, email.last_error = EmailStatus.FAILED, str(error)[:300]
+                report.failed.append(email.id)
+                log.warning("email %s failed permanently: %s", email.id, error)
+            else:
+                email.status, email.sent_at, email.last_error = (
+                    EmailStatus.SENT,
+                    timeutil.utcnow(),
+                    None,
+                )
+                report.sent.append(email.id)
+            db.session.commit()
+        report.connections_opened = transport.connections_opened
+    return report
+
+
+def _after_temporary_failure(
+    email: OutboxEmail, error: str, retry_delay: Callable[[int], float], report: DeliveryReport
+) -> None:
+    email.last_error = error[:300]
+    if email.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        email.status = EmailStatus.FAILED
+        report.failed.append(email.id)
+        log.warning("email %s failed after %d attempts: %s", email.id, email.attempts, error)
+        return
+    delay = retry_delay(email.attempts)
+    email.status = EmailStatus.PENDING
+    email.next_attempt_at = timeutil.utcnow() + timedelta(seconds=delay)
+    report.retry.append((email.id, delay))
+
+
+def build_message(email: OutboxEmail) -> EmailMessage:
+    """Render the email with fresh links for its partner; the links commit before sending."""
+    partner = db.session.scalar(
+        sa.select(Partner)
+        .where(Partner.id == email.partner_id)
+        .options(joinedload(Partner.couple).joinedload(Couple.practice))
+    )
+    practice = partner.couple.practice
+    homework_token = links.issue_link(partner, LinkPurpose.HOMEWORK)
+    unsubscribe_token = links.issue_link(partner, LinkPurpose.UNSUBSCRIBE)
+    db.session.commit()
+
+    homework = client_view.partner_homework(partner)
+    context = {
+        "partner": partner,
+        "practice": practice,
+        "open_count": len(homework.open_steps),
+        "titles": [s.assignment.title for s in homework.open_steps]
+        if practice.email_detail == EmailDetail.TITLES
+        else [],
+        "homework_url": public_url("client.homework", token=homework_token),
+        "unsubscribe_url": public_url("client.unsubscribe", token=unsubscribe_token),
+        "link_days": current_app.config["LINK_TTL_DAYS"],
+        "subject": SUBJECTS[email.kind].format(practice=practice.name),
+    }
+    config = current_app.config
+    message = EmailMessage()
+    message["Subject"] = context["subject"]
+    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["To"] = partner.email
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = stable_message_id(email.id)
+    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(render_template(f"email/{email.kind.value}.txt", **context))
+    message.add_alternative(
+        render_template(f"email/{email.kind.value}.html", **context), subtype="html"
+    )
+    if not config.get("MAIL_SERVER"):
+        log.info(
+            "link for partner %s (email %s): %s", partner.id, email.id, context["homework_url"]
+        )
+    return message
+
+
+def stable_message_id(outbox_id: int) -> str:
+    """The same Message-ID on every attempt, so a receiving server can drop a duplicate."""
+    sender_domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ")
+    salt = hashlib.sha256(f"{current_app.config['SECRET_KEY']}:{outbox_id}".encode()).hexdigest()
+    return f"<outbox-{outbox_id}.{salt[:12]}@{sender_domain or 'localhost'}>"
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute URL on PUBLIC_BASE_URL, buildable outside any request (in a worker)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)

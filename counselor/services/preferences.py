@@ -1,0 +1,37 @@
+"""A partner's email preferences: snooze, stop (by the partner), resume (by the counselor)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Partner
+from counselor.services.audit import Actor, record_event
+from counselor.services.couples import get_partner
+
+SNOOZE_DAYS = 7
+
+
+def snooze_reminders(actor: Actor, partner: Partner, days: int = SNOOZE_DAYS) -> None:
+    partner.snoozed_until = timeutil.utcnow() + timedelta(days=days)
+    record_event(actor, "partner.snooze", "partner", partner.id)
+    db.session.commit()
+
+
+def stop_emails(actor: Actor, partner: Partner) -> None:
+    """One click, no questions; stopping twice keeps the first time."""
+    if partner.unsubscribed_at is None:
+        partner.unsubscribed_at = timeutil.utcnow()
+        record_event(actor, "partner.unsubscribe", "partner", partner.id)
+        db.session.commit()
+
+
+def resume_emails(actor: Actor, partner_id: int) -> Partner:
+    """The counselor turns emails back on (after talking with the partner)."""
+    partner = get_partner(actor, partner_id)
+    partner.unsubscribed_at = None
+    partner.snoozed_until = None
+    record_event(actor, "partner.resubscribe", "partner", partner.id)
+    db.session.commit()
+    return partner
