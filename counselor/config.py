@@ -71,7 +71,6 @@ class Defaults:
         "broker_connection_retry_on_startup": True,
         # The web must never hang on a broker that is down: the outbox sweep catches up.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        "broker_transport_options": {"polling_interval": 0.5},
         "include": ["tasks.mail"],
         "beat_schedule": {
             "deliver-due-emails": {"task": "tasks.mail.deliver_due_emails", "schedule": 60.0},

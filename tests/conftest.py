@@ -151,3 +151,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         reasons[reason] = reasons.get(reason, 0) + 1
     for reason, number in sorted(reasons.items()):
         terminalreporter.write_line(f"skipped {number}: {reason}")
+
+
+@pytest.fixture
+def smtp(app: Flask):  # type: ignore[no-untyped-def]
+    """A real SMTP server on 127.0.0.1; the app sends to it instead of writing files."""
+    from tests.mailserver import running_smtp_server
+
+    with running_smtp_server() as (handler, port):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        yield handler

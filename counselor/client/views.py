@@ -84,7 +84,7 @@ def _render_homework(token, link, failed_step=None, failed_form=None, status=200
             token=token,
             view=view,
             partner=partner,
-            practice=partner.couple.counselor.practice,
+            practice=partner.couple.practice,
             forms=forms,
             done_step=next((s for s in view.steps if s.assignment.id == done_id), None),
             week_start=timeutil.week_start(today),
@@ -169,7 +169,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
     return render_template(
         "client/unsubscribe.html",
         partner=partner,
-        practice=partner.couple.counselor.practice,
+        practice=partner.couple.practice,
         stopped=partner.unsubscribed_at is not None,
     )
 

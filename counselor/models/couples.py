@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
-from counselor.models.practice import Counselor
+from counselor.models.practice import Counselor, Practice
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
@@ -34,6 +34,7 @@ class Couple(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
 
+    practice: Mapped[Practice] = relationship()
     counselor: Mapped[Counselor] = relationship()
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple", order_by="Partner.position", cascade="all, delete-orphan"

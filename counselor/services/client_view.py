@@ -62,7 +62,8 @@ def partner_homework(partner: Partner) -> PartnerHomework:
         )
         for a in assignments
     ]
-    steps = [step for step in steps if step.week.target > 0]
+    # Open steps first; steps already met this week follow (they can still be done again).
+    steps = sorted((s for s in steps if s.week.target > 0), key=lambda s: not s.is_open)
     return PartnerHomework(partner, steps, _shared_with(partner))
 
 

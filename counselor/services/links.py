@@ -54,7 +54,7 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
         .where(ClientLink.token_hash == hash_token(token), ClientLink.purpose == purpose)
         .options(
             joinedload(ClientLink.partner).joinedload(Partner.couple).selectinload(Couple.partners),
-            joinedload(ClientLink.partner).joinedload(Partner.couple).joinedload(Couple.counselor),
+            joinedload(ClientLink.partner).joinedload(Partner.couple).joinedload(Couple.practice),
         )
     )
     if link is None or link.revoked_at is not None or link.expires_at <= timeutil.utcnow():

@@ -171,8 +171,8 @@ def deliver_emails(ids: list[int], retry_delay: Callable[[int], float]) -> Deliv
     config = current_app.config
     with open_transport(config) as transport:
         for email in emails:
-            message = build_message(email)
             try:
+                message = build_message(email)
                 transport.send(message, name=f"outbox-{email.id}")
             except TemporaryFailure as error:
                 _after_temporary_failure(email, str(error), retry_delay, report)
@@ -180,6 +180,10 @@ def deliver_emails(ids: list[int], retry_delay: Callable[[int], float]) -> Deliv
                 email.status, email.last_error = EmailStatus.FAILED, str(error)[:300]
                 report.failed.append(email.id)
                 log.warning("email %s failed permanently: %s", email.id, error)
+            except Exception:  # a bug with one email must not stop the rest of the batch
+                log.exception("email %s could not be built or sent", email.id)
+                db.session.rollback()
+                _after_temporary_failure(email, "internal error", retry_delay, report)
             else:
                 email.status, email.sent_at, email.last_error = (
                     EmailStatus.SENT,
