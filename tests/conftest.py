@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug.serving import make_server
 
 from counselor import create_app
 from counselor.config import Defaults
@@ -161,3 +163,14 @@ def smtp(app: Flask):  # type: ignore[no-untyped-def]
     with running_smtp_server() as (handler, port):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         yield handler
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The test's app served by a threaded server on a free port of 127.0.0.1."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
