@@ -26,9 +26,10 @@ run: $(VENV)/.run-installed
 	$(FLASK) init
 	$(FLASK) seed-demo --if-empty
 	@echo ""
-	@echo "  Dashboard: http://$(HOST):$(PORT)/   (Ctrl-C stops it)"
+	@echo "  Dashboard: http://$(HOST):$(PORT)/   (web + worker; Ctrl-C stops both)"
+	@echo "  Emails are written to instance/outbox/ and their links logged below."
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -10,24 +10,26 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from counselor.config import embedded_broker
 from tests.conftest import require_service
 
 
 @pytest.fixture(params=["embedded", "redis"])
-def broker_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def broker(request: pytest.FixtureRequest, tmp_path) -> dict:  # type: ignore[no-untyped-def]
+    """Celery settings for the broker: what `make run` uses, or Redis."""
     if request.param == "embedded":
-        return f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+        return embedded_broker(tmp_path / "broker")
     url = os.environ.get("COUNSELOR_TEST_REDIS_URL")
     if not url:
         require_service("Redis worker tests need COUNSELOR_TEST_REDIS_URL")
-    return url
+    return {"broker_url": url}
 
 
 @pytest.fixture
-def app_config(app_config: dict, broker_url: str) -> dict:
+def app_config(app_config: dict, broker: dict) -> dict:
     celery = {
         **app_config["CELERY"],
-        "broker_url": broker_url,
+        **broker,
         # A queue of this test's own, so nothing left on a shared Redis leaks in.
         "task_default_queue": f"test-{uuid.uuid4().hex[:8]}",
     }
