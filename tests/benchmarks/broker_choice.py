@@ -23,7 +23,11 @@ def _connection(kind: str, folder: Path) -> Connection:
     if kind == "sqlite":
         return Connection(f"sqla+sqlite:///{folder / 'broker.sqlite3'}")
     (folder / "queue").mkdir(exist_ok=True)
-    options = {"data_folder_in": str(folder / "queue"), "data_folder_out": str(folder / "queue")}
+    options = {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
+    }
     return Connection("filesystem://", transport_options=options)
 
 
