@@ -71,9 +71,14 @@ class Defaults:
         "broker_connection_retry_on_startup": True,
         # The web must never hang on a broker that is down: the outbox sweep catches up.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        "include": ["tasks.mail"],
+        "include": ["tasks.mail", "tasks.reminders"],
         "beat_schedule": {
             "deliver-due-emails": {"task": "tasks.mail.deliver_due_emails", "schedule": 60.0},
+            "plan-reminders": {"task": "tasks.reminders.plan_reminders", "schedule": 300.0},
+            "plan-counselor-digests": {
+                "task": "tasks.reminders.plan_counselor_digests",
+                "schedule": 1800.0,
+            },
         },
     }
 

@@ -18,7 +18,14 @@ from counselor.models.messaging import (
     LinkPurpose,
     OutboxEmail,
 )
-from counselor.models.practice import Counselor, CounselorRole, EmailDetail, Practice
+from counselor.models.practice import (
+    Counselor,
+    CounselorRole,
+    EmailDetail,
+    Practice,
+    ReminderCadence,
+)
+from counselor.models.progress import PartnerWeek, ReadinessSignal, WeeklyProgress
 
 __all__ = [
     "Assignee",
@@ -40,8 +47,12 @@ __all__ = [
     "LinkPurpose",
     "OutboxEmail",
     "Partner",
+    "PartnerWeek",
     "Practice",
+    "ReadinessSignal",
+    "ReminderCadence",
     "TaskTemplate",
     "TemplateWho",
     "Visibility",
+    "WeeklyProgress",
 ]

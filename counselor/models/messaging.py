@@ -16,6 +16,8 @@ from counselor.models.types import UTCDateTime, enum_column, now_utc
 class EmailKind(enum.StrEnum):
     NEW_STEP = "new_step"  # the counselor assigned homework
     LINK = "link"  # a fresh link, sent by the counselor or asked for by the partner
+    REMINDER = "reminder"  # the day's digest of a partner's open steps
+    COUNSELOR_DIGEST = "counselor_digest"  # Monday's list of couples needing attention
 
 
 class EmailStatus(enum.StrEnum):
@@ -26,19 +28,24 @@ class EmailStatus(enum.StrEnum):
 
 
 class OutboxEmail(db.Model):
-    """One email to one partner. Written in the transaction of the change that causes it;
-    its text (and the link in it) is made when a worker sends it, so no link is stored."""
+    """One email to one person (a partner, or a counselor). Written in the transaction of
+    the change that causes it; its text (and any link in it) is made when a worker sends
+    it, so no link is stored."""
 
     __tablename__ = "outbox_emails"
     __table_args__ = (
         sa.Index("ix_outbox_emails_due", "status", "next_attempt_at"),
         sa.Index("ix_outbox_emails_partner_created", "partner_id", "created_at"),
+        sa.CheckConstraint("(partner_id IS NULL) != (counselor_id IS NULL)", name="one_recipient"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"))
-    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
-    kind: Mapped[EmailKind] = mapped_column(enum_column(EmailKind))
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
+    counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counselors.id"))
+    kind: Mapped[EmailKind] = mapped_column(enum_column(EmailKind, length=20))
+    # One email per slot, whoever plans it and however often: e.g. "reminder:12:2026-11-26".
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     status: Mapped[EmailStatus] = mapped_column(
         enum_column(EmailStatus), default=EmailStatus.PENDING
     )
@@ -50,7 +57,7 @@ class OutboxEmail(db.Model):
     last_error: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
-    partner: Mapped[Partner] = relationship()
+    partner: Mapped[Partner | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.kind} {self.status}>"

@@ -18,6 +18,12 @@ class EmailDetail(enum.StrEnum):
     TITLES = "titles"  # also the steps' titles
 
 
+class ReminderCadence(enum.StrEnum):
+    OFF = "off"  # no reminders at all
+    GENTLE = "gentle"  # only the last-chance note before a due date
+    STANDARD = "standard"  # first day of a step, when behind pace, and before a due date
+
+
 class Practice(db.Model):
     __tablename__ = "practices"
 
@@ -29,6 +35,9 @@ class Practice(db.Model):
         enum_column(EmailDetail), default=EmailDetail.MINIMAL
     )
     report_title: Mapped[str | None] = mapped_column(sa.String(200))
+    reminder_cadence: Mapped[ReminderCadence] = mapped_column(
+        enum_column(ReminderCadence), default=ReminderCadence.STANDARD
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     counselors: Mapped[list[Counselor]] = relationship(back_populates="practice")
@@ -54,6 +63,8 @@ class Counselor(UserMixin, db.Model):
         enum_column(CounselorRole), default=CounselorRole.COUNSELOR
     )
     active: Mapped[bool] = mapped_column(default=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    weekly_digest: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

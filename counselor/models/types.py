@@ -36,13 +36,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def enum_column(enum_class: type[enum.Enum], **kwargs: Any) -> sa.Enum:
+def enum_column(enum_class: type[enum.Enum], length: int = 16, **kwargs: Any) -> sa.Enum:
     """A portable enum: VARCHAR plus a CHECK constraint, storing the member's value."""
     return sa.Enum(
         enum_class,
         native_enum=False,
         create_constraint=True,
-        length=16,
+        length=length,
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
         **kwargs,

@@ -18,25 +18,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
-    Couple,
-    EmailDetail,
     EmailKind,
     EmailStatus,
-    LinkPurpose,
     OutboxEmail,
     Partner,
 )
-from counselor.services import client_view, links
+from counselor.services import email_content
 from counselor.services.transport import PermanentFailure, TemporaryFailure, open_transport
 
 log = logging.getLogger(__name__)
@@ -44,11 +42,7 @@ log = logging.getLogger(__name__)
 QUEUED_IDS = "counselor.queued_email_ids"
 DELIVER_TASK = "tasks.mail.deliver_emails"
 CLAIM_LEASE = timedelta(minutes=5)
-
-SUBJECTS = {
-    EmailKind.NEW_STEP: "A new practice step from {practice}",
-    EmailKind.LINK: "Your practice steps from {practice}",
-}
+INSERT_CHUNK = 1000
 
 
 def queue_email(partner: Partner, kind: EmailKind) -> OutboxEmail:
@@ -56,7 +50,7 @@ def queue_email(partner: Partner, kind: EmailKind) -> OutboxEmail:
     email = OutboxEmail(practice_id=partner.couple.practice_id, partner_id=partner.id, kind=kind)
     db.session.add(email)
     db.session.flush()
-    db.session.info.setdefault(QUEUED_IDS, []).append(email.id)
+    enqueue_after_commit([email.id])
     return email
 
 
@@ -68,12 +62,40 @@ def dispatch_queued_emails_after_commit(app: Flask) -> None:
         event.listen(session, "after_rollback", _forget_queued)
 
 
+def insert_planned_emails(rows: list[dict]) -> list[int]:
+    """Insert outbox rows that carry a ``dedupe_key``; a key already taken (by a second
+    planner, a second beat, a retry) is skipped by the database, never duplicated.
+    Returns the ids actually inserted, handed to workers after commit."""
+    if not rows:
+        return []
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    ids: list[int] = []
+    for start in range(0, len(rows), INSERT_CHUNK):  # stays under SQLite's variable limit
+        statement = (
+            insert(OutboxEmail)
+            .values(rows[start : start + INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(OutboxEmail.id)
+        )
+        ids.extend(db.session.scalars(statement))
+    enqueue_after_commit(ids)
+    return ids
+
+
+def enqueue_after_commit(email_ids: list[int]) -> None:
+    """Hand these outbox rows to workers once the current transaction commits."""
+    db.session.info.setdefault(QUEUED_IDS, []).extend(email_ids)
+
+
 def _send_queued_to_workers(session: Session) -> None:
     ids = session.info.pop(QUEUED_IDS, None)
     if not ids:
         return
+    chunk = current_app.config["MAIL_BATCH_SIZE"]
     try:
-        current_app.extensions["celery"].send_task(DELIVER_TASK, args=[ids])
+        celery = current_app.extensions["celery"]
+        for start in range(0, len(ids), chunk):  # one task, one SMTP connection, per chunk
+            celery.send_task(DELIVER_TASK, args=[ids[start : start + chunk]])
     except Exception:
         log.warning("broker unreachable; %d queued email(s) wait for the outbox sweep", len(ids))
 
@@ -212,48 +234,23 @@ def _after_temporary_failure(
 
 
 def build_message(email: OutboxEmail) -> EmailMessage:
-    """Render the email with fresh links for its partner; the links commit before sending."""
-    partner = db.session.scalar(
-        sa.select(Partner)
-        .where(Partner.id == email.partner_id)
-        .options(joinedload(Partner.couple).joinedload(Couple.practice))
-    )
-    practice = partner.couple.practice
-    homework_token = links.issue_link(partner, LinkPurpose.HOMEWORK)
-    unsubscribe_token = links.issue_link(partner, LinkPurpose.UNSUBSCRIBE)
-    db.session.commit()
-
-    homework = client_view.partner_homework(partner)
-    context = {
-        "partner": partner,
-        "practice": practice,
-        "open_count": len(homework.open_steps),
-        "titles": [s.assignment.title for s in homework.open_steps]
-        if practice.email_detail == EmailDetail.TITLES
-        else [],
-        "homework_url": public_url("client.homework", token=homework_token),
-        "unsubscribe_url": public_url("client.unsubscribe", token=unsubscribe_token),
-        "link_days": current_app.config["LINK_TTL_DAYS"],
-        "subject": SUBJECTS[email.kind].format(practice=practice.name),
-    }
+    """The finished message for an outbox row; its content is composed now, at send time."""
+    content = email_content.compose(email)
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = context["subject"]
+    message["Subject"] = content.subject
     message["From"] = config["MAIL_DEFAULT_SENDER"]
-    message["To"] = partner.email
+    message["To"] = content.to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = stable_message_id(email.id)
-    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if content.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render_template(f"email/{email.kind.value}.txt", **context))
-    message.add_alternative(
-        render_template(f"email/{email.kind.value}.html", **context), subtype="html"
-    )
-    if not config.get("MAIL_SERVER"):
-        log.info(
-            "link for partner %s (email %s): %s", partner.id, email.id, context["homework_url"]
-        )
+    message.set_content(content.text)
+    message.add_alternative(content.html, subtype="html")
+    if not config.get("MAIL_SERVER") and content.link:
+        log.info("link in email %s: %s", email.id, content.link)
     return message
 
 
@@ -262,12 +259,3 @@ def stable_message_id(outbox_id: int) -> str:
     sender_domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ")
     salt = hashlib.sha256(f"{current_app.config['SECRET_KEY']}:{outbox_id}".encode()).hexdigest()
     return f"<outbox-{outbox_id}.{salt[:12]}@{sender_domain or 'localhost'}>"
-
-
-def public_url(endpoint: str, **values: object) -> str:
-    """An absolute URL on PUBLIC_BASE_URL, buildable outside any request (in a worker)."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-    )
-    return adapter.build(endpoint, values, force_external=True)

@@ -37,8 +37,10 @@ def upgrade():
     op.create_table('outbox_emails',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('practice_id', sa.Integer(), nullable=False),
-    sa.Column('partner_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('new_step', 'link', name='emailkind', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('counselor_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('new_step', 'link', 'reminder', 'counselor_digest', name='emailkind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=80), nullable=True),
     sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='emailstatus', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True),
@@ -47,9 +49,12 @@ def upgrade():
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=300), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(partner_id IS NULL) != (counselor_id IS NULL)', name=op.f('ck_outbox_emails_one_recipient')),
+    sa.ForeignKeyConstraint(['counselor_id'], ['counselors.id'], name=op.f('fk_outbox_emails_counselor_id_counselors')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_outbox_emails_partner_id_partners')),
     sa.ForeignKeyConstraint(['practice_id'], ['practices.id'], name=op.f('fk_outbox_emails_practice_id_practices')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_emails'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_emails')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_emails_dedupe_key'))
     )
     with op.batch_alter_table('outbox_emails', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_emails_due', ['status', 'next_attempt_at'], unique=False)

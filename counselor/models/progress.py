@@ -1,0 +1,69 @@
+"""Compiled progress: snapshots written by the nightly job, read by the dashboard and reports."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from counselor.extensions import db
+from counselor.models.types import UTCDateTime, enum_column, now_utc
+
+
+class WeeklyProgress(db.Model):
+    """One partner's figures for one step in one of their local weeks."""
+
+    __tablename__ = "weekly_progress"
+    __table_args__ = (
+        sa.UniqueConstraint("assignment_id", "partner_id", "week_start"),
+        sa.Index("ix_weekly_progress_couple_week", "couple_id", "week_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"))
+    couple_id: Mapped[int] = mapped_column(sa.ForeignKey("couples.id"))
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
+    week_start: Mapped[date]
+    target: Mapped[int]
+    done: Mapped[int]
+    comfort_sum: Mapped[int] = mapped_column(default=0)
+    comfort_count: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    @property
+    def completion(self) -> float | None:
+        return None if self.target == 0 else min(self.done, self.target) / self.target
+
+
+class ReadinessSignal(enum.StrEnum):
+    READY_TO_MOVE_UP = "ready_to_move_up"
+    DISCUSS_BARRIERS = "discuss_barriers"
+
+
+class PartnerWeek(db.Model):
+    """One partner's whole week: every step together, the streak and the rung signal."""
+
+    __tablename__ = "partner_weeks"
+    __table_args__ = (
+        sa.UniqueConstraint("partner_id", "week_start"),
+        sa.Index("ix_partner_weeks_couple_week", "couple_id", "week_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"))
+    couple_id: Mapped[int] = mapped_column(sa.ForeignKey("couples.id"))
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
+    week_start: Mapped[date]
+    target: Mapped[int]
+    done: Mapped[int]
+    mean_comfort: Mapped[float | None]
+    streak_weeks: Mapped[int] = mapped_column(default=0)
+    signal: Mapped[ReadinessSignal | None] = mapped_column(enum_column(ReadinessSignal, length=24))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    @property
+    def completion(self) -> float | None:
+        return None if self.target == 0 else min(self.done, self.target) / self.target

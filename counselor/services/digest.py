@@ -1,0 +1,112 @@
+"""The counselor's Monday digest: couples that need attention, with reasons, no client text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Assignment,
+    AssignmentStatus,
+    CheckIn,
+    Counselor,
+    Couple,
+    CoupleStatus,
+    EmailKind,
+    EmailStatus,
+    PartnerWeek,
+    ReadinessSignal,
+)
+
+DIGEST_HOUR = 8  # Monday, in the counselor's own time zone
+QUIET_DAYS = 7
+
+
+@dataclass
+class AttentionItem:
+    couple_id: int
+    label: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
+    """The counselor's active couples with a reason to look, in a fixed number of queries."""
+    couples = db.session.scalars(
+        sa.select(Couple)
+        .where(Couple.counselor_id == counselor.id, Couple.status == CoupleStatus.ACTIVE)
+        .order_by(Couple.label)
+        .options(selectinload(Couple.partners))
+    ).all()
+    ids = [c.id for c in couples]
+    if not ids:
+        return []
+    today = timeutil.local_today(counselor.timezone)
+    with_steps = set(
+        db.session.scalars(
+            sa.select(Assignment.couple_id).where(
+                Assignment.couple_id.in_(ids), Assignment.status == AssignmentStatus.ACTIVE
+            )
+        )
+    )
+    last_checkin = dict(
+        db.session.execute(
+            sa.select(Assignment.couple_id, sa.func.max(CheckIn.occurred_on))
+            .join(CheckIn, CheckIn.assignment_id == Assignment.id)
+            .where(Assignment.couple_id.in_(ids))
+            .group_by(Assignment.couple_id)
+        ).all()
+    )
+    last_week = timeutil.week_start(today) - timedelta(weeks=1)
+    signals = db.session.execute(
+        sa.select(PartnerWeek.couple_id, PartnerWeek.signal).where(
+            PartnerWeek.couple_id.in_(ids),
+            PartnerWeek.week_start == last_week,
+            PartnerWeek.signal.is_not(None),
+        )
+    ).all()
+
+    items = []
+    for couple in couples:
+        item = AttentionItem(couple.id, couple.label)
+        seen = last_checkin.get(couple.id)
+        if couple.id in with_steps and (seen is None or seen < today - timedelta(days=QUIET_DAYS)):
+            item.reasons.append(f"no check-ins for {QUIET_DAYS} days")
+        if any(p.unsubscribed_at for p in couple.partners):
+            item.reasons.append("a partner stopped emails")
+        couple_signals = {signal for cid, signal in signals if cid == couple.id}
+        if ReadinessSignal.READY_TO_MOVE_UP in couple_signals:
+            item.reasons.append("may be ready to move up a rung")
+        if ReadinessSignal.DISCUSS_BARRIERS in couple_signals:
+            item.reasons.append("a partner did none of last week's steps")
+        if item.reasons:
+            items.append(item)
+    return items
+
+
+def due_digest_rows(now: datetime) -> list[dict]:
+    """Outbox rows for counselors whose Monday morning has come (one per counselor-week)."""
+    rows = []
+    for counselor in db.session.scalars(
+        sa.select(Counselor).where(Counselor.active.is_(True), Counselor.weekly_digest.is_(True))
+    ):
+        local = now.astimezone(ZoneInfo(counselor.timezone))
+        if local.weekday() != 0 or local.hour < DIGEST_HOUR:
+            continue
+        rows.append(
+            {
+                "practice_id": counselor.practice_id,
+                "counselor_id": counselor.id,
+                "kind": EmailKind.COUNSELOR_DIGEST,
+                "status": EmailStatus.PENDING,
+                "attempts": 0,
+                "dedupe_key": f"digest:{counselor.id}:{local.date().isoformat()}",
+                "created_at": now,
+            }
+        )
+    return rows

@@ -1,0 +1,124 @@
+"""What each kind of email says. Composed when a worker sends it, so links are fresh and
+never stored, and the figures are current. Minimum necessary: no step text unless the
+practice allows titles, never a reflection, never another partner's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.orm import joinedload
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Counselor,
+    Couple,
+    EmailDetail,
+    EmailKind,
+    LinkPurpose,
+    OutboxEmail,
+    Partner,
+)
+from counselor.services import client_view, digest, links
+
+SUBJECTS = {
+    EmailKind.NEW_STEP: "A new practice step from {practice}",
+    EmailKind.LINK: "Your practice steps from {practice}",
+    EmailKind.REMINDER: "A reminder from {practice}",
+    EmailKind.COUNSELOR_DIGEST: "Couples to look at this week ({practice})",
+}
+
+
+@dataclass(frozen=True)
+class Content:
+    to: str
+    subject: str
+    text: str
+    html: str
+    link: str | None = None  # the partner's link, logged when emails go to files
+    unsubscribe_url: str | None = None
+
+
+def compose(email: OutboxEmail) -> Content:
+    if email.kind == EmailKind.COUNSELOR_DIGEST:
+        return _counselor_digest(email)
+    return _partner_email(email)
+
+
+def _partner_email(email: OutboxEmail) -> Content:
+    """New step, fresh link or reminder: a greeting, how many steps are open, the link."""
+    partner = db.session.scalar(
+        sa.select(Partner)
+        .where(Partner.id == email.partner_id)
+        .options(joinedload(Partner.couple).joinedload(Couple.practice))
+    )
+    practice = partner.couple.practice
+    homework_token = links.issue_link(partner, LinkPurpose.HOMEWORK)
+    unsubscribe_token = links.issue_link(partner, LinkPurpose.UNSUBSCRIBE)
+    db.session.commit()  # the links exist before anyone can click them
+
+    homework = client_view.partner_homework(partner)
+    tomorrow = timeutil.local_today(partner.timezone).toordinal() + 1
+    context = {
+        "partner": partner,
+        "practice": practice,
+        "open_count": len(homework.open_steps),
+        "due_tomorrow": sum(
+            1
+            for step in homework.open_steps
+            if step.assignment.due_on and step.assignment.due_on.toordinal() == tomorrow
+        ),
+        "titles": [s.assignment.title for s in homework.open_steps]
+        if practice.email_detail == EmailDetail.TITLES
+        else [],
+        "homework_url": public_url("client.homework", token=homework_token),
+        "unsubscribe_url": public_url("client.unsubscribe", token=unsubscribe_token),
+        "link_days": current_app.config["LINK_TTL_DAYS"],
+        "subject": SUBJECTS[email.kind].format(practice=practice.name),
+    }
+    return Content(
+        to=partner.email,
+        subject=context["subject"],
+        text=render_template(f"email/{email.kind.value}.txt", **context),
+        html=render_template(f"email/{email.kind.value}.html", **context),
+        link=context["homework_url"],
+        unsubscribe_url=context["unsubscribe_url"],
+    )
+
+
+def _counselor_digest(email: OutboxEmail) -> Content:
+    """Monday's list for a counselor: labels and reasons with links, never client text."""
+    counselor = db.session.scalar(
+        sa.select(Counselor)
+        .where(Counselor.id == email.counselor_id)
+        .options(joinedload(Counselor.practice))
+    )
+    items = digest.couples_needing_attention(counselor)
+    context = {
+        "counselor": counselor,
+        "practice": counselor.practice,
+        "items": [
+            (item, public_url("dashboard.couple_detail", couple_id=item.couple_id))
+            for item in items
+        ],
+        "dashboard_url": public_url("dashboard.couples_list"),
+        "subject": SUBJECTS[email.kind].format(practice=counselor.practice.name),
+    }
+    return Content(
+        to=counselor.email,
+        subject=context["subject"],
+        text=render_template("email/counselor_digest.txt", **context),
+        html=render_template("email/counselor_digest.html", **context),
+    )
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute URL on PUBLIC_BASE_URL, buildable outside any request (in a worker)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
