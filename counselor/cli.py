@@ -6,8 +6,10 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from counselor.models import CounselorRole
-from counselor.services import accounts, demo, ladder
+from counselor.extensions import db
+from counselor.models import CounselorRole, Couple
+from counselor.services import accounts, demo, ladder, reminders
+from counselor.services.audit import Actor
 from counselor.services.errors import InvalidInput
 
 
@@ -15,6 +17,7 @@ def register_commands(app: Flask) -> None:
     for command in (init_command, create_practice, create_counselor, set_password, seed_demo):
         app.cli.add_command(command)
     app.cli.add_command(ladder_group)
+    app.cli.add_command(reminders_group)
 
 
 def _fail(error: InvalidInput) -> None:
@@ -133,3 +136,27 @@ def _print_sync(result: ladder.SyncResult) -> None:
     ):
         if keys:
             click.echo(f"Ladder {label}: {', '.join(keys)}")
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Partner reminders."""
+
+
+@reminders_group.command("preview")
+@click.option("--couple", "couple_id", type=int, required=True, help="The couple's id.")
+@click.option("--days", type=click.IntRange(1, 31), default=7, show_default=True)
+def reminders_preview(couple_id: int, days: int) -> None:
+    """Show what would be sent to a couple, and when, in each partner's local time."""
+    couple = db.session.get(Couple, couple_id)
+    if couple is None:
+        raise click.BadParameter(f"no couple with id {couple_id}", param_hint="--couple")
+    planned = reminders.preview_reminders(Actor.system(couple.practice_id), couple.id, days)
+    if not planned:
+        click.echo("No reminders planned (no open steps, cadence off, paused, or emails stopped).")
+    for reminder in planned:
+        click.echo(
+            f"{reminder.local_day:%a %d %b} {reminder.local_time:%H:%M} "
+            f"{reminder.partner.timezone:<22} partner {reminder.partner.id} "
+            f"({reminder.partner.first_name}): {', '.join(reminder.reasons)}"
+        )

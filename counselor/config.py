@@ -59,6 +59,8 @@ class Defaults:
     MAIL_OUTBOX_DIR: str | None = None
     MAIL_MAX_ATTEMPTS = 6
     MAIL_BATCH_SIZE = 100
+    # A row a worker claimed but never finished (it was killed) is sent again after this.
+    MAIL_CLAIM_LEASE_SECONDS = 300
 
     # Celery; with no broker_url, messages are files under instance/broker (no server).
     CELERY: dict[str, Any] = {

@@ -43,3 +43,10 @@ class ConfirmForm(FlaskForm):
 
 class FreshLinkForm(FlaskForm):
     email = EmailField("Your email address", validators=[InputRequired(), Length(max=254)])
+
+
+REMINDER_HOURS = [SelectChoice(str(h), f"{h:02d}:00") for h in range(6, 23)]
+
+
+class ReminderHourForm(FlaskForm):
+    reminder_hour = SelectField("Remind me at", choices=REMINDER_HOURS)

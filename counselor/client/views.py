@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 
 from counselor import timeutil
 from counselor.client import bp
-from counselor.client.forms import ConfirmForm, FreshLinkForm, MarkDoneForm
+from counselor.client.forms import ConfirmForm, FreshLinkForm, MarkDoneForm, ReminderHourForm
 from counselor.extensions import csrf, limiter
 from counselor.models import CheckInSource, ClientLink, LinkPurpose
 from counselor.services import checkins, client_view, links, notifications, preferences
@@ -89,6 +89,7 @@ def _render_homework(token, link, failed_step=None, failed_form=None, status=200
             done_step=next((s for s in view.steps if s.assignment.id == done_id), None),
             week_start=timeutil.week_start(today),
             confirm_form=ConfirmForm(),
+            hour_form=ReminderHourForm(reminder_hour=str(partner.reminder_hour)),
             notice=request.args.get("notice"),
         ),
         status,
@@ -145,6 +146,20 @@ def snooze(token: str):  # type: ignore[no-untyped-def]
     if ConfirmForm().validate_on_submit():
         preferences.snooze_reminders(links.partner_actor(link.partner), link.partner)
     return redirect(url_for("client.homework", token=token, notice="snoozed"))
+
+
+@bp.route("/p/<token>/reminder-hour", methods=["POST"])
+@limit_per_ip
+@limit_per_token
+def reminder_hour(token: str):  # type: ignore[no-untyped-def]
+    link = _live_link(token)
+    form = ReminderHourForm()
+    if form.validate_on_submit():
+        preferences.set_reminder_hour(
+            links.partner_actor(link.partner), link.partner, int(form.reminder_hour.data)
+        )
+        return redirect(url_for("client.homework", token=token, notice="reminder_hour"))
+    return redirect(url_for("client.homework", token=token))
 
 
 @bp.route("/p/<token>/stop-emails", methods=["POST"])

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 
 QUEUED_IDS = "counselor.queued_email_ids"
 DELIVER_TASK = "tasks.mail.deliver_emails"
-CLAIM_LEASE = timedelta(minutes=5)
 INSERT_CHUNK = 1000
 
 
@@ -117,6 +116,11 @@ def due_email_ids(limit: int) -> list[int]:
     return list(db.session.scalars(_claimable().with_only_columns(OutboxEmail.id).limit(limit)))
 
 
+def claim_lease() -> timedelta:
+    """How long a worker may hold a row before another may take it (it died, we assume)."""
+    return timedelta(seconds=current_app.config["MAIL_CLAIM_LEASE_SECONDS"])
+
+
 def _claimable_condition() -> sa.ColumnElement[bool]:
     now = timeutil.utcnow()
     return sa.or_(
@@ -126,7 +130,7 @@ def _claimable_condition() -> sa.ColumnElement[bool]:
         ),
         sa.and_(
             OutboxEmail.status == EmailStatus.SENDING,
-            OutboxEmail.claimed_at < now - CLAIM_LEASE,
+            OutboxEmail.claimed_at < now - claim_lease(),
         ),
     )
 

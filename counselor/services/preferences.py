@@ -9,6 +9,7 @@ from counselor.extensions import db
 from counselor.models import Partner
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples import get_partner
+from counselor.services.errors import InvalidInput
 
 SNOOZE_DAYS = 7
 
@@ -35,3 +36,12 @@ def resume_emails(actor: Actor, partner_id: int) -> Partner:
     record_event(actor, "partner.resubscribe", "partner", partner.id)
     db.session.commit()
     return partner
+
+
+def set_reminder_hour(actor: Actor, partner: Partner, hour: int | None) -> None:
+    """The local hour the partner prefers to hear from us (quiet hours still apply)."""
+    if hour is None or not 0 <= hour <= 23:
+        raise InvalidInput.single("reminder_hour", "Choose an hour from 0 to 23.")
+    partner.reminder_hour = hour
+    record_event(actor, "partner.reminder_hour", "partner", partner.id)
+    db.session.commit()
