@@ -6,4 +6,11 @@ from flask import Blueprint
 
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
-from counselor.dashboard import auth, couples, homework, partners, sessions  # noqa: E402, F401
+from counselor.dashboard import (  # noqa: E402, F401
+    auth,
+    couples,
+    homework,
+    partners,
+    sessions,
+    settings,
+)

@@ -1,0 +1,93 @@
+"""The counselor's Monday digest: who needs attention and why, with no client text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import EmailKind, OutboxEmail, PartnerWeek, ReadinessSignal
+from counselor.services import digest, reminders
+from tests import factories
+
+MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def at_monday(monkeypatch):
+    monkeypatch.setattr(timeutil, "utcnow", lambda: MONDAY_9AM_CHICAGO)
+
+
+def test_quiet_stopped_and_ready_couples_are_listed_with_reasons(app, at_monday):
+    counselor = factories.CounselorFactory(timezone="America/Chicago")
+    quiet = factories.CoupleFactory(counselor=counselor, label="Quiet couple")
+    factories.AssignmentFactory(couple=quiet)
+    factories.CheckInFactory(
+        assignment=factories.AssignmentFactory(couple=quiet),
+        partner=quiet.partners[0],
+        occurred_on=date(2026, 11, 10),
+        reflection="Private words",
+    )
+    stopped = factories.CoupleFactory(
+        counselor=counselor,
+        label="Stopped couple",
+        partners=[{"unsubscribed_at": MONDAY_9AM_CHICAGO}, {}],
+    )
+    ready = factories.CoupleFactory(counselor=counselor, label="Ready couple")
+    db.session.add(
+        PartnerWeek(
+            practice_id=ready.practice_id,
+            couple_id=ready.id,
+            partner_id=ready.partners[0].id,
+            week_start=date(2026, 11, 16),
+            target=3,
+            done=3,
+            streak_weeks=2,
+            signal=ReadinessSignal.READY_TO_MOVE_UP,
+        )
+    )
+    factories.CoupleFactory(counselor=counselor, label="Fine couple")
+    db.session.commit()
+
+    items = {i.label: i.reasons for i in digest.couples_needing_attention(counselor)}
+    assert items == {
+        "Quiet couple": ["no check-ins for 7 days"],
+        "Ready couple": ["may be ready to move up a rung"],
+        "Stopped couple": ["a partner stopped emails"],
+    }
+    assert stopped.id  # listed by label only
+
+
+def test_one_digest_per_counselor_on_monday_morning_and_it_carries_no_client_text(
+    app, smtp, monkeypatch
+):
+    import tasks.mail
+
+    counselor = factories.CounselorFactory(timezone="America/Chicago")
+    factories.CounselorFactory(timezone="America/Chicago", weekly_digest=False)
+    couple = factories.CoupleFactory(counselor=counselor, label="Quiet couple")
+    factories.CheckInFactory(
+        assignment=factories.AssignmentFactory(couple=couple),
+        partner=couple.partners[0],
+        occurred_on=date(2026, 11, 2),
+        reflection="Something very private",
+    )
+    sunday = MONDAY_9AM_CHICAGO - timedelta(days=1)
+    monkeypatch.setattr(timeutil, "utcnow", lambda: sunday)
+    assert reminders.plan_counselor_digests(sunday) == []
+    monkeypatch.setattr(timeutil, "utcnow", lambda: MONDAY_9AM_CHICAGO)
+    first = reminders.plan_counselor_digests(MONDAY_9AM_CHICAGO)
+    again = reminders.plan_counselor_digests(MONDAY_9AM_CHICAGO + timedelta(hours=2))
+    assert len(first) == 1 and again == []
+
+    tasks.mail.deliver_emails(first)
+    (mail,) = smtp.messages
+    assert mail.recipients == [counselor.email]
+    assert "Quiet couple: no check-ins for 7 days" in mail.text
+    assert f"/couples/{couple.id}" in mail.text
+    assert "Something very private" not in mail.text + mail.html
+    kinds = db.session.scalars(sa.select(OutboxEmail.kind)).all()
+    assert kinds == [EmailKind.COUNSELOR_DIGEST]
