@@ -26,6 +26,7 @@ from counselor.models.practice import (
     ReminderCadence,
 )
 from counselor.models.progress import PartnerWeek, ReadinessSignal, WeeklyProgress
+from counselor.models.reports import Report, ReportStatus
 
 __all__ = [
     "Assignee",
@@ -51,6 +52,8 @@ __all__ = [
     "Practice",
     "ReadinessSignal",
     "ReminderCadence",
+    "Report",
+    "ReportStatus",
     "TaskTemplate",
     "TemplateWho",
     "Visibility",
