@@ -14,7 +14,7 @@ from counselor import config as config_module
 from counselor import web
 from counselor.extensions import celery_init_app, csrf, db, limiter, login_manager, migrate
 from counselor.models.types import render_migration_type
-from counselor.services import mail
+from counselor.services import dispatch
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -75,7 +75,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)
-    mail.dispatch_queued_emails_after_commit(app)
+    dispatch.install(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _configure_sqlite_connection)

@@ -25,6 +25,7 @@ class EmailStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a worker; back to pending if the worker dies
     SENT = "sent"
     FAILED = "failed"  # permanent: the counselor sees it on the couple's page
+    CANCELLED = "cancelled"  # no longer wanted: the partner stopped emails, the couple paused
 
 
 class OutboxEmail(db.Model):

@@ -16,6 +16,7 @@ from counselor.extensions import db
 from counselor.models import (
     Counselor,
     Couple,
+    CoupleStatus,
     EmailDetail,
     EmailKind,
     LinkPurpose,
@@ -40,6 +41,23 @@ class Content:
     html: str
     link: str | None = None  # the partner's link, logged when emails go to files
     unsubscribe_url: str | None = None
+
+
+def reason_not_to_send(email: OutboxEmail) -> str | None:
+    """Checked at send time: things may have changed since the email was queued."""
+    if email.partner_id is not None:
+        partner = db.session.get(Partner, email.partner_id)
+        if partner.unsubscribed_at is not None:
+            return "the partner stopped emails"
+        if partner.couple.status != CoupleStatus.ACTIVE:
+            return "the couple is not active"
+        return None
+    counselor = db.session.get(Counselor, email.counselor_id)
+    if not counselor.active:
+        return "the counselor is inactive"
+    if email.kind == EmailKind.COUNSELOR_DIGEST and not counselor.weekly_digest:
+        return "the counselor turned the digest off"
+    return None
 
 
 def compose(email: OutboxEmail) -> Content:

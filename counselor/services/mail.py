@@ -20,11 +20,9 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import sqlalchemy as sa
-from flask import Flask, current_app
-from sqlalchemy import event
+from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -34,12 +32,11 @@ from counselor.models import (
     OutboxEmail,
     Partner,
 )
-from counselor.services import email_content
+from counselor.services import dispatch, email_content
 from counselor.services.transport import PermanentFailure, TemporaryFailure, open_transport
 
 log = logging.getLogger(__name__)
 
-QUEUED_IDS = "counselor.queued_email_ids"
 DELIVER_TASK = "tasks.mail.deliver_emails"
 INSERT_CHUNK = 1000
 
@@ -51,14 +48,6 @@ def queue_email(partner: Partner, kind: EmailKind) -> OutboxEmail:
     db.session.flush()
     enqueue_after_commit([email.id])
     return email
-
-
-def dispatch_queued_emails_after_commit(app: Flask) -> None:
-    """Hand queued emails to Celery only once their rows are committed."""
-    session = db.session
-    if not event.contains(session, "after_commit", _send_queued_to_workers):
-        event.listen(session, "after_commit", _send_queued_to_workers)
-        event.listen(session, "after_rollback", _forget_queued)
 
 
 def insert_planned_emails(rows: list[dict]) -> list[int]:
@@ -82,25 +71,9 @@ def insert_planned_emails(rows: list[dict]) -> list[int]:
 
 
 def enqueue_after_commit(email_ids: list[int]) -> None:
-    """Hand these outbox rows to workers once the current transaction commits."""
-    db.session.info.setdefault(QUEUED_IDS, []).extend(email_ids)
-
-
-def _send_queued_to_workers(session: Session) -> None:
-    ids = session.info.pop(QUEUED_IDS, None)
-    if not ids:
-        return
-    chunk = current_app.config["MAIL_BATCH_SIZE"]
-    try:
-        celery = current_app.extensions["celery"]
-        for start in range(0, len(ids), chunk):  # one task, one SMTP connection, per chunk
-            celery.send_task(DELIVER_TASK, args=[ids[start : start + chunk]])
-    except Exception:
-        log.warning("broker unreachable; %d queued email(s) wait for the outbox sweep", len(ids))
-
-
-def _forget_queued(session: Session) -> None:
-    session.info.pop(QUEUED_IDS, None)
+    """Hand these outbox rows to workers once the current transaction commits, in chunks:
+    one task, and so one SMTP connection, per MAIL_BATCH_SIZE emails."""
+    dispatch.batch_after_commit(DELIVER_TASK, email_ids, current_app.config["MAIL_BATCH_SIZE"])
 
 
 @dataclass
@@ -108,6 +81,7 @@ class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     retry: list[tuple[int, float]] = field(default_factory=list)  # (id, seconds to wait)
     failed: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
     connections_opened: int = 0
 
 
@@ -197,6 +171,12 @@ def deliver_emails(ids: list[int], retry_delay: Callable[[int], float]) -> Deliv
     config = current_app.config
     with open_transport(config) as transport:
         for email in emails:
+            reason = email_content.reason_not_to_send(email)
+            if reason is not None:
+                email.status, email.last_error = EmailStatus.CANCELLED, f"not sent: {reason}"
+                report.cancelled.append(email.id)
+                db.session.commit()
+                continue
             try:
                 message = build_message(email)
                 transport.send(message, name=f"outbox-{email.id}")

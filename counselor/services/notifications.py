@@ -15,8 +15,10 @@ from counselor.services.mail import queue_email
 
 
 def notify_new_step(assignment: Assignment) -> list[OutboxEmail]:
-    """One email per partner doing the step, in the caller's transaction.
-    Partners who stopped emails get none."""
+    """One email per partner doing the step, in the caller's transaction. Partners who
+    stopped emails get none; nor does a paused couple (its links do not work)."""
+    if assignment.couple.status != CoupleStatus.ACTIVE:
+        return []
     return [
         queue_email(partner, EmailKind.NEW_STEP)
         for partner in assignment.couple.partners
