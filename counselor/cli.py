@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import click
 from flask import Flask
 from flask_migrate import upgrade
 
+from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import CounselorRole, Couple
-from counselor.services import accounts, demo, ladder, reminders
+from counselor.services import accounts, demo, ladder, progress_snapshots, reminders
+from counselor.services import reports as report_files
 from counselor.services.audit import Actor
 from counselor.services.errors import InvalidInput
 
@@ -17,7 +21,9 @@ def register_commands(app: Flask) -> None:
     for command in (init_command, create_practice, create_counselor, set_password, seed_demo):
         app.cli.add_command(command)
     app.cli.add_command(ladder_group)
+    app.cli.add_command(progress_group)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(report_group)
 
 
 def _fail(error: InvalidInput) -> None:
@@ -160,3 +166,73 @@ def reminders_preview(couple_id: int, days: int) -> None:
             f"{reminder.partner.timezone:<22} partner {reminder.partner.id} "
             f"({reminder.partner.first_name}): {', '.join(reminder.reasons)}"
         )
+
+
+@click.group("progress")
+def progress_group() -> None:
+    """Compiled weekly progress: the dashboard's history and readiness signals."""
+
+
+@progress_group.command("compile")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="First day to recompute (from the Monday of its week). Default: the last --weeks weeks.",
+)
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 520),
+    default=12,
+    show_default=True,
+    help="Weeks to recompute, up to this one, when --since is not given.",
+)
+def progress_compile(since: datetime | None, weeks: int) -> None:
+    """Recompute every active or paused couple's weekly snapshots (the nightly job)."""
+    if since is not None and since.date() > timeutil.utcnow().date() + timedelta(days=1):
+        raise click.BadParameter("must not be in the future", param_hint="--since")
+    total = progress_snapshots.couples_to_compile()
+    with click.progressbar(length=total, label="Compiling progress") as bar:
+        result = progress_snapshots.compile_progress(
+            since=since.date() if since else None, weeks=weeks, on_chunk=bar.update
+        )
+    click.echo(
+        f"Compiled {result.couples} couples from the week of {result.first_week}: "
+        f"{result.partner_weeks} partner-weeks, {result.weekly_rows} step-weeks."
+    )
+
+
+@click.group("report")
+def report_group() -> None:
+    """Pre-session reports."""
+
+
+@report_group.command("render")
+@click.option("--couple", "couple_id", type=int, required=True, help="The couple's id.")
+@click.option("--session", "session_id", type=int, help="The session (default: the next one).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
+def report_render(couple_id: int, session_id: int | None, output: str) -> None:
+    """Render a couple's pre-session report to a PDF file now."""
+    couple = db.session.get(Couple, couple_id)
+    if couple is None:
+        raise click.BadParameter(f"no couple with id {couple_id}", param_hint="--couple")
+    actor = Actor.system(couple.practice_id)
+    try:
+        pdf = report_files.render_for_couple(actor, couple.id, session_id)
+    except InvalidInput as error:
+        _fail(error)
+    with open(output, "wb") as handle:
+        handle.write(pdf)
+    click.echo(f"Wrote {output} ({len(pdf):,} bytes).")
+
+
+@report_group.command("batch")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True)
+def report_batch(day: datetime) -> None:
+    """Prepare the reports of every session on a date (in each practice's time zone)."""
+    sessions = report_files.sessions_on(day.date())
+    failed = 0
+    with click.progressbar(sessions, label=f"Reports for {day:%Y-%m-%d}") as bar:
+        for session in bar:
+            report = report_files.prepare_for_session(session)
+            failed += report.status.value == "failed"
+    click.echo(f"{len(sessions) - failed} report(s) ready, {failed} failed.")

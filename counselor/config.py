@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from celery.schedules import crontab
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -59,6 +61,7 @@ class Defaults:
     MAIL_OUTBOX_DIR: str | None = None
     MAIL_MAX_ATTEMPTS = 6
     MAIL_BATCH_SIZE = 100
+    REPORTS_DIR: str | None = None  # default instance/reports
     # A row a worker claimed but never finished (it was killed) is sent again after this.
     MAIL_CLAIM_LEASE_SECONDS = 300
 
@@ -73,13 +76,22 @@ class Defaults:
         "broker_connection_retry_on_startup": True,
         # The web must never hang on a broker that is down: the outbox sweep catches up.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        "include": ["tasks.mail", "tasks.reminders"],
+        "include": ["tasks.mail", "tasks.reminders", "tasks.reports", "tasks.progress"],
         "beat_schedule": {
             "deliver-due-emails": {"task": "tasks.mail.deliver_due_emails", "schedule": 60.0},
             "plan-reminders": {"task": "tasks.reminders.plan_reminders", "schedule": 300.0},
+            "prepare-upcoming-reports": {
+                "task": "tasks.reports.prepare_upcoming_reports",
+                "schedule": 900.0,
+            },
             "plan-counselor-digests": {
                 "task": "tasks.reminders.plan_counselor_digests",
                 "schedule": 1800.0,
+            },
+            # Nightly (beat runs in UTC): every partner's weekly snapshots and signals.
+            "compile-progress": {
+                "task": "tasks.progress.compile_progress",
+                "schedule": crontab(hour=2, minute=15),
             },
         },
     }
@@ -115,6 +127,8 @@ def apply_instance_defaults(config: dict[str, Any], instance_path: str) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(instance_path)
     if not config.get("MAIL_OUTBOX_DIR"):
         config["MAIL_OUTBOX_DIR"] = str(Path(instance_path) / "outbox")
+    if not config.get("REPORTS_DIR"):
+        config["REPORTS_DIR"] = str(Path(instance_path) / "reports")
     celery = config["CELERY"]
     if not celery.get("broker_url"):
         celery.update(embedded_broker(Path(instance_path) / "broker"))

@@ -91,6 +91,7 @@ def _test_config(url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        "REPORTS_DIR": str(instance / "reports"),
         # Tasks go to an in-memory broker nobody reads; end-to-end tests use real ones.
         "CELERY": {**Defaults.CELERY, "broker_url": "memory://"},
     }

@@ -11,6 +11,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     couples,
     homework,
     partners,
+    reports,
     sessions,
     settings,
 )

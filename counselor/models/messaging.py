@@ -18,6 +18,7 @@ class EmailKind(enum.StrEnum):
     LINK = "link"  # a fresh link, sent by the counselor or asked for by the partner
     REMINDER = "reminder"  # the day's digest of a partner's open steps
     COUNSELOR_DIGEST = "counselor_digest"  # Monday's list of couples needing attention
+    REPORT_READY = "report_ready"  # a pre-session report is ready for the counselor
 
 
 class EmailStatus(enum.StrEnum):
@@ -45,6 +46,7 @@ class OutboxEmail(db.Model):
     partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partners.id"))
     counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counselors.id"))
     kind: Mapped[EmailKind] = mapped_column(enum_column(EmailKind, length=20))
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"))  # report_ready
     # One email per slot, whoever plans it and however often: e.g. "reminder:12:2026-11-26".
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     status: Mapped[EmailStatus] = mapped_column(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -22,6 +23,7 @@ from counselor.models import (
     LinkPurpose,
     OutboxEmail,
     Partner,
+    Report,
 )
 from counselor.services import client_view, digest, links
 
@@ -30,6 +32,7 @@ SUBJECTS = {
     EmailKind.LINK: "Your practice steps from {practice}",
     EmailKind.REMINDER: "A reminder from {practice}",
     EmailKind.COUNSELOR_DIGEST: "Couples to look at this week ({practice})",
+    EmailKind.REPORT_READY: "A pre-session report is ready ({practice})",
 }
 
 
@@ -63,6 +66,8 @@ def reason_not_to_send(email: OutboxEmail) -> str | None:
 def compose(email: OutboxEmail) -> Content:
     if email.kind == EmailKind.COUNSELOR_DIGEST:
         return _counselor_digest(email)
+    if email.kind == EmailKind.REPORT_READY:
+        return _report_ready(email)
     return _partner_email(email)
 
 
@@ -130,6 +135,34 @@ def _counselor_digest(email: OutboxEmail) -> Content:
         subject=context["subject"],
         text=render_template("email/counselor_digest.txt", **context),
         html=render_template("email/counselor_digest.html", **context),
+    )
+
+
+def _report_ready(email: OutboxEmail) -> Content:
+    """The couple's label, the session time and a link to the dashboard; nothing else."""
+    report = db.session.scalar(
+        sa.select(Report)
+        .where(Report.id == email.report_id)
+        .options(joinedload(Report.couple).joinedload(Couple.counselor))
+    )
+    counselor = report.couple.counselor
+    practice = report.couple.practice
+    session_at = (
+        report.session.starts_at.astimezone(ZoneInfo(practice.timezone)) if report.session else None
+    )
+    context = {
+        "counselor": counselor,
+        "practice": practice,
+        "couple_label": report.couple.label,
+        "session_at": session_at,
+        "couple_url": public_url("dashboard.couple_detail", couple_id=report.couple_id),
+        "subject": SUBJECTS[email.kind].format(practice=practice.name),
+    }
+    return Content(
+        to=counselor.email,
+        subject=context["subject"],
+        text=render_template("email/report_ready.txt", **context),
+        html=render_template("email/report_ready.html", **context),
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
@@ -19,15 +20,19 @@ from counselor.models import (
     LadderRung,
     OutboxEmail,
     Partner,
+    ReadinessSignal,
 )
-from counselor.services import ladder, notifications, progress
+from counselor.models.progress import PartnerWeek as PartnerWeekSnapshot
+from counselor.services import ladder, notifications, progress, progress_snapshots
 from counselor.services.assignments import couple_assignments, current_rung
 from counselor.services.audit import Actor, record_event
+from counselor.services.charts import LineChart, completion_chart
 from counselor.services.checkins import recent_reflections
 from counselor.services.couples import get_couple
 from counselor.services.sessions import couple_sessions, next_sessions
 
 GRID_WEEKS = 4
+CHART_WEEKS = 8
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class CoupleRow:
     partner_weeks: list[PartnerWeek]
     last_checkin_on: date | None
     next_session_at: datetime | None
+    # Each compiled suggestion (moving up, barriers) with the partners it is about.
+    signals: dict[ReadinessSignal, list[Partner]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ def _couple_rows(actor: Actor, couples: list[Couple]) -> list[CoupleRow]:
     )
     last_checkins = _last_checkin_days(actor, couple_ids)
     upcoming = next_sessions(actor.practice_id, couple_ids)
+    snapshots = progress_snapshots.partner_week_history(couple_ids, weeks=2)
 
     rows = []
     for couple in couples:
@@ -138,9 +146,22 @@ def _couple_rows(actor: Actor, couples: list[Couple]) -> list[CoupleRow]:
                 partner_weeks=weeks,
                 last_checkin_on=last_checkins.get(couple.id),
                 next_session_at=upcoming.get(couple.id),
+                signals=_signals(couple.partners, snapshots[couple.id]),
             )
         )
     return rows
+
+
+def _signals(
+    partners: list[Partner], snapshots: list[PartnerWeekSnapshot]
+) -> dict[ReadinessSignal, list[Partner]]:
+    """Each partner's current suggestion, grouped by suggestion (moving up first)."""
+    by_signal: dict[ReadinessSignal, list[Partner]] = {signal: [] for signal in ReadinessSignal}
+    for partner in partners:
+        latest = progress_snapshots.latest_partner_week(snapshots, partner)
+        if latest is not None and latest.signal is not None:
+            by_signal[latest.signal].append(partner)
+    return {signal: named for signal, named in by_signal.items() if named}
 
 
 def _last_checkin_days(actor: Actor, couple_ids: list[int]) -> dict[int, date]:
@@ -181,6 +202,9 @@ class CoupleOverview:
     upcoming_sessions: list[CoupleSession]
     past_sessions: list[CoupleSession]
     latest_emails: dict[int, OutboxEmail]
+    # Each partner's newest compiled week (its signal is the current suggestion), or None.
+    snapshots: dict[int, PartnerWeekSnapshot | None]
+    completion_chart: LineChart
 
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
@@ -213,6 +237,7 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         PartnerWeek(p, progress.partner_week(p.id, active, mondays[p.id][-1], day_counts))
         for p in couple.partners
     ]
+    history = progress_snapshots.partner_week_history([couple.id], CHART_WEEKS)[couple.id]
     sessions = couple_sessions(actor, couple.id)
     record_event(actor, "couple.view", "couple", couple.id)
     db.session.commit()
@@ -225,4 +250,33 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         upcoming_sessions=[s for s in sessions if s.starts_at >= now],
         past_sessions=[s for s in sessions if s.starts_at < now][::-1],
         latest_emails=notifications.latest_emails([p.id for p in couple.partners]),
+        snapshots={
+            p.id: progress_snapshots.latest_partner_week(history, p) for p in couple.partners
+        },
+        completion_chart=_completion_chart(this_week, history),
     )
+
+
+def _completion_chart(
+    this_week: list[PartnerWeek], history: list[PartnerWeekSnapshot]
+) -> LineChart:
+    """Each partner's completion over the last CHART_WEEKS weeks: past weeks as compiled,
+    this week live (the same figure as the partner's card)."""
+    compiled = {(row.partner_id, row.week_start): row for row in history}
+    series = []
+    latest_week = date.min
+    for pw in this_week:
+        mondays = timeutil.week_starts_back(pw.week.week_start, CHART_WEEKS)
+        latest_week = max(latest_week, pw.week.week_start)
+        past = [compiled.get((pw.partner.id, monday)) for monday in mondays[:-1]]
+        values = [row.completion if row else None for row in past]
+        series.append((pw.partner.first_name, [*values, pw.week.completion]))
+    labels = (
+        [
+            f"{monday.day} {monday:%b}"
+            for monday in timeutil.week_starts_back(latest_week, CHART_WEEKS)
+        ]
+        if this_week
+        else []
+    )
+    return completion_chart(labels, series)

@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('practice_id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=True),
     sa.Column('counselor_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sa.Enum('new_step', 'link', 'reminder', 'counselor_digest', name='emailkind', native_enum=False, create_constraint=True, length=20), nullable=False),
+    sa.Column('kind', sa.Enum('new_step', 'link', 'reminder', 'counselor_digest', 'report_ready', name='emailkind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('dedupe_key', sa.String(length=80), nullable=True),
     sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'cancelled', name='emailstatus', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),

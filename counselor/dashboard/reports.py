@@ -1,0 +1,49 @@
+"""Pre-session reports on the dashboard: ask for one now, download a ready one."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from flask import abort, flash, redirect, request, send_file, url_for
+
+from counselor.dashboard import bp
+from counselor.dashboard.forms import DeleteForm
+from counselor.dashboard.helpers import current_actor, or_404
+from counselor.services import couples, reports
+from counselor.services.errors import InvalidInput
+
+
+@bp.route("/couples/<int:couple_id>/reports", methods=["POST"])
+def report_request(couple_id: int):  # type: ignore[no-untyped-def]
+    couple = or_404(couples.get_couple, current_actor(), couple_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    session_id = request.form.get("session_id", type=int)
+    try:
+        or_404(reports.request_report, current_actor(), couple.id, session_id)
+    except InvalidInput as error:
+        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+    else:
+        flash("The report is being prepared; it appears below in a moment.", "success")
+    return redirect(url_for("dashboard.couple_detail", couple_id=couple.id) + "#reports")
+
+
+@bp.route("/reports/<int:report_id>/pdf")
+def report_download(report_id: int):  # type: ignore[no-untyped-def]
+    report = or_404(reports.get_report, current_actor(), report_id)
+    try:
+        report, pdf = reports.report_pdf(current_actor(), report.id)
+    except InvalidInput:
+        abort(409)
+    label = re.sub(r"[^A-Za-z0-9]+", "-", report.couple.label).strip("-").lower() or "couple"
+    day = (report.generated_at or report.created_at).date().isoformat()
+    response = send_file(
+        io.BytesIO(pdf),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"pre-session-report-{label}-{day}.pdf",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

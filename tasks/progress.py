@@ -1,0 +1,29 @@
+"""Nightly progress compilation: the retry policy lives here, the work in
+counselor.services.progress_snapshots."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+import sqlalchemy as sa
+from celery import shared_task
+
+from counselor.services import progress_snapshots
+
+
+@shared_task(
+    name="tasks.progress.compile_progress",
+    # Safe to retry: a run replaces the window's rows, so a second one writes the same.
+    autoretry_for=(sa.exc.OperationalError,),
+    retry_backoff=60,
+    max_retries=3,
+)
+def compile_progress(since: str | None = None, weeks: int = 12) -> dict[str, object]:
+    """Recompute every active or paused couple's weekly snapshots; ``since`` is an ISO date."""
+    result = progress_snapshots.compile_progress(
+        since=date.fromisoformat(since) if since else None, weeks=weeks
+    )
+    summary = asdict(result)
+    summary["first_week"] = result.first_week.isoformat() if result.first_week else None
+    return summary

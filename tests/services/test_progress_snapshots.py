@@ -1,0 +1,447 @@
+"""counselor/services/progress_snapshots.py: the compiled weeks, streaks and signals."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Assignee,
+    Assignment,
+    CheckIn,
+    CheckInSource,
+    Couple,
+    CoupleStatus,
+    LadderRung,
+    Partner,
+    PartnerWeek,
+    ReadinessSignal,
+    WeeklyProgress,
+)
+from counselor.services.progress_snapshots import (
+    WeekEvidence,
+    compile_progress,
+    next_streak,
+    readiness_signal,
+)
+from tests import factories
+from tests.helpers import count_statements
+
+# Wednesday 20 May 2026, noon in Chicago, where every partner here lives.
+NOW = datetime(2026, 5, 20, 17, 0, tzinfo=UTC)
+THIS_WEEK = date(2026, 5, 18)
+LAST_WEEK, TWO_AGO, THREE_AGO = (THIS_WEEK - timedelta(weeks=n) for n in (1, 2, 3))
+READY, BARRIERS = ReadinessSignal.READY_TO_MOVE_UP, ReadinessSignal.DISCUSS_BARRIERS
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
+
+
+@pytest.fixture
+def couple(counselor):  # type: ignore[no-untyped-def]
+    return factories.CoupleFactory(
+        counselor=counselor, partners=[{"first_name": "Alex"}, {"first_name": "Sam"}]
+    )
+
+
+def step(couple, times=3, starts_on=THIS_WEEK - timedelta(weeks=10), rung=2, **fields):  # type: ignore[no-untyped-def]
+    return factories.AssignmentFactory(
+        couple=couple,
+        times_per_week=times,
+        starts_on=starts_on,
+        rung=factories.rung(rung),
+        **fields,
+    )
+
+
+def log(assignment, partner, day, comfort=None, times=1):  # type: ignore[no-untyped-def]
+    for _ in range(times):
+        factories.CheckInFactory(
+            assignment=assignment, partner=partner, occurred_on=day, comfort=comfort
+        )
+
+
+def log_week(assignment, partner, monday, days):  # type: ignore[no-untyped-def]
+    """Check-ins on the first ``days`` days of a week."""
+    for day in range(days):
+        log(assignment, partner, monday + timedelta(days=day))
+
+
+def weekly_rows() -> dict[tuple[int, int, date], tuple[int, int, int, int]]:
+    rows = db.session.scalars(sa.select(WeeklyProgress))
+    return {
+        (r.partner_id, r.assignment_id, r.week_start): (
+            r.target,
+            r.done,
+            r.comfort_sum,
+            r.comfort_count,
+        )
+        for r in rows
+    }
+
+
+def partner_weeks() -> dict[tuple[int, date], tuple]:
+    rows = db.session.scalars(sa.select(PartnerWeek))
+    return {
+        (r.partner_id, r.week_start): (r.target, r.done, r.mean_comfort, r.streak_weeks, r.signal)
+        for r in rows
+    }
+
+
+def signals(partner) -> dict[date, ReadinessSignal | None]:  # type: ignore[no-untyped-def]
+    return {week: row[4] for (pid, week), row in partner_weeks().items() if pid == partner.id}
+
+
+# --- the rules, as plain data ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("week", "previous", "expected"),
+    [
+        (WeekEvidence(6, 6, (1.0, 0.8)), WeekEvidence(6, 5, (0.8, 1.0)), READY),
+        (WeekEvidence(6, 6, (1.0, 0.75)), WeekEvidence(6, 6, (1.0, 1.0)), None),
+        (WeekEvidence(6, 6, (1.0,)), WeekEvidence(3, 0, ()), None),  # no rung step last week
+        (WeekEvidence(3, 0, (0.0,)), WeekEvidence(2, 0, (0.0,)), BARRIERS),
+        (WeekEvidence(3, 0, (0.0,)), WeekEvidence(2, 1, (0.5,)), None),
+        (WeekEvidence(3, 0, ()), WeekEvidence(0, 0, ()), None),  # nothing was due before
+    ],
+    ids=["ready", "one-step-below-80", "no-evidence", "barriers", "did-one", "nothing-due"],
+)
+def test_readiness_rules(week, previous, expected):
+    assert readiness_signal(week, previous, on_top_rung=False) == expected
+
+
+def test_no_moving_up_from_the_top_rung():
+    full = WeekEvidence(3, 3, (1.0,))
+    assert readiness_signal(full, full, on_top_rung=True) is None
+
+
+@pytest.mark.parametrize(
+    ("week", "in_progress", "expected"),
+    [
+        (WeekEvidence(3, 3), False, 5),
+        (WeekEvidence(3, 2), False, 0),
+        (WeekEvidence(0, 0), False, 0),
+        (WeekEvidence(3, 1), True, 4),  # the week is not over: the streak holds
+        (WeekEvidence(3, 3), True, 5),
+    ],
+)
+def test_streak_counts_weeks_on_target(week, in_progress, expected):
+    assert next_streak(4, week, in_progress=in_progress) == expected
+
+
+# --- compiling from check-ins ---------------------------------------------------------
+
+
+def test_compiles_each_together_and_single_partner_steps(couple):
+    alex, sam = couple.partners
+    each = step(couple, times=3, starts_on=TWO_AGO)
+    # Starts on the Friday: 3 of 7 days, so ceil(2 * 3/7) = 1 that first week.
+    together = step(
+        couple, times=2, starts_on=TWO_AGO + timedelta(days=4), assignee=Assignee.TOGETHER
+    )
+    sams = step(couple, times=1, starts_on=TWO_AGO, assignee=Assignee.PARTNER, assignee_partner=sam)
+    log(each, alex, TWO_AGO + timedelta(days=1), comfort=4)
+    log(each, alex, TWO_AGO + timedelta(days=2), comfort=2)
+    log(each, alex, TWO_AGO + timedelta(days=2))  # no comfort given: not in the mean
+    log(each, sam, LAST_WEEK + timedelta(days=1), comfort=5)
+    log(together, alex, TWO_AGO + timedelta(days=5), comfort=3)
+    log(together, sam, TWO_AGO + timedelta(days=5))  # the same day, logged by both: once
+    log(together, sam, TWO_AGO + timedelta(days=6))
+    log(sams, sam, LAST_WEEK + timedelta(days=2))
+
+    result = compile_progress(weeks=3)
+
+    assert (result.couples, result.first_week) == (1, TWO_AGO)
+    assert weekly_rows() == {
+        (alex.id, each.id, TWO_AGO): (3, 3, 6, 2),
+        (alex.id, each.id, LAST_WEEK): (3, 0, 0, 0),
+        (alex.id, each.id, THIS_WEEK): (3, 0, 0, 0),
+        (alex.id, together.id, TWO_AGO): (1, 2, 3, 1),  # comfort: Alex's own ratings
+        (alex.id, together.id, LAST_WEEK): (2, 0, 0, 0),
+        (alex.id, together.id, THIS_WEEK): (2, 0, 0, 0),
+        (sam.id, each.id, TWO_AGO): (3, 0, 0, 0),
+        (sam.id, each.id, LAST_WEEK): (3, 1, 5, 1),
+        (sam.id, each.id, THIS_WEEK): (3, 0, 0, 0),
+        (sam.id, together.id, TWO_AGO): (1, 2, 0, 0),
+        (sam.id, together.id, LAST_WEEK): (2, 0, 0, 0),
+        (sam.id, together.id, THIS_WEEK): (2, 0, 0, 0),
+        (sam.id, sams.id, TWO_AGO): (1, 0, 0, 0),
+        (sam.id, sams.id, LAST_WEEK): (1, 1, 0, 0),
+        (sam.id, sams.id, THIS_WEEK): (1, 0, 0, 0),
+    }
+    weeks = partner_weeks()
+    # The surplus on the joint step (2 of 1) does not cover anything else.
+    assert weeks[(alex.id, TWO_AGO)] == (4, 4, 3.0, 1, None)
+    assert weeks[(alex.id, LAST_WEEK)][:4] == (5, 0, None, 0)
+    assert weeks[(sam.id, TWO_AGO)][:4] == (5, 1, None, 0)
+    assert weeks[(sam.id, LAST_WEEK)][:4] == (6, 2, 5.0, 0)
+    assert weeks[(sam.id, THIS_WEEK)][:4] == (6, 0, None, 0)
+    assert (result.partner_weeks, result.weekly_rows) == (6, 15)
+
+
+def test_running_twice_gives_the_same_rows_and_picks_up_new_checkins(couple):
+    alex, sam = couple.partners
+    each = step(couple)
+    log_week(each, alex, TWO_AGO, 3)
+    log_week(each, sam, LAST_WEEK, 1)
+    compile_progress(weeks=4)
+    first_weekly, first_partner = weekly_rows(), partner_weeks()
+
+    compile_progress(weeks=4)
+    assert weekly_rows() == first_weekly
+    assert partner_weeks() == first_partner
+
+    log(each, sam, LAST_WEEK + timedelta(days=5))  # back-dated after the first run
+    compile_progress(weeks=4)
+    assert weekly_rows()[(sam.id, each.id, LAST_WEEK)][1] == 2
+    assert len(weekly_rows()) == len(first_weekly)
+
+
+def test_two_full_weeks_at_80_percent_on_the_current_rung_suggest_moving_up(couple):
+    alex, sam = couple.partners
+    top = step(couple, times=5, rung=3)
+    lower = step(couple, times=3, rung=2)  # not the current rung: does not hold Alex back
+    log_week(top, alex, TWO_AGO, 4)  # 80 %
+    log_week(top, alex, LAST_WEEK, 5)
+    log_week(top, sam, TWO_AGO, 5)
+    log_week(top, sam, LAST_WEEK, 3)  # 60 %
+    log_week(lower, sam, LAST_WEEK, 3)
+
+    compile_progress(weeks=3)
+
+    assert signals(alex) == {TWO_AGO: None, LAST_WEEK: READY, THIS_WEEK: READY}
+    assert signals(sam) == {TWO_AGO: None, LAST_WEEK: None, THIS_WEEK: None}
+    # Alex did none of the lower rung's step: in the rows, not in the signal.
+    assert weekly_rows()[(alex.id, lower.id, LAST_WEEK)][:2] == (3, 0)
+
+
+def test_no_moving_up_suggested_on_the_top_rung(couple):
+    alex = couple.partners[0]
+    top_position = db.session.scalar(sa.select(sa.func.max(LadderRung.position)))
+    top = step(couple, times=2, rung=top_position)
+    for monday in (TWO_AGO, LAST_WEEK):
+        log_week(top, alex, monday, 2)
+
+    compile_progress(weeks=2)
+
+    assert set(signals(alex).values()) == {None}
+
+
+def test_two_full_weeks_with_nothing_done_suggest_talking_about_barriers(couple):
+    alex, sam = couple.partners
+    each = step(couple, starts_on=TWO_AGO)
+    log_week(each, sam, TWO_AGO, 2)  # then nothing last week, nothing yet this week
+
+    compile_progress(weeks=3)
+
+    assert signals(alex) == {TWO_AGO: None, LAST_WEEK: BARRIERS, THIS_WEEK: BARRIERS}
+    # One empty week and a Wednesday with nothing yet is not two zero weeks.
+    assert signals(sam) == {TWO_AGO: None, LAST_WEEK: None, THIS_WEEK: None}
+
+
+def test_streak_counts_consecutive_weeks_on_target_and_outlives_the_window(couple):
+    alex, sam = couple.partners
+    each = step(couple, times=2, starts_on=THIS_WEEK - timedelta(weeks=5))
+    for weeks_ago in (4, 3, 2, 1):
+        log_week(each, alex, THIS_WEEK - timedelta(weeks=weeks_ago), 2)
+    log(each, alex, THIS_WEEK)  # 1 of 2 so far: the streak holds
+    for monday in (THREE_AGO, LAST_WEEK):
+        log_week(each, sam, monday, 2)
+
+    compile_progress(weeks=6)
+
+    streaks = {key: row[3] for key, row in partner_weeks().items()}
+    assert [streaks[(alex.id, THIS_WEEK - timedelta(weeks=n))] for n in range(5, -1, -1)] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+        4,
+    ]
+    assert [streaks[(sam.id, monday)] for monday in (THREE_AGO, TWO_AGO, LAST_WEEK)] == [1, 0, 1]
+
+    # Recomputing only last week reads two weeks back, yet keeps the four-week streak.
+    log(each, alex, THIS_WEEK + timedelta(days=1))
+    result = compile_progress(since=LAST_WEEK + timedelta(days=3))
+    assert result.first_week == LAST_WEEK
+    streaks = {key: row[3] for key, row in partner_weeks().items()}
+    assert streaks[(alex.id, LAST_WEEK)] == 4
+    assert streaks[(alex.id, THIS_WEEK)] == 5
+    assert streaks[(alex.id, THREE_AGO)] == 2  # before the window: untouched
+
+
+def test_compiles_every_practice_and_paused_couples_but_leaves_closed_ones(couple):
+    elsewhere = factories.CoupleFactory(status=CoupleStatus.PAUSED)
+    closed = factories.CoupleFactory(counselor=couple.counselor, status=CoupleStatus.CLOSED)
+    for c in (couple, elsewhere, closed):
+        log(step(c), c.partners[0], LAST_WEEK)
+    stale = {
+        "practice_id": closed.practice_id,
+        "couple_id": closed.id,
+        "partner_id": closed.partners[0].id,
+        "week_start": LAST_WEEK,
+        "target": 3,
+        "done": 3,
+        "streak_weeks": 9,
+    }
+    db.session.execute(sa.insert(PartnerWeek), [stale])
+    db.session.commit()
+
+    result = compile_progress(weeks=2)
+
+    assert result.couples == 2
+    compiled = [
+        tuple(row)
+        for row in db.session.execute(sa.select(PartnerWeek.couple_id, PartnerWeek.streak_weeks))
+    ]
+    assert {cid for cid, _ in compiled} == {couple.id, elsewhere.id, closed.id}
+    assert (closed.id, 9) in compiled  # kept as it was
+
+
+def test_progress_callback_covers_every_couple(counselor):
+    for _ in range(3):
+        step(factories.CoupleFactory(counselor=counselor))
+    reported = []
+
+    result = compile_progress(weeks=2, on_chunk=reported.append)
+
+    assert sum(reported) == result.couples == 3
+
+
+def test_weeks_must_be_positive(app):
+    with pytest.raises(ValueError, match="weeks"):
+        compile_progress(weeks=0)
+
+
+# --- cost: a constant number of statements --------------------------------------------
+
+
+def bulk_couples(counselor, first: int, number: int, weeks: int = 12) -> None:  # type: ignore[no-untyped-def]
+    """Couples with an each-partner and a joint step and ``weeks`` weeks of varied
+    check-ins, written with a handful of Core bulk inserts."""
+    labels = [f"Bulk {n:05d}" for n in range(first, first + number)]
+    db.session.execute(
+        sa.insert(Couple),
+        [
+            {"practice_id": counselor.practice_id, "counselor_id": counselor.id, "label": label}
+            for label in labels
+        ],
+    )
+    couple_ids = db.session.scalars(
+        sa.select(Couple.id).where(Couple.label.in_(labels)).order_by(Couple.label)
+    ).all()
+    db.session.execute(
+        sa.insert(Partner),
+        [
+            {
+                "couple_id": cid,
+                "position": position,
+                "first_name": f"P{cid}-{position}",
+                "email": f"p{cid}-{position}@example.org",
+                "timezone": "America/Chicago",
+            }
+            for cid in couple_ids
+            for position in (1, 2)
+        ],
+    )
+    partners = db.session.execute(
+        sa.select(Partner.couple_id, Partner.id)
+        .where(Partner.couple_id.in_(couple_ids))
+        .order_by(Partner.couple_id, Partner.position)
+    ).all()
+    partner_ids: dict[int, list[int]] = {}
+    for cid, pid in partners:
+        partner_ids.setdefault(cid, []).append(pid)
+    starts_on = THIS_WEEK - timedelta(weeks=weeks)
+    steps = [
+        (Assignee.EACH, 3, factories.rung(2).id),
+        (Assignee.TOGETHER, 2, factories.rung(3).id),
+    ]
+    db.session.execute(
+        sa.insert(Assignment),
+        [
+            {
+                "practice_id": counselor.practice_id,
+                "couple_id": cid,
+                "rung_id": rung_id,
+                "title": f"Step {assignee.value}",
+                "instructions": "Practise it.",
+                "assignee": assignee,
+                "times_per_week": times,
+                "starts_on": starts_on,
+            }
+            for cid in couple_ids
+            for assignee, times, rung_id in steps
+        ],
+    )
+    assignments = db.session.execute(
+        sa.select(Assignment.couple_id, Assignment.assignee, Assignment.id).where(
+            Assignment.couple_id.in_(couple_ids)
+        )
+    ).all()
+    step_ids = {(cid, assignee): aid for cid, assignee, aid in assignments}
+    checkins = []
+    for n, cid in enumerate(couple_ids):
+        if n % 7 == 1:
+            continue  # a couple who does nothing at all
+        one, two = partner_ids[cid]
+        for w in range(weeks + 1):
+            monday = starts_on + timedelta(weeks=w)
+            plan = [
+                (step_ids[(cid, Assignee.EACH)], one, (n + w) % 4),
+                (step_ids[(cid, Assignee.EACH)], two, (3 * n + w) % 4),
+                (step_ids[(cid, Assignee.TOGETHER)], one, 2 if n % 3 == 0 else (n + w) % 3),
+                (step_ids[(cid, Assignee.TOGETHER)], two, n % 2),  # often the same day
+            ]
+            for aid, pid, days in plan:
+                for day in range(days):
+                    occurred_on = monday + timedelta(days=day)
+                    if occurred_on > NOW.date():
+                        continue
+                    checkins.append(
+                        {
+                            "practice_id": counselor.practice_id,
+                            "assignment_id": aid,
+                            "partner_id": pid,
+                            "occurred_on": occurred_on,
+                            "comfort": (n + day) % 5 + 1 if day % 2 else None,
+                            "source": CheckInSource.LINK,
+                            "idempotency_key": f"{aid}-{occurred_on}",
+                        }
+                    )
+    db.session.execute(sa.insert(CheckIn), checkins)
+    db.session.commit()
+
+
+def test_compiling_2000_couples_costs_the_same_statements_as_20(counselor, capsys):
+    bulk_couples(counselor, 0, 20)
+    with count_statements() as small:
+        compile_progress()
+    bulk_couples(counselor, 20, 1980)
+
+    started = time.perf_counter()
+    with count_statements() as large:
+        result = compile_progress()
+    elapsed = time.perf_counter() - started
+
+    assert result.couples == 2000
+    assert result.partner_weeks == 2000 * 2 * 12
+    assert result.weekly_rows == 2000 * 2 * 2 * 12
+    assert small.count == large.count, (small.statements, large.statements)
+    signals = dict(
+        db.session.execute(
+            sa.select(PartnerWeek.signal, sa.func.count()).group_by(PartnerWeek.signal)
+        ).all()
+    )
+    assert signals.get(READY) and signals.get(BARRIERS)
+    with capsys.disabled():
+        print(f"\n  compile 2000 couples x 12 weeks: {large.count} statements, {elapsed:.2f} s")

@@ -1,0 +1,100 @@
+"""The two ways a compilation starts: the nightly task (called directly, as the worker
+would) and ``flask --app counselor progress compile``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from celery.schedules import crontab
+
+import tasks.progress
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import PartnerWeek, WeeklyProgress
+from tests import factories
+
+
+@pytest.fixture
+def broker() -> dict:
+    """No worker here: whatever is published goes to a broker nobody reads."""
+    return {"broker_url": "memory://"}
+
+
+@pytest.fixture
+def couple(counselor):  # type: ignore[no-untyped-def]
+    couple = factories.CoupleFactory(counselor=counselor)
+    assignment = factories.AssignmentFactory(couple=couple)
+    today = timeutil.local_today(couple.partners[0].timezone)
+    factories.CheckInFactory(assignment=assignment, partner=couple.partners[0], occurred_on=today)
+    return couple
+
+
+def counts() -> tuple[int, int]:
+    db.session.rollback()  # end any read transaction: the compile committed its own
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(PartnerWeek)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(WeeklyProgress)),
+    )
+
+
+def test_nightly_task_compiles_and_is_safe_to_run_twice(couple):
+    summary = tasks.progress.compile_progress()
+    assert summary["couples"] == 1
+    assert summary["partner_weeks"] == 2 * 3  # the step began two weeks ago
+    assert counts() == (6, 6)
+
+    again = tasks.progress.compile_progress(weeks=1)
+    assert again["partner_weeks"] == 2
+    assert counts() == (6, 6)
+
+
+def test_nightly_task_takes_a_first_day_as_an_iso_date(couple):
+    since = timeutil.local_today("America/Chicago") - timedelta(days=7)
+    summary = tasks.progress.compile_progress(since=since.isoformat())
+    assert summary["first_week"] == timeutil.week_start(since).isoformat()
+
+
+def test_task_is_on_the_beat_schedule_and_included(app):
+    conf = app.extensions["celery"].conf
+    assert "tasks.progress" in conf.include
+    entry = conf.beat_schedule["compile-progress"]
+    assert entry["task"] == tasks.progress.compile_progress.name
+    assert isinstance(entry["schedule"], crontab)  # once a night
+    assert len(entry["schedule"].hour) == 1
+
+
+def run(app, *args):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_cli_compiles_with_a_progress_bar_and_prints_the_counts(app, couple):
+    result = run(app, "progress", "compile", "--weeks", "2")
+    assert result.exit_code == 0, result.output
+    assert "Compiling progress" in result.output
+    assert "Compiled 1 couples" in result.output
+    assert "4 partner-weeks, 4 step-weeks" in result.output
+    assert counts() == (4, 4)
+
+
+def test_cli_since_recomputes_from_that_week(app, couple):
+    since = timeutil.local_today("America/Chicago") - timedelta(days=7)
+    result = run(app, "progress", "compile", "--since", since.isoformat())
+    assert result.exit_code == 0, result.output
+    assert f"from the week of {timeutil.week_start(since).isoformat()}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "2026-13-01"], "Invalid value for '--since'"),
+        (["--since", "2999-01-01"], "must not be in the future"),
+        (["--weeks", "0"], "Invalid value for '--weeks'"),
+    ],
+)
+def test_cli_explains_bad_options_and_writes_nothing(app, couple, args, message):
+    result = run(app, "progress", "compile", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert counts() == (0, 0)
