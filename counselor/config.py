@@ -48,6 +48,17 @@ class Defaults:
     CLIENT_TOKEN_RATE_LIMIT = "30 per minute"  # noqa: S105 - per link, not a secret
     LINK_REQUEST_RATE_LIMIT = "5 per hour"
 
+    # REST API for host systems (issue: plugin API).
+    API_RATE_LIMIT = "120 per minute"  # per API key
+    IDEMPOTENCY_TTL_HOURS = 48
+    # Webhooks: production should require https and refuse private/loopback targets.
+    WEBHOOK_REQUIRE_HTTPS = False
+    WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    WEBHOOK_MAX_ATTEMPTS = 8
+    # Host launch (single sign-on) tokens may live at most this long.
+    LAUNCH_TOKEN_MAX_AGE_SECONDS = 300
+
     # No MAIL_SERVER: emails are written to MAIL_OUTBOX_DIR (default instance/outbox)
     # and each link is logged, so a first run works without any mail server.
     MAIL_SERVER: str | None = None

@@ -10,6 +10,14 @@ from counselor.models.homework import (
     CheckInSource,
     Visibility,
 )
+from counselor.models.integration import (
+    ApiKey,
+    DeliveryStatus,
+    IdempotencyRecord,
+    UsedLaunchToken,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from counselor.models.ladder import LadderRung, TaskTemplate, TemplateWho
 from counselor.models.messaging import (
     ClientLink,
@@ -29,6 +37,7 @@ from counselor.models.progress import PartnerWeek, ReadinessSignal, WeeklyProgre
 from counselor.models.reports import Report, ReportStatus
 
 __all__ = [
+    "ApiKey",
     "Assignee",
     "Assignment",
     "AssignmentStatus",
@@ -41,9 +50,11 @@ __all__ = [
     "Couple",
     "CoupleSession",
     "CoupleStatus",
+    "DeliveryStatus",
     "EmailDetail",
     "EmailKind",
     "EmailStatus",
+    "IdempotencyRecord",
     "LadderRung",
     "LinkPurpose",
     "OutboxEmail",
@@ -56,6 +67,9 @@ __all__ = [
     "ReportStatus",
     "TaskTemplate",
     "TemplateWho",
+    "UsedLaunchToken",
     "Visibility",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WeeklyProgress",
 ]

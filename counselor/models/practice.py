@@ -35,6 +35,8 @@ class Practice(db.Model):
         enum_column(EmailDetail), default=EmailDetail.MINIMAL
     )
     report_title: Mapped[str | None] = mapped_column(sa.String(200))
+    # Signs host launch (single sign-on) tokens; set with `flask keys launch-secret`.
+    launch_secret: Mapped[str | None] = mapped_column(sa.String(128))
     # Reports are prepared for sessions starting within this many hours.
     report_lead_hours: Mapped[int] = mapped_column(sa.SmallInteger, default=18)
     reminder_cadence: Mapped[ReminderCadence] = mapped_column(

@@ -1,0 +1,161 @@
+"""counselor/services/links.py: links are unguessable, purpose-bound, expiring and revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import ClientLink, CoupleStatus, LinkPurpose
+from counselor.services import couples, links
+from counselor.services.audit import Actor
+from counselor.services.couples import CoupleInput, PartnerInput
+from counselor.services.errors import NotFound
+from tests import factories
+
+NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
+
+
+@pytest.fixture
+def couple(counselor):  # type: ignore[no-untyped-def]
+    return factories.CoupleFactory(counselor=counselor)
+
+
+@pytest.fixture
+def partner(couple):  # type: ignore[no-untyped-def]
+    return couple.partners[0]
+
+
+def issue(partner, purpose=LinkPurpose.HOMEWORK) -> str:  # type: ignore[no-untyped-def]
+    token = links.issue_link(partner, purpose)
+    db.session.commit()
+    return token
+
+
+def move_clock(monkeypatch, moment: datetime) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(timeutil, "utcnow", lambda: moment)
+
+
+def same_couple_with_status(couple, status: CoupleStatus) -> CoupleInput:  # type: ignore[no-untyped-def]
+    return CoupleInput(
+        label=couple.label,
+        status=status,
+        partners=[
+            PartnerInput(first_name=p.first_name, email=p.email, timezone=p.timezone)
+            for p in couple.partners
+        ],
+    )
+
+
+def test_token_is_long_random_and_urlsafe(partner):
+    tokens = {issue(partner) for _ in range(5)}
+    assert len(tokens) == 5
+    for token in tokens:
+        # 22 base64url characters carry 132 bits; anything shorter is guessable in principle.
+        assert len(token) >= 22
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", token)
+
+
+def test_only_the_tokens_sha256_is_stored(partner):
+    token = issue(partner)
+    rows = db.session.execute(sa.select(ClientLink.__table__)).mappings().all()
+    assert len(rows) == 1
+    assert rows[0]["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
+    for column, value in rows[0].items():
+        assert token not in str(value), f"the token leaks into {column}"
+
+
+def test_link_resolves_to_its_partner_for_its_own_purpose_only(partner):
+    homework = issue(partner, LinkPurpose.HOMEWORK)
+    unsubscribe = issue(partner, LinkPurpose.UNSUBSCRIBE)
+
+    assert links.resolve_link(homework, LinkPurpose.HOMEWORK).partner_id == partner.id
+    assert links.resolve_link(unsubscribe, LinkPurpose.UNSUBSCRIBE).partner_id == partner.id
+    assert links.resolve_link(homework, LinkPurpose.UNSUBSCRIBE) is None
+    assert links.resolve_link(unsubscribe, LinkPurpose.HOMEWORK) is None
+
+
+def test_link_stops_working_after_its_lifetime(app, partner, monkeypatch):
+    token = issue(partner)
+    days = app.config["LINK_TTL_DAYS"]
+
+    move_clock(monkeypatch, NOW + timedelta(days=days) - timedelta(minutes=1))
+    assert links.resolve_link(token, LinkPurpose.HOMEWORK) is not None
+    move_clock(monkeypatch, NOW + timedelta(days=days, minutes=1))
+    assert links.resolve_link(token, LinkPurpose.HOMEWORK) is None
+
+
+def test_revoked_link_stops_working(partner):
+    token = issue(partner)
+    assert links.revoke_links([partner.id]) == 1
+    db.session.commit()
+
+    assert links.resolve_link(token, LinkPurpose.HOMEWORK) is None
+
+
+def test_a_token_with_one_character_changed_does_not_resolve(partner):
+    token = issue(partner)
+    swapped = "A" if token[5] != "A" else "B"
+    tampered = token[:5] + swapped + token[6:]
+
+    assert links.resolve_link(tampered, LinkPurpose.HOMEWORK) is None
+    assert links.resolve_link(token + "x", LinkPurpose.HOMEWORK) is None
+    assert links.resolve_link("", LinkPurpose.HOMEWORK) is None
+    assert links.resolve_link(token, LinkPurpose.HOMEWORK) is not None
+
+
+@pytest.mark.parametrize("status", [CoupleStatus.PAUSED, CoupleStatus.CLOSED])
+def test_pausing_or_closing_the_couple_revokes_every_link(counselor, couple, status):
+    tokens = [issue(p) for p in couple.partners] + [
+        issue(couple.partners[0], LinkPurpose.UNSUBSCRIBE)
+    ]
+    actor = Actor.for_counselor(counselor)
+
+    couples.update_couple(actor, couple.id, same_couple_with_status(couple, status))
+
+    assert links.resolve_link(tokens[0], LinkPurpose.HOMEWORK) is None
+    assert links.resolve_link(tokens[1], LinkPurpose.HOMEWORK) is None
+    revoked = db.session.scalars(sa.select(ClientLink.revoked_at)).all()
+    assert len(revoked) == 3
+    assert all(at is not None for at in revoked)
+
+
+def test_reactivating_a_couple_does_not_bring_old_links_back(counselor, couple):
+    token = issue(couple.partners[0])
+    actor = Actor.for_counselor(counselor)
+    couples.update_couple(actor, couple.id, same_couple_with_status(couple, CoupleStatus.PAUSED))
+    couples.update_couple(actor, couple.id, same_couple_with_status(couple, CoupleStatus.ACTIVE))
+
+    assert links.resolve_link(token, LinkPurpose.HOMEWORK) is None
+
+
+def test_revoke_couple_links_stops_every_link_of_the_couple(counselor, couple):
+    other = factories.CoupleFactory(counselor=counselor)
+    tokens = [issue(p) for p in couple.partners]
+    untouched = issue(other.partners[0])
+
+    revoked = links.revoke_couple_links(Actor.for_counselor(counselor), couple.id)
+
+    assert revoked == 2
+    assert all(links.resolve_link(t, LinkPurpose.HOMEWORK) is None for t in tokens)
+    assert links.resolve_link(untouched, LinkPurpose.HOMEWORK) is not None
+
+
+def test_revoke_couple_links_of_another_practice_is_not_found(counselor):
+    foreign = factories.CoupleFactory()
+    token = issue(foreign.partners[0])
+
+    with pytest.raises(NotFound):
+        links.revoke_couple_links(Actor.for_counselor(counselor), foreign.id)
+
+    assert links.resolve_link(token, LinkPurpose.HOMEWORK) is not None

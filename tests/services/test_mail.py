@@ -1,0 +1,345 @@
+"""counselor/services/mail.py: the outbox — one email per row, sent once, retried with care."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    CoupleStatus,
+    EmailDetail,
+    EmailKind,
+    EmailStatus,
+    LinkPurpose,
+    OutboxEmail,
+)
+from counselor.services import links, mail
+from tests import factories
+from tests.mailserver import LINK_PATTERN
+
+# Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
+NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
+TITLE = "Share a minor worry"
+INSTRUCTIONS = "Tell your partner about one small worry this week."
+
+
+class Clock:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = NOW
+        monkeypatch.setattr(timeutil, "utcnow", lambda: self.now)
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):  # type: ignore[no-untyped-def]
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def couple(counselor):  # type: ignore[no-untyped-def]
+    couple = factories.CoupleFactory(counselor=counselor)
+    factories.AssignmentFactory(
+        couple=couple, title=TITLE, instructions=INSTRUCTIONS, starts_on=NOW.date()
+    )
+    return couple
+
+
+@pytest.fixture
+def partner(couple):  # type: ignore[no-untyped-def]
+    return couple.partners[0]
+
+
+def queued(partner, kind=EmailKind.NEW_STEP, number=1) -> list[int]:  # type: ignore[no-untyped-def]
+    ids = [mail.queue_email(partner, kind).id for _ in range(number)]
+    db.session.commit()
+    return ids
+
+
+def one_minute(_attempts: int) -> float:
+    return 60.0
+
+
+def deliver(ids: list[int]) -> mail.DeliveryReport:
+    return mail.deliver_emails(ids, one_minute)
+
+
+def row(email_id: int) -> OutboxEmail:
+    db.session.expire_all()
+    return db.session.get(OutboxEmail, email_id)
+
+
+def change(email_id: int, **values: object) -> None:
+    db.session.execute(sa.update(OutboxEmail).where(OutboxEmail.id == email_id).values(**values))
+    db.session.commit()
+
+
+def test_queue_email_writes_a_pending_row(partner):
+    [email_id] = queued(partner)
+
+    email_row = row(email_id)
+    assert (email_row.partner_id, email_row.kind) == (partner.id, EmailKind.NEW_STEP)
+    assert (email_row.status, email_row.attempts, email_row.sent_at) == (
+        EmailStatus.PENDING,
+        0,
+        None,
+    )
+
+
+def test_each_row_is_one_message_to_the_partner_alone(smtp, couple, partner):
+    [email_id] = queued(partner)
+
+    report = deliver([email_id])
+
+    assert report.sent == [email_id]
+    [received] = smtp.messages
+    assert received.recipients == [partner.email]
+    assert received.message["To"] == partner.email
+    assert couple.partners[1].email not in str(received.message)
+    assert row(email_id).status == EmailStatus.SENT
+    assert row(email_id).sent_at == NOW
+
+
+def test_message_has_both_parts_and_one_click_unsubscribe(smtp, partner):
+    [email_id] = queued(partner)
+
+    deliver([email_id])
+
+    message = smtp.messages[0].message
+    assert message.get_body(("plain",)) is not None
+    assert message.get_body(("html",)) is not None
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    match = re.fullmatch(r"<(https?://[^>]+/u/([A-Za-z0-9_-]+))>", message["List-Unsubscribe"])
+    assert match, message["List-Unsubscribe"]
+    unsubscribe = links.resolve_link(match.group(2), LinkPurpose.UNSUBSCRIBE)
+    assert unsubscribe is not None and unsubscribe.partner_id == partner.id
+
+
+def test_homework_link_in_the_email_opens_the_partners_page(smtp, partner):
+    deliver(queued(partner))
+
+    received = smtp.messages[0]
+    token = received.homework_link.rsplit("/p/", 1)[1]
+    assert received.homework_link in received.html
+    assert links.resolve_link(token, LinkPurpose.HOMEWORK).partner_id == partner.id
+
+
+def test_message_id_is_the_same_when_a_row_is_sent_again(smtp, partner, clock):
+    [email_id] = queued(partner)
+    deliver([email_id])
+    # The worker died after the server accepted but before it recorded "sent".
+    change(email_id, status=EmailStatus.SENDING, claimed_at=clock.now)
+    clock.advance(mail.claim_lease() + timedelta(minutes=1))
+
+    deliver([email_id])
+
+    first, second = (m.message["Message-ID"] for m in smtp.messages)
+    assert first == second
+    assert re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", first)
+
+
+def test_different_rows_get_different_message_ids(smtp, partner):
+    deliver(queued(partner, number=2))
+
+    first, second = (m.message["Message-ID"] for m in smtp.messages)
+    assert first != second
+
+
+def test_by_default_the_email_names_practice_partner_and_open_count_but_not_the_task(
+    smtp, couple, partner
+):
+    factories.AssignmentFactory(couple=couple, title="Second step", starts_on=NOW.date())
+    deliver(queued(partner))
+
+    received = smtp.messages[0]
+    for body in (received.text, received.html):
+        assert couple.practice.name in body
+        assert partner.first_name in body
+        assert "2 steps" in body
+        for secret in (TITLE, INSTRUCTIONS, "Second step"):
+            assert secret not in body
+    assert TITLE not in received.message["Subject"]
+    assert couple.practice.name in received.message["Subject"]
+
+
+def test_practice_that_chose_titles_gets_the_open_steps_listed(smtp, couple, partner):
+    couple.practice.email_detail = EmailDetail.TITLES
+    db.session.commit()
+
+    deliver(queued(partner))
+
+    received = smtp.messages[0]
+    assert TITLE in received.text
+    assert TITLE in received.html
+    assert INSTRUCTIONS not in received.text
+
+
+def test_a_batch_goes_over_one_smtp_connection(smtp, couple):
+    ids = queued(couple.partners[0], number=3) + queued(couple.partners[1], number=2)
+
+    report = deliver(ids)
+
+    assert sorted(report.sent) == ids
+    assert len(smtp.messages) == 5
+    assert smtp.connections == 1
+    assert report.connections_opened == 1
+
+
+def test_temporary_refusal_waits_and_is_sent_on_a_later_attempt(smtp, partner, clock):
+    [email_id] = queued(partner)
+    smtp.reply_codes = [451]
+
+    report = deliver([email_id])
+
+    assert [retry_id for retry_id, _ in report.retry] == [email_id]
+    email_row = row(email_id)
+    assert email_row.status == EmailStatus.PENDING
+    assert email_row.attempts == 1
+    assert email_row.next_attempt_at > clock.now
+    assert "451" in email_row.last_error
+    assert smtp.messages == []
+
+    assert deliver([email_id]).sent == []  # not yet due
+    clock.advance(timedelta(minutes=2))
+    assert deliver([email_id]).sent == [email_id]
+    assert len(smtp.messages) == 1
+    email_row = row(email_id)
+    assert (email_row.status, email_row.attempts) == (EmailStatus.SENT, 2)
+
+
+def test_permanent_refusal_fails_the_row_and_is_never_retried(smtp, partner, clock):
+    [email_id] = queued(partner)
+    smtp.reply_codes = [550]
+
+    report = deliver([email_id])
+
+    assert report.failed == [email_id]
+    email_row = row(email_id)
+    assert email_row.status == EmailStatus.FAILED
+    assert "550" in email_row.last_error
+    clock.advance(timedelta(days=1))
+    assert mail.due_email_ids(limit=10) == []
+    assert deliver([email_id]).sent == []
+    assert smtp.messages == []
+    assert row(email_id).attempts == 1
+
+
+def test_a_permanent_refusal_does_not_stop_the_rest_of_the_batch(smtp, couple):
+    ids = queued(couple.partners[0]) + queued(couple.partners[1])
+    smtp.reply_codes = [550]
+
+    report = deliver(ids)
+
+    assert report.failed == [ids[0]]
+    assert report.sent == [ids[1]]
+    assert [m.recipients for m in smtp.messages] == [[couple.partners[1].email]]
+
+
+def test_row_fails_after_max_attempts_of_temporary_refusals(app, smtp, partner, clock):
+    app.config["MAIL_MAX_ATTEMPTS"] = 3
+    [email_id] = queued(partner)
+    smtp.reply_codes = [451] * 10
+
+    for _ in range(5):
+        deliver([email_id])
+        clock.advance(timedelta(hours=1))
+
+    email_row = row(email_id)
+    assert email_row.status == EmailStatus.FAILED
+    assert email_row.attempts == 3
+    assert "451" in email_row.last_error
+    assert smtp.messages == []
+
+
+def test_an_email_still_waiting_when_the_partner_stops_emails_is_not_sent(smtp, partner, clock):
+    [email_id] = queued(partner)
+    partner.unsubscribed_at = NOW  # one click on "Stop emails" before a worker got to it
+    db.session.commit()
+
+    deliver([email_id])
+
+    assert smtp.messages == []
+    assert row(email_id).status not in (EmailStatus.SENT, EmailStatus.PENDING)
+    clock.advance(timedelta(days=1))
+    assert mail.due_email_ids(limit=10) == []  # nor later
+
+
+def test_an_email_still_waiting_when_the_couple_is_paused_is_not_sent(smtp, couple, partner, clock):
+    [email_id] = queued(partner, kind=EmailKind.LINK)
+    couple.status = CoupleStatus.PAUSED  # its links stop working: an email would carry a dead one
+    db.session.commit()
+
+    deliver([email_id])
+
+    assert smtp.messages == []
+    assert row(email_id).status not in (EmailStatus.SENT, EmailStatus.PENDING)
+    clock.advance(timedelta(days=1))
+    assert mail.due_email_ids(limit=10) == []  # nor later
+
+
+def test_without_mail_server_the_email_is_written_to_a_file_and_the_link_logged(
+    app, partner, caplog
+):
+    assert not app.config.get("MAIL_SERVER")
+    caplog.set_level(logging.INFO, logger="counselor.services.mail")
+    [email_id] = queued(partner)
+
+    report = deliver([email_id])
+
+    assert report.sent == [email_id]
+    files = list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
+    assert len(files) == 1
+    message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert message["To"] == partner.email
+    link = LINK_PATTERN.search(message.get_body(("plain",)).get_content()).group(0)
+    assert link in caplog.text
+    assert row(email_id).status == EmailStatus.SENT
+
+
+def test_only_the_first_claim_gets_the_rows(partner):
+    ids = queued(partner, number=2)
+
+    first = mail.claim_emails(ids)
+    second = mail.claim_emails(ids)
+
+    assert [e.id for e in first] == ids
+    assert second == []
+    assert {row(i).status for i in ids} == {EmailStatus.SENDING}
+
+
+def test_a_row_left_sending_past_its_lease_is_claimed_again_and_logged(partner, clock, caplog):
+    [email_id] = queued(partner)
+    assert mail.claim_emails([email_id])
+
+    clock.advance(mail.claim_lease() - timedelta(minutes=1))
+    assert mail.claim_emails([email_id]) == []
+
+    clock.advance(timedelta(minutes=2))
+    with caplog.at_level(logging.WARNING, logger="counselor.services.mail"):
+        reclaimed = mail.claim_emails([email_id])
+    assert [e.id for e in reclaimed] == [email_id]
+    assert reclaimed[0].attempts == 2
+    assert f"email {email_id} reclaimed" in caplog.text
+
+
+def test_due_email_ids_skips_rows_not_yet_due(couple, clock):
+    now_id, later_id, past_id = queued(couple.partners[0], number=3)
+    [sent_id] = queued(couple.partners[1])
+    change(later_id, next_attempt_at=clock.now + timedelta(minutes=5))
+    change(past_id, next_attempt_at=clock.now - timedelta(minutes=5))
+    change(sent_id, status=EmailStatus.SENT)
+
+    assert mail.due_email_ids(limit=10) == [now_id, past_id]
+    clock.advance(timedelta(minutes=6))
+    assert mail.due_email_ids(limit=10) == [now_id, later_id, past_id]
+    assert mail.due_email_ids(limit=1) == [now_id]

@@ -1,0 +1,224 @@
+"""tasks/mail.py: the delivery tasks (called directly) and how views hand work to them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+import tasks.mail
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import EmailKind, EmailStatus, OutboxEmail
+from counselor.services import mail
+from tests import factories
+from tests.conftest import _test_config
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):  # type: ignore[no-untyped-def]
+    """No worker at these levels: the suite's own settings, whose in-memory broker nobody
+    reads (tests/tasks/test_worker_end_to_end.py runs a real worker on real brokers)."""
+    return _test_config(database_url, tmp_path)
+
+
+@pytest.fixture
+def couple(counselor):  # type: ignore[no-untyped-def]
+    couple = factories.CoupleFactory(counselor=counselor)
+    factories.AssignmentFactory(couple=couple)
+    return couple
+
+
+def queued(partner, number: int = 1) -> list[int]:  # type: ignore[no-untyped-def]
+    ids = [mail.queue_email(partner, EmailKind.NEW_STEP).id for _ in range(number)]
+    db.session.commit()
+    return ids
+
+
+def statuses() -> dict[int, EmailStatus]:
+    db.session.rollback()  # end any read transaction: the task wrote through its own session
+    return dict(db.session.execute(sa.select(OutboxEmail.id, OutboxEmail.status)).all())
+
+
+class SendTaskRecorder:
+    """Stands in for Celery's ``send_task``; records what the web process hands to workers."""
+
+    def __init__(self, check=None, error: Exception | None = None):  # type: ignore[no-untyped-def]
+        self.calls: list[tuple[str, list]] = []
+        self.options: list[dict] = []
+        self.check = check
+        self.error = error
+
+    def __call__(self, name: str, args=None, kwargs=None, **options):  # type: ignore[no-untyped-def]
+        self.calls.append((name, list(args or [])))
+        self.options.append(options)
+        if self.check is not None:
+            self.check(name, args)
+        if self.error is not None:
+            raise self.error
+
+    def forget(self) -> None:
+        self.calls.clear()
+        self.options.clear()
+
+
+@pytest.fixture
+def send_task(app, monkeypatch):  # type: ignore[no-untyped-def]
+    recorder = SendTaskRecorder()
+    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
+    return recorder
+
+
+# Level 1: the task functions, called directly.
+
+
+def test_deliver_emails_task_sends_the_rows(smtp, couple):
+    ids = queued(couple.partners[0]) + queued(couple.partners[1])
+
+    tasks.mail.deliver_emails(ids)
+
+    assert sorted(r for m in smtp.messages for r in m.recipients) == sorted(
+        p.email for p in couple.partners
+    )
+    assert smtp.connections == 1
+    assert statuses() == dict.fromkeys(ids, EmailStatus.SENT)
+
+
+def test_deliver_emails_task_run_twice_sends_once(smtp, couple):
+    ids = queued(couple.partners[0])
+
+    tasks.mail.deliver_emails(ids)
+    tasks.mail.deliver_emails(ids)
+
+    assert len(smtp.messages) == 1
+
+
+def test_deliver_emails_task_schedules_a_retry_after_a_temporary_refusal(smtp, couple, send_task):
+    [email_id] = queued(couple.partners[0])
+    send_task.forget()  # the hand-off that queueing itself made
+    smtp.reply_codes = [451]
+
+    tasks.mail.deliver_emails([email_id])
+
+    assert statuses() == {email_id: EmailStatus.PENDING}
+    [(name, args)] = send_task.calls
+    assert (name, args) == ("tasks.mail.deliver_emails", [[email_id]])
+    assert 15 <= send_task.options[0]["countdown"] <= 30  # first retry: 30 s with jitter
+
+
+def test_deliver_due_emails_returns_the_number_of_due_rows(app, couple, send_task):
+    app.config["MAIL_BATCH_SIZE"] = 2
+    due = queued(couple.partners[0], number=3)
+    [later] = queued(couple.partners[1])
+    db.session.execute(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.id == later)
+        .values(next_attempt_at=timeutil.utcnow() + timedelta(hours=1))
+    )
+    db.session.commit()
+    send_task.forget()  # as if the broker had lost them: only the sweep finds them now
+
+    assert tasks.mail.deliver_due_emails() == 3
+
+    assert [args for _name, args in send_task.calls] == [[due[:2]], [due[2:]]]
+
+
+def test_deliver_due_emails_with_nothing_due_returns_zero(app, send_task):
+    assert tasks.mail.deliver_due_emails() == 0
+    assert send_task.calls == []
+
+
+def test_retry_delay_grows_with_attempts_up_to_the_cap(monkeypatch):
+    monkeypatch.setattr(tasks.mail.random, "uniform", lambda low, high: high)
+
+    delays = [tasks.mail.retry_delay(attempts) for attempts in range(1, 10)]
+
+    assert delays[:4] == [30, 60, 120, 240]
+    assert delays == sorted(delays)
+    assert max(delays) == tasks.mail.BACKOFF_MAX_SECONDS
+    assert tasks.mail.retry_delay(1000) == tasks.mail.BACKOFF_MAX_SECONDS
+
+
+def test_retry_delay_has_jitter_within_bounds():
+    for attempts, ceiling in [(1, 30), (3, 120), (50, tasks.mail.BACKOFF_MAX_SECONDS)]:
+        samples = {tasks.mail.retry_delay(attempts) for _ in range(50)}
+        assert len(samples) > 1
+        assert all(ceiling / 2 <= delay <= ceiling for delay in samples)
+
+
+# Level 2: a view enqueues only what is already committed.
+
+
+def assign_form() -> dict:
+    return {
+        "template_key": "hand-over-a-chore",
+        "rung_id": str(factories.rung(2).id),
+        "title": "Hand over a chore you usually do",
+        "instructions": "Pick the grocery run and let them do it their way.",
+        "assignee": "each",
+        "times_per_week": "2",
+        "starts_on": timeutil.local_today("America/Chicago").isoformat(),
+        "due_on": "",
+        "notify": "y",
+    }
+
+
+def committed_pending_rows(ids: list[int]) -> list[tuple[int, str]]:
+    """What another process (a worker) would see right now."""
+    table = OutboxEmail.__table__
+    with db.engine.connect() as connection:
+        return list(
+            connection.execute(
+                sa.select(table.c.id, table.c.status).where(table.c.id.in_(ids))
+            ).all()
+        )
+
+
+def test_assigning_enqueues_delivery_only_after_the_rows_are_committed(
+    logged_in, counselor, send_task
+):
+    couple = factories.CoupleFactory(counselor=counselor)
+    seen: list[list[tuple[int, str]]] = []
+    send_task.check = lambda _name, args: seen.append(committed_pending_rows(args[0]))
+
+    response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form())
+
+    assert response.status_code == 302
+    ids = sorted(db.session.scalars(sa.select(OutboxEmail.id)))
+    assert len(ids) == 2
+    [(name, args)] = send_task.calls
+    assert name == "tasks.mail.deliver_emails"
+    assert sorted(args[0]) == ids
+    assert [sorted(rows) for rows in seen] == [[(i, "pending") for i in ids]]
+
+
+def test_a_failed_assignment_enqueues_nothing(logged_in, counselor, send_task):
+    couple = factories.CoupleFactory(counselor=counselor)
+
+    response = logged_in.post(
+        f"/couples/{couple.id}/assign", data={**assign_form(), "times_per_week": "99"}
+    )
+
+    assert response.status_code == 422
+    assert send_task.calls == []
+    assert db.session.scalars(sa.select(OutboxEmail)).all() == []
+
+
+def test_when_the_broker_is_down_assigning_still_works_and_rows_wait(
+    logged_in, counselor, send_task, caplog
+):
+    couple = factories.CoupleFactory(counselor=counselor)
+    send_task.error = ConnectionRefusedError("broker down")
+
+    with caplog.at_level(logging.WARNING, logger="counselor.services.mail"):
+        response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form())
+
+    assert response.status_code == 302
+    assert len(send_task.calls) == 1
+    rows = statuses()
+    assert len(rows) == 2
+    assert set(rows.values()) == {EmailStatus.PENDING}
+    assert sorted(mail.due_email_ids(limit=10)) == sorted(rows)
+    assert "broker unreachable" in caplog.text
