@@ -21,14 +21,16 @@ from counselor.models import (
     OutboxEmail,
     Partner,
     ReadinessSignal,
+    Report,
 )
 from counselor.models.progress import PartnerWeek as PartnerWeekSnapshot
-from counselor.services import ladder, notifications, progress, progress_snapshots
+from counselor.services import ladder, notifications, progress, progress_snapshots, reminders
 from counselor.services.assignments import couple_assignments, current_rung
 from counselor.services.audit import Actor, record_event
 from counselor.services.charts import LineChart, completion_chart
 from counselor.services.checkins import recent_reflections
 from counselor.services.couples import get_couple
+from counselor.services.reports import couple_reports
 from counselor.services.sessions import couple_sessions, next_sessions
 
 GRID_WEEKS = 4
@@ -205,6 +207,8 @@ class CoupleOverview:
     # Each partner's newest compiled week (its signal is the current suggestion), or None.
     snapshots: dict[int, PartnerWeekSnapshot | None]
     completion_chart: LineChart
+    next_reminders: dict[int, reminders.PlannedReminder]
+    reports: list[Report]
 
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
@@ -254,6 +258,8 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
             p.id: progress_snapshots.latest_partner_week(history, p) for p in couple.partners
         },
         completion_chart=_completion_chart(this_week, history),
+        next_reminders=reminders.next_reminders(actor, couple.id),
+        reports=couple_reports(actor, couple.id),
     )
 
 

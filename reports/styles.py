@@ -1,0 +1,102 @@
+"""The report's look: page geometry, colours and paragraph styles in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+
+from reports.fonts import FontFamily
+
+PAGE_SIZE = A4
+MARGIN_X = 18 * mm
+MARGIN_TOP = 24 * mm
+MARGIN_BOTTOM = 20 * mm
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN_X
+
+INK = colors.HexColor("#1F2933")
+MUTED = colors.HexColor("#5F6B7A")
+RULE = colors.HexColor("#C9D1DB")
+ZEBRA = colors.HexColor("#F4F6F8")
+ACCENT = colors.HexColor("#1D5C7A")
+ACCENT_LIGHT = colors.HexColor("#DCEAF1")
+DONE_FILL = colors.HexColor("#EEF4F7")
+CAUTION_FILL = colors.HexColor("#FFF7E6")
+CAUTION_EDGE = colors.HexColor("#E0B45C")
+GOOD = colors.HexColor("#2E7D4F")
+CONCERN = colors.HexColor("#B3261E")
+SHARED_FILL = colors.HexColor("#E3F1E8")
+PRIVATE_FILL = colors.HexColor("#F3E8F5")
+# Okabe–Ito blue and vermilion, then more: distinguishable with colour-blindness and in grey.
+PARTNER_COLOURS = (
+    colors.HexColor("#0072B2"),
+    colors.HexColor("#D55E00"),
+    colors.HexColor("#009E73"),
+    colors.HexColor("#CC79A7"),
+)
+
+
+def hex_of(colour: colors.Color) -> str:
+    """'1D5C7A' for use in Paragraph markup (``<font color="#...">``)."""
+    return colour.hexval()[2:].upper()
+
+
+def partner_colour(index: int) -> colors.Color:
+    """The colour that stands for the partner at ``index`` in every chart."""
+    return PARTNER_COLOURS[index % len(PARTNER_COLOURS)]
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Paragraph styles for one render, in the registered font family."""
+
+    fonts: FontFamily
+    title: ParagraphStyle
+    subtitle: ParagraphStyle
+    h2: ParagraphStyle
+    h3: ParagraphStyle
+    body: ParagraphStyle
+    small: ParagraphStyle
+    muted: ParagraphStyle
+    cell: ParagraphStyle
+    cell_bold: ParagraphStyle
+    cell_right: ParagraphStyle
+    cell_head: ParagraphStyle
+    reflection: ParagraphStyle
+    empty: ParagraphStyle
+
+
+def build_styles(fonts: FontFamily) -> Styles:
+    """The report's styles, set in ``fonts``."""
+    regular, bold = fonts.regular, fonts.bold
+
+    def style(name: str, **kw: object) -> ParagraphStyle:
+        kw.setdefault("fontName", regular)
+        kw.setdefault("textColor", INK)
+        return ParagraphStyle(name, **kw)  # type: ignore[arg-type]
+
+    return Styles(
+        fonts=fonts,
+        title=style("title", fontName=bold, fontSize=19, leading=23, textColor=ACCENT),
+        subtitle=style("subtitle", fontName=bold, fontSize=13, leading=17, spaceBefore=2),
+        h2=style(
+            "h2", fontName=bold, fontSize=12.5, leading=16, spaceBefore=12, spaceAfter=5,
+            textColor=ACCENT, keepWithNext=True,
+        ),
+        h3=style("h3", fontName=bold, fontSize=10, leading=13, spaceBefore=8, keepWithNext=True),
+        body=style("body", fontSize=9.5, leading=13),
+        small=style("small", fontSize=8, leading=10.5, textColor=MUTED),
+        muted=style("muted", fontSize=8.5, leading=11, textColor=MUTED),
+        cell=style("cell", fontSize=8.5, leading=11),
+        cell_bold=style("cell_bold", fontName=bold, fontSize=8.5, leading=11),
+        cell_right=style("cell_right", fontSize=8.5, leading=11, alignment=2),
+        cell_head=style("cell_head", fontName=bold, fontSize=8, leading=10, textColor=MUTED),
+        reflection=style("reflection", fontSize=9.5, leading=13.5, leftIndent=10, spaceAfter=3),
+        empty=style(
+            "empty", fontSize=9.5, leading=13, textColor=MUTED, borderPadding=(6, 8, 6, 8),
+            backColor=ZEBRA, spaceBefore=10, spaceAfter=10, leftIndent=8, rightIndent=8,
+        ),
+    )  # fmt: skip

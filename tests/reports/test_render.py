@@ -1,0 +1,228 @@
+"""reports/render.py: the realistic report reads right, fast, and the same every time."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import date, timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from reports import TalkingPoint, WeekCell, render_pre_session_report
+from tests.reports.pdf_text import all_text, body_text, page_texts, squashed
+from tests.reports.report_data import (
+    make_assignment,
+    make_empty_data,
+    make_partner,
+    make_report_data,
+)
+
+CONFIDENTIAL = "Confidential — prepared for the treating counselor"
+
+
+def test_renders_a_pdf_in_well_under_a_second() -> None:
+    data = make_report_data()
+    render_pre_session_report(data)  # fonts register on the first render
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        pdf = render_pre_session_report(data)
+        timings.append(time.perf_counter() - started)
+    assert pdf.startswith(b"%PDF-")
+    assert statistics.median(timings) < 0.5
+
+
+def test_page_one_names_the_couple_the_counselor_and_the_session() -> None:
+    first = page_texts(render_pre_session_report(make_report_data()))[0]
+    for expected in (
+        "Harbour Couples Practice".upper(),
+        "Pre-session report",
+        "Zoë & José M.",
+        "Dr Miriam Okafor",
+        "Tue 11 Nov 2025, 17:00 CET (Europe/Berlin)",
+        "27 Oct – 9 Nov 2025, since the previous session",
+        "3 of 6 · Share emotional loads",
+        "Rung 3 · now",
+    ):
+        assert expected in first, expected
+
+
+def test_page_one_shows_each_partners_figures() -> None:
+    first = page_texts(render_pre_session_report(make_report_data()))[0]
+    for expected in ("Zoë", "José", "4 of 6 (67%)", "5 of 6 (83%)", "1 of 6 (17%)", "3 weeks"):
+        assert expected in first, expected
+    assert "down 0.9" in first and "up 0.6" in first
+    assert "stopped" in first
+
+
+def test_page_one_lists_the_talking_points_with_their_evidence() -> None:
+    first = page_texts(render_pre_session_report(make_report_data()))[0]
+    assert "A big gap between partners: Zoë and José differ by 50 points" in first
+    assert "Zoë: 4 of 6 (67%); José: 1 of 6 (17%) this period" in first
+    assert "José's comfort is falling" in first
+    assert "José has stopped reminder emails" in first
+
+
+def test_given_talking_points_replace_the_derived_ones() -> None:
+    data = make_report_data(talking_points=(TalkingPoint("Ask about the move", "From intake"),))
+    text = all_text(render_pre_session_report(data))
+    assert "Ask about the move" in text and "From intake" in text
+    assert "big gap" not in text
+
+
+def test_an_empty_tuple_of_talking_points_says_there_are_none() -> None:
+    text = all_text(render_pre_session_report(make_report_data(talking_points=())))
+    assert "No talking points for this session." in text
+
+
+def test_every_page_has_header_footer_and_page_n_of_m() -> None:
+    pages = page_texts(render_pre_session_report(make_report_data()))
+    assert len(pages) >= 2
+    for number, text in enumerate(pages, start=1):
+        assert CONFIDENTIAL in text
+        assert "Zoë & José M." in text
+        assert f"Page {number} of {len(pages)}" in text
+        assert "Generated Mon 10 Nov 2025, 07:30 CET" in text
+
+
+def test_report_carries_the_caution_that_it_supports_counselling() -> None:
+    text = " ".join(all_text(render_pre_session_report(make_report_data())).split())
+    assert "supports counselling and is no substitute for it" in text
+    assert "for the treating counselor only" in text
+
+
+def test_detail_pages_hold_table_charts_reflections_and_step_texts() -> None:
+    data = make_report_data()
+    text = " ".join(all_text(render_pre_session_report(data)).split())
+    for heading in (
+        "Steps this period, week by week",
+        "Weekly completion, last 8 weeks",
+        "Comfort ratings, last 8 weeks",
+        "Recent reflections",
+        "Steps as assigned",
+    ):
+        assert heading in text
+    assert "Wk of 27 Oct" in text and "2/2" in text and "0/2" in text
+    assert "Week starting" in text and "100%" in text  # chart axes are labelled
+    assert "Shared with partner" in text and "Counselor only" in text
+    body = squashed(body_text(render_pre_session_report(data)))
+    for item in data.reflections:
+        assert squashed(item.text) in body
+    for row in data.assignments:
+        assert squashed(row.instructions) in body
+
+
+def test_reflection_shows_date_partner_rung_and_visibility() -> None:
+    text = all_text(render_pre_session_report(make_report_data()))
+    assert "Tue 4 Nov 2025 · José · comfort 2/5 · Rung 3 · Share one worry from your day" in text
+
+
+def test_empty_couple_gets_one_page_that_says_so() -> None:
+    pdf = render_pre_session_report(make_empty_data())
+    pages = page_texts(pdf)
+    assert len(pages) == 1
+    text = pages[0]
+    assert "No check-ins yet in this period." in text
+    assert "No steps assigned yet." in text
+    assert "No reflections yet." in text
+    assert "No session scheduled" in text
+    assert "Steady: review how the steps felt" in text
+    assert "Page 1 of 1" in text
+
+
+def test_same_data_gives_the_same_bytes() -> None:
+    data = make_report_data()
+    assert render_pre_session_report(data) == render_pre_session_report(data)
+
+
+def test_creation_date_is_the_generation_time_not_the_clock() -> None:
+    reader = PdfReader(BytesIO(render_pre_session_report(make_report_data())))
+    assert reader.metadata is not None
+    assert reader.metadata["/CreationDate"].startswith("D:20251110063000")
+    assert reader.metadata.title == "Pre-session report — Zoë & José M."
+
+
+def test_logo_is_drawn_and_a_broken_logo_is_skipped() -> None:
+    buffer = BytesIO()
+    Image.new("RGB", (240, 80), "#1D5C7A").save(buffer, "PNG")
+    with_logo = render_pre_session_report(make_report_data(practice_logo_png=buffer.getvalue()))
+    page = PdfReader(BytesIO(with_logo)).pages[0]
+    assert len(page.images) == 1
+    broken = render_pre_session_report(make_report_data(practice_logo_png=b"not a png"))
+    assert "Pre-session report" in page_texts(broken)[0]
+
+
+def test_many_reflections_and_steps_flow_onto_more_pages() -> None:
+    data = make_report_data()
+    longer = replace(data, reflections=data.reflections * 12, assignments=data.assignments * 10)
+    pages = page_texts(render_pre_session_report(longer))
+    assert len(pages) > 3
+    assert all(f"of {len(pages)}" in text for text in pages)
+
+
+def test_reports_package_imports_neither_flask_nor_sqlalchemy() -> None:
+    code = (
+        "import sys, reports; "
+        "from tests.reports.report_data import make_report_data; "
+        "reports.render_pre_session_report(make_report_data()); "
+        "bad = [m for m in ('flask', 'sqlalchemy', 'counselor') if m in sys.modules]; "
+        "print(*bad); sys.exit(1 if bad else 0)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+THIRTEEN_WEEKS = tuple(date(2025, 8, 4) + timedelta(weeks=i) for i in range(13))
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"partners": (), "rungs": (), "chart_weeks": ()},
+        {"current_rung": 7, "timezone_name": "Not/A_Zone"},
+        {"partners": (make_partner("Zoë", weekly_completion=(0.5,), weekly_mean_comfort=()),)},
+        {"partners": tuple(make_partner(name) for name in "ABCD")},
+        {"couple_label": "X" * 300, "practice_name": "P" * 300, "counselor_name": "C " * 200},
+        {
+            "assignments": (
+                make_assignment(
+                    "A long period",
+                    cells=(("Zoë", tuple(WeekCell(w, 1, 2) for w in THIRTEEN_WEEKS)),),
+                ),
+            )
+        },
+    ],
+    ids=[
+        "no-partners",
+        "odd-rung-and-zone",
+        "short-series",
+        "four-partners",
+        "long-names",
+        "13-weeks",
+    ],
+)
+def test_unusual_shapes_still_render(overrides: dict) -> None:  # type: ignore[type-arg]
+    pages = page_texts(render_pre_session_report(make_report_data(**overrides)))
+    assert "Pre-session report" in pages[0]
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+
+
+def test_a_partner_with_a_single_week_of_figures_renders() -> None:
+    from dataclasses import replace
+
+    data = make_report_data()
+    lonely = replace(
+        data.partners[0],
+        weekly_completion=(None,) * 7 + (0.5,),
+        weekly_mean_comfort=(None,) * 7 + (3.0,),
+    )
+    pdf = render_pre_session_report(replace(data, partners=(lonely, *data.partners[1:])))
+    assert pdf.startswith(b"%PDF")

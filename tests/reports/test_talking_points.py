@@ -1,0 +1,90 @@
+"""reports/talking_points.py: each rule fires on its data and names the numbers behind it."""
+
+from __future__ import annotations
+
+from reports import derive_talking_points
+from reports.talking_points import STEADY_TEXT
+from tests.reports.report_data import make_empty_data, make_partner, make_report_data
+
+
+def texts(**overrides) -> list[str]:  # type: ignore[no-untyped-def]
+    return [p.text for p in derive_talking_points(make_report_data(**overrides))]
+
+
+def test_ready_to_move_up_when_both_partners_keep_eighty_percent() -> None:
+    partners = (
+        make_partner("Zoë", done_this_period=5, done_previous_period=6),
+        make_partner("José", done_this_period=6, done_previous_period=5),
+    )
+    points = derive_talking_points(make_report_data(partners=partners))
+    assert [p.text for p in points] == [
+        "Ready to discuss moving up from rung 3 (Share emotional loads)"
+    ]
+    assert "Zoë: 5 of 6 this period; 6 of 6 before" in points[0].evidence
+    assert "José: 6 of 6 this period; 5 of 6 before" in points[0].evidence
+
+
+def test_not_ready_when_one_partner_fell_short_last_period() -> None:
+    partners = (
+        make_partner("Zoë", done_this_period=6, done_previous_period=6),
+        make_partner("José", done_this_period=6, done_previous_period=4),
+    )
+    assert not any("moving up" in t for t in texts(partners=partners))
+
+
+def test_top_rung_is_about_keeping_it_going() -> None:
+    partners = (make_partner("Zoë", done_this_period=6, done_previous_period=6),)
+    [text] = texts(partners=partners, current_rung=6)
+    assert text.startswith("Consistent on the top rung 6")
+
+
+def test_partner_stuck_at_zero() -> None:
+    partners = (make_partner("Sam", done_this_period=0, done_previous_period=2),)
+    [point] = derive_talking_points(make_report_data(partners=partners))
+    assert point.text == "Sam has not checked off any step this period"
+    assert point.evidence == "Sam: 0 of 6 this period; 2 of 6 before"
+
+
+def test_big_gap_at_forty_points_but_not_below() -> None:
+    wide = (make_partner("Zoë", done_this_period=6), make_partner("José", done_this_period=3))
+    narrow = (make_partner("Zoë", done_this_period=5), make_partner("José", done_this_period=3))
+    [gap] = [t for t in texts(partners=wide) if "gap" in t]
+    assert gap == "A big gap between partners: Zoë and José differ by 50 points"
+    assert not any("gap" in t for t in texts(partners=narrow))
+
+
+def test_comfort_falling_by_half_a_point() -> None:
+    partners = (make_partner("Zoë", mean_comfort=3.0, previous_mean_comfort=3.5),)
+    points = derive_talking_points(make_report_data(partners=partners))
+    [falling] = [p for p in points if "comfort" in p.text]
+    assert falling.text == "Zoë's comfort is falling"
+    assert falling.evidence == "Zoë: mean comfort 3.0 this period; 3.5 before (scale 1–5)"
+    steady = (make_partner("Zoë", mean_comfort=3.1, previous_mean_comfort=3.5),)
+    assert not any("comfort" in t for t in texts(partners=steady))
+
+
+def test_reminders_stopped() -> None:
+    partners = (make_partner("José", reminders_stopped=True),)
+    assert "José has stopped reminder emails" in texts(partners=partners)
+
+
+def test_steady_when_nothing_fires() -> None:
+    partners = (make_partner("Zoë"), make_partner("José"))
+    [point] = derive_talking_points(make_report_data(partners=partners))
+    assert point.text == STEADY_TEXT
+    assert "Zoë: 4 of 6 this period" in point.evidence
+
+
+def test_steady_for_a_couple_with_nothing_due() -> None:
+    [point] = derive_talking_points(make_empty_data())
+    assert point.text == STEADY_TEXT
+    assert point.evidence == "No steps were due this period"
+
+
+def test_rules_appear_in_documented_order() -> None:
+    got = texts()
+    assert got == [
+        "A big gap between partners: Zoë and José differ by 50 points",
+        "José's comfort is falling",
+        "José has stopped reminder emails",
+    ]

@@ -1,0 +1,128 @@
+"""Pre-session reports: prepared before sessions without a click, once per data, stored safely."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import EmailKind, OutboxEmail, Report, ReportStatus
+from counselor.services import reports
+from counselor.services.audit import Actor
+from tests import factories
+
+
+def pdf_text(pdf: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def couple_with_session(hours_ahead: float):
+    couple = factories.CoupleFactory(partners=[{"first_name": "Zoë"}, {"first_name": "José"}])
+    assignment = factories.AssignmentFactory(couple=couple)
+    factories.CheckInFactory(
+        assignment=assignment,
+        partner=couple.partners[0],
+        occurred_on=timeutil.local_today("America/Chicago"),
+        comfort=4,
+        reflection="Tom & Jerry <b>laughed</b>",
+    )
+    session = factories.SessionFactory(
+        couple=couple, starts_at=timeutil.utcnow() + timedelta(hours=hours_ahead)
+    )
+    return couple, session
+
+
+def generate_all(ids):
+    return [reports.generate_report(report_id) for report_id in ids]
+
+
+def test_a_session_ten_hours_ahead_gets_exactly_one_report_from_two_ticks(app):
+    _couple, session = couple_with_session(hours_ahead=10)
+    first = reports.prepare_upcoming_reports()
+    generate_all(first)
+    second = reports.prepare_upcoming_reports()
+    assert len(first) == 1 and second == []
+    report = db.session.get(Report, first[0])
+    assert (report.status, report.session_id) == (ReportStatus.READY, session.id)
+
+
+def test_sessions_outside_the_lead_time_wait(app):
+    couple_with_session(hours_ahead=30)
+    couple_with_session(hours_ahead=-1)
+    assert reports.prepare_upcoming_reports() == []
+
+
+def test_changed_data_regenerates_the_report(app):
+    couple, _session = couple_with_session(hours_ahead=10)
+    generate_all(reports.prepare_upcoming_reports())
+    factories.CheckInFactory(
+        assignment=db.session.scalar(sa.select(factories.AssignmentFactory._meta.model)),
+        partner=couple.partners[1],
+        occurred_on=timeutil.local_today("America/Chicago"),
+    )
+    again = reports.prepare_upcoming_reports()
+    assert len(again) == 1
+
+
+def test_a_ready_report_is_stored_with_its_checksum_and_the_counselor_is_told(app):
+    couple, _session = couple_with_session(hours_ahead=10)
+    (report,) = generate_all(reports.prepare_upcoming_reports())
+    path = Path(app.config["REPORTS_DIR"]) / str(report.practice_id) / report.file_name
+    pdf = path.read_bytes()
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == report.sha256
+    text = pdf_text(pdf)
+    assert "Zoë" in text and "José" in text and couple.label in text
+    assert "Tom & Jerry <b>laughed</b>" in text
+    email = db.session.scalar(sa.select(OutboxEmail))
+    assert (email.kind, email.counselor_id) == (EmailKind.REPORT_READY, couple.counselor_id)
+    reports.generate_report(report.id)  # a retried task changes nothing
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 1
+
+
+def test_a_failing_render_marks_the_report_failed_with_a_reason(app, monkeypatch):
+    _couple, _session = couple_with_session(hours_ahead=10)
+
+    def broken(_data):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(reports, "render_pre_session_report", broken)
+    (report,) = generate_all(reports.prepare_upcoming_reports())
+    assert report.status == ReportStatus.FAILED and report.error == "ValueError"
+
+
+def test_requesting_a_report_for_another_practice_is_not_found(app):
+    couple, _ = couple_with_session(hours_ahead=10)
+    stranger = Actor.for_counselor(factories.CounselorFactory())
+    try:
+        reports.request_report(stranger, couple.id)
+    except reports.NotFound:
+        pass
+    else:
+        raise AssertionError("expected NotFound")
+
+
+def test_report_figures_match_the_dashboard(app, logged_in, counselor):
+    from counselor.services import demo
+
+    demo.seed_demo()
+    demo_actor = Actor.for_counselor(
+        db.session.scalar(
+            sa.select(factories.CounselorFactory._meta.model).where(
+                factories.CounselorFactory._meta.model.email == demo.DEMO_EMAIL
+            )
+        )
+    )
+    from counselor.models import Couple
+
+    couple = db.session.scalar(sa.select(Couple).where(Couple.label == "Alex & Sam R."))
+    data = reports.build_report_data(demo_actor, couple.id, None)
+    pdf = reports.render_pre_session_report(data)
+    text = pdf_text(pdf)
+    for partner in data.partners:
+        assert f"{partner.done_this_period} of {partner.target_this_period}" in text
