@@ -37,7 +37,8 @@ class AssignmentInput:
     edited it before assigning); left empty they take the template's.
     """
 
-    assignee: str | int = Assignee.EACH.value  # "each", "together" or a partner id
+    # "each", "together" or a partner id; None: the template's suggestion, else "each".
+    assignee: str | int | None = None
     template_key: str | None = None
     rung_id: int | None = None
     title: str | None = None
@@ -80,7 +81,10 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
     starts_on = data.starts_on or today
     if data.due_on is not None and data.due_on < today:
         problems.add("due_on", "The due date has already passed.")
-    assignee, partner_id = _check_assignee(problems, couple, data.assignee)
+    wanted = data.assignee
+    if wanted is None:
+        wanted = template.who.value if template else Assignee.EACH.value
+    assignee, partner_id = _check_assignee(problems, couple, wanted)
     fields = _check_step_fields(problems, title, instructions, times, starts_on, data.due_on)
     problems.raise_if_any()
 

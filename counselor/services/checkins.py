@@ -122,7 +122,7 @@ def _check_occurred_on(
     return day
 
 
-def recent_reflections(actor: Actor, couple_id: int, limit: int = 20) -> list[CheckIn]:
+def recent_reflections(actor: Actor, couple_id: int, limit: int = 12) -> list[CheckIn]:
     """The couple's latest check-ins that carry a reflection, newest first."""
     return list(
         db.session.scalars(
