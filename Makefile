@@ -50,3 +50,22 @@ clean:
 # Refresh the README's screenshots (docs/screenshots/) from the browser tests.
 screenshots: $(VENV)/.test-installed
 	COUNSELOR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
+
+# Benchmarks (tests/benchmarks, docs/benchmarks.md): `bench` is the full run (< 10 min on
+# 2 cores) and writes docs/benchmarks.md; `bench-quick` runs small sizes (< 2 min) and
+# prints the table. wrk is the load generator when Debian's package can be installed.
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@touch $@ $(VENV)/.test-installed $(VENV)/.run-installed
+
+.PHONY: bench bench-quick bench-tools
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null 2>&1; }) \
+		|| echo "bench: wrk not installed; using the Python load client"; }
+
+bench: $(VENV)/.bench-installed bench-tools
+	$(BIN)/python -m tests.benchmarks run
+
+bench-quick: $(VENV)/.bench-installed bench-tools
+	$(BIN)/python -m tests.benchmarks run --quick

@@ -12,7 +12,15 @@ from sqlalchemy import event
 
 from counselor import config as config_module
 from counselor import web
-from counselor.extensions import celery_init_app, csrf, db, limiter, login_manager, migrate
+from counselor.extensions import (
+    celery_init_app,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    rest_api,
+)
 from counselor.models.types import render_migration_type
 from counselor.services import dispatch
 
@@ -73,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     )
     csrf.init_app(app)
     limiter.init_app(app)
+    rest_api.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)
     dispatch.install(app)
@@ -91,11 +100,15 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from counselor.api import register_api
     from counselor.client import bp as client_bp
     from counselor.dashboard import bp as dashboard_bp
+    from counselor.launch import bp as launch_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(client_bp)
+    app.register_blueprint(launch_bp)
+    register_api(app)
 
 
 def register_security_headers(app: Flask) -> None:

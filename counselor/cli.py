@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import CounselorRole, Couple
-from counselor.services import accounts, demo, ladder, progress_snapshots, reminders
+from counselor.services import accounts, demo, ladder, launch, progress_snapshots, reminders
 from counselor.services import reports as report_files
 from counselor.services.audit import Actor
 from counselor.services.errors import InvalidInput
@@ -24,6 +24,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(progress_group)
     app.cli.add_command(reminders_group)
     app.cli.add_command(report_group)
+    app.cli.add_command(keys_group)
+    app.cli.add_command(launch_secret)
 
 
 def _fail(error: InvalidInput) -> None:
@@ -236,3 +238,76 @@ def report_batch(day: datetime) -> None:
             report = report_files.prepare_for_session(session)
             failed += report.status.value == "failed"
     click.echo(f"{len(sessions) - failed} report(s) ready, {failed} failed.")
+
+
+@click.command("launch-secret")
+@click.option("--practice", "slug", required=True, help="The practice's slug.")
+def launch_secret(slug: str) -> None:
+    """Give a practice a new host launch (single sign-on) secret and print it once.
+    The previous secret stops working at once."""
+    practice = accounts.practice_by_slug(slug)
+    if practice is None:
+        raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
+    secret = launch.rotate_launch_secret(practice)
+    click.echo(f"New launch secret for {practice.slug} (shown once; the old one no longer works):")
+    click.echo(secret)
+    click.echo("Sign launch tokens with it using HS256 (docs/integration.md, Host launch).")
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """API keys for host systems (the REST API under /api/v1)."""
+
+
+@keys_group.command("create")
+@click.option("--practice", "slug", required=True, help="The practice's slug.")
+@click.option("--name", required=True, help="Which system uses it, e.g. 'practice manager'.")
+def keys_create(slug: str, name: str) -> None:
+    """Create an API key and print it once (only its hash is kept)."""
+    from counselor.services import api_keys
+
+    practice = accounts.practice_by_slug(slug)
+    if practice is None:
+        raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
+    try:
+        key, secret = api_keys.create_api_key(Actor.system(practice.id), name)
+    except InvalidInput as error:
+        _fail(error)
+    click.echo(f"Created API key {key.id} ({key.name}) for {practice.slug}.")
+    click.echo("The key, shown this once (send it as 'Authorization: Bearer <key>'):")
+    click.echo(secret)
+
+
+@keys_group.command("list")
+@click.option("--practice", "slug", required=True, help="The practice's slug.")
+def keys_list(slug: str) -> None:
+    """List a practice's API keys (never the keys themselves)."""
+    from counselor.services import api_keys
+
+    practice = accounts.practice_by_slug(slug)
+    if practice is None:
+        raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
+    keys = api_keys.practice_api_keys(practice.id)
+    if not keys:
+        click.echo(f"{practice.slug} has no API keys.")
+    for key in keys:
+        used = f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "never"
+        state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+        click.echo(
+            f"{key.id:>5}  {key.prefix}…  {key.name}  created {key.created_at:%Y-%m-%d}  "
+            f"last used {used}  {state}"
+        )
+
+
+@keys_group.command("revoke")
+@click.argument("key_id", type=int)
+def keys_revoke(key_id: int) -> None:
+    """Revoke an API key by its id (from `keys list`); it answers 401 from now on."""
+    from counselor.models import ApiKey
+    from counselor.services import api_keys
+
+    key = db.session.get(ApiKey, key_id)
+    if key is None:
+        raise click.BadParameter(f"no API key with id {key_id}", param_hint="KEY_ID")
+    api_keys.revoke_api_key(Actor.system(key.practice_id), key.id)
+    click.echo(f"Revoked API key {key.id} ({key.name}).")

@@ -51,6 +51,25 @@ class Defaults:
     # REST API for host systems (issue: plugin API).
     API_RATE_LIMIT = "120 per minute"  # per API key
     IDEMPOTENCY_TTL_HOURS = 48
+    # flask-smorest serves the OpenAPI document generated from the schemas at
+    # /api/v1/openapi.json; counselor.api renders the human-readable page at /api/v1/docs.
+    API_TITLE = "Ladder homework API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS: dict[str, Any] = {
+        "info": {
+            "description": "The REST API for host systems: couples, homework, check-ins, "
+            "progress, sessions and pre-session reports of one practice."
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."}
+            }
+        },
+        "security": [{"bearerAuth": []}],
+    }
     # Webhooks: production should require https and refuse private/loopback targets.
     WEBHOOK_REQUIRE_HTTPS = False
     WEBHOOK_ALLOW_PRIVATE_TARGETS = True
@@ -87,9 +106,19 @@ class Defaults:
         "broker_connection_retry_on_startup": True,
         # The web must never hang on a broker that is down: the outbox sweep catches up.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        "include": ["tasks.mail", "tasks.reminders", "tasks.reports", "tasks.progress"],
+        "include": [
+            "tasks.mail",
+            "tasks.reminders",
+            "tasks.reports",
+            "tasks.progress",
+            "tasks.webhooks",
+        ],
         "beat_schedule": {
             "deliver-due-emails": {"task": "tasks.mail.deliver_due_emails", "schedule": 60.0},
+            "deliver-due-webhooks": {
+                "task": "tasks.webhooks.deliver_due_webhooks",
+                "schedule": 60.0,
+            },
             "plan-reminders": {"task": "tasks.reminders.plan_reminders", "schedule": 300.0},
             "prepare-upcoming-reports": {
                 "task": "tasks.reports.prepare_upcoming_reports",

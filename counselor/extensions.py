@@ -8,6 +8,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -36,6 +37,8 @@ login_manager.login_message = "Please log in to continue."
 login_manager.login_message_category = "info"
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# The REST API (counselor.api): OpenAPI document generated from its marshmallow schemas.
+rest_api = Api()
 
 
 def celery_init_app(app: Flask) -> Celery:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from wtforms import SelectChoice
 
 from counselor import timeutil
@@ -40,7 +41,7 @@ limit_per_token = limiter.limit(_per_token, key_func=_token_key)
 
 
 @bp.after_request
-def private_responses(response):  # type: ignore[no-untyped-def]
+def private_responses(response: Response) -> Response:
     # These pages hold personal homework: never cache them, never leak the link onward.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -48,7 +49,7 @@ def private_responses(response):  # type: ignore[no-untyped-def]
 
 
 @bp.errorhandler(InvalidLink)
-def invalid_link(_error: InvalidLink):  # type: ignore[no-untyped-def]
+def invalid_link(_error: InvalidLink) -> ResponseReturnValue:
     return render_template("client/invalid_link.html", form=FreshLinkForm()), 404
 
 
@@ -62,12 +63,18 @@ def _live_link(token: str, purpose: LinkPurpose = LinkPurpose.HOMEWORK) -> Clien
 @bp.route("/p/<token>")
 @limit_per_ip
 @limit_per_token
-def homework(token: str):  # type: ignore[no-untyped-def]
+def homework(token: str) -> ResponseReturnValue:
     link = _live_link(token)
     return _render_homework(token, link)
 
 
-def _render_homework(token, link, failed_step=None, failed_form=None, status=200):  # type: ignore[no-untyped-def]
+def _render_homework(
+    token: str,
+    link: ClientLink,
+    failed_step: int | None = None,
+    failed_form: MarkDoneForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     partner = link.partner
     view = client_view.partner_homework(partner)
     today = timeutil.local_today(partner.timezone)
@@ -96,7 +103,7 @@ def _render_homework(token, link, failed_step=None, failed_form=None, status=200
     )
 
 
-def _when_choices(today, starts_on):  # type: ignore[no-untyped-def]
+def _when_choices(today: date, starts_on: date) -> list[SelectChoice]:
     choices = []
     for days_ago in range(BACKDATE_DAYS + 1):
         day = today - timedelta(days=days_ago)
@@ -110,7 +117,7 @@ def _when_choices(today, starts_on):  # type: ignore[no-untyped-def]
 @bp.route("/p/<token>/steps/<int:assignment_id>/done", methods=["POST"])
 @limit_per_ip
 @limit_per_token
-def mark_done(token: str, assignment_id: int):  # type: ignore[no-untyped-def]
+def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
     link = _live_link(token)
     partner = link.partner
     form = MarkDoneForm()
@@ -141,7 +148,7 @@ def mark_done(token: str, assignment_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/p/<token>/snooze", methods=["POST"])
 @limit_per_ip
 @limit_per_token
-def snooze(token: str):  # type: ignore[no-untyped-def]
+def snooze(token: str) -> ResponseReturnValue:
     link = _live_link(token)
     if ConfirmForm().validate_on_submit():
         preferences.snooze_reminders(links.partner_actor(link.partner), link.partner)
@@ -151,7 +158,7 @@ def snooze(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/p/<token>/reminder-hour", methods=["POST"])
 @limit_per_ip
 @limit_per_token
-def reminder_hour(token: str):  # type: ignore[no-untyped-def]
+def reminder_hour(token: str) -> ResponseReturnValue:
     link = _live_link(token)
     form = ReminderHourForm()
     if form.validate_on_submit():
@@ -165,7 +172,7 @@ def reminder_hour(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/p/<token>/stop-emails", methods=["POST"])
 @limit_per_ip
 @limit_per_token
-def stop_emails(token: str):  # type: ignore[no-untyped-def]
+def stop_emails(token: str) -> ResponseReturnValue:
     link = _live_link(token)
     if ConfirmForm().validate_on_submit():
         preferences.stop_emails(links.partner_actor(link.partner), link.partner)
@@ -176,7 +183,7 @@ def stop_emails(token: str):  # type: ignore[no-untyped-def]
 @csrf.exempt  # mail programs POST "List-Unsubscribe=One-Click" here; the link is the proof
 @limit_per_ip
 @limit_per_token
-def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def unsubscribe(token: str) -> ResponseReturnValue:
     link = _live_link(token, LinkPurpose.UNSUBSCRIBE)
     partner = link.partner
     if request.method == "POST":
@@ -191,7 +198,7 @@ def unsubscribe(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/links/new", methods=["POST"])
 @limiter.limit(lambda: current_app.config["LINK_REQUEST_RATE_LIMIT"])
-def fresh_link():  # type: ignore[no-untyped-def]
+def fresh_link() -> ResponseReturnValue:
     form = FreshLinkForm()
     if not form.validate_on_submit():
         return render_template("client/invalid_link.html", form=form), 422

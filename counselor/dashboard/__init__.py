@@ -7,6 +7,7 @@ from flask import Blueprint
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
 from counselor.dashboard import (  # noqa: E402, F401
+    api_keys,
     auth,
     couples,
     homework,
@@ -14,4 +15,5 @@ from counselor.dashboard import (  # noqa: E402, F401
     reports,
     sessions,
     settings,
+    webhooks,
 )

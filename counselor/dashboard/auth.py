@@ -5,12 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.forms import LoginForm
 from counselor.extensions import limiter, login_manager
+from counselor.models import Counselor
 from counselor.services import accounts
 from counselor.services.errors import InvalidInput
 
@@ -19,14 +21,14 @@ LAST_SEEN_KEY = "last_seen"
 
 
 @login_manager.user_loader
-def load_user(user_id: str):  # type: ignore[no-untyped-def]
+def load_user(user_id: str) -> ResponseReturnValue:
     counselor = accounts.load_counselor(int(user_id)) if user_id.isdigit() else None
     # A counselor deactivated mid-session loses access on their next request.
     return counselor if counselor is not None and counselor.active else None
 
 
 @bp.before_request
-def require_login_and_enforce_idle_timeout():  # type: ignore[no-untyped-def]
+def require_login_and_enforce_idle_timeout() -> ResponseReturnValue:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
@@ -49,7 +51,7 @@ def _login_limit() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.couples_list"))
     form = LoginForm()
@@ -59,17 +61,23 @@ def login():  # type: ignore[no-untyped-def]
         except InvalidInput as error:
             form.form_errors.extend(error.errors["email"])
         else:
-            session.clear()  # a fresh session on login: no fixation
-            login_user(counselor)
-            session.permanent = True
-            session[LAST_SEEN_KEY] = timeutil.utcnow().timestamp()
+            start_session(counselor)
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if form.form_errors else 200
     return render_template("dashboard/login.html", form=form), status
 
 
+def start_session(counselor: Counselor) -> None:
+    """Log the counselor in on a fresh session (no fixation), subject to the idle timeout.
+    Shared by the login form and the host launch."""
+    session.clear()
+    login_user(counselor)
+    session.permanent = True
+    session[LAST_SEEN_KEY] = timeutil.utcnow().timestamp()
+
+
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -18,12 +19,12 @@ from counselor.web import show_errors
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     return redirect(url_for("dashboard.couples_list"))
 
 
 @bp.route("/couples")
-def couples_list():  # type: ignore[no-untyped-def]
+def couples_list() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
     page = request.args.get("page", 1, type=int) or 1
@@ -44,7 +45,7 @@ def couples_list():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/couples/new", methods=["GET", "POST"])
-def couple_new():  # type: ignore[no-untyped-def]
+def couple_new() -> ResponseReturnValue:
     form = _couple_form()
     if request.method == "GET":
         zone = current_user.practice.timezone
@@ -62,7 +63,7 @@ def couple_new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/couples/<int:couple_id>")
-def couple_detail(couple_id: int):  # type: ignore[no-untyped-def]
+def couple_detail(couple_id: int) -> ResponseReturnValue:
     now = timeutil.utcnow()
     page = or_404(overview.couple_overview, current_actor(), couple_id, now)
     return render_template(
@@ -76,7 +77,7 @@ def couple_detail(couple_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/couples/<int:couple_id>/edit", methods=["GET", "POST"])
-def couple_edit(couple_id: int):  # type: ignore[no-untyped-def]
+def couple_edit(couple_id: int) -> ResponseReturnValue:
     couple = or_404(couples.get_couple, current_actor(), couple_id)
     form = _couple_form(obj=couple)
     if request.method == "GET":

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.forms import AssignmentForm, CheckInForm, EndAssignmentForm
 from counselor.dashboard.helpers import current_actor, or_404
-from counselor.models import Assignee, AssignmentStatus, CheckInSource, Couple
+from counselor.models import Assignee, AssignmentStatus, CheckInSource, Couple, TaskTemplate
 from counselor.services import assignments, checkins, couples, ladder
 from counselor.services.assignments import AssignmentChanges, AssignmentInput
 from counselor.services.checkins import CheckInInput
@@ -31,7 +33,7 @@ def _assignee_choices(couple: Couple) -> list[SelectChoice]:
 
 
 @bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
-def assign(couple_id: int):  # type: ignore[no-untyped-def]
+def assign(couple_id: int) -> ResponseReturnValue:
     actor = current_actor()
     couple = or_404(couples.get_couple, actor, couple_id)
     rungs = ladder.ladder_rungs()
@@ -80,7 +82,9 @@ def assign(couple_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _prefill_assign_form(form: AssignmentForm, args, practice_id: int):  # type: ignore[no-untyped-def]
+def _prefill_assign_form(
+    form: AssignmentForm, args: MultiDict[str, str], practice_id: int
+) -> TaskTemplate | None:
     """``?template=KEY`` starts from a ladder template; ``?rung=ID`` from a blank custom step."""
     form.assignee.data = Assignee.EACH.value
     form.starts_on.data = assignments.practice_today(practice_id)
@@ -101,7 +105,7 @@ def _prefill_assign_form(form: AssignmentForm, args, practice_id: int):  # type:
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
-def assignment_edit(assignment_id: int):  # type: ignore[no-untyped-def]
+def assignment_edit(assignment_id: int) -> ResponseReturnValue:
     actor = current_actor()
     assignment = or_404(assignments.get_assignment, actor, assignment_id)
     form = AssignmentForm(obj=assignment)
@@ -136,7 +140,7 @@ def assignment_edit(assignment_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
-def assignment_end(assignment_id: int):  # type: ignore[no-untyped-def]
+def assignment_end(assignment_id: int) -> ResponseReturnValue:
     actor = current_actor()
     assignment = or_404(assignments.get_assignment, actor, assignment_id)
     form = EndAssignmentForm()
@@ -152,7 +156,7 @@ def assignment_end(assignment_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/assignments/<int:assignment_id>/checkins/new", methods=["GET", "POST"])
-def checkin_new(assignment_id: int):  # type: ignore[no-untyped-def]
+def checkin_new(assignment_id: int) -> ResponseReturnValue:
     """The counselor records a check-in a partner reported (e.g. in session)."""
     actor = current_actor()
     assignment = or_404(assignments.get_assignment, actor, assignment_id)
@@ -191,7 +195,7 @@ def checkin_new(assignment_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/ladder")
-def ladder_page():  # type: ignore[no-untyped-def]
+def ladder_page() -> ResponseReturnValue:
     """The practical-steps ladder with the counselor's notes for each rung."""
     return render_template(
         "dashboard/ladder.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
@@ -17,7 +18,7 @@ def _require_csrf() -> None:
 
 
 @bp.route("/partners/<int:partner_id>/send-link", methods=["POST"])
-def partner_send_link(partner_id: int):  # type: ignore[no-untyped-def]
+def partner_send_link(partner_id: int) -> ResponseReturnValue:
     partner = or_404(couples.get_partner, current_actor(), partner_id)
     _require_csrf()
     try:
@@ -30,7 +31,7 @@ def partner_send_link(partner_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/partners/<int:partner_id>/resume-emails", methods=["POST"])
-def partner_resume_emails(partner_id: int):  # type: ignore[no-untyped-def]
+def partner_resume_emails(partner_id: int) -> ResponseReturnValue:
     partner = or_404(couples.get_partner, current_actor(), partner_id)
     _require_csrf()
     preferences.resume_emails(current_actor(), partner.id)
@@ -39,7 +40,7 @@ def partner_resume_emails(partner_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/couples/<int:couple_id>/revoke-links", methods=["POST"])
-def couple_revoke_links(couple_id: int):  # type: ignore[no-untyped-def]
+def couple_revoke_links(couple_id: int) -> ResponseReturnValue:
     or_404(couples.get_couple, current_actor(), couple_id)
     _require_csrf()
     revoked = links.revoke_couple_links(current_actor(), couple_id)

@@ -6,6 +6,7 @@ import io
 import re
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
@@ -15,7 +16,7 @@ from counselor.services.errors import InvalidInput
 
 
 @bp.route("/couples/<int:couple_id>/reports", methods=["POST"])
-def report_request(couple_id: int):  # type: ignore[no-untyped-def]
+def report_request(couple_id: int) -> ResponseReturnValue:
     couple = or_404(couples.get_couple, current_actor(), couple_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
@@ -30,7 +31,7 @@ def report_request(couple_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/reports/<int:report_id>/pdf")
-def report_download(report_id: int):  # type: ignore[no-untyped-def]
+def report_download(report_id: int) -> ResponseReturnValue:
     report = or_404(reports.get_report, current_actor(), report_id)
     try:
         report, pdf = reports.report_pdf(current_actor(), report.id)

@@ -6,11 +6,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm, SessionForm
 from counselor.dashboard.helpers import current_actor, or_404
+from counselor.models import Couple, CoupleSession
 from counselor.services import couples, sessions
 from counselor.services.errors import InvalidInput
 from counselor.web import show_errors
@@ -22,7 +24,7 @@ def _starts_at(form: SessionForm) -> datetime:
 
 
 @bp.route("/couples/<int:couple_id>/sessions/new", methods=["GET", "POST"])
-def session_new(couple_id: int):  # type: ignore[no-untyped-def]
+def session_new(couple_id: int) -> ResponseReturnValue:
     actor = current_actor()
     couple = or_404(couples.get_couple, actor, couple_id)
     form = SessionForm()
@@ -38,7 +40,7 @@ def session_new(couple_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-def session_edit(session_id: int):  # type: ignore[no-untyped-def]
+def session_edit(session_id: int) -> ResponseReturnValue:
     actor = current_actor()
     session = or_404(sessions.get_session, actor, session_id)
     couple = couples.get_couple(actor, session.couple_id)
@@ -58,7 +60,7 @@ def session_edit(session_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
-def session_delete(session_id: int):  # type: ignore[no-untyped-def]
+def session_delete(session_id: int) -> ResponseReturnValue:
     actor = current_actor()
     session = or_404(sessions.get_session, actor, session_id)
     if DeleteForm().validate_on_submit():
@@ -67,7 +69,9 @@ def session_delete(session_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("dashboard.couple_detail", couple_id=session.couple_id))
 
 
-def _render(form: SessionForm, couple, session):  # type: ignore[no-untyped-def]
+def _render(
+    form: SessionForm, couple: Couple, session: CoupleSession | None
+) -> ResponseReturnValue:
     return (
         render_template("dashboard/session_form.html", form=form, couple=couple, session=session),
         422 if request.method == "POST" else 200,

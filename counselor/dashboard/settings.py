@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
@@ -42,7 +43,7 @@ class PracticeSettingsForm(FlaskForm):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-def settings_page():  # type: ignore[no-untyped-def]
+def settings_page() -> ResponseReturnValue:
     practice = current_user.practice
     mine = MyPreferencesForm(prefix="me", obj=current_user)
     is_owner = current_user.role == CounselorRole.OWNER

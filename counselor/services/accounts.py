@@ -98,6 +98,14 @@ def counselor_by_email(email: str) -> Counselor | None:
     )
 
 
+def practice_counselor_by_email(practice_id: int, email: str) -> Counselor | None:
+    """An active counselor of this practice with this email (a host names counselors so)."""
+    counselor = counselor_by_email(email)
+    if counselor is None or counselor.practice_id != practice_id or not counselor.active:
+        return None
+    return counselor
+
+
 def authenticate(email: str, password: str) -> Counselor:
     """The active counselor with these credentials, else ``InvalidInput`` (one message for all)."""
     counselor = counselor_by_email(email or "")

@@ -19,7 +19,7 @@ from counselor.models import (
     LadderRung,
     Practice,
 )
-from counselor.services import ladder, notifications
+from counselor.services import ladder, notifications, webhooks
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples import get_couple
 from counselor.services.errors import FieldErrors, InvalidInput, NotFound
@@ -144,6 +144,12 @@ def end_assignment(actor: Actor, assignment_id: int, status: AssignmentStatus) -
     assignment.ended_at = timeutil.utcnow()
     assignment.ended_on = practice_today(actor.practice_id)
     record_event(actor, f"assignment.{status.value}", "assignment", assignment.id)
+    if status == AssignmentStatus.COMPLETED:
+        webhooks.emit(
+            actor.practice_id,
+            "assignment.completed",
+            {"assignment_id": assignment.id, "couple_id": assignment.couple_id},
+        )
     db.session.commit()
     return assignment
 

@@ -21,6 +21,7 @@ from counselor.models import (
     Partner,
     Visibility,
 )
+from counselor.services import webhooks
 from counselor.services.assignments import assignee_partner_ids, get_assignment
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
@@ -96,6 +97,16 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
             raise
         return existing, False
     record_event(actor, "checkin.create", "checkin", check_in.id)
+    webhooks.emit(
+        actor.practice_id,
+        "checkin.created",
+        {
+            "checkin_id": check_in.id,
+            "assignment_id": assignment.id,
+            "couple_id": assignment.couple_id,
+            "partner_id": partner.id,
+        },
+    )
     db.session.commit()
     return check_in, True
 

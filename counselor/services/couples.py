@@ -78,7 +78,7 @@ def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
         # Pausing or closing the work stops every link already sent.
         revoke_links([p.id for p in couple.partners])
     couple.label, couple.external_id, couple.status = label, external_id, data.status
-    couple.counselor_id = counselor.id
+    couple.counselor = counselor  # the relationship too: callers show the new one
     for partner, values in zip(couple.partners, partners, strict=True):
         for name, value in vars(values).items():
             setattr(partner, name, value)

@@ -135,6 +135,10 @@ def rung_by_id(rung_id: int) -> LadderRung:
     return rung
 
 
+def rung_by_key(key: str) -> LadderRung | None:
+    return db.session.scalar(sa.select(LadderRung).where(LadderRung.key == key))
+
+
 def template_by_key(key: str) -> TaskTemplate | None:
     return db.session.scalar(
         sa.select(TaskTemplate).where(TaskTemplate.key == key, TaskTemplate.retired.is_(False))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Partner
+from counselor.services import webhooks
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples import get_partner
 from counselor.services.errors import InvalidInput
@@ -25,6 +26,11 @@ def stop_emails(actor: Actor, partner: Partner) -> None:
     if partner.unsubscribed_at is None:
         partner.unsubscribed_at = timeutil.utcnow()
         record_event(actor, "partner.unsubscribe", "partner", partner.id)
+        webhooks.emit(
+            actor.practice_id,
+            "partner.unsubscribed",
+            {"partner_id": partner.id, "couple_id": partner.couple_id},
+        )
         db.session.commit()
 
 

@@ -27,6 +27,7 @@ from counselor.models import (
     CheckIn,
     Couple,
     CoupleSession,
+    Partner,
     Visibility,
 )
 from counselor.services import ladder, progress
@@ -150,7 +151,15 @@ def _mean_comfort(values: list[tuple[date, int]], weeks: list[date]) -> float | 
     return round(mean(picked), 2) if picked else None
 
 
-def _partner_summary(partner, assignments, day_counts, comforts, period, previous, chart):  # type: ignore[no-untyped-def]
+def _partner_summary(
+    partner: Partner,
+    assignments: list[Assignment],
+    day_counts: progress.DayCounts,
+    comforts: dict[int, list[tuple[date, int]]],
+    period: list[date],
+    previous: list[date],
+    chart: list[date],
+) -> PartnerSummary:
     def totals(weeks: list[date]) -> tuple[int, int]:
         figures = [progress.partner_week(partner.id, assignments, w, day_counts) for w in weeks]
         return sum(f.done for f in figures), sum(f.target for f in figures)
@@ -192,7 +201,9 @@ def _assignee_label(assignment: Assignment, couple: Couple) -> str:
     return next(p.first_name for p in couple.partners if p.id == assignment.assignee_partner_id)
 
 
-def _assignment_row(assignment, couple, day_counts, weeks) -> AssignmentRow:  # type: ignore[no-untyped-def]
+def _assignment_row(
+    assignment: Assignment, couple: Couple, day_counts: progress.DayCounts, weeks: list[date]
+) -> AssignmentRow:
     doers = [p for p in couple.partners if progress.does_step(assignment, p.id)]
     if assignment.assignee == Assignee.TOGETHER:
         doers = doers[:1]  # one joint count for the couple

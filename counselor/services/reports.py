@@ -24,7 +24,7 @@ from counselor.models import (
     Report,
     ReportStatus,
 )
-from counselor.services import dispatch, mail
+from counselor.services import dispatch, mail, webhooks
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples import get_couple
 from counselor.services.errors import InvalidInput, NotFound
@@ -79,6 +79,11 @@ def generate_report(report_id: int) -> Report:
     report.sha256, report.size_bytes = hashlib.sha256(pdf).hexdigest(), len(pdf)
     report.generated_at = timeutil.utcnow()
     _tell_the_counselor(report)
+    webhooks.emit(
+        report.practice_id,
+        "report.ready",
+        {"report_id": report.id, "couple_id": report.couple_id, "session_id": report.session_id},
+    )
     db.session.commit()
     return report
 

@@ -32,6 +32,10 @@ class ForbiddenTarget(ValueError):
     """The URL is not one we may send to; the message says why, in words for a person."""
 
 
+class HostNotFound(ForbiddenTarget):
+    """The host did not resolve: refused when subscribing, retried when delivering."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked URL: its parts, and the addresses its host resolved to."""
@@ -100,7 +104,7 @@ def resolve_allowed(host: str, port: int, allow_private: bool) -> tuple[str, ...
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
-        raise ForbiddenTarget(f"The host {host!r} could not be found.") from error
+        raise HostNotFound(f"The host {host!r} could not be found.") from error
     addresses: list[str] = []
     for _family, _type, _proto, _name, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
@@ -111,7 +115,7 @@ def resolve_allowed(host: str, port: int, allow_private: bool) -> tuple[str, ...
         if str(address) not in addresses:
             addresses.append(str(address))
     if not addresses:
-        raise ForbiddenTarget(f"The host {host!r} could not be found.")
+        raise HostNotFound(f"The host {host!r} could not be found.")
     return tuple(addresses)
 
 

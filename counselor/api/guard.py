@@ -1,0 +1,139 @@
+"""What every API request goes through: the key (401), its rate limit (429), idempotent
+POSTs (replay or 409), and the audit event written after the response is known."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, request
+from flask_limiter.util import get_remote_address
+from flask_smorest import abort
+
+from counselor.extensions import db, limiter
+from counselor.services import api_keys, idempotency
+from counselor.services.audit import Actor, record_event
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_BODY_BYTES = 1024 * 1024
+_CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+REQUEST_STATE = ("api_actor", "api_object", "idempotency_record")  # kept in flask.g
+
+
+def bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def rate_limit_key() -> str:
+    """One bucket per key (by its hash: the key itself is never stored, not even here)."""
+    token = bearer_token()
+    if token:
+        return "api-key:" + api_keys.hash_key(token)[:32]
+    return "api-anonymous:" + get_remote_address()
+
+
+def rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def current_actor() -> Actor:
+    """The practice and key the request acts for (set once the key checked out)."""
+    return g.api_actor
+
+
+def set_audited_object(object_type: str, object_id: int | None) -> None:
+    """Name the object a request created, for its audit event (default: from the path)."""
+    g.api_object = (object_type, object_id)
+
+
+def install(bp: Blueprint) -> None:
+    limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
+    bp.before_request(authenticate)
+    bp.after_request(finish)
+
+
+def _reset_request_state() -> None:
+    # g belongs to the app context, which a request may share (tests, CLI-driven calls).
+    for name in REQUEST_STATE:
+        g.pop(name, None)
+
+
+def authenticate() -> Response | None:
+    _reset_request_state()
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        abort(413)
+    token = bearer_token()
+    key = api_keys.key_for_secret(token) if token else None
+    if key is None:
+        abort(
+            401,
+            message="Send a valid API key as 'Authorization: Bearer <key>'."
+            if token is None
+            else "This API key is not valid, or it was revoked.",
+            headers={"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+    g.api_actor = Actor("api_key", key.id, key.practice_id)
+    if request.method == "POST" and IDEMPOTENCY_HEADER in request.headers:
+        return _claim_idempotency_key(g.api_actor)
+    return None
+
+
+def _claim_idempotency_key(actor: Actor) -> Response | None:
+    key = request.headers[IDEMPOTENCY_HEADER]
+    if not key or len(key) > idempotency.KEY_MAX or not key.isprintable() or not key.isascii():
+        abort(
+            422,
+            message="Validation failed",
+            errors={"headers": {IDEMPOTENCY_HEADER: ["Use 1 to 255 printable ASCII characters."]}},
+        )
+    fingerprint = idempotency.request_fingerprint(
+        request.method, request.full_path.rstrip("?"), request.get_data(cache=True)
+    )
+    try:
+        outcome = idempotency.claim_or_replay(actor.practice_id, key, fingerprint)
+    except idempotency.IdempotencyConflict as conflict:
+        abort(409, message=str(conflict))
+    if isinstance(outcome, idempotency.StoredResponse):
+        response = Response(outcome.body, status=outcome.status, mimetype="application/json")
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    g.idempotency_record = outcome
+    return None
+
+
+def finish(response: Response) -> Response:
+    """Keep or release the idempotency claim, audit the request, commit both."""
+    actor: Actor | None = g.get("api_actor")
+    if actor is None:
+        return response  # no key: nothing to attribute the request to
+    audited = _audited_object(actor)
+    record_id = g.get("idempotency_record")
+    _reset_request_state()
+    if not 200 <= response.status_code < 300:
+        db.session.rollback()  # a failed request leaves nothing behind
+    if record_id is not None:
+        if 200 <= response.status_code < 300:
+            idempotency.complete(record_id, response.status_code, response.get_data(as_text=True))
+        else:
+            idempotency.release(record_id)
+    record_event(actor, _audit_action(), *audited)
+    api_keys.note_key_used(actor.id)  # type: ignore[arg-type]
+    db.session.commit()
+    return response
+
+
+def _audit_action() -> str:
+    rule = request.url_rule.rule if request.url_rule else request.path
+    route = _CONVERTER.sub(r"{\1}", rule).removeprefix(current_app.config["OPENAPI_URL_PREFIX"])
+    return f"api.{request.method} {route}"[:64]
+
+
+def _audited_object(actor: Actor) -> tuple[str, Any]:
+    if "api_object" in g:
+        return g.api_object
+    for name, value in reversed(list((request.view_args or {}).items())):
+        if name.endswith("_id"):
+            return name.removesuffix("_id"), value
+    return "practice", actor.practice_id

@@ -1,0 +1,143 @@
+"""/couples and /couples/{id}/sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask.views import MethodView
+
+from counselor.api import bp
+from counselor.api.guard import current_actor, set_audited_object
+from counselor.api.resources import errors, idempotent
+from counselor.api.schemas.common import PageArgs
+from counselor.api.schemas.couples import (
+    CoupleArgs,
+    CoupleChangesArgs,
+    CouplePageSchema,
+    CoupleSchema,
+    SessionArgs,
+    SessionPageSchema,
+    SessionSchema,
+)
+from counselor.models import Couple
+from counselor.services import accounts, couples, listing, sessions
+from counselor.services.audit import Actor
+from counselor.services.couples import CoupleInput, PartnerInput
+from counselor.services.errors import FieldErrors, InvalidInput
+
+
+@bp.route("/couples")
+class Couples(MethodView):
+    @bp.arguments(PageArgs, location="query")
+    @bp.response(200, CouplePageSchema)
+    @errors()
+    def get(self, args: dict[str, Any]) -> listing.Page[Couple]:
+        """List couples
+
+        The practice's couples, oldest first, with their partners."""
+        return listing.couples_page(current_actor(), args["page"], args["page_size"])
+
+    @bp.arguments(CoupleArgs)
+    @bp.response(201, CoupleSchema)
+    @errors(400, 409, 422)
+    @idempotent
+    def post(self, data: dict[str, Any]) -> tuple[Couple, int, dict[str, str]]:
+        """Create a couple with its two partners"""
+        actor = current_actor()
+        couple = couples.create_couple(
+            actor,
+            CoupleInput(
+                label=data["label"],
+                partners=[PartnerInput(**partner) for partner in data["partners"]],
+                counselor_id=_counselor_id(actor, data.get("counselor_email")),
+                external_id=data.get("external_id"),
+            ),
+        )
+        set_audited_object("couple", couple.id)
+        return couple, 201, {"Location": url_for("api.CoupleById", couple_id=couple.id)}
+
+
+@bp.route("/couples/<id:couple_id>")
+class CoupleById(MethodView):
+    @bp.response(200, CoupleSchema)
+    @errors(404)
+    def get(self, couple_id: int) -> Couple:
+        """One couple with its partners"""
+        return couples.get_couple(current_actor(), couple_id)
+
+    @bp.arguments(CoupleChangesArgs)
+    @bp.response(200, CoupleSchema)
+    @errors(400, 404, 422)
+    def patch(self, changes: dict[str, Any], couple_id: int) -> Couple:
+        """Change label, status, counselor, or partners' details and reminder settings
+
+        Pausing or closing a couple stops every link already emailed to the partners."""
+        actor = current_actor()
+        couple = couples.get_couple(actor, couple_id)
+        return couples.update_couple(actor, couple.id, _changed_couple(actor, couple, changes))
+
+
+def _counselor_id(actor: Actor, email: str | None) -> int | None:
+    if not email:
+        return None
+    counselor = accounts.practice_counselor_by_email(actor.practice_id, email)
+    if counselor is None:
+        raise InvalidInput.single(
+            "counselor_email", "No active counselor of this practice has this email."
+        )
+    return counselor.id
+
+
+def _changed_couple(actor: Actor, couple: Couple, changes: dict[str, Any]) -> CoupleInput:
+    """The couple as it is, with the fields the request names changed."""
+    partners = [
+        PartnerInput(
+            first_name=p.first_name,
+            email=p.email,
+            timezone=p.timezone,
+            reminder_hour=p.reminder_hour,
+            quiet_start_hour=p.quiet_start_hour,
+            quiet_end_hour=p.quiet_end_hour,
+        )
+        for p in couple.partners
+    ]
+    position_of = {partner.id: index for index, partner in enumerate(couple.partners)}
+    problems = FieldErrors()
+    for number, change in enumerate(changes.get("partners", [])):
+        index = position_of.get(change.pop("id"))
+        if index is None:
+            problems.add(f"partners.{number}.id", "Not a partner of this couple.")
+            continue
+        for name, value in change.items():
+            setattr(partners[index], name, value)
+    problems.raise_if_any()
+    return CoupleInput(
+        label=changes.get("label", couple.label),
+        partners=partners,
+        counselor_id=_counselor_id(actor, changes.get("counselor_email")),
+        external_id=changes.get("external_id", couple.external_id),
+        status=changes.get("status", couple.status),
+    )
+
+
+@bp.route("/couples/<id:couple_id>/sessions")
+class CoupleSessions(MethodView):
+    @bp.arguments(PageArgs, location="query")
+    @bp.response(200, SessionPageSchema)
+    @errors(404)
+    def get(self, args: dict[str, Any], couple_id: int) -> listing.Page[Any]:
+        """List a couple's sessions, soonest first"""
+        return listing.sessions_page(current_actor(), couple_id, args["page"], args["page_size"])
+
+    @bp.arguments(SessionArgs)
+    @bp.response(201, SessionSchema)
+    @errors(400, 404, 409, 422)
+    @idempotent
+    def post(self, data: dict[str, Any], couple_id: int) -> Any:
+        """Add an upcoming session"""
+        session = sessions.add_session(
+            current_actor(), couple_id, data["starts_at"], data.get("external_id")
+        )
+        set_audited_object("session", session.id)
+        return session, 201

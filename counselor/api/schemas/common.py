@@ -1,0 +1,100 @@
+"""Fields and schemas every feature's schemas share.
+
+Input schemas (``XArgs``) reject unknown fields; output schemas (``XSchema``) mark
+what the server owns ``dump_only`` and what may be null ``allow_none`` (so the OpenAPI
+document says ``readOnly`` and ``nullable``). Every bound a database column has is a
+bound here too, so no input can reach the database in a shape it refuses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+PAGE_MAX = 100_000
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2100
+
+
+class Args(ma.Schema):
+    """Base of request bodies: an unknown field is an error, not silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class QueryArgs(ma.Schema):
+    """Base of query strings: unknown parameters (cache busters…) are ignored on purpose."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+def storable_text(value: str) -> None:
+    """Text a database can store: no NUL character, no unpaired surrogate."""
+    if "\x00" in value:
+        raise ma.ValidationError("Text may not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ma.ValidationError("Text must be valid Unicode.") from error
+
+
+def sane_date(value: date | datetime) -> None:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ma.ValidationError(f"Use a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+
+
+def text(max_length: int, **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=[validate.Length(max=max_length), storable_text],
+        metadata=kwargs.pop("metadata", {}),
+        **kwargs,
+    )
+
+
+def whole(low: int, high: int, *, strict: bool = True, **kwargs: Any) -> fields.Integer:
+    """A whole number in a range; ``strict`` (JSON) refuses "3" and 3.0, query strings can't."""
+    return fields.Integer(strict=strict, validate=validate.Range(low, high), **kwargs)
+
+
+def object_id(**kwargs: Any) -> fields.Integer:
+    return whole(1, MAX_ID, **kwargs)
+
+
+def day(**kwargs: Any) -> fields.Date:
+    return fields.Date(validate=sane_date, **kwargs)
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """An instant, always written in UTC (``…+00:00``) whatever offset it came in with."""
+
+    def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(value and value.astimezone(UTC), attr, obj, **kwargs)
+
+
+class PageArgs(QueryArgs):
+    page = whole(1, PAGE_MAX, strict=False, load_default=1, metadata={"description": "From 1."})
+    page_size = whole(
+        1, 100, strict=False, load_default=20, metadata={"description": "Items per page."}
+    )
+
+
+class PageSchema(ma.Schema):
+    """The envelope of every list; subclasses add ``items``."""
+
+    page = fields.Integer(required=True)
+    page_size = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Items on all pages."})
+
+
+class RungRefSchema(ma.Schema):
+    """A rung of the ladder, as other objects refer to it."""
+
+    id = fields.Integer(dump_only=True, required=True)
+    key = fields.String(dump_only=True, required=True)
+    position = fields.Integer(dump_only=True, required=True)
+    title = fields.String(dump_only=True, required=True)

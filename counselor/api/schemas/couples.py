@@ -1,0 +1,121 @@
+"""Couples with their two partners, and their counselling sessions."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from counselor.api.schemas.common import (
+    Args,
+    PageSchema,
+    UtcDateTime,
+    object_id,
+    sane_date,
+    storable_text,
+    text,
+    whole,
+)
+from counselor.models import CoupleStatus
+
+HOUR = {"metadata": {"description": "Hour of the day in the partner's time zone, 0–23."}}
+
+
+class PartnerSchema(ma.Schema):
+    id = fields.Integer(dump_only=True, required=True)
+    position = fields.Integer(dump_only=True, required=True, metadata={"description": "1 or 2."})
+    first_name = fields.String(required=True)
+    email = fields.String(required=True)
+    timezone = fields.String(required=True, metadata={"description": "IANA time zone."})
+    reminder_hour = fields.Integer(required=True)
+    quiet_start_hour = fields.Integer(required=True)
+    quiet_end_hour = fields.Integer(required=True)
+    unsubscribed_at = UtcDateTime(
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the partner stopped all emails; null if they did not."},
+    )
+    created_at = UtcDateTime(dump_only=True, required=True)
+
+
+class CoupleSchema(ma.Schema):
+    id = fields.Integer(dump_only=True, required=True)
+    label = fields.String(required=True)
+    external_id = fields.String(required=True, allow_none=True)
+    status = fields.Enum(CoupleStatus, by_value=True, dump_only=True, required=True)
+    counselor_email = fields.String(attribute="counselor.email", required=True)
+    partners = fields.List(fields.Nested(PartnerSchema), required=True)
+    created_at = UtcDateTime(dump_only=True, required=True)
+    updated_at = UtcDateTime(dump_only=True, required=True)
+
+
+class CouplePageSchema(PageSchema):
+    items = fields.List(fields.Nested(CoupleSchema), required=True)
+
+
+class PartnerArgs(Args):
+    first_name = text(80, required=True)
+    email = text(254, required=True)
+    timezone = text(64, required=True, metadata={"description": "e.g. America/Chicago"})
+    reminder_hour = whole(0, 23, **HOUR)
+    quiet_start_hour = whole(0, 23, **HOUR)
+    quiet_end_hour = whole(0, 23, **HOUR)
+
+
+class CoupleArgs(Args):
+    label = text(120, required=True)
+    external_id = text(128, allow_none=True, metadata={"description": "The host's own id."})
+    counselor_email = text(
+        254,
+        metadata={"description": "A counselor of the practice; default: its first owner."},
+    )
+    partners = fields.List(
+        fields.Nested(PartnerArgs),
+        required=True,
+        validate=validate.Length(equal=2, error="A couple has exactly two partners."),
+    )
+
+
+class PartnerChangesArgs(Args):
+    """Changes to one partner, named by id; fields left out keep their value."""
+
+    id = object_id(required=True)
+    first_name = text(80)
+    email = text(254)
+    timezone = text(64)
+    reminder_hour = whole(0, 23, **HOUR)
+    quiet_start_hour = whole(0, 23, **HOUR)
+    quiet_end_hour = whole(0, 23, **HOUR)
+
+
+class CoupleChangesArgs(Args):
+    """Fields left out keep their value."""
+
+    label = text(120)
+    external_id = text(128, allow_none=True)
+    status = fields.Enum(CoupleStatus, by_value=True)
+    counselor_email = text(254)
+    partners = fields.List(
+        fields.Nested(PartnerChangesArgs), validate=validate.Length(min=1, max=2)
+    )
+
+
+class SessionSchema(ma.Schema):
+    id = fields.Integer(dump_only=True, required=True)
+    couple_id = fields.Integer(dump_only=True, required=True)
+    starts_at = UtcDateTime(required=True)
+    external_id = fields.String(required=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True, required=True)
+
+
+class SessionPageSchema(PageSchema):
+    items = fields.List(fields.Nested(SessionSchema), required=True)
+
+
+class SessionArgs(Args):
+    starts_at = fields.AwareDateTime(
+        required=True,
+        validate=sane_date,
+        metadata={"description": "ISO 8601 with an offset, e.g. 2026-12-01T15:00:00-06:00"},
+    )
+    external_id = fields.String(allow_none=True, validate=[validate.Length(max=128), storable_text])

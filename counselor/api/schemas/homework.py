@@ -1,0 +1,194 @@
+"""Homework: assignments (ladder steps given to a couple), check-ins, and progress."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from counselor.api.schemas.common import (
+    MAX_ID,
+    Args,
+    PageSchema,
+    QueryArgs,
+    RungRefSchema,
+    UtcDateTime,
+    day,
+    object_id,
+    text,
+    whole,
+)
+from counselor.models import Assignee, Assignment, AssignmentStatus, CheckInSource, Visibility
+from counselor.services.couple_progress import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
+
+ASSIGNEE_DOC = {
+    "description": '"each" (both partners, each with the target), "together" (one joint '
+    "target) or the id of the one partner who does it.",
+    "oneOf": [
+        {"type": "string", "enum": [Assignee.EACH.value, Assignee.TOGETHER.value]},
+        {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    ],
+}
+
+
+class AssigneeField(fields.Field):
+    """``"each"``, ``"together"`` or a partner id."""
+
+    default_error_messages = {"invalid": 'Use "each", "together" or the id of a partner.'}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata=ASSIGNEE_DOC, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | int:
+        if value in (Assignee.EACH.value, Assignee.TOGETHER.value):
+            return str(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
+            return value
+        raise self.make_error("invalid")
+
+
+def assignee_of(assignment: Assignment) -> str | int:
+    if assignment.assignee == Assignee.PARTNER:
+        return assignment.assignee_partner_id  # type: ignore[return-value]
+    return assignment.assignee.value
+
+
+class AssignmentSchema(ma.Schema):
+    id = fields.Integer(dump_only=True, required=True)
+    couple_id = fields.Integer(dump_only=True, required=True)
+    rung = fields.Nested(RungRefSchema, dump_only=True, required=True)
+    template_key = fields.Function(
+        lambda a: a.template.key if a.template else None,
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "The ladder template it was given from; null if custom.",
+        },
+    )
+    template_version = fields.Integer(dump_only=True, required=True, allow_none=True)
+    title = fields.String(required=True)
+    instructions = fields.String(required=True)
+    assignee = fields.Function(assignee_of, required=True, metadata=ASSIGNEE_DOC)
+    times_per_week = fields.Integer(required=True)
+    starts_on = fields.Date(required=True)
+    due_on = fields.Date(required=True, allow_none=True)
+    status = fields.Enum(AssignmentStatus, by_value=True, dump_only=True, required=True)
+    ended_on = fields.Date(dump_only=True, required=True, allow_none=True)
+    created_at = UtcDateTime(dump_only=True, required=True)
+    updated_at = UtcDateTime(dump_only=True, required=True)
+
+
+class AssignmentPageSchema(PageSchema):
+    items = fields.List(fields.Nested(AssignmentSchema), required=True)
+
+
+class AssignmentArgs(Args):
+    """A step from the ladder (``template_key``) or a custom one (``title``, ``instructions``
+    and ``rung_key``); a template's title, text and weekly target can be overridden."""
+
+    template_key = text(64, metadata={"description": "A template key from GET /ladder."})
+    rung_key = text(64, metadata={"description": "A custom step's rung (key from /ladder)."})
+    title = text(120)
+    instructions = text(4000)
+    assignee = AssigneeField(required=True)
+    times_per_week = whole(1, 14)
+    starts_on = day(metadata={"description": "Default: today in the practice's time zone."})
+    due_on = day(allow_none=True)
+    notify = fields.Boolean(
+        load_default=True, metadata={"description": "Email the partners about it now."}
+    )
+
+
+class AssignmentChangesArgs(Args):
+    """Fields left out keep their value; ``status`` ends the step."""
+
+    title = text(120)
+    instructions = text(4000)
+    assignee = AssigneeField()
+    times_per_week = whole(1, 14)
+    starts_on = day()
+    due_on = day(allow_none=True)
+    status = fields.String(
+        validate=validate.OneOf(
+            [AssignmentStatus.COMPLETED.value, AssignmentStatus.CANCELLED.value]
+        )
+    )
+
+
+class CheckInSchema(ma.Schema):
+    id = fields.Integer(dump_only=True, required=True)
+    assignment_id = fields.Integer(dump_only=True, required=True)
+    partner_id = fields.Integer(required=True)
+    occurred_on = fields.Date(required=True)
+    comfort = fields.Integer(required=True, allow_none=True)
+    reflection = fields.String(required=True, allow_none=True)
+    share_with_partner = fields.Function(
+        lambda c: c.visibility == Visibility.SHARED,
+        required=True,
+        metadata={"type": "boolean"},
+    )
+    source = fields.Enum(CheckInSource, by_value=True, dump_only=True, required=True)
+    created_at = UtcDateTime(dump_only=True, required=True)
+
+
+class CheckInPageSchema(PageSchema):
+    items = fields.List(fields.Nested(CheckInSchema), required=True)
+
+
+class CheckInArgs(Args):
+    partner_id = object_id(required=True)
+    occurred_on = day(metadata={"description": "Default: the partner's today."})
+    comfort = whole(1, 5, allow_none=True)
+    reflection = text(2000, allow_none=True)
+    share_with_partner = fields.Boolean(load_default=False)
+
+
+class ProgressArgs(QueryArgs):
+    weeks = whole(
+        WEEKS_MIN,
+        WEEKS_MAX,
+        strict=False,
+        load_default=WEEKS_DEFAULT,
+        metadata={"description": "How many weeks back, this week included."},
+    )
+
+
+class WeekSchema(ma.Schema):
+    week_start = fields.Date(required=True, metadata={"description": "Monday, partner's time."})
+    target = fields.Integer(required=True)
+    done = fields.Integer(required=True)
+    completion = fields.Float(
+        required=True, allow_none=True, metadata={"description": "0–1; null if nothing due."}
+    )
+    mean_comfort = fields.Float(required=True, allow_none=True)
+
+
+class StepProgressSchema(ma.Schema):
+    assignment_id = fields.Integer(attribute="assignment.id", required=True)
+    title = fields.String(attribute="assignment.title", required=True)
+    status = fields.Enum(
+        AssignmentStatus, by_value=True, attribute="assignment.status", required=True
+    )
+    rung = fields.Nested(RungRefSchema, attribute="assignment.rung", required=True)
+    weeks = fields.List(fields.Nested(WeekSchema), required=True)
+
+
+class PartnerProgressSchema(ma.Schema):
+    partner_id = fields.Integer(attribute="partner.id", required=True)
+    first_name = fields.String(attribute="partner.first_name", required=True)
+    streak_weeks = fields.Integer(
+        required=True, metadata={"description": "Consecutive weeks with every step on target."}
+    )
+    mean_comfort = fields.Float(required=True, allow_none=True)
+    weeks = fields.List(fields.Nested(WeekSchema), required=True)
+    assignments = fields.List(fields.Nested(StepProgressSchema), attribute="steps", required=True)
+
+
+class ProgressSchema(ma.Schema):
+    couple_id = fields.Integer(attribute="couple.id", required=True)
+    weeks = fields.Integer(required=True)
+    current_rung = fields.Nested(RungRefSchema, required=True, allow_none=True)
+    partners = fields.List(fields.Nested(PartnerProgressSchema), required=True)

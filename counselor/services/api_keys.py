@@ -1,0 +1,104 @@
+"""API keys of a practice: created (the secret shown once), looked up by hash, revoked."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import ApiKey, Counselor, CounselorRole
+from counselor.services.audit import Actor, record_event
+from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.validation import check_text
+
+KEY_PREFIX = "chk_"  # "counselor homework key": recognisable in logs and secret scanners
+NAME_MAX = 80
+SHOWN_PREFIX_LENGTH = 12  # "chk_" and 8 characters: enough to tell keys apart in a list
+# Writing last_used_at on every request would turn each read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_api_key(actor: Actor, name: str) -> tuple[ApiKey, str]:
+    """A new key for the actor's practice; returns the row and the secret (shown only once)."""
+    problems = FieldErrors()
+    name = check_text(problems, "name", name, max_length=NAME_MAX)
+    problems.raise_if_any()
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        practice_id=actor.practice_id,
+        name=name,
+        prefix=secret[:SHOWN_PREFIX_LENGTH],
+        key_hash=hash_key(secret),
+        created_by_id=actor.id if actor.kind == "counselor" else None,
+    )
+    db.session.add(key)
+    db.session.flush()
+    record_event(actor, "api_key.create", "api_key", key.id)
+    db.session.commit()
+    return key, secret
+
+
+def practice_api_keys(practice_id: int) -> list[ApiKey]:
+    """Every key of the practice, revoked ones too, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ApiKey)
+            .where(ApiKey.practice_id == practice_id)
+            .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
+        )
+    )
+
+
+def get_api_key(actor: Actor, key_id: int) -> ApiKey:
+    key = db.session.scalar(
+        sa.select(ApiKey).where(ApiKey.id == key_id, ApiKey.practice_id == actor.practice_id)
+    )
+    if key is None:
+        raise NotFound(f"api key {key_id}")
+    return key
+
+
+def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
+    """Revoke a key of the actor's practice; it answers 401 from now on. Twice is harmless."""
+    key = get_api_key(actor, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = timeutil.utcnow()
+        record_event(actor, "api_key.revoke", "api_key", key.id)
+        db.session.commit()
+    return key
+
+
+def require_key_manager(counselor: Counselor) -> None:
+    """Only owners manage keys: a key reads and changes every couple of the practice."""
+    if counselor.role != CounselorRole.OWNER:
+        raise InvalidInput.single("name", "Only an owner of the practice can manage API keys.")
+
+
+def key_for_secret(secret: str) -> ApiKey | None:
+    """The live (not revoked) key with this secret, or None."""
+    if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
+        return None
+    return db.session.scalar(
+        sa.select(ApiKey).where(ApiKey.key_hash == hash_key(secret), ApiKey.revoked_at.is_(None))
+    )
+
+
+def note_key_used(key_id: int) -> None:
+    """Stamp ``last_used_at`` (to the minute) in the caller's transaction."""
+    now = timeutil.utcnow()
+    db.session.execute(
+        sa.update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=now)
+    )

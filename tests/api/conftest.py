@@ -1,0 +1,20 @@
+"""Fixtures for the REST API: practices with an owner and an API key each."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from tests.api.support import ApiClient, make_api_client
+
+
+@pytest.fixture
+def api(app: Flask) -> ApiClient:
+    """A client with the key of a fresh practice whose first counselor is its owner."""
+    return make_api_client(app)
+
+
+@pytest.fixture
+def other_api(app: Flask) -> ApiClient:
+    """A client with the key of a second, unrelated practice."""
+    return make_api_client(app)

@@ -1,0 +1,102 @@
+"""Helpers for the REST API tests: a client that sends a practice's key, request bodies,
+and the check of the error envelope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from counselor.models import Counselor, Practice
+from counselor.services import api_keys
+from counselor.services.audit import Actor
+from tests import factories
+
+API = "/api/v1"
+# API.md's resource table (method, path under API), except the webhooks (their own feature).
+CONTRACT = {
+    ("get", "/ladder"),
+    ("get", "/couples"),
+    ("post", "/couples"),
+    ("get", "/couples/{couple_id}"),
+    ("patch", "/couples/{couple_id}"),
+    ("get", "/couples/{couple_id}/assignments"),
+    ("post", "/couples/{couple_id}/assignments"),
+    ("patch", "/assignments/{assignment_id}"),
+    ("get", "/assignments/{assignment_id}/checkins"),
+    ("post", "/assignments/{assignment_id}/checkins"),
+    ("get", "/couples/{couple_id}/progress"),
+    ("post", "/couples/{couple_id}/sessions"),
+    ("get", "/couples/{couple_id}/sessions"),
+    ("post", "/couples/{couple_id}/reports"),
+    ("get", "/reports/{report_id}"),
+    ("get", "/reports/{report_id}/pdf"),
+}
+
+
+@dataclass
+class ApiClient:
+    """The test client, speaking JSON to /api/v1 with one practice's key."""
+
+    client: FlaskClient
+    key: str
+    practice: Practice
+    owner: Counselor
+    key_id: int
+
+    def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}", **(extra or {})}
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(
+            API + path, headers=self.headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.client.post(
+            API + path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.client.patch(
+            API + path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+
+def make_api_client(app: Flask, practice: Practice | None = None) -> ApiClient:
+    owner = (
+        factories.CounselorFactory(practice=practice)
+        if practice is not None
+        else factories.CounselorFactory()
+    )
+    key, secret = api_keys.create_api_key(Actor.system(owner.practice_id), "Host system")
+    return ApiClient(app.test_client(), secret, owner.practice, owner, key.id)
+
+
+def couple_body(**overrides: Any) -> dict[str, Any]:
+    body = {
+        "label": "Alex & Sam R.",
+        "external_id": "pm-123",
+        "partners": [
+            {"first_name": "Alex", "email": "alex@example.org", "timezone": "America/Chicago"},
+            {"first_name": "Sam", "email": "sam@example.org", "timezone": "America/Chicago"},
+        ],
+    }
+    body.update(overrides)
+    return body
+
+
+def assert_error(response: TestResponse, code: int) -> dict[str, Any]:
+    """The response is the API's error envelope with this code; returns its body."""
+    assert response.status_code == code, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"code", "status", "message", "errors"}, body
+    assert body["code"] == code
+    assert isinstance(body["status"], str) and body["status"]
+    assert isinstance(body["message"], str) and body["message"]
+    assert isinstance(body["errors"], dict)
+    return body

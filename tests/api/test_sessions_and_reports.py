@@ -1,0 +1,104 @@
+"""Sessions, and reports: requested (202), polled, downloaded once ready (409 before)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from counselor.services import reports
+from tests.api.support import API, assert_error, couple_body
+
+
+@pytest.fixture
+def couple(api):
+    return api.post("/couples", json=couple_body()).get_json()
+
+
+def test_add_and_list_sessions(api, couple):
+    later = api.post(
+        f"/couples/{couple['id']}/sessions",
+        json={"starts_at": "2031-03-02T15:00:00-06:00", "external_id": "appt-2"},
+    )
+    assert later.status_code == 201, later.get_json()
+    assert later.get_json()["starts_at"] == "2031-03-02T21:00:00+00:00"
+    assert later.get_json()["external_id"] == "appt-2"
+    sooner = api.post(f"/couples/{couple['id']}/sessions", json={"starts_at": "2031-03-01T09:00Z"})
+    assert sooner.status_code == 201, sooner.get_json()
+    listed = api.get(f"/couples/{couple['id']}/sessions").get_json()
+    assert [s["id"] for s in listed["items"]] == [sooner.get_json()["id"], later.get_json()["id"]]
+    assert listed["total"] == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"starts_at": "2031-03-02T15:00:00"},  # no offset
+        {"starts_at": "tomorrow"},
+        {"starts_at": "0001-01-01T00:00:00+05:00"},
+        {},
+        {"starts_at": "2031-03-02T15:00:00Z", "external_id": "x" * 129},
+    ],
+)
+def test_invalid_sessions_are_refused(api, couple, body):
+    assert_error(api.post(f"/couples/{couple['id']}/sessions", json=body), 422)
+
+
+def test_request_poll_and_download_a_report(api, couple):
+    session = api.post(
+        f"/couples/{couple['id']}/sessions",
+        json={"starts_at": (datetime.now(UTC) + timedelta(days=2)).isoformat()},
+    ).get_json()
+    response = api.post(f"/couples/{couple['id']}/reports", json={"session_id": session["id"]})
+    assert response.status_code == 202, response.get_json()
+    report = response.get_json()
+    assert (report["status"], report["session_id"], report["pdf_url"]) == (
+        "pending",
+        session["id"],
+        None,
+    )
+    assert response.headers["Location"].endswith(f"{API}/reports/{report['id']}")
+
+    assert api.get(f"/reports/{report['id']}").get_json()["status"] == "pending"
+    body = assert_error(api.get(f"/reports/{report['id']}/pdf"), 409)
+    assert "pending" in body["message"]
+
+    reports.generate_report(report["id"])  # what the worker does
+    ready = api.get(f"/reports/{report['id']}").get_json()
+    assert ready["status"] == "ready"
+    assert ready["pdf_url"] == f"{API}/reports/{report['id']}/pdf"
+    pdf = api.get(f"/reports/{report['id']}/pdf")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-")
+    assert len(pdf.data) == ready["size_bytes"]
+
+
+def test_a_report_without_a_body_is_for_no_particular_session(api, couple):
+    response = api.client.post(API + f"/couples/{couple['id']}/reports", headers=api.headers())
+    assert response.status_code == 202, response.get_json()
+    assert response.get_json()["session_id"] is None
+
+
+def test_a_report_for_a_session_of_another_couple_is_refused(api, couple, other_api):
+    other = api.post(
+        "/couples",
+        json=couple_body(
+            external_id=None,
+            partners=[{**p, "email": "x" + p["email"]} for p in couple_body()["partners"]],
+        ),
+    ).get_json()
+    session = api.post(
+        f"/couples/{other['id']}/sessions", json={"starts_at": "2031-01-01T10:00:00Z"}
+    ).get_json()
+    response = api.post(f"/couples/{couple['id']}/reports", json={"session_id": session["id"]})
+    assert "session_id" in assert_error(response, 422)["errors"]["json"]
+    response = api.post(f"/couples/{couple['id']}/reports", json={"session_id": 999_999})
+    assert "session_id" in assert_error(response, 422)["errors"]["json"]
+
+
+def test_a_report_whose_file_went_missing_is_a_conflict_not_a_crash(api, couple):
+    report = api.post(f"/couples/{couple['id']}/reports", json={}).get_json()
+    done = reports.generate_report(report["id"])
+    (reports.reports_dir() / str(done.practice_id) / done.file_name).unlink()
+    assert_error(api.get(f"/reports/{report['id']}/pdf"), 409)

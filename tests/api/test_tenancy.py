@@ -1,0 +1,86 @@
+"""Tenant isolation: every route of the OpenAPI document, called with a second practice's
+key on the first practice's ids, answers 404 — never 403, never data — and changes nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from counselor.services import reports
+from tests.api.support import API, ApiClient, assert_error, couple_body
+from tests.helpers import row_counts
+
+# A valid body for every operation that takes one, so that only the object can be wrong.
+BODIES: dict[tuple[str, str], Any] = {
+    ("patch", "/couples/{couple_id}"): {"label": "Renamed"},
+    ("post", "/couples/{couple_id}/sessions"): {"starts_at": "2031-01-01T10:00:00Z"},
+    ("post", "/couples/{couple_id}/assignments"): {
+        "template_key": "TEMPLATE",
+        "assignee": "each",
+        "notify": False,
+    },
+    ("patch", "/assignments/{assignment_id}"): {"times_per_week": 2},
+    ("post", "/assignments/{assignment_id}/checkins"): {"partner_id": "PARTNER"},
+    ("post", "/couples/{couple_id}/reports"): {},
+}
+
+
+@pytest.fixture
+def first_practice_ids(api: ApiClient) -> dict[str, Any]:
+    couple = api.post("/couples", json=couple_body()).get_json()
+    template = api.get("/ladder").get_json()["rungs"][0]["templates"][0]["key"]
+    assignment = api.post(
+        f"/couples/{couple['id']}/assignments",
+        json={"template_key": template, "assignee": "each", "notify": False},
+    ).get_json()
+    report = api.post(f"/couples/{couple['id']}/reports", json={}).get_json()
+    reports.generate_report(report["id"])
+    return {
+        "couple_id": couple["id"],
+        "assignment_id": assignment["id"],
+        "report_id": report["id"],
+        "TEMPLATE": template,
+        "PARTNER": couple["partners"][0]["id"],
+    }
+
+
+def operations_with_ids(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (method, path.removeprefix(API))
+        for path, item in spec["paths"].items()
+        if "{" in path
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def call(client: ApiClient, method: str, template: str, ids: dict[str, Any]) -> Any:
+    missing = set(re.findall(r"{(\w+)}", template)) - set(ids)
+    assert not missing, f"first_practice_ids needs an object for {missing} ({template})"
+    path = re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), template)
+    body = BODIES.get((method, template))
+    if isinstance(body, dict):
+        body = {k: ids.get(v, v) if isinstance(v, str) else v for k, v in body.items()}
+    return getattr(client.client, method)(API + path, json=body, headers=client.headers())
+
+
+def test_every_route_answers_404_to_another_practice(api, other_api, first_practice_ids):
+    spec = api.client.get(API + "/openapi.json").get_json()
+    operations = operations_with_ids(spec)
+    assert len(operations) >= 12
+    before = row_counts()
+    for method, template in operations:
+        response = call(other_api, method, template, first_practice_ids)
+        assert response.status_code == 404, (method, template)
+        assert_error(response, 404)
+    after = row_counts()
+    assert {k: v for k, v in after.items() if k != "audit_events"} == {
+        k: v for k, v in before.items() if k != "audit_events"
+    }
+
+    # The same calls with the owning practice's key succeed: the 404s were isolation.
+    for method, template in operations:
+        response = call(api, method, template, first_practice_ids)
+        assert response.status_code < 300, (method, template, response.get_json())

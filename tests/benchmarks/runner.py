@@ -1,0 +1,98 @@
+"""Runs the scenarios in the issue's order on one fresh database and broker, prints the
+one table, and (full run) writes docs/benchmarks.md.
+
+python -m tests.benchmarks run [--quick] [--only check-off,report] [--no-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from flask import Flask
+
+from tests.benchmarks import docs
+from tests.benchmarks.env import BenchEnv, empty_tables, machine_description
+from tests.benchmarks.plan import FULL, QUICK, Plan
+from tests.benchmarks.results import ScenarioResult, growth_tables, table
+from tests.benchmarks.scenario_api import run_api
+from tests.benchmarks.scenario_fanout import run_fanout
+from tests.benchmarks.scenario_progress import run_progress
+from tests.benchmarks.scenario_report import run_report
+from tests.benchmarks.scenario_web import run_web
+
+Scenario = Callable[[BenchEnv, Flask, Plan], list[ScenarioResult] | ScenarioResult]
+
+# Name (for --only) → the function; the web one yields check-off and dashboard.
+SCENARIOS: list[tuple[str, Scenario]] = [
+    ("web", run_web),
+    ("api", run_api),
+    ("fanout", run_fanout),
+    ("progress", run_progress),
+    ("report", run_report),
+]
+ORDER = ["check-off", "dashboard", "API list", "reminder fan-out", "progress", "report"]
+
+
+def say(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def run(plan: Plan, only: set[str] | None = None, write_docs: bool = True) -> list[ScenarioResult]:
+    started = time.perf_counter()
+    env = BenchEnv.create()
+    say(f"database: {env.engine_name}; broker: {env.broker_name}; scratch: {env.workdir}")
+    results: list[ScenarioResult] = []
+    try:
+        app = env.make_app()
+        logging.disable(logging.WARNING)  # Alembic's INFO lines
+        env.migrate(app)
+        logging.disable(logging.NOTSET)
+        machine = machine_description(env)
+        load_at_start = os.getloadavg()[0]
+        with app.app_context():
+            for name, scenario in SCENARIOS:
+                if only and name not in only:
+                    continue
+                say(f"{name} …")
+                began = time.perf_counter()
+                empty_tables()
+                produced = scenario(env, app, plan)
+                results += produced if isinstance(produced, list) else [produced]
+                say(f"{name} done in {time.perf_counter() - began:.0f} s")
+    finally:
+        env.close()
+    results.sort(key=lambda r: ORDER.index(r.name) if r.name in ORDER else len(ORDER))
+    elapsed = time.perf_counter() - started
+    machine["load average (1 min)"] = (
+        f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
+        f"on {os.cpu_count()} cores (other work on the machine shows here)"
+    )
+    print(table(results))
+    missed = [c for r in results for c in r.missed]
+    kind = "quick" if plan.quick else "full"
+    print(f"\n{len(missed)} target(s) missed; {elapsed:.0f} s in all ({kind} run)")
+    if plan.quick:
+        print("\nHow time and memory grow:\n")
+        print(growth_tables(results))
+    if write_docs and not plan.quick:
+        path = docs.write(results, machine, elapsed)
+        print(f"wrote {path}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("run", help="run the benchmark suite")
+    command.add_argument("--quick", action="store_true", help="small sizes, < 2 minutes")
+    command.add_argument("--only", help="comma-separated: " + ",".join(n for n, _ in SCENARIOS))
+    command.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    run(QUICK if args.quick else FULL, only, write_docs=not args.no_docs and not only)
+    return 0

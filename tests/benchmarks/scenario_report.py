@@ -1,0 +1,208 @@
+"""Pre-session reports: one report (data building excluded and included) against a bare
+Platypus document of the same pages, tables and charts; then batches prepared by Celery
+workers, 2 processes against 1."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+from io import BytesIO
+
+import sqlalchemy as sa
+from flask import Flask
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import CoupleSession, OutboxEmail, Report, ReportStatus
+from counselor.services import reports as report_service
+from counselor.services.audit import Actor
+from counselor.services.report_data import build_report_data
+from reports import render_pre_session_report
+from reports.fonts import report_fonts
+from tests.benchmarks import data
+from tests.benchmarks.env import BenchEnv, empty_tables, vacuum_analyze
+from tests.benchmarks.measure import Figure, ProcessSampler, paired_ratios, run_forked
+from tests.benchmarks.plan import Plan
+from tests.benchmarks.profiling import profile
+from tests.benchmarks.report_floor import bare_document, register_font, talking_point_count
+from tests.benchmarks.results import Check, Growth, ScenarioResult
+from tests.benchmarks.workers import CeleryWorker
+
+WEEKS = 10
+FLAT_MIB = 10.0
+BATCH_TIMEOUT = 300
+
+
+def _pages(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(BytesIO(pdf)).pages)
+
+
+class ReportBench:
+    def __init__(self, env: BenchEnv, app: Flask, plan: Plan) -> None:
+        self.env, self.app, self.plan = env, app, plan
+        self.result = ScenarioResult("report")
+        self.result.growth = Growth(
+            "report", "reports in a batch", "seconds per batch on 2 processes", "worker peak RSS"
+        )
+
+    def run(self) -> ScenarioResult:
+        started = time.perf_counter()
+        empty_tables()
+        owner = data.counselor()
+        self.couple_ids = data.add_couples(
+            owner, 0, self.plan.report_batches[-1], weeks=WEEKS, reflections=True
+        )
+        vacuum_analyze()
+        self.actor = Actor.system(owner.practice_id)
+        self._single()
+        self._batches()
+        self.result.seconds = time.perf_counter() - started
+        return self.result
+
+    # --- one report ----------------------------------------------------------------------
+
+    def _session(self) -> CoupleSession:
+        return db.session.scalar(
+            sa.select(CoupleSession).where(CoupleSession.couple_id == self.couple_ids[0])
+        )
+
+    def _single(self) -> None:
+        session = self._session()
+        report_data = build_report_data(self.actor, self.couple_ids[0], session)
+        register_font(str(report_fonts().source))
+        points = talking_point_count(report_data)
+        project_pdf = render_pre_session_report(report_data)  # warm: fonts, imports
+        floor_pdf = bare_document(report_data, points)
+        floor, excluded, included = Figure("ms"), Figure("ms"), Figure("ms")
+        memory = Figure("MiB")
+        couple_id, session_id = self.couple_ids[0], session.id
+
+        def whole() -> int:
+            chosen = db.session.get(CoupleSession, session_id)
+            return len(render_pre_session_report(build_report_data(self.actor, couple_id, chosen)))
+
+        for _ in range(self.plan.rounds):
+            floor.add(1000 * run_forked(lambda: len(bare_document(report_data, points))).seconds)
+            run = run_forked(lambda: len(render_pre_session_report(report_data)))
+            excluded.add(1000 * run.seconds)
+            memory.add(run.peak_growth_mib)
+            included.add(1000 * run_forked(whole).seconds)
+        self.result.checks += [
+            Check.ratio_at_most(
+                "report", "one report, data building excluded", excluded, floor,
+                paired_ratios(excluded, floor), 2.0,
+            ),
+            Check.ratio_at_most(
+                "report", "one report, data building included", included, floor,
+                paired_ratios(included, floor), 2.0,
+            ),
+        ]  # fmt: skip
+        self.result.facts.append(
+            f"pages: report {_pages(project_pdf)}, floor {_pages(floor_pdf)}; "
+            f"{len(report_data.assignments)} steps, {len(report_data.reflections)} reflections, "
+            f"{points} talking points, 2 charts; render peak RSS growth {memory.text()}"
+        )
+        if any(not c.met for c in self.result.checks) and not self.plan.quick:
+            summary = profile(whole, calls=5)
+            self.result.profile = "in-process, build_report_data + render ×5\n" + summary
+
+    # --- batches on workers ----------------------------------------------------------------
+
+    def _worker(self, concurrency: int, queue: str) -> CeleryWorker:
+        worker = CeleryWorker(
+            self.env.process_env(COUNSELOR_CELERY__task_default_queue=queue),
+            self.env.workdir / f"report-worker-{concurrency}.log",
+            concurrency=concurrency,
+            name=f"reports{concurrency}",
+        )
+        worker.start()
+        return worker
+
+    def _batches(self) -> None:
+        single_queue, pair_queue = (f"bench-{uuid.uuid4().hex[:8]}" for _ in range(2))
+        single = self._worker(1, single_queue)
+        pair = self._worker(2, pair_queue)
+        try:
+            self._batch(single, single_queue, 2)  # warm-up: both workers up
+            self._batch(pair, pair_queue, 4)
+            largest = self.plan.report_batches[-1]
+            one, two = Figure("reports/s"), Figure("reports/s")
+            for size in self.plan.report_batches:
+                seconds, peak, growth = Figure("s"), Figure("MiB"), Figure("MiB")
+                for _ in range(self.plan.rounds):
+                    if size == largest:
+                        n = self.plan.report_single_batch
+                        one.add(n / self._batch(single, single_queue, n)[0])
+                    took, worker_peak, worker_growth = self._batch(pair, pair_queue, size)
+                    seconds.add(took)
+                    peak.add(worker_peak)
+                    growth.add(worker_growth)
+                    if size == largest:
+                        two.add(size / took)
+                self.result.growth.add(size, seconds, peak)  # type: ignore[union-attr]
+            self.result.checks += [
+                Check.ratio_at_least(
+                    "report", f"batch of {largest} on 2 processes vs 1 process", two, one,
+                    paired_ratios(two, one), 1.6,
+                ),
+                Check(
+                    "report", f"worker RSS during the {largest}-report batch: peak; growth",
+                    f"{peak.text()}; {growth.text()}", "–", None,
+                    f"flat (growth ≤ {FLAT_MIB:g} MiB)", growth.median <= FLAT_MIB,
+                ),
+            ]  # fmt: skip
+            self.result.facts.append(
+                f"batch: prepare_upcoming_reports() for {largest} sessions due within the lead "
+                f"time, Celery prefork pool of 2 (1 for the single-process rate, "
+                f"{self.plan.report_single_batch} reports); target 2-process rate ≥ 0.8 × 2 × "
+                "single-process rate, i.e. ratio ≥ 1.6"
+            )
+        finally:
+            single.stop()
+            pair.stop()
+
+    def _batch(self, worker: CeleryWorker, queue: str, size: int) -> tuple[float, float, float]:
+        """Sessions of ``size`` couples move inside the lead time; the planner asks for
+        their reports; wait until all are ready. Returns (seconds, peak RSS, RSS growth)."""
+        now = timeutil.utcnow()
+        db.session.execute(sa.delete(OutboxEmail))
+        db.session.execute(sa.delete(Report))
+        db.session.execute(sa.update(CoupleSession).values(starts_at=now + timedelta(days=3)))
+        db.session.execute(
+            sa.update(CoupleSession)
+            .where(CoupleSession.couple_id.in_(self.couple_ids[:size]))
+            .values(starts_at=now + timedelta(hours=10))
+        )
+        db.session.commit()
+        self.app.extensions["celery"].conf.task_default_queue = queue
+        worker.reset_peaks()
+        sampler = ProcessSampler(worker.pool_pids)
+        started = time.perf_counter()
+        created = report_service.prepare_upcoming_reports(now)
+        if len(created) != size:
+            raise RuntimeError(f"{len(created)} reports requested, not {size}")
+        while True:
+            db.session.remove()
+            done = dict(
+                db.session.execute(
+                    sa.select(Report.status, sa.func.count()).group_by(Report.status)
+                ).all()
+            )
+            if done.get(ReportStatus.FAILED):
+                raise RuntimeError(f"reports failed; see {worker.log_path}")
+            if done.get(ReportStatus.READY, 0) >= size:
+                break
+            if time.perf_counter() - started > BATCH_TIMEOUT:
+                raise RuntimeError(f"reports not ready in time: {done}")
+            sampler.sample(time.perf_counter() - started)
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        sampler.sample(seconds)
+        return seconds, worker.peak_mib(), sampler.growth_after_warmup()
+
+
+def run_report(env: BenchEnv, app: Flask, plan: Plan) -> ScenarioResult:
+    return ReportBench(env, app, plan).run()

@@ -1,0 +1,38 @@
+"""A quick smoke of the benchmark machinery (the suite itself runs with `make bench`):
+the progress scenario at tiny sizes, forked runs, figures, checks and the table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.benchmarks.measure import Figure, paired_ratios, run_forked
+from tests.benchmarks.plan import QUICK
+from tests.benchmarks.results import table
+from tests.benchmarks.scenario_progress import run_progress
+
+
+def test_figures_and_paired_ratios():
+    project, floor = Figure("s", [2.0, 4.0, 3.0]), Figure("s", [1.0, 2.0, 1.0])
+    ratios = paired_ratios(project, floor)
+    assert ratios.samples == [2.0, 2.0, 3.0]
+    assert (ratios.median, ratios.low, ratios.high) == (2.0, 2.0, 3.0)
+    assert project.text() == "3.00 s (2.00–4.00, n=3)"
+
+
+def test_a_forked_run_reports_its_time_memory_and_result():
+    run = run_forked(lambda: len(bytearray(8 * 1024 * 1024)))
+    assert run.result == 8 * 1024 * 1024
+    assert run.seconds > 0
+    assert run.peak_growth_mib >= 7
+
+
+def test_progress_scenario_at_tiny_sizes(app):
+    plan = replace(QUICK, progress_sizes=(2, 4, 6), progress_main=6)
+    result = run_progress(None, app, plan)  # type: ignore[arg-type]
+    assert result.growth is not None and result.growth.sizes == [2, 4, 6]
+    assert all(len(f.samples) == plan.rounds for f in result.growth.times)
+    compile_check, statements_check = result.checks
+    assert compile_check.ratio is not None and len(compile_check.ratio.samples) == plan.rounds
+    assert statements_check.met, statements_check.project  # same statements for 2 or 6 couples
+    rendered = table([result])
+    assert "| progress | compile, 6 couples × 12 weeks |" in rendered

@@ -1,0 +1,50 @@
+"""The whole webhook path with a real worker on a real broker (the embedded one always,
+Redis when configured): a check-in is recorded, the worker delivers its event to a
+receiver that refuses twice, and the retries the task schedules bring it home."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+import tasks.webhooks
+from counselor.extensions import db
+from counselor.models import CheckInSource, DeliveryStatus, WebhookDelivery
+from counselor.services import webhooks
+from counselor.services.audit import Actor
+from counselor.services.checkins import CheckInInput, record_checkin
+from tests import factories
+from tests.webhook_receiver import running_receiver
+
+
+def test_a_check_in_reaches_a_receiver_that_fails_twice(
+    app, counselor, worker, waiter, monkeypatch
+):
+    # Seconds would make the test wait minutes; the policy itself is tested on its own.
+    monkeypatch.setattr(tasks.webhooks, "retry_delay", lambda attempts: 0.2)
+    actor = Actor.for_counselor(counselor)
+    couple = factories.CoupleFactory(counselor=counselor)
+    assignment = factories.AssignmentFactory(couple=couple)
+    with running_receiver() as receiver:
+        _endpoint, receiver.secret = webhooks.create_endpoint(
+            actor, receiver.url, ["checkin.created"]
+        )
+        receiver.fail_first = 2
+
+        check_in, _ = record_checkin(
+            actor,
+            assignment.id,
+            CheckInInput(partner_id=couple.partners[0].id, source=CheckInSource.DASHBOARD),
+        )
+
+        waiter(lambda: len(receiver.accepted) == 1)
+        waiter(lambda: _statuses() == [DeliveryStatus.DELIVERED])
+    assert len(receiver.requests) == 3
+    assert all(request.valid_signature for request in receiver.requests)
+    assert len({request.message_id for request in receiver.requests}) == 1
+    assert receiver.accepted[0].event["data"]["checkin_id"] == check_in.id
+
+
+def _statuses() -> list[DeliveryStatus]:
+    db.session.expire_all()
+    db.session.rollback()
+    return list(db.session.scalars(sa.select(WebhookDelivery.status)))
