@@ -64,6 +64,6 @@ from counselor.api import errors, guard  # noqa: E402
 errors.install_blueprint_handlers(bp)
 guard.install(bp)
 
-from counselor.api.resources import couples, homework, ladder, reports  # noqa: E402, F401
+from counselor.api.resources import couples, homework, ladder, reports, webhooks  # noqa: E402, F401
 
 __all__ = ["PREFIX", "bp", "register_api"]

@@ -87,11 +87,14 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
         source=data.source,
         idempotency_key=key,
     )
+    db.session.add(check_in)
     try:
-        with db.session.begin_nested():
-            db.session.add(check_in)
+        db.session.flush()
     except IntegrityError:
-        # Another request with the same key won the race: theirs is the check-in.
+        # Another request with the same key won the race: theirs is the check-in. No
+        # savepoint here: SQLite's driver would commit the row early; this is the
+        # transaction's first write, so rolling all of it back loses nothing.
+        db.session.rollback()
         existing = _checkin_by_key(partner.id, key)
         if existing is None:
             raise

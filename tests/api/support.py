@@ -60,6 +60,11 @@ class ApiClient:
             API + path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs
         )
 
+    def delete(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.delete(
+            API + path, headers=self.headers(kwargs.pop("headers", None)), **kwargs
+        )
+
     def patch(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
         return self.client.patch(
             API + path, json=json, headers=self.headers(kwargs.pop("headers", None)), **kwargs

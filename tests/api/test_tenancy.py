@@ -37,7 +37,11 @@ def first_practice_ids(api: ApiClient) -> dict[str, Any]:
     ).get_json()
     report = api.post(f"/couples/{couple['id']}/reports", json={}).get_json()
     reports.generate_report(report["id"])
+    webhook = api.post(
+        "/webhooks", json={"url": "http://127.0.0.1:9/hooks", "events": ["checkin.created"]}
+    ).get_json()
     return {
+        "webhook_id": webhook["id"],
         "couple_id": couple["id"],
         "assignment_id": assignment["id"],
         "report_id": report["id"],

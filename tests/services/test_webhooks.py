@@ -394,10 +394,7 @@ def test_a_rolled_back_checkin_emits_nothing(app, counselor, actor, monkeypatch)
 
     assert deliveries() == []
     assert sent == []
-    if db.engine.dialect.name == "postgresql":
-        # On SQLite the pysqlite driver commits the check-in itself early: its SAVEPOINT
-        # opens the transaction and RELEASE ends it (reported; not this module's to fix).
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
 
 
 def test_deliveries_are_handed_to_workers_only_once_committed(app, counselor, actor, monkeypatch):
