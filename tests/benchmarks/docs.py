@@ -25,19 +25,22 @@ loaded instead of re-querying them, insert with `ON CONFLICT (partner_id,
 idempotency_key) DO NOTHING RETURNING` instead of look-up + SAVEPOINT, and cache the
 practice's webhook endpoints — about 4 round trips, which is what ≥ 0.8× the bare
 UPDATE and a p99 within 3× of hello's need. ≥ 0.4× hello is out of reach for any request
-that writes and commits here: the bare one-row UPDATE itself reaches only ~0.15–0.2×
+that writes and commits here: the bare one-row UPDATE itself reaches only ~0.2–0.35×
 hello on this machine.""",
     "dashboard": """\
 Why: a page of 50 couples costs 9 statements (constant in the number of couples, as it
 should be) but ~50 ms of a worker: the count and the `ORDER BY lower(label) … OFFSET`
 page query, then `_couple_rows` building 50 couples, 100 partners and their steps as ORM
 objects and computing each partner's week in Python (`progress.partner_week`,
-`assignment_week`, `latest_partner_week`), then ~15% in Jinja. ≥ 0.25× hello means
-about 2 ms a page. What it would take: a read model — this week's done/target per
-partner kept in a table (updated on check-in, like the nightly snapshot) and read with
-one Core query without ORM objects, keyset pagination instead of OFFSET, a cached total,
-and a cached rendered page (ETag) between check-ins. Without that, a server-rendered ORM
-page of 50 rows stays one or two orders of magnitude below a hello-world.""",
+`assignment_week`, `latest_partner_week`), then ~15% in Jinja. The statement count stays
+constant, but from 2,000 to 10,000 couples a page gets slower (growth table): every page
+counts and sorts all the practice's couples by `lower(label)`, and OFFSET makes the
+later pages scan further. ≥ 0.25× hello means about 2 ms a page. What it would take: a
+read model — this week's done/target per partner kept in a table (updated on check-in,
+like the nightly snapshot) and read with one Core query without ORM objects, keyset
+pagination instead of OFFSET, a cached total, and a cached rendered page (ETag) between
+check-ins. Without that, a server-rendered ORM page of 50 rows stays one or two orders
+of magnitude below a hello-world.""",
     "reminder fan-out": """\
 Why: the worker composes each email on its own: `reason_not_to_send` (2 queries),
 `_partner_email` (the partner with couple and practice, 2 new links and a COMMIT so the
@@ -58,25 +61,28 @@ is `_replace_window`: the two INSERTs go through SQLAlchemy's ORM executemany
 (`_collect_insert_commands`, per-row parameter processing) for ~144,000 rows at 2,000
 couples. Another ~30% is the week rules in Python (`partner_rows` → `assignment_week`,
 `done_in_week`). The statement count is constant and time grows linearly; memory grows
-linearly too (all rows are built as dicts before the insert). What it would take: write
-with PostgreSQL COPY (psycopg `cursor.copy`) or Core `insert()` on the connection
-instead of the ORM path, insert per chunk of couples (which also keeps memory flat), and
-compute done/target per week in SQL (`INSERT … SELECT … GROUP BY` over a series of
-weeks) so Python only applies the streak and signal rules. ≤ 2× a read-only GROUP BY
-needs the write to cost about as much as the read, i.e. set-based SQL end to end.""",
+linearly too, about 100 KiB per couple (all rows are built as dicts before the insert).
+What it would take: write with PostgreSQL COPY (psycopg `cursor.copy`) or Core
+`insert()` on the connection instead of the ORM path, insert per chunk of couples (which
+also keeps memory flat), and compute done/target per week in SQL (`INSERT … SELECT …
+GROUP BY` over a series of weeks) so Python only applies the streak and signal rules. ≤
+2× a read-only GROUP BY needs the write to cost about as much as the read, i.e.
+set-based SQL end to end.""",
     "report": """\
 Why: rendering alone is within target (data building excluded). Building the data adds
-about 20 ms of queries for one couple (the couple, steps with rungs, day counts,
-comforts, reflections with their steps), which tips "included" just past 2× a floor
-that builds nothing. Most render time is ReportLab in pure Python: the profile shows its
-slow fallbacks (`rl_accel._py_fp_str`, `_py_asciiBase85Encode`,
-`_py_instanceStringWidthTTF`) because the `rl-accel` C accelerator is not installed.
-The 2-process batch scales by less than 1.6× because the two pool processes share the
-2 cores with PostgreSQL (each report's queries), the planner's poller and the "report
-ready" emails the same workers deliver (and, on a shared machine, other work — see the
-load average). What it would take: `rl-accel` in the dependencies (faster render for
-every report), the report's queries folded into two or three, and a batch measured on a
-machine with more cores than worker processes (or the database elsewhere).""",
+15–20 ms of queries for one couple (the couple, steps with rungs, day counts, comforts,
+reflections with their steps), which puts "included" right at 2× a floor that builds
+nothing: it passes or misses from run to run. Most render time is ReportLab in pure
+Python: the profile shows its slow fallbacks (`rl_accel._py_fp_str`,
+`_py_asciiBase85Encode`, `_py_instanceStringWidthTTF`) because the `rl-accel` C
+accelerator is not installed. The 2-process batch scales by less than 1.6×: the CPU line
+under the profile shows each of the two pool processes busy only about half the time
+(the single process about two thirds), because they share the 2 cores with PostgreSQL
+(each report's queries), the planner's poller, Redis, and the "report ready" emails the
+same workers deliver. What it would take: a machine with more cores than worker
+processes (or the database elsewhere) for the batch target; `rl-accel` in the
+dependencies and the report's queries folded into two or three for the single-report
+one.""",
 }
 
 METHOD = """\

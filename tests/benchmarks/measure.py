@@ -3,6 +3,9 @@ memory: of this process's forked children, or of other processes (workers)."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
 import os
 import statistics
@@ -101,6 +104,7 @@ class ChildRun:
 def run_forked(fn: Callable[[], Any]) -> ChildRun:
     """Run ``fn`` in a forked child and time it there: every run starts from the same
     memory, so its peak RSS growth is its own. ``fn``'s result must be JSON-able."""
+    _give_back_free_memory()  # else the child grows into the parent's free heap unseen
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
@@ -130,6 +134,12 @@ def run_forked(fn: Callable[[], Any]) -> ChildRun:
     if "error" in data:
         raise RuntimeError("benchmark child failed:\n" + data["error"])
     return ChildRun(data["seconds"], data["growth"], data["result"])
+
+
+def _give_back_free_memory() -> None:
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _fresh_connections() -> None:

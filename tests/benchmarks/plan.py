@@ -33,16 +33,16 @@ class Plan:
 FULL = Plan(
     quick=False,
     rounds=5,
-    web_sizes=(200, 2000, 20000),
+    web_sizes=(200, 2000, 10000),
     web_main=2000,
     web_seconds=2,
     web_size_seconds=1,
-    fanout_sizes=(100, 500, 10000),
+    fanout_sizes=(100, 300, 10000),
     fanout_main_runs=1,
-    progress_sizes=(200, 500, 2000),
+    progress_sizes=(100, 400, 2000),
     progress_main=2000,
     report_batches=(20, 50, 200),
-    report_single_batch=30,
+    report_single_batch=20,
     api_sizes=(100, 1000, 10000),
 )
 

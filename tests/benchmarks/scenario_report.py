@@ -44,6 +44,7 @@ class ReportBench:
     def __init__(self, env: BenchEnv, app: Flask, plan: Plan) -> None:
         self.env, self.app, self.plan = env, app, plan
         self.result = ScenarioResult("report")
+        self.busy: dict[int, Figure] = {1: Figure("%"), 2: Figure("%")}
         self.result.growth = Growth(
             "report", "reports in a batch", "seconds per batch on 2 processes", "worker peak RSS"
         )
@@ -84,6 +85,7 @@ class ReportBench:
             chosen = db.session.get(CoupleSession, session_id)
             return len(render_pre_session_report(build_report_data(self.actor, couple_id, chosen)))
 
+        self._whole = whole
         for _ in range(self.plan.rounds):
             floor.add(1000 * run_forked(lambda: len(bare_document(report_data, points))).seconds)
             run = run_forked(lambda: len(render_pre_session_report(report_data)))
@@ -132,6 +134,7 @@ class ReportBench:
             one, two = Figure("reports/s"), Figure("reports/s")
             for size in self.plan.report_batches:
                 seconds, peak, growth = Figure("s"), Figure("MiB"), Figure("MiB")
+                self.busy = {1: Figure("%"), 2: Figure("%")}  # kept: the largest size's
                 for _ in range(self.plan.rounds):
                     if size == largest:
                         n = self.plan.report_single_batch
@@ -154,6 +157,19 @@ class ReportBench:
                     f"flat (growth ≤ {FLAT_MIB:g} MiB)", growth.median <= FLAT_MIB,
                 ),
             ]  # fmt: skip
+            self.result.facts.append(
+                "CPU use of each pool process over its batch (user + system ÷ wall time): "
+                f"1 process {self.busy[1].text()}, 2 processes {self.busy[2].text()} — "
+                "below 100% the processes wait (database, broker, or a core taken by others)"
+            )
+            if any(not c.met for c in self.result.checks[-2:]) and not self.plan.quick:
+                render = self.result.profile or (
+                    "in-process, build_report_data + render ×5\n" + profile(self._whole, calls=5)
+                )
+                self.result.profile = (
+                    f"{render}\nCPU use of each pool process during the {largest}-report "
+                    f"batches: 1 process {self.busy[1].text()}, 2 processes {self.busy[2].text()}"
+                )
             self.result.facts.append(
                 f"batch: prepare_upcoming_reports() for {largest} sessions due within the lead "
                 f"time, Celery prefork pool of 2 (1 for the single-process rate, "
@@ -180,6 +196,7 @@ class ReportBench:
         self.app.extensions["celery"].conf.task_default_queue = queue
         worker.reset_peaks()
         sampler = ProcessSampler(worker.pool_pids)
+        cpu = worker.cpu_seconds()
         started = time.perf_counter()
         created = report_service.prepare_upcoming_reports(now)
         if len(created) != size:
@@ -201,6 +218,8 @@ class ReportBench:
             time.sleep(0.05)
         seconds = time.perf_counter() - started
         sampler.sample(seconds)
+        busy = 100 * (worker.cpu_seconds() - cpu) / (seconds * worker.concurrency)
+        self.busy[worker.concurrency].add(busy)
         return seconds, worker.peak_mib(), sampler.growth_after_warmup()
 
 

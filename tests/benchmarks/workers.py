@@ -63,6 +63,17 @@ class CeleryWorker:
     def peak_mib(self) -> float:
         return max((peak_rss_mib(pid) for pid in self.pool_pids()), default=float("nan"))
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the pool processes have used so far."""
+        total = 0.0
+        for pid in self.pool_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def stop(self) -> None:
         if self.process is None:
             return
