@@ -22,7 +22,7 @@ from counselor.extensions import (
     rest_api,
 )
 from counselor.models.types import render_migration_type
-from counselor.services import dispatch
+from counselor.services.delivery import after_commit
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -84,7 +84,7 @@ def register_extensions(app: Flask) -> None:
     rest_api.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)
-    dispatch.install(app)
+    after_commit.install(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _configure_sqlite_connection)
@@ -101,9 +101,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from counselor.api import register_api
-    from counselor.client import bp as client_bp
     from counselor.dashboard import bp as dashboard_bp
     from counselor.launch import bp as launch_bp
+    from counselor.partner import bp as client_bp
 
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(client_bp)

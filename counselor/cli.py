@@ -11,10 +11,14 @@ from flask_migrate import upgrade
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import CounselorRole, Couple
-from counselor.services import accounts, demo, ladder, launch, progress_snapshots, reminders
-from counselor.services import reports as report_files
+from counselor.services import demo
+from counselor.services.accounts import counselors, launch
 from counselor.services.audit import Actor
+from counselor.services.delivery import reminders
 from counselor.services.errors import InvalidInput
+from counselor.services.homework import ladder
+from counselor.services.progress import snapshots
+from counselor.services.reports import pre_session as report_files
 
 
 def register_commands(app: Flask) -> None:
@@ -48,7 +52,7 @@ def init_command() -> None:
 def create_practice(name: str, slug: str, timezone: str) -> None:
     """Create a practice (a tenant)."""
     try:
-        practice = accounts.create_practice(name, slug, timezone)
+        practice = counselors.create_practice(name, slug, timezone)
     except InvalidInput as error:
         _fail(error)
     click.echo(f"Created practice {practice.slug} ({practice.name}).")
@@ -62,12 +66,12 @@ def create_practice(name: str, slug: str, timezone: str) -> None:
 @click.password_option(help="Prompted for when not given.")
 def create_counselor(slug: str, email: str, name: str, owner: bool, password: str) -> None:
     """Create a counselor who can log into the dashboard."""
-    practice = accounts.practice_by_slug(slug)
+    practice = counselors.practice_by_slug(slug)
     if practice is None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
     role = CounselorRole.OWNER if owner else CounselorRole.COUNSELOR
     try:
-        counselor = accounts.create_counselor(practice, email, name, password, role)
+        counselor = counselors.create_counselor(practice, email, name, password, role)
     except InvalidInput as error:
         _fail(error)
     click.echo(f"Created {counselor.role.value} {counselor.email} in {practice.slug}.")
@@ -78,11 +82,11 @@ def create_counselor(slug: str, email: str, name: str, owner: bool, password: st
 @click.password_option(help="Prompted for when not given.")
 def set_password(email: str, password: str) -> None:
     """Set a counselor's password (e.g. after losing the demo password)."""
-    counselor = accounts.counselor_by_email(email)
+    counselor = counselors.counselor_by_email(email)
     if counselor is None:
         raise click.BadParameter(f"no counselor with email {email!r}", param_hint="EMAIL")
     try:
-        accounts.set_password(counselor, password)
+        counselors.set_password(counselor, password)
     except InvalidInput as error:
         _fail(error)
     click.echo(f"Password changed for {counselor.email}.")
@@ -192,9 +196,9 @@ def progress_compile(since: datetime | None, weeks: int) -> None:
     """Recompute every active or paused couple's weekly snapshots (the nightly job)."""
     if since is not None and since.date() > timeutil.utcnow().date() + timedelta(days=1):
         raise click.BadParameter("must not be in the future", param_hint="--since")
-    total = progress_snapshots.couples_to_compile()
+    total = snapshots.couples_to_compile()
     with click.progressbar(length=total, label="Compiling progress") as bar:
-        result = progress_snapshots.compile_progress(
+        result = snapshots.compile_progress(
             since=since.date() if since else None, weeks=weeks, on_chunk=bar.update
         )
     click.echo(
@@ -245,7 +249,7 @@ def report_batch(day: datetime) -> None:
 def launch_secret(slug: str) -> None:
     """Give a practice a new host launch (single sign-on) secret and print it once.
     The previous secret stops working at once."""
-    practice = accounts.practice_by_slug(slug)
+    practice = counselors.practice_by_slug(slug)
     if practice is None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
     secret = launch.rotate_launch_secret(practice)
@@ -264,9 +268,9 @@ def keys_group() -> None:
 @click.option("--name", required=True, help="Which system uses it, e.g. 'practice manager'.")
 def keys_create(slug: str, name: str) -> None:
     """Create an API key and print it once (only its hash is kept)."""
-    from counselor.services import api_keys
+    from counselor.services.accounts import api_keys
 
-    practice = accounts.practice_by_slug(slug)
+    practice = counselors.practice_by_slug(slug)
     if practice is None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
     try:
@@ -282,9 +286,9 @@ def keys_create(slug: str, name: str) -> None:
 @click.option("--practice", "slug", required=True, help="The practice's slug.")
 def keys_list(slug: str) -> None:
     """List a practice's API keys (never the keys themselves)."""
-    from counselor.services import api_keys
+    from counselor.services.accounts import api_keys
 
-    practice = accounts.practice_by_slug(slug)
+    practice = counselors.practice_by_slug(slug)
     if practice is None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
     keys = api_keys.practice_api_keys(practice.id)
@@ -304,7 +308,7 @@ def keys_list(slug: str) -> None:
 def keys_revoke(key_id: int) -> None:
     """Revoke an API key by its id (from `keys list`); it answers 401 from now on."""
     from counselor.models import ApiKey
-    from counselor.services import api_keys
+    from counselor.services.accounts import api_keys
 
     key = db.session.get(ApiKey, key_id)
     if key is None:

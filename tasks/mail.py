@@ -1,4 +1,4 @@
-"""Email delivery tasks: the retry policy lives here, the sending in counselor.services.mail."""
+"""Email delivery tasks: the retry policy lives here (sending: services/delivery/mail.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 from celery import shared_task
 from flask import current_app
 
-from counselor.services import mail
+from counselor.services.delivery import mail
 
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600

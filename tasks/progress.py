@@ -1,5 +1,5 @@
 """Nightly progress compilation: the retry policy lives here, the work in
-counselor.services.progress_snapshots."""
+counselor.services.progress.snapshots."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from celery import shared_task
 
-from counselor.services import progress_snapshots
+from counselor.services.progress import snapshots
 
 
 @shared_task(
@@ -21,7 +21,7 @@ from counselor.services import progress_snapshots
 )
 def compile_progress(since: str | None = None, weeks: int = 12) -> dict[str, object]:
     """Recompute every active or paused couple's weekly snapshots; ``since`` is an ISO date."""
-    result = progress_snapshots.compile_progress(
+    result = snapshots.compile_progress(
         since=date.fromisoformat(since) if since else None, weeks=weeks
     )
     summary = asdict(result)

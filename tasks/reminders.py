@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from counselor.services import reminders
+from counselor.services.delivery import reminders
 
 
 @shared_task(name="tasks.reminders.plan_reminders")

@@ -1,5 +1,5 @@
 """Webhook delivery tasks: the retry policy lives here, the delivering in
-counselor.services.webhooks."""
+counselor.services.delivery.webhooks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 from celery import shared_task
 
-from counselor.services import webhooks
+from counselor.services.delivery import webhooks
 
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_FACTOR = 3

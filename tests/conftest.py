@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from counselor import create_app
 from counselor.config import Defaults
 from counselor.extensions import db
-from counselor.services import ladder
+from counselor.services.homework import ladder
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Counselor, Couple, CoupleSession, Practice
-from counselor.services import accounts, demo
+from counselor.services import demo
+from counselor.services.accounts import counselors
 from tests import factories
 
 
@@ -32,7 +33,7 @@ def test_create_practice_and_counselor_with_prompted_password(app):
         input="a long enough password\na long enough password\n",
     )
     assert result.exit_code == 0, result.output
-    counselor = accounts.authenticate("lee@north.example", "a long enough password")
+    counselor = counselors.authenticate("lee@north.example", "a long enough password")
     assert counselor.role.value == "owner"
     assert "a long enough password" not in counselor.password_hash
 
@@ -64,7 +65,7 @@ def test_seed_demo_once_prints_the_password_and_is_idempotent(app):
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.output
     password = re.search(r"password: (\S+)", first.output).group(1)
-    assert accounts.authenticate(demo.DEMO_EMAIL, password)
+    assert counselors.authenticate(demo.DEMO_EMAIL, password)
 
     counts = {
         m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
@@ -109,7 +110,7 @@ def test_set_password(app):
         app, "set-password", counselor.email, input="brand new password!\nbrand new password!\n"
     )
     assert result.exit_code == 0, result.output
-    assert accounts.authenticate(counselor.email, "brand new password!")
+    assert counselors.authenticate(counselor.email, "brand new password!")
 
 
 def test_ladder_show_prints_rungs_and_templates(app):

@@ -1,4 +1,4 @@
-"""counselor/ladder (the data file and its loader) and counselor/services/ladder.py (sync)."""
+"""counselor/ladder (the data file and its loader) and services/homework/ladder.py (sync)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.ladder import LadderFileError, RungSpec, load_ladder
 from counselor.models import LadderRung, TaskTemplate
-from counselor.services import ladder
-from counselor.services.assignments import AssignmentInput, assign_homework
 from counselor.services.audit import Actor
+from counselor.services.homework import ladder
+from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests import factories
 
 # --- the loader: pure, small files in tmp_path ----------------------------------------

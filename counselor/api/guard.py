@@ -11,7 +11,8 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import abort
 
 from counselor.extensions import db, limiter
-from counselor.services import api_keys, idempotency
+from counselor.services import idempotency
+from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor, record_event
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"

@@ -12,7 +12,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.helpers import current_actor, or_404
 from counselor.models import CounselorRole
-from counselor.services import api_keys
+from counselor.services.accounts import api_keys
 from counselor.services.errors import InvalidInput
 from counselor.web import show_errors
 

@@ -13,7 +13,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.forms import LoginForm
 from counselor.extensions import limiter, login_manager
 from counselor.models import Counselor
-from counselor.services import accounts
+from counselor.services.accounts import counselors
 from counselor.services.errors import InvalidInput
 
 PUBLIC_ENDPOINTS = {"dashboard.login"}
@@ -22,7 +22,7 @@ LAST_SEEN_KEY = "last_seen"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> ResponseReturnValue:
-    counselor = accounts.load_counselor(int(user_id)) if user_id.isdigit() else None
+    counselor = counselors.load_counselor(int(user_id)) if user_id.isdigit() else None
     # A counselor deactivated mid-session loses access on their next request.
     return counselor if counselor is not None and counselor.active else None
 
@@ -57,7 +57,7 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            counselor = accounts.authenticate(form.email.data, form.password.data)
+            counselor = counselors.authenticate(form.email.data, form.password.data)
         except InvalidInput as error:
             form.form_errors.extend(error.errors["email"])
         else:

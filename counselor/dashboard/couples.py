@@ -12,9 +12,11 @@ from counselor.dashboard import bp
 from counselor.dashboard.forms import CoupleForm, DeleteForm, EndAssignmentForm, PartnerForm
 from counselor.dashboard.helpers import current_actor, or_404
 from counselor.models import CoupleStatus
-from counselor.services import accounts, couples, overview
-from counselor.services.couples import CoupleInput, PartnerInput
+from counselor.services.accounts import counselors
+from counselor.services.couples import couples
+from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import InvalidInput
+from counselor.services.pages import dashboard
 from counselor.web import show_errors
 
 
@@ -28,7 +30,7 @@ def couples_list() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
     page = request.args.get("page", 1, type=int) or 1
-    listing = overview.list_couples(
+    listing = dashboard.list_couples(
         current_actor(),
         search=search,
         status=status or None,
@@ -65,7 +67,7 @@ def couple_new() -> ResponseReturnValue:
 @bp.route("/couples/<int:couple_id>")
 def couple_detail(couple_id: int) -> ResponseReturnValue:
     now = timeutil.utcnow()
-    page = or_404(overview.couple_overview, current_actor(), couple_id, now)
+    page = or_404(dashboard.couple_overview, current_actor(), couple_id, now)
     return render_template(
         "dashboard/couple_detail.html",
         view=page,
@@ -97,7 +99,7 @@ def _couple_form(obj: object | None = None) -> CoupleForm:
     form = CoupleForm(obj=obj)
     actor = current_actor()
     form.counselor_id.choices = [
-        SelectChoice(c.id, c.name) for c in accounts.practice_counselors(actor.practice_id)
+        SelectChoice(c.id, c.name) for c in counselors.practice_counselors(actor.practice_id)
     ]
     if obj is None and request.method == "GET":
         form.counselor_id.data = actor.id

@@ -12,10 +12,11 @@ from counselor.dashboard import bp
 from counselor.dashboard.forms import AssignmentForm, CheckInForm, EndAssignmentForm
 from counselor.dashboard.helpers import current_actor, or_404
 from counselor.models import Assignee, AssignmentStatus, CheckInSource, Couple, TaskTemplate
-from counselor.services import assignments, checkins, couples, ladder
-from counselor.services.assignments import AssignmentChanges, AssignmentInput
-from counselor.services.checkins import CheckInInput
+from counselor.services.couples import couples
 from counselor.services.errors import InvalidInput
+from counselor.services.homework import assignments, checkins, ladder
+from counselor.services.homework.assignments import AssignmentChanges, AssignmentInput
+from counselor.services.homework.checkins import CheckInInput
 from counselor.web import show_errors
 
 

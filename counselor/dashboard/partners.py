@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.helpers import current_actor, or_404
-from counselor.services import couples, links, notifications, preferences
+from counselor.services.couples import couples, links, preferences
+from counselor.services.delivery import notifications
 from counselor.services.errors import InvalidInput
 
 

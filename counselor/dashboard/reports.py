@@ -11,8 +11,9 @@ from flask.typing import ResponseReturnValue
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.helpers import current_actor, or_404
-from counselor.services import couples, reports
+from counselor.services.couples import couples
 from counselor.services.errors import InvalidInput
+from counselor.services.reports import pre_session
 
 
 @bp.route("/couples/<int:couple_id>/reports", methods=["POST"])
@@ -22,7 +23,7 @@ def report_request(couple_id: int) -> ResponseReturnValue:
         abort(400)
     session_id = request.form.get("session_id", type=int)
     try:
-        or_404(reports.request_report, current_actor(), couple.id, session_id)
+        or_404(pre_session.request_report, current_actor(), couple.id, session_id)
     except InvalidInput as error:
         flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
     else:
@@ -32,9 +33,9 @@ def report_request(couple_id: int) -> ResponseReturnValue:
 
 @bp.route("/reports/<int:report_id>/pdf")
 def report_download(report_id: int) -> ResponseReturnValue:
-    report = or_404(reports.get_report, current_actor(), report_id)
+    report = or_404(pre_session.get_report, current_actor(), report_id)
     try:
-        report, pdf = reports.report_pdf(current_actor(), report.id)
+        report, pdf = pre_session.report_pdf(current_actor(), report.id)
     except InvalidInput:
         abort(409)
     label = re.sub(r"[^A-Za-z0-9]+", "-", report.couple.label).strip("-").lower() or "couple"

@@ -13,7 +13,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm, SessionForm
 from counselor.dashboard.helpers import current_actor, or_404
 from counselor.models import Couple, CoupleSession
-from counselor.services import couples, sessions
+from counselor.services.couples import couples, sessions
 from counselor.services.errors import InvalidInput
 from counselor.web import show_errors
 

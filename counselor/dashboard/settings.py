@@ -11,7 +11,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.models import CounselorRole
-from counselor.services import settings
+from counselor.services.accounts import settings
 from counselor.services.errors import InvalidInput
 from counselor.web import show_errors
 

@@ -16,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from counselor.dashboard import bp
 from counselor.dashboard.helpers import current_actor, or_404
 from counselor.models import CounselorRole, WebhookEndpoint
-from counselor.services import webhooks
+from counselor.services.delivery import webhooks
 from counselor.services.errors import InvalidInput
 from counselor.web import show_errors
 

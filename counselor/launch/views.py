@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response
 from counselor.dashboard.auth import start_session
 from counselor.extensions import db, limiter
 from counselor.launch import bp
-from counselor.services.launch import LaunchRefused, verify_launch
+from counselor.services.accounts.launch import LaunchRefused, verify_launch
 
 log = logging.getLogger(__name__)
 

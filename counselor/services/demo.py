@@ -23,10 +23,13 @@ from counselor.models import (
     Practice,
     Visibility,
 )
-from counselor.services import accounts, assignments, couples, ladder, progress, sessions
-from counselor.services.assignments import AssignmentInput
+from counselor.services.accounts import counselors
 from counselor.services.audit import Actor
-from counselor.services.couples import CoupleInput, PartnerInput
+from counselor.services.couples import couples, sessions
+from counselor.services.couples.couples import CoupleInput, PartnerInput
+from counselor.services.homework import assignments, ladder
+from counselor.services.homework.assignments import AssignmentInput
+from counselor.services.progress import week_rules
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo.counselor@example.org"
@@ -122,16 +125,16 @@ def seed_demo(
     With ``only_if_empty`` a database that already holds another practice is left
     alone (``None``): demo couples never land beside real ones.
     """
-    if accounts.practice_by_slug(DEMO_SLUG) is not None:
+    if counselors.practice_by_slug(DEMO_SLUG) is not None:
         return DemoLogin(DEMO_EMAIL, None)
     if only_if_empty and db.session.scalar(sa.select(Practice.id).limit(1)) is not None:
         return None
     if not ladder.ladder_rungs():
         ladder.sync_ladder()
 
-    practice = accounts.create_practice("Riverside Couples Counselling", DEMO_SLUG, DEMO_TIMEZONE)
+    practice = counselors.create_practice("Riverside Couples Counselling", DEMO_SLUG, DEMO_TIMEZONE)
     password = secrets.token_urlsafe(12)
-    counselor = accounts.create_counselor(
+    counselor = counselors.create_counselor(
         practice, DEMO_EMAIL, "Dr. Morgan Lee", password, role=CounselorRole.OWNER
     )
     actor = Actor.for_counselor(counselor)
@@ -181,11 +184,11 @@ def _add_history(
     while monday <= end:
         week_number = (monday - timeutil.week_start(assignment.starts_on)).days // 7
         for partner in partners:
-            if not progress.does_step(assignment, partner.id):
+            if not week_rules.does_step(assignment, partner.id):
                 continue
             if assignment.assignee.value == "together" and partner.position == 2:
                 continue  # one partner logs joint steps
-            target = progress.week_target(assignment, monday)
+            target = week_rules.week_target(assignment, monday)
             share = step.follow_through[partner.position]
             done = sum(1 for _ in range(target) if rng.random() < share)
             days = [

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from counselor.models import Counselor, Practice
-from counselor.services import api_keys
+from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
 from tests import factories
 

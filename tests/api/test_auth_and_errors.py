@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import ApiKey, AuditEvent
-from counselor.services import api_keys
+from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
 from tests.api.support import API, assert_error, couple_body
 from tests.helpers import row_counts

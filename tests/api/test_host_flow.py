@@ -13,7 +13,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from counselor.services import reports
+from counselor.services.reports import pre_session
 from tests.api.support import API
 
 
@@ -119,7 +119,7 @@ def test_a_host_runs_the_whole_homework_cycle(api, live_server):
     status, early = host.call("GET", f"/reports/{report['id']}/pdf")
     assert (status, early["code"]) == (409, 409)
 
-    reports.generate_report(report["id"])  # the worker's part
+    pre_session.generate_report(report["id"])  # the worker's part
     for _ in range(10):
         status, polled = host.call("GET", f"/reports/{report['id']}")
         assert status == 200

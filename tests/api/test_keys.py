@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import ApiKey, AuditEvent, CounselorRole
-from counselor.services import api_keys
+from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
 from tests import factories
 from tests.api.support import API

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from counselor.services import reports
+from counselor.services.reports import pre_session
 from tests.api.support import API, assert_error, couple_body
 
 
@@ -63,7 +63,7 @@ def test_request_poll_and_download_a_report(api, couple):
     body = assert_error(api.get(f"/reports/{report['id']}/pdf"), 409)
     assert "pending" in body["message"]
 
-    reports.generate_report(report["id"])  # what the worker does
+    pre_session.generate_report(report["id"])  # what the worker does
     ready = api.get(f"/reports/{report['id']}").get_json()
     assert ready["status"] == "ready"
     assert ready["pdf_url"] == f"{API}/reports/{report['id']}/pdf"
@@ -99,6 +99,6 @@ def test_a_report_for_a_session_of_another_couple_is_refused(api, couple, other_
 
 def test_a_report_whose_file_went_missing_is_a_conflict_not_a_crash(api, couple):
     report = api.post(f"/couples/{couple['id']}/reports", json={}).get_json()
-    done = reports.generate_report(report["id"])
-    (reports.reports_dir() / str(done.practice_id) / done.file_name).unlink()
+    done = pre_session.generate_report(report["id"])
+    (pre_session.reports_dir() / str(done.practice_id) / done.file_name).unlink()
     assert_error(api.get(f"/reports/{report['id']}/pdf"), 409)

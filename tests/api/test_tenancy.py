@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from counselor.services import reports
+from counselor.services.reports import pre_session
 from tests.api.support import API, ApiClient, assert_error, couple_body
 from tests.helpers import row_counts
 
@@ -36,7 +36,7 @@ def first_practice_ids(api: ApiClient) -> dict[str, Any]:
         json={"template_key": template, "assignee": "each", "notify": False},
     ).get_json()
     report = api.post(f"/couples/{couple['id']}/reports", json={}).get_json()
-    reports.generate_report(report["id"])
+    pre_session.generate_report(report["id"])
     webhook = api.post(
         "/webhooks", json={"url": "http://127.0.0.1:9/hooks", "events": ["checkin.created"]}
     ).get_json()

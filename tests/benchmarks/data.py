@@ -21,7 +21,7 @@ from counselor.models import (
     Partner,
     Visibility,
 )
-from counselor.services import links
+from counselor.services.couples import links
 from tests import factories
 
 TIMEZONE = "America/Chicago"

@@ -179,7 +179,7 @@ class BenchEnv:
         from flask_migrate import upgrade
 
         from counselor.extensions import db
-        from counselor.services import ladder
+        from counselor.services.homework import ladder
 
         with app.app_context():
             upgrade()

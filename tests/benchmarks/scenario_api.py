@@ -46,7 +46,8 @@ def run_api(env: BenchEnv, app: Flask, plan: Plan) -> ScenarioResult:
         result.skipped = "counselor/api (the REST API) is not in this tree yet"
         return result
     from counselor.api.schemas.couples import CouplePageSchema, CoupleSchema
-    from counselor.services import api_keys, listing
+    from counselor.services.accounts import api_keys
+    from counselor.services.pages import api_lists
 
     started = time.perf_counter()
     result.growth = Growth(
@@ -73,7 +74,7 @@ def run_api(env: BenchEnv, app: Flask, plan: Plan) -> ScenarioResult:
         with count_statements() as counter:
             request()
         statements.append(counter.count)
-        page = listing.couples_page(actor, 1, PAGE_SIZE)
+        page = api_lists.couples_page(actor, 1, PAGE_SIZE)
         main = size == plan.api_sizes[-1]
         floor, serial, whole, memory = Figure("ms"), Figure("ms"), Figure("ms"), Figure("MiB")
 

@@ -21,7 +21,7 @@ from flask import Flask
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ClientLink, Couple, CoupleStatus, EmailStatus, OutboxEmail
-from counselor.services import mail, reminders
+from counselor.services.delivery import mail, reminders
 from tests.benchmarks import data
 from tests.benchmarks.env import ROOT, BenchEnv
 from tests.benchmarks.measure import Figure, ProcessSampler, paired_ratios, peak_rss_mib, reset_peak

@@ -11,7 +11,7 @@ from flask import Flask
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.services.progress_snapshots import compile_progress
+from counselor.services.progress.snapshots import compile_progress
 from tests.benchmarks import data
 from tests.benchmarks.env import BenchEnv, empty_tables, vacuum_analyze
 from tests.benchmarks.measure import Figure, paired_ratios, run_forked

@@ -15,9 +15,9 @@ from flask import Flask
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import CoupleSession, OutboxEmail, Report, ReportStatus
-from counselor.services import reports as report_service
 from counselor.services.audit import Actor
-from counselor.services.report_data import build_report_data
+from counselor.services.reports import pre_session as report_service
+from counselor.services.reports.report_data import build_report_data
 from reports import render_pre_session_report
 from reports.fonts import report_fonts
 from tests.benchmarks import data

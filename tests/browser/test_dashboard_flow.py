@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from counselor.services import accounts, demo, progress_snapshots
+from counselor.services import demo
+from counselor.services.accounts import counselors
+from counselor.services.progress import snapshots
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -79,8 +81,8 @@ def test_keyboard_only_login(page, counselor):
 
 def test_demo_pages_fit_a_tablet_and_are_captured(page, app, screenshot_dir):
     login = demo.seed_demo()
-    progress_snapshots.compile_progress()  # what the nightly job would have done
-    accounts.set_password(accounts.counselor_by_email(login.email), factories.PASSWORD)
+    snapshots.compile_progress()  # what the nightly job would have done
+    counselors.set_password(counselors.counselor_by_email(login.email), factories.PASSWORD)
     log_in(page, login.email, factories.PASSWORD)
 
     shots = {}

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, EmailStatus, LinkPurpose, OutboxEmail
-from counselor.services import links
+from counselor.services.couples import links
 from tests import factories
 from tests.helpers import row_counts
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from counselor import timeutil
-from counselor.services.progress_snapshots import compile_progress
+from counselor.services.progress.snapshots import compile_progress
 from tests import factories
 from tests.helpers import count_statements
 

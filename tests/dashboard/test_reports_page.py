@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from counselor.extensions import db
 from counselor.models import AuditEvent, Report, ReportStatus
-from counselor.services import reports
+from counselor.services.reports import pre_session
 from tests import factories
 
 
@@ -32,7 +32,7 @@ def test_prepare_now_then_download_the_ready_pdf(app, logged_in, counselor, monk
     assert "Being prepared" in logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
     assert logged_in.get(f"/reports/{report.id}/pdf").status_code == 409
 
-    reports.generate_report(report.id)
+    pre_session.generate_report(report.id)
     page = logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
     assert "Download PDF" in page and "report ready" in page
     download = logged_in.get(f"/reports/{report.id}/pdf")

@@ -10,8 +10,8 @@ from flask import g
 
 from counselor.extensions import db
 from counselor.models import CounselorRole, DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from counselor.services import webhooks
 from counselor.services.audit import Actor
+from counselor.services.delivery import webhooks
 from tests import factories
 from tests.conftest import _test_config
 from tests.helpers import login, row_counts

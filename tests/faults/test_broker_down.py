@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import CheckIn, EmailStatus, LinkPurpose, OutboxEmail
-from counselor.services import ladder, links
+from counselor.services.couples import links
+from counselor.services.homework import ladder
 from tests import factories
 from tests.faults.conftest import WorkerProcess, worker_env
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import Couple, EmailKind, EmailStatus, OutboxEmail, Partner
-from counselor.services import mail
+from counselor.services.delivery import mail
 from tests import factories
 from tests.faults.conftest import WorkerProcess, worker_env
 

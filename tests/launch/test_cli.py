@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from counselor.extensions import db
-from counselor.services.launch import verify_launch
+from counselor.services.accounts.launch import verify_launch
 from tests import factories
 from tests.launch_tokens import mint
 

@@ -9,7 +9,7 @@ import pytest
 
 from counselor import timeutil
 from counselor.dashboard.auth import LAST_SEEN_KEY
-from counselor.services import launch
+from counselor.services.accounts import launch
 from tests import factories
 from tests.guide import guide_snippet
 from tests.helpers import login

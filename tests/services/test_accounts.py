@@ -1,4 +1,4 @@
-"""counselor/services/accounts.py: practices, counselor accounts, passwords, logging in."""
+"""services/accounts/counselors.py: practices, counselor accounts, passwords, logging in."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import Counselor, Practice
-from counselor.services.accounts import authenticate, create_counselor, create_practice
+from counselor.services.accounts.counselors import authenticate, create_counselor, create_practice
 from counselor.services.errors import InvalidInput
 from tests import factories
 

@@ -1,4 +1,4 @@
-"""counselor/services/assignments.py: giving ladder steps to a couple and ending them."""
+"""counselor/services/homework/assignments.py: giving ladder steps to a couple and ending them."""
 
 from __future__ import annotations
 
@@ -16,15 +16,15 @@ from counselor.models import (
     AuditEvent,
     CoupleStatus,
 )
-from counselor.services.assignments import (
+from counselor.services.audit import Actor
+from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.homework.assignments import (
     AssignmentInput,
     assign_homework,
     current_rung,
     end_assignment,
     get_assignment,
 )
-from counselor.services.audit import Actor
-from counselor.services.errors import InvalidInput, NotFound
 from tests import factories
 
 # Wednesday 2026-05-13, noon in Chicago (the factories' practice time zone).

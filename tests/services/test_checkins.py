@@ -1,4 +1,4 @@
-"""counselor/services/checkins.py: a partner doing one step once, recorded exactly once."""
+"""counselor/services/homework/checkins.py: a partner doing one step once, recorded exactly once."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from counselor.models import (
     Visibility,
 )
 from counselor.services.audit import Actor
-from counselor.services.checkins import CheckInInput, record_checkin
 from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.homework.checkins import CheckInInput, record_checkin
 from tests import factories
 
 # Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.

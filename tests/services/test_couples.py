@@ -1,4 +1,4 @@
-"""counselor/services/couples.py: couples and their two partners, always within one practice."""
+"""services/couples/couples.py: couples and their two partners, always within one practice."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import AuditEvent, Couple, Partner
 from counselor.services.audit import Actor
-from counselor.services.couples import (
+from counselor.services.couples.couples import (
     CoupleInput,
     PartnerInput,
     create_couple,

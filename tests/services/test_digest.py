@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, OutboxEmail, PartnerWeek, ReadinessSignal
-from counselor.services import digest, reminders
+from counselor.services.delivery import digest, reminders
 from tests import factories
 
 MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

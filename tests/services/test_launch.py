@@ -1,4 +1,4 @@
-"""counselor/services/launch.py: host launch tokens — who they log in, and every way one
+"""counselor/services/accounts/launch.py: host launch tokens — who they log in, and every way one
 is refused."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, UsedLaunchToken
-from counselor.services import launch
-from counselor.services.launch import LaunchRefused, verify_launch
+from counselor.services.accounts import launch
+from counselor.services.accounts.launch import LaunchRefused, verify_launch
 from tests import factories
 from tests.launch_tokens import mint, unsigned
 

@@ -1,4 +1,4 @@
-"""counselor/services/links.py: links are unguessable, purpose-bound, expiring and revocable."""
+"""services/couples/links.py: links are unguessable, purpose-bound, expiring and revocable."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ClientLink, CoupleStatus, LinkPurpose
-from counselor.services import couples, links
 from counselor.services.audit import Actor
-from counselor.services.couples import CoupleInput, PartnerInput
+from counselor.services.couples import couples, links
+from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import NotFound
 from tests import factories
 

@@ -1,4 +1,4 @@
-"""counselor/services/mail.py: the outbox — one email per row, sent once, retried with care."""
+"""services/delivery/mail.py: the outbox — one email per row, sent once, retried with care."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from counselor.models import (
     LinkPurpose,
     OutboxEmail,
 )
-from counselor.services import links, mail
+from counselor.services.couples import links
+from counselor.services.delivery import mail
 from tests import factories
 from tests.mailserver import LINK_PATTERN
 
@@ -291,7 +292,7 @@ def test_without_mail_server_the_email_is_written_to_a_file_and_the_link_logged(
     app, partner, caplog
 ):
     assert not app.config.get("MAIL_SERVER")
-    caplog.set_level(logging.INFO, logger="counselor.services.mail")
+    caplog.set_level(logging.INFO, logger="counselor.services.delivery.mail")
     [email_id] = queued(partner)
 
     report = deliver([email_id])
@@ -325,7 +326,7 @@ def test_a_row_left_sending_past_its_lease_is_claimed_again_and_logged(partner, 
     assert mail.claim_emails([email_id]) == []
 
     clock.advance(timedelta(minutes=2))
-    with caplog.at_level(logging.WARNING, logger="counselor.services.mail"):
+    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.mail"):
         reclaimed = mail.claim_emails([email_id])
     assert [e.id for e in reclaimed] == [email_id]
     assert reclaimed[0].attempts == 2

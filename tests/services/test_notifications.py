@@ -1,4 +1,4 @@
-"""counselor/services/notifications.py: which partner gets which email, and when none goes out."""
+"""services/delivery/notifications.py: which partner gets which email, and when none goes out."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleStatus, EmailKind, OutboxEmail
-from counselor.services import mail, notifications
-from counselor.services.assignments import AssignmentInput, assign_homework
 from counselor.services.audit import Actor
+from counselor.services.delivery import mail, notifications
 from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests import factories
 from tests.helpers import count_statements, row_counts
 

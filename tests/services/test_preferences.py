@@ -1,4 +1,4 @@
-"""counselor/services/preferences.py: partners snooze or stop emails; counselors resume them."""
+"""services/couples/preferences.py: partners snooze or stop emails; counselors resume them."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent
-from counselor.services import links, preferences
 from counselor.services.audit import Actor
+from counselor.services.couples import links, preferences
 from counselor.services.errors import NotFound
 from tests import factories
 

@@ -1,4 +1,4 @@
-"""counselor/services/progress.py: weekly targets, what was done, and completion."""
+"""counselor/services/progress/week_rules.py: weekly targets, what was done, and completion."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Assignee, Assignment, AssignmentStatus
-from counselor.services.assignments import end_assignment
 from counselor.services.audit import Actor
-from counselor.services.progress import (
+from counselor.services.homework.assignments import end_assignment
+from counselor.services.progress.week_rules import (
     WeekFigure,
     checkin_day_counts,
     done_in_week,

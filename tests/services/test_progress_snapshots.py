@@ -1,4 +1,4 @@
-"""counselor/services/progress_snapshots.py: the compiled weeks, streaks and signals."""
+"""counselor/services/progress/snapshots.py: the compiled weeks, streaks and signals."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from counselor.models import (
     ReadinessSignal,
     WeeklyProgress,
 )
-from counselor.services.progress_snapshots import (
+from counselor.services.progress.snapshots import (
     WeekEvidence,
     compile_progress,
     next_streak,

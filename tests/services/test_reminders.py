@@ -20,8 +20,8 @@ from counselor.models import (
     OutboxEmail,
     ReminderCadence,
 )
-from counselor.services import reminders
 from counselor.services.audit import Actor
+from counselor.services.delivery import reminders
 from tests import factories
 
 MONDAY = date(2026, 10, 26)  # New York leaves daylight saving on Sunday 1 November

@@ -13,8 +13,8 @@ from pypdf import PdfReader
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, OutboxEmail, Report, ReportStatus
-from counselor.services import reports
 from counselor.services.audit import Actor
+from counselor.services.reports import pre_session
 from tests import factories
 
 
@@ -39,14 +39,14 @@ def couple_with_session(hours_ahead: float):
 
 
 def generate_all(ids):
-    return [reports.generate_report(report_id) for report_id in ids]
+    return [pre_session.generate_report(report_id) for report_id in ids]
 
 
 def test_a_session_ten_hours_ahead_gets_exactly_one_report_from_two_ticks(app):
     _couple, session = couple_with_session(hours_ahead=10)
-    first = reports.prepare_upcoming_reports()
+    first = pre_session.prepare_upcoming_reports()
     generate_all(first)
-    second = reports.prepare_upcoming_reports()
+    second = pre_session.prepare_upcoming_reports()
     assert len(first) == 1 and second == []
     report = db.session.get(Report, first[0])
     assert (report.status, report.session_id) == (ReportStatus.READY, session.id)
@@ -55,24 +55,24 @@ def test_a_session_ten_hours_ahead_gets_exactly_one_report_from_two_ticks(app):
 def test_sessions_outside_the_lead_time_wait(app):
     couple_with_session(hours_ahead=30)
     couple_with_session(hours_ahead=-1)
-    assert reports.prepare_upcoming_reports() == []
+    assert pre_session.prepare_upcoming_reports() == []
 
 
 def test_changed_data_regenerates_the_report(app):
     couple, _session = couple_with_session(hours_ahead=10)
-    generate_all(reports.prepare_upcoming_reports())
+    generate_all(pre_session.prepare_upcoming_reports())
     factories.CheckInFactory(
         assignment=db.session.scalar(sa.select(factories.AssignmentFactory._meta.model)),
         partner=couple.partners[1],
         occurred_on=timeutil.local_today("America/Chicago"),
     )
-    again = reports.prepare_upcoming_reports()
+    again = pre_session.prepare_upcoming_reports()
     assert len(again) == 1
 
 
 def test_a_ready_report_is_stored_with_its_checksum_and_the_counselor_is_told(app):
     couple, _session = couple_with_session(hours_ahead=10)
-    (report,) = generate_all(reports.prepare_upcoming_reports())
+    (report,) = generate_all(pre_session.prepare_upcoming_reports())
     path = Path(app.config["REPORTS_DIR"]) / str(report.practice_id) / report.file_name
     pdf = path.read_bytes()
     assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == report.sha256
@@ -81,7 +81,7 @@ def test_a_ready_report_is_stored_with_its_checksum_and_the_counselor_is_told(ap
     assert "Tom & Jerry <b>laughed</b>" in text
     email = db.session.scalar(sa.select(OutboxEmail))
     assert (email.kind, email.counselor_id) == (EmailKind.REPORT_READY, couple.counselor_id)
-    reports.generate_report(report.id)  # a retried task changes nothing
+    pre_session.generate_report(report.id)  # a retried task changes nothing
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 1
 
 
@@ -91,8 +91,8 @@ def test_a_failing_render_marks_the_report_failed_with_a_reason(app, monkeypatch
     def broken(_data):
         raise ValueError("boom")
 
-    monkeypatch.setattr(reports, "render_pre_session_report", broken)
-    (report,) = generate_all(reports.prepare_upcoming_reports())
+    monkeypatch.setattr(pre_session, "render_pre_session_report", broken)
+    (report,) = generate_all(pre_session.prepare_upcoming_reports())
     assert report.status == ReportStatus.FAILED and report.error == "ValueError"
 
 
@@ -100,8 +100,8 @@ def test_requesting_a_report_for_another_practice_is_not_found(app):
     couple, _ = couple_with_session(hours_ahead=10)
     stranger = Actor.for_counselor(factories.CounselorFactory())
     try:
-        reports.request_report(stranger, couple.id)
-    except reports.NotFound:
+        pre_session.request_report(stranger, couple.id)
+    except pre_session.NotFound:
         pass
     else:
         raise AssertionError("expected NotFound")
@@ -121,8 +121,8 @@ def test_report_figures_match_the_dashboard(app, logged_in, counselor):
     from counselor.models import Couple
 
     couple = db.session.scalar(sa.select(Couple).where(Couple.label == "Alex & Sam R."))
-    data = reports.build_report_data(demo_actor, couple.id, None)
-    pdf = reports.render_pre_session_report(data)
+    data = pre_session.build_report_data(demo_actor, couple.id, None)
+    pdf = pre_session.render_pre_session_report(data)
     text = pdf_text(pdf)
     for partner in data.partners:
         assert f"{partner.done_this_period} of {partner.target_this_period}" in text

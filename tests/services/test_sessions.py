@@ -1,4 +1,4 @@
-"""counselor/services/sessions.py: a couple's counselling appointments."""
+"""counselor/services/couples/sessions.py: a couple's counselling appointments."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleSession
 from counselor.services.audit import Actor
+from counselor.services.couples.sessions import add_session, get_session, next_sessions
 from counselor.services.errors import InvalidInput, NotFound
-from counselor.services.sessions import add_session, get_session, next_sessions
 from tests import factories
 
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)

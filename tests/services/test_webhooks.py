@@ -1,4 +1,4 @@
-"""counselor/services/webhooks.py: subscriptions, the outbox written with each change, and
+"""counselor/services/delivery/webhooks.py: subscriptions, the outbox written with each change, and
 signed delivery with retries to a real receiver on 127.0.0.1."""
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ from counselor.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from counselor.services import links, reports, webhooks
-from counselor.services.assignments import end_assignment
 from counselor.services.audit import Actor
-from counselor.services.checkins import CheckInInput, record_checkin
+from counselor.services.couples import links
+from counselor.services.couples.preferences import stop_emails
+from counselor.services.delivery import webhooks
 from counselor.services.errors import InvalidInput, NotFound
-from counselor.services.preferences import stop_emails
+from counselor.services.homework.assignments import end_assignment
+from counselor.services.homework.checkins import CheckInInput, record_checkin
+from counselor.services.reports import pre_session
 from tests import factories
 from tests.guide import guide_snippet
 from tests.helpers import count_statements
@@ -77,7 +79,7 @@ def fire_every_event(counselor) -> dict[str, int]:  # type: ignore[no-untyped-de
         ),
     )
     end_assignment(actor, assignment.id, AssignmentStatus.COMPLETED)
-    report = reports.generate_report(reports.request_report(actor, couple.id).id)
+    report = pre_session.generate_report(pre_session.request_report(actor, couple.id).id)
     partner = couple.partners[1]
     stop_emails(links.partner_actor(partner), partner)
     return {"couple": couple.id, "checkin": check_in.id, "report": report.id}
@@ -151,7 +153,7 @@ def test_the_guides_verification_snippet_accepts_ours_and_rejects_forgeries(
         headers, body = request.headers, request.body
         assert verify_webhook(secret, headers, body)
         assert not verify_webhook(secret, headers, body.replace(b'"data"', b'"date"'))
-        assert not verify_webhook(webhooks.webhook_targets.new_secret(), headers, body)
+        assert not verify_webhook(webhooks.webhook_http.new_secret(), headers, body)
         assert not verify_webhook(secret, {**headers, "webhook-id": "msg_other"}, body)
         old = str(int(headers["webhook-timestamp"]) - 3600)
         assert not verify_webhook(secret, {**headers, "webhook-timestamp": old}, body)
@@ -300,7 +302,7 @@ def test_a_delivery_left_sending_by_a_dead_worker_is_sent_again_with_its_id(
     assert deliver().delivered == []
     clock.advance(seconds=webhooks.claim_lease().total_seconds() + 1)
 
-    with caplog.at_level(logging.WARNING, logger="counselor.services.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.webhooks"):
         report = deliver()
 
     assert report.delivered == [delivery.id]
@@ -530,7 +532,7 @@ def test_a_host_that_does_not_resolve_is_refused(app, actor, monkeypatch):
     def no_such_host(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
-    monkeypatch.setattr("counselor.services.webhook_targets.socket.getaddrinfo", no_such_host)
+    monkeypatch.setattr("counselor.services.delivery.webhook_http.socket.getaddrinfo", no_such_host)
     with pytest.raises(InvalidInput) as error:
         webhooks.create_endpoint(actor, "https://pm.example.org/hook", ["report.ready"])
     assert "could not be found" in error.value.errors["url"][0]
@@ -540,7 +542,7 @@ def test_a_public_address_is_accepted_with_private_targets_refused(app, actor, m
     app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = False
     public = [(2, 1, 6, "", ("93.184.215.14", 443))]
     monkeypatch.setattr(
-        "counselor.services.webhook_targets.socket.getaddrinfo", lambda *a, **k: public
+        "counselor.services.delivery.webhook_http.socket.getaddrinfo", lambda *a, **k: public
     )
     endpoint, _ = webhooks.create_endpoint(actor, "https://pm.example.org/hook", ["report.ready"])
     assert endpoint.url == "https://pm.example.org/hook"
@@ -550,7 +552,7 @@ def test_one_private_answer_among_public_ones_refuses_the_host(app, actor, monke
     app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = False
     answers = [(2, 1, 6, "", ("93.184.215.14", 443)), (2, 1, 6, "", ("10.0.0.5", 443))]
     monkeypatch.setattr(
-        "counselor.services.webhook_targets.socket.getaddrinfo", lambda *a, **k: answers
+        "counselor.services.delivery.webhook_http.socket.getaddrinfo", lambda *a, **k: answers
     )
     with pytest.raises(InvalidInput):
         webhooks.create_endpoint(actor, "https://pm.example.org/hook", ["report.ready"])

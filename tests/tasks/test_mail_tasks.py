@@ -12,7 +12,7 @@ import tasks.mail
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, EmailStatus, OutboxEmail
-from counselor.services import mail
+from counselor.services.delivery import mail
 from tests import factories
 from tests.conftest import _test_config
 
@@ -212,7 +212,7 @@ def test_when_the_broker_is_down_assigning_still_works_and_rows_wait(
     couple = factories.CoupleFactory(counselor=counselor)
     send_task.error = ConnectionRefusedError("broker down")
 
-    with caplog.at_level(logging.WARNING, logger="counselor.services.mail"):
+    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.mail"):
         response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form())
 
     assert response.status_code == 302

@@ -13,10 +13,10 @@ from counselor import timeutil
 from counselor.config import Defaults
 from counselor.extensions import db
 from counselor.models import AssignmentStatus, CheckInSource, DeliveryStatus, WebhookDelivery
-from counselor.services import webhooks
-from counselor.services.assignments import end_assignment
 from counselor.services.audit import Actor
-from counselor.services.checkins import CheckInInput, record_checkin
+from counselor.services.delivery import webhooks
+from counselor.services.homework.assignments import end_assignment
+from counselor.services.homework.checkins import CheckInInput, record_checkin
 from tests import factories
 from tests.conftest import _test_config
 from tests.tasks.test_mail_tasks import SendTaskRecorder

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 import tasks.webhooks
 from counselor.extensions import db
 from counselor.models import CheckInSource, DeliveryStatus, WebhookDelivery
-from counselor.services import webhooks
 from counselor.services.audit import Actor
-from counselor.services.checkins import CheckInInput, record_checkin
+from counselor.services.delivery import webhooks
+from counselor.services.homework.checkins import CheckInInput, record_checkin
 from tests import factories
 from tests.webhook_receiver import running_receiver
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import CheckIn, EmailStatus, OutboxEmail
-from counselor.services import ladder
+from counselor.services.homework import ladder
 from tests import factories
 
 

@@ -21,10 +21,12 @@ from counselor.api.schemas.couples import (
     SessionSchema,
 )
 from counselor.models import Couple
-from counselor.services import accounts, couples, listing, sessions
+from counselor.services.accounts import counselors
 from counselor.services.audit import Actor
-from counselor.services.couples import CoupleInput, PartnerInput
+from counselor.services.couples import couples, sessions
+from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import FieldErrors, InvalidInput
+from counselor.services.pages import api_lists
 
 
 @bp.route("/couples")
@@ -32,11 +34,11 @@ class Couples(MethodView):
     @bp.arguments(PageArgs, location="query")
     @bp.response(200, CouplePageSchema)
     @errors()
-    def get(self, args: dict[str, Any]) -> listing.Page[Couple]:
+    def get(self, args: dict[str, Any]) -> api_lists.Page[Couple]:
         """List couples
 
         The practice's couples, oldest first, with their partners."""
-        return listing.couples_page(current_actor(), args["page"], args["page_size"])
+        return api_lists.couples_page(current_actor(), args["page"], args["page_size"])
 
     @bp.arguments(CoupleArgs)
     @bp.response(201, CoupleSchema)
@@ -81,7 +83,7 @@ class CoupleById(MethodView):
 def _counselor_id(actor: Actor, email: str | None) -> int | None:
     if not email:
         return None
-    counselor = accounts.practice_counselor_by_email(actor.practice_id, email)
+    counselor = counselors.practice_counselor_by_email(actor.practice_id, email)
     if counselor is None:
         raise InvalidInput.single(
             "counselor_email", "No active counselor of this practice has this email."
@@ -126,9 +128,9 @@ class CoupleSessions(MethodView):
     @bp.arguments(PageArgs, location="query")
     @bp.response(200, SessionPageSchema)
     @errors(404)
-    def get(self, args: dict[str, Any], couple_id: int) -> listing.Page[Any]:
+    def get(self, args: dict[str, Any], couple_id: int) -> api_lists.Page[Any]:
         """List a couple's sessions, soonest first"""
-        return listing.sessions_page(current_actor(), couple_id, args["page"], args["page_size"])
+        return api_lists.sessions_page(current_actor(), couple_id, args["page"], args["page_size"])
 
     @bp.arguments(SessionArgs)
     @bp.response(201, SessionSchema)

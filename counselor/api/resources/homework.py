@@ -25,10 +25,12 @@ from counselor.api.schemas.homework import (
     assignee_of,
 )
 from counselor.models import Assignment, AssignmentStatus, CheckIn, CheckInSource
-from counselor.services import assignments, checkins, couple_progress, ladder, listing
-from counselor.services.assignments import AssignmentChanges, AssignmentInput
-from counselor.services.checkins import CheckInInput
 from counselor.services.errors import InvalidInput
+from counselor.services.homework import assignments, checkins, ladder
+from counselor.services.homework.assignments import AssignmentChanges, AssignmentInput
+from counselor.services.homework.checkins import CheckInInput
+from counselor.services.pages import api_lists
+from counselor.services.progress import live
 
 
 @bp.route("/couples/<id:couple_id>/assignments")
@@ -36,9 +38,11 @@ class CoupleAssignments(MethodView):
     @bp.arguments(PageArgs, location="query")
     @bp.response(200, AssignmentPageSchema)
     @errors(404)
-    def get(self, args: dict[str, Any], couple_id: int) -> listing.Page[Assignment]:
+    def get(self, args: dict[str, Any], couple_id: int) -> api_lists.Page[Assignment]:
         """List a couple's assignments, oldest first"""
-        return listing.assignments_page(current_actor(), couple_id, args["page"], args["page_size"])
+        return api_lists.assignments_page(
+            current_actor(), couple_id, args["page"], args["page_size"]
+        )
 
     @bp.arguments(AssignmentArgs)
     @bp.response(201, AssignmentSchema)
@@ -109,9 +113,9 @@ class AssignmentCheckIns(MethodView):
     @bp.arguments(PageArgs, location="query")
     @bp.response(200, CheckInPageSchema)
     @errors(404)
-    def get(self, args: dict[str, Any], assignment_id: int) -> listing.Page[CheckIn]:
+    def get(self, args: dict[str, Any], assignment_id: int) -> api_lists.Page[CheckIn]:
         """List an assignment's check-ins, the latest day first"""
-        return listing.checkins_page(
+        return api_lists.checkins_page(
             current_actor(), assignment_id, args["page"], args["page_size"]
         )
 
@@ -145,10 +149,10 @@ class CoupleProgress(MethodView):
     @bp.arguments(ProgressArgs, location="query")
     @bp.response(200, ProgressSchema)
     @errors(404)
-    def get(self, args: dict[str, Any], couple_id: int) -> couple_progress.CoupleProgress:
+    def get(self, args: dict[str, Any], couple_id: int) -> live.CoupleProgress:
         """A couple's progress over the last weeks, computed now
 
         Per partner (in total and per assignment) and per local week (Monday start):
         target, done and completion (0–1, null when nothing was due), mean comfort;
         with each partner's streak of weeks on target and the couple's current rung."""
-        return couple_progress.couple_progress(current_actor(), couple_id, args["weeks"])
+        return live.couple_progress(current_actor(), couple_id, args["weeks"])

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from counselor.api import bp
 from counselor.api.resources import errors
 from counselor.api.schemas.ladder import LadderSchema
-from counselor.services import ladder
+from counselor.services.homework import ladder
 
 
 @bp.route("/ladder")

@@ -13,8 +13,9 @@ from counselor.api.guard import current_actor, set_audited_object
 from counselor.api.resources import errors, idempotent
 from counselor.api.schemas.reports import ReportArgs, ReportSchema
 from counselor.models import Report
-from counselor.services import couples, reports
+from counselor.services.couples import couples
 from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.reports import pre_session
 
 
 @bp.route("/couples/<id:couple_id>/reports")
@@ -31,7 +32,7 @@ class CoupleReports(MethodView):
         actor = current_actor()
         couple = couples.get_couple(actor, couple_id)
         try:
-            report = reports.request_report(actor, couple.id, data.get("session_id"))
+            report = pre_session.request_report(actor, couple.id, data.get("session_id"))
         except NotFound as error:  # the couple exists: it is the session that does not
             raise InvalidInput.single("session_id", "This couple has no such session.") from error
         set_audited_object("report", report.id)
@@ -44,7 +45,7 @@ class ReportById(MethodView):
     @errors(404)
     def get(self, report_id: int) -> Report:
         """A report's status: pending, ready or failed"""
-        return reports.get_report(current_actor(), report_id)
+        return pre_session.get_report(current_actor(), report_id)
 
 
 @bp.route("/reports/<id:report_id>/pdf")
@@ -61,7 +62,7 @@ class ReportPdf(MethodView):
 
         409 while the report is pending (or if it failed)."""
         try:
-            report, pdf = reports.report_pdf(current_actor(), report_id)
+            report, pdf = pre_session.report_pdf(current_actor(), report_id)
         except InvalidInput as error:
             abort(409, message=" ".join(m for ms in error.errors.values() for m in ms))
         except OSError:

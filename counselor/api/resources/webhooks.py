@@ -16,8 +16,8 @@ from counselor.api.schemas.webhooks import (
     WebhookPageSchema,
 )
 from counselor.models import WebhookEndpoint
-from counselor.services import webhooks
-from counselor.services.listing import Page
+from counselor.services.delivery import webhooks
+from counselor.services.pages.api_lists import Page
 
 
 @bp.route("/webhooks")

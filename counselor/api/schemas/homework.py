@@ -20,7 +20,7 @@ from counselor.api.schemas.common import (
     whole,
 )
 from counselor.models import Assignee, Assignment, AssignmentStatus, CheckInSource, Visibility
-from counselor.services.couple_progress import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
+from counselor.services.progress.live import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 
 ASSIGNEE_DOC = {
     "description": '"each" (both partners, each with the target), "together" (one joint '

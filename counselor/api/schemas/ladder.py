@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from counselor.models import TemplateWho
-from counselor.services.ladder import active_templates
+from counselor.services.homework.ladder import active_templates
 
 
 class TemplateSchema(ma.Schema):

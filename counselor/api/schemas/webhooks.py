@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from counselor.api.schemas.common import Args, PageSchema, UtcDateTime, text
-from counselor.services.webhooks import EVENTS, event_names
+from counselor.services.delivery.webhooks import EVENTS, event_names
 
 
 class WebhookSchema(ma.Schema):

@@ -1,9 +1,0 @@
-"""Pages behind the links partners get by email: no account, no password, no JavaScript."""
-
-from __future__ import annotations
-
-from flask import Blueprint
-
-bp = Blueprint("client", __name__, template_folder="templates")
-
-from counselor.client import views  # noqa: E402, F401

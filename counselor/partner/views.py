@@ -1,0 +1,209 @@
+"""The partner's pages. GET only shows; every change is a POST with a CSRF token
+(except the one-click unsubscribe that mail programs send, which carries its own link)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from wtforms import SelectChoice
+
+from counselor import timeutil
+from counselor.extensions import csrf, limiter
+from counselor.models import CheckInSource, ClientLink, LinkPurpose
+from counselor.partner import bp
+from counselor.partner.forms import ConfirmForm, FreshLinkForm, MarkDoneForm, ReminderHourForm
+from counselor.services.couples import links, preferences
+from counselor.services.delivery import notifications
+from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.homework import checkins
+from counselor.services.homework.checkins import BACKDATE_DAYS, CheckInInput
+from counselor.services.pages import partner_page
+from counselor.web import show_errors
+
+
+class InvalidLink(Exception):
+    """The link is tampered with, expired or revoked."""
+
+
+def _per_ip() -> str:
+    return current_app.config["CLIENT_RATE_LIMIT"]
+
+
+def _per_token() -> str:
+    return current_app.config["CLIENT_TOKEN_RATE_LIMIT"]
+
+
+def _token_key() -> str:
+    return "token:" + links.hash_token((request.view_args or {}).get("token", ""))
+
+
+limit_per_ip = limiter.limit(_per_ip)
+limit_per_token = limiter.limit(_per_token, key_func=_token_key)
+
+
+@bp.after_request
+def private_responses(response: Response) -> Response:
+    # These pages hold personal homework: never cache them, never leak the link onward.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.errorhandler(InvalidLink)
+def invalid_link(_error: InvalidLink) -> ResponseReturnValue:
+    return render_template("partner/invalid_link.html", form=FreshLinkForm()), 404
+
+
+def _live_link(token: str, purpose: LinkPurpose = LinkPurpose.HOMEWORK) -> ClientLink:
+    link = links.resolve_link(token, purpose)
+    if link is None:
+        raise InvalidLink
+    return link
+
+
+@bp.route("/p/<token>")
+@limit_per_ip
+@limit_per_token
+def homework(token: str) -> ResponseReturnValue:
+    link = _live_link(token)
+    return _render_homework(token, link)
+
+
+def _render_homework(
+    token: str,
+    link: ClientLink,
+    failed_step: int | None = None,
+    failed_form: MarkDoneForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    partner = link.partner
+    view = partner_page.partner_homework(partner)
+    today = timeutil.local_today(partner.timezone)
+    forms = {}
+    for step in view.steps:
+        form = failed_form if step.assignment.id == failed_step else MarkDoneForm(formdata=None)
+        form.checkin_key.data = form.checkin_key.data or step.checkin_key
+        form.when.choices = _when_choices(today, step.assignment.starts_on)
+        forms[step.assignment.id] = form
+    done_id = request.args.get("done", type=int)
+    return (
+        render_template(
+            "partner/homework.html",
+            token=token,
+            view=view,
+            partner=partner,
+            practice=partner.couple.practice,
+            forms=forms,
+            done_step=next((s for s in view.steps if s.assignment.id == done_id), None),
+            week_start=timeutil.week_start(today),
+            confirm_form=ConfirmForm(),
+            hour_form=ReminderHourForm(reminder_hour=str(partner.reminder_hour)),
+            notice=request.args.get("notice"),
+        ),
+        status,
+    )
+
+
+def _when_choices(today: date, starts_on: date) -> list[SelectChoice]:
+    choices = []
+    for days_ago in range(BACKDATE_DAYS + 1):
+        day = today - timedelta(days=days_ago)
+        if day < starts_on:
+            break
+        label = {0: "Today", 1: "Yesterday"}.get(days_ago, day.strftime("%A %d %B"))
+        choices.append(SelectChoice(str(days_ago), label))
+    return choices
+
+
+@bp.route("/p/<token>/steps/<int:assignment_id>/done", methods=["POST"])
+@limit_per_ip
+@limit_per_token
+def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
+    link = _live_link(token)
+    partner = link.partner
+    form = MarkDoneForm()
+    today = timeutil.local_today(partner.timezone)
+    form.when.choices = _when_choices(today, today - timedelta(days=BACKDATE_DAYS))
+    key = form.checkin_key.data or ""
+    if not form.validate_on_submit() or not key.startswith(f"link:{assignment_id}:"):
+        return _render_homework(token, link, assignment_id, form, status=422)
+    data = CheckInInput(
+        partner_id=partner.id,
+        source=CheckInSource.LINK,
+        idempotency_key=key,
+        occurred_on=today - timedelta(days=int(form.when.data or 0)),
+        comfort=int(form.comfort.data) if form.comfort.data else None,
+        reflection=form.reflection.data,
+        share_with_partner=form.share_with_partner.data,
+    )
+    try:
+        checkins.record_checkin(links.partner_actor(partner), assignment_id, data)
+    except NotFound:
+        raise InvalidLink from None
+    except InvalidInput as error:
+        show_errors(form, error, aliases={"occurred_on": "when"})
+        return _render_homework(token, link, assignment_id, form, status=422)
+    return redirect(url_for("partner.homework", token=token, done=assignment_id) + "#confirmation")
+
+
+@bp.route("/p/<token>/snooze", methods=["POST"])
+@limit_per_ip
+@limit_per_token
+def snooze(token: str) -> ResponseReturnValue:
+    link = _live_link(token)
+    if ConfirmForm().validate_on_submit():
+        preferences.snooze_reminders(links.partner_actor(link.partner), link.partner)
+    return redirect(url_for("partner.homework", token=token, notice="snoozed"))
+
+
+@bp.route("/p/<token>/reminder-hour", methods=["POST"])
+@limit_per_ip
+@limit_per_token
+def reminder_hour(token: str) -> ResponseReturnValue:
+    link = _live_link(token)
+    form = ReminderHourForm()
+    if form.validate_on_submit():
+        preferences.set_reminder_hour(
+            links.partner_actor(link.partner), link.partner, int(form.reminder_hour.data)
+        )
+        return redirect(url_for("partner.homework", token=token, notice="reminder_hour"))
+    return redirect(url_for("partner.homework", token=token))
+
+
+@bp.route("/p/<token>/stop-emails", methods=["POST"])
+@limit_per_ip
+@limit_per_token
+def stop_emails(token: str) -> ResponseReturnValue:
+    link = _live_link(token)
+    if ConfirmForm().validate_on_submit():
+        preferences.stop_emails(links.partner_actor(link.partner), link.partner)
+    return redirect(url_for("partner.homework", token=token, notice="stopped"))
+
+
+@bp.route("/u/<token>", methods=["GET", "POST"])
+@csrf.exempt  # mail programs POST "List-Unsubscribe=One-Click" here; the link is the proof
+@limit_per_ip
+@limit_per_token
+def unsubscribe(token: str) -> ResponseReturnValue:
+    link = _live_link(token, LinkPurpose.UNSUBSCRIBE)
+    partner = link.partner
+    if request.method == "POST":
+        preferences.stop_emails(links.partner_actor(partner), partner)
+    return render_template(
+        "partner/unsubscribe.html",
+        partner=partner,
+        practice=partner.couple.practice,
+        stopped=partner.unsubscribed_at is not None,
+    )
+
+
+@bp.route("/links/new", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LINK_REQUEST_RATE_LIMIT"])
+def fresh_link() -> ResponseReturnValue:
+    form = FreshLinkForm()
+    if not form.validate_on_submit():
+        return render_template("partner/invalid_link.html", form=form), 422
+    notifications.request_fresh_link(form.email.data)
+    return render_template("partner/link_requested.html")

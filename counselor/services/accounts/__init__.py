@@ -1,0 +1,1 @@
+"""Who uses the service: counselor accounts, API keys, host launch, settings."""

@@ -1,0 +1,178 @@
+"""Host launch (single sign-on): a host system opens the dashboard for one of its
+counselors with a short-lived, single-use JWT signed with the practice's launch secret.
+
+The token names the counselor (``sub``, an email); that counselor's practice's secret
+must have signed it. Only HS256 is accepted, ``exp`` may lie at most
+LAUNCH_TOKEN_MAX_AGE_SECONDS after ``iat``, and each ``jti`` works once.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import jwt
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Counselor, Couple, Practice, UsedLaunchToken
+from counselor.services.accounts import counselors
+from counselor.services.audit import Actor, record_event
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "HS256"
+LEEWAY_SECONDS = 30  # clocks of host and server may differ a little
+JTI_MAX = 128
+SECRET_BYTES = 32
+
+
+class LaunchRefused(Exception):
+    """The token cannot log anyone in. ``reason`` is for our logs, never for the page:
+    the page says the same thing whatever went wrong."""
+
+    def __init__(self, reason: str, malformed: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.malformed = malformed  # not a JWT at all (400) rather than a refused one (401)
+
+
+def new_launch_secret() -> str:
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def rotate_launch_secret(practice: Practice) -> str:
+    """Give the practice a new launch secret; the old one stops working at once.
+    Returned once, to be handed to the host system."""
+    secret = new_launch_secret()
+    practice.launch_secret = secret
+    record_event(Actor.system(practice.id), "practice.launch_secret", "practice", practice.id)
+    db.session.commit()
+    return secret
+
+
+def verify_launch(token: str) -> tuple[Counselor, int | None]:
+    """Check the token and use up its ``jti``. Returns the counselor to log in and the
+    couple to land on (or None); the launch is audited and committed. Raises
+    ``LaunchRefused``, having written nothing, otherwise."""
+    counselor, claims = _verified_claims(token)
+    couple_id = _check_couple(counselor, claims.get("couple_id"))
+    expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    _use_up(counselor.practice_id, claims["jti"], expires_at)
+    counselor.last_login_at = timeutil.utcnow()
+    record_event(Actor.for_counselor(counselor), "counselor.launch", "counselor", counselor.id)
+    db.session.commit()
+    return counselor, couple_id
+
+
+def _verified_claims(token: str) -> tuple[Counselor, dict]:
+    if not token or len(token) > 4096:
+        raise LaunchRefused("no token, or far too long", malformed=True)
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise LaunchRefused(f"not a JWT: {type(error).__name__}", malformed=True) from error
+    if header.get("alg") != ALGORITHM:
+        raise LaunchRefused(f"algorithm {header.get('alg')!r} refused")
+    subject = unverified.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise LaunchRefused("no sub")
+    counselor = counselors.counselor_by_email(subject)
+    secret = counselor.practice.launch_secret if counselor is not None else None
+    try:
+        claims = jwt.decode(
+            token,
+            secret or _stand_in_secret(),  # unknown names take as long as known ones
+            algorithms=[ALGORITHM],
+            options={
+                "require": ["sub", "iat", "exp", "jti"],
+                "enforce_minimum_key_length": True,
+                # Times are checked below against our own clock (timeutil), with our rules.
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
+    except jwt.PyJWTError as error:
+        if counselor is None or not secret:
+            raise LaunchRefused("unknown counselor, or the practice has no launch secret") from None
+        raise LaunchRefused(f"rejected: {type(error).__name__}") from error
+    if counselor is None or not secret:  # the stand-in signs nothing; belt and braces
+        raise LaunchRefused("unknown counselor, or the practice has no launch secret")
+    _check_times(claims)
+    jti = claims["jti"]
+    if not isinstance(jti, str) or not 1 <= len(jti) <= JTI_MAX:
+        raise LaunchRefused("jti must be a string of 1 to 128 characters")
+    if not counselor.active:
+        raise LaunchRefused("counselor deactivated")
+    return counselor, claims
+
+
+@cache
+def _stand_in_secret() -> str:
+    """Checked against when nobody's secret applies; it signs nothing."""
+    return new_launch_secret()
+
+
+def _check_times(claims: dict) -> None:
+    iat, exp = claims["iat"], claims["exp"]
+    if not all(
+        isinstance(value, int | float) and not isinstance(value, bool) for value in (iat, exp)
+    ):
+        raise LaunchRefused("iat and exp must be numbers")
+    now = timeutil.utcnow().timestamp()
+    max_age = current_app.config["LAUNCH_TOKEN_MAX_AGE_SECONDS"]
+    if exp <= iat:
+        raise LaunchRefused("exp before iat")
+    if exp - iat > max_age:
+        raise LaunchRefused(f"lives {exp - iat:.0f} s, more than {max_age} s")
+    if iat > now + LEEWAY_SECONDS:
+        raise LaunchRefused("issued in the future")
+    if exp <= now - LEEWAY_SECONDS:
+        raise LaunchRefused("expired")
+
+
+def _check_couple(counselor: Counselor, couple_id: object) -> int | None:
+    """A couple named in the token must be one of the practice's: a token that names
+    another practice's couple is refused, not quietly sent elsewhere (it is a host bug)."""
+    if couple_id is None:
+        return None
+    if isinstance(couple_id, str) and couple_id.isdigit():
+        couple_id = int(couple_id)
+    if not isinstance(couple_id, int) or isinstance(couple_id, bool):
+        raise LaunchRefused("couple_id is not a number")
+    found = db.session.scalar(
+        sa.select(Couple.id).where(
+            Couple.id == couple_id, Couple.practice_id == counselor.practice_id
+        )
+    )
+    if found is None:
+        raise LaunchRefused("couple_id not in the counselor's practice")
+    return found
+
+
+def _use_up(practice_id: int, jti: str, expires_at: datetime) -> None:
+    """Record the jti; the unique constraint makes a replay (even a concurrent one) fail."""
+    _forget_expired(practice_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(UsedLaunchToken(practice_id=practice_id, jti=jti, expires_at=expires_at))
+    except IntegrityError as error:
+        db.session.rollback()
+        raise LaunchRefused("jti already used") from error
+
+
+def _forget_expired(practice_id: int) -> None:
+    """A used jti needs keeping only until its token would be refused as expired anyway."""
+    cutoff = timeutil.utcnow() - timedelta(seconds=LEEWAY_SECONDS * 2)
+    db.session.execute(
+        sa.delete(UsedLaunchToken).where(
+            UsedLaunchToken.practice_id == practice_id, UsedLaunchToken.expires_at < cutoff
+        )
+    )

@@ -1,0 +1,1 @@
+"""Couples, their partners and sessions, partners' links and email preferences."""

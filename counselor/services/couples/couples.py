@@ -1,0 +1,176 @@
+"""Couples and their partners: create, change, look up (always within one practice)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from counselor.extensions import db
+from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Partner
+from counselor.services.audit import Actor, record_event
+from counselor.services.couples.links import revoke_links
+from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.validation import (
+    check_email,
+    check_int_range,
+    check_text,
+    check_timezone,
+)
+
+LABEL_MAX = 120
+FIRST_NAME_MAX = 80
+
+
+@dataclass
+class PartnerInput:
+    first_name: str
+    email: str
+    timezone: str
+    reminder_hour: int = 18
+    quiet_start_hour: int = 21
+    quiet_end_hour: int = 8
+
+
+@dataclass
+class CoupleInput:
+    label: str
+    partners: list[PartnerInput]
+    counselor_id: int | None = None  # None: the acting counselor, else the practice's first owner
+    external_id: str | None = None
+    status: CoupleStatus = CoupleStatus.ACTIVE
+
+
+def create_couple(actor: Actor, data: CoupleInput) -> Couple:
+    """A couple with exactly two partners, in the actor's practice."""
+    problems = FieldErrors()
+    label, external_id = _check_couple_fields(problems, actor, data, couple_id=None)
+    counselor = _resolve_counselor(problems, actor, data.counselor_id)
+    partners = _check_partners(problems, data.partners)
+    problems.raise_if_any()
+
+    couple = Couple(
+        practice_id=actor.practice_id,
+        counselor_id=counselor.id,
+        label=label,
+        external_id=external_id,
+        status=data.status,
+    )
+    couple.partners = [Partner(position=n, **vars(p)) for n, p in enumerate(partners, start=1)]
+    db.session.add(couple)
+    db.session.flush()
+    record_event(actor, "couple.create", "couple", couple.id)
+    db.session.commit()
+    return couple
+
+
+def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
+    """Change label, status, counselor and both partners' details in one go."""
+    couple = get_couple(actor, couple_id)
+    problems = FieldErrors()
+    label, external_id = _check_couple_fields(problems, actor, data, couple_id=couple.id)
+    counselor = _resolve_counselor(problems, actor, data.counselor_id or couple.counselor_id)
+    partners = _check_partners(problems, data.partners)
+    problems.raise_if_any()
+
+    if data.status != CoupleStatus.ACTIVE and couple.status == CoupleStatus.ACTIVE:
+        # Pausing or closing the work stops every link already sent.
+        revoke_links([p.id for p in couple.partners])
+    couple.label, couple.external_id, couple.status = label, external_id, data.status
+    couple.counselor = counselor  # the relationship too: callers show the new one
+    for partner, values in zip(couple.partners, partners, strict=True):
+        for name, value in vars(values).items():
+            setattr(partner, name, value)
+    record_event(actor, "couple.update", "couple", couple.id)
+    db.session.commit()
+    return couple
+
+
+def get_couple(actor: Actor, couple_id: int) -> Couple:
+    """The couple if it belongs to the actor's practice; otherwise ``NotFound``."""
+    couple = db.session.scalar(
+        sa.select(Couple)
+        .where(Couple.id == couple_id, Couple.practice_id == actor.practice_id)
+        .options(selectinload(Couple.partners), selectinload(Couple.counselor))
+    )
+    if couple is None:
+        raise NotFound(f"couple {couple_id}")
+    return couple
+
+
+def get_partner(actor: Actor, partner_id: int) -> Partner:
+    partner = db.session.scalar(
+        sa.select(Partner)
+        .join(Couple)
+        .where(Partner.id == partner_id, Couple.practice_id == actor.practice_id)
+    )
+    if partner is None:
+        raise NotFound(f"partner {partner_id}")
+    return partner
+
+
+def _check_couple_fields(
+    problems: FieldErrors, actor: Actor, data: CoupleInput, couple_id: int | None
+) -> tuple[str, str | None]:
+    label = check_text(problems, "label", data.label, max_length=LABEL_MAX)
+    external_id = (data.external_id or "").strip() or None
+    if external_id:
+        clash = sa.select(Couple.id).where(
+            Couple.practice_id == actor.practice_id, Couple.external_id == external_id
+        )
+        if couple_id is not None:
+            clash = clash.where(Couple.id != couple_id)
+        if db.session.scalar(clash):
+            problems.add("external_id", "Another couple already has this external id.")
+    try:
+        CoupleStatus(data.status)
+    except ValueError:
+        problems.add("status", "Choose active, paused or closed.")
+    return label, external_id
+
+
+def _resolve_counselor(problems: FieldErrors, actor: Actor, counselor_id: int | None) -> Counselor:
+    query = sa.select(Counselor).where(
+        Counselor.practice_id == actor.practice_id, Counselor.active.is_(True)
+    )
+    if counselor_id is None and actor.kind == "counselor":
+        counselor_id = actor.id
+    if counselor_id is not None:
+        counselor = db.session.scalar(query.where(Counselor.id == counselor_id))
+    else:
+        owners_first = sa.case((Counselor.role == CounselorRole.OWNER, 0), else_=1)
+        counselor = db.session.scalar(query.order_by(owners_first, Counselor.id))
+    if counselor is None:
+        problems.add("counselor_id", "Choose an active counselor of this practice.")
+    return counselor  # type: ignore[return-value]
+
+
+def _check_partners(problems: FieldErrors, partners: list[PartnerInput]) -> list[PartnerInput]:
+    if len(partners) != 2:
+        raise InvalidInput.single("partners", "A couple has exactly two partners.")
+    checked = []
+    for index, partner in enumerate(partners):
+        prefix = f"partners.{index}."
+        checked.append(
+            PartnerInput(
+                first_name=check_text(
+                    problems, prefix + "first_name", partner.first_name, max_length=FIRST_NAME_MAX
+                ),
+                email=check_email(problems, prefix + "email", partner.email),
+                timezone=check_timezone(problems, prefix + "timezone", partner.timezone),
+                reminder_hour=check_int_range(
+                    problems, prefix + "reminder_hour", partner.reminder_hour, 0, 23
+                ),
+                quiet_start_hour=check_int_range(
+                    problems, prefix + "quiet_start_hour", partner.quiet_start_hour, 0, 23
+                ),
+                quiet_end_hour=check_int_range(
+                    problems, prefix + "quiet_end_hour", partner.quiet_end_hour, 0, 23
+                ),
+            )
+        )
+    emails = [p.email.lower() for p in checked]
+    if emails[0] and emails[0] == emails[1]:
+        problems.add("partners.1.email", "Each partner needs their own email address.")
+    return checked

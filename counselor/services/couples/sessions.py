@@ -1,0 +1,114 @@
+"""Counselling sessions (appointments) of a couple."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import CoupleSession
+from counselor.services.audit import Actor, record_event
+from counselor.services.couples.couples import get_couple
+from counselor.services.errors import FieldErrors, NotFound
+
+
+def add_session(
+    actor: Actor, couple_id: int, starts_at: datetime | None, external_id: str | None = None
+) -> CoupleSession:
+    couple = get_couple(actor, couple_id)
+    starts_at, external_id = _check_session(actor, starts_at, external_id, session_id=None)
+    session = CoupleSession(
+        practice_id=actor.practice_id,
+        couple_id=couple.id,
+        starts_at=starts_at,
+        external_id=external_id,
+    )
+    db.session.add(session)
+    db.session.flush()
+    record_event(actor, "session.create", "session", session.id)
+    db.session.commit()
+    return session
+
+
+def update_session(
+    actor: Actor, session_id: int, starts_at: datetime | None, external_id: str | None = None
+) -> CoupleSession:
+    session = get_session(actor, session_id)
+    session.starts_at, session.external_id = _check_session(
+        actor, starts_at, external_id, session_id=session.id
+    )
+    record_event(actor, "session.update", "session", session.id)
+    db.session.commit()
+    return session
+
+
+def delete_session(actor: Actor, session_id: int) -> None:
+    session = get_session(actor, session_id)
+    record_event(actor, "session.delete", "session", session.id)
+    db.session.delete(session)
+    db.session.commit()
+
+
+def get_session(actor: Actor, session_id: int) -> CoupleSession:
+    session = db.session.scalar(
+        sa.select(CoupleSession).where(
+            CoupleSession.id == session_id, CoupleSession.practice_id == actor.practice_id
+        )
+    )
+    if session is None:
+        raise NotFound(f"session {session_id}")
+    return session
+
+
+def couple_sessions(actor: Actor, couple_id: int) -> list[CoupleSession]:
+    """Every session of the couple, soonest first."""
+    return list(
+        db.session.scalars(
+            sa.select(CoupleSession)
+            .where(
+                CoupleSession.couple_id == couple_id,
+                CoupleSession.practice_id == actor.practice_id,
+            )
+            .order_by(CoupleSession.starts_at)
+        )
+    )
+
+
+def next_sessions(practice_id: int, couple_ids: list[int]) -> dict[int, datetime]:
+    """The next upcoming session time per couple, in one query."""
+    if not couple_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(CoupleSession.couple_id, sa.func.min(CoupleSession.starts_at))
+        .where(
+            CoupleSession.practice_id == practice_id,
+            CoupleSession.couple_id.in_(couple_ids),
+            CoupleSession.starts_at >= timeutil.utcnow(),
+        )
+        .group_by(CoupleSession.couple_id)
+    )
+    return dict(rows.all())
+
+
+def _check_session(
+    actor: Actor, starts_at: datetime | None, external_id: str | None, session_id: int | None
+) -> tuple[datetime, str | None]:
+    problems = FieldErrors()
+    if starts_at is None:
+        problems.add("starts_at", "Enter the date and time the session starts.")
+    elif starts_at.tzinfo is None:
+        problems.add("starts_at", "Include the time zone offset, e.g. 2026-12-01T15:00:00-06:00.")
+    external_id = (external_id or "").strip() or None
+    if external_id:
+        clash = sa.select(CoupleSession.id).where(
+            CoupleSession.practice_id == actor.practice_id,
+            CoupleSession.external_id == external_id,
+        )
+        if session_id is not None:
+            clash = clash.where(CoupleSession.id != session_id)
+        if db.session.scalar(clash):
+            problems.add("external_id", "Another session already has this external id.")
+    problems.raise_if_any()
+    return starts_at, external_id  # type: ignore[return-value]

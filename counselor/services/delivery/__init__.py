@@ -1,0 +1,1 @@
+"""What leaves the service: the outbox engine, email, webhooks, reminders."""

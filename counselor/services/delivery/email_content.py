@@ -1,0 +1,177 @@
+"""What each kind of email says. Composed when a worker sends it, so links are fresh and
+never stored, and the figures are current. Minimum necessary: no step text unless the
+practice allows titles, never a reflection, never another partner's data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from sqlalchemy.orm import joinedload
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Counselor,
+    Couple,
+    CoupleStatus,
+    EmailDetail,
+    EmailKind,
+    LinkPurpose,
+    OutboxEmail,
+    Partner,
+    Report,
+)
+from counselor.services.couples import links
+from counselor.services.delivery import digest
+from counselor.services.pages import partner_page
+
+SUBJECTS = {
+    EmailKind.NEW_STEP: "A new practice step from {practice}",
+    EmailKind.LINK: "Your practice steps from {practice}",
+    EmailKind.REMINDER: "A reminder from {practice}",
+    EmailKind.COUNSELOR_DIGEST: "Couples to look at this week ({practice})",
+    EmailKind.REPORT_READY: "A pre-session report is ready ({practice})",
+}
+
+
+@dataclass(frozen=True)
+class Content:
+    to: str
+    subject: str
+    text: str
+    html: str
+    link: str | None = None  # the partner's link, logged when emails go to files
+    unsubscribe_url: str | None = None
+
+
+def reason_not_to_send(email: OutboxEmail) -> str | None:
+    """Checked at send time: things may have changed since the email was queued."""
+    if email.partner_id is not None:
+        partner = db.session.get(Partner, email.partner_id)
+        if partner.unsubscribed_at is not None:
+            return "the partner stopped emails"
+        if partner.couple.status != CoupleStatus.ACTIVE:
+            return "the couple is not active"
+        return None
+    counselor = db.session.get(Counselor, email.counselor_id)
+    if not counselor.active:
+        return "the counselor is inactive"
+    if email.kind == EmailKind.COUNSELOR_DIGEST and not counselor.weekly_digest:
+        return "the counselor turned the digest off"
+    return None
+
+
+def compose(email: OutboxEmail) -> Content:
+    if email.kind == EmailKind.COUNSELOR_DIGEST:
+        return _counselor_digest(email)
+    if email.kind == EmailKind.REPORT_READY:
+        return _report_ready(email)
+    return _partner_email(email)
+
+
+def _partner_email(email: OutboxEmail) -> Content:
+    """New step, fresh link or reminder: a greeting, how many steps are open, the link."""
+    partner = db.session.scalar(
+        sa.select(Partner)
+        .where(Partner.id == email.partner_id)
+        .options(joinedload(Partner.couple).joinedload(Couple.practice))
+    )
+    practice = partner.couple.practice
+    homework_token = links.issue_link(partner, LinkPurpose.HOMEWORK)
+    unsubscribe_token = links.issue_link(partner, LinkPurpose.UNSUBSCRIBE)
+    db.session.commit()  # the links exist before anyone can click them
+
+    homework = partner_page.partner_homework(partner)
+    tomorrow = timeutil.local_today(partner.timezone).toordinal() + 1
+    context = {
+        "partner": partner,
+        "practice": practice,
+        "open_count": len(homework.open_steps),
+        "due_tomorrow": sum(
+            1
+            for step in homework.open_steps
+            if step.assignment.due_on and step.assignment.due_on.toordinal() == tomorrow
+        ),
+        "titles": [s.assignment.title for s in homework.open_steps]
+        if practice.email_detail == EmailDetail.TITLES
+        else [],
+        "homework_url": public_url("partner.homework", token=homework_token),
+        "unsubscribe_url": public_url("partner.unsubscribe", token=unsubscribe_token),
+        "link_days": current_app.config["LINK_TTL_DAYS"],
+        "subject": SUBJECTS[email.kind].format(practice=practice.name),
+    }
+    return Content(
+        to=partner.email,
+        subject=context["subject"],
+        text=render_template(f"email/{email.kind.value}.txt", **context),
+        html=render_template(f"email/{email.kind.value}.html", **context),
+        link=context["homework_url"],
+        unsubscribe_url=context["unsubscribe_url"],
+    )
+
+
+def _counselor_digest(email: OutboxEmail) -> Content:
+    """Monday's list for a counselor: labels and reasons with links, never client text."""
+    counselor = db.session.scalar(
+        sa.select(Counselor)
+        .where(Counselor.id == email.counselor_id)
+        .options(joinedload(Counselor.practice))
+    )
+    items = digest.couples_needing_attention(counselor)
+    context = {
+        "counselor": counselor,
+        "practice": counselor.practice,
+        "items": [
+            (item, public_url("dashboard.couple_detail", couple_id=item.couple_id))
+            for item in items
+        ],
+        "dashboard_url": public_url("dashboard.couples_list"),
+        "subject": SUBJECTS[email.kind].format(practice=counselor.practice.name),
+    }
+    return Content(
+        to=counselor.email,
+        subject=context["subject"],
+        text=render_template("email/counselor_digest.txt", **context),
+        html=render_template("email/counselor_digest.html", **context),
+    )
+
+
+def _report_ready(email: OutboxEmail) -> Content:
+    """The couple's label, the session time and a link to the dashboard; nothing else."""
+    report = db.session.scalar(
+        sa.select(Report)
+        .where(Report.id == email.report_id)
+        .options(joinedload(Report.couple).joinedload(Couple.counselor))
+    )
+    counselor = report.couple.counselor
+    practice = report.couple.practice
+    session_at = (
+        report.session.starts_at.astimezone(ZoneInfo(practice.timezone)) if report.session else None
+    )
+    context = {
+        "counselor": counselor,
+        "practice": practice,
+        "couple_label": report.couple.label,
+        "session_at": session_at,
+        "couple_url": public_url("dashboard.couple_detail", couple_id=report.couple_id),
+        "subject": SUBJECTS[email.kind].format(practice=practice.name),
+    }
+    return Content(
+        to=counselor.email,
+        subject=context["subject"],
+        text=render_template("email/report_ready.txt", **context),
+        html=render_template("email/report_ready.html", **context),
+    )
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute URL on PUBLIC_BASE_URL, buildable outside any request (in a worker)."""
+    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)

@@ -1,0 +1,273 @@
+"""Reminder planning: the right partner, on the right local day, at the right local hour.
+
+Rules, each in one place below:
+- A partner gets at most one reminder per local day (the outbox's dedupe key
+  ``reminder:<partner>:<local date>`` makes a second planner, a second beat or a retry
+  harmless).
+- Only at or after the partner's reminder hour and never inside their quiet hours; a
+  reminder hour that falls inside quiet hours moves to the hour before quiet starts.
+  Times are compared as local wall-clock times, so a daylight-saving change neither
+  skips nor doubles a day.
+- Never while snoozed, after "stop emails", or for a paused or closed couple; never
+  when the practice's cadence is off; never once every step is met for the week.
+- Why a day qualifies (the practice's cadence):
+  gentle   — the first day of a new step, and the day before a step is due;
+  standard — those, and any day a step is behind its weekly pace (fewer done than
+             the week's target pro rata to the days gone, e.g. 0 of 3 by Thursday).
+- One reminder lists no step text: the practice, the first name and how many steps
+  are open (the same minimum-necessary rule as every email), with a fresh link.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Assignment,
+    AssignmentStatus,
+    Couple,
+    CoupleStatus,
+    EmailKind,
+    EmailStatus,
+    OutboxEmail,
+    Partner,
+    Practice,
+    ReminderCadence,
+)
+from counselor.services.audit import Actor
+from counselor.services.couples.couples import get_couple
+from counselor.services.delivery import digest
+from counselor.services.delivery.mail import insert_planned_emails
+from counselor.services.progress import week_rules
+
+NEW_STEP, BEHIND_PACE, DUE_TOMORROW = "new step", "behind pace", "due tomorrow"
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    partner: Partner
+    local_day: date
+    local_time: time
+    reasons: tuple[str, ...]
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"reminder:{self.partner.id}:{self.local_day.isoformat()}"
+
+
+def in_quiet_hours(hour: int, partner: Partner) -> bool:
+    start, end = partner.quiet_start_hour, partner.quiet_end_hour
+    if start == end:
+        return False
+    if start < end:
+        return start <= hour < end
+    return hour >= start or hour < end
+
+
+def reminder_time(partner: Partner) -> time | None:
+    """The local time of day a reminder goes out; ``None`` if quiet hours leave no room."""
+    hour = partner.reminder_hour
+    for _ in range(24):
+        if not in_quiet_hours(hour, partner):
+            return time(hour)
+        hour = (hour - 1) % 24
+    return None
+
+
+def behind_pace(
+    assignment: Assignment, partner_id: int, today: date, day_counts: week_rules.DayCounts
+) -> bool:
+    """Fewer done this week than the target pro rata to the days of it gone by (today included)."""
+    monday = timeutil.week_start(today)
+    target = week_rules.week_target(assignment, monday)
+    if target == 0:
+        return False
+    first = max(monday, assignment.starts_on)
+    last = monday + timedelta(days=6)
+    until = week_rules.active_until(assignment)
+    if until is not None:
+        last = min(last, until)
+    days_total = (last - first).days + 1
+    days_gone = min(days_total, (today - first).days + 1)
+    expected = math.floor(target * days_gone / days_total)
+    return week_rules.done_in_week(assignment, partner_id, monday, day_counts) < expected
+
+
+def reminder_reasons(
+    partner: Partner,
+    assignments: list[Assignment],
+    today: date,
+    day_counts: week_rules.DayCounts,
+    cadence: ReminderCadence,
+) -> tuple[str, ...]:
+    """Why this partner should hear from us today; empty when they should not."""
+    if cadence == ReminderCadence.OFF:
+        return ()
+    monday = timeutil.week_start(today)
+    open_steps = [
+        a
+        for a in assignments
+        if week_rules.does_step(a, partner.id)
+        and week_rules.done_in_week(a, partner.id, monday, day_counts)
+        < week_rules.week_target(a, monday)
+    ]
+    reasons: list[str] = []
+    for step in open_steps:
+        if step.starts_on == today:
+            reasons.append(NEW_STEP)
+        if step.due_on == today + timedelta(days=1):
+            reasons.append(DUE_TOMORROW)
+        if cadence == ReminderCadence.STANDARD and behind_pace(step, partner.id, today, day_counts):
+            reasons.append(BEHIND_PACE)
+    return tuple(dict.fromkeys(reasons))
+
+
+def _reachable_partners(now: datetime, couple_id: int | None = None) -> list[Partner]:
+    query = (
+        sa.select(Partner)
+        .join(Partner.couple)
+        .join(Couple.practice)
+        .where(
+            Couple.status == CoupleStatus.ACTIVE,
+            Practice.reminder_cadence != ReminderCadence.OFF,
+            Partner.unsubscribed_at.is_(None),
+        )
+        .options(contains_eager(Partner.couple).contains_eager(Couple.practice))
+        .order_by(Partner.id)
+    )
+    if couple_id is not None:
+        query = query.where(Couple.id == couple_id)
+    return list(db.session.scalars(query).unique())
+
+
+def _active_assignments(couple_ids: set[int]) -> dict[int, list[Assignment]]:
+    by_couple: dict[int, list[Assignment]] = defaultdict(list)
+    if couple_ids:
+        for assignment in db.session.scalars(
+            sa.select(Assignment).where(
+                Assignment.couple_id.in_(couple_ids),
+                Assignment.status == AssignmentStatus.ACTIVE,
+            )
+        ):
+            by_couple[assignment.couple_id].append(assignment)
+    return by_couple
+
+
+def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
+    """Every reminder that is due at ``now``, computed with a fixed number of queries."""
+    now = now or timeutil.utcnow()
+    partners = [
+        p for p in _reachable_partners(now) if p.snoozed_until is None or p.snoozed_until <= now
+    ]
+    by_couple = _active_assignments({p.couple_id for p in partners})
+    first, last = week_rules.couple_weeks_window(partners, weeks=1) if partners else (None, None)
+    day_counts = (
+        week_rules.checkin_day_counts(
+            (a.id for group in by_couple.values() for a in group), first, last
+        )
+        if partners
+        else {}
+    )
+    due = []
+    for partner in partners:
+        local = now.astimezone(ZoneInfo(partner.timezone))
+        at = reminder_time(partner)
+        if at is None or in_quiet_hours(local.hour, partner) or local.time() < at:
+            continue
+        reasons = reminder_reasons(
+            partner,
+            by_couple.get(partner.couple_id, []),
+            local.date(),
+            day_counts,
+            partner.couple.practice.reminder_cadence,
+        )
+        if reasons:
+            due.append(PlannedReminder(partner, local.date(), at, reasons))
+    return due
+
+
+def plan_reminders(now: datetime | None = None) -> list[int]:
+    """Write due reminders into the outbox (once per partner and local day); returns new ids."""
+    now = now or timeutil.utcnow()
+    rows = [
+        {
+            "practice_id": reminder.partner.couple.practice_id,
+            "partner_id": reminder.partner.id,
+            "kind": EmailKind.REMINDER,
+            "status": EmailStatus.PENDING,
+            "attempts": 0,
+            "dedupe_key": reminder.dedupe_key,
+            "created_at": now,
+        }
+        for reminder in due_reminders(now)
+    ]
+    ids = insert_planned_emails(rows)
+    db.session.commit()
+    return ids
+
+
+def preview_reminders(
+    actor: Actor, couple_id: int, days: int = 7, now: datetime | None = None
+) -> list[PlannedReminder]:
+    """What would be sent to this couple over the next days if nothing else were done."""
+    couple = get_couple(actor, couple_id)
+    now = now or timeutil.utcnow()
+    partners = _reachable_partners(now, couple.id)
+    assignments = _active_assignments({couple.id}).get(couple.id, [])
+    if not partners:
+        return []
+    first, _ = week_rules.couple_weeks_window(partners, weeks=1)
+    day_counts = week_rules.checkin_day_counts(
+        (a.id for a in assignments), first, first + timedelta(days=days + 14)
+    )
+    already_sent = set(
+        db.session.scalars(
+            sa.select(OutboxEmail.dedupe_key).where(
+                OutboxEmail.partner_id.in_([p.id for p in partners]),
+                OutboxEmail.kind == EmailKind.REMINDER,
+            )
+        )
+    )
+    planned = []
+    for partner in partners:
+        at = reminder_time(partner)
+        if at is None:
+            continue
+        zone = ZoneInfo(partner.timezone)
+        local_now = now.astimezone(zone)
+        for offset in range(days):
+            day = local_now.date() + timedelta(days=offset)
+            moment = datetime.combine(day, at, tzinfo=zone)
+            if moment < local_now or (partner.snoozed_until and moment <= partner.snoozed_until):
+                continue
+            reasons = reminder_reasons(
+                partner, assignments, day, day_counts, couple.practice.reminder_cadence
+            )
+            reminder = PlannedReminder(partner, day, at, reasons)
+            if reasons and reminder.dedupe_key not in already_sent:
+                planned.append(reminder)
+    return sorted(planned, key=lambda r: (r.local_day, r.partner.position))
+
+
+def next_reminders(actor: Actor, couple_id: int) -> dict[int, PlannedReminder]:
+    """Each partner's next planned reminder, for the couple's page."""
+    upcoming: dict[int, PlannedReminder] = {}
+    for reminder in preview_reminders(actor, couple_id):
+        upcoming.setdefault(reminder.partner.id, reminder)
+    return upcoming
+
+
+def plan_counselor_digests(now: datetime | None = None) -> list[int]:
+    """Monday-morning digests for counselors who want them (once per counselor and week)."""
+    ids = insert_planned_emails(digest.due_digest_rows(now or timeutil.utcnow()))
+    db.session.commit()
+    return ids

@@ -1,0 +1,1 @@
+"""Homework: the ladder, steps assigned to couples, and partners' check-ins."""

@@ -1,0 +1,244 @@
+"""Homework: assigning ladder steps to a couple, changing them, ending them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Assignee,
+    Assignment,
+    AssignmentStatus,
+    Couple,
+    CoupleStatus,
+    LadderRung,
+    Practice,
+)
+from counselor.services.audit import Actor, record_event
+from counselor.services.couples.couples import get_couple
+from counselor.services.delivery import notifications, webhooks
+from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.homework import ladder
+from counselor.services.validation import check_int_range, check_text
+
+TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX = 1, 14
+TITLE_MAX, INSTRUCTIONS_MAX = 120, 4000
+
+
+@dataclass
+class AssignmentInput:
+    """What a counselor (or host) gives: a template, or a custom step on a chosen rung.
+
+    With a template, ``title``/``instructions`` override its text (the counselor
+    edited it before assigning); left empty they take the template's.
+    """
+
+    # "each", "together" or a partner id; None: the template's suggestion, else "each".
+    assignee: str | int | None = None
+    template_key: str | None = None
+    rung_id: int | None = None
+    title: str | None = None
+    instructions: str | None = None
+    times_per_week: int | None = None
+    starts_on: date | None = None
+    due_on: date | None = None
+    notify: bool = True  # email the partners who do the step now
+
+
+@dataclass
+class AssignmentChanges:
+    title: str
+    instructions: str
+    assignee: str | int
+    times_per_week: int | None
+    starts_on: date | None
+    due_on: date | None
+
+
+def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assignment:
+    couple = get_couple(actor, couple_id)
+    problems = FieldErrors()
+    if couple.status == CoupleStatus.CLOSED:
+        raise InvalidInput.single("couple", "This couple is closed; reopen it to assign homework.")
+
+    template = None
+    if data.template_key:
+        template = ladder.template_by_key(data.template_key)
+        if template is None:
+            problems.add("template_key", "No step with this key on the ladder.")
+    rung = template.rung if template else _rung_or_problem(problems, data.rung_id)
+    title = data.title if data.title or not template else template.title
+    instructions = data.instructions if data.instructions or not template else template.instructions
+    times = data.times_per_week
+    if times is None and template is not None:
+        times = template.times_per_week
+
+    today = practice_today(actor.practice_id)
+    starts_on = data.starts_on or today
+    if data.due_on is not None and data.due_on < today:
+        problems.add("due_on", "The due date has already passed.")
+    wanted = data.assignee
+    if wanted is None:
+        wanted = template.who.value if template else Assignee.EACH.value
+    assignee, partner_id = _check_assignee(problems, couple, wanted)
+    fields = _check_step_fields(problems, title, instructions, times, starts_on, data.due_on)
+    problems.raise_if_any()
+
+    assignment = Assignment(
+        practice_id=actor.practice_id,
+        couple_id=couple.id,
+        rung_id=rung.id,  # type: ignore[union-attr]
+        template_id=template.id if template else None,
+        template_version=template.version if template else None,
+        assignee=assignee,
+        assignee_partner_id=partner_id,
+        created_by_id=actor.id if actor.kind == "counselor" else None,
+        **fields,
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    record_event(actor, "assignment.create", "assignment", assignment.id)
+    if data.notify:
+        notifications.notify_new_step(assignment)
+    db.session.commit()
+    return assignment
+
+
+def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChanges) -> Assignment:
+    assignment = get_assignment(actor, assignment_id)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise InvalidInput.single("status", "This step has ended; assign it again to restart it.")
+    problems = FieldErrors()
+    assignee, partner_id = _check_assignee(problems, assignment.couple, changes.assignee)
+    fields = _check_step_fields(
+        problems,
+        changes.title,
+        changes.instructions,
+        changes.times_per_week,
+        changes.starts_on or assignment.starts_on,
+        changes.due_on,
+    )
+    problems.raise_if_any()
+    for name, value in fields.items():
+        setattr(assignment, name, value)
+    assignment.assignee, assignment.assignee_partner_id = assignee, partner_id
+    record_event(actor, "assignment.update", "assignment", assignment.id)
+    db.session.commit()
+    return assignment
+
+
+def end_assignment(actor: Actor, assignment_id: int, status: AssignmentStatus) -> Assignment:
+    """Mark a step completed or cancelled; ending it twice changes nothing."""
+    if status not in (AssignmentStatus.COMPLETED, AssignmentStatus.CANCELLED):
+        raise InvalidInput.single("status", "A step can be ended as completed or cancelled.")
+    assignment = get_assignment(actor, assignment_id)
+    if assignment.status == status:
+        return assignment
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise InvalidInput.single("status", f"This step is already {assignment.status.value}.")
+    assignment.status = status
+    assignment.ended_at = timeutil.utcnow()
+    assignment.ended_on = practice_today(actor.practice_id)
+    record_event(actor, f"assignment.{status.value}", "assignment", assignment.id)
+    if status == AssignmentStatus.COMPLETED:
+        webhooks.emit(
+            actor.practice_id,
+            "assignment.completed",
+            {"assignment_id": assignment.id, "couple_id": assignment.couple_id},
+        )
+    db.session.commit()
+    return assignment
+
+
+def get_assignment(actor: Actor, assignment_id: int) -> Assignment:
+    assignment = db.session.scalar(
+        sa.select(Assignment)
+        .where(Assignment.id == assignment_id, Assignment.practice_id == actor.practice_id)
+        .options(selectinload(Assignment.couple).selectinload(Couple.partners))
+    )
+    if assignment is None:
+        raise NotFound(f"assignment {assignment_id}")
+    return assignment
+
+
+def couple_assignments(actor: Actor, couple_id: int) -> list[Assignment]:
+    """All of a couple's assignments, by rung then newest first, rungs loaded."""
+    return list(
+        db.session.scalars(
+            sa.select(Assignment)
+            .join(LadderRung)
+            .where(Assignment.couple_id == couple_id, Assignment.practice_id == actor.practice_id)
+            .order_by(LadderRung.position, Assignment.created_at.desc(), Assignment.id.desc())
+            .options(selectinload(Assignment.rung))
+        )
+    )
+
+
+def current_rung(assignments: list[Assignment]) -> LadderRung | None:
+    """The highest rung among active assignments (DESIGN.md §2, "Current rung")."""
+    active = [a.rung for a in assignments if a.status == AssignmentStatus.ACTIVE]
+    return max(active, key=lambda rung: rung.position, default=None)
+
+
+def practice_today(practice_id: int) -> date:
+    zone = db.session.scalar(sa.select(Practice.timezone).where(Practice.id == practice_id))
+    return timeutil.local_today(zone or "UTC")
+
+
+def assignee_partner_ids(assignment: Assignment, partner_ids: list[int]) -> list[int]:
+    """The partners who do this step (DESIGN.md §2, "Assignee")."""
+    if assignment.assignee == Assignee.PARTNER:
+        return [assignment.assignee_partner_id]  # type: ignore[list-item]
+    return list(partner_ids)
+
+
+def _rung_or_problem(problems: FieldErrors, rung_id: int | None) -> LadderRung | None:
+    rung = db.session.get(LadderRung, rung_id) if rung_id is not None else None
+    if rung is None:
+        problems.add("rung_id", "Choose the rung this step belongs to.")
+    return rung
+
+
+def _check_assignee(
+    problems: FieldErrors, couple: Couple, value: str | int | None
+) -> tuple[Assignee, int | None]:
+    if value in (Assignee.EACH.value, Assignee.TOGETHER.value):
+        return Assignee(value), None
+    partner_ids = {partner.id for partner in couple.partners}
+    try:
+        partner_id = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        partner_id = None
+    if partner_id not in partner_ids:
+        problems.add("assignee", "Choose each partner, both together, or one of the partners.")
+        return Assignee.EACH, None
+    return Assignee.PARTNER, partner_id
+
+
+def _check_step_fields(
+    problems: FieldErrors,
+    title: str | None,
+    instructions: str | None,
+    times_per_week: int | None,
+    starts_on: date,
+    due_on: date | None,
+) -> dict:
+    fields = {
+        "title": check_text(problems, "title", title, max_length=TITLE_MAX),
+        "instructions": check_text(
+            problems, "instructions", instructions, max_length=INSTRUCTIONS_MAX
+        ),
+        "times_per_week": check_int_range(
+            problems, "times_per_week", times_per_week, TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX
+        ),
+        "starts_on": starts_on,
+        "due_on": due_on,
+    }
+    if due_on is not None and due_on < starts_on:
+        problems.add("due_on", "The due date must be on or after the start date.")
+    return fields

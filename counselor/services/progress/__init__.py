@@ -1,0 +1,1 @@
+"""Progress: the week rules, readiness, the nightly compile, live figures, charts."""

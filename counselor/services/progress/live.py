@@ -1,0 +1,171 @@
+"""A couple's progress computed live (the API's progress endpoint): each partner's last
+weeks, in total and per step, with the week rules of ``counselor.services.progress.week_rules`` and
+the streak rule of ``counselor.services.progress.snapshots`` — in a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Assignment, AssignmentStatus, CheckIn, Couple, LadderRung, Partner
+from counselor.models import PartnerWeek as PartnerWeekSnapshot
+from counselor.services.audit import Actor
+from counselor.services.couples.couples import get_couple
+from counselor.services.homework.assignments import couple_assignments, current_rung
+from counselor.services.progress import week_rules
+from counselor.services.progress.snapshots import WeekEvidence, next_streak
+
+WEEKS_MIN, WEEKS_MAX, WEEKS_DEFAULT = 1, 52, 8
+# (assignment id, partner id, Monday) -> (sum of comfort ratings, number of ratings)
+ComfortSums = dict[tuple[int, int, date], tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    week_start: date
+    target: int
+    done: int
+    completion: float | None  # 0–1; None when nothing was due
+    mean_comfort: float | None
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    assignment: Assignment
+    weeks: list[WeekRow]
+
+
+@dataclass(frozen=True)
+class PartnerProgress:
+    partner: Partner
+    weeks: list[WeekRow]  # every step together, oldest week first
+    steps: list[StepProgress]
+    streak_weeks: int
+    mean_comfort: float | None  # over the whole window
+
+
+@dataclass(frozen=True)
+class CoupleProgress:
+    couple: Couple
+    weeks: int
+    current_rung: LadderRung | None
+    partners: list[PartnerProgress]
+
+
+def couple_progress(actor: Actor, couple_id: int, weeks: int = WEEKS_DEFAULT) -> CoupleProgress:
+    """The last ``weeks`` local weeks (Monday start) of each partner, this week included."""
+    couple = get_couple(actor, couple_id)
+    assignments = couple_assignments(actor, couple.id)
+    first, last = week_rules.couple_weeks_window(couple.partners, weeks)
+    day_counts, comfort = _checkins(actor, [a.id for a in assignments], first, last)
+    seeds = _stored_streaks(couple.partners, first)
+    partners = [
+        _partner_progress(partner, assignments, weeks, day_counts, comfort, seeds)
+        for partner in couple.partners
+    ]
+    return CoupleProgress(couple, weeks, current_rung(assignments), partners)
+
+
+def _partner_progress(
+    partner: Partner,
+    assignments: list[Assignment],
+    weeks: int,
+    day_counts: week_rules.DayCounts,
+    comfort: ComfortSums,
+    seeds: dict[tuple[int, date], int],
+) -> PartnerProgress:
+    current = week_rules.partner_current_week(partner)
+    mondays = timeutil.week_starts_back(current, weeks)
+    steps = [a for a in assignments if week_rules.does_step(a, partner.id)]
+    step_rows = []
+    for assignment in steps:
+        rows = [
+            _row(
+                week_rules.assignment_week(assignment, partner.id, monday, day_counts),
+                [comfort.get((assignment.id, partner.id, monday), (0, 0))],
+            )
+            for monday in mondays
+        ]
+        if assignment.status == AssignmentStatus.ACTIVE or any(r.target or r.done for r in rows):
+            step_rows.append(StepProgress(assignment, rows))
+
+    streak = seeds.get((partner.id, mondays[0] - timedelta(weeks=1)), 0)
+    totals = []
+    for monday in mondays:
+        figure = week_rules.partner_week(partner.id, steps, monday, day_counts)
+        sums = [comfort.get((a.id, partner.id, monday), (0, 0)) for a in steps]
+        totals.append(_row(figure, sums))
+        evidence = WeekEvidence(figure.target, figure.done)
+        streak = next_streak(streak, evidence, in_progress=monday == current)
+    window = [comfort.get((a.id, partner.id, monday), (0, 0)) for a in steps for monday in mondays]
+    return PartnerProgress(partner, totals, step_rows, streak, _mean(window))
+
+
+def _row(figure: week_rules.WeekFigure, comfort_sums: list[tuple[int, int]]) -> WeekRow:
+    return WeekRow(
+        figure.week_start, figure.target, figure.done, figure.completion, _mean(comfort_sums)
+    )
+
+
+def _mean(sums: list[tuple[int, int]]) -> float | None:
+    count = sum(number for _, number in sums)
+    return sum(total for total, _ in sums) / count if count else None
+
+
+def _checkins(
+    actor: Actor, assignment_ids: list[int], first: date, last: date
+) -> tuple[week_rules.DayCounts, ComfortSums]:
+    """Check-ins per step, partner and day, with comfort per step, partner and week: one query."""
+    day_counts: week_rules.DayCounts = defaultdict(dict)
+    comfort: ComfortSums = {}
+    if not assignment_ids:
+        return day_counts, comfort
+    rows = db.session.execute(
+        sa.select(
+            CheckIn.assignment_id,
+            CheckIn.partner_id,
+            CheckIn.occurred_on,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(CheckIn.comfort), 0),
+            sa.func.count(CheckIn.comfort),
+        )
+        .where(
+            CheckIn.practice_id == actor.practice_id,
+            CheckIn.assignment_id.in_(assignment_ids),
+            CheckIn.occurred_on >= first,
+            CheckIn.occurred_on <= last,
+        )
+        .group_by(CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on)
+    )
+    for assignment_id, partner_id, day, number, comfort_sum, comfort_count in rows:
+        day_counts[(assignment_id, partner_id)][day] = number
+        key = (assignment_id, partner_id, timeutil.week_start(day))
+        before_sum, before_count = comfort.get(key, (0, 0))
+        comfort[key] = (before_sum + int(comfort_sum), before_count + comfort_count)
+    return day_counts, comfort
+
+
+def _stored_streaks(partners: list[Partner], first: date) -> dict[tuple[int, date], int]:
+    """The nightly snapshots' streaks just before the window, so a streak can be longer
+    than the window: (partner id, Monday) -> streak."""
+    ids = [p.id for p in partners]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            PartnerWeekSnapshot.partner_id,
+            PartnerWeekSnapshot.week_start,
+            PartnerWeekSnapshot.streak_weeks,
+        ).where(
+            PartnerWeekSnapshot.partner_id.in_(ids),
+            PartnerWeekSnapshot.week_start >= first - timedelta(weeks=1),
+            PartnerWeekSnapshot.week_start < first + timedelta(weeks=1),
+        )
+    )
+    return {(partner_id, monday): streak for partner_id, monday, streak in rows}

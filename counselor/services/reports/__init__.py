@@ -1,0 +1,1 @@
+"""Pre-session reports: building their data, preparing and storing the PDFs."""

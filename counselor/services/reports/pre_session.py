@@ -1,0 +1,260 @@
+"""Pre-session reports: asked for, prepared by workers before each session, stored, served."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Couple,
+    CoupleSession,
+    CoupleStatus,
+    EmailKind,
+    EmailStatus,
+    Practice,
+    Report,
+    ReportStatus,
+)
+from counselor.services.audit import Actor, record_event
+from counselor.services.couples.couples import get_couple
+from counselor.services.couples.sessions import get_session
+from counselor.services.delivery import after_commit, mail, webhooks
+from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.reports.report_data import build_report_data, fingerprint
+from reports import render_pre_session_report
+
+log = logging.getLogger(__name__)
+GENERATE_TASK = "tasks.reports.generate_report"
+
+
+def request_report(actor: Actor, couple_id: int, session_id: int | None = None) -> Report:
+    """A report now ("Prepare report now", the API, the CLI); a worker makes it."""
+    couple = get_couple(actor, couple_id)
+    session = get_session(actor, session_id) if session_id is not None else None
+    if session is not None and session.couple_id != couple.id:
+        raise InvalidInput.single("session_id", "This session belongs to another couple.")
+    report = Report(
+        practice_id=actor.practice_id,
+        couple_id=couple.id,
+        session_id=session.id if session else None,
+        requested_by=f"{actor.kind}:{actor.id}" if actor.id else actor.kind,
+    )
+    db.session.add(report)
+    db.session.flush()
+    record_event(actor, "report.request", "report", report.id)
+    after_commit.send_after_commit(GENERATE_TASK, report.id)
+    db.session.commit()
+    return report
+
+
+def generate_report(report_id: int) -> Report:
+    """Build the data, render the PDF, store it; a failure is recorded on the row, shown to
+    the counselor, and never leaves the row pending. Safe to run twice."""
+    report = db.session.get(Report, report_id)
+    if report is None or report.status == ReportStatus.READY:
+        return report  # type: ignore[return-value]
+    actor = Actor.system(report.practice_id)
+    try:
+        data = build_report_data(actor, report.couple_id, report.session)
+        pdf = render_pre_session_report(data)
+        report.file_name = _store(report, pdf)
+    except Exception as error:
+        log.exception("report %s failed", report.id)
+        db.session.rollback()
+        report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}"[:300]
+        db.session.commit()
+        return report
+    report.status, report.error = ReportStatus.READY, None
+    report.period_start, report.period_end = data.period_start, data.period_end
+    report.data_fingerprint = fingerprint(data)
+    report.sha256, report.size_bytes = hashlib.sha256(pdf).hexdigest(), len(pdf)
+    report.generated_at = timeutil.utcnow()
+    _tell_the_counselor(report)
+    webhooks.emit(
+        report.practice_id,
+        "report.ready",
+        {"report_id": report.id, "couple_id": report.couple_id, "session_id": report.session_id},
+    )
+    db.session.commit()
+    return report
+
+
+def _store(report: Report, pdf: bytes) -> str:
+    """Write atomically: a reader never sees half a PDF."""
+    folder = reports_dir() / str(report.practice_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"report-{report.id}.pdf"
+    partial = folder / f".{name}.partial"
+    partial.write_bytes(pdf)
+    os.replace(partial, folder / name)
+    return name
+
+
+def reports_dir() -> Path:
+    return Path(current_app.config["REPORTS_DIR"])
+
+
+def report_pdf(actor: Actor, report_id: int) -> tuple[Report, bytes]:
+    """The stored PDF of a ready report of the actor's practice; opening it is audited."""
+    report = get_report(actor, report_id)
+    if report.status != ReportStatus.READY or not report.file_name:
+        raise InvalidInput.single("status", f"The report is {report.status.value}.")
+    pdf = (reports_dir() / str(report.practice_id) / report.file_name).read_bytes()
+    if hashlib.sha256(pdf).hexdigest() != report.sha256:
+        raise InvalidInput.single("file", "The stored file does not match its checksum.")
+    record_event(actor, "report.download", "report", report.id)
+    db.session.commit()
+    return report, pdf
+
+
+def get_report(actor: Actor, report_id: int) -> Report:
+    report = db.session.scalar(
+        sa.select(Report).where(Report.id == report_id, Report.practice_id == actor.practice_id)
+    )
+    if report is None:
+        raise NotFound(f"report {report_id}")
+    return report
+
+
+def couple_reports(actor: Actor, couple_id: int, limit: int = 20) -> list[Report]:
+    """A couple's reports, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Report)
+            .where(Report.couple_id == couple_id, Report.practice_id == actor.practice_id)
+            .order_by(Report.created_at.desc(), Report.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
+    """For every session starting within its practice's lead time: a report, once — again
+    only if the data changed since the last one. Returns the new report ids."""
+    now = now or timeutil.utcnow()
+    sessions = db.session.scalars(
+        sa.select(CoupleSession)
+        .join(Couple, Couple.id == CoupleSession.couple_id)
+        .join(Practice, Practice.id == Couple.practice_id)
+        .where(
+            Couple.status == CoupleStatus.ACTIVE,
+            CoupleSession.starts_at > now,
+            CoupleSession.starts_at <= now + timedelta(hours=_max_lead_hours()),
+        )
+    ).all()
+    created = []
+    for session in sessions:
+        practice = session.couple.practice
+        if session.starts_at > now + timedelta(hours=practice.report_lead_hours):
+            continue
+        if _has_current_report(session, now):
+            continue
+        report = Report(
+            practice_id=session.practice_id,
+            couple_id=session.couple_id,
+            session_id=session.id,
+            requested_by="schedule",
+        )
+        db.session.add(report)
+        db.session.flush()
+        after_commit.send_after_commit(GENERATE_TASK, report.id)
+        created.append(report.id)
+    db.session.commit()
+    return created
+
+
+def _max_lead_hours() -> int:
+    return db.session.scalar(sa.select(sa.func.max(Practice.report_lead_hours))) or 0
+
+
+def _has_current_report(session: CoupleSession, now: datetime) -> bool:
+    latest = db.session.scalar(
+        sa.select(Report)
+        .where(Report.session_id == session.id, Report.status != ReportStatus.FAILED)
+        .order_by(Report.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return False
+    if latest.status == ReportStatus.PENDING:
+        return True
+    data = build_report_data(Actor.system(session.practice_id), session.couple_id, session, now)
+    return fingerprint(data) == latest.data_fingerprint
+
+
+def _tell_the_counselor(report: Report) -> None:
+    """An email to the couple's counselor: the report is ready (no client text)."""
+    counselor_id = db.session.scalar(
+        sa.select(Couple.counselor_id).where(Couple.id == report.couple_id)
+    )
+    mail.insert_planned_emails(
+        [
+            {
+                "practice_id": report.practice_id,
+                "counselor_id": counselor_id,
+                "report_id": report.id,
+                "kind": EmailKind.REPORT_READY,
+                "status": EmailStatus.PENDING,
+                "attempts": 0,
+                "dedupe_key": f"report-ready:{report.id}",  # one email, however often it runs
+                "created_at": timeutil.utcnow(),
+            }
+        ]
+    )
+
+
+def render_for_couple(actor: Actor, couple_id: int, session_id: int | None = None) -> bytes:
+    """Render now, without storing: for the CLI. The session defaults to the next one."""
+    couple = get_couple(actor, couple_id)
+    session = get_session(actor, session_id) if session_id is not None else _next_session(couple.id)
+    return render_pre_session_report(build_report_data(actor, couple.id, session))
+
+
+def _next_session(couple_id: int) -> CoupleSession | None:
+    return db.session.scalar(
+        sa.select(CoupleSession)
+        .where(CoupleSession.couple_id == couple_id, CoupleSession.starts_at > timeutil.utcnow())
+        .order_by(CoupleSession.starts_at)
+        .limit(1)
+    )
+
+
+def sessions_on(day: date) -> list[CoupleSession]:
+    """Sessions on a calendar date in their own practice's time zone."""
+    wide = db.session.scalars(
+        sa.select(CoupleSession)
+        .join(Couple, Couple.id == CoupleSession.couple_id)
+        .where(
+            Couple.status == CoupleStatus.ACTIVE,
+            CoupleSession.starts_at >= datetime.combine(day - timedelta(days=1), time(), UTC),
+            CoupleSession.starts_at < datetime.combine(day + timedelta(days=2), time(), UTC),
+        )
+        .order_by(CoupleSession.starts_at)
+    ).all()
+    return [
+        s
+        for s in wide
+        if s.starts_at.astimezone(ZoneInfo(s.couple.practice.timezone)).date() == day
+    ]
+
+
+def prepare_for_session(session: CoupleSession) -> Report:
+    """Create and generate a session's report in this process (the CLI's batch)."""
+    report = Report(
+        practice_id=session.practice_id,
+        couple_id=session.couple_id,
+        session_id=session.id,
+        requested_by="cli",
+    )
+    db.session.add(report)
+    db.session.commit()
+    return generate_report(report.id)

@@ -1,0 +1,65 @@
+"""A partner on a phone opens the link from their email and marks a step done."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from counselor.extensions import db
+from counselor.models import CheckIn, OutboxEmail, Visibility
+from counselor.services.audit import Actor
+from counselor.services.homework import assignments
+from counselor.services.homework.assignments import AssignmentInput
+from tests import factories
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(autouse=True)
+def _one_backend(database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("browser flow runs once, on SQLite")
+
+
+def test_partner_marks_a_step_done_from_the_emailed_link(
+    app, browser, live_server, smtp, screenshot_dir
+):
+    import tasks.mail
+
+    app.config["PUBLIC_BASE_URL"] = live_server
+    couple = factories.CoupleFactory(
+        partners=[{"first_name": "Zoë"}, {"first_name": "José"}], label="Zoë & José M."
+    )
+    actor = Actor.for_counselor(couple.counselor)
+    for key in ("share-a-minor-worry", "hand-over-a-chore"):
+        assignments.assign_homework(actor, couple.id, AssignmentInput(template_key=key))
+    tasks.mail.deliver_emails(list(db.session.scalars(sa.select(OutboxEmail.id))))
+
+    mail = next(m for m in smtp.messages if m.recipients == [couple.partners[0].email])
+    assert "Hi Zoë" in mail.text and "2 steps open this week" in mail.text
+
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    page.goto(mail.homework_link)
+    step = page.locator("article.step-card", has_text="Share a small worry")
+    step.get_by_label("4", exact=True).check()
+    step.get_by_label("Anything you noticed? (optional)").fill(
+        "I told José about the dentist appointment. It felt lighter <really> & calmer."
+    )
+    step.get_by_label("Let my partner read this too").check()
+    page.screenshot(path=screenshot_dir / "partner-step-phone.png", full_page=False)
+    step.get_by_role("button", name="Mark done").click()
+
+    page.locator("#confirmation").wait_for()
+    assert "1 of 3" in page.locator("#confirmation").inner_text()
+    assert "2 steps still open this week" in page.locator("#confirmation").inner_text()
+    page.screenshot(path=screenshot_dir / "partner-done-phone.png", full_page=False)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    context.close()
+
+    check_in = db.session.scalar(sa.select(CheckIn))
+    assert check_in.comfort == 4
+    assert check_in.visibility == Visibility.SHARED
+    assert check_in.reflection.endswith("<really> & calmer.")
