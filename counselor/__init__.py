@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from counselor import config as config_module
 from counselor import web
+from counselor.config_table import validate_config
 from counselor.extensions import (
     celery_init_app,
     csrf,
@@ -52,7 +53,7 @@ def load_configuration(app: Flask, test_config: Mapping[str, Any] | None) -> Non
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_uri(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
-    config_module.validate_config(app.config)
+    validate_config(app.config)
     config_module.derived_settings(app.config)
 
 

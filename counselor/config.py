@@ -1,7 +1,8 @@
-"""Configuration defaults and the start-up check that every setting makes sense.
+"""Configuration defaults, and the settings filled in from the instance folder.
 
 Layers, later wins: these defaults, ``instance/config.py``, ``COUNSELOR_*``
-environment variables, then the mapping handed to ``create_app`` (tests).
+environment variables, then the mapping handed to ``create_app`` (tests). The
+start-up check of every setting runs from the table in ``counselor/config_table.py``.
 """
 
 from __future__ import annotations
@@ -187,60 +188,6 @@ def embedded_broker(folder: Path) -> dict[str, Any]:
             "control_folder": str(folder / "control"),
         },
     }
-
-
-def validate_config(config: dict[str, Any]) -> None:
-    """Fail at start-up, naming the setting and the fix, instead of later at random."""
-    problems: list[str] = []
-
-    secret = config.get("SECRET_KEY") or ""
-    if len(str(secret)) < 16:
-        problems.append(
-            "SECRET_KEY is shorter than 16 characters: remove it to let the app generate "
-            "one in the instance folder, or set COUNSELOR_SECRET_KEY to a long random string."
-        )
-
-    uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
-    if not uri.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
-        problems.append(
-            f"SQLALCHEMY_DATABASE_URI={uri!r} is not supported: use sqlite:///path or "
-            "postgresql+psycopg://user@host/db (set COUNSELOR_SQLALCHEMY_DATABASE_URI)."
-        )
-
-    idle = config.get("IDLE_TIMEOUT_MINUTES")
-    if not isinstance(idle, int) or isinstance(idle, bool) or idle < 1:
-        problems.append(
-            f"IDLE_TIMEOUT_MINUTES={idle!r} must be a whole number of minutes >= 1 "
-            "(e.g. COUNSELOR_IDLE_TIMEOUT_MINUTES=30)."
-        )
-
-    per_page = config.get("COUPLES_PER_PAGE")
-    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= 200:
-        problems.append(f"COUPLES_PER_PAGE={per_page!r} must be a whole number from 1 to 200.")
-
-    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
-        problems.append(
-            "MAIL_USE_TLS and MAIL_USE_SSL are both on: use TLS (STARTTLS, port 587) "
-            "or SSL (port 465), not both."
-        )
-    base = str(config.get("PUBLIC_BASE_URL") or "")
-    if not base.startswith(("http://", "https://")):
-        problems.append(
-            f"PUBLIC_BASE_URL={base!r} must be the http(s) address partners open links at, "
-            "e.g. COUNSELOR_PUBLIC_BASE_URL=https://homework.example.org"
-        )
-    for name in (
-        "LINK_TTL_DAYS",
-        "UNSUBSCRIBE_LINK_TTL_DAYS",
-        "MAIL_MAX_ATTEMPTS",
-        "MAIL_BATCH_SIZE",
-    ):
-        value = config.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            problems.append(f"{name}={value!r} must be a whole number >= 1.")
-
-    if problems:
-        raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
 
 
 def derived_settings(config: dict[str, Any]) -> None:

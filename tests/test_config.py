@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import stat
+from pathlib import Path
 
 import pytest
 
 from counselor import create_app
-from counselor.config import ConfigError
+from counselor.config import ConfigError, Defaults
+from counselor.config_table import SETTINGS, settings_markdown
+
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def sqlite_url(tmp_path):
@@ -49,6 +53,18 @@ def test_postgres_urls_use_psycopg(tmp_path):
         ("SECRET_KEY", "short", "SECRET_KEY is shorter than 16"),
         ("SQLALCHEMY_DATABASE_URI", "mysql://x", "COUNSELOR_SQLALCHEMY_DATABASE_URI"),
         ("COUPLES_PER_PAGE", 0, "COUPLES_PER_PAGE=0"),
+        ("WEBHOOK_TIMEOUT_SECONDS", 0, "WEBHOOK_TIMEOUT_SECONDS=0 must be a number of seconds"),
+        ("WEBHOOK_TIMEOUT_SECONDS", "10s", "COUNSELOR_WEBHOOK_TIMEOUT_SECONDS=10"),
+        ("WEBHOOK_TIMEOUT_SECONDS", 600, "above 0 and at most 60"),
+        ("WEBHOOK_MAX_ATTEMPTS", 0, "WEBHOOK_MAX_ATTEMPTS=0 must be a whole number from 1 to 50"),
+        ("WEBHOOK_REQUIRE_HTTPS", "yes", "WEBHOOK_REQUIRE_HTTPS='yes' must be true or false"),
+        ("MAIL_CLAIM_LEASE_SECONDS", 0, "MAIL_CLAIM_LEASE_SECONDS=0 must be a whole number"),
+        ("MAIL_CLAIM_LEASE_SECONDS", "5m", "keep it longer than one batch takes to send"),
+        ("MAIL_CLAIM_LEASE_SECONDS", 2.5, "COUNSELOR_MAIL_CLAIM_LEASE_SECONDS=300"),
+        ("LOGIN_RATE_LIMIT", "lots", "LOGIN_RATE_LIMIT='lots' must be a rate limit"),
+        ("RATELIMIT_STORAGE_URI", "redis:/oops", "COUNSELOR_RATELIMIT_STORAGE_URI="),
+        ("MAIL_DEFAULT_SENDER", "nobody", "must be an email address"),
+        ("MAIL_PORT", 70000, "MAIL_PORT=70000 must be a whole number from 1 to 65535"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_setting(tmp_path, setting, value, names):
@@ -86,3 +102,49 @@ def test_instance_config_file_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(instance))
     app = create_app({"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path)})
     assert app.config["COUPLES_PER_PAGE"] == 7
+
+
+def test_a_bad_setting_from_the_environment_names_the_variable_to_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("COUNSELOR_WEBHOOK_TIMEOUT_SECONDS", "-1")
+    config = {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path)}
+    with pytest.raises(ConfigError) as error:
+        create_app(config)
+    assert "WEBHOOK_TIMEOUT_SECONDS=-1" in str(error.value)
+    assert "e.g. COUNSELOR_WEBHOOK_TIMEOUT_SECONDS=10" in str(error.value)
+
+
+def test_every_problem_is_reported_at_once_without_showing_secrets(tmp_path):
+    config = {
+        "SECRET_KEY": "x" * 32,
+        "SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path),
+        "MAIL_PASSWORD": 12345678,  # a JSON-parsed environment variable turns digits into a number
+        "MAIL_USE_TLS": True,
+        "MAIL_USE_SSL": True,
+        "LINK_TTL_DAYS": 0,
+    }
+    with pytest.raises(ConfigError) as error:
+        create_app(config)
+    message = str(error.value)
+    assert "MAIL_PASSWORD must be text" in message
+    assert "12345678" not in message
+    assert "MAIL_USE_TLS and MAIL_USE_SSL are both on" in message
+    assert "LINK_TTL_DAYS=0" in message
+
+
+def test_every_default_has_a_row_in_the_settings_table():
+    defaults = {name for name in vars(Defaults) if name.isupper()}
+    rows = [setting.name for setting in SETTINGS]
+    assert len(rows) == len(set(rows)), "a setting has two rows"
+    assert defaults == set(rows)
+
+
+def test_readme_settings_table_is_the_one_printed_from_the_settings_table():
+    lines = README.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| setting | default | meaning |")
+    end = lines.index("", start)
+    documented = "\n".join(lines[start:end]) + "\n"
+    assert documented == settings_markdown(), (
+        "README's settings table is out of date: replace it with the output of\n"
+        "  .venv/bin/python -c 'from counselor.config_table import settings_markdown as m; "
+        'print(m(), end="")\''
+    )

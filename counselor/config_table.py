@@ -1,0 +1,290 @@
+"""Every setting in one table: its kind and bounds, what it means, and the fix for a bad value.
+
+The start-up check runs from this table (``validate_config``) and the README's
+settings table is printed from it (``settings_markdown``; ``tests/test_config.py``
+keeps the two equal and checks that every attribute of ``Defaults`` has a row), so
+a setting is declared, checked and documented in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from counselor.config import ConfigError, Defaults
+from counselor.config_kinds import (
+    Address,
+    Choice,
+    Flag,
+    Kind,
+    RateLimit,
+    RateLimitStorage,
+    Seconds,
+    Secret,
+    Sender,
+    Table,
+    Text,
+    WholeNumber,
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    kind: Kind
+    meaning: str
+    example: str  # a good value, as the COUNSELOR_<name> environment variable would hold it
+    advice: str = ""  # said before the example when a bad value needs more than one
+    default: str = ""  # the README's default when the code's value needs words (None → filled)
+    listed: bool = True  # in the README; framework plumbing is checked but not listed
+
+    def problem(self, config: Mapping[str, Any]) -> str | None:
+        value = config.get(self.name)
+        complaint = self.kind.complaint(value)
+        if complaint is None:
+            return None
+        shown = self.name if isinstance(self.kind, Secret) else f"{self.name}={value!r}"
+        advice = f"{self.advice}, " if self.advice else ""
+        return f"{shown} {complaint}. Fix: {advice}e.g. COUNSELOR_{self.name}={self.example}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A condition between settings that each look fine alone."""
+
+    broken: Callable[[Mapping[str, Any]], bool]
+    message: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # The database and secrets.
+    Setting(
+        "SQLALCHEMY_DATABASE_URI",
+        Address(("sqlite:", "postgresql+psycopg:"), "sqlite:///path or postgresql://user@host/db"),
+        "the database; SQLite runs in WAL mode with foreign keys on",
+        "postgresql://counselor@db.internal/counselor",
+        default="`sqlite:///instance/counselor.sqlite3`",
+    ),
+    Setting(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        Table(),
+        "extra SQLAlchemy engine options",
+        "'{\"pool_size\": 10}'",
+        listed=False,
+    ),
+    Setting(
+        "SECRET_KEY",
+        Secret(min_length=16),
+        "signs sessions and CSRF tokens",
+        "<64 random hex characters>",
+        advice="remove it to let the app generate one in the instance folder, "
+        "or set a long random string",
+        default="generated once into `instance/secret_key` (mode 600)",
+    ),
+    # Counselors' sessions and pages.
+    Setting(
+        "IDLE_TIMEOUT_MINUTES",
+        WholeNumber(1, 24 * 60, "minutes"),
+        "a counselor idle this long must log in again",
+        "30",
+    ),
+    Setting("SESSION_COOKIE_SECURE", Flag(), "set `True` when served over HTTPS", "true"),
+    Setting("SESSION_COOKIE_HTTPONLY", Flag(), "", "true", listed=False),
+    Setting("SESSION_COOKIE_SAMESITE", Choice(("Lax", "Strict")), "", "Lax", listed=False),
+    Setting("REMEMBER_COOKIE_HTTPONLY", Flag(), "", "true", listed=False),
+    Setting(
+        "WTF_CSRF_TIME_LIMIT",
+        WholeNumber(60, unit="seconds", optional=True),
+        "",
+        "null",
+        listed=False,
+    ),
+    Setting("COUPLES_PER_PAGE", WholeNumber(1, 200), "couples per page on the dashboard", "25"),
+    # Rate limits.
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        RateLimitStorage(),
+        "use `redis://…` when running several web processes",
+        "redis://127.0.0.1:6379/1",
+    ),
+    Setting("RATELIMIT_HEADERS_ENABLED", Flag(), "", "true", listed=False),
+    Setting(
+        "LOGIN_RATE_LIMIT",
+        RateLimit(),
+        "failed and successful login attempts per client address",
+        '"10 per minute"',
+    ),
+    Setting(
+        "CLIENT_RATE_LIMIT", RateLimit(), "partner pages, per client address", '"60 per minute"'
+    ),
+    Setting("CLIENT_TOKEN_RATE_LIMIT", RateLimit(), "partner pages, per link", '"30 per minute"'),
+    Setting(
+        "LINK_REQUEST_RATE_LIMIT",
+        RateLimit(),
+        "requests for a fresh link, per client address",
+        '"5 per hour"',
+    ),
+    Setting("API_RATE_LIMIT", RateLimit(), "REST API requests per API key", '"120 per minute"'),
+    # Partner links.
+    Setting(
+        "PUBLIC_BASE_URL",
+        Address(("http://", "https://"), "the http(s) address partners open links at"),
+        "the address links in emails point to",
+        "https://homework.example.org",
+    ),
+    Setting("LINK_TTL_DAYS", WholeNumber(1, 90, "days"), "how long a partner's link works", "14"),
+    Setting(
+        "UNSUBSCRIBE_LINK_TTL_DAYS",
+        WholeNumber(1, 365, "days"),
+        "how long the *Stop emails* link in an email works",
+        "90",
+    ),
+    # The REST API and its OpenAPI document.
+    Setting(
+        "IDEMPOTENCY_TTL_HOURS",
+        WholeNumber(1, 24 * 30, "hours"),
+        "how long a POST's `Idempotency-Key` replays its first answer",
+        "48",
+    ),
+    Setting("API_TITLE", Text(), "", '"Ladder homework API"', listed=False),
+    Setting("API_VERSION", Text(), "", "v1", listed=False),
+    Setting("OPENAPI_VERSION", Text(), "", "3.0.3", listed=False),
+    Setting("OPENAPI_URL_PREFIX", Text(), "", "/api/v1", listed=False),
+    Setting("OPENAPI_JSON_PATH", Text(), "", "openapi.json", listed=False),
+    Setting("API_SPEC_OPTIONS", Table(), "", "{}", listed=False),
+    # Webhooks and host launch.
+    Setting(
+        "WEBHOOK_REQUIRE_HTTPS",
+        Flag(),
+        "refuse webhook URLs that are not `https://`; turn on in production",
+        "true",
+    ),
+    Setting(
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        Flag(),
+        "allow webhook URLs on loopback or private networks; turn off in production",
+        "false",
+    ),
+    Setting(
+        "WEBHOOK_TIMEOUT_SECONDS",
+        Seconds(high=60),
+        "how long one webhook delivery waits for the host's answer",
+        "10",
+    ),
+    Setting(
+        "WEBHOOK_MAX_ATTEMPTS",
+        WholeNumber(1, 50),
+        "failed webhook deliveries before one is given up",
+        "8",
+    ),
+    Setting(
+        "LAUNCH_TOKEN_MAX_AGE_SECONDS",
+        WholeNumber(10, 300, "seconds"),
+        "the longest a host's launch token may live (`exp` − `iat`)",
+        "300",
+    ),
+    # Email.
+    Setting(
+        "MAIL_SERVER",
+        Text(optional=True),
+        "SMTP relay; unset writes `.eml` files to `MAIL_OUTBOX_DIR`",
+        "smtp.example.org",
+    ),
+    Setting("MAIL_PORT", WholeNumber(1, 65535), "SMTP port", "587"),
+    Setting("MAIL_USE_TLS", Flag(), "STARTTLS (port 587); not with `MAIL_USE_SSL`", "true"),
+    Setting("MAIL_USE_SSL", Flag(), "implicit TLS (port 465); not with `MAIL_USE_TLS`", "false"),
+    Setting("MAIL_USERNAME", Text(optional=True), "SMTP login", "homework"),
+    Setting(
+        "MAIL_PASSWORD",
+        Secret(optional=True),
+        "SMTP password",
+        "'\"20251107\"'",
+        advice="quote it as JSON when it is all digits",
+    ),
+    Setting("MAIL_DEFAULT_SENDER", Sender(), "the From address", '"Homework <hw@example.org>"'),
+    Setting(
+        "MAIL_TIMEOUT_SECONDS",
+        Seconds(high=300),
+        "how long the worker waits on the SMTP server",
+        "15",
+    ),
+    Setting(
+        "MAIL_OUTBOX_DIR",
+        Text(),
+        "where emails are written as `.eml` files when `MAIL_SERVER` is unset",
+        "/var/lib/counselor/outbox",
+        default="`instance/outbox`",
+    ),
+    Setting(
+        "MAIL_MAX_ATTEMPTS",
+        WholeNumber(1, 50),
+        "temporary failures before an email is marked failed",
+        "6",
+    ),
+    Setting(
+        "MAIL_BATCH_SIZE",
+        WholeNumber(1, 1000),
+        "emails per worker batch (one SMTP connection each)",
+        "100",
+    ),
+    Setting(
+        "MAIL_CLAIM_LEASE_SECONDS",
+        WholeNumber(1, 24 * 3600, "seconds"),
+        "an email claimed by a worker that died is sent again after this",
+        "300",
+        advice="keep it longer than one batch takes to send",
+    ),
+    # Files and workers.
+    Setting(
+        "REPORTS_DIR",
+        Text(),
+        "where PDFs are stored",
+        "/var/lib/counselor/reports",
+        default="`instance/reports`",
+    ),
+    Setting(
+        "CELERY",
+        Table(required=("broker_url",)),
+        "Celery settings; e.g. `COUNSELOR_CELERY__broker_url=redis://…`",
+        '\'{"broker_url": "redis://127.0.0.1:6379/0"}\'',
+        advice="set one key with COUNSELOR_CELERY__broker_url=redis://127.0.0.1:6379/0",
+        default="see `counselor/config.py`; the broker is `instance/broker/`",
+    ),
+)
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        lambda config: bool(config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL")),
+        "MAIL_USE_TLS and MAIL_USE_SSL are both on: use TLS (STARTTLS, port 587) "
+        "or SSL (port 465), not both.",
+    ),
+    Rule(
+        lambda config: bool(config.get("MAIL_PASSWORD")) and not config.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD is set but MAIL_USERNAME is not: the SMTP login needs both.",
+    ),
+)
+
+
+def validate_config(config: Mapping[str, Any]) -> None:
+    """Fail at start-up, naming each wrong setting and its fix, instead of later at random."""
+    problems = [problem for setting in SETTINGS if (problem := setting.problem(config))]
+    problems += [rule.message for rule in RULES if rule.broken(config)]
+    if problems:
+        raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+def settings_markdown() -> str:
+    """The README's settings table, from ``SETTINGS``."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    for setting in SETTINGS:
+        if setting.listed:
+            default = setting.default or _shown_default(getattr(Defaults, setting.name))
+            rows.append(f"| `{setting.name}` | {default} | {setting.meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def _shown_default(value: Any) -> str:
+    if value is None:
+        return "unset"
+    return f"`{value}`" if isinstance(value, str) else f"`{value!r}`"
