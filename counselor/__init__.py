@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from counselor import config as config_module
-from counselor import web
+from counselor import tenancy, unit_of_work, web
 from counselor.config_table import validate_config
 from counselor.extensions import (
     celery_init_app,
@@ -86,6 +86,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     celery_init_app(app)
     after_commit.install(app)
+    unit_of_work.install(app)
+    tenancy.install(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _configure_sqlite_connection)

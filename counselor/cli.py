@@ -19,6 +19,7 @@ from counselor.services.errors import InvalidInput
 from counselor.services.homework import ladder
 from counselor.services.progress import snapshots
 from counselor.services.reports import pre_session as report_files
+from counselor.unit_of_work import UnitOfWorkCommand, UnitOfWorkGroup
 
 
 def register_commands(app: Flask) -> None:
@@ -38,14 +39,14 @@ def _fail(error: InvalidInput) -> None:
     raise click.exceptions.Exit(2)
 
 
-@click.command("init")
+@click.command("init", cls=UnitOfWorkCommand)
 def init_command() -> None:
     """Create or upgrade the database, then sync the ladder."""
     upgrade()
     _print_sync(ladder.sync_ladder())
 
 
-@click.command("create-practice")
+@click.command("create-practice", cls=UnitOfWorkCommand)
 @click.option("--name", required=True, help="Shown to clients in emails and on reports.")
 @click.option("--slug", required=True, help="Short unique id, e.g. north-clinic.")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
@@ -58,7 +59,7 @@ def create_practice(name: str, slug: str, timezone: str) -> None:
     click.echo(f"Created practice {practice.slug} ({practice.name}).")
 
 
-@click.command("create-counselor")
+@click.command("create-counselor", cls=UnitOfWorkCommand)
 @click.option("--practice", "slug", required=True, help="The practice's slug.")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
@@ -77,7 +78,7 @@ def create_counselor(slug: str, email: str, name: str, owner: bool, password: st
     click.echo(f"Created {counselor.role.value} {counselor.email} in {practice.slug}.")
 
 
-@click.command("set-password")
+@click.command("set-password", cls=UnitOfWorkCommand)
 @click.argument("email")
 @click.password_option(help="Prompted for when not given.")
 def set_password(email: str, password: str) -> None:
@@ -92,7 +93,7 @@ def set_password(email: str, password: str) -> None:
     click.echo(f"Password changed for {counselor.email}.")
 
 
-@click.command("seed-demo")
+@click.command("seed-demo", cls=UnitOfWorkCommand)
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no practice yet.")
 def seed_demo(if_empty: bool) -> None:
     """Add a demo practice with three couples (does nothing if it exists)."""
@@ -108,7 +109,7 @@ def seed_demo(if_empty: bool) -> None:
         click.echo("This password is shown once; keep it.")
 
 
-@click.group("ladder")
+@click.group("ladder", cls=UnitOfWorkGroup)
 def ladder_group() -> None:
     """The practical-steps ladder."""
 
@@ -150,7 +151,7 @@ def _print_sync(result: ladder.SyncResult) -> None:
             click.echo(f"Ladder {label}: {', '.join(keys)}")
 
 
-@click.group("reminders")
+@click.group("reminders", cls=UnitOfWorkGroup)
 def reminders_group() -> None:
     """Partner reminders."""
 
@@ -174,7 +175,7 @@ def reminders_preview(couple_id: int, days: int) -> None:
         )
 
 
-@click.group("progress")
+@click.group("progress", cls=UnitOfWorkGroup)
 def progress_group() -> None:
     """Compiled weekly progress: the dashboard's history and readiness signals."""
 
@@ -207,7 +208,7 @@ def progress_compile(since: datetime | None, weeks: int) -> None:
     )
 
 
-@click.group("report")
+@click.group("report", cls=UnitOfWorkGroup)
 def report_group() -> None:
     """Pre-session reports."""
 
@@ -244,7 +245,7 @@ def report_batch(day: datetime) -> None:
     click.echo(f"{len(sessions) - failed} report(s) ready, {failed} failed.")
 
 
-@click.command("launch-secret")
+@click.command("launch-secret", cls=UnitOfWorkCommand)
 @click.option("--practice", "slug", required=True, help="The practice's slug.")
 def launch_secret(slug: str) -> None:
     """Give a practice a new host launch (single sign-on) secret and print it once.
@@ -258,7 +259,7 @@ def launch_secret(slug: str) -> None:
     click.echo("Sign launch tokens with it using HS256 (docs/integration.md, Host launch).")
 
 
-@click.group("keys")
+@click.group("keys", cls=UnitOfWorkGroup)
 def keys_group() -> None:
     """API keys for host systems (the REST API under /api/v1)."""
 

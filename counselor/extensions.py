@@ -44,9 +44,13 @@ rest_api = Api()
 def celery_init_app(app: Flask) -> Celery:
     """Flask's documented pattern: every task runs inside this app's context."""
 
+    from counselor.unit_of_work import unit_of_work
+
     class FlaskTask(Task):
+        """Runs in this app's context, as one unit of work: committed if it returns."""
+
         def __call__(self, *args: object, **kwargs: object) -> object:
-            with app.app_context():
+            with app.app_context(), unit_of_work():
                 return self.run(*args, **kwargs)
 
     celery_app = Celery(app.name, task_cls=FlaskTask)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
 from flask_smorest import abort
 
+from counselor import tenancy
 from counselor.extensions import db, limiter
 from counselor.services import idempotency
 from counselor.services.accounts import api_keys
@@ -76,6 +77,7 @@ def authenticate() -> Response | None:
             headers={"WWW-Authenticate": 'Bearer realm="api"'},
         )
     g.api_actor = Actor("api_key", key.id, key.practice_id)
+    tenancy.enter_practice(key.practice_id)
     if request.method == "POST" and IDEMPOTENCY_HEADER in request.headers:
         return _claim_idempotency_key(g.api_actor)
     return None

@@ -8,7 +8,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.forms import LoginForm
 from counselor.extensions import limiter, login_manager
@@ -42,6 +42,7 @@ def require_login_and_enforce_idle_timeout() -> ResponseReturnValue:
         flash("You were logged out after a period of inactivity.", "info")
         return redirect(url_for("dashboard.login", next=request.full_path))
     session[LAST_SEEN_KEY] = now
+    tenancy.enter_practice(current_user.practice_id)
     return None
 
 

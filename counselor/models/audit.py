@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from counselor.extensions import db
+from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, now_utc
 
 
-class AuditEvent(db.Model):
+class AuditEvent(PracticeOwned, db.Model):
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_practice_at", "practice_id", "at"),)
 

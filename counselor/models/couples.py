@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
+from counselor.models.mixins import PracticeOwned
 from counselor.models.practice import Counselor, Practice
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
@@ -19,7 +20,7 @@ class CoupleStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class Couple(db.Model):
+class Couple(PracticeOwned, db.Model):
     __tablename__ = "couples"
     __table_args__ = (sa.UniqueConstraint("practice_id", "external_id"),)
 
@@ -73,7 +74,7 @@ class Partner(db.Model):
         return f"<Partner {self.id}>"
 
 
-class CoupleSession(db.Model):
+class CoupleSession(PracticeOwned, db.Model):
     """An appointment of the couple with their counselor ("Session" in DESIGN.md)."""
 
     __tablename__ = "couple_sessions"

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
+from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
-class ApiKey(db.Model):
+class ApiKey(PracticeOwned, db.Model):
     """A practice's key for the REST API; only its SHA-256 is kept (shown once at creation)."""
 
     __tablename__ = "api_keys"
@@ -28,7 +29,7 @@ class ApiKey(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class IdempotencyRecord(db.Model):
+class IdempotencyRecord(PracticeOwned, db.Model):
     """The first response to a POST with an ``Idempotency-Key``, replayed for repeats."""
 
     __tablename__ = "idempotency_records"
@@ -43,7 +44,7 @@ class IdempotencyRecord(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(PracticeOwned, db.Model):
     __tablename__ = "webhook_endpoints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +66,7 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(PracticeOwned, db.Model):
     """One event for one endpoint (an outbox row); ``message_id`` is the stable webhook-id."""
 
     __tablename__ = "webhook_deliveries"
@@ -95,7 +96,7 @@ class WebhookDelivery(db.Model):
     endpoint: Mapped[WebhookEndpoint] = relationship()
 
 
-class UsedLaunchToken(db.Model):
+class UsedLaunchToken(PracticeOwned, db.Model):
     """A host launch token's ``jti``, kept until it expires so it works only once."""
 
     __tablename__ = "used_launch_tokens"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
 from counselor.models.couples import Partner
+from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
@@ -29,7 +30,7 @@ class EmailStatus(enum.StrEnum):
     CANCELLED = "cancelled"  # no longer wanted: the partner stopped emails, the couple paused
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(PracticeOwned, db.Model):
     """One email to one person (a partner, or a counselor). Written in the transaction of
     the change that causes it; its text (and any link in it) is made when a worker sends
     it, so no link is stored."""

@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
+from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
@@ -55,7 +56,7 @@ class CounselorRole(enum.StrEnum):
     COUNSELOR = "counselor"
 
 
-class Counselor(UserMixin, db.Model):
+class Counselor(PracticeOwned, UserMixin, db.Model):
     __tablename__ = "counselors"
 
     id: Mapped[int] = mapped_column(primary_key=True)

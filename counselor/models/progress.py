@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from counselor.extensions import db
+from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
+from counselor.services.progress.readiness import ReadinessSignal, completion
 
 
-class WeeklyProgress(db.Model):
+class WeeklyProgress(PracticeOwned, db.Model):
     """One partner's figures for one step in one of their local weeks."""
 
     __tablename__ = "weekly_progress"
@@ -35,15 +36,10 @@ class WeeklyProgress(db.Model):
 
     @property
     def completion(self) -> float | None:
-        return None if self.target == 0 else min(self.done, self.target) / self.target
+        return completion(self.done, self.target)
 
 
-class ReadinessSignal(enum.StrEnum):
-    READY_TO_MOVE_UP = "ready_to_move_up"
-    DISCUSS_BARRIERS = "discuss_barriers"
-
-
-class PartnerWeek(db.Model):
+class PartnerWeek(PracticeOwned, db.Model):
     """One partner's whole week: every step together, the streak and the rung signal."""
 
     __tablename__ = "partner_weeks"
@@ -66,4 +62,4 @@ class PartnerWeek(db.Model):
 
     @property
     def completion(self) -> float | None:
-        return None if self.target == 0 else min(self.done, self.target) / self.target
+        return completion(self.done, self.target)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
 from counselor.models.couples import Couple, CoupleSession
+from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
@@ -19,7 +20,7 @@ class ReportStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Report(db.Model):
+class Report(PracticeOwned, db.Model):
     __tablename__ = "reports"
     __table_args__ = (sa.Index("ix_reports_couple_created", "couple_id", "created_at"),)
 
