@@ -90,6 +90,12 @@ SETTINGS: tuple[Setting, ...] = (
         "30",
     ),
     Setting("SESSION_COOKIE_SECURE", Flag(), "set `True` when served over HTTPS", "true"),
+    Setting(
+        "TENANCY_REQUIRE_SCOPE",
+        Flag(),
+        "refuse database queries on a practice's rows made outside any practice's scope",
+        "true",
+    ),
     Setting("SESSION_COOKIE_HTTPONLY", Flag(), "", "true", listed=False),
     Setting("SESSION_COOKIE_SAMESITE", Choice(("Lax", "Strict")), "", "Lax", listed=False),
     Setting("REMEMBER_COOKIE_HTTPONLY", Flag(), "", "true", listed=False),
