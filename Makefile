@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app counselor
 
-.PHONY: run test lint format clean screenshots
+.PHONY: run dev instance-ready test lint format clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required (set PYTHON=python3.11).") if sys.version_info < (3, 11) else None'
@@ -22,14 +22,25 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.run-installed
 
-run: $(VENV)/.run-installed
-	$(FLASK) init
-	$(FLASK) seed-demo --if-empty
-	@echo ""
+# `run` serves with gunicorn (2 workers), `dev` with Flask's reloading debug server; both
+# start the Celery worker with beat beside it (Procfile, Procfile.dev). The supervisor is
+# exec'd so that Ctrl-C reaches it directly: it stops both processes gracefully and exits 0.
+run: instance-ready
 	@echo "  Dashboard: http://$(HOST):$(PORT)/   (web + worker; Ctrl-C stops both)"
 	@echo "  Emails are written to instance/outbox/ and their links logged below."
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start
+	@exec env HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/procfile.py Procfile
+
+dev: instance-ready
+	@echo "  Dashboard: http://$(HOST):$(PORT)/   (debug server, reloads on changes; Ctrl-C stops)"
+	@echo ""
+	@exec env HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/procfile.py Procfile.dev
+
+# The database created or upgraded, the ladder loaded, and the demo practice when empty.
+instance-ready: $(VENV)/.run-installed
+	$(FLASK) init
+	$(FLASK) seed-demo --if-empty
+	@echo ""
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .
@@ -51,7 +62,7 @@ clean:
 screenshots: $(VENV)/.test-installed
 	COUNSELOR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
-# Benchmarks (tests/benchmarks, docs/benchmarks.md): `bench` is the full run (< 10 min on
+# Benchmarks (benchmarks/, docs/benchmarks.md): `bench` is the full run (< 10 min on
 # 2 cores) and writes docs/benchmarks.md; `bench-quick` runs small sizes (< 2 min) and
 # prints the table. wrk is the load generator when Debian's package can be installed.
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
@@ -65,7 +76,7 @@ bench-tools:
 		|| echo "bench: wrk not installed; using the Python load client"; }
 
 bench: $(VENV)/.bench-installed bench-tools
-	$(BIN)/python -m tests.benchmarks run
+	$(BIN)/python -m benchmarks run
 
 bench-quick: $(VENV)/.bench-installed bench-tools
-	$(BIN)/python -m tests.benchmarks run --quick
+	$(BIN)/python -m benchmarks run --quick

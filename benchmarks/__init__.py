@@ -1,2 +1,2 @@
-"""Benchmarks: `python -m tests.benchmarks run [--quick]` (make bench, make bench-quick),
+"""Benchmarks: `python -m benchmarks run [--quick]` (make bench, make bench-quick),
 which writes docs/benchmarks.md; and broker_choice, the embedded-broker measurement."""

@@ -1,7 +1,7 @@
-"""python -m tests.benchmarks run [--quick]: see tests/benchmarks/runner.py."""
+"""python -m benchmarks run [--quick]: see benchmarks/runner.py."""
 
 import sys
 
-from tests.benchmarks.runner import main
+from benchmarks.runner import main
 
 sys.exit(main())

@@ -2,7 +2,7 @@
 the filesystem transport. Publishes and consumes N small messages through each, several
 rounds, interleaved, and prints the median rates.
 
-Run: .venv/bin/python -m tests.benchmarks.broker_choice
+Run: .venv/bin/python -m benchmarks.broker_choice
 """
 
 from __future__ import annotations

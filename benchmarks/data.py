@@ -22,7 +22,7 @@ from counselor.models import (
     Visibility,
 )
 from counselor.services.couples import links
-from tests import factories
+from tests.support import factories
 
 TIMEZONE = "America/Chicago"
 REFLECTION = (

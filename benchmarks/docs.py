@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.benchmarks.env import ROOT
-from tests.benchmarks.results import ScenarioResult, growth_tables, table
+from benchmarks.results import ScenarioResult, growth_tables, table
+from tests.support.processes import ROOT
 
 DOC = ROOT / "docs" / "benchmarks.md"
 
@@ -107,7 +107,7 @@ def write(results: list[ScenarioResult], machine: dict[str, str], elapsed: float
     parts = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m tests.benchmarks run`); `make bench-quick` runs "
+        "Written by `make bench` (`python -m benchmarks run`); `make bench-quick` runs "
         "the same scenarios at small sizes and prints the table only.",
         "",
         *(f"- **{key}**: {value}" for key, value in machine.items()),

@@ -9,8 +9,6 @@ import platform
 import shutil
 import subprocess
 import tempfile
-import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,14 +18,16 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.processes import (
+    RedisServer,
+    create_postgres_database,
+    drop_postgres_database,
+    process_env,
+    psycopg_url,
+)
+
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 SECRET = "benchmark-secret-key-long-enough-to-pass"
-KEEP_TABLES = {"ladder_rungs", "task_templates", "alembic_version"}
-
-
-def _psycopg(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def postgres_server_url() -> str | None:
@@ -38,64 +38,13 @@ def postgres_server_url() -> str | None:
         "COUNSELOR_TEST_DATABASE_URL", DEFAULT_POSTGRES
     )
     try:
-        engine = sa.create_engine(_psycopg(url), connect_args={"connect_timeout": 3})
+        engine = sa.create_engine(psycopg_url(url), connect_args={"connect_timeout": 3})
         with engine.connect() as connection:
             connection.execute(sa.text("select 1"))
         engine.dispose()
     except Exception:
         return None
     return url
-
-
-@dataclass
-class RedisProcess:
-    """A redis-server of the benchmark's own on a free port (nothing kept on disk)."""
-
-    directory: Path
-    port: int = 0
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        from tests.mailserver import free_port
-
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        client = redis.Redis.from_url(self.url)
-        for _ in range(200):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 @dataclass
@@ -106,7 +55,7 @@ class BenchEnv:
     database_url: str
     engine_name: str
     server_url: str | None = None
-    redis: RedisProcess | None = None
+    redis: RedisServer | None = None
     celery_broker: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -114,12 +63,12 @@ class BenchEnv:
         workdir = Path(tempfile.mkdtemp(prefix="counselor-bench-"))
         server = postgres_server_url()
         if server:
-            url = _create_postgres_database(server)
+            url = create_postgres_database(server, "counselor_bench")
             env = cls(workdir, url, "PostgreSQL", server_url=server)
         else:
             env = cls(workdir, f"sqlite:///{workdir / 'bench.sqlite3'}", "SQLite (WAL)")
         if shutil.which("redis-server") and not os.environ.get("COUNSELOR_BENCH_NO_REDIS"):
-            env.redis = RedisProcess(workdir / "redis")
+            env.redis = RedisServer(workdir / "redis")
             env.redis.directory.mkdir()
             env.redis.start()
             env.celery_broker = {"broker_url": env.redis.url}
@@ -151,18 +100,15 @@ class BenchEnv:
 
     def process_env(self, **settings: str) -> dict[str, str]:
         """Environment for a gunicorn or Celery process running the same app."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COUNSELOR_")}
-        env.update(
+        env = process_env(
             {
-                "COUNSELOR_SECRET_KEY": SECRET,
-                "COUNSELOR_SQLALCHEMY_DATABASE_URI": self.database_url,
-                "COUNSELOR_WTF_CSRF_ENABLED": "false",
-                "COUNSELOR_RATELIMIT_ENABLED": "false",
-                "COUNSELOR_COUPLES_PER_PAGE": "50",
-                "COUNSELOR_MAIL_OUTBOX_DIR": str(self.workdir / "outbox"),
-                "COUNSELOR_REPORTS_DIR": str(self.workdir / "reports"),
-                "PYTHONWARNINGS": "ignore",
-                "PYTHONPATH": str(ROOT),
+                "SECRET_KEY": SECRET,
+                "SQLALCHEMY_DATABASE_URI": self.database_url,
+                "WTF_CSRF_ENABLED": "false",
+                "RATELIMIT_ENABLED": "false",
+                "COUPLES_PER_PAGE": "50",
+                "MAIL_OUTBOX_DIR": str(self.workdir / "outbox"),
+                "REPORTS_DIR": str(self.workdir / "reports"),
             }
         )
         for key, value in self.celery_broker.items():
@@ -175,22 +121,11 @@ class BenchEnv:
 
         return create_app(self.app_config(**overrides))
 
-    def migrate(self, app: Flask) -> None:
-        from flask_migrate import upgrade
-
-        from counselor.extensions import db
-        from counselor.services.homework import ladder
-
-        with app.app_context():
-            upgrade()
-            ladder.sync_ladder()
-            db.session.commit()
-
     def close(self) -> None:
         if self.redis:
             self.redis.stop()
         if self.server_url:
-            _drop_postgres_database(self.server_url, self.database_url)
+            drop_postgres_database(self.server_url, self.database_url)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -198,38 +133,6 @@ def _json(value: Any) -> str:
     import json
 
     return json.dumps(value)
-
-
-def _create_postgres_database(server_url: str) -> str:
-    name = f"counselor_bench_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(_psycopg(server_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return str(sa.make_url(_psycopg(server_url)).set(database=name).render_as_string(False))
-
-
-def _drop_postgres_database(server_url: str, url: str) -> None:
-    name = sa.make_url(url).database
-    engine = sa.create_engine(_psycopg(server_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
-def empty_tables() -> None:
-    """Back to the migrated, ladder-synced database (inside an app context)."""
-    from counselor.extensions import db
-
-    db.session.remove()
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
 
 
 def vacuum_analyze() -> None:

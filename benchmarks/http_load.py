@@ -1,5 +1,5 @@
 """HTTP load on 127.0.0.1 only: gunicorn servers under test, and a load generator in a
-separate process (wrk when installed, else tests/benchmarks/loadclient.py), always
+separate process (wrk when installed, else benchmarks/loadclient.py), always
 bounded by a request count and a duration."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -16,8 +15,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.benchmarks.env import ROOT
-from tests.benchmarks.measure import peak_rss_mib, reset_peak
+from benchmarks.measure import peak_rss_mib, reset_peak
+from tests.support.processes import (
+    ROOT,
+    child_pids,
+    free_port,
+    start_process_group,
+    stop_process_group,
+)
 
 WORKERS = 2
 CONNECTIONS = 4
@@ -60,31 +65,12 @@ class GunicornServer:
     _log: object = field(default=None, repr=False)
 
     def start(self) -> None:
-        from tests.mailserver import free_port
-
         self.port = free_port()
         self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                str(WORKERS),
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--log-level",
-                "warning",
-                self.app_spec,
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        argv = [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS)]
+        argv += ["--worker-class", "sync", "--bind", f"{HOST}:{self.port}"]
+        argv += ["--log-level", "warning", self.app_spec]
+        self.process = start_process_group(argv, self.env, self._log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -104,7 +90,7 @@ class GunicornServer:
     def worker_pids(self) -> list[int]:
         if self.process is None:
             return []
-        return _children(self.process.pid)
+        return child_pids(self.process.pid)
 
     def reset_worker_peaks(self) -> None:
         for pid in self.worker_pids():
@@ -121,29 +107,10 @@ class GunicornServer:
 
     def stop(self) -> None:
         if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+            stop_process_group(self.process, timeout=20)
             self.process = None
         if self._log is not None:
             self._log.close()  # type: ignore[attr-defined]
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
 
 
 def login_cookie(port: int, email: str, password: str) -> str:
@@ -272,7 +239,7 @@ def _run_python_client(port, targets, seconds, max_requests, headers) -> LoadRes
         "threads": CONNECTIONS,
     }
     out = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.loadclient", json.dumps(spec)],
+        [sys.executable, "-m", "benchmarks.loadclient", json.dumps(spec)],
         cwd=ROOT,
         capture_output=True,
         text=True,

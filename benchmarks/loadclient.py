@@ -2,8 +2,8 @@
 http.client connections to 127.0.0.1, bounded by a request count and a duration.
 Prints one JSON line: requests, seconds, errors, p50_ms, p99_ms.
 
-Run by tests/benchmarks/http_load.py in its own process, so the client's CPU is not
-the server's: python -m tests.benchmarks.loadclient '{"port": …, "targets": […], …}'
+Run by benchmarks/http_load.py in its own process, so the client's CPU is not
+the server's: python -m benchmarks.loadclient '{"port": …, "targets": […], …}'
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from tests.benchmarks.measure import Figure, number
+from benchmarks.measure import Figure, number
 
 # Slack on "linear or better": t ∝ n^b with b up to this still counts as linear.
 LINEAR_EXPONENT = 1.15

@@ -1,7 +1,7 @@
 """Runs the scenarios in the issue's order on one fresh database and broker, prints the
 one table, and (full run) writes docs/benchmarks.md.
 
-python -m tests.benchmarks run [--quick] [--only check-off,report] [--no-docs]
+python -m benchmarks run [--quick] [--only check-off,report] [--no-docs]
 """
 
 from __future__ import annotations
@@ -15,15 +15,16 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from tests.benchmarks import docs
-from tests.benchmarks.env import BenchEnv, empty_tables, machine_description
-from tests.benchmarks.plan import FULL, QUICK, Plan
-from tests.benchmarks.results import ScenarioResult, growth_tables, table
-from tests.benchmarks.scenario_api import run_api
-from tests.benchmarks.scenario_fanout import run_fanout
-from tests.benchmarks.scenario_progress import run_progress
-from tests.benchmarks.scenario_report import run_report
-from tests.benchmarks.scenario_web import run_web
+from benchmarks import docs
+from benchmarks.env import BenchEnv, machine_description
+from benchmarks.plan import FULL, QUICK, Plan
+from benchmarks.results import ScenarioResult, growth_tables, table
+from benchmarks.scenario_api import run_api
+from benchmarks.scenario_fanout import run_fanout
+from benchmarks.scenario_progress import run_progress
+from benchmarks.scenario_report import run_report
+from benchmarks.scenario_web import run_web
+from tests.support.processes import empty_tables, migrate
 
 Scenario = Callable[[BenchEnv, Flask, Plan], list[ScenarioResult] | ScenarioResult]
 
@@ -52,7 +53,7 @@ def run(plan: Plan, only: set[str] | None = None, write_docs: bool = True) -> li
     try:
         app = env.make_app()
         logging.disable(logging.WARNING)  # Alembic's INFO lines
-        env.migrate(app)
+        migrate(app)
         logging.disable(logging.NOTSET)
         machine = machine_description(env)
         load_at_start = os.getloadavg()[0]
@@ -88,7 +89,7 @@ def run(plan: Plan, only: set[str] | None = None, write_docs: bool = True) -> li
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("run", help="run the benchmark suite")
     command.add_argument("--quick", action="store_true", help="small sizes, < 2 minutes")

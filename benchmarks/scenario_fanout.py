@@ -18,18 +18,18 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask import Flask
 
+from benchmarks import data
+from benchmarks.env import BenchEnv
+from benchmarks.measure import Figure, ProcessSampler, paired_ratios, peak_rss_mib, reset_peak
+from benchmarks.plan import Plan
+from benchmarks.profiling import profile
+from benchmarks.results import Check, Growth, ScenarioResult
+from benchmarks.workers import MeasuredWorker
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ClientLink, Couple, CoupleStatus, EmailStatus, OutboxEmail
 from counselor.services.delivery import mail, reminders
-from tests.benchmarks import data
-from tests.benchmarks.env import ROOT, BenchEnv
-from tests.benchmarks.measure import Figure, ProcessSampler, paired_ratios, peak_rss_mib, reset_peak
-from tests.benchmarks.plan import Plan
-from tests.benchmarks.profiling import profile
-from tests.benchmarks.results import Check, Growth, ScenarioResult
-from tests.benchmarks.workers import CeleryWorker
-from tests.mailserver import free_port
+from tests.support.processes import ROOT, free_port
 
 FLAT_MIB = 10.0  # worker RSS may grow this much after warm-up and still count as flat
 DELIVERY_TIMEOUT = 900  # 10,000 reminders on a loaded 2-core machine take minutes
@@ -85,7 +85,7 @@ class FanOutBench:
         controller.start()
         self.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port)
         self.app.extensions["celery"].conf.task_default_queue = self.queue
-        worker = CeleryWorker(
+        worker = MeasuredWorker(
             self.env.process_env(
                 COUNSELOR_MAIL_SERVER="127.0.0.1",
                 COUNSELOR_MAIL_PORT=str(self.port),
@@ -191,7 +191,7 @@ class FanOutBench:
             [
                 sys.executable,
                 "-m",
-                "tests.benchmarks.smtp_floor",
+                "benchmarks.smtp_floor",
                 str(self.port),
                 str(size),
                 str(self.sample_path),

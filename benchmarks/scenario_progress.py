@@ -9,16 +9,17 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask
 
+from benchmarks import data
+from benchmarks.env import BenchEnv, vacuum_analyze
+from benchmarks.measure import Figure, paired_ratios, run_forked
+from benchmarks.plan import Plan
+from benchmarks.profiling import profile
+from benchmarks.results import Check, Growth, ScenarioResult
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.services.progress.snapshots import compile_progress
-from tests.benchmarks import data
-from tests.benchmarks.env import BenchEnv, empty_tables, vacuum_analyze
-from tests.benchmarks.measure import Figure, paired_ratios, run_forked
-from tests.benchmarks.plan import Plan
-from tests.benchmarks.profiling import profile
-from tests.benchmarks.results import Check, Growth, ScenarioResult
-from tests.helpers import count_statements
+from tests.support.helpers import count_statements
+from tests.support.processes import empty_tables
 
 WEEKS = 12
 LOOKBACK_WEEKS = 2  # what compile_progress reads before its window

@@ -12,6 +12,14 @@ from io import BytesIO
 import sqlalchemy as sa
 from flask import Flask
 
+from benchmarks import data
+from benchmarks.env import BenchEnv, vacuum_analyze
+from benchmarks.measure import Figure, ProcessSampler, paired_ratios, run_forked
+from benchmarks.plan import Plan
+from benchmarks.profiling import profile
+from benchmarks.report_floor import bare_document, register_font, talking_point_count
+from benchmarks.results import Check, Growth, ScenarioResult
+from benchmarks.workers import MeasuredWorker
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import CoupleSession, OutboxEmail, Report, ReportStatus
@@ -20,14 +28,7 @@ from counselor.services.reports import pre_session as report_service
 from counselor.services.reports.report_data import build_report_data
 from reports import render_pre_session_report
 from reports.fonts import report_fonts
-from tests.benchmarks import data
-from tests.benchmarks.env import BenchEnv, empty_tables, vacuum_analyze
-from tests.benchmarks.measure import Figure, ProcessSampler, paired_ratios, run_forked
-from tests.benchmarks.plan import Plan
-from tests.benchmarks.profiling import profile
-from tests.benchmarks.report_floor import bare_document, register_font, talking_point_count
-from tests.benchmarks.results import Check, Growth, ScenarioResult
-from tests.benchmarks.workers import CeleryWorker
+from tests.support.processes import empty_tables
 
 WEEKS = 10
 FLAT_MIB = 10.0
@@ -113,8 +114,8 @@ class ReportBench:
 
     # --- batches on workers ----------------------------------------------------------------
 
-    def _worker(self, concurrency: int, queue: str) -> CeleryWorker:
-        worker = CeleryWorker(
+    def _worker(self, concurrency: int, queue: str) -> MeasuredWorker:
+        worker = MeasuredWorker(
             self.env.process_env(COUNSELOR_CELERY__task_default_queue=queue),
             self.env.workdir / f"report-worker-{concurrency}.log",
             concurrency=concurrency,
@@ -180,7 +181,7 @@ class ReportBench:
             single.stop()
             pair.stop()
 
-    def _batch(self, worker: CeleryWorker, queue: str, size: int) -> tuple[float, float, float]:
+    def _batch(self, worker: MeasuredWorker, queue: str, size: int) -> tuple[float, float, float]:
         """Sessions of ``size`` couples move inside the lead time; the planner asks for
         their reports; wait until all are ready. Returns (seconds, peak RSS, RSS growth)."""
         now = timeutil.utcnow()

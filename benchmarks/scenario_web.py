@@ -9,17 +9,17 @@ from dataclasses import dataclass
 
 from flask import Flask
 
+from benchmarks import data
+from benchmarks.env import BenchEnv, vacuum_analyze
+from benchmarks.floor_apps import create_floor_table
+from benchmarks.http_load import GunicornServer, LoadResult, Target, login_cookie, run_load
+from benchmarks.measure import Figure, paired_ratios
+from benchmarks.plan import Plan
+from benchmarks.profiling import profile
+from benchmarks.results import Check, Growth, ScenarioResult
 from counselor.extensions import db
-from tests import factories
-from tests.benchmarks import data
-from tests.benchmarks.env import BenchEnv, vacuum_analyze
-from tests.benchmarks.floor_apps import create_floor_table
-from tests.benchmarks.http_load import GunicornServer, LoadResult, Target, login_cookie, run_load
-from tests.benchmarks.measure import Figure, paired_ratios
-from tests.benchmarks.plan import Plan
-from tests.benchmarks.profiling import profile
-from tests.benchmarks.results import Check, Growth, ScenarioResult
-from tests.helpers import count_statements
+from tests.support import factories
+from tests.support.helpers import count_statements
 
 MAX_REQUESTS_PER_SECOND = 5000  # the count bound of each load run
 LINK_COUPLES = 50  # partners whose links the check-off POSTs spread over
@@ -40,10 +40,10 @@ def start_servers(env: BenchEnv) -> Servers:
     logs = env.workdir
     servers = Servers(
         GunicornServer(
-            "hello", "tests.benchmarks.floor_apps:hello_app()", process_env, logs / "hello.log"
+            "hello", "benchmarks.floor_apps:hello_app()", process_env, logs / "hello.log"
         ),
         GunicornServer(
-            "update", "tests.benchmarks.floor_apps:update_app()", process_env, logs / "upd.log"
+            "update", "benchmarks.floor_apps:update_app()", process_env, logs / "upd.log"
         ),
         GunicornServer("project", "counselor:create_app()", process_env, logs / "project.log"),
     )

@@ -2,7 +2,7 @@
 same message N times over one reused connection. Prints, as JSON, the seconds it took in
 all and for each fifth of the messages.
 
-python -m tests.benchmarks.smtp_floor PORT N MESSAGE_FILE
+python -m benchmarks.smtp_floor PORT N MESSAGE_FILE
 """
 
 from __future__ import annotations

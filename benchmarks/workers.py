@@ -1,60 +1,20 @@
-"""Celery worker processes for the benchmarks: ``celery -A tasks worker`` with a pool of
-N processes on a queue of the benchmark's own; their pool processes' memory, watched."""
+"""Celery workers for the benchmarks: the shared worker process (tests/support/processes.py)
+with its pool processes' memory and CPU watched."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from tests.benchmarks.env import ROOT
-from tests.benchmarks.http_load import _children
-from tests.benchmarks.measure import peak_rss_mib, reset_peak
+from benchmarks.measure import peak_rss_mib, reset_peak
+from tests.support.processes import CeleryWorker
 
 
-@dataclass
-class CeleryWorker:
-    env: dict[str, str]
-    log_path: Path
-    concurrency: int
-    name: str
-    process: subprocess.Popen | None = None
+class MeasuredWorker(CeleryWorker):
+    """Started at WARNING, so its log stays small under load."""
 
-    def start(self) -> None:
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tasks",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                str(self.concurrency),
-                "--hostname",
-                f"{self.name}@%h",
-                "--loglevel",
-                "WARNING",
-                "--without-mingle",
-                "--without-gossip",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def pool_pids(self) -> list[int]:
-        """The processes that run the tasks."""
-        return _children(self.process.pid) if self.process else []
+    def __init__(self, env: dict[str, str], log_path: Path, concurrency: int, name: str) -> None:
+        super().__init__(env, log_path, concurrency=concurrency, name=name, loglevel="WARNING")
 
     def reset_peaks(self) -> None:
         for pid in self.pool_pids():
@@ -73,20 +33,3 @@ class CeleryWorker:
                 continue
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return total
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-        self.process = None
-        self._log.close()
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")

@@ -20,7 +20,7 @@ from counselor import create_app
 from counselor.config import Defaults
 from counselor.extensions import db
 from counselor.services.homework import ladder
-from tests import factories
+from tests.support import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
@@ -159,7 +159,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
 @pytest.fixture
 def smtp(app: Flask):  # type: ignore[no-untyped-def]
     """A real SMTP server on 127.0.0.1; the app sends to it instead of writing files."""
-    from tests.mailserver import running_smtp_server
+    from tests.support.mailserver import running_smtp_server
 
     with running_smtp_server() as (handler, port):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.benchmarks.measure import Figure, paired_ratios, run_forked
-from tests.benchmarks.plan import QUICK
-from tests.benchmarks.results import table
-from tests.benchmarks.scenario_progress import run_progress
+from benchmarks.measure import Figure, paired_ratios, run_forked
+from benchmarks.plan import QUICK
+from benchmarks.results import table
+from benchmarks.scenario_progress import run_progress
 
 
 def test_figures_and_paired_ratios():

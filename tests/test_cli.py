@@ -10,7 +10,7 @@ from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Counselor, Couple, CoupleSession, Practice
 from counselor.services import demo
 from counselor.services.accounts import counselors
-from tests import factories
+from tests.support import factories
 
 
 def run(app, *args, input=None):

@@ -15,7 +15,7 @@ from counselor.models import LadderRung, TaskTemplate
 from counselor.services.audit import Actor
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
-from tests import factories
+from tests.support import factories
 
 # --- the loader: pure, small files in tmp_path ----------------------------------------
 

@@ -1,4 +1,4 @@
-from tests import factories
+from tests.support import factories
 
 
 def test_factories_build_a_couple_with_two_partners(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.api.support import ApiClient, make_api_client
+from tests.support.api import ApiClient, make_api_client
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from counselor.extensions import db
 from counselor.models import ApiKey, AuditEvent
 from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
-from tests.api.support import API, assert_error, couple_body
-from tests.helpers import row_counts
+from tests.support.api import API, assert_error, couple_body
+from tests.support.helpers import row_counts
 
 
 def test_no_key_answers_401_with_the_envelope(client):

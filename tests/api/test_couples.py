@@ -6,9 +6,9 @@ import pytest
 
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus
-from tests import factories
-from tests.api.support import API, assert_error, couple_body
-from tests.helpers import row_counts
+from tests.support import factories
+from tests.support.api import API, assert_error, couple_body
+from tests.support.helpers import row_counts
 
 
 def test_create_a_couple_with_its_two_partners(api):

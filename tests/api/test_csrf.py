@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.support import couple_body
+from tests.support.api import couple_body
 
 
 @pytest.fixture

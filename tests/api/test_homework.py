@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import CheckIn, CheckInSource, OutboxEmail
-from tests import factories
-from tests.api.support import assert_error, couple_body
-from tests.helpers import count_statements
+from tests.support import factories
+from tests.support.api import assert_error, couple_body
+from tests.support.helpers import count_statements
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 from pypdf import PdfReader
 
 from counselor.services.reports import pre_session
-from tests.api.support import API
+from tests.support.api import API
 
 
 class Host:

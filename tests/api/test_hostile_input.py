@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.support import API, assert_error, couple_body
+from tests.support.api import API, assert_error, couple_body
 
 
 @pytest.fixture

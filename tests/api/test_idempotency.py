@@ -15,8 +15,8 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import IdempotencyRecord
 from counselor.services import idempotency
-from tests.api.support import API, assert_error, couple_body
-from tests.helpers import row_counts
+from tests.support.api import API, assert_error, couple_body
+from tests.support.helpers import row_counts
 
 
 def keyed(value: str) -> dict[str, str]:

@@ -10,9 +10,9 @@ from counselor.extensions import db
 from counselor.models import ApiKey, AuditEvent, CounselorRole
 from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
-from tests import factories
-from tests.api.support import API
-from tests.helpers import login
+from tests.support import factories
+from tests.support.api import API
+from tests.support.helpers import login
 
 
 def run(app, *args):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openapi_spec_validator import validate
 
-from tests.api.support import API, CONTRACT
+from tests.support.api import API, CONTRACT
 
 
 def spec_of(client) -> dict:

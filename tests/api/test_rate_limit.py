@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.support import assert_error
+from tests.support.api import assert_error
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.support import API, CONTRACT, ApiClient, couple_body
+from tests.support.api import API, CONTRACT, ApiClient, couple_body
 
 SEED = 20261126
 EXAMPLES_PER_OPERATION = 40

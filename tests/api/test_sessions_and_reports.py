@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from counselor.services.reports import pre_session
-from tests.api.support import API, assert_error, couple_body
+from tests.support.api import API, assert_error, couple_body
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from counselor.services.reports import pre_session
-from tests.api.support import API, ApiClient, assert_error, couple_body
-from tests.helpers import row_counts
+from tests.support.api import API, ApiClient, assert_error, couple_body
+from tests.support.helpers import row_counts
 
 # A valid body for every operation that takes one, so that only the object can be wrong.
 BODIES: dict[tuple[str, str], Any] = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.support import assert_error
+from tests.support.api import assert_error
 
 
 def test_subscribe_list_and_unsubscribe(api):

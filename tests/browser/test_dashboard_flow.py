@@ -7,7 +7,7 @@ import pytest
 from counselor.services import demo
 from counselor.services.accounts import counselors
 from counselor.services.progress import snapshots
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.browser
 

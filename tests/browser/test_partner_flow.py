@@ -10,7 +10,7 @@ from counselor.models import CheckIn, OutboxEmail, Visibility
 from counselor.services.audit import Actor
 from counselor.services.homework import assignments
 from counselor.services.homework.assignments import AssignmentInput
-from tests import factories
+from tests.support import factories
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

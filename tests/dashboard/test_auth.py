@@ -8,8 +8,8 @@ import pytest
 
 from counselor import timeutil
 from counselor.extensions import db
-from tests import factories
-from tests.helpers import login, row_counts
+from tests.support import factories
+from tests.support.helpers import login, row_counts
 
 
 def test_pages_need_a_login(client):

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, Couple, CoupleStatus, Partner, Visibility
-from tests import factories
-from tests.helpers import count_statements, row_counts
+from tests.support import factories
+from tests.support.helpers import count_statements, row_counts
 
 
 def couple_form(**overrides):

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Assignee, Assignment, AssignmentStatus, AuditEvent, CheckIn
-from tests import factories
-from tests.helpers import row_counts
+from tests.support import factories
+from tests.support.helpers import row_counts
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, EmailStatus, LinkPurpose, OutboxEmail
 from counselor.services.couples import links
-from tests import factories
-from tests.helpers import row_counts
+from tests.support import factories
+from tests.support.helpers import row_counts
 
 # Wednesday 13 May 2026, 12:00 in Chicago (the practice's zone).
 SENT_AT = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)

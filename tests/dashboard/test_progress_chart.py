@@ -10,8 +10,8 @@ import pytest
 
 from counselor import timeutil
 from counselor.services.progress.snapshots import compile_progress
-from tests import factories
-from tests.helpers import count_statements
+from tests.support import factories
+from tests.support.helpers import count_statements
 
 ZONE = "America/Chicago"
 

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from counselor.extensions import db
 from counselor.models import AuditEvent, Report, ReportStatus
 from counselor.services.reports import pre_session
-from tests import factories
+from tests.support import factories
 
 
 def test_prepare_now_then_download_the_ready_pdf(app, logged_in, counselor, monkeypatch):

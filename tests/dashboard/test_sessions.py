@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import CoupleSession
-from tests import factories
-from tests.helpers import row_counts
+from tests.support import factories
+from tests.support.helpers import row_counts
 
 
 def test_adding_a_session_stores_utc_from_practice_time(logged_in, counselor):

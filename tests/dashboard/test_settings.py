@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from counselor.extensions import db
 from counselor.models import CounselorRole, EmailDetail, ReminderCadence
-from tests import factories
-from tests.helpers import login, row_counts
+from tests.support import factories
+from tests.support.helpers import login, row_counts
 
 
 def test_a_counselor_sets_time_zone_and_turns_the_digest_off(logged_in, counselor):

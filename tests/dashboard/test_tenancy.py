@@ -6,8 +6,8 @@ import pytest
 
 from counselor.extensions import db
 from counselor.models import Report, ReportStatus
-from tests import factories
-from tests.helpers import row_counts
+from tests.support import factories
+from tests.support.helpers import row_counts
 
 ID_ARGUMENTS = {"couple_id", "assignment_id", "session_id", "partner_id", "report_id"}
 

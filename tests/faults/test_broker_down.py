@@ -12,8 +12,8 @@ from counselor.extensions import db
 from counselor.models import CheckIn, EmailStatus, LinkPurpose, OutboxEmail
 from counselor.services.couples import links
 from counselor.services.homework import ladder
-from tests import factories
-from tests.faults.conftest import WorkerProcess, worker_env
+from tests.support import factories
+from tests.support.processes import CeleryWorker, worker_env
 
 
 def test_checkins_and_assignments_work_while_the_broker_is_down(
@@ -59,7 +59,7 @@ def test_checkins_and_assignments_work_while_the_broker_is_down(
     assert len(pending) == 2 and smtp.messages == []
 
     redis_server.start()
-    worker = WorkerProcess(worker_env(app, redis_server.url, queue), tmp_path / "worker.log")
+    worker = CeleryWorker(worker_env(app, redis_server.url, queue), tmp_path / "worker.log")
     worker.start()
     try:
         deadline = time.monotonic() + 60

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import Couple, EmailKind, EmailStatus, OutboxEmail, Partner
 from counselor.services.delivery import mail
-from tests import factories
-from tests.faults.conftest import WorkerProcess, worker_env
+from tests.support import factories
+from tests.support.processes import CeleryWorker, worker_env
 
 REMINDERS = 500
 KILL_POINTS = int(os.environ.get("COUNSELOR_FAULT_KILL_POINTS", "20"))
@@ -98,12 +98,12 @@ def test_sigkill_during_fan_out_loses_nothing(app, smtp, redis_server, tmp_path)
 
     for round_number in range(KILL_POINTS):
         smtp.messages.clear()
-        worker = WorkerProcess(env, tmp_path / f"worker-{round_number}.log")
+        worker = CeleryWorker(env, tmp_path / f"worker-{round_number}.log")
         worker.start()
         ids = plan(partner_ids, round_number, practice_id)
         time.sleep(rng.uniform(1.5, 4.0))  # the worker is starting up, or in the middle
         worker.kill()
-        restarted = WorkerProcess(env, tmp_path / f"worker-{round_number}-again.log")
+        restarted = CeleryWorker(env, tmp_path / f"worker-{round_number}-again.log")
         restarted.start()
         try:
             wait_until_drained(ids, app)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from counselor.extensions import db
 from counselor.services.accounts.launch import verify_launch
-from tests import factories
-from tests.launch_tokens import mint
+from tests.support import factories
+from tests.support.launch_tokens import mint
 
 
 def run(app, *args):  # type: ignore[no-untyped-def]

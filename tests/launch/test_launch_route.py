@@ -10,10 +10,10 @@ import pytest
 from counselor import timeutil
 from counselor.dashboard.auth import LAST_SEEN_KEY
 from counselor.services.accounts import launch
-from tests import factories
-from tests.guide import guide_snippet
-from tests.helpers import login
-from tests.launch_tokens import mint, unsigned
+from tests.support import factories
+from tests.support.guide import guide_snippet
+from tests.support.helpers import login
+from tests.support.launch_tokens import mint, unsigned
 
 REFUSED_TEXT = "This link cannot open the dashboard"
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import CheckIn, LinkPurpose
 from counselor.services.couples import links
-from tests import factories
+from tests.support import factories
 
 SUBMISSIONS = 20
 

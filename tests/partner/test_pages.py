@@ -19,8 +19,8 @@ from counselor.models import (
     Visibility,
 )
 from counselor.services.couples import links
-from tests import factories
-from tests.helpers import count_statements, row_counts
+from tests.support import factories
+from tests.support.helpers import count_statements, row_counts
 
 # Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reports import render_pre_session_report
-from tests.reports.pdf_text import all_text, body_text, latin_only, page_texts, squashed
-from tests.reports.report_data import (
+from tests.support.pdf_text import all_text, body_text, latin_only, page_texts, squashed
+from tests.support.report_data import (
     ARABIC,
     HEBREW,
     SCRIPT,

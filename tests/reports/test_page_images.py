@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from reports import render_pre_session_report
-from tests.reports.pdf_text import page_texts
-from tests.reports.report_data import make_empty_data, make_hostile_data, make_report_data
+from tests.support.pdf_text import page_texts
+from tests.support.report_data import make_empty_data, make_hostile_data, make_report_data
 
 PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
 

@@ -16,8 +16,8 @@ from PIL import Image
 from pypdf import PdfReader
 
 from reports import TalkingPoint, WeekCell, render_pre_session_report
-from tests.reports.pdf_text import all_text, body_text, page_texts, squashed
-from tests.reports.report_data import (
+from tests.support.pdf_text import all_text, body_text, page_texts, squashed
+from tests.support.report_data import (
     make_assignment,
     make_empty_data,
     make_partner,
@@ -170,7 +170,7 @@ def test_many_reflections_and_steps_flow_onto_more_pages() -> None:
 def test_reports_package_imports_neither_flask_nor_sqlalchemy() -> None:
     code = (
         "import sys, reports; "
-        "from tests.reports.report_data import make_report_data; "
+        "from tests.support.report_data import make_report_data; "
         "reports.render_pre_session_report(make_report_data()); "
         "bad = [m for m in ('flask', 'sqlalchemy', 'counselor') if m in sys.modules]; "
         "print(*bad); sys.exit(1 if bad else 0)"

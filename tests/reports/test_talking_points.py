@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reports import derive_talking_points
 from reports.talking_points import STEADY_TEXT
-from tests.reports.report_data import make_empty_data, make_partner, make_report_data
+from tests.support.report_data import make_empty_data, make_partner, make_report_data
 
 
 def texts(**overrides) -> list[str]:  # type: ignore[no-untyped-def]

@@ -13,8 +13,8 @@ from reports.bidi import isolate, shape_arabic, visual_order
 from reports.data import PartnerSummary
 from reports.fonts import report_fonts
 from reports.text import clean, markup, one_line
-from tests.reports.pdf_text import all_text
-from tests.reports.report_data import make_hostile_data, make_partner, make_report_data
+from tests.support.pdf_text import all_text
+from tests.support.report_data import make_hostile_data, make_partner, make_report_data
 
 
 def test_fonts_register_once_and_cover_the_names_we_serve() -> None:

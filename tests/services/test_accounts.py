@@ -9,7 +9,7 @@ from counselor.extensions import db
 from counselor.models import Counselor, Practice
 from counselor.services.accounts.counselors import authenticate, create_counselor, create_practice
 from counselor.services.errors import InvalidInput
-from tests import factories
+from tests.support import factories
 
 PASSWORD = "a long enough passphrase"
 

@@ -25,7 +25,7 @@ from counselor.services.homework.assignments import (
     end_assignment,
     get_assignment,
 )
-from tests import factories
+from tests.support import factories
 
 # Wednesday 2026-05-13, noon in Chicago (the factories' practice time zone).
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)

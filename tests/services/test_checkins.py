@@ -20,7 +20,7 @@ from counselor.models import (
 from counselor.services.audit import Actor
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework.checkins import CheckInInput, record_checkin
-from tests import factories
+from tests.support import factories
 
 # Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from counselor.services.couples.couples import (
     update_couple,
 )
 from counselor.services.errors import InvalidInput, NotFound
-from tests import factories
+from tests.support import factories
 
 
 def partner(n: int = 1, **changes) -> PartnerInput:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, OutboxEmail, PartnerWeek, ReadinessSignal
 from counselor.services.delivery import digest, reminders
-from tests import factories
+from tests.support import factories
 
 MONDAY_9AM_CHICAGO = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 

@@ -15,8 +15,8 @@ from counselor.extensions import db
 from counselor.models import AuditEvent, UsedLaunchToken
 from counselor.services.accounts import launch
 from counselor.services.accounts.launch import LaunchRefused, verify_launch
-from tests import factories
-from tests.launch_tokens import mint, unsigned
+from tests.support import factories
+from tests.support.launch_tokens import mint, unsigned
 
 
 @pytest.fixture

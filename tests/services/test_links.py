@@ -16,7 +16,7 @@ from counselor.services.audit import Actor
 from counselor.services.couples import couples, links
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import NotFound
-from tests import factories
+from tests.support import factories
 
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
 

@@ -24,8 +24,8 @@ from counselor.models import (
 )
 from counselor.services.couples import links
 from counselor.services.delivery import mail
-from tests import factories
-from tests.mailserver import LINK_PATTERN
+from tests.support import factories
+from tests.support.mailserver import LINK_PATTERN
 
 # Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from counselor.services.audit import Actor
 from counselor.services.delivery import mail, notifications
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
-from tests import factories
-from tests.helpers import count_statements, row_counts
+from tests.support import factories
+from tests.support.helpers import count_statements, row_counts
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from counselor.models import Assignee, AssignmentStatus, CheckInSource, Visibili
 from counselor.services.audit import Actor
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from counselor.services.pages.partner_page import partner_homework
-from tests import factories
+from tests.support import factories
 
 # Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)

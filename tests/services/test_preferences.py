@@ -13,7 +13,7 @@ from counselor.models import AuditEvent
 from counselor.services.audit import Actor
 from counselor.services.couples import links, preferences
 from counselor.services.errors import NotFound
-from tests import factories
+from tests.support import factories
 
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from counselor.services.progress.week_rules import (
     partner_week,
     week_target,
 )
-from tests import factories
+from tests.support import factories
 
 MONDAY = date(2026, 5, 11)
 FRIDAY, SUNDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=6)

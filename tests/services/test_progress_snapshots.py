@@ -29,8 +29,8 @@ from counselor.services.progress.snapshots import (
     next_streak,
     readiness_signal,
 )
-from tests import factories
-from tests.helpers import count_statements
+from tests.support import factories
+from tests.support.helpers import count_statements
 
 # Wednesday 20 May 2026, noon in Chicago, where every partner here lives.
 NOW = datetime(2026, 5, 20, 17, 0, tzinfo=UTC)

@@ -22,7 +22,7 @@ from counselor.models import (
 )
 from counselor.services.audit import Actor
 from counselor.services.delivery import reminders
-from tests import factories
+from tests.support import factories
 
 MONDAY = date(2026, 10, 26)  # New York leaves daylight saving on Sunday 1 November
 SUNDAY = MONDAY + timedelta(days=6)

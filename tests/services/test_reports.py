@@ -15,7 +15,7 @@ from counselor.extensions import db
 from counselor.models import EmailKind, OutboxEmail, Report, ReportStatus
 from counselor.services.audit import Actor
 from counselor.services.reports import pre_session
-from tests import factories
+from tests.support import factories
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -14,7 +14,7 @@ from counselor.models import AuditEvent, CoupleSession
 from counselor.services.audit import Actor
 from counselor.services.couples.sessions import add_session, get_session, next_sessions
 from counselor.services.errors import InvalidInput, NotFound
-from tests import factories
+from tests.support import factories
 
 NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
 

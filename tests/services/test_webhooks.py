@@ -31,10 +31,10 @@ from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework.assignments import end_assignment
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from counselor.services.reports import pre_session
-from tests import factories
-from tests.guide import guide_snippet
-from tests.helpers import count_statements
-from tests.webhook_receiver import Clock, WebhookReceiver, running_receiver
+from tests.support import factories
+from tests.support.guide import guide_snippet
+from tests.support.helpers import count_statements
+from tests.support.webhook_receiver import Clock, WebhookReceiver, running_receiver
 
 ID_FIELDS = {"checkin_id", "assignment_id", "couple_id", "partner_id", "report_id", "session_id"}
 

@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 from counselor.models import Counselor, Practice
 from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
-from tests import factories
+from tests.support import factories
 
 API = "/api/v1"
 # API.md's resource table (method, path under API), except the webhooks (their own feature).

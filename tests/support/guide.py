@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-GUIDE = Path(__file__).resolve().parent.parent / "docs" / "integration.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integration.md"
 
 
 def guide_snippet(defines: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from counselor.config import embedded_broker
-from tests.conftest import require_service
+from tests.support.environment import require_service
 
 
 @pytest.fixture(params=["embedded", "redis"])

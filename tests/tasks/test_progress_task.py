@@ -13,7 +13,7 @@ import tasks.progress
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import PartnerWeek, WeeklyProgress
-from tests import factories
+from tests.support import factories
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from counselor.models import CheckInSource, DeliveryStatus, WebhookDelivery
 from counselor.services.audit import Actor
 from counselor.services.delivery import webhooks
 from counselor.services.homework.checkins import CheckInInput, record_checkin
-from tests import factories
-from tests.webhook_receiver import running_receiver
+from tests.support import factories
+from tests.support.webhook_receiver import running_receiver
 
 
 def test_a_check_in_reaches_a_receiver_that_fails_twice(

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import CheckIn, EmailStatus, OutboxEmail
 from counselor.services.homework import ladder
-from tests import factories
+from tests.support import factories
 
 
 def test_assigned_step_reaches_each_partner_who_checks_it_off(
