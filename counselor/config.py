@@ -14,6 +14,8 @@ from typing import Any
 
 from celery.schedules import crontab
 
+from counselor import task_names
+
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -118,23 +120,20 @@ class Defaults:
             "tasks.webhooks",
         ],
         "beat_schedule": {
-            "deliver-due-emails": {"task": "tasks.mail.deliver_due_emails", "schedule": 60.0},
-            "deliver-due-webhooks": {
-                "task": "tasks.webhooks.deliver_due_webhooks",
-                "schedule": 60.0,
-            },
-            "plan-reminders": {"task": "tasks.reminders.plan_reminders", "schedule": 300.0},
+            "deliver-due-emails": {"task": task_names.DELIVER_DUE_EMAILS, "schedule": 60.0},
+            "deliver-due-webhooks": {"task": task_names.DELIVER_DUE_WEBHOOKS, "schedule": 60.0},
+            "plan-reminders": {"task": task_names.PLAN_REMINDERS, "schedule": 300.0},
             "prepare-upcoming-reports": {
-                "task": "tasks.reports.prepare_upcoming_reports",
+                "task": task_names.PREPARE_UPCOMING_REPORTS,
                 "schedule": 900.0,
             },
             "plan-counselor-digests": {
-                "task": "tasks.reminders.plan_counselor_digests",
+                "task": task_names.PLAN_COUNSELOR_DIGESTS,
                 "schedule": 1800.0,
             },
             # Nightly (beat runs in UTC): every partner's weekly snapshots and signals.
             "compile-progress": {
-                "task": "tasks.progress.compile_progress",
+                "task": task_names.COMPILE_PROGRESS,
                 "schedule": crontab(hour=2, minute=15),
             },
         },

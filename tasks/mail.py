@@ -7,6 +7,7 @@ import random
 from celery import shared_task
 from flask import current_app
 
+from counselor import task_names
 from counselor.services.delivery import mail
 
 BACKOFF_BASE_SECONDS = 30
@@ -19,7 +20,7 @@ def retry_delay(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
 
 
-@shared_task(name="tasks.mail.deliver_emails")
+@shared_task(name=task_names.DELIVER_EMAILS)
 def deliver_emails(email_ids: list[int]) -> None:
     """Send these outbox rows over one connection; temporary failures come back later."""
     report = mail.deliver_emails(email_ids, retry_delay)
@@ -28,7 +29,7 @@ def deliver_emails(email_ids: list[int]) -> None:
         deliver_emails.apply_async(args=[[email_id]], countdown=delay)
 
 
-@shared_task(name="tasks.mail.deliver_due_emails")
+@shared_task(name=task_names.DELIVER_DUE_EMAILS)
 def deliver_due_emails() -> int:
     """Beat's safety net: what was never handed to a worker (broker down) or was left
     half-sent by a worker that died is sent here, in chunks of MAIL_BATCH_SIZE."""

@@ -9,11 +9,12 @@ from datetime import date
 import sqlalchemy as sa
 from celery import shared_task
 
+from counselor import task_names
 from counselor.services.progress import snapshots
 
 
 @shared_task(
-    name="tasks.progress.compile_progress",
+    name=task_names.COMPILE_PROGRESS,
     # Safe to retry: a run replaces the window's rows, so a second one writes the same.
     autoretry_for=(sa.exc.OperationalError,),
     retry_backoff=60,

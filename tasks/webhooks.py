@@ -7,6 +7,7 @@ import random
 
 from celery import shared_task
 
+from counselor import task_names
 from counselor.services.delivery import webhooks
 
 BACKOFF_BASE_SECONDS = 60
@@ -25,7 +26,7 @@ def retry_delay(attempts: int) -> float:
     return random.uniform(0, ceiling)  # noqa: S311 - jitter, not security
 
 
-@shared_task(name="tasks.webhooks.deliver_webhooks")
+@shared_task(name=task_names.DELIVER_WEBHOOKS)
 def deliver_webhooks(delivery_ids: list[int]) -> None:
     """Attempt these deliveries; the ones that failed come back after their delay."""
     report = webhooks.deliver_webhooks(delivery_ids, retry_delay)
@@ -34,7 +35,7 @@ def deliver_webhooks(delivery_ids: list[int]) -> None:
         deliver_webhooks.apply_async(args=[[delivery_id]], countdown=delay)
 
 
-@shared_task(name="tasks.webhooks.deliver_due_webhooks")
+@shared_task(name=task_names.DELIVER_DUE_WEBHOOKS)
 def deliver_due_webhooks() -> int:
     """Beat's safety net: deliveries never handed to a worker (broker down), whose wake-up
     was lost, or left half-sent by a worker that died, in chunks."""

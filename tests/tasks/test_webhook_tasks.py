@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 import tasks.webhooks
-from counselor import timeutil
+from counselor import task_names, timeutil
 from counselor.config import Defaults
 from counselor.extensions import db
 from counselor.models import AssignmentStatus, CheckInSource, DeliveryStatus, WebhookDelivery
@@ -85,7 +85,7 @@ def test_the_task_retries_until_the_receiver_accepts_with_the_same_webhook_id(
         CheckInInput(partner_id=couple.partners[0].id, source=CheckInSource.DASHBOARD),
     )
     end_assignment(actor, assignment.id, AssignmentStatus.COMPLETED)
-    handed = [args[0] for name, args in send_task.calls if name == webhooks.DELIVER_TASK]
+    handed = [args[0] for name, args in send_task.calls if name == task_names.DELIVER_WEBHOOKS]
     assert len(handed) == 2  # one hand-off per committed change
     send_task.forget()
 
@@ -187,7 +187,7 @@ def test_a_dashboard_check_in_hands_its_webhook_to_a_worker_after_commit(
     seen: list[list] = []
 
     def committed(name: str, args: list) -> None:
-        if name == webhooks.DELIVER_TASK:
+        if name == task_names.DELIVER_WEBHOOKS:
             with db.engine.connect() as connection:
                 seen.append(
                     list(connection.execute(sa.select(table.c.id).where(table.c.id.in_(args[0]))))

@@ -24,7 +24,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from counselor import timeutil
+from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import (
     EmailKind,
@@ -37,7 +37,6 @@ from counselor.services.delivery.smtp import PermanentFailure, TemporaryFailure,
 
 log = logging.getLogger(__name__)
 
-DELIVER_TASK = "tasks.mail.deliver_emails"
 INSERT_CHUNK = 1000
 
 
@@ -73,7 +72,9 @@ def insert_planned_emails(rows: list[dict]) -> list[int]:
 def enqueue_after_commit(email_ids: list[int]) -> None:
     """Hand these outbox rows to workers once the current transaction commits, in chunks:
     one task, and so one SMTP connection, per MAIL_BATCH_SIZE emails."""
-    after_commit.batch_after_commit(DELIVER_TASK, email_ids, current_app.config["MAIL_BATCH_SIZE"])
+    after_commit.batch_after_commit(
+        task_names.DELIVER_EMAILS, email_ids, current_app.config["MAIL_BATCH_SIZE"]
+    )
 
 
 @dataclass

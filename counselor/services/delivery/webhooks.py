@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from counselor import timeutil
+from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Counselor,
@@ -40,7 +40,6 @@ from counselor.services.errors import FieldErrors, InvalidInput, NotFound
 log = logging.getLogger(__name__)
 
 EVENTS = ("checkin.created", "assignment.completed", "report.ready", "partner.unsubscribed")
-DELIVER_TASK = "tasks.webhooks.deliver_webhooks"
 DELIVERY_CHUNK = 10  # deliveries per task: each may wait up to WEBHOOK_TIMEOUT_SECONDS
 MAX_ENDPOINTS = 20  # per practice: every event is written once per endpoint
 RECENT_DELIVERIES = 20
@@ -204,7 +203,7 @@ def emit(practice_id: int, event: str, data: dict[str, int | str | None]) -> lis
     db.session.add_all(deliveries)
     db.session.flush()
     ids = [delivery.id for delivery in deliveries]
-    after_commit.batch_after_commit(DELIVER_TASK, ids, DELIVERY_CHUNK)
+    after_commit.batch_after_commit(task_names.DELIVER_WEBHOOKS, ids, DELIVERY_CHUNK)
     return ids
 
 

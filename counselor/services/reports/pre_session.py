@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from counselor import timeutil
+from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Couple,
@@ -33,7 +33,6 @@ from counselor.services.reports.report_data import build_report_data, fingerprin
 from reports import render_pre_session_report
 
 log = logging.getLogger(__name__)
-GENERATE_TASK = "tasks.reports.generate_report"
 
 
 def request_report(actor: Actor, couple_id: int, session_id: int | None = None) -> Report:
@@ -51,7 +50,7 @@ def request_report(actor: Actor, couple_id: int, session_id: int | None = None) 
     db.session.add(report)
     db.session.flush()
     record_event(actor, "report.request", "report", report.id)
-    after_commit.send_after_commit(GENERATE_TASK, report.id)
+    after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
     db.session.commit()
     return report
 
@@ -166,7 +165,7 @@ def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
         )
         db.session.add(report)
         db.session.flush()
-        after_commit.send_after_commit(GENERATE_TASK, report.id)
+        after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
         created.append(report.id)
     db.session.commit()
     return created
