@@ -17,7 +17,7 @@ from benchmarks.profiling import profile
 from benchmarks.results import Check, Growth, ScenarioResult
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.services.progress.snapshots import compile_progress
+from counselor.services.progress.compile import compile_progress
 from tests.support.helpers import count_statements
 from tests.support.processes import empty_tables
 

@@ -17,7 +17,7 @@ from counselor.services.audit import Actor
 from counselor.services.delivery import reminders
 from counselor.services.errors import InvalidInput
 from counselor.services.homework import ladder
-from counselor.services.progress import snapshots
+from counselor.services.progress.compile import compile_progress, couples_to_compile
 from counselor.services.reports import pre_session as report_files
 from counselor.unit_of_work import UnitOfWorkCommand, UnitOfWorkGroup
 
@@ -197,9 +197,9 @@ def progress_compile(since: datetime | None, weeks: int) -> None:
     """Recompute every active or paused couple's weekly snapshots (the nightly job)."""
     if since is not None and since.date() > timeutil.utcnow().date() + timedelta(days=1):
         raise click.BadParameter("must not be in the future", param_hint="--since")
-    total = snapshots.couples_to_compile()
+    total = couples_to_compile()
     with click.progressbar(length=total, label="Compiling progress") as bar:
-        result = snapshots.compile_progress(
+        result = compile_progress(
             since=since.date() if since else None, weeks=weeks, on_chunk=bar.update
         )
     click.echo(

@@ -1,5 +1,5 @@
 """Nightly progress compilation: the retry policy lives here, the work in
-counselor.services.progress.snapshots."""
+counselor.services.progress.compile."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from celery import shared_task
 
 from counselor import task_names
-from counselor.services.progress import snapshots
+from counselor.services.progress import compile as progress_compile
 
 
 @shared_task(
@@ -22,7 +22,7 @@ from counselor.services.progress import snapshots
 )
 def compile_progress(since: str | None = None, weeks: int = 12) -> dict[str, object]:
     """Recompute every active or paused couple's weekly snapshots; ``since`` is an ISO date."""
-    result = snapshots.compile_progress(
+    result = progress_compile.compile_progress(
         since=date.fromisoformat(since) if since else None, weeks=weeks
     )
     summary = asdict(result)

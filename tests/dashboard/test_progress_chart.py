@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from counselor import timeutil
-from counselor.services.progress.snapshots import compile_progress
+from counselor.services.progress.compile import compile_progress
 from tests.support import factories
 from tests.support.helpers import count_statements
 

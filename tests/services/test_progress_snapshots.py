@@ -1,4 +1,5 @@
-"""counselor/services/progress/snapshots.py: the compiled weeks, streaks and signals."""
+"""counselor/services/progress/compile.py: the compiled weeks, streaks and signals (the
+rule itself: tests/services/test_readiness.py)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,8 @@ from counselor.models import (
     ReadinessSignal,
     WeeklyProgress,
 )
-from counselor.services.progress.snapshots import (
-    WeekEvidence,
-    compile_progress,
-    next_streak,
-    readiness_signal,
-)
+from counselor.services.progress.compile import compile_progress
+from counselor.services.progress.week_rules import WeekFigure, next_streak
 from tests.support import factories
 from tests.support.helpers import count_statements
 
@@ -99,38 +96,17 @@ def signals(partner) -> dict[date, ReadinessSignal | None]:  # type: ignore[no-u
     return {week: row[4] for (pid, week), row in partner_weeks().items() if pid == partner.id}
 
 
-# --- the rules, as plain data ---------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("week", "previous", "expected"),
-    [
-        (WeekEvidence(6, 6, (1.0, 0.8)), WeekEvidence(6, 5, (0.8, 1.0)), READY),
-        (WeekEvidence(6, 6, (1.0, 0.75)), WeekEvidence(6, 6, (1.0, 1.0)), None),
-        (WeekEvidence(6, 6, (1.0,)), WeekEvidence(3, 0, ()), None),  # no rung step last week
-        (WeekEvidence(3, 0, (0.0,)), WeekEvidence(2, 0, (0.0,)), BARRIERS),
-        (WeekEvidence(3, 0, (0.0,)), WeekEvidence(2, 1, (0.5,)), None),
-        (WeekEvidence(3, 0, ()), WeekEvidence(0, 0, ()), None),  # nothing was due before
-    ],
-    ids=["ready", "one-step-below-80", "no-evidence", "barriers", "did-one", "nothing-due"],
-)
-def test_readiness_rules(week, previous, expected):
-    assert readiness_signal(week, previous, on_top_rung=False) == expected
-
-
-def test_no_moving_up_from_the_top_rung():
-    full = WeekEvidence(3, 3, (1.0,))
-    assert readiness_signal(full, full, on_top_rung=True) is None
+# --- the streak, as plain data --------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("week", "in_progress", "expected"),
     [
-        (WeekEvidence(3, 3), False, 5),
-        (WeekEvidence(3, 2), False, 0),
-        (WeekEvidence(0, 0), False, 0),
-        (WeekEvidence(3, 1), True, 4),  # the week is not over: the streak holds
-        (WeekEvidence(3, 3), True, 5),
+        (WeekFigure(THIS_WEEK, 3, 3), False, 5),
+        (WeekFigure(THIS_WEEK, 3, 2), False, 0),
+        (WeekFigure(THIS_WEEK, 0, 0), False, 0),
+        (WeekFigure(THIS_WEEK, 3, 1), True, 4),  # the week is not over: the streak holds
+        (WeekFigure(THIS_WEEK, 3, 3), True, 5),
     ],
 )
 def test_streak_counts_weeks_on_target(week, in_progress, expected):

@@ -154,5 +154,6 @@ class CoupleProgress(MethodView):
 
         Per partner (in total and per assignment) and per local week (Monday start):
         target, done and completion (0–1, null when nothing was due), mean comfort;
-        with each partner's streak of weeks on target and the couple's current rung."""
+        with each partner's streak of weeks on target and readiness suggestion, and the
+        couple's current rung."""
         return live.couple_progress(current_actor(), couple_id, args["weeks"])

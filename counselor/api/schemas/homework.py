@@ -19,7 +19,14 @@ from counselor.api.schemas.common import (
     text,
     whole,
 )
-from counselor.models import Assignee, Assignment, AssignmentStatus, CheckInSource, Visibility
+from counselor.models import (
+    Assignee,
+    Assignment,
+    AssignmentStatus,
+    CheckInSource,
+    ReadinessSignal,
+    Visibility,
+)
 from counselor.services.progress.live import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 
 ASSIGNEE_DOC = {
@@ -183,6 +190,19 @@ class PartnerProgressSchema(ma.Schema):
         required=True, metadata={"description": "Consecutive weeks with every step on target."}
     )
     mean_comfort = fields.Float(required=True, allow_none=True)
+    readiness = fields.Enum(
+        ReadinessSignal,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The current suggestion, judged on the partner's last two finished "
+            "weeks (the same the dashboard and the pre-session report show): "
+            '"ready_to_move_up" when every step of the current rung was at 80% or more in '
+            'both (never on the top rung), "discuss_barriers" when steps were due and none '
+            "was done in both, else null. The counselor decides."
+        },
+    )
     weeks = fields.List(fields.Nested(WeekSchema), required=True)
     assignments = fields.List(fields.Nested(StepProgressSchema), attribute="steps", required=True)
 

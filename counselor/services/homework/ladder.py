@@ -124,6 +124,12 @@ def ladder_rungs() -> list[LadderRung]:
     return list(rungs)
 
 
+def top_rung_position() -> int | None:
+    """The ladder's highest rung position (None before the ladder is synced): no rung
+    above it to suggest moving up to."""
+    return db.session.scalar(sa.select(sa.func.max(LadderRung.position)))
+
+
 def active_templates(rung: LadderRung) -> list[TaskTemplate]:
     return [template for template in rung.templates if not template.retired]
 

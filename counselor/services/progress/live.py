@@ -1,6 +1,7 @@
 """A couple's progress computed live (the API's progress endpoint): each partner's last
-weeks, in total and per step, with the week rules of ``counselor.services.progress.week_rules`` and
-the streak rule of ``counselor.services.progress.snapshots`` — in a fixed number of queries.
+weeks, in total and per step, their streak and their current readiness suggestion, with
+the week rules of ``progress.week_rules`` and the rule of ``progress.readiness`` — the
+same the nightly compile stores for the dashboard — in a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ import sqlalchemy as sa
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import Assignment, AssignmentStatus, CheckIn, Couple, LadderRung, Partner
+from counselor.models import (
+    Assignment,
+    AssignmentStatus,
+    CheckIn,
+    Couple,
+    LadderRung,
+    Partner,
+    ReadinessSignal,
+)
 from counselor.models import PartnerWeek as PartnerWeekSnapshot
 from counselor.services.audit import Actor
 from counselor.services.couples.couples import get_couple
+from counselor.services.homework import ladder
 from counselor.services.homework.assignments import couple_assignments, current_rung
-from counselor.services.progress import week_rules
-from counselor.services.progress.snapshots import WeekEvidence, next_streak
+from counselor.services.progress import readiness, week_rules
 
 WEEKS_MIN, WEEKS_MAX, WEEKS_DEFAULT = 1, 52, 8
 # (assignment id, partner id, Monday) -> (sum of comfort ratings, number of ratings)
@@ -48,6 +57,7 @@ class PartnerProgress:
     steps: list[StepProgress]
     streak_weeks: int
     mean_comfort: float | None  # over the whole window
+    readiness: ReadinessSignal | None  # the current suggestion, as on the dashboard
 
 
 @dataclass(frozen=True)
@@ -63,10 +73,15 @@ def couple_progress(actor: Actor, couple_id: int, weeks: int = WEEKS_DEFAULT) ->
     couple = get_couple(actor, couple_id)
     assignments = couple_assignments(actor, couple.id)
     first, last = week_rules.couple_weeks_window(couple.partners, weeks)
-    day_counts, comfort = _checkins(actor, [a.id for a in assignments], first, last)
+    # The readiness rule judges the last finished weeks, even when fewer weeks are shown.
+    judged_from, _ = week_rules.couple_weeks_window(couple.partners, readiness.JUDGED_WEEKS + 1)
+    day_counts, comfort = _checkins(
+        actor, [a.id for a in assignments], min(first, judged_from), last
+    )
     seeds = _stored_streaks(couple.partners, first)
+    top_rung = ladder.top_rung_position()
     partners = [
-        _partner_progress(partner, assignments, weeks, day_counts, comfort, seeds)
+        _partner_progress(partner, assignments, weeks, day_counts, comfort, seeds, top_rung)
         for partner in couple.partners
     ]
     return CoupleProgress(couple, weeks, current_rung(assignments), partners)
@@ -79,6 +94,7 @@ def _partner_progress(
     day_counts: week_rules.DayCounts,
     comfort: ComfortSums,
     seeds: dict[tuple[int, date], int],
+    top_rung: int | None,
 ) -> PartnerProgress:
     current = week_rules.partner_current_week(partner)
     mondays = timeutil.week_starts_back(current, weeks)
@@ -101,10 +117,10 @@ def _partner_progress(
         figure = week_rules.partner_week(partner.id, steps, monday, day_counts)
         sums = [comfort.get((a.id, partner.id, monday), (0, 0)) for a in steps]
         totals.append(_row(figure, sums))
-        evidence = WeekEvidence(figure.target, figure.done)
-        streak = next_streak(streak, evidence, in_progress=monday == current)
+        streak = week_rules.next_streak(streak, figure, in_progress=monday == current)
     window = [comfort.get((a.id, partner.id, monday), (0, 0)) for a in steps for monday in mondays]
-    return PartnerProgress(partner, totals, step_rows, streak, _mean(window))
+    suggestion = week_rules.partner_readiness(partner, assignments, day_counts, top_rung).signal
+    return PartnerProgress(partner, totals, step_rows, streak, _mean(window), suggestion)
 
 
 def _row(figure: week_rules.WeekFigure, comfort_sums: list[tuple[int, int]]) -> WeekRow:

@@ -37,8 +37,8 @@ The rule
   - two weeks rather than one, so that one good week is not taken for a habit; and 80 %
     rather than 100 %, so that one missed day does not reset the count;
   - never on the ladder's top rung (the highest position in ``ladder_rungs``, never a
-    fixed number): there is nothing to move up to. ``Assessment.steady_on_rung`` still
-    tells that the partner keeps the top rung up, which the report mentions.
+    fixed number): there is nothing to move up to. ``Assessment.steady_on_top_rung``
+    still tells that the partner keeps the top rung up, which the report mentions.
 
 - **Discuss barriers** when, in both weeks, something was due and nothing at all was
   done: one empty week is ordinary life, two in a row is worth a conversation.
@@ -134,10 +134,16 @@ class Assessment:
     """The verdict on a partner's two judged weeks, with what it was based on."""
 
     signal: ReadinessSignal | None
-    # Every current-rung step at the bar in both weeks. Equals READY_TO_MOVE_UP except on
-    # the top rung, where there is no higher rung to suggest.
+    # Every current-rung step at the bar in both weeks: READY_TO_MOVE_UP but on the top rung.
     steady_on_rung: bool
+    on_top_rung: bool
     weeks: tuple[JudgedWeek, JudgedWeek]  # older first
+
+    @property
+    def steady_on_top_rung(self) -> bool:
+        """Keeping every step of the ladder's top rung up: no rung to suggest moving up to,
+        but worth a word."""
+        return self.steady_on_rung and self.on_top_rung
 
 
 def judged_weeks(monday: date, current_monday: date) -> tuple[date, date]:
@@ -165,5 +171,6 @@ def assess(
     return Assessment(
         signal=readiness_signal(later.evidence, earlier.evidence, on_top_rung=on_top_rung),
         steady_on_rung=earlier.evidence.on_rung_target and later.evidence.on_rung_target,
+        on_top_rung=on_top_rung,
         weeks=(earlier, later),
     )

@@ -8,21 +8,25 @@ Rules (DESIGN.md §2):
 - ``each`` and single-partner steps count each partner's own check-ins.
 - ``together`` steps count once for the couple: a joint step is often logged by
   both partners, so each local day with a check-in by either counts once.
+- Completion is ``readiness.completion``; the streak is ``next_streak``; the evidence the
+  readiness rule judges is gathered by ``readiness_evidence`` (the compile gathers the same
+  while it writes its rows).
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Assignee, Assignment, AssignmentStatus, CheckIn, Partner
+from counselor.services.progress import readiness
 
 # (assignment id, partner id) -> {local date: number of check-ins}
 DayCounts = dict[tuple[int, int], dict[date, int]]
@@ -37,9 +41,7 @@ class WeekFigure:
     @property
     def completion(self) -> float | None:
         """Share of the target met, 0–1; ``None`` when nothing was due that week."""
-        if self.target == 0:
-            return None
-        return min(self.done, self.target) / self.target
+        return readiness.completion(self.done, self.target)
 
     @property
     def percent(self) -> int | None:
@@ -132,8 +134,74 @@ def partner_week(
     return WeekFigure(monday, target, done)
 
 
-def partner_current_week(partner: Partner) -> date:
-    return timeutil.week_start(timeutil.local_today(partner.timezone))
+def partner_current_week(partner: Partner, now: datetime | None = None) -> date:
+    """The Monday of the partner's local week at ``now`` (default: the clock)."""
+    return timeutil.week_start(timeutil.local_today(partner.timezone, now))
+
+
+def next_streak(previous_streak: int, week: WeekFigure, *, in_progress: bool) -> int:
+    """Consecutive weeks on target (target > 0 and every step met) up to this one.
+    A week still in progress does not break a streak until it has ended."""
+    if week.target > 0 and week.done >= week.target:
+        return previous_streak + 1
+    return previous_streak if in_progress else 0
+
+
+def current_rung_steps(
+    assignments: Iterable[Assignment], rung_of: Mapping[int, int]
+) -> tuple[int | None, frozenset[int]]:
+    """The couple's current rung (the highest rung position among active steps, given per
+    assignment id by ``rung_of``) and the ids of its active steps: the steps the
+    readiness rule judges."""
+    active = [a.id for a in assignments if a.status == AssignmentStatus.ACTIVE]
+    current = max((rung_of[a] for a in active), default=None)
+    return current, frozenset(a for a in active if rung_of[a] == current)
+
+
+def readiness_evidence(
+    partner_id: int,
+    steps: list[Assignment],
+    rung_step_ids: frozenset[int],
+    monday: date,
+    day_counts: DayCounts,
+) -> readiness.WeekEvidence:
+    """What the readiness rule looks at in one of a partner's weeks: their whole week, and
+    the completion of each current-rung step they had a target for."""
+    total = partner_week(partner_id, steps, monday, day_counts)
+    rung_completions = []
+    for assignment in steps:
+        if assignment.id in rung_step_ids:
+            share = assignment_week(assignment, partner_id, monday, day_counts).completion
+            if share is not None:
+                rung_completions.append(share)
+    return readiness.WeekEvidence(total.target, total.done, tuple(rung_completions))
+
+
+def partner_readiness(
+    partner: Partner,
+    assignments: list[Assignment],
+    day_counts: DayCounts,
+    top_rung: int | None,
+    now: datetime | None = None,
+) -> readiness.Assessment:
+    """The partner's current readiness suggestion, judged live from ``day_counts`` (which
+    must cover the partner's last ``readiness.JUDGED_WEEKS`` finished weeks) on the
+    couple's assignments, rungs loaded. ``top_rung`` is the ladder's highest position."""
+    current_rung, rung_step_ids = current_rung_steps(
+        assignments, {a.id: a.rung.position for a in assignments}
+    )
+    steps = [a for a in assignments if does_step(a, partner.id)]
+    current_monday = partner_current_week(partner, now)
+    evidence = {
+        monday: readiness_evidence(partner.id, steps, rung_step_ids, monday, day_counts)
+        for monday in readiness.judged_weeks(current_monday, current_monday)
+    }
+    return readiness.assess(
+        evidence,
+        current_monday,
+        current_monday,
+        on_top_rung=readiness.is_top_rung(current_rung, top_rung),
+    )
 
 
 def couple_weeks_window(partners: Iterable[Partner], weeks: int) -> tuple[date, date]:
