@@ -4,9 +4,13 @@ Pure by design: nothing here imports Flask or the database.
 """
 
 from reports.data import (
+    DISCUSS_BARRIERS,
+    READY_TO_MOVE_UP,
     AssignmentRow,
+    PartnerReadiness,
     PartnerSummary,
     PreSessionReportData,
+    ReadinessWeek,
     ReflectionItem,
     RungInfo,
     TalkingPoint,
@@ -16,9 +20,13 @@ from reports.render import render_pre_session_report
 from reports.talking_points import derive_talking_points
 
 __all__ = [
+    "DISCUSS_BARRIERS",
+    "READY_TO_MOVE_UP",
     "AssignmentRow",
+    "PartnerReadiness",
     "PartnerSummary",
     "PreSessionReportData",
+    "ReadinessWeek",
     "ReflectionItem",
     "RungInfo",
     "TalkingPoint",

@@ -1,7 +1,9 @@
 """The pre-session report's input: plain, frozen dataclasses that a service fills in.
 
 Nothing here knows about Flask, the database or the clock; every value the report
-shows (including when it was generated) arrives in these objects.
+shows (including when it was generated) arrives in these objects. So do the figures the
+service decides by its rules — completion ratios and each partner's readiness — so that
+the report says exactly what the dashboard and the API say.
 """
 
 from __future__ import annotations
@@ -9,26 +11,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-
-def _ratio(done: int, target: int) -> float | None:
-    """Share of a target that was met, capped at 1; None when nothing was due."""
-    if target <= 0:
-        return None
-    return min(max(done, 0) / target, 1.0)
+# The values of PartnerReadiness.signal, as the dashboard and the API name them.
+READY_TO_MOVE_UP = "ready_to_move_up"
+DISCUSS_BARRIERS = "discuss_barriers"
 
 
 @dataclass(frozen=True)
 class RungInfo:
-    """One rung of the practical-steps ladder (position 1–6 and its title)."""
+    """One rung of the practical-steps ladder: its position (1 is the first) and title."""
 
     position: int
     title: str
 
 
 @dataclass(frozen=True)
+class ReadinessWeek:
+    """One of the two finished weeks the readiness rule judged, as the evidence quoted.
+
+    ``lowest_rung_completion`` is the weakest completion (0–1) among the current rung's
+    steps the partner had a target for that week; None when none was due."""
+
+    week_start: date
+    done: int
+    target: int
+    lowest_rung_completion: float | None
+
+
+@dataclass(frozen=True)
+class PartnerReadiness:
+    """A partner's readiness as the service's one rule decided it; the report shows it and
+    never decides it.
+
+    ``signal`` is READY_TO_MOVE_UP, DISCUSS_BARRIERS or None. ``steady_on_top_rung``: every
+    step of the ladder's top rung met the bar in both weeks — there is no rung to move up
+    to, so no signal, but keeping it up is worth a word. ``weeks`` are the two weeks
+    judged, older first (empty when there was nothing to judge).
+    """
+
+    signal: str | None
+    steady_on_top_rung: bool
+    weeks: tuple[ReadinessWeek, ...]
+
+
+@dataclass(frozen=True)
 class PartnerSummary:
     """One partner's progress over the report period and the period before it.
 
+    ``completion_this_period`` and ``completion_previous_period`` are done ÷ target,
+    0–1, None when nothing was due — computed by the service's one completion function.
     ``weekly_completion`` and ``weekly_mean_comfort`` cover the report's eight
     ``chart_weeks``, oldest first; completion is 0–1 and either is None for a
     week with nothing due or nothing rated.
@@ -45,16 +75,9 @@ class PartnerSummary:
     reminders_stopped: bool
     weekly_completion: tuple[float | None, ...]
     weekly_mean_comfort: tuple[float | None, ...]
-
-    @property
-    def completion_this_period(self) -> float | None:
-        """Done ÷ target this period, capped at 1; None when nothing was due."""
-        return _ratio(self.done_this_period, self.target_this_period)
-
-    @property
-    def completion_previous_period(self) -> float | None:
-        """Done ÷ target in the previous period, capped at 1; None when nothing was due."""
-        return _ratio(self.done_previous_period, self.target_previous_period)
+    completion_this_period: float | None
+    completion_previous_period: float | None
+    readiness: PartnerReadiness
 
 
 @dataclass(frozen=True)
@@ -116,8 +139,9 @@ class PreSessionReportData:
     (``timezone_name``); ``generated_at`` is aware and is shown in that zone.
     ``period_description`` follows the period's dates on page 1, e.g. "since
     the previous session on Tue 10 Nov" or "the last 14 days". ``chart_weeks`` are
-    the starts of the eight charted weeks, oldest first. ``talking_points``
-    left as None are derived by ``reports.talking_points``.
+    the starts of the eight charted weeks, oldest first. ``rungs`` is the whole
+    ladder in order, so its last rung is the top one. ``talking_points`` left as
+    None are derived by ``reports.talking_points``.
     """
 
     practice_name: str

@@ -40,7 +40,6 @@ CAUTION = (
     "treating counselor only; reflections marked “counselor only” were not shared with the "
     "other partner."
 )
-LADDER_SIZE = 6
 NAME_LIMIT = 100  # practice, counselor and couple names: page 1 stays a summary
 LOGO_MAX = (42 * mm, 16 * mm)
 
@@ -147,7 +146,9 @@ def _facts(data: PreSessionReportData, s: Styles) -> Flowable:
     if data.current_rung is None:
         rung = "None yet (no active steps)"
     else:
-        rung = f"{data.current_rung} of {LADDER_SIZE}" + (f" · {rung_title}" if rung_title else "")
+        rung = f"{data.current_rung} of {_ladder_size(data)}" + (
+            f" · {rung_title}" if rung_title else ""
+        )
 
     def fact(label: str, value: str) -> Paragraph:
         return Paragraph(
@@ -176,15 +177,22 @@ def _facts(data: PreSessionReportData, s: Styles) -> Flowable:
     return table
 
 
+def _ladder_size(data: PreSessionReportData) -> int:
+    """The top rung's position, from the ladder the report was given."""
+    return max([r.position for r in data.rungs] + [data.current_rung or 0])
+
+
 def _ladder_rungs(data: PreSessionReportData) -> list[RungInfo]:
     given = {r.position: r for r in data.rungs}
-    positions = sorted(set(range(1, LADDER_SIZE + 1)) | set(given))
+    positions = sorted(set(range(1, _ladder_size(data) + 1)) | set(given))
     return [given.get(p, RungInfo(p, "")) for p in positions]
 
 
 def _ladder_strip(data: PreSessionReportData, s: Styles) -> Flowable:
-    """Six boxes, rung 1 to 6: passed rungs tinted, the current one filled."""
+    """One box per rung, from rung 1 to the top: passed rungs tinted, the current one filled."""
     rungs = _ladder_rungs(data)
+    if not rungs:
+        return Paragraph("The ladder has no rungs yet.", s.empty)
     current = data.current_rung or 0
     cells = []
     for rung in rungs:

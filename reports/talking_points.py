@@ -1,17 +1,24 @@
 """The rules that turn a couple's numbers into talking points, all in one place.
 
-Each rule names the data behind it in the point's ``evidence``. The rules, in
-the order their points appear:
+Each rule names the data behind it in the point's ``evidence``. Readiness is not
+decided here: the service judges it with the one rule the dashboard and the API use
+(``counselor.services.progress.readiness``: the last two finished weeks, every step of
+the current rung at 80% or more, never on the ladder's top rung) and passes the verdict
+in ``PartnerSummary.readiness``; these rules only put it into words. The rules, in the
+order their points appear:
 
-1. **Ready to move up** — every partner met at least 80% of their target both
-   this period and the previous one (and a current rung is known).
-2. **Stuck at 0%** — a partner had something due this period and checked off
-   nothing.
-3. **Big gap** — the best and worst partner's completion this period differ by
+1. **Ready to move up** — the partners the readiness rule suggests moving up; on the
+   ladder's top rung, the partners who keep every step up get a point about keeping
+   it going instead.
+2. **Talk about barriers** — the partners the readiness rule flags: steps were due in
+   both of the last two finished weeks and none was done.
+3. **Stuck at 0%** — a partner had something due this period and checked off
+   nothing (unless rule 2 already names them).
+4. **Big gap** — the best and worst partner's completion this period differ by
    at least 40 percentage points.
-4. **Comfort falling** — a partner's mean comfort dropped by at least 0.5
+5. **Comfort falling** — a partner's mean comfort dropped by at least 0.5
    (on the 1–5 scale) against the previous period.
-5. **Reminders stopped** — a partner turned reminder emails off.
+6. **Reminders stopped** — a partner turned reminder emails off.
 
 When no rule fires, a single neutral point suggests reviewing how the steps felt.
 The service suggests; the counselor decides — no point is an instruction.
@@ -19,12 +26,18 @@ The service suggests; the counselor decides — no point is an instruction.
 
 from __future__ import annotations
 
-from reports.data import PartnerSummary, PreSessionReportData, TalkingPoint
+from reports.data import (
+    DISCUSS_BARRIERS,
+    READY_TO_MOVE_UP,
+    PartnerSummary,
+    PreSessionReportData,
+    ReadinessWeek,
+    TalkingPoint,
+)
+from reports.formatting import day_month
 
-READY_THRESHOLD = 0.8
 GAP_THRESHOLD = 0.4
 COMFORT_DROP = 0.5
-TOP_RUNG = 6
 STEADY_TEXT = "Steady: review how the steps felt"
 
 
@@ -32,7 +45,8 @@ def derive_talking_points(data: PreSessionReportData) -> list[TalkingPoint]:
     """The talking points for ``data`` by the rules above; never empty."""
     partners = data.partners
     points = [
-        *_ready_to_move_up(partners, data.current_rung, data.rung_title(data.current_rung)),
+        *_moving_up(data),
+        *_barriers(partners),
         *_stuck_at_zero(partners),
         *_big_gap(partners),
         *_comfort_falling(partners),
@@ -57,29 +71,76 @@ def _both_periods(p: PartnerSummary) -> str:
     return f"{p.name}: {this} this period; {before} before"
 
 
-def _ready_to_move_up(
-    partners: tuple[PartnerSummary, ...], rung: int | None, rung_title: str | None
-) -> list[TalkingPoint]:
-    def ready(p: PartnerSummary) -> bool:
-        now, before = p.completion_this_period, p.completion_previous_period
-        return now is not None and before is not None and min(now, before) >= READY_THRESHOLD
+def _names(named: list[PartnerSummary]) -> str:
+    """'Zoë', 'Zoë and José', 'Ann, Bo and Cy'."""
+    names = [p.name for p in named]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
-    if rung is None or not partners or not all(ready(p) for p in partners):
-        return []
-    named = f"rung {rung} ({rung_title})" if rung_title else f"rung {rung}"
-    if rung >= TOP_RUNG:
-        text = f"Consistent on the top {named}: discuss how to keep it going"
+
+def _week(week: ReadinessWeek) -> str:
+    return f"the week of {day_month(week.week_start)}"
+
+
+def _moving_up(data: PreSessionReportData) -> list[TalkingPoint]:
+    partners = data.partners
+    if data.current_rung is None:
+        rung, short = "the current rung", "current-rung"
     else:
-        text = f"Ready to discuss moving up from {named}"
-    evidence = "; ".join(_both_periods(p) for p in partners)
-    return [TalkingPoint(text, f"{evidence} (80% or more in both periods)")]
+        title = data.rung_title(data.current_rung)
+        short = f"rung {data.current_rung}"
+        rung = f"{short} ({title})" if title else short
+    ready = [p for p in partners if p.readiness.signal == READY_TO_MOVE_UP]
+    on_top = [p for p in partners if p.readiness.steady_on_top_rung]
+    points = []
+    if ready:
+        action = f"ready to discuss moving up from {rung}"
+        points.append(_about(ready, partners, action, _rung_evidence(ready, short)))
+    if on_top:
+        action = f"consistent on the top {rung}: discuss how to keep it going"
+        points.append(_about(on_top, partners, action, _rung_evidence(on_top, short)))
+    return points
+
+
+def _about(
+    named: list[PartnerSummary], partners: tuple[PartnerSummary, ...], action: str, evidence: str
+) -> TalkingPoint:
+    """'Ready to …' when it is about every partner, else 'Zoë is ready to …'."""
+    if len(named) == len(partners):
+        return TalkingPoint(action[0].upper() + action[1:], evidence)
+    verb = "is" if len(named) == 1 else "are"
+    return TalkingPoint(f"{_names(named)} {verb} {action}", evidence)
+
+
+def _rung_evidence(named: list[PartnerSummary], rung: str) -> str:
+    """'Zoë: weakest rung 3 step 83% in the week of 27 Oct, 100% in the week of 3 Nov'."""
+
+    def weeks(p: PartnerSummary) -> str:
+        return ", ".join(
+            f"{percent(w.lowest_rung_completion)} in {_week(w)}" for w in p.readiness.weeks
+        )
+
+    return "; ".join(f"{p.name}: weakest {rung} step {weeks(p)}" for p in named)
+
+
+def _barriers(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
+    return [
+        TalkingPoint(
+            f"{p.name} did none of the steps due in the last two full weeks: talk about barriers",
+            f"{p.name}: "
+            + "; ".join(f"{counts(w.done, w.target)} in {_week(w)}" for w in p.readiness.weeks),
+        )
+        for p in partners
+        if p.readiness.signal == DISCUSS_BARRIERS
+    ]
 
 
 def _stuck_at_zero(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
     return [
         TalkingPoint(f"{p.name} has not checked off any step this period", _both_periods(p))
         for p in partners
-        if p.target_this_period > 0 and p.done_this_period == 0
+        if p.target_this_period > 0
+        and p.done_this_period == 0
+        and p.readiness.signal != DISCUSS_BARRIERS
     ]
 
 

@@ -1,41 +1,74 @@
-"""reports/talking_points.py: each rule fires on its data and names the numbers behind it."""
+"""reports/talking_points.py: each rule fires on its data and names the numbers behind it.
+Readiness arrives decided (by counselor.services.progress.readiness); these rules only
+word it."""
 
 from __future__ import annotations
 
-from reports import derive_talking_points
+from reports import DISCUSS_BARRIERS, READY_TO_MOVE_UP, derive_talking_points
 from reports.talking_points import STEADY_TEXT
-from tests.support.report_data import make_empty_data, make_partner, make_report_data
+from tests.support.report_data import (
+    make_empty_data,
+    make_partner,
+    make_readiness,
+    make_report_data,
+)
+
+READY = make_readiness(READY_TO_MOVE_UP, (4, 4, 1.0), (5, 6, 0.83))
 
 
 def texts(**overrides) -> list[str]:  # type: ignore[no-untyped-def]
     return [p.text for p in derive_talking_points(make_report_data(**overrides))]
 
 
-def test_ready_to_move_up_when_both_partners_keep_eighty_percent() -> None:
-    partners = (
-        make_partner("Zoë", done_this_period=5, done_previous_period=6),
-        make_partner("José", done_this_period=6, done_previous_period=5),
-    )
+def test_ready_to_move_up_when_the_rule_says_so_for_both_partners() -> None:
+    partners = (make_partner("Zoë", readiness=READY), make_partner("José", readiness=READY))
     points = derive_talking_points(make_report_data(partners=partners))
     assert [p.text for p in points] == [
         "Ready to discuss moving up from rung 3 (Share emotional loads)"
     ]
-    assert "Zoë: 5 of 6 this period; 6 of 6 before" in points[0].evidence
-    assert "José: 6 of 6 this period; 5 of 6 before" in points[0].evidence
+    assert points[0].evidence == (
+        "Zoë: weakest rung 3 step 100% in the week of 27 Oct, 83% in the week of 3 Nov; "
+        "José: weakest rung 3 step 100% in the week of 27 Oct, 83% in the week of 3 Nov"
+    )
 
 
-def test_not_ready_when_one_partner_fell_short_last_period() -> None:
+def test_one_partner_ready_is_named_as_the_dashboard_names_them() -> None:
+    partners = (make_partner("Zoë", readiness=READY), make_partner("José"))
+    [point] = [p for p in derive_talking_points(make_report_data(partners=partners))]
+    assert point.text == "Zoë is ready to discuss moving up from rung 3 (Share emotional loads)"
+    assert "José" not in point.evidence
+
+
+def test_period_figures_alone_never_suggest_moving_up() -> None:
+    """Changed on purpose: the old report rule (80% of every step together, this period and
+    the last) would have said "ready" here; the one rule judges each step of the current
+    rung over the last two full weeks, and found one below 80%."""
+    below = make_readiness(None, (6, 6, 1.0), (6, 7, 0.75))
     partners = (
-        make_partner("Zoë", done_this_period=6, done_previous_period=6),
-        make_partner("José", done_this_period=6, done_previous_period=4),
+        make_partner("Zoë", done_this_period=6, done_previous_period=6, readiness=below),
+        make_partner("José", done_this_period=6, done_previous_period=5, readiness=below),
     )
     assert not any("moving up" in t for t in texts(partners=partners))
 
 
 def test_top_rung_is_about_keeping_it_going() -> None:
-    partners = (make_partner("Zoë", done_this_period=6, done_previous_period=6),)
+    steady = make_readiness(None, (2, 2, 1.0), (2, 2, 1.0), steady_on_top_rung=True)
+    partners = (make_partner("Zoë", readiness=steady),)
     [text] = texts(partners=partners, current_rung=6)
-    assert text.startswith("Consistent on the top rung 6")
+    assert text == (
+        'Consistent on the top rung 6 (Ask "How can we do this together?"): '
+        "discuss how to keep it going"
+    )
+
+
+def test_barriers_when_the_rule_flags_two_empty_weeks() -> None:
+    stuck = make_readiness(DISCUSS_BARRIERS, (0, 6, 0.0), (0, 5, 0.0))
+    partners = (make_partner("Sam", done_this_period=0, readiness=stuck),)
+    [point] = derive_talking_points(make_report_data(partners=partners))
+    assert point.text == (
+        "Sam did none of the steps due in the last two full weeks: talk about barriers"
+    )
+    assert point.evidence == "Sam: 0 of 6 in the week of 27 Oct; 0 of 5 in the week of 3 Nov"
 
 
 def test_partner_stuck_at_zero() -> None:

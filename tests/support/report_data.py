@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from reports import (
     AssignmentRow,
+    PartnerReadiness,
     PartnerSummary,
     PreSessionReportData,
+    ReadinessWeek,
     ReflectionItem,
     RungInfo,
     WeekCell,
@@ -21,6 +23,9 @@ PERIOD_START = date(2025, 10, 27)  # a Monday: the previous session
 PERIOD_END = date(2025, 11, 9)
 WEEKS = (PERIOD_START, PERIOD_START + timedelta(weeks=1))
 CHART_WEEKS = tuple(PERIOD_START - timedelta(weeks=6 - i) for i in range(8))
+# The two finished weeks a readiness verdict on Mon 10 Nov 2025 is about.
+JUDGED_WEEKS = (date(2025, 10, 27), date(2025, 11, 3))
+NOT_JUDGED = PartnerReadiness(signal=None, steady_on_top_rung=False, weeks=())
 RUNGS = (
     RungInfo(1, "Notice your solo defaults"),
     RungInfo(2, "Small turns toward your partner"),
@@ -31,8 +36,30 @@ RUNGS = (
 )
 
 
+def _completion(done: int, target: int) -> float | None:
+    """counselor.services.progress.readiness.completion, restated: importing it would load
+    the application into the report tests, which prove the report package needs none."""
+    return None if target <= 0 else min(max(done, 0), target) / target
+
+
+def make_readiness(
+    signal: str | None, *weeks: tuple[int, int, float | None], steady_on_top_rung: bool = False
+) -> PartnerReadiness:
+    """A readiness verdict on JUDGED_WEEKS from (done, target, lowest rung completion)."""
+    return PartnerReadiness(
+        signal=signal,
+        steady_on_top_rung=steady_on_top_rung,
+        weeks=tuple(
+            ReadinessWeek(monday, done, target, lowest)
+            for monday, (done, target, lowest) in zip(JUDGED_WEEKS, weeks, strict=True)
+        ),
+    )
+
+
 def make_partner(name: str, **overrides: Any) -> PartnerSummary:
-    """A partner who did 4 of 6 this period and 5 of 6 before, unless overridden."""
+    """A partner who did 4 of 6 this period and 5 of 6 before, with no readiness
+    suggestion, unless overridden. Completions follow the counts, as the service
+    computes them."""
     fields: dict[str, Any] = {
         "name": name,
         "done_this_period": 4,
@@ -45,8 +72,17 @@ def make_partner(name: str, **overrides: Any) -> PartnerSummary:
         "reminders_stopped": False,
         "weekly_completion": (None, 0.33, 0.67, 1.0, 0.67, 1.0, 0.67, 0.67),
         "weekly_mean_comfort": (None, 2.5, 3.0, 3.0, 3.5, 3.0, 4.0, 3.5),
+        "readiness": NOT_JUDGED,
     }
     fields.update(overrides)
+    fields.setdefault(
+        "completion_this_period",
+        _completion(fields["done_this_period"], fields["target_this_period"]),
+    )
+    fields.setdefault(
+        "completion_previous_period",
+        _completion(fields["done_previous_period"], fields["target_previous_period"]),
+    )
     return PartnerSummary(**fields)
 
 
@@ -248,7 +284,8 @@ def make_hostile_data(*, check_ins: bool = True) -> PreSessionReportData:
     )
     if not check_ins:
         partners = tuple(
-            replace(p, done_this_period=0, done_previous_period=0, mean_comfort=None,
+            replace(p, done_this_period=0, done_previous_period=0, completion_this_period=0.0,
+                    completion_previous_period=0.0, mean_comfort=None,
                     previous_mean_comfort=None, streak_weeks=0,
                     weekly_completion=(0.0,) * 8, weekly_mean_comfort=(None,) * 8)
             for p in partners

@@ -2,7 +2,9 @@
 
 The period is whole local weeks: from the week of the previous session (or of 14 days
 ago) to this week; the previous period is as many weeks just before it. Figures follow
-the same rules as the dashboard (counselor.services.progress.week_rules), so they match it.
+the same rules as the dashboard (counselor.services.progress.week_rules), so they match it;
+completion ratios and each partner's readiness are computed here with
+counselor.services.progress.readiness and handed to the report, which only shows them.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from counselor.models import (
 from counselor.services.audit import Actor
 from counselor.services.couples.couples import get_couple
 from counselor.services.homework import ladder
-from counselor.services.progress import week_rules
+from counselor.services.progress import readiness, week_rules
 from reports import (
     AssignmentRow,
+    PartnerReadiness,
     PartnerSummary,
     PreSessionReportData,
+    ReadinessWeek,
     ReflectionItem,
     RungInfo,
     WeekCell,
@@ -72,9 +76,18 @@ def build_report_data(
         (a.id for a in assignments), first_week, today + timedelta(days=7)
     )
     comforts = _comforts(couple.id, first_week)
+    rungs = ladder.ladder_rungs()
+    top_rung = max((r.position for r in rungs), default=None)
     partners = tuple(
         _partner_summary(
-            p, assignments, day_counts, comforts, period_weeks, previous_weeks, chart_weeks
+            p,
+            assignments,
+            day_counts,
+            comforts,
+            period_weeks,
+            previous_weeks,
+            chart_weeks,
+            week_rules.partner_readiness(p, assignments, day_counts, top_rung, now),
         )
         for p in couple.partners
     )
@@ -90,7 +103,7 @@ def build_report_data(
         period_end=today,
         period_description=description,
         current_rung=max((a.rung.position for a in active), default=None),
-        rungs=tuple(RungInfo(r.position, r.title) for r in ladder.ladder_rungs()),
+        rungs=tuple(RungInfo(r.position, r.title) for r in rungs),
         partners=partners,
         assignments=tuple(_assignment_row(a, couple, day_counts, period_weeks) for a in shown),
         chart_weeks=tuple(chart_weeks),
@@ -160,6 +173,7 @@ def _partner_summary(
     period: list[date],
     previous: list[date],
     chart: list[date],
+    assessment: readiness.Assessment,
 ) -> PartnerSummary:
     def totals(weeks: list[date]) -> tuple[int, int]:
         figures = [week_rules.partner_week(partner.id, assignments, w, day_counts) for w in weeks]
@@ -186,6 +200,25 @@ def _partner_summary(
         reminders_stopped=partner.unsubscribed_at is not None,
         weekly_completion=tuple(f.completion for f in weekly),
         weekly_mean_comfort=tuple(_mean_comfort(mine, [w]) for w in chart),
+        completion_this_period=readiness.completion(done, target),
+        completion_previous_period=readiness.completion(done_before, target_before),
+        readiness=_partner_readiness(assessment),
+    )
+
+
+def _partner_readiness(assessment: readiness.Assessment) -> PartnerReadiness:
+    return PartnerReadiness(
+        signal=assessment.signal.value if assessment.signal else None,
+        steady_on_top_rung=assessment.steady_on_top_rung,
+        weeks=tuple(
+            ReadinessWeek(
+                week_start=week.week_start,
+                done=week.evidence.done,
+                target=week.evidence.target,
+                lowest_rung_completion=min(week.evidence.rung_completions, default=None),
+            )
+            for week in assessment.weeks
+        ),
     )
 
 
