@@ -110,20 +110,21 @@ def _couple_rows(actor: Actor, couples: list[Couple]) -> list[CoupleRow]:
     couple_ids = [c.id for c in couples]
     if not couple_ids:
         return []
+    partners = [p for c in couples for p in c.partners]
+    first, last = week_rules.couple_weeks_window(partners, weeks=1)
+    # Active steps, and steps ended this week: their days so far count, as in the API.
     assignments_by_couple: dict[int, list[Assignment]] = {cid: [] for cid in couple_ids}
     for assignment in db.session.scalars(
         sa.select(Assignment)
         .where(
             Assignment.practice_id == actor.practice_id,
             Assignment.couple_id.in_(couple_ids),
-            Assignment.status == AssignmentStatus.ACTIVE,
+            sa.or_(Assignment.status == AssignmentStatus.ACTIVE, Assignment.ended_on >= first),
         )
         .options(selectinload(Assignment.rung))
     ):
         assignments_by_couple[assignment.couple_id].append(assignment)
 
-    partners = [p for c in couples for p in c.partners]
-    first, last = week_rules.couple_weeks_window(partners, weeks=1)
     day_counts = week_rules.checkin_day_counts(
         (a.id for group in assignments_by_couple.values() for a in group), first, last
     )
@@ -238,9 +239,8 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
                 },
             )
         )
-    active = [a for a in assignments if a.status == AssignmentStatus.ACTIVE]
-    this_week = [
-        PartnerWeek(p, week_rules.partner_week(p.id, active, mondays[p.id][-1], day_counts))
+    this_week = [  # every step that counts this week, ended ones too, as in the API
+        PartnerWeek(p, week_rules.partner_week(p.id, assignments, mondays[p.id][-1], day_counts))
         for p in couple.partners
     ]
     history = snapshots.partner_week_history([couple.id], CHART_WEEKS)[couple.id]
