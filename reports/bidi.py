@@ -3,11 +3,15 @@
 ReportLab draws characters in the order it is given them and, without the
 optional rlbidi/uharfbuzz packages, neither reorders nor joins them. This module
 does the small part of that work the report needs for Hebrew and Arabic in
-client text: it picks Arabic contextual forms (Unicode's presentation forms, so
-letters join) and reorders one already-wrapped line into visual order with a
-simplified Unicode Bidirectional Algorithm (no explicit embeddings or bracket
-pairs). Text extractors that read right-to-left runs back (pypdf does) recover
-the logical text.
+client text: it picks Arabic and Persian contextual forms (Unicode's presentation
+forms, so letters join) and reorders one already-wrapped line into visual order
+with a simplified Unicode Bidirectional Algorithm (no explicit embeddings; the
+three ASCII bracket pairs), mirroring brackets in right-to-left runs. Text extractors that
+read right-to-left runs back (pypdf does) recover the logical text.
+
+It was kept over python-bidi by measurement (docs/design.md, "Right-to-left
+text"): python-bidi orders faster but does not mirror brackets, and neither it
+nor this module before the fixes matched GNU FriBidi on every realistic sentence.
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ _FORMS: dict[str, tuple[int, int]] = {
     "\u0642": (0xFED5, 4), "\u0643": (0xFED9, 4), "\u0644": (0xFEDD, 4),
     "\u0645": (0xFEE1, 4), "\u0646": (0xFEE5, 4), "\u0647": (0xFEE9, 4),
     "\u0648": (0xFEED, 2), "\u0649": (0xFEEF, 2), "\u064a": (0xFEF1, 4),
+    # Persian letters, in Presentation Forms-A (DejaVu Sans draws all four forms of each).
+    "\u067e": (0xFB56, 4), "\u0686": (0xFB7A, 4), "\u0698": (0xFB8A, 2),
+    "\u06a9": (0xFB8E, 4), "\u06af": (0xFB92, 4), "\u06cc": (0xFBFC, 4),
 }  # fmt: skip
 _TATWEEL = "\u0640"
 _LAM = "\u0644"
@@ -110,9 +117,11 @@ def visual_order(line: str, rtl_base: bool = False) -> str:
     isolate controls themselves are not drawn.
     """
     units, isolated = _units(line)
-    if not has_rtl("".join(u for i, u in enumerate(units) if i not in isolated)):
+    if not rtl_base and not has_rtl("".join(u for i, u in enumerate(units) if i not in isolated)):
         return "".join(units)
-    kinds = _resolve_neutrals(_weak_types(units, isolated), rtl_base)
+    kinds = _weak_types(units, isolated, rtl_base)
+    _resolve_brackets(units, kinds, isolated, rtl_base)
+    kinds = _resolve_neutrals(kinds, rtl_base)
     levels = [_level(kind, rtl_base) for kind in kinds]
     cells = [
         u.translate(_MIRRORED) if levels[i] % 2 and i not in isolated else u
@@ -129,18 +138,22 @@ def isolate(text: str) -> str:
 
 
 def _units(line: str) -> tuple[list[str], set[int]]:
-    """The line's characters, with each isolate replaced by its own ordered text
-    (and the indexes of those isolates)."""
+    """The line's characters, each with the marks that follow it, and each isolate replaced
+    by its own ordered text (and the indexes of those isolates)."""
     units: list[str] = []
     isolated: set[int] = set()
-    i = 0
-    while i < len(line):
+    i, length = 0, len(line)
+    while i < length:
         ch = line[i]
         if ch == _PDI:  # an unmatched PDI: nothing to close
             i += 1
             continue
         if ch not in _ISOLATES:
-            units.append(ch)
+            # A letter and its marks (vowel signs) stay together, in that order.
+            if unicodedata.category(ch) == "Mn" and units and len(units) - 1 not in isolated:
+                units[-1] += ch
+            else:
+                units.append(ch)
             i += 1
             continue
         end, depth = i + 1, 1
@@ -157,25 +170,99 @@ def _units(line: str) -> tuple[list[str], set[int]]:
     return units, isolated
 
 
-def _weak_types(units: list[str], isolated: set[int]) -> list[str]:
+def _weak_types(units: list[str], isolated: set[int], rtl_base: bool) -> list[str]:
     """Each unit as L, R, EN, AN or N (neutral), after rules W1–W7."""
+    start_of_line = "R" if rtl_base else "L"
     kinds: list[str] = []
-    last_strong = "L"
+    last_strong = start_of_line
     for i, unit in enumerate(units):
-        kind = "ON" if i in isolated else unicodedata.bidirectional(unit)
-        if kind == "NSM" and kinds:
-            kind = kinds[-1]
+        kind = "ON" if i in isolated else unicodedata.bidirectional(unit[0])
+        if kind == "NSM":  # W1: a mark on its own (a unit starts with it only at the start)
+            kind = start_of_line
         if kind in ("L", "R", "AL"):
             last_strong = kind
-        if kind == "EN" and last_strong == "AL":
+        elif kind == "EN" and last_strong == "AL":  # W2: digits after Arabic are Arabic numbers
             kind = "AN"
-        elif kind == "EN" and last_strong == "L":
+        kinds.append("R" if kind == "AL" else kind)  # W3
+    for i in range(1, len(kinds) - 1):  # W4: 1,000 and 3.5 and 18:30 stay one number
+        if kinds[i] in ("ES", "CS"):
+            before, after = kinds[i - 1], kinds[i + 1]
+            if before == after and (before == "EN" or (before == "AN" and kinds[i] == "CS")):
+                kinds[i] = before
+    if "ET" in kinds:
+        _join_terminators(kinds)
+    resolved: list[str] = []
+    last_strong = start_of_line
+    for kind in kinds:
+        if kind in ("L", "R"):
+            last_strong = kind
+        if kind == "EN" and last_strong == "L":  # W7: digits in Latin text are Latin
             kind = "L"
-        kinds.append("R" if kind == "AL" else kind if kind in ("L", "R", "EN", "AN") else "N")
-    for i in range(1, len(kinds) - 1):  # W4: 1,000 and 3.5 stay one number
-        if kinds[i] == "N" and units[i] in ",." and kinds[i - 1] == kinds[i + 1] == "EN":
-            kinds[i] = "EN"
-    return kinds
+        resolved.append(kind if kind in ("L", "R", "EN", "AN") else "N")  # W6
+    return resolved
+
+
+def _join_terminators(kinds: list[str]) -> None:
+    """W5: terminators next to a European number join it: 50%, $5, 20°."""
+    i = 0
+    while i < len(kinds):
+        if kinds[i] != "ET":
+            i += 1
+            continue
+        end = i
+        while end < len(kinds) and kinds[end] == "ET":
+            end += 1
+        if (i > 0 and kinds[i - 1] == "EN") or (end < len(kinds) and kinds[end] == "EN"):
+            kinds[i:end] = ["EN"] * (end - i)
+        i = end
+
+
+_OPENING_BRACKETS = {"(": ")", "[": "]", "{": "}"}
+_CLOSING_BRACKETS = frozenset(_OPENING_BRACKETS.values())
+
+
+def _resolve_brackets(
+    units: list[str], kinds: list[str], isolated: set[int], rtl_base: bool
+) -> None:
+    """Rule N0: a bracket pair takes the paragraph's direction when the text inside has it,
+    else the other direction when the text inside and before the pair both have that one
+    ("Yosef wrote (יוסף) 3 times" keeps the brackets around the name)."""
+    embedding = "R" if rtl_base else "L"
+    for start, end in _bracket_pairs(units, kinds, isolated):
+        inside = {_strong(kind) for kind in kinds[start + 1 : end]} - {"N"}
+        if not inside:
+            continue
+        if embedding in inside:
+            direction = embedding
+        else:
+            before = next((_strong(k) for k in reversed(kinds[:start]) if k != "N"), embedding)
+            direction = before
+        kinds[start] = kinds[end] = direction
+
+
+def _bracket_pairs(units: list[str], kinds: list[str], isolated: set[int]) -> list[tuple[int, int]]:
+    """Matching bracket positions (rule BD16), in the order of their opening brackets."""
+    stack: list[tuple[str, int]] = []
+    pairs: list[tuple[int, int]] = []
+    for i, unit in enumerate(units):
+        if kinds[i] != "N" or i in isolated:
+            continue
+        if unit[0] in _OPENING_BRACKETS:
+            if len(stack) == 63:  # BD16 stops pairing past this depth
+                break
+            stack.append((_OPENING_BRACKETS[unit[0]], i))
+        elif unit[0] in _CLOSING_BRACKETS:
+            for depth in range(len(stack) - 1, -1, -1):
+                if stack[depth][0] == unit[0]:
+                    pairs.append((stack[depth][1], i))
+                    del stack[depth:]
+                    break
+    return sorted(pairs)
+
+
+def _strong(kind: str) -> str:
+    """Numbers count as right-to-left when brackets and neutrals look around them."""
+    return "R" if kind in ("R", "EN", "AN") else kind
 
 
 def _resolve_neutrals(kinds: list[str], rtl_base: bool) -> list[str]:

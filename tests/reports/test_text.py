@@ -54,6 +54,31 @@ def test_isolated_name_keeps_numbers_after_it_in_place() -> None:
     assert one_line("יוסף: 0 of 6", fonts, names=("יוסף",)) == "ףסוי: 0 of 6"
 
 
+@pytest.mark.parametrize(
+    ("line", "rtl_base", "expected"),
+    [
+        # Expected values are GNU FriBidi's visual order of the same line.
+        ("עשינו 50% מהמשימות", True, "תומישמהמ 50% ונישע"),  # a percent stays after its number
+        ("ב-18:30 דיברנו, 3.5 שעות", True, "תועש 3.5 ,ונרביד 18:30-ב"),  # times and decimals
+        ("Let's try, together.", True, ".Let's try, together"),  # a Latin line, RTL paragraph
+        ("עשינו (כמעט הכול).", True, ".(לוכה טעמכ) ונישע"),  # brackets mirrored
+        ("Yosef wrote (יוסף) 3 times.", False, "Yosef wrote (ףסוי) 3 times."),  # a bracket pair
+    ],
+)
+def test_numbers_and_punctuation_in_right_to_left_text(
+    line: str, rtl_base: bool, expected: str
+) -> None:
+    assert visual_order(line, rtl_base) == expected
+
+
+def test_a_vowel_mark_stays_after_its_letter() -> None:
+    assert visual_order(shape_arabic("جيداً"), rtl_base=True) == "\ufe8d\u064b\ufeaa\ufef4\ufe9f"
+
+
+def test_persian_letters_join_too() -> None:
+    assert shape_arabic("چای") == "\ufb7c\ufe8e\ufbfc"  # initial che, final alef, isolated ye
+
+
 def test_arabic_letters_take_their_joined_forms() -> None:
     shaped = shape_arabic("سلام")
     assert shaped != "سلام"
