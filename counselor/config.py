@@ -36,6 +36,9 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     # Minutes of inactivity after which a counselor must log in again.
     IDLE_TIMEOUT_MINUTES = 30
+    # Argon2 cost of password hashes, a profile of argon2-cffi (argon2.profiles). The test
+    # suite uses CHEAPEST: it logs in thousands of times and proves nothing with the cost.
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a cost profile, not a secret
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

@@ -91,6 +91,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SESSION_COOKIE_SECURE", Flag(), "set `True` when served over HTTPS", "true"),
     Setting(
+        "PASSWORD_HASH_PROFILE",
+        Choice(("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")),
+        "argon2 cost of password hashes (`CHEAPEST` is for test suites only)",
+        "RFC_9106_LOW_MEMORY",
+        listed=False,
+    ),
+    Setting(
         "TENANCY_REQUIRE_SCOPE",
         Flag(),
         "refuse database queries on a practice's rows made outside any practice's scope",

@@ -1,129 +1,151 @@
-"""Fixtures shared by every test: an app on SQLite always, and on PostgreSQL when
-``COUNSELOR_TEST_DATABASE_URL`` is set. Tests build their own rows with the factories."""
+"""Fixtures every test shares.
+
+Databases and apps
+    Each backend — SQLite always, PostgreSQL when ``COUNSELOR_TEST_DATABASE_URL`` is set —
+    gets one migrated database and one app for the whole session (under pytest-xdist, one
+    per worker: the SQLite file lives in the worker's temp dir, the PostgreSQL database's
+    name is unique). ``database_url`` is parametrised, so every test that uses ``app`` runs
+    on each backend; ``-k sqlite`` or ``-k postgresql`` picks one.
+
+Isolation (tests/support/isolation.py)
+    By default a test runs in a transaction that is rolled back afterwards: the commits the
+    app makes at the edge of a request, task or command, and the test's own, release
+    SAVEPOINTs inside it. A test whose rows other connections must see is marked
+    ``@pytest.mark.committed_db`` and commits for real; every table is emptied afterwards.
+    That is: a live server's threads, a Celery worker (thread or process), concurrent
+    writers, a check of what a worker would see right now, the fault tests. ``live_server``
+    and the ``worker`` of tests/tasks refuse to run without the mark.
+
+Settings
+    ``app.config`` is put back after every test, so a test may change a setting the app
+    reads at run time in place (``csrf_checked`` does). Settings read only when an app is
+    built — rate limiting on, another Celery broker — go in the ``app_overrides`` fixture of
+    the module or class: those tests get an app of their own, built for each test.
+"""
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from counselor import create_app
+from counselor import create_app, timeutil
 from counselor.config import Defaults
-from counselor.extensions import db
-from counselor.services.homework import ladder
-from tests.support import factories
+from counselor.extensions import db, limiter
+from counselor.models import Counselor, Couple, Partner
+from counselor.services.audit import Actor
+from tests.support import factories, isolation
+from tests.support.clock import NOW, Clock
+from tests.support.environment import require_service
+from tests.support.mailserver import running_smtp_server
+from tests.support.processes import create_postgres_database, drop_postgres_database, migrate
+from tests.support.webhook_receiver import WebhookReceiver, running_receiver
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def require_service(reason: str) -> None:
-    """Skip on a developer machine without the service; fail under CI, where it must exist."""
-    if IN_CI:
-        pytest.fail(f"{reason} (required under CI=true)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A fresh, migrated database for the whole run on each backend."""
+    """An empty database of this session's own on each backend."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        _migrate(url, tmp_path_factory)
-        yield url
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
         return
     server_url = os.environ.get("COUNSELOR_TEST_DATABASE_URL")
     if not server_url:
         require_service("PostgreSQL tests need COUNSELOR_TEST_DATABASE_URL")
-    url = _create_postgres_database(server_url)
+    url = create_postgres_database(server_url, "counselor_test")
     try:
-        _migrate(url, tmp_path_factory)
         yield url
     finally:
-        _drop_postgres_database(server_url, url)
+        drop_postgres_database(server_url, url)
 
 
-def _migrate(url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
-    with app.app_context():
-        upgrade()
-        ladder.sync_ladder()
-        db.engine.dispose()
-
-
-def _create_postgres_database(server_url: str) -> str:
-    name = f"counselor_test_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(_psycopg(server_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return str(sa.make_url(_psycopg(server_url)).set(database=name).render_as_string(False))
-
-
-def _drop_postgres_database(server_url: str, url: str) -> None:
-    name = sa.make_url(url).database
-    engine = sa.create_engine(_psycopg(server_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
-def _psycopg(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
-
-
-def _test_config(url: str, instance: Path) -> dict:
+def suite_settings(database_url: str, instance: Path) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough",
-        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Thousands of logins prove nothing more with production's argon2 cost.
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "REPORTS_DIR": str(instance / "reports"),
-        # Tasks go to an in-memory broker nobody reads; end-to-end tests use real ones.
+        # Tasks go to an in-memory broker nobody reads; tests/tasks and the fault tests
+        # run real workers on real brokers.
         "CELERY": {**Defaults.CELERY, "broker_url": "memory://"},
     }
 
 
-@pytest.fixture
-def app_config(database_url: str, tmp_path: Path) -> dict:
-    """Override per test module to change settings before the app is built."""
-    return _test_config(database_url, tmp_path)
-
-
-@pytest.fixture
-def app(app_config: dict) -> Iterator[Flask]:
-    app = create_app(app_config)
+@pytest.fixture(scope="session")
+def shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app the tests of one backend share, on its migrated database."""
+    app = create_app(suite_settings(database_url, tmp_path_factory.mktemp("instance")))
+    migrate(app)
+    yield app
     with app.app_context():
-        yield app
-        db.session.remove()
-        _empty_tables()
         db.engine.dispose()
 
 
-def _empty_tables() -> None:
-    """Every test starts from the migrated, ladder-synced database with no other rows."""
-    keep = {"ladder_rungs", "task_templates", "alembic_version"}
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in keep]
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+@pytest.fixture
+def app_overrides() -> dict:
+    """Settings for an app of the test's own; empty, the test shares ``shared_app``."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    shared_app: Flask,
+    app_overrides: dict,
+    database_url: str,
+    tmp_path: Path,
+) -> Iterator[Flask]:
+    """The app in an app context of the test's own, its writes undone afterwards."""
+    if app_overrides:
+        app = create_app({**suite_settings(database_url, tmp_path), **app_overrides})
+    else:
+        app = shared_app
+    if request.node.get_closest_marker("committed_db"):
+        undo_writes = isolation.committed
+    else:
+        undo_writes = isolation.rolled_back
+    with _settings_restored(app, tmp_path), app.app_context(), undo_writes():
+        yield app
+    if app is not shared_app:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@contextmanager
+def _settings_restored(app: Flask, tmp_path: Path) -> Iterator[None]:
+    """The test's own mail outbox and reports folder; every setting back afterwards. The
+    extensions' module-level objects remember the last app built (the Celery app tasks
+    resolve to, whether rate limits count): they are pointed at this one."""
+    saved = copy.deepcopy(dict(app.config))
+    app.config.update(
+        MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), REPORTS_DIR=str(tmp_path / "reports")
+    )
+    celery = app.extensions["celery"]
+    celery.set_current()
+    celery.set_default()
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    try:
+        yield
+    finally:
+        app.config.clear()
+        app.config.update(saved)
 
 
 @pytest.fixture
@@ -132,18 +154,86 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def counselor(app: Flask):  # type: ignore[no-untyped-def]
+def csrf_checked(app: Flask) -> None:
+    """Forms and the API need what production needs: the suite turns the CSRF check off."""
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+@pytest.fixture
+def counselor(app: Flask) -> Counselor:
     return factories.CounselorFactory()
 
 
 @pytest.fixture
-def logged_in(client: FlaskClient, counselor) -> FlaskClient:  # type: ignore[no-untyped-def]
-    """A test client logged in as ``counselor``."""
+def actor(counselor: Counselor) -> Actor:
+    """``counselor`` as the services see them."""
+    return Actor.for_counselor(counselor)
+
+
+@pytest.fixture
+def couple(counselor: Counselor) -> Couple:
+    """A couple of ``counselor``'s, partners in Chicago, no homework yet."""
+    return factories.CoupleFactory(counselor=counselor)
+
+
+@pytest.fixture
+def partner(couple: Couple) -> Partner:
+    """The couple's first partner."""
+    return couple.partners[0]
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, counselor: Counselor, actor: Actor) -> FlaskClient:
+    """A test client logged in as ``counselor``; the test's own queries see their
+    practice's rows (``actor``'s scope), as the dashboard's requests do."""
     response = client.post(
         "/login", data={"email": counselor.email, "password": factories.PASSWORD}
     )
     assert response.status_code == 302, response.data
     return client
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """Where ``clock`` starts; a module overrides it to start elsewhere."""
+    return NOW
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch, clock_start: datetime) -> Clock:
+    """Every service's now (``timeutil.utcnow``), moved only by the test."""
+    clock = Clock(clock_start)
+    monkeypatch.setattr(timeutil, "utcnow", lambda: clock.now)
+    return clock
+
+
+@pytest.fixture
+def smtp(app: Flask):  # type: ignore[no-untyped-def]
+    """A real SMTP server on 127.0.0.1; the app sends to it instead of writing files."""
+    with running_smtp_server() as (handler, port):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        yield handler
+
+
+@pytest.fixture
+def receiver(clock: Clock) -> Iterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 that reads the test's clock, so retries can be made
+    due and signatures stay fresh without waiting."""
+    with running_receiver() as receiver:
+        receiver.clock = clock.timestamp
+        yield receiver
+
+
+@pytest.fixture
+def live_server(request: pytest.FixtureRequest, app: Flask) -> Iterator[str]:
+    """The test's app served by a threaded server on a free port of 127.0.0.1."""
+    isolation.require_committed_db(request, "live_server")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
@@ -154,24 +244,3 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         reasons[reason] = reasons.get(reason, 0) + 1
     for reason, number in sorted(reasons.items()):
         terminalreporter.write_line(f"skipped {number}: {reason}")
-
-
-@pytest.fixture
-def smtp(app: Flask):  # type: ignore[no-untyped-def]
-    """A real SMTP server on 127.0.0.1; the app sends to it instead of writing files."""
-    from tests.support.mailserver import running_smtp_server
-
-    with running_smtp_server() as (handler, port):
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
-        yield handler
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The test's app served by a threaded server on a free port of 127.0.0.1."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from benchmarks.measure import Figure, paired_ratios, run_forked
 from benchmarks.plan import QUICK
 from benchmarks.results import table
@@ -26,6 +28,8 @@ def test_a_forked_run_reports_its_time_memory_and_result():
     assert run.peak_growth_mib >= 0  # the magnitude depends on the allocator and machine load
 
 
+# The scenario empties the tables and forks its runs, as `make bench` does.
+@pytest.mark.committed_db
 def test_progress_scenario_at_tiny_sizes(app):
     plan = replace(QUICK, progress_sizes=(2, 4, 6), progress_main=6)
     result = run_progress(None, app, plan)  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from counselor.services.audit import Actor
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests.support import factories
+from tests.support.helpers import count_rows
 
 # --- the loader: pure, small files in tmp_path ----------------------------------------
 
@@ -155,18 +156,6 @@ def test_loader_rejects_empty_text(tmp_path):
 # --- sync into the database -----------------------------------------------------------
 
 
-@pytest.fixture
-def restore_ladder(app):  # type: ignore[no-untyped-def]
-    """Put the shipped ladder back, versions included, for the tests that follow."""
-    versions = dict(db.session.execute(sa.select(TaskTemplate.key, TaskTemplate.version)).all())
-    yield
-    db.session.rollback()
-    ladder.sync_ladder()
-    for row in db.session.scalars(sa.select(TaskTemplate)):
-        row.version = versions[row.key]
-    db.session.commit()
-
-
 def edited(specs: list[RungSpec], key: str, **changes) -> list[RungSpec]:  # type: ignore[no-untyped-def]
     return [
         replace(
@@ -181,10 +170,6 @@ def without(specs: list[RungSpec], key: str) -> list[RungSpec]:
     return [replace(r, templates=tuple(t for t in r.templates if t.key != key)) for r in specs]
 
 
-def count(model) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def test_database_ladder_matches_the_file(app):
     specs = load_ladder()
     rungs = ladder.ladder_rungs()
@@ -195,16 +180,16 @@ def test_database_ladder_matches_the_file(app):
 
 
 def test_sync_twice_reports_no_changes(app):
-    before = (count(LadderRung), count(TaskTemplate))
+    before = (count_rows(LadderRung), count_rows(TaskTemplate))
 
     first, second = ladder.sync_ladder(), ladder.sync_ladder()
 
     assert not first.changed
     assert not second.changed
-    assert (count(LadderRung), count(TaskTemplate)) == before
+    assert (count_rows(LadderRung), count_rows(TaskTemplate)) == before
 
 
-def test_changed_text_bumps_the_version_but_not_given_homework(restore_ladder, counselor):
+def test_changed_text_bumps_the_version_but_not_given_homework(counselor):
     key = "share-a-minor-worry"
     actor = Actor.for_counselor(counselor)
     couple = factories.CoupleFactory(counselor=counselor)
@@ -222,7 +207,7 @@ def test_changed_text_bumps_the_version_but_not_given_homework(restore_ladder, c
     assert (fresh.instructions, fresh.template_version) == ("Say one small worry.", old_version + 1)
 
 
-def test_changed_cadence_also_bumps_the_version(restore_ladder):
+def test_changed_cadence_also_bumps_the_version(app):
     key = "hand-over-a-chore"
     old_version = ladder.template_by_key(key).version
 
@@ -231,14 +216,14 @@ def test_changed_cadence_also_bumps_the_version(restore_ladder):
     assert ladder.template_by_key(key).version == old_version + 1
 
 
-def test_template_missing_from_the_file_is_retired_not_deleted(restore_ladder):
+def test_template_missing_from_the_file_is_retired_not_deleted(app):
     key = "welcome-their-turn"
-    templates_before = count(TaskTemplate)
+    templates_before = count_rows(TaskTemplate)
 
     result = ladder.sync_ladder(without(load_ladder(), key))
 
     assert result.retired == [key]
-    assert count(TaskTemplate) == templates_before
+    assert count_rows(TaskTemplate) == templates_before
     retired = db.session.scalar(sa.select(TaskTemplate).where(TaskTemplate.key == key))
     assert retired.retired is True
     assert ladder.template_by_key(key) is None
@@ -246,7 +231,7 @@ def test_template_missing_from_the_file_is_retired_not_deleted(restore_ladder):
     assert key not in [t.key for t in ladder.active_templates(rung_two)]
 
 
-def test_retired_template_comes_back_when_the_file_has_it_again(restore_ladder):
+def test_retired_template_comes_back_when_the_file_has_it_again(app):
     key = "welcome-their-turn"
     ladder.sync_ladder(without(load_ladder(), key))
 

@@ -11,15 +11,14 @@ from counselor.extensions import db
 
 
 def test_migrated_schema_matches_the_models(app):
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, db.metadata)
+    context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
+    differences = compare_metadata(context, db.metadata)
     assert differences == []
 
 
 def test_sqlite_runs_in_wal_with_foreign_keys(app):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite pragmas only")
-    with db.engine.connect() as connection:
-        assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    connection = db.session.connection()
+    assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+    assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1

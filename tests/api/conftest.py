@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.support.api import ApiClient, make_api_client
+from tests.support.api import ApiClient, couple_body, make_api_client
 
 
 @pytest.fixture
@@ -18,3 +18,9 @@ def api(app: Flask) -> ApiClient:
 def other_api(app: Flask) -> ApiClient:
     """A client with the key of a second, unrelated practice."""
     return make_api_client(app)
+
+
+@pytest.fixture
+def couple(api: ApiClient) -> dict:
+    """A couple created through the API, as its JSON."""
+    return api.post("/couples", json=couple_body()).get_json()

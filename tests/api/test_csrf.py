@@ -7,11 +7,7 @@ import pytest
 from tests.support.api import couple_body
 
 
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": True}
-
-
+@pytest.mark.usefixtures("csrf_checked")
 def test_the_api_needs_no_csrf_token_even_when_forms_require_one(api, client):
     assert api.post("/couples", json=couple_body()).status_code == 201
     # …while the dashboard's forms still refuse a POST without one.

@@ -11,13 +11,8 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import CheckIn, CheckInSource, OutboxEmail
 from tests.support import factories
-from tests.support.api import assert_error, couple_body
+from tests.support.api import assert_error
 from tests.support.helpers import count_statements
-
-
-@pytest.fixture
-def couple(api):
-    return api.post("/couples", json=couple_body()).get_json()
 
 
 def today() -> str:

@@ -11,6 +11,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 
 from counselor.services.reports import pre_session
@@ -44,6 +45,8 @@ class Host:
         return status, raw
 
 
+# A live server's threads handle the requests.
+@pytest.mark.committed_db
 def test_a_host_runs_the_whole_homework_cycle(api, live_server):
     host = Host(live_server, api.key)
     status, spec = host.call("GET", "/openapi.json")

@@ -134,6 +134,8 @@ def test_a_key_whose_first_request_is_still_running_is_409(api):
     ) == idempotency.StoredResponse(201, '{"id": 1}')
 
 
+# A live server's threads handle the requests.
+@pytest.mark.committed_db
 def test_concurrent_requests_with_one_key_create_one_couple(app, api, live_server):
     """Simultaneous retries: one runs, the others replay it or are told it is in progress."""
     racers = 8

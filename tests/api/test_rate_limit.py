@@ -8,8 +8,8 @@ from tests.support.api import assert_error
 
 
 @pytest.fixture
-def app_config(app_config):
-    return {**app_config, "RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute"}
+def app_overrides() -> dict:
+    return {"RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "3 per minute"}
 
 
 def test_a_key_past_its_limit_gets_429_with_retry_after(api, other_api):

@@ -10,11 +10,6 @@ from counselor.services.reports import pre_session
 from tests.support.api import API, assert_error, couple_body
 
 
-@pytest.fixture
-def couple(api):
-    return api.post("/couples", json=couple_body()).get_json()
-
-
 def test_add_and_list_sessions(api, couple):
     later = api.post(
         f"/couples/{couple['id']}/sessions",

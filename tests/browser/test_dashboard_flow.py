@@ -9,7 +9,8 @@ from counselor.services.accounts import counselors
 from counselor.services.progress.compile import compile_progress
 from tests.support import factories
 
-pytestmark = pytest.mark.browser
+# A live server's threads serve the pages: the rows must be committed for them to see.
+pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,8 @@ from counselor.services.homework import assignments
 from counselor.services.homework.assignments import AssignmentInput
 from tests.support import factories
 
-pytestmark = pytest.mark.browser
+# A live server's threads serve the pages: the rows must be committed for them to see.
+pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 PHONE = {"width": 390, "height": 844}
 
 

@@ -100,11 +100,8 @@ def test_pages_carry_security_headers(logged_in):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
+@pytest.mark.usefixtures("csrf_checked")
 class TestWithCsrf:
-    @pytest.fixture
-    def app_config(self, app_config):
-        return {**app_config, "WTF_CSRF_ENABLED": True}
-
     def test_a_form_without_its_token_is_refused_and_writes_nothing(self, client, counselor):
         page = client.get("/login")
         token = page.data.split(b'name="csrf_token" type="hidden" value="')[1].split(b'"')[0]
@@ -123,8 +120,8 @@ class TestWithCsrf:
 
 class TestLoginRateLimit:
     @pytest.fixture
-    def app_config(self, app_config):
-        return {**app_config, "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}
+    def app_overrides(self) -> dict:
+        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}
 
     def test_repeated_failures_are_slowed_down(self, client, counselor):
         statuses = [login(client, counselor.email, "wrong").status_code for _ in range(4)]

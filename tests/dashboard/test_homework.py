@@ -15,11 +15,6 @@ from tests.support import factories
 from tests.support.helpers import row_counts
 
 
-@pytest.fixture
-def couple(counselor):
-    return factories.CoupleFactory(counselor=counselor)
-
-
 def today():
     return timeutil.local_today("America/Chicago")
 

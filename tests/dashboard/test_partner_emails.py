@@ -18,11 +18,6 @@ from tests.support.helpers import row_counts
 SENT_AT = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor)
-
-
 def outbox_email(partner, **fields) -> OutboxEmail:  # type: ignore[no-untyped-def]
     email = OutboxEmail(
         practice_id=partner.couple.practice_id,

@@ -12,9 +12,8 @@ from counselor.extensions import db
 from counselor.models import CounselorRole, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from counselor.services.audit import Actor
 from counselor.services.delivery import webhooks
-from tests import factories
-from tests.conftest import _test_config
-from tests.helpers import login, row_counts
+from tests.support import factories
+from tests.support.helpers import login, row_counts
 
 URL = "http://127.0.0.1:9/hooks/homework"
 
@@ -125,11 +124,8 @@ def test_recent_deliveries_show_event_status_attempts_and_answer(logged_in, coun
     assert "Disabled" in page and "410 Gone" in page
 
 
+@pytest.mark.usefixtures("csrf_checked")
 class TestWithCsrf:
-    @pytest.fixture
-    def app_config(self, database_url, tmp_path):  # type: ignore[no-untyped-def]
-        return {**_test_config(database_url, tmp_path), "WTF_CSRF_ENABLED": True}
-
     def test_every_form_needs_its_token(self, client, counselor):
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

@@ -6,6 +6,7 @@ import re
 import time
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from counselor.extensions import db
@@ -14,6 +15,9 @@ from counselor.services.couples import links
 from counselor.services.homework import ladder
 from tests.support import factories
 from tests.support.processes import CeleryWorker, worker_env
+
+# Workers in other processes read and write the rows.
+pytestmark = pytest.mark.committed_db
 
 
 def test_checkins_and_assignments_work_while_the_broker_is_down(

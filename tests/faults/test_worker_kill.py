@@ -22,6 +22,8 @@ from tests.support.processes import CeleryWorker, worker_env
 REMINDERS = 500
 KILL_POINTS = int(os.environ.get("COUNSELOR_FAULT_KILL_POINTS", "20"))
 MESSAGE_ID = re.compile(r"<outbox-(\d+)\.")
+# Workers in other processes read and write the rows; twenty kills take minutes.
+pytestmark = [pytest.mark.committed_db, pytest.mark.long]
 
 
 @pytest.fixture(autouse=True)

@@ -18,11 +18,6 @@ from tests.support.launch_tokens import mint, unsigned
 REFUSED_TEXT = "This link cannot open the dashboard"
 
 
-@pytest.fixture
-def secret(counselor) -> str:  # type: ignore[no-untyped-def]
-    return launch.rotate_launch_secret(counselor.practice)
-
-
 def assert_no_session(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/couples")
     assert response.status_code == 302

@@ -19,10 +19,7 @@ from tests.support import factories
 
 SUBMISSIONS = 20
 
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "WTF_CSRF_ENABLED": True}
+pytestmark = [pytest.mark.committed_db, pytest.mark.usefixtures("csrf_checked")]
 
 
 def test_twenty_concurrent_posts_of_one_form_record_one_checkin(app, live_server):

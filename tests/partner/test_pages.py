@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     CheckIn,
@@ -20,34 +19,14 @@ from counselor.models import (
 )
 from counselor.services.couples import links
 from tests.support import factories
+from tests.support.clock import NOW, TODAY
 from tests.support.helpers import count_statements, row_counts
 
-# Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
-TODAY = date(2026, 5, 13)
 INVALID = "This link no longer works"
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
-class Clock:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = NOW
-        monkeypatch.setattr(timeutil, "utcnow", lambda: self.now)
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):  # type: ignore[no-untyped-def]
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor)
-
-
-@pytest.fixture
-def partner(couple):  # type: ignore[no-untyped-def]
-    return couple.partners[0]
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
@@ -203,7 +182,7 @@ def spoil(token: str, how: str, partner, couple, app, clock) -> str:  # type: ig
     if how == "tampered":
         return token[:-1] + ("A" if token[-1] != "A" else "B")
     if how == "expired":
-        clock.now = NOW + timedelta(days=app.config["LINK_TTL_DAYS"], minutes=1)
+        clock.advance(days=app.config["LINK_TTL_DAYS"], minutes=1)
     elif how == "revoked":
         links.revoke_links([partner.id])
         db.session.commit()
@@ -330,11 +309,8 @@ def test_a_homework_link_is_not_an_unsubscribe_link(client, partner, token):
     assert partner.unsubscribed_at is None
 
 
+@pytest.mark.usefixtures("csrf_checked")
 class TestWithCsrf:
-    @pytest.fixture
-    def app_config(self, app_config):  # type: ignore[no-untyped-def]
-        return {**app_config, "WTF_CSRF_ENABLED": True}
-
     def test_one_click_unsubscribe_needs_no_csrf_token(self, client, partner):
         token = issue(partner, LinkPurpose.UNSUBSCRIBE)
 
@@ -377,8 +353,8 @@ class TestWithCsrf:
 
 class TestRateLimited:
     @pytest.fixture
-    def app_config(self, app_config):  # type: ignore[no-untyped-def]
-        return {**app_config, "RATELIMIT_ENABLED": True, "CLIENT_TOKEN_RATE_LIMIT": "3 per minute"}
+    def app_overrides(self) -> dict:
+        return {"RATELIMIT_ENABLED": True, "CLIENT_TOKEN_RATE_LIMIT": "3 per minute"}
 
     def test_one_link_opened_too_often_is_slowed_down(self, client, couple, token):
         statuses = [client.get(f"/p/{token}").status_code for _ in range(4)]

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import Counselor, Practice
 from counselor.services.accounts.counselors import authenticate, create_counselor, create_practice
 from counselor.services.errors import InvalidInput
 from tests.support import factories
+from tests.support.helpers import count_rows
 
 PASSWORD = "a long enough passphrase"
-
-
-def count(model) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
 @pytest.fixture
@@ -48,7 +44,7 @@ def test_short_password_is_rejected(practice):
     with pytest.raises(InvalidInput) as error:
         create_counselor(practice, "bo@example.org", "Bo", "elevenchars")
     assert "password" in error.value.errors
-    assert count(Counselor) == 0
+    assert count_rows(Counselor) == 0
 
 
 @pytest.mark.parametrize("email", ["anna@example.org", "Anna@Example.org", " ANNA@EXAMPLE.ORG "])
@@ -56,7 +52,7 @@ def test_duplicate_email_is_rejected_whatever_its_case(anna, practice, email):
     with pytest.raises(InvalidInput) as error:
         create_counselor(practice, email, "Another Anna", PASSWORD)
     assert "email" in error.value.errors
-    assert count(Counselor) == 1
+    assert count_rows(Counselor) == 1
 
 
 def test_duplicate_email_is_rejected_across_practices(anna):
@@ -98,7 +94,7 @@ def test_create_practice(app):
         "north-clinic",
         "Europe/Berlin",
     )
-    assert count(Practice) == 1
+    assert count_rows(Practice) == 1
 
 
 @pytest.mark.parametrize(
@@ -108,7 +104,7 @@ def test_create_practice_rejects_bad_slugs(app, slug):
     with pytest.raises(InvalidInput) as error:
         create_practice("North Clinic", slug)
     assert "slug" in error.value.errors
-    assert count(Practice) == 0
+    assert count_rows(Practice) == 0
 
 
 @pytest.mark.parametrize("slug", ["north-clinic", "North-Clinic"])
@@ -117,11 +113,11 @@ def test_create_practice_rejects_a_taken_slug(app, slug):
     with pytest.raises(InvalidInput) as error:
         create_practice("Another North Clinic", slug)
     assert "slug" in error.value.errors
-    assert count(Practice) == 1
+    assert count_rows(Practice) == 1
 
 
 def test_create_practice_rejects_an_unknown_timezone(app):
     with pytest.raises(InvalidInput) as error:
         create_practice("North Clinic", "north-clinic", "Mars/Base")
     assert "timezone" in error.value.errors
-    assert count(Practice) == 0
+    assert count_rows(Practice) == 0

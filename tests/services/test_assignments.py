@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignee,
@@ -26,25 +25,9 @@ from counselor.services.homework.assignments import (
     get_assignment,
 )
 from tests.support import factories
+from tests.support.clock import NOW, TODAY
 
-# Wednesday 2026-05-13, noon in Chicago (the factories' practice time zone).
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
-TODAY = date(2026, 5, 13)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor)
-
-
-@pytest.fixture
-def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor.for_counselor(counselor)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def assignment_count() -> int:
@@ -179,10 +162,10 @@ def test_end_assignment_sets_the_status_and_end_time(actor, couple, status):
 
 
 @pytest.mark.parametrize("status", [AssignmentStatus.COMPLETED, AssignmentStatus.CANCELLED])
-def test_ending_twice_with_the_same_status_changes_nothing(actor, couple, monkeypatch, status):
+def test_ending_twice_with_the_same_status_changes_nothing(actor, couple, clock, status):
     assignment = factories.AssignmentFactory(couple=couple)
     end_assignment(actor, assignment.id, status)
-    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW + timedelta(hours=1))
+    clock.advance(hours=1)
 
     again = end_assignment(actor, assignment.id, status)
 

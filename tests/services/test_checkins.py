@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignee,
@@ -21,20 +20,10 @@ from counselor.services.audit import Actor
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from tests.support import factories
+from tests.support.clock import TODAY
+from tests.support.helpers import count_rows
 
-# Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
-TODAY = date(2026, 5, 13)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor.for_counselor(counselor)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
@@ -47,16 +36,12 @@ def checkin_input(partner_id: int, **changes) -> CheckInInput:  # type: ignore[n
     return CheckInInput(partner_id=partner_id, source=CheckInSource.LINK, **changes)
 
 
-def count(model) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
 def rejected_field(actor: Actor, assignment_id: int, data: CheckInInput) -> dict:
     """Record, expecting a refusal that writes nothing; return the field errors."""
-    before = (count(CheckIn), count(AuditEvent))
+    before = (count_rows(CheckIn), count_rows(AuditEvent))
     with pytest.raises(InvalidInput) as error:
         record_checkin(actor, assignment_id, data)
-    assert (count(CheckIn), count(AuditEvent)) == before
+    assert (count_rows(CheckIn), count_rows(AuditEvent)) == before
     return error.value.errors
 
 
@@ -68,12 +53,12 @@ def test_record_checkin_creates_one_for_the_partners_today(actor, assignment):
     assert created is True
     assert (check_in.partner_id, check_in.assignment_id) == (partner.id, assignment.id)
     assert (check_in.occurred_on, check_in.comfort) == (TODAY, 4)
-    assert count(CheckIn) == 1
+    assert count_rows(CheckIn) == 1
 
 
-def test_today_is_the_partners_local_date(actor, counselor, monkeypatch):
+def test_today_is_the_partners_local_date(actor, counselor, clock):
     # 03:00 UTC on the 14th is still the evening of the 13th in Chicago.
-    monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2026, 5, 14, 3, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 5, 14, 3, 0, tzinfo=UTC))
     couple = factories.CoupleFactory(counselor=counselor)
     assignment = factories.AssignmentFactory(couple=couple, starts_on=TODAY - timedelta(days=3))
 
@@ -90,15 +75,15 @@ def test_same_idempotency_key_twice_is_one_checkin(actor, assignment):
 
     assert (first_created, again_created) == (True, False)
     assert again.id == first.id
-    assert count(CheckIn) == 1
-    assert count(AuditEvent) == 1
+    assert count_rows(CheckIn) == 1
+    assert count_rows(AuditEvent) == 1
 
 
 def test_different_keys_are_different_checkins(actor, assignment):
     partner_id = assignment.couple.partners[0].id
     record_checkin(actor, assignment.id, checkin_input(partner_id, idempotency_key="a"))
     record_checkin(actor, assignment.id, checkin_input(partner_id, idempotency_key="b"))
-    assert count(CheckIn) == 2
+    assert count_rows(CheckIn) == 2
 
 
 def test_each_checkin_records_an_audit_event(actor, assignment):
@@ -194,4 +179,4 @@ def test_checkin_through_another_practice_is_not_found(assignment):
     outsider = Actor.for_counselor(factories.CounselorFactory())
     with pytest.raises(NotFound):
         record_checkin(outsider, assignment.id, checkin_input(assignment.couple.partners[0].id))
-    assert count(CheckIn) == 0
+    assert count_rows(CheckIn) == 0

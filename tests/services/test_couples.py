@@ -36,11 +36,6 @@ def rows() -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor.for_counselor(counselor)
-
-
 def test_create_couple_makes_two_partners_in_the_actors_practice(actor, counselor):
     couple = create_couple(actor, couple_input())
 

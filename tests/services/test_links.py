@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ClientLink, CoupleStatus, LinkPurpose
 from counselor.services.audit import Actor
@@ -17,33 +16,15 @@ from counselor.services.couples import couples, links
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import NotFound
 from tests.support import factories
+from tests.support.clock import NOW
 
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor)
-
-
-@pytest.fixture
-def partner(couple):  # type: ignore[no-untyped-def]
-    return couple.partners[0]
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def issue(partner, purpose=LinkPurpose.HOMEWORK) -> str:  # type: ignore[no-untyped-def]
     token = links.issue_link(partner, purpose)
     db.session.commit()
     return token
-
-
-def move_clock(monkeypatch, moment: datetime) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timeutil, "utcnow", lambda: moment)
 
 
 def same_couple_with_status(couple, status: CoupleStatus) -> CoupleInput:  # type: ignore[no-untyped-def]
@@ -85,13 +66,13 @@ def test_link_resolves_to_its_partner_for_its_own_purpose_only(partner):
     assert links.resolve_link(unsubscribe, LinkPurpose.HOMEWORK) is None
 
 
-def test_link_stops_working_after_its_lifetime(app, partner, monkeypatch):
+def test_link_stops_working_after_its_lifetime(app, partner, clock):
     token = issue(partner)
     days = app.config["LINK_TTL_DAYS"]
 
-    move_clock(monkeypatch, NOW + timedelta(days=days) - timedelta(minutes=1))
+    clock.set(NOW + timedelta(days=days) - timedelta(minutes=1))
     assert links.resolve_link(token, LinkPurpose.HOMEWORK) is not None
-    move_clock(monkeypatch, NOW + timedelta(days=days, minutes=1))
+    clock.set(NOW + timedelta(days=days, minutes=1))
     assert links.resolve_link(token, LinkPurpose.HOMEWORK) is None
 
 

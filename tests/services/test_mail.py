@@ -6,13 +6,12 @@ import email
 import email.policy
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     CoupleStatus,
@@ -25,26 +24,14 @@ from counselor.models import (
 from counselor.services.couples import links
 from counselor.services.delivery import mail
 from tests.support import factories
+from tests.support.clock import NOW
 from tests.support.mailserver import LINK_PATTERN
 
-# Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
 TITLE = "Share a minor worry"
 INSTRUCTIONS = "Tell your partner about one small worry this week."
 
 
-class Clock:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = NOW
-        monkeypatch.setattr(timeutil, "utcnow", lambda: self.now)
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):  # type: ignore[no-untyped-def]
-    return Clock(monkeypatch)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
@@ -54,11 +41,6 @@ def couple(counselor):  # type: ignore[no-untyped-def]
         couple=couple, title=TITLE, instructions=INSTRUCTIONS, starts_on=NOW.date()
     )
     return couple
-
-
-@pytest.fixture
-def partner(couple):  # type: ignore[no-untyped-def]
-    return couple.partners[0]
 
 
 def queued(partner, kind=EmailKind.NEW_STEP, number=1) -> list[int]:  # type: ignore[no-untyped-def]

@@ -10,22 +10,11 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleStatus, EmailKind, OutboxEmail
-from counselor.services.audit import Actor
 from counselor.services.delivery import mail, notifications
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests.support import factories
 from tests.support.helpers import count_statements, row_counts
-
-
-@pytest.fixture
-def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor.for_counselor(counselor)
-
-
-@pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor)
 
 
 def step(assignee: str | int, notify: bool = True) -> AssignmentInput:

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from counselor import timeutil
 from counselor.models import Assignee, AssignmentStatus, CheckInSource, Visibility
 from counselor.services.audit import Actor
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from counselor.services.pages.partner_page import partner_homework
 from tests.support import factories
+from tests.support.clock import TODAY
 
-# Wednesday 2026-05-13, noon in Chicago, where the factories' partners live.
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
-TODAY = date(2026, 5, 13)
 STARTED = TODAY - timedelta(weeks=2)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor)
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def assignment(couple, **fields):  # type: ignore[no-untyped-def]

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent
 from counselor.services.audit import Actor
 from counselor.services.couples import links, preferences
 from counselor.services.errors import NotFound
 from tests.support import factories
+from tests.support.clock import NOW
 
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock(monkeypatch):  # type: ignore[no-untyped-def]
-    moments = {"now": NOW}
-    monkeypatch.setattr(timeutil, "utcnow", lambda: moments["now"])
-    return moments
-
-
-@pytest.fixture
-def partner(counselor, clock):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor).partners[0]
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def audit_actions(partner) -> list[str]:  # type: ignore[no-untyped-def]
@@ -52,7 +40,7 @@ def test_snooze_pauses_reminders_for_a_week(partner):
 def test_stop_emails_twice_keeps_the_first_time(partner, clock):
     actor = links.partner_actor(partner)
     preferences.stop_emails(actor, partner)
-    clock["now"] = NOW + timedelta(hours=3)
+    clock.advance(hours=3)
 
     preferences.stop_emails(actor, partner)
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from counselor import timeutil
-from counselor.extensions import db
 from counselor.models import Assignee, Assignment, AssignmentStatus
 from counselor.services.audit import Actor
 from counselor.services.homework.assignments import end_assignment
@@ -20,6 +18,7 @@ from counselor.services.progress.week_rules import (
     week_target,
 )
 from tests.support import factories
+from tests.support.helpers import count_statements
 
 MONDAY = date(2026, 5, 11)
 FRIDAY, SUNDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=6)
@@ -200,18 +199,10 @@ def test_checkin_day_counts_is_one_query(app):
     for assignment in assignments:
         log(assignment, assignment.couple.partners[0], MONDAY)
         log(assignment, assignment.couple.partners[1], FRIDAY, times=2)
-    statements: list[str] = []
-
-    def count_statement(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
+    with count_statements() as counter:
         counts = counts_for(*assignments)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count_statement)
 
-    assert len(statements) == 1
+    assert counter.count == 1, counter.statements
     assert len(counts) == 6
     second = assignments[0].couple.partners[1]
     assert counts[(assignments[0].id, second.id)] == {FRIDAY: 2}

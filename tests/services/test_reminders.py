@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
@@ -29,18 +28,8 @@ SUNDAY = MONDAY + timedelta(days=6)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """A controllable clock: ``clock.set(moment)`` moves every service's idea of now."""
-
-    class Clock:
-        now = datetime(2026, 10, 26, tzinfo=UTC)
-
-        def set(self, moment: datetime) -> None:
-            self.now = moment
-
-    controlled = Clock()
-    monkeypatch.setattr(timeutil, "utcnow", lambda: controlled.now)
-    return controlled
+def clock_start() -> datetime:
+    return datetime.combine(MONDAY, time(), tzinfo=UTC)
 
 
 def couple_in(zone, counselor, status=CoupleStatus.ACTIVE, **second):
@@ -153,6 +142,8 @@ def test_practice_cadence(app, clock, counselor, cadence, expected_days):
     )
 
 
+# Two threads, two connections: they must see each other's commits.
+@pytest.mark.committed_db
 def test_two_planners_at_once_create_no_duplicate(app, clock, counselor):
     couple = couple_in("UTC", counselor)
     moment = datetime(2026, 10, 26, 18, 0, tzinfo=UTC)

@@ -7,13 +7,16 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import EmailKind, OutboxEmail, Report, ReportStatus
+from counselor.models import Counselor, Couple, EmailKind, OutboxEmail, Report, ReportStatus
+from counselor.services import demo
 from counselor.services.audit import Actor
+from counselor.services.errors import NotFound
 from counselor.services.reports import pre_session
 from tests.support import factories
 
@@ -99,27 +102,15 @@ def test_a_failing_render_marks_the_report_failed_with_a_reason(app, monkeypatch
 def test_requesting_a_report_for_another_practice_is_not_found(app):
     couple, _ = couple_with_session(hours_ahead=10)
     stranger = Actor.for_counselor(factories.CounselorFactory())
-    try:
+    with pytest.raises(NotFound):
         pre_session.request_report(stranger, couple.id)
-    except pre_session.NotFound:
-        pass
-    else:
-        raise AssertionError("expected NotFound")
 
 
 def test_report_figures_match_the_dashboard(app, logged_in, counselor):
-    from counselor.services import demo
-
     demo.seed_demo()
     demo_actor = Actor.for_counselor(
-        db.session.scalar(
-            sa.select(factories.CounselorFactory._meta.model).where(
-                factories.CounselorFactory._meta.model.email == demo.DEMO_EMAIL
-            )
-        )
+        db.session.scalar(sa.select(Counselor).where(Counselor.email == demo.DEMO_EMAIL))
     )
-    from counselor.models import Couple
-
     couple = db.session.scalar(sa.select(Couple).where(Couple.label == "Alex & Sam R."))
     data = pre_session.build_report_data(demo_actor, couple.id, None)
     pdf = pre_session.render_pre_session_report(data)

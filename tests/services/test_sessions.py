@@ -8,34 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleSession
-from counselor.services.audit import Actor
 from counselor.services.couples.sessions import add_session, get_session, next_sessions
 from counselor.services.errors import InvalidInput, NotFound
 from tests.support import factories
+from tests.support.clock import NOW
+from tests.support.helpers import count_rows, count_statements
 
-NOW = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timeutil, "utcnow", lambda: NOW)
-
-
-@pytest.fixture
-def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor.for_counselor(counselor)
-
-
-@pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
-    return factories.CoupleFactory(counselor=counselor)
-
-
-def count(model) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.mark.parametrize("starts_at", [datetime(2026, 6, 1, 15, 0), None])
@@ -43,7 +24,7 @@ def test_add_session_needs_an_aware_datetime(actor, couple, starts_at):
     with pytest.raises(InvalidInput) as error:
         add_session(actor, couple.id, starts_at)
     assert "starts_at" in error.value.errors
-    assert count(CoupleSession) == 0
+    assert count_rows(CoupleSession) == 0
 
 
 def test_add_session_stores_utc(actor, couple):
@@ -68,7 +49,7 @@ def test_add_session_to_another_practices_couple_is_not_found(actor):
     theirs = factories.CoupleFactory()
     with pytest.raises(NotFound):
         add_session(actor, theirs.id, NOW + timedelta(days=2))
-    assert count(CoupleSession) == 0
+    assert count_rows(CoupleSession) == 0
 
 
 def test_session_of_another_practice_is_not_found(actor):
@@ -106,16 +87,8 @@ def test_next_sessions_is_one_query(counselor):
         factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n))
         factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n + 7))
     ids = [couple.id for couple in couples]
-    statements: list[str] = []
-
-    def count_statement(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count_statement)
-    try:
+    with count_statements() as counter:
         upcoming = next_sessions(counselor.practice_id, ids)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count_statement)
 
-    assert len(statements) == 1
+    assert counter.count == 1, counter.statements
     assert upcoming == {c.id: NOW + timedelta(days=n) for n, c in enumerate(couples, start=1)}

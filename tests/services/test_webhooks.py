@@ -6,13 +6,11 @@ from __future__ import annotations
 import base64
 import logging
 import socket
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     AssignmentStatus,
@@ -34,28 +32,15 @@ from counselor.services.reports import pre_session
 from tests.support import factories
 from tests.support.guide import guide_snippet
 from tests.support.helpers import count_statements
-from tests.support.webhook_receiver import Clock, WebhookReceiver, running_receiver
+from tests.support.webhook_receiver import WebhookReceiver, running_receiver
 
 ID_FIELDS = {"checkin_id", "assignment_id", "couple_id", "partner_id", "report_id", "session_id"}
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:  # type: ignore[no-untyped-def]
-    clock = Clock()
-    monkeypatch.setattr(timeutil, "utcnow", lambda: clock.now)
-    return clock
-
-
-@pytest.fixture
-def receiver(clock: Clock) -> Iterator[WebhookReceiver]:
-    with running_receiver() as receiver:
-        receiver.clock = clock.timestamp
-        yield receiver
-
-
-@pytest.fixture
-def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor.for_counselor(counselor)
+def clock_start() -> datetime:
+    """Now: the integration guide's snippet checks signatures against the real clock."""
+    return datetime.now(UTC)
 
 
 def subscribe(actor: Actor, receiver: WebhookReceiver, events=webhooks.EVENTS) -> WebhookEndpoint:  # type: ignore[no-untyped-def]
@@ -399,6 +384,8 @@ def test_a_rolled_back_checkin_emits_nothing(app, counselor, actor, monkeypatch)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 0
 
 
+# Looks from another connection, as a worker would: the rows must really be committed.
+@pytest.mark.committed_db
 def test_deliveries_are_handed_to_workers_only_once_committed(app, counselor, actor, monkeypatch):
     webhooks.create_endpoint(actor, "http://127.0.0.1:9/hook", ["checkin.created"])
     seen: list[tuple[str, list]] = []

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 TOLERANCE_SECONDS = 5 * 60  # the specification's suggested window for webhook-timestamp
@@ -42,20 +41,6 @@ def standard_webhooks_valid(
         if version == "v1" and hmac.compare_digest(signature.encode(), expected):
             return True
     return False
-
-
-class Clock:
-    """A clock a test moves by hand: installed as ``timeutil.utcnow`` for the app and as the
-    receiver's clock, so retries can be made due without waiting."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(UTC)
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-    def timestamp(self) -> float:
-        return self.now.timestamp()
 
 
 @dataclass

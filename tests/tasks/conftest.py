@@ -1,5 +1,7 @@
-"""A real Celery worker on a real broker: the embedded SQLite one always, Redis when
-``COUNSELOR_TEST_REDIS_URL`` is set."""
+"""Celery in the tests: a recorder in place of ``send_task`` (what the web hands to workers),
+and a real worker thread on a real broker — the embedded one always, Redis when
+``COUNSELOR_TEST_REDIS_URL`` is set. A module that starts a worker builds its app on the
+broker: ``app_overrides`` returning ``broker_settings``, and ``committed_db``."""
 
 from __future__ import annotations
 
@@ -7,42 +9,47 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from flask import Flask
 
-from counselor.config import embedded_broker
+from counselor.config import Defaults, embedded_broker
 from tests.support.environment import require_service
+from tests.support.isolation import require_committed_db
+from tests.support.send_task import SendTaskRecorder
+
+
+@pytest.fixture
+def send_task(app: Flask, monkeypatch: pytest.MonkeyPatch) -> SendTaskRecorder:
+    recorder = SendTaskRecorder()
+    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
+    return recorder
 
 
 @pytest.fixture(params=["embedded", "redis"])
-def broker(request: pytest.FixtureRequest, tmp_path) -> dict:  # type: ignore[no-untyped-def]
-    """Celery settings for the broker: what `make run` uses, or Redis."""
+def broker_settings(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
+    """App settings for a worker's broker — what `make run` uses, or Redis — and a queue of
+    the test's own, so nothing left on a shared Redis leaks in."""
     if request.param == "embedded":
-        return embedded_broker(tmp_path / "broker")
-    url = os.environ.get("COUNSELOR_TEST_REDIS_URL")
-    if not url:
-        require_service("Redis worker tests need COUNSELOR_TEST_REDIS_URL")
-    return {"broker_url": url}
+        broker = embedded_broker(tmp_path / "broker")
+    else:
+        url = os.environ.get("COUNSELOR_TEST_REDIS_URL")
+        if not url:
+            require_service("Redis worker tests need COUNSELOR_TEST_REDIS_URL")
+        broker = {"broker_url": url}
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    return {"CELERY": {**Defaults.CELERY, **broker, "task_default_queue": queue}}
 
 
 @pytest.fixture
-def app_config(app_config: dict, broker: dict) -> dict:
-    celery = {
-        **app_config["CELERY"],
-        **broker,
-        # A queue of this test's own, so nothing left on a shared Redis leaks in.
-        "task_default_queue": f"test-{uuid.uuid4().hex[:8]}",
-    }
-    return {**app_config, "CELERY": celery}
-
-
-@pytest.fixture
-def worker(app):  # type: ignore[no-untyped-def]
+def worker(request: pytest.FixtureRequest, app: Flask) -> Iterator[object]:
     """A worker thread consuming the app's broker, running tasks in the app context."""
     from celery.contrib.testing.worker import start_worker
 
     import tasks.mail  # noqa: F401 - registers the tasks with this Celery app
 
+    require_committed_db(request, "worker")
     with start_worker(
         app.extensions["celery"],
         pool="solo",
@@ -62,5 +69,5 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 
 @pytest.fixture
-def waiter() -> Iterator[Callable[..., None]]:
-    yield wait_for
+def waiter() -> Callable[..., None]:
+    return wait_for

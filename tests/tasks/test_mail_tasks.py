@@ -13,15 +13,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, EmailStatus, OutboxEmail
 from counselor.services.delivery import mail
-from tests import factories
-from tests.conftest import _test_config
-
-
-@pytest.fixture
-def app_config(database_url, tmp_path):  # type: ignore[no-untyped-def]
-    """No worker at these levels: the suite's own settings, whose in-memory broker nobody
-    reads (tests/tasks/test_worker_end_to_end.py runs a real worker on real brokers)."""
-    return _test_config(database_url, tmp_path)
+from tests.support import factories
 
 
 @pytest.fixture
@@ -40,35 +32,6 @@ def queued(partner, number: int = 1) -> list[int]:  # type: ignore[no-untyped-de
 def statuses() -> dict[int, EmailStatus]:
     db.session.rollback()  # end any read transaction: the task wrote through its own session
     return dict(db.session.execute(sa.select(OutboxEmail.id, OutboxEmail.status)).all())
-
-
-class SendTaskRecorder:
-    """Stands in for Celery's ``send_task``; records what the web process hands to workers."""
-
-    def __init__(self, check=None, error: Exception | None = None):  # type: ignore[no-untyped-def]
-        self.calls: list[tuple[str, list]] = []
-        self.options: list[dict] = []
-        self.check = check
-        self.error = error
-
-    def __call__(self, name: str, args=None, kwargs=None, **options):  # type: ignore[no-untyped-def]
-        self.calls.append((name, list(args or [])))
-        self.options.append(options)
-        if self.check is not None:
-            self.check(name, args)
-        if self.error is not None:
-            raise self.error
-
-    def forget(self) -> None:
-        self.calls.clear()
-        self.options.clear()
-
-
-@pytest.fixture
-def send_task(app, monkeypatch):  # type: ignore[no-untyped-def]
-    recorder = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
-    return recorder
 
 
 # Level 1: the task functions, called directly.
@@ -176,6 +139,8 @@ def committed_pending_rows(ids: list[int]) -> list[tuple[int, str]]:
         )
 
 
+# Looks from another connection, as a worker would: the rows must really be committed.
+@pytest.mark.committed_db
 def test_assigning_enqueues_delivery_only_after_the_rows_are_committed(
     logged_in, counselor, send_task
 ):

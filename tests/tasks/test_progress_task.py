@@ -17,12 +17,6 @@ from tests.support import factories
 
 
 @pytest.fixture
-def broker() -> dict:
-    """No worker here: whatever is published goes to a broker nobody reads."""
-    return {"broker_url": "memory://"}
-
-
-@pytest.fixture
 def couple(counselor):  # type: ignore[no-untyped-def]
     couple = factories.CoupleFactory(counselor=counselor)
     assignment = factories.AssignmentFactory(couple=couple)

@@ -3,8 +3,6 @@ sweep, and the hand-off from the web process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 
@@ -17,42 +15,7 @@ from counselor.services.audit import Actor
 from counselor.services.delivery import webhooks
 from counselor.services.homework.assignments import end_assignment
 from counselor.services.homework.checkins import CheckInInput, record_checkin
-from tests import factories
-from tests.conftest import _test_config
-from tests.tasks.test_mail_tasks import SendTaskRecorder
-from tests.webhook_receiver import Clock, WebhookReceiver, running_receiver
-
-
-@pytest.fixture
-def app_config(database_url, tmp_path):  # type: ignore[no-untyped-def]
-    """No worker at this level (tests/tasks/test_webhook_worker.py runs a real one)."""
-    return _test_config(database_url, tmp_path)
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:  # type: ignore[no-untyped-def]
-    clock = Clock()
-    monkeypatch.setattr(timeutil, "utcnow", lambda: clock.now)
-    return clock
-
-
-@pytest.fixture
-def receiver(clock: Clock) -> Iterator[WebhookReceiver]:
-    with running_receiver() as receiver:
-        receiver.clock = clock.timestamp
-        yield receiver
-
-
-@pytest.fixture
-def send_task(app, monkeypatch) -> SendTaskRecorder:  # type: ignore[no-untyped-def]
-    recorder = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
-    return recorder
-
-
-@pytest.fixture
-def actor(counselor) -> Actor:  # type: ignore[no-untyped-def]
-    return Actor.for_counselor(counselor)
+from tests.support import factories
 
 
 def statuses() -> dict[int, DeliveryStatus]:
@@ -177,6 +140,8 @@ def test_the_worker_loads_the_tasks_and_beat_sweeps_every_minute():
 # Level 2: a view hands deliveries over only once they are committed.
 
 
+# Looks from another connection, as a worker would: the rows must really be committed.
+@pytest.mark.committed_db
 def test_a_dashboard_check_in_hands_its_webhook_to_a_worker_after_commit(
     logged_in, counselor, actor, send_task
 ):

@@ -4,6 +4,7 @@ receiver that refuses twice, and the retries the task schedules bring it home.""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 import tasks.webhooks
@@ -14,6 +15,14 @@ from counselor.services.delivery import webhooks
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from tests.support import factories
 from tests.support.webhook_receiver import running_receiver
+
+pytestmark = pytest.mark.committed_db
+
+
+@pytest.fixture
+def app_overrides(broker_settings: dict) -> dict:
+    """An app of the test's own, on the broker its worker consumes."""
+    return broker_settings
 
 
 def test_a_check_in_reaches_a_receiver_that_fails_twice(

@@ -7,12 +7,21 @@ import html
 import re
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import CheckIn, EmailStatus, OutboxEmail
 from counselor.services.homework import ladder
 from tests.support import factories
+
+pytestmark = pytest.mark.committed_db
+
+
+@pytest.fixture
+def app_overrides(broker_settings: dict) -> dict:
+    """An app of the test's own, on the broker its worker consumes."""
+    return broker_settings
 
 
 def test_assigned_step_reaches_each_partner_who_checks_it_off(

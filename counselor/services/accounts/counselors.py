@@ -6,8 +6,9 @@ import re
 from functools import cache
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask import current_app
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -19,13 +20,26 @@ from counselor.services.validation import check_email, check_text, check_timezon
 MIN_PASSWORD_LENGTH = 12
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
-_hasher = PasswordHasher()
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher for the app's ``PASSWORD_HASH_PROFILE``; hashes made with another profile
+    still verify, and are rehashed at the next login."""
+    return _hasher_for(current_app.config["PASSWORD_HASH_PROFILE"])
 
 
 @cache
-def _dummy_hash() -> str:
+def _hasher_for(profile: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(getattr(profiles, profile))
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
     """Verified against when the email is unknown, so both paths take the same time."""
-    return _hasher.hash("not-a-real-password-only-for-timing")
+    return hasher.hash("not-a-real-password-only-for-timing")
 
 
 def create_practice(name: str, slug: str, timezone: str = "UTC") -> Practice:
@@ -67,7 +81,7 @@ def create_counselor(
         email=email,
         name=name,
         role=role,
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
     )
     db.session.add(counselor)
     db.session.flush()
@@ -85,7 +99,7 @@ def set_password(counselor: Counselor, password: str) -> None:
     problems = FieldErrors()
     check_password(problems, password)
     problems.raise_if_any()
-    counselor.password_hash = _hasher.hash(password)
+    counselor.password_hash = hash_password(password)
     record_event(
         Actor.system(counselor.practice_id), "counselor.set_password", "counselor", counselor.id
     )
@@ -108,16 +122,17 @@ def practice_counselor_by_email(practice_id: int, email: str) -> Counselor | Non
 
 def authenticate(email: str, password: str) -> Counselor:
     """The active counselor with these credentials, else ``InvalidInput`` (one message for all)."""
+    hasher = _hasher()
     counselor = counselor_by_email(email or "")
-    stored = counselor.password_hash if counselor else _dummy_hash()
+    stored = counselor.password_hash if counselor else _dummy_hash(hasher)
     try:
-        _hasher.verify(stored, password or "")
+        hasher.verify(stored, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         counselor = None
     if counselor is None or not counselor.active:
         raise InvalidInput.single("email", "That email and password do not match an account.")
-    if _hasher.check_needs_rehash(counselor.password_hash):
-        counselor.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(counselor.password_hash):
+        counselor.password_hash = hasher.hash(password)
     counselor.last_login_at = timeutil.utcnow()
     record_event(Actor.for_counselor(counselor), "counselor.login", "counselor", counselor.id)
     db.session.commit()

@@ -19,11 +19,6 @@ from tests.support import factories
 from tests.support.launch_tokens import mint, unsigned
 
 
-@pytest.fixture
-def secret(counselor) -> str:  # type: ignore[no-untyped-def]
-    return launch.rotate_launch_secret(counselor.practice)
-
-
 def refused(token: str) -> LaunchRefused:
     before = db.session.scalar(sa.select(sa.func.count()).select_from(UsedLaunchToken))
     with pytest.raises(LaunchRefused) as error:
@@ -63,8 +58,15 @@ def test_a_token_works_once(counselor, secret):
 def test_the_same_jti_from_another_practice_is_its_own(counselor, secret):
     other = factories.CounselorFactory()
     other_secret = launch.rotate_launch_secret(other.practice)
-    verify_launch(mint(secret, counselor.email, jti="shared-id"))
-    verify_launch(mint(other_secret, other.email, jti="shared-id"))
+
+    first, _ = verify_launch(mint(secret, counselor.email, jti="shared-id"))
+    second, _ = verify_launch(mint(other_secret, other.email, jti="shared-id"))
+
+    assert (first.id, second.id) == (counselor.id, other.id)
+    used = db.session.scalars(
+        sa.select(UsedLaunchToken.practice_id).where(UsedLaunchToken.jti == "shared-id")
+    )
+    assert sorted(used) == sorted([counselor.practice_id, other.practice_id])
 
 
 def test_an_expired_token_is_refused_after_the_leeway(counselor, secret):

@@ -1,0 +1,29 @@
+"""A stand-in for Celery's ``send_task`` (the ``send_task`` fixture of tests/tasks installs
+it): it records what the web process hands to workers, and can look at the database at
+that moment or fail as a broker that is down would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class SendTaskRecorder:
+    def __init__(
+        self, check: Callable[[str, list], None] | None = None, error: Exception | None = None
+    ) -> None:
+        self.calls: list[tuple[str, list]] = []
+        self.options: list[dict] = []
+        self.check = check
+        self.error = error
+
+    def __call__(self, name: str, args=None, kwargs=None, **options):  # type: ignore[no-untyped-def]
+        self.calls.append((name, list(args or [])))
+        self.options.append(options)
+        if self.check is not None:
+            self.check(name, args)
+        if self.error is not None:
+            raise self.error
+
+    def forget(self) -> None:
+        self.calls.clear()
+        self.options.clear()
