@@ -1,4 +1,4 @@
-"""The REST API for host systems under ``/api/v1`` (API.md is the contract).
+"""The REST API for host systems under ``/api/v1`` (the contract: docs/api.md).
 
 flask-smorest builds it from the marshmallow schemas in ``counselor.api.schemas``: they
 validate input, shape output and generate the OpenAPI document at

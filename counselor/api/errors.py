@@ -1,4 +1,4 @@
-"""One error shape for the whole API: ``{code, status, message, errors}`` (API.md, Errors).
+"""One error shape for the whole API: ``{code, status, message, errors}`` (docs/api.md, "Errors").
 
 HTTP errors, the services' ``NotFound`` and ``InvalidInput``, and requests no API route
 matches (unknown path, wrong method) all end here. Outside ``/api/v1`` the app's own

@@ -1,4 +1,4 @@
-"""SQLAlchemy models, one module per part of the domain (DESIGN.md §2)."""
+"""SQLAlchemy models, one module per part of the domain (docs/design.md, "Domain")."""
 
 from counselor.models.audit import AuditEvent
 from counselor.models.couples import Couple, CoupleSession, CoupleStatus, Partner

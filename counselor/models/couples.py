@@ -75,7 +75,7 @@ class Partner(db.Model):
 
 
 class CoupleSession(PracticeOwned, db.Model):
-    """An appointment of the couple with their counselor ("Session" in DESIGN.md)."""
+    """An appointment of the couple with their counselor ("Session" in docs/design.md)."""
 
     __tablename__ = "couple_sessions"
     __table_args__ = (

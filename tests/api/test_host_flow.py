@@ -1,4 +1,4 @@
-"""The integration a host builds from API.md and the OpenAPI document alone, over real HTTP:
+"""The integration a host builds from the OpenAPI document and docs/api.md alone, over real HTTP:
 create a couple, add a session, assign two ladder steps, record check-ins for both
 partners, read progress, request a report, poll it to ready, download a valid PDF."""
 

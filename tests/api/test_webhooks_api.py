@@ -1,4 +1,4 @@
-"""POST/GET/DELETE /webhooks: subscribe, list, unsubscribe (API.md, Webhooks)."""
+"""POST/GET/DELETE /webhooks: subscribe, list, unsubscribe (docs/api.md, "Webhooks")."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from counselor.services.audit import Actor
 from tests.support import factories
 
 API = "/api/v1"
-# API.md's resource table (method, path under API), except the webhooks (their own feature).
+# docs/api.md's resource table (method, path under API), except the webhooks (their own feature).
 CONTRACT = {
     ("get", "/ladder"),
     ("get", "/couples"),

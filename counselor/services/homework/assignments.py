@@ -180,7 +180,7 @@ def couple_assignments(actor: Actor, couple_id: int) -> list[Assignment]:
 
 
 def current_rung(assignments: list[Assignment]) -> LadderRung | None:
-    """The highest rung among active assignments (DESIGN.md §2, "Current rung")."""
+    """The highest rung among active assignments (docs/design.md, "Current rung")."""
     active = [a.rung for a in assignments if a.status == AssignmentStatus.ACTIVE]
     return max(active, key=lambda rung: rung.position, default=None)
 
@@ -191,7 +191,7 @@ def practice_today(practice_id: int) -> date:
 
 
 def assignee_partner_ids(assignment: Assignment, partner_ids: list[int]) -> list[int]:
-    """The partners who do this step (DESIGN.md §2, "Assignee")."""
+    """The partners who do this step (docs/design.md, "Assignee")."""
     if assignment.assignee == Assignee.PARTNER:
         return [assignment.assignee_partner_id]  # type: ignore[list-item]
     return list(partner_ids)

@@ -1,6 +1,6 @@
 """Weekly progress: targets, what was done, completion — per partner and assignment.
 
-Rules (DESIGN.md §2):
+Rules (docs/design.md, "Rules"):
 - A week is the partner's local Monday-to-Sunday; check-ins carry the partner's local date.
 - ``times_per_week`` is the target of every week the step is active in. A week the
   step only partly covers (its first, or the one it is due in) counts pro rata,
