@@ -186,7 +186,7 @@ def embedded_broker(folder: Path) -> dict[str, Any]:
     for part in ("queue", "control"):
         (folder / part).mkdir(parents=True, exist_ok=True)
     return {
-        "broker_url": "filesystem://",
+        "broker_url": "filesystem://localhost//",  # a host named: kombu warns without one
         "broker_transport_options": {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
