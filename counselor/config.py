@@ -84,6 +84,8 @@ class Defaults:
     WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     WEBHOOK_TIMEOUT_SECONDS = 10
     WEBHOOK_MAX_ATTEMPTS = 8
+    # A delivery claimed by a worker that died is posted again after this.
+    WEBHOOK_CLAIM_LEASE_SECONDS = 90
     # Host launch (single sign-on) tokens may live at most this long.
     LAUNCH_TOKEN_MAX_AGE_SECONDS = 300
 

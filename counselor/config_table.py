@@ -192,6 +192,13 @@ SETTINGS: tuple[Setting, ...] = (
         "8",
     ),
     Setting(
+        "WEBHOOK_CLAIM_LEASE_SECONDS",
+        WholeNumber(1, 24 * 3600, "seconds"),
+        "a webhook claimed by a worker that died is posted again after this",
+        "90",
+        advice="keep it well above WEBHOOK_TIMEOUT_SECONDS",
+    ),
+    Setting(
         "LAUNCH_TOKEN_MAX_AGE_SECONDS",
         WholeNumber(10, 300, "seconds"),
         "the longest a host's launch token may live (`exp` − `iat`)",
@@ -266,6 +273,17 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+
+def _webhook_lease_too_short(config: Mapping[str, Any]) -> bool:
+    """False while either value is not a number: that setting's own check says so."""
+    lease, timeout = (
+        config.get("WEBHOOK_CLAIM_LEASE_SECONDS"),
+        config.get("WEBHOOK_TIMEOUT_SECONDS"),
+    )
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lease, timeout))
+    return numbers and lease <= 2 * timeout
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         lambda config: bool(config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL")),
@@ -275,6 +293,12 @@ RULES: tuple[Rule, ...] = (
     Rule(
         lambda config: bool(config.get("MAIL_PASSWORD")) and not config.get("MAIL_USERNAME"),
         "MAIL_PASSWORD is set but MAIL_USERNAME is not: the SMTP login needs both.",
+    ),
+    Rule(
+        _webhook_lease_too_short,
+        "WEBHOOK_CLAIM_LEASE_SECONDS must be more than twice WEBHOOK_TIMEOUT_SECONDS (one "
+        "attempt may wait that long to connect and again for the answer): a lease that runs "
+        "out mid-attempt posts the delivery twice.",
     ),
 )
 

@@ -12,7 +12,6 @@ from counselor.models.homework import (
 )
 from counselor.models.integration import (
     ApiKey,
-    DeliveryStatus,
     IdempotencyRecord,
     UsedLaunchToken,
     WebhookDelivery,
@@ -22,10 +21,10 @@ from counselor.models.ladder import LadderRung, TaskTemplate, TemplateWho
 from counselor.models.messaging import (
     ClientLink,
     EmailKind,
-    EmailStatus,
     LinkPurpose,
     OutboxEmail,
 )
+from counselor.models.mixins import OutboxStatus
 from counselor.models.practice import (
     Counselor,
     CounselorRole,
@@ -50,14 +49,13 @@ __all__ = [
     "Couple",
     "CoupleSession",
     "CoupleStatus",
-    "DeliveryStatus",
     "EmailDetail",
     "EmailKind",
-    "EmailStatus",
     "IdempotencyRecord",
     "LadderRung",
     "LinkPurpose",
     "OutboxEmail",
+    "OutboxStatus",
     "Partner",
     "PartnerWeek",
     "Practice",

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
-from counselor.models.mixins import PracticeOwned
-from counselor.models.types import UTCDateTime, enum_column, now_utc
+from counselor.models.mixins import OutboxMixin, PracticeOwned
+from counselor.models.types import UTCDateTime, now_utc
 
 
 class ApiKey(PracticeOwned, db.Model):
@@ -59,14 +58,7 @@ class WebhookEndpoint(PracticeOwned, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    DELIVERED = "delivered"
-    FAILED = "failed"
-
-
-class WebhookDelivery(PracticeOwned, db.Model):
+class WebhookDelivery(OutboxMixin, db.Model):
     """One event for one endpoint (an outbox row); ``message_id`` is the stable webhook-id."""
 
     __tablename__ = "webhook_deliveries"
@@ -81,16 +73,7 @@ class WebhookDelivery(PracticeOwned, db.Model):
     event: Mapped[str] = mapped_column(sa.String(40))
     message_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     payload: Mapped[str] = mapped_column(sa.Text)  # the exact JSON body that is signed
-    status: Mapped[DeliveryStatus] = mapped_column(
-        enum_column(DeliveryStatus), default=DeliveryStatus.PENDING
-    )
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     last_status_code: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(sa.String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     endpoint: Mapped[WebhookEndpoint] = relationship()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import db
 from counselor.models.couples import Partner
-from counselor.models.mixins import PracticeOwned
+from counselor.models.mixins import OutboxMixin
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
@@ -22,15 +22,7 @@ class EmailKind(enum.StrEnum):
     REPORT_READY = "report_ready"  # a pre-session report is ready for the counselor
 
 
-class EmailStatus(enum.StrEnum):
-    PENDING = "pending"  # waiting for a worker (or for its next attempt)
-    SENDING = "sending"  # claimed by a worker; back to pending if the worker dies
-    SENT = "sent"
-    FAILED = "failed"  # permanent: the counselor sees it on the couple's page
-    CANCELLED = "cancelled"  # no longer wanted: the partner stopped emails, the couple paused
-
-
-class OutboxEmail(PracticeOwned, db.Model):
+class OutboxEmail(OutboxMixin, db.Model):
     """One email to one person (a partner, or a counselor). Written in the transaction of
     the change that causes it; its text (and any link in it) is made when a worker sends
     it, so no link is stored."""
@@ -50,16 +42,7 @@ class OutboxEmail(PracticeOwned, db.Model):
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"))  # report_ready
     # One email per slot, whoever plans it and however often: e.g. "reminder:12:2026-11-26".
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
-    status: Mapped[EmailStatus] = mapped_column(
-        enum_column(EmailStatus), default=EmailStatus.PENDING
-    )
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_error: Mapped[str | None] = mapped_column(sa.String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     partner: Mapped[Partner | None] = relationship()
 

@@ -9,10 +9,12 @@ import sqlalchemy as sa
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import EmailKind, EmailStatus, LinkPurpose, OutboxEmail
+from counselor.models import EmailKind, LinkPurpose, OutboxEmail, OutboxStatus
 from counselor.services.couples import links
 from tests.support import factories
 from tests.support.helpers import row_counts
+
+pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's practice
 
 # Wednesday 13 May 2026, 12:00 in Chicago (the practice's zone).
 SENT_AT = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
@@ -58,10 +60,10 @@ def assign_form(notify: bool) -> dict:
 
 def test_couple_page_shows_each_partners_last_email_and_its_status(logged_in, couple):
     sent_to, failed_to = couple.partners
-    outbox_email(sent_to, kind=EmailKind.LINK, status=EmailStatus.FAILED, last_error="old")
-    outbox_email(sent_to, status=EmailStatus.SENT, sent_at=SENT_AT)
+    outbox_email(sent_to, kind=EmailKind.LINK, status=OutboxStatus.FAILED, last_error="old")
+    outbox_email(sent_to, status=OutboxStatus.SENT, sent_at=SENT_AT)
     outbox_email(
-        failed_to, status=EmailStatus.FAILED, attempts=1, last_error="recipient refused 550"
+        failed_to, status=OutboxStatus.FAILED, attempts=1, last_error="recipient refused 550"
     )
 
     html = couple_page(logged_in, couple)
@@ -72,7 +74,7 @@ def test_couple_page_shows_each_partners_last_email_and_its_status(logged_in, co
 
 
 def test_couple_page_shows_an_email_still_waiting(logged_in, couple):
-    outbox_email(couple.partners[0], status=EmailStatus.PENDING, attempts=2)
+    outbox_email(couple.partners[0], status=OutboxStatus.PENDING, attempts=2)
 
     html = couple_page(logged_in, couple)
 
@@ -83,7 +85,7 @@ def test_couple_page_shows_an_email_still_waiting(logged_in, couple):
 def test_couple_page_does_not_call_a_cancelled_email_waiting(logged_in, couple):
     outbox_email(
         couple.partners[0],
-        status=EmailStatus.CANCELLED,
+        status=OutboxStatus.CANCELLED,
         attempts=1,
         last_error="not sent: the partner stopped emails",
     )

@@ -8,12 +8,15 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from counselor import tenancy
 from counselor.extensions import db
-from counselor.models import CounselorRole, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from counselor.models import CounselorRole, OutboxStatus, WebhookDelivery, WebhookEndpoint
 from counselor.services.audit import Actor
 from counselor.services.delivery import webhooks
 from tests.support import factories
 from tests.support.helpers import login, row_counts
+
+pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's practice
 
 URL = "http://127.0.0.1:9/hooks/homework"
 
@@ -89,12 +92,15 @@ def test_an_owner_removes_a_webhook(logged_in, counselor):
 
 def test_another_practices_webhook_is_not_found(logged_in, counselor):
     stranger = factories.CounselorFactory()
-    theirs, _ = webhooks.create_endpoint(Actor.for_counselor(stranger), URL, ["report.ready"])
+    with tenancy.practice_scope(stranger.practice_id):
+        theirs, _ = webhooks.create_endpoint(Actor.for_counselor(stranger), URL, ["report.ready"])
+    db.session.commit()
 
     assert logged_in.post(f"/settings/webhooks/{theirs.id}/remove").status_code == 404
     assert logged_in.post("/settings/webhooks/999999/remove").status_code == 404
     assert URL not in logged_in.get("/settings/webhooks").get_data(as_text=True)
-    assert webhooks.list_endpoints(Actor.for_counselor(stranger)) == [theirs]
+    with tenancy.practice_scope(stranger.practice_id):
+        assert webhooks.list_endpoints(Actor.for_counselor(stranger)) == [theirs]
 
 
 def test_recent_deliveries_show_event_status_attempts_and_answer(logged_in, counselor):
@@ -104,13 +110,14 @@ def test_recent_deliveries_show_event_status_attempts_and_answer(logged_in, coun
     webhooks.emit(counselor.practice_id, "checkin.created", {"checkin_id": 1})
     db.session.commit()
     first = db.session.scalar(sa.select(WebhookDelivery).order_by(WebhookDelivery.id))
-    first.status, first.attempts, first.last_status_code = DeliveryStatus.FAILED, 8, 503
+    first.status, first.attempts, first.last_status_code = OutboxStatus.FAILED, 8, 503
     first.last_error = "the receiver answered 503"
     endpoint.active, endpoint.disabled_reason = False, "The receiver answered 410 Gone."
     db.session.commit()
     stranger = factories.CounselorFactory()
-    webhooks.create_endpoint(Actor.for_counselor(stranger), URL, ["partner.unsubscribed"])
-    webhooks.emit(stranger.practice_id, "partner.unsubscribed", {"partner_id": 1})
+    with tenancy.practice_scope(stranger.practice_id):
+        webhooks.create_endpoint(Actor.for_counselor(stranger), URL, ["partner.unsubscribed"])
+        webhooks.emit(stranger.practice_id, "partner.unsubscribed", {"partner_id": 1})
     db.session.commit()
 
     page = logged_in.get("/settings/webhooks").get_data(as_text=True)
@@ -137,6 +144,7 @@ class TestWithCsrf:
         endpoint, _ = webhooks.create_endpoint(
             Actor.for_counselor(counselor), URL, ["report.ready"]
         )
+        db.session.commit()
         before = row_counts()
 
         assert add(client).status_code == 400
@@ -154,4 +162,5 @@ class TestWithCsrf:
             },
         )
         assert response.status_code == 200
-        assert len(webhooks.list_endpoints(Actor.for_counselor(counselor))) == 2
+        with tenancy.practice_scope(counselor.practice_id):
+            assert len(webhooks.list_endpoints(Actor.for_counselor(counselor))) == 2

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, OutboxEmail, PartnerWeek, ReadinessSignal
 from counselor.services.delivery import digest, reminders
@@ -52,7 +52,8 @@ def test_quiet_stopped_and_ready_couples_are_listed_with_reasons(app, at_monday)
     factories.CoupleFactory(counselor=counselor, label="Fine couple")
     db.session.commit()
 
-    items = {i.label: i.reasons for i in digest.couples_needing_attention(counselor)}
+    with tenancy.practice_scope(counselor.practice_id):  # as when the digest is composed
+        items = {i.label: i.reasons for i in digest.couples_needing_attention(counselor)}
     assert items == {
         "Quiet couple": ["no check-ins for 7 days"],
         "Ready couple": ["may be ready to move up a rung"],
@@ -89,5 +90,5 @@ def test_one_digest_per_counselor_on_monday_morning_and_it_carries_no_client_tex
     assert "Quiet couple: no check-ins for 7 days" in mail.text
     assert f"/couples/{couple.id}" in mail.text
     assert "Something very private" not in mail.text + mail.html
-    kinds = db.session.scalars(sa.select(OutboxEmail.kind)).all()
+    kinds = db.session.scalars(tenancy.across_practices(sa.select(OutboxEmail.kind))).all()
     assert kinds == [EmailKind.COUNSELOR_DIGEST]

@@ -1,4 +1,6 @@
-"""services/delivery/mail.py: the outbox — one email per row, sent once, retried with care."""
+"""services/delivery/mail.py: what is particular to email — one message per row to one
+recipient, composed at send time, over one SMTP connection per batch, cancelled when no
+longer wanted. Claims, leases and retries: tests/services/test_outbox.py."""
 
 from __future__ import annotations
 
@@ -17,12 +19,12 @@ from counselor.models import (
     CoupleStatus,
     EmailDetail,
     EmailKind,
-    EmailStatus,
     LinkPurpose,
     OutboxEmail,
+    OutboxStatus,
 )
 from counselor.services.couples import links
-from counselor.services.delivery import mail
+from counselor.services.delivery import mail, outbox
 from tests.support import factories
 from tests.support.clock import NOW
 from tests.support.mailserver import LINK_PATTERN
@@ -31,7 +33,7 @@ TITLE = "Share a minor worry"
 INSTRUCTIONS = "Tell your partner about one small worry this week."
 
 
-pytestmark = pytest.mark.usefixtures("clock")
+pytestmark = pytest.mark.usefixtures("clock", "actor")  # actor: the practice in scope
 
 
 @pytest.fixture
@@ -49,12 +51,8 @@ def queued(partner, kind=EmailKind.NEW_STEP, number=1) -> list[int]:  # type: ig
     return ids
 
 
-def one_minute(_attempts: int) -> float:
-    return 60.0
-
-
-def deliver(ids: list[int]) -> mail.DeliveryReport:
-    return mail.deliver_emails(ids, one_minute)
+def deliver(ids: list[int]) -> outbox.DeliveryReport:
+    return outbox.deliver(mail.EMAILS, ids)
 
 
 def row(email_id: int) -> OutboxEmail:
@@ -73,7 +71,7 @@ def test_queue_email_writes_a_pending_row(partner):
     email_row = row(email_id)
     assert (email_row.partner_id, email_row.kind) == (partner.id, EmailKind.NEW_STEP)
     assert (email_row.status, email_row.attempts, email_row.sent_at) == (
-        EmailStatus.PENDING,
+        OutboxStatus.PENDING,
         0,
         None,
     )
@@ -84,12 +82,12 @@ def test_each_row_is_one_message_to_the_partner_alone(smtp, couple, partner):
 
     report = deliver([email_id])
 
-    assert report.sent == [email_id]
+    assert report.done == [email_id]
     [received] = smtp.messages
     assert received.recipients == [partner.email]
     assert received.message["To"] == partner.email
     assert couple.partners[1].email not in str(received.message)
-    assert row(email_id).status == EmailStatus.SENT
+    assert row(email_id).status == OutboxStatus.SENT
     assert row(email_id).sent_at == NOW
 
 
@@ -121,8 +119,8 @@ def test_message_id_is_the_same_when_a_row_is_sent_again(smtp, partner, clock):
     [email_id] = queued(partner)
     deliver([email_id])
     # The worker died after the server accepted but before it recorded "sent".
-    change(email_id, status=EmailStatus.SENDING, claimed_at=clock.now)
-    clock.advance(mail.claim_lease() + timedelta(minutes=1))
+    change(email_id, status=OutboxStatus.SENDING, claimed_at=clock.now)
+    clock.advance(mail.EMAILS.lease() + timedelta(minutes=1))
 
     deliver([email_id])
 
@@ -172,10 +170,9 @@ def test_a_batch_goes_over_one_smtp_connection(smtp, couple):
 
     report = deliver(ids)
 
-    assert sorted(report.sent) == ids
+    assert sorted(report.done) == ids
     assert len(smtp.messages) == 5
     assert smtp.connections == 1
-    assert report.connections_opened == 1
 
 
 def test_temporary_refusal_waits_and_is_sent_on_a_later_attempt(smtp, partner, clock):
@@ -186,18 +183,18 @@ def test_temporary_refusal_waits_and_is_sent_on_a_later_attempt(smtp, partner, c
 
     assert [retry_id for retry_id, _ in report.retry] == [email_id]
     email_row = row(email_id)
-    assert email_row.status == EmailStatus.PENDING
+    assert email_row.status == OutboxStatus.PENDING
     assert email_row.attempts == 1
     assert email_row.next_attempt_at > clock.now
     assert "451" in email_row.last_error
     assert smtp.messages == []
 
-    assert deliver([email_id]).sent == []  # not yet due
+    assert deliver([email_id]).done == []  # not yet due
     clock.advance(timedelta(minutes=2))
-    assert deliver([email_id]).sent == [email_id]
+    assert deliver([email_id]).done == [email_id]
     assert len(smtp.messages) == 1
     email_row = row(email_id)
-    assert (email_row.status, email_row.attempts) == (EmailStatus.SENT, 2)
+    assert (email_row.status, email_row.attempts) == (OutboxStatus.SENT, 2)
 
 
 def test_permanent_refusal_fails_the_row_and_is_never_retried(smtp, partner, clock):
@@ -208,11 +205,11 @@ def test_permanent_refusal_fails_the_row_and_is_never_retried(smtp, partner, clo
 
     assert report.failed == [email_id]
     email_row = row(email_id)
-    assert email_row.status == EmailStatus.FAILED
+    assert email_row.status == OutboxStatus.FAILED
     assert "550" in email_row.last_error
     clock.advance(timedelta(days=1))
-    assert mail.due_email_ids(limit=10) == []
-    assert deliver([email_id]).sent == []
+    assert outbox.due_ids(mail.EMAILS, limit=10) == []
+    assert deliver([email_id]).done == []
     assert smtp.messages == []
     assert row(email_id).attempts == 1
 
@@ -224,24 +221,8 @@ def test_a_permanent_refusal_does_not_stop_the_rest_of_the_batch(smtp, couple):
     report = deliver(ids)
 
     assert report.failed == [ids[0]]
-    assert report.sent == [ids[1]]
+    assert report.done == [ids[1]]
     assert [m.recipients for m in smtp.messages] == [[couple.partners[1].email]]
-
-
-def test_row_fails_after_max_attempts_of_temporary_refusals(app, smtp, partner, clock):
-    app.config["MAIL_MAX_ATTEMPTS"] = 3
-    [email_id] = queued(partner)
-    smtp.reply_codes = [451] * 10
-
-    for _ in range(5):
-        deliver([email_id])
-        clock.advance(timedelta(hours=1))
-
-    email_row = row(email_id)
-    assert email_row.status == EmailStatus.FAILED
-    assert email_row.attempts == 3
-    assert "451" in email_row.last_error
-    assert smtp.messages == []
 
 
 def test_an_email_still_waiting_when_the_partner_stops_emails_is_not_sent(smtp, partner, clock):
@@ -252,9 +233,12 @@ def test_an_email_still_waiting_when_the_partner_stops_emails_is_not_sent(smtp, 
     deliver([email_id])
 
     assert smtp.messages == []
-    assert row(email_id).status not in (EmailStatus.SENT, EmailStatus.PENDING)
+    assert (row(email_id).status, row(email_id).last_error) == (
+        OutboxStatus.CANCELLED,
+        "not sent: the partner stopped emails",
+    )
     clock.advance(timedelta(days=1))
-    assert mail.due_email_ids(limit=10) == []  # nor later
+    assert outbox.due_ids(mail.EMAILS, limit=10) == []  # nor later
 
 
 def test_an_email_still_waiting_when_the_couple_is_paused_is_not_sent(smtp, couple, partner, clock):
@@ -265,9 +249,12 @@ def test_an_email_still_waiting_when_the_couple_is_paused_is_not_sent(smtp, coup
     deliver([email_id])
 
     assert smtp.messages == []
-    assert row(email_id).status not in (EmailStatus.SENT, EmailStatus.PENDING)
+    assert (row(email_id).status, row(email_id).last_error) == (
+        OutboxStatus.CANCELLED,
+        "not sent: the couple is not active",
+    )
     clock.advance(timedelta(days=1))
-    assert mail.due_email_ids(limit=10) == []  # nor later
+    assert outbox.due_ids(mail.EMAILS, limit=10) == []  # nor later
 
 
 def test_without_mail_server_the_email_is_written_to_a_file_and_the_link_logged(
@@ -279,50 +266,11 @@ def test_without_mail_server_the_email_is_written_to_a_file_and_the_link_logged(
 
     report = deliver([email_id])
 
-    assert report.sent == [email_id]
+    assert report.done == [email_id]
     files = list(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*.eml"))
     assert len(files) == 1
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"] == partner.email
     link = LINK_PATTERN.search(message.get_body(("plain",)).get_content()).group(0)
     assert link in caplog.text
-    assert row(email_id).status == EmailStatus.SENT
-
-
-def test_only_the_first_claim_gets_the_rows(partner):
-    ids = queued(partner, number=2)
-
-    first = mail.claim_emails(ids)
-    second = mail.claim_emails(ids)
-
-    assert [e.id for e in first] == ids
-    assert second == []
-    assert {row(i).status for i in ids} == {EmailStatus.SENDING}
-
-
-def test_a_row_left_sending_past_its_lease_is_claimed_again_and_logged(partner, clock, caplog):
-    [email_id] = queued(partner)
-    assert mail.claim_emails([email_id])
-
-    clock.advance(mail.claim_lease() - timedelta(minutes=1))
-    assert mail.claim_emails([email_id]) == []
-
-    clock.advance(timedelta(minutes=2))
-    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.mail"):
-        reclaimed = mail.claim_emails([email_id])
-    assert [e.id for e in reclaimed] == [email_id]
-    assert reclaimed[0].attempts == 2
-    assert f"email {email_id} reclaimed" in caplog.text
-
-
-def test_due_email_ids_skips_rows_not_yet_due(couple, clock):
-    now_id, later_id, past_id = queued(couple.partners[0], number=3)
-    [sent_id] = queued(couple.partners[1])
-    change(later_id, next_attempt_at=clock.now + timedelta(minutes=5))
-    change(past_id, next_attempt_at=clock.now - timedelta(minutes=5))
-    change(sent_id, status=EmailStatus.SENT)
-
-    assert mail.due_email_ids(limit=10) == [now_id, past_id]
-    clock.advance(timedelta(minutes=6))
-    assert mail.due_email_ids(limit=10) == [now_id, later_id, past_id]
-    assert mail.due_email_ids(limit=1) == [now_id]
+    assert row(email_id).status == OutboxStatus.SENT

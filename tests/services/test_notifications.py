@@ -16,6 +16,8 @@ from counselor.services.homework.assignments import AssignmentInput, assign_home
 from tests.support import factories
 from tests.support.helpers import count_statements, row_counts
 
+pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's practice
+
 
 def step(assignee: str | int, notify: bool = True) -> AssignmentInput:
     return AssignmentInput(

@@ -1,5 +1,9 @@
-"""counselor/services/delivery/webhooks.py: subscriptions, the outbox written with each change, and
-signed delivery with retries to a real receiver on 127.0.0.1."""
+"""Webhooks: subscriptions and the events written with each change
+(services/delivery/webhooks.py), and signed delivery to a real receiver on 127.0.0.1
+(webhook_delivery.py). Claims, leases and backoff: tests/services/test_outbox.py.
+
+The tests act for the counselor's practice (the ``actor`` fixture's scope); a service call
+for another practice enters that practice's scope."""
 
 from __future__ import annotations
 
@@ -11,30 +15,35 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from counselor import task_names, tenancy
 from counselor.extensions import db
 from counselor.models import (
     AssignmentStatus,
     CheckIn,
     CheckInSource,
     CounselorRole,
-    DeliveryStatus,
+    OutboxStatus,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from counselor.services.audit import Actor
 from counselor.services.couples import links
 from counselor.services.couples.preferences import stop_emails
-from counselor.services.delivery import webhooks
+from counselor.services.delivery import outbox, webhooks
+from counselor.services.delivery.webhook_delivery import WEBHOOKS
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework.assignments import end_assignment
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from counselor.services.reports import pre_session
+from counselor.unit_of_work import unit_of_work
 from tests.support import factories
 from tests.support.guide import guide_snippet
 from tests.support.helpers import count_statements
 from tests.support.webhook_receiver import WebhookReceiver, running_receiver
 
 ID_FIELDS = {"checkin_id", "assignment_id", "couple_id", "partner_id", "report_id", "session_id"}
+
+pytestmark = pytest.mark.usefixtures("actor")  # the counselor's practice is in scope
 
 
 @pytest.fixture
@@ -43,8 +52,15 @@ def clock_start() -> datetime:
     return datetime.now(UTC)
 
 
+@pytest.fixture(autouse=True)
+def one_minute_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every retry waits exactly a minute: the tests move the clock by that much."""
+    monkeypatch.setattr(outbox.Backoff, "delay", lambda _backoff, _attempts: 60.0)
+
+
 def subscribe(actor: Actor, receiver: WebhookReceiver, events=webhooks.EVENTS) -> WebhookEndpoint:  # type: ignore[no-untyped-def]
     endpoint, secret = webhooks.create_endpoint(actor, receiver.url, list(events))
+    db.session.commit()
     receiver.secret = secret
     return endpoint
 
@@ -67,21 +83,18 @@ def fire_every_event(counselor) -> dict[str, int]:  # type: ignore[no-untyped-de
     report = pre_session.generate_report(pre_session.request_report(actor, couple.id).id)
     partner = couple.partners[1]
     stop_emails(links.partner_actor(partner), partner)
+    db.session.commit()
     return {"couple": couple.id, "checkin": check_in.id, "report": report.id}
 
 
 def deliveries() -> list[WebhookDelivery]:
-    db.session.rollback()
+    db.session.expire_all()
     return list(db.session.scalars(sa.select(WebhookDelivery).order_by(WebhookDelivery.id)))
 
 
-def one_minute(attempts: int) -> float:
-    return 60.0
-
-
-def deliver(ids: list[int] | None = None) -> webhooks.DeliveryReport:
+def deliver(ids: list[int] | None = None) -> outbox.DeliveryReport:
     ids = ids if ids is not None else [d.id for d in deliveries()]
-    return webhooks.deliver_webhooks(ids, one_minute)
+    return outbox.deliver(WEBHOOKS, ids)
 
 
 # Delivery: the issue's "done when".
@@ -102,7 +115,7 @@ def test_every_event_arrives_signed_after_two_failures_with_the_same_id(
     clock.advance(seconds=61)
     assert len(deliver(ids).retry) == 4
     clock.advance(seconds=61)
-    assert sorted(deliver(ids).delivered) == ids
+    assert sorted(deliver(ids).done) == ids
 
     assert len(receiver.requests) == 12
     assert all(r.valid_signature for r in receiver.requests)
@@ -118,10 +131,10 @@ def test_every_event_arrives_signed_after_two_failures_with_the_same_id(
     assert events["report.ready"]["data"]["report_id"] == fired["report"]
     assert {e["data"]["couple_id"] for e in events.values()} == {fired["couple"]}
     assert all(
-        d.status == DeliveryStatus.DELIVERED and d.attempts == 3 and d.last_status_code == 204
+        d.status == OutboxStatus.DELIVERED and d.attempts == 3 and d.last_status_code == 204
         for d in deliveries()
     )
-    assert deliver(ids).delivered == []  # delivered rows are never sent again
+    assert deliver(ids).done == []  # delivered rows are never sent again
     assert len(receiver.requests) == 12
 
 
@@ -167,13 +180,12 @@ def test_a_410_disables_the_endpoint_and_stops_its_other_deliveries(
     fire_every_event(counselor)
     [first, *others] = [d.id for d in deliveries()]
 
-    report = deliver([first])
+    deliver([first])
 
-    assert report.disabled_endpoints == [endpoint.id]
     db.session.refresh(endpoint)
     assert endpoint.active is False
     assert "410" in endpoint.disabled_reason
-    assert {d.status for d in deliveries()} == {DeliveryStatus.FAILED}
+    assert {d.status for d in deliveries()} == {OutboxStatus.FAILED}
     deliver(others)
     assert len(receiver.requests) == 1
     fire_every_event(counselor)  # nothing more is written for a disabled endpoint
@@ -191,29 +203,9 @@ def test_a_timeout_is_retried(app, counselor, actor, receiver, clock):
 
     [delivery] = deliveries()
     assert [i for i, _ in report.retry] == [delivery.id]
-    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.status == OutboxStatus.PENDING
     assert delivery.last_error == "no answer: TimeoutError"
     assert delivery.next_attempt_at == clock.now + timedelta(seconds=60)
-
-
-def test_after_the_last_attempt_a_delivery_fails(app, counselor, actor, receiver, clock):
-    app.config["WEBHOOK_MAX_ATTEMPTS"] = 2
-    subscribe(actor, receiver, ["assignment.completed"])
-    receiver.status = 503
-    assignment = factories.AssignmentFactory(couple=factories.CoupleFactory(counselor=counselor))
-    end_assignment(actor, assignment.id, AssignmentStatus.COMPLETED)
-
-    deliver()
-    clock.advance(minutes=2)
-    report = deliver()
-    clock.advance(minutes=2)
-    deliver()
-
-    [delivery] = deliveries()
-    assert report.failed == [delivery.id]
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 2)
-    assert delivery.last_error == "the receiver answered 503"
-    assert len(receiver.requests) == 2
 
 
 def test_a_connection_refused_is_retried(app, counselor, actor, clock):
@@ -269,7 +261,7 @@ def test_the_address_is_checked_again_at_delivery(app, counselor, actor, receive
 
     [delivery] = deliveries()
     assert report.failed == [delivery.id]
-    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.status == OutboxStatus.FAILED
     assert "loopback" in delivery.last_error
     assert receiver.requests == []
 
@@ -281,31 +273,19 @@ def test_a_delivery_left_sending_by_a_dead_worker_is_sent_again_with_its_id(
     assignment = factories.AssignmentFactory(couple=factories.CoupleFactory(counselor=counselor))
     end_assignment(actor, assignment.id, AssignmentStatus.COMPLETED)
     [delivery] = deliveries()
-    assert [c.id for c in webhooks.claim_deliveries([delivery.id])] == [delivery.id]
-    assert webhooks.claim_deliveries([delivery.id]) == []  # held: no second worker gets it
+    assert [c.id for c in outbox.claim(WEBHOOKS, [delivery.id])] == [delivery.id]
+    assert outbox.claim(WEBHOOKS, [delivery.id]) == []  # held: no second worker gets it
     # The worker dies here. Before the lease runs out nobody touches the row.
-    assert deliver().delivered == []
-    clock.advance(seconds=webhooks.claim_lease().total_seconds() + 1)
+    assert deliver().done == []
+    clock.advance(WEBHOOKS.lease() + timedelta(seconds=1))
 
-    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.webhooks"):
+    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.outbox"):
         report = deliver()
 
-    assert report.delivered == [delivery.id]
+    assert report.done == [delivery.id]
     assert [r.message_id for r in receiver.requests] == [delivery.message_id]
     assert deliveries()[0].attempts == 2
     assert "reclaimed" in caplog.text
-
-
-def test_due_delivery_ids_finds_due_and_abandoned_rows_only(counselor, actor, receiver, clock):
-    subscribe(actor, receiver)
-    receiver.status = 500
-    fire_every_event(counselor)
-    ids = [d.id for d in deliveries()]
-    assert webhooks.due_delivery_ids(10) == ids
-    deliver()
-    assert webhooks.due_delivery_ids(10) == []
-    clock.advance(seconds=61)
-    assert webhooks.due_delivery_ids(10) == ids
 
 
 def test_nothing_is_logged_that_could_sign_or_reveal(counselor, actor, receiver, clock, caplog):
@@ -332,7 +312,8 @@ def test_emit_writes_one_delivery_per_subscribed_active_endpoint(app, counselor,
     removed, _ = webhooks.create_endpoint(actor, "http://127.0.0.1:9/c", ["checkin.created"])
     webhooks.delete_endpoint(actor, removed.id)
     other_practice = Actor.for_counselor(factories.CounselorFactory())
-    webhooks.create_endpoint(other_practice, "http://127.0.0.1:9/d", ["checkin.created"])
+    with tenancy.practice_scope(other_practice.practice_id):
+        webhooks.create_endpoint(other_practice, "http://127.0.0.1:9/d", ["checkin.created"])
 
     with count_statements() as counter:
         ids = webhooks.emit(counselor.practice_id, "checkin.created", {"checkin_id": 1})
@@ -359,24 +340,21 @@ def test_message_ids_are_unique_and_prefixed(app, counselor, actor):
 
 def test_a_rolled_back_checkin_emits_nothing(app, counselor, actor, monkeypatch):
     webhooks.create_endpoint(actor, "http://127.0.0.1:9/hook", ["checkin.created"])
+    couple = factories.CoupleFactory(counselor=counselor)
+    assignment = factories.AssignmentFactory(couple=couple)
+    db.session.commit()
     sent: list[str] = []
     monkeypatch.setattr(
         app.extensions["celery"], "send_task", lambda name, **kwargs: sent.append(name)
     )
-    couple = factories.CoupleFactory(counselor=counselor)
-    assignment = factories.AssignmentFactory(couple=couple)
 
-    def commit_fails() -> None:
-        raise RuntimeError("the database went away")
-
-    with monkeypatch.context() as patch, pytest.raises(RuntimeError):
-        patch.setattr(db.session, "commit", commit_fails)
+    with pytest.raises(RuntimeError), unit_of_work():  # the request fails after the write
         record_checkin(
             actor,
             assignment.id,
             CheckInInput(partner_id=couple.partners[0].id, source=CheckInSource.DASHBOARD),
         )
-    db.session.rollback()
+        raise RuntimeError("the request failed")
     db.session.commit()  # a later, unrelated commit hands nothing over either
 
     assert deliveries() == []
@@ -402,14 +380,16 @@ def test_deliveries_are_handed_to_workers_only_once_committed(app, counselor, ac
     couple = factories.CoupleFactory(counselor=counselor)
     assignment = factories.AssignmentFactory(couple=couple)
 
-    record_checkin(
-        actor,
-        assignment.id,
-        CheckInInput(partner_id=couple.partners[0].id, source=CheckInSource.DASHBOARD),
-    )
+    with unit_of_work():  # the request's commit
+        record_checkin(
+            actor,
+            assignment.id,
+            CheckInInput(partner_id=couple.partners[0].id, source=CheckInSource.DASHBOARD),
+        )
+        assert seen == []
 
     [delivery] = deliveries()
-    assert seen == [("tasks.webhooks.deliver_webhooks", [(delivery.id, "pending")])]
+    assert seen == [(task_names.DELIVER_WEBHOOKS, [(delivery.id, "pending")])]
 
 
 def test_a_repeated_checkin_or_a_cancelled_step_emits_nothing_more(app, counselor, actor):
@@ -568,13 +548,15 @@ def test_only_owners_among_counselors_manage_webhooks(app, counselor):
 
 def test_another_practices_endpoint_is_not_found(app, actor):
     other = Actor.for_counselor(factories.CounselorFactory())
-    theirs, _ = webhooks.create_endpoint(other, "http://127.0.0.1/hook", ["report.ready"])
+    with tenancy.practice_scope(other.practice_id):
+        theirs, _ = webhooks.create_endpoint(other, "http://127.0.0.1/hook", ["report.ready"])
     with pytest.raises(NotFound):
         webhooks.get_endpoint(actor, theirs.id)
     with pytest.raises(NotFound):
         webhooks.delete_endpoint(actor, theirs.id)
     assert webhooks.list_endpoints(actor) == []
-    assert [e.id for e in webhooks.list_endpoints(other)] == [theirs.id]
+    with tenancy.practice_scope(other.practice_id):
+        assert [e.id for e in webhooks.list_endpoints(other)] == [theirs.id]
 
 
 def test_a_removed_endpoint_is_gone_and_its_waiting_deliveries_are_not_sent(
@@ -587,7 +569,7 @@ def test_a_removed_endpoint_is_gone_and_its_waiting_deliveries_are_not_sent(
     deliver()
 
     assert receiver.requests == []
-    assert {d.status for d in deliveries()} == {DeliveryStatus.FAILED}
+    assert {d.status for d in deliveries()} == {OutboxStatus.FAILED}
     with pytest.raises(NotFound):
         webhooks.delete_endpoint(actor, endpoint.id)
     assert len(webhooks.recent_deliveries(actor)) == 4  # the history stays
@@ -596,10 +578,13 @@ def test_a_removed_endpoint_is_gone_and_its_waiting_deliveries_are_not_sent(
 def test_recent_deliveries_are_the_practices_own_newest_first(app, counselor, actor):
     webhooks.create_endpoint(actor, "http://127.0.0.1:9/hook", ["checkin.created"])
     other = factories.CounselorFactory()
-    webhooks.create_endpoint(Actor.for_counselor(other), "http://127.0.0.1:9/x", ["report.ready"])
     for number in range(25):
         webhooks.emit(counselor.practice_id, "checkin.created", {"checkin_id": number})
-    webhooks.emit(other.practice_id, "report.ready", {"report_id": 1})
+    with tenancy.practice_scope(other.practice_id):
+        webhooks.create_endpoint(
+            Actor.for_counselor(other), "http://127.0.0.1:9/x", ["report.ready"]
+        )
+        webhooks.emit(other.practice_id, "report.ready", {"report_id": 1})
     db.session.commit()
 
     recent = webhooks.recent_deliveries(actor)

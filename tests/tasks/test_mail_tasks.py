@@ -1,4 +1,5 @@
-"""tasks/mail.py: the delivery tasks (called directly) and how views hand work to them."""
+"""tasks/mail.py: the email tasks (called directly) and how views hand work to them. The
+engine behind them (claims, retries, the sweep's chunks): tests/services/test_outbox.py."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 import tasks.mail
-from counselor import timeutil
+from counselor import task_names, timeutil
 from counselor.extensions import db
-from counselor.models import EmailKind, EmailStatus, OutboxEmail
-from counselor.services.delivery import mail
+from counselor.models import EmailKind, OutboxEmail, OutboxStatus
+from counselor.services.delivery import mail, outbox
 from tests.support import factories
+
+pytestmark = pytest.mark.usefixtures("actor")  # the counselor's practice is in scope
 
 
 @pytest.fixture
@@ -29,8 +32,8 @@ def queued(partner, number: int = 1) -> list[int]:  # type: ignore[no-untyped-de
     return ids
 
 
-def statuses() -> dict[int, EmailStatus]:
-    db.session.rollback()  # end any read transaction: the task wrote through its own session
+def statuses() -> dict[int, OutboxStatus]:
+    db.session.expire_all()
     return dict(db.session.execute(sa.select(OutboxEmail.id, OutboxEmail.status)).all())
 
 
@@ -46,7 +49,7 @@ def test_deliver_emails_task_sends_the_rows(smtp, couple):
         p.email for p in couple.partners
     )
     assert smtp.connections == 1
-    assert statuses() == dict.fromkeys(ids, EmailStatus.SENT)
+    assert statuses() == dict.fromkeys(ids, OutboxStatus.SENT)
 
 
 def test_deliver_emails_task_run_twice_sends_once(smtp, couple):
@@ -65,13 +68,13 @@ def test_deliver_emails_task_schedules_a_retry_after_a_temporary_refusal(smtp, c
 
     tasks.mail.deliver_emails([email_id])
 
-    assert statuses() == {email_id: EmailStatus.PENDING}
+    assert statuses() == {email_id: OutboxStatus.PENDING}
     [(name, args)] = send_task.calls
-    assert (name, args) == ("tasks.mail.deliver_emails", [[email_id]])
-    assert 15 <= send_task.options[0]["countdown"] <= 30  # first retry: 30 s with jitter
+    assert (name, args) == (task_names.DELIVER_EMAILS, [[email_id]])
+    assert 0 <= send_task.options[0]["countdown"] <= 30  # first retry: up to 30 s
 
 
-def test_deliver_due_emails_returns_the_number_of_due_rows(app, couple, send_task):
+def test_the_beat_task_hands_due_emails_over_in_batches(app, couple, send_task):
     app.config["MAIL_BATCH_SIZE"] = 2
     due = queued(couple.partners[0], number=3)
     [later] = queued(couple.partners[1])
@@ -85,30 +88,10 @@ def test_deliver_due_emails_returns_the_number_of_due_rows(app, couple, send_tas
 
     assert tasks.mail.deliver_due_emails() == 3
 
-    assert [args for _name, args in send_task.calls] == [[due[:2]], [due[2:]]]
-
-
-def test_deliver_due_emails_with_nothing_due_returns_zero(app, send_task):
-    assert tasks.mail.deliver_due_emails() == 0
-    assert send_task.calls == []
-
-
-def test_retry_delay_grows_with_attempts_up_to_the_cap(monkeypatch):
-    monkeypatch.setattr(tasks.mail.random, "uniform", lambda low, high: high)
-
-    delays = [tasks.mail.retry_delay(attempts) for attempts in range(1, 10)]
-
-    assert delays[:4] == [30, 60, 120, 240]
-    assert delays == sorted(delays)
-    assert max(delays) == tasks.mail.BACKOFF_MAX_SECONDS
-    assert tasks.mail.retry_delay(1000) == tasks.mail.BACKOFF_MAX_SECONDS
-
-
-def test_retry_delay_has_jitter_within_bounds():
-    for attempts, ceiling in [(1, 30), (3, 120), (50, tasks.mail.BACKOFF_MAX_SECONDS)]:
-        samples = {tasks.mail.retry_delay(attempts) for _ in range(50)}
-        assert len(samples) > 1
-        assert all(ceiling / 2 <= delay <= ceiling for delay in samples)
+    assert send_task.calls == [
+        (task_names.DELIVER_EMAILS, [due[:2]]),
+        (task_names.DELIVER_EMAILS, [due[2:]]),
+    ]
 
 
 # Level 2: a view enqueues only what is already committed.
@@ -154,7 +137,7 @@ def test_assigning_enqueues_delivery_only_after_the_rows_are_committed(
     ids = sorted(db.session.scalars(sa.select(OutboxEmail.id)))
     assert len(ids) == 2
     [(name, args)] = send_task.calls
-    assert name == "tasks.mail.deliver_emails"
+    assert name == task_names.DELIVER_EMAILS
     assert sorted(args[0]) == ids
     assert [sorted(rows) for rows in seen] == [[(i, "pending") for i in ids]]
 
@@ -177,13 +160,13 @@ def test_when_the_broker_is_down_assigning_still_works_and_rows_wait(
     couple = factories.CoupleFactory(counselor=counselor)
     send_task.error = ConnectionRefusedError("broker down")
 
-    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.mail"):
+    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery.after_commit"):
         response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form())
 
     assert response.status_code == 302
     assert len(send_task.calls) == 1
     rows = statuses()
     assert len(rows) == 2
-    assert set(rows.values()) == {EmailStatus.PENDING}
-    assert sorted(mail.due_email_ids(limit=10)) == sorted(rows)
+    assert set(rows.values()) == {OutboxStatus.PENDING}
+    assert sorted(outbox.due_ids(mail.EMAILS, limit=10)) == sorted(rows)
     assert "broker unreachable" in caplog.text

@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-import tasks.webhooks
 from counselor.extensions import db
-from counselor.models import CheckInSource, DeliveryStatus, WebhookDelivery
-from counselor.services.audit import Actor
-from counselor.services.delivery import webhooks
+from counselor.models import CheckInSource, OutboxStatus, WebhookDelivery
+from counselor.services.delivery import outbox, webhooks
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from tests.support import factories
 from tests.support.webhook_receiver import running_receiver
@@ -26,11 +24,10 @@ def app_overrides(broker_settings: dict) -> dict:
 
 
 def test_a_check_in_reaches_a_receiver_that_fails_twice(
-    app, counselor, worker, waiter, monkeypatch
+    app, counselor, actor, worker, waiter, monkeypatch
 ):
     # Seconds would make the test wait minutes; the policy itself is tested on its own.
-    monkeypatch.setattr(tasks.webhooks, "retry_delay", lambda attempts: 0.2)
-    actor = Actor.for_counselor(counselor)
+    monkeypatch.setattr(outbox.Backoff, "delay", lambda _backoff, _attempts: 0.2)
     couple = factories.CoupleFactory(counselor=counselor)
     assignment = factories.AssignmentFactory(couple=couple)
     with running_receiver() as receiver:
@@ -44,16 +41,16 @@ def test_a_check_in_reaches_a_receiver_that_fails_twice(
             assignment.id,
             CheckInInput(partner_id=couple.partners[0].id, source=CheckInSource.DASHBOARD),
         )
+        db.session.commit()  # as the request does: the delivery leaves for the worker
 
         waiter(lambda: len(receiver.accepted) == 1)
-        waiter(lambda: _statuses() == [DeliveryStatus.DELIVERED])
+        waiter(lambda: _statuses() == [OutboxStatus.DELIVERED])
     assert len(receiver.requests) == 3
     assert all(request.valid_signature for request in receiver.requests)
     assert len({request.message_id for request in receiver.requests}) == 1
     assert receiver.accepted[0].event["data"]["checkin_id"] == check_in.id
 
 
-def _statuses() -> list[DeliveryStatus]:
+def _statuses() -> list[OutboxStatus]:
     db.session.expire_all()
-    db.session.rollback()
     return list(db.session.scalars(sa.select(WebhookDelivery.status)))

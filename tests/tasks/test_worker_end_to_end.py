@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from counselor.extensions import db
-from counselor.models import CheckIn, EmailStatus, OutboxEmail
+from counselor.models import CheckIn, OutboxEmail, OutboxStatus
 from counselor.services.homework import ladder
 from tests.support import factories
 
-pytestmark = pytest.mark.committed_db
+# actor: the test reads the counselor's practice, as the dashboard would.
+pytestmark = [pytest.mark.committed_db, pytest.mark.usefixtures("actor")]
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_assigned_step_reaches_each_partner_who_checks_it_off(
         assert mail.message["To"] == mail.recipients[0]
         assert template.title not in mail.text and template.instructions[:40] not in mail.text
         assert "1 step open this week" in mail.text
-    waiter(lambda: _statuses() == [EmailStatus.SENT, EmailStatus.SENT])
+    waiter(lambda: _statuses() == [OutboxStatus.SENT, OutboxStatus.SENT])
 
     alex = couple.partners[0]
     path = urlsplit(by_recipient[alex.email].homework_link).path
@@ -71,6 +72,6 @@ def test_assigned_step_reaches_each_partner_who_checks_it_off(
     assert "1 of 3" in counselor_view
 
 
-def _statuses() -> list[EmailStatus]:
+def _statuses() -> list[OutboxStatus]:
     db.session.expire_all()
     return list(db.session.scalars(sa.select(OutboxEmail.status).order_by(OutboxEmail.id)))

@@ -25,7 +25,7 @@ PENDING = "counselor.tasks_after_commit"
 
 @dataclass
 class _Pending:
-    single: list[tuple[str, tuple]] = field(default_factory=list)
+    single: list[tuple[str, tuple, dict]] = field(default_factory=list)
     batches: dict[str, tuple[int, list]] = field(default_factory=dict)
 
 
@@ -33,8 +33,10 @@ def _pending() -> _Pending:
     return db.session.info.setdefault(PENDING, _Pending())
 
 
-def send_after_commit(task_name: str, *args: object) -> None:
-    _pending().single.append((task_name, args))
+def send_after_commit(task_name: str, *args: object, countdown: float | None = None) -> None:
+    """One task, ``countdown`` seconds after the commit when given (a retry's wake-up)."""
+    options = {} if countdown is None else {"countdown": countdown}
+    _pending().single.append((task_name, args, options))
 
 
 def batch_after_commit(task_name: str, items: list, chunk_size: int) -> None:
@@ -55,11 +57,11 @@ def _send_pending(session: Session) -> None:
         return
     calls = list(pending.single)
     for task_name, (chunk, items) in pending.batches.items():
-        calls.extend((task_name, (items[i : i + chunk],)) for i in range(0, len(items), chunk))
+        calls.extend((task_name, (items[i : i + chunk],), {}) for i in range(0, len(items), chunk))
     celery = current_app.extensions["celery"]
-    for task_name, args in calls:
+    for task_name, args, options in calls:
         try:
-            celery.send_task(task_name, args=list(args))
+            celery.send_task(task_name, args=list(args), **options)
         except Exception:
             log.warning("broker unreachable; %s waits for its sweep", task_name)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
@@ -19,7 +19,6 @@ from counselor.models import (
     Couple,
     CoupleStatus,
     EmailKind,
-    EmailStatus,
     PartnerWeek,
     ReadinessSignal,
 )
@@ -90,11 +89,13 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
 
 
 def due_digest_rows(now: datetime) -> list[dict]:
-    """Outbox rows for counselors whose Monday morning has come (one per counselor-week)."""
+    """Outbox rows for counselors whose Monday morning has come (one per counselor-week),
+    in every practice."""
+    counselors = sa.select(Counselor).where(
+        Counselor.active.is_(True), Counselor.weekly_digest.is_(True)
+    )
     rows = []
-    for counselor in db.session.scalars(
-        sa.select(Counselor).where(Counselor.active.is_(True), Counselor.weekly_digest.is_(True))
-    ):
+    for counselor in db.session.scalars(tenancy.across_practices(counselors)):
         local = now.astimezone(ZoneInfo(counselor.timezone))
         if local.weekday() != 0 or local.hour < DIGEST_HOUR:
             continue
@@ -103,8 +104,6 @@ def due_digest_rows(now: datetime) -> list[dict]:
                 "practice_id": counselor.practice_id,
                 "counselor_id": counselor.id,
                 "kind": EmailKind.COUNSELOR_DIGEST,
-                "status": EmailStatus.PENDING,
-                "attempts": 0,
                 "dedupe_key": f"digest:{counselor.id}:{local.date().isoformat()}",
                 "created_at": now,
             }

@@ -81,9 +81,10 @@ def _partner_email(email: OutboxEmail) -> Content:
         .options(joinedload(Partner.couple).joinedload(Couple.practice))
     )
     practice = partner.couple.practice
+    # The outbox engine commits what composing wrote before the email leaves, so both
+    # links exist by the time anyone can click them.
     homework_token = links.issue_link(partner, LinkPurpose.HOMEWORK)
     unsubscribe_token = links.issue_link(partner, LinkPurpose.UNSUBSCRIBE)
-    db.session.commit()  # the links exist before anyone can click them
 
     homework = partner_page.partner_homework(partner)
     tomorrow = timeutil.local_today(partner.timezone).toordinal() + 1

@@ -1,39 +1,37 @@
 """The email outbox: rows written with the change that causes them, sent by workers.
 
-Exactly once where possible: a row is claimed (status ``sending`` with a claim
-token) before it is sent and marked ``sent`` right after the server accepts it.
-A worker killed between the two leaves the row ``sending``; once its lease runs
-out the row is claimed again and sent again. That window — after the SMTP server
-accepted, before our commit — is the only place a duplicate can come from, and
-every reclaim is logged.
+What is particular to email; claiming, leases, retries and giving up are the outbox
+engine's (``outbox.py``). A task's rows go over one SMTP connection (or into .eml files
+when no server is set), each message composed at send time with a ``Message-ID`` that
+stays the same on every attempt, so a receiving server can drop the rare duplicate of a
+row reclaimed after its worker died. An email no longer wanted when its turn comes (the
+partner stopped emails, the couple paused) is cancelled, not sent.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formatdate
 
-import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from counselor import task_names, timeutil
 from counselor.extensions import db
-from counselor.models import (
-    EmailKind,
-    EmailStatus,
-    OutboxEmail,
-    Partner,
+from counselor.models import EmailKind, OutboxEmail, OutboxStatus, Partner
+from counselor.services.delivery import email_content, outbox
+from counselor.services.delivery.outbox import Backoff, OutboxKind, Outcome
+from counselor.services.delivery.smtp import (
+    PermanentFailure,
+    TemporaryFailure,
+    Transport,
+    open_transport,
 )
-from counselor.services.delivery import after_commit, email_content
-from counselor.services.delivery.smtp import PermanentFailure, TemporaryFailure, open_transport
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +43,21 @@ def queue_email(partner: Partner, kind: EmailKind) -> OutboxEmail:
     email = OutboxEmail(practice_id=partner.couple.practice_id, partner_id=partner.id, kind=kind)
     db.session.add(email)
     db.session.flush()
-    enqueue_after_commit([email.id])
+    outbox.hand_over(EMAILS, [email.id])
     return email
 
 
 def insert_planned_emails(rows: list[dict]) -> list[int]:
     """Insert outbox rows that carry a ``dedupe_key``; a key already taken (by a second
     planner, a second beat, a retry) is skipped by the database, never duplicated.
-    Returns the ids actually inserted, handed to workers after commit."""
+    Each row names its email (practice, recipient, kind, key); the outbox's own columns
+    start as for any new email. Returns the ids actually inserted, handed to workers
+    after commit."""
     if not rows:
         return []
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    fresh = {"status": OutboxStatus.PENDING, "attempts": 0, "created_at": timeutil.utcnow()}
+    rows = [{**fresh, **row} for row in rows]
     ids: list[int] = []
     for start in range(0, len(rows), INSERT_CHUNK):  # stays under SQLite's variable limit
         statement = (
@@ -65,157 +67,50 @@ def insert_planned_emails(rows: list[dict]) -> list[int]:
             .returning(OutboxEmail.id)
         )
         ids.extend(db.session.scalars(statement))
-    enqueue_after_commit(ids)
+    outbox.hand_over(EMAILS, ids)
     return ids
 
 
-def enqueue_after_commit(email_ids: list[int]) -> None:
-    """Hand these outbox rows to workers once the current transaction commits, in chunks:
-    one task, and so one SMTP connection, per MAIL_BATCH_SIZE emails."""
-    after_commit.batch_after_commit(
-        task_names.DELIVER_EMAILS, email_ids, current_app.config["MAIL_BATCH_SIZE"]
-    )
+def _prepare(email: OutboxEmail) -> EmailMessage | Outcome:
+    reason = email_content.reason_not_to_send(email)  # things may have changed since
+    if reason is not None:
+        return Outcome.cancel(reason)
+    return build_message(email)
 
 
-@dataclass
-class DeliveryReport:
-    sent: list[int] = field(default_factory=list)
-    retry: list[tuple[int, float]] = field(default_factory=list)  # (id, seconds to wait)
-    failed: list[int] = field(default_factory=list)
-    cancelled: list[int] = field(default_factory=list)
-    connections_opened: int = 0
+@contextmanager
+def _open_sender() -> Iterator[Callable[[OutboxEmail, EmailMessage], Outcome]]:
+    """One SMTP connection (or one folder of .eml files) for all of a task's emails."""
+    with open_transport(current_app.config) as transport:
+        yield lambda email, message: _send(transport, email, message)
 
 
-def due_email_ids(limit: int) -> list[int]:
-    """Pending rows whose time has come, and rows a dead worker left behind."""
-    return list(db.session.scalars(_claimable().with_only_columns(OutboxEmail.id).limit(limit)))
+def _send(transport: Transport, email: OutboxEmail, message: EmailMessage) -> Outcome:
+    try:
+        transport.send(message, name=f"outbox-{email.id}")
+    except TemporaryFailure as error:
+        return Outcome.retry(str(error))
+    except PermanentFailure as error:
+        return Outcome.fail(str(error))
+    email.sent_at = timeutil.utcnow()
+    return Outcome.done()
 
 
-def claim_lease() -> timedelta:
-    """How long a worker may hold a row before another may take it (it died, we assume)."""
-    return timedelta(seconds=current_app.config["MAIL_CLAIM_LEASE_SECONDS"])
-
-
-def _claimable_condition() -> sa.ColumnElement[bool]:
-    now = timeutil.utcnow()
-    return sa.or_(
-        sa.and_(
-            OutboxEmail.status == EmailStatus.PENDING,
-            sa.or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now),
-        ),
-        sa.and_(
-            OutboxEmail.status == EmailStatus.SENDING,
-            OutboxEmail.claimed_at < now - claim_lease(),
-        ),
-    )
-
-
-def _claimable() -> sa.Select:
-    return sa.select(OutboxEmail).where(_claimable_condition()).order_by(OutboxEmail.id)
-
-
-def claim_emails(ids: list[int]) -> list[OutboxEmail]:
-    """Take these rows for this worker; rows another worker holds are left alone.
-
-    The UPDATE re-checks that each row is still claimable when it writes, so two
-    workers racing for the same rows (on SQLite too) never both get one.
-    PostgreSQL skips rows another transaction has locked instead of waiting.
-    """
-    candidates = (
-        _claimable()
-        .with_only_columns(OutboxEmail.id, OutboxEmail.status)
-        .where(OutboxEmail.id.in_(ids))
-    )
-    if db.engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    found = db.session.execute(candidates).all()
-    if not found:
-        db.session.commit()
-        return []
-    token = secrets.token_hex(16)
-    db.session.execute(
-        sa.update(OutboxEmail)
-        .where(OutboxEmail.id.in_([row.id for row in found]), _claimable_condition())
-        .values(
-            status=EmailStatus.SENDING,
-            claimed_at=timeutil.utcnow(),
-            claim_token=token,
-            attempts=OutboxEmail.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    claimed = list(
-        db.session.scalars(
-            sa.select(OutboxEmail)
-            .where(OutboxEmail.claim_token == token)
-            .order_by(OutboxEmail.id)
-            .execution_options(populate_existing=True)
-        )
-    )
-    stale = {row.id for row in found if row.status == EmailStatus.SENDING}
-    for email in claimed:
-        if email.id in stale:
-            log.warning(
-                "email %s reclaimed after its worker stopped; it may arrive twice", email.id
-            )
-    return claimed
-
-
-def deliver_emails(ids: list[int], retry_delay: Callable[[int], float]) -> DeliveryReport:
-    """Send these outbox rows over one connection. ``retry_delay(attempts)`` gives the
-    seconds to wait after a temporary failure (the task owns that policy)."""
-    report = DeliveryReport()
-    emails = claim_emails(ids)
-    if not emails:
-        return report
-    config = current_app.config
-    with open_transport(config) as transport:
-        for email in emails:
-            reason = email_content.reason_not_to_send(email)
-            if reason is not None:
-                email.status, email.last_error = EmailStatus.CANCELLED, f"not sent: {reason}"
-                report.cancelled.append(email.id)
-                db.session.commit()
-                continue
-            try:
-                message = build_message(email)
-                transport.send(message, name=f"outbox-{email.id}")
-            except TemporaryFailure as error:
-                _after_temporary_failure(email, str(error), retry_delay, report)
-            except PermanentFailure as error:
-                email.status, email.last_error = EmailStatus.FAILED, str(error)[:300]
-                report.failed.append(email.id)
-                log.warning("email %s failed permanently: %s", email.id, error)
-            except Exception:  # a bug with one email must not stop the rest of the batch
-                log.exception("email %s could not be built or sent", email.id)
-                db.session.rollback()
-                _after_temporary_failure(email, "internal error", retry_delay, report)
-            else:
-                email.status, email.sent_at, email.last_error = (
-                    EmailStatus.SENT,
-                    timeutil.utcnow(),
-                    None,
-                )
-                report.sent.append(email.id)
-            db.session.commit()
-        report.connections_opened = transport.connections_opened
-    return report
-
-
-def _after_temporary_failure(
-    email: OutboxEmail, error: str, retry_delay: Callable[[int], float], report: DeliveryReport
-) -> None:
-    email.last_error = error[:300]
-    if email.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-        email.status = EmailStatus.FAILED
-        report.failed.append(email.id)
-        log.warning("email %s failed after %d attempts: %s", email.id, email.attempts, error)
-        return
-    delay = retry_delay(email.attempts)
-    email.status = EmailStatus.PENDING
-    email.next_attempt_at = timeutil.utcnow() + timedelta(seconds=delay)
-    report.retry.append((email.id, delay))
+EMAILS = OutboxKind(
+    model=OutboxEmail,
+    done_status=OutboxStatus.SENT,
+    deliver_task=task_names.DELIVER_EMAILS,
+    # Up to 30 s, 1, 2, 4 … minutes, at most an hour: a mail server's greylisting or a
+    # brief outage clears within the first few attempts.
+    backoff=Backoff(base_seconds=30, factor=2, cap_seconds=3600),
+    max_attempts_setting="MAIL_MAX_ATTEMPTS",
+    lease_setting="MAIL_CLAIM_LEASE_SECONDS",
+    # One task, and so one SMTP connection, per MAIL_BATCH_SIZE emails.
+    chunk_size=lambda: current_app.config["MAIL_BATCH_SIZE"],
+    prepare=_prepare,
+    open_sender=_open_sender,
+    describe=lambda email: f"email {email.id}",
+)
 
 
 def build_message(email: OutboxEmail) -> EmailMessage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import Assignment, Couple, CoupleStatus, EmailKind, OutboxEmail, Partner
 from counselor.services.audit import Actor, record_event
@@ -37,14 +38,14 @@ def send_link(actor: Actor, partner_id: int) -> OutboxEmail:
         )
     email = queue_email(partner, EmailKind.LINK)
     record_event(actor, "partner.send_link", "partner", partner.id)
-    db.session.commit()
     return email
 
 
 def request_fresh_link(address: str) -> None:
     """A partner whose link no longer works asks for a new one. The answer never says
-    whether the address is on file; if it is, each matching partner gets a link."""
-    partners = db.session.scalars(
+    whether the address is on file; if it is, each matching partner gets a link — in
+    whichever practice they are a client (the page asking belongs to none)."""
+    matching = (
         sa.select(Partner)
         .join(Couple)
         .where(
@@ -52,7 +53,8 @@ def request_fresh_link(address: str) -> None:
             Couple.status == CoupleStatus.ACTIVE,
         )
         .options(selectinload(Partner.couple))
-    ).all()
+    )
+    partners = db.session.scalars(tenancy.across_practices(matching)).all()
     for partner in partners:
         queue_email(partner, EmailKind.LINK)
         record_event(
@@ -61,7 +63,6 @@ def request_fresh_link(address: str) -> None:
             "partner",
             partner.id,
         )
-    db.session.commit()
 
 
 def latest_emails(partner_ids: list[int]) -> dict[int, OutboxEmail]:

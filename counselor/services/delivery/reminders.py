@@ -16,12 +16,16 @@ Rules, each in one place below:
              the week's target pro rata to the days gone, e.g. 0 of 3 by Thursday).
 - One reminder lists no step text: the practice, the first name and how many steps
   are open (the same minimum-necessary rule as every email), with a fresh link.
+
+The planner works across every practice (marked with ``tenancy.across_practices``), and
+counts each practice's check-ins inside that practice's scope.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,7 +33,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
@@ -37,7 +41,6 @@ from counselor.models import (
     Couple,
     CoupleStatus,
     EmailKind,
-    EmailStatus,
     OutboxEmail,
     Partner,
     Practice,
@@ -131,8 +134,9 @@ def reminder_reasons(
     return tuple(dict.fromkeys(reasons))
 
 
-def _reachable_partners(now: datetime, couple_id: int | None = None) -> list[Partner]:
-    query = (
+def _reachable_partners() -> sa.Select:
+    """Partners who may get reminders at all: active couple, cadence on, emails not stopped."""
+    return (
         sa.select(Partner)
         .join(Partner.couple)
         .join(Couple.practice)
@@ -144,39 +148,53 @@ def _reachable_partners(now: datetime, couple_id: int | None = None) -> list[Par
         .options(contains_eager(Partner.couple).contains_eager(Couple.practice))
         .order_by(Partner.id)
     )
-    if couple_id is not None:
-        query = query.where(Couple.id == couple_id)
-    return list(db.session.scalars(query).unique())
 
 
-def _active_assignments(couple_ids: set[int]) -> dict[int, list[Assignment]]:
+def _active_assignments(couple_ids: Iterable[int]) -> sa.Select:
+    return sa.select(Assignment).where(
+        Assignment.couple_id.in_(list(couple_ids)), Assignment.status == AssignmentStatus.ACTIVE
+    )
+
+
+def _by_couple(assignments: Iterable[Assignment]) -> dict[int, list[Assignment]]:
     by_couple: dict[int, list[Assignment]] = defaultdict(list)
-    if couple_ids:
-        for assignment in db.session.scalars(
-            sa.select(Assignment).where(
-                Assignment.couple_id.in_(couple_ids),
-                Assignment.status == AssignmentStatus.ACTIVE,
-            )
-        ):
-            by_couple[assignment.couple_id].append(assignment)
+    for assignment in assignments:
+        by_couple[assignment.couple_id].append(assignment)
     return by_couple
 
 
 def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
-    """Every reminder that is due at ``now``, computed with a fixed number of queries."""
+    """Every reminder due at ``now`` in every practice: two statements across practices,
+    then one per practice that has partners to remind (its check-in counts)."""
     now = now or timeutil.utcnow()
     partners = [
-        p for p in _reachable_partners(now) if p.snoozed_until is None or p.snoozed_until <= now
+        p
+        for p in db.session.scalars(tenancy.across_practices(_reachable_partners())).unique()
+        if p.snoozed_until is None or p.snoozed_until <= now
     ]
-    by_couple = _active_assignments({p.couple_id for p in partners})
-    first, last = week_rules.couple_weeks_window(partners, weeks=1) if partners else (None, None)
-    day_counts = (
-        week_rules.checkin_day_counts(
-            (a.id for group in by_couple.values() for a in group), first, last
+    if not partners:
+        return []
+    by_couple = _by_couple(
+        db.session.scalars(
+            tenancy.across_practices(_active_assignments({p.couple_id for p in partners}))
         )
-        if partners
-        else {}
     )
+    by_practice: dict[int, list[Partner]] = defaultdict(list)
+    for partner in partners:
+        by_practice[partner.couple.practice_id].append(partner)
+    due = []
+    for practice_id, practice_partners in by_practice.items():
+        with tenancy.practice_scope(practice_id):
+            due += _due_in_practice(practice_partners, by_couple, now)
+    return due
+
+
+def _due_in_practice(
+    partners: list[Partner], by_couple: dict[int, list[Assignment]], now: datetime
+) -> list[PlannedReminder]:
+    first, last = week_rules.couple_weeks_window(partners, weeks=1)
+    assignment_ids = [a.id for p in partners for a in by_couple.get(p.couple_id, [])]
+    day_counts = week_rules.checkin_day_counts(assignment_ids, first, last)
     due = []
     for partner in partners:
         local = now.astimezone(ZoneInfo(partner.timezone))
@@ -196,23 +214,20 @@ def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
 
 
 def plan_reminders(now: datetime | None = None) -> list[int]:
-    """Write due reminders into the outbox (once per partner and local day); returns new ids."""
+    """Write due reminders into the outbox (once per partner and local day); returns new ids,
+    handed to workers when the caller commits."""
     now = now or timeutil.utcnow()
     rows = [
         {
             "practice_id": reminder.partner.couple.practice_id,
             "partner_id": reminder.partner.id,
             "kind": EmailKind.REMINDER,
-            "status": EmailStatus.PENDING,
-            "attempts": 0,
             "dedupe_key": reminder.dedupe_key,
             "created_at": now,
         }
         for reminder in due_reminders(now)
     ]
-    ids = insert_planned_emails(rows)
-    db.session.commit()
-    return ids
+    return insert_planned_emails(rows)
 
 
 def preview_reminders(
@@ -221,8 +236,10 @@ def preview_reminders(
     """What would be sent to this couple over the next days if nothing else were done."""
     couple = get_couple(actor, couple_id)
     now = now or timeutil.utcnow()
-    partners = _reachable_partners(now, couple.id)
-    assignments = _active_assignments({couple.id}).get(couple.id, [])
+    partners = list(
+        db.session.scalars(_reachable_partners().where(Couple.id == couple.id)).unique()
+    )
+    assignments = list(db.session.scalars(_active_assignments([couple.id])))
     if not partners:
         return []
     first, _ = week_rules.couple_weeks_window(partners, weeks=1)
@@ -267,7 +284,6 @@ def next_reminders(actor: Actor, couple_id: int) -> dict[int, PlannedReminder]:
 
 
 def plan_counselor_digests(now: datetime | None = None) -> list[int]:
-    """Monday-morning digests for counselors who want them (once per counselor and week)."""
-    ids = insert_planned_emails(digest.due_digest_rows(now or timeutil.utcnow()))
-    db.session.commit()
-    return ids
+    """Monday-morning digests for counselors who want them (once per counselor and week);
+    handed to workers when the caller commits."""
+    return insert_planned_emails(digest.due_digest_rows(now or timeutil.utcnow()))

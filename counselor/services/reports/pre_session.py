@@ -19,7 +19,6 @@ from counselor.models import (
     CoupleSession,
     CoupleStatus,
     EmailKind,
-    EmailStatus,
     Practice,
     Report,
     ReportStatus,
@@ -202,10 +201,7 @@ def _tell_the_counselor(report: Report) -> None:
                 "counselor_id": counselor_id,
                 "report_id": report.id,
                 "kind": EmailKind.REPORT_READY,
-                "status": EmailStatus.PENDING,
-                "attempts": 0,
                 "dedupe_key": f"report-ready:{report.id}",  # one email, however often it runs
-                "created_at": timeutil.utcnow(),
             }
         ]
     )
