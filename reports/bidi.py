@@ -6,12 +6,13 @@ does the small part of that work the report needs for Hebrew and Arabic in
 client text: it picks Arabic and Persian contextual forms (Unicode's presentation
 forms, so letters join) and reorders one already-wrapped line into visual order
 with a simplified Unicode Bidirectional Algorithm (no explicit embeddings; the
-three ASCII bracket pairs), mirroring brackets in right-to-left runs. Text extractors that
-read right-to-left runs back (pypdf does) recover the logical text.
+three ASCII bracket pairs), mirroring brackets in right-to-left runs. Text
+extractors that read right-to-left runs back (pypdf does) recover the logical text.
 
 It was kept over python-bidi by measurement (docs/design.md, "Right-to-left
-text"): python-bidi orders faster but does not mirror brackets, and neither it
-nor this module before the fixes matched GNU FriBidi on every realistic sentence.
+text"): python-bidi orders a line faster but leaves brackets unmirrored and joins
+no Arabic letters; checked against GNU FriBidi, this module orders the report's
+text, and 20,000 random mixed-direction lines, exactly as FriBidi does.
 """
 
 from __future__ import annotations
