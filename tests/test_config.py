@@ -61,6 +61,8 @@ def test_postgres_urls_use_psycopg(tmp_path):
         ("MAIL_CLAIM_LEASE_SECONDS", 0, "MAIL_CLAIM_LEASE_SECONDS=0 must be a whole number"),
         ("MAIL_CLAIM_LEASE_SECONDS", "5m", "keep it longer than one batch takes to send"),
         ("MAIL_CLAIM_LEASE_SECONDS", 2.5, "COUNSELOR_MAIL_CLAIM_LEASE_SECONDS=300"),
+        ("WEBHOOK_CLAIM_LEASE_SECONDS", 0, "WEBHOOK_CLAIM_LEASE_SECONDS=0 must be a whole number"),
+        ("WEBHOOK_CLAIM_LEASE_SECONDS", 15, "must be more than twice WEBHOOK_TIMEOUT_SECONDS"),
         ("LOGIN_RATE_LIMIT", "lots", "LOGIN_RATE_LIMIT='lots' must be a rate limit"),
         ("RATELIMIT_STORAGE_URI", "redis:/oops", "COUNSELOR_RATELIMIT_STORAGE_URI="),
         ("MAIL_DEFAULT_SENDER", "nobody", "must be an email address"),
