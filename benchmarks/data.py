@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignee,
@@ -32,8 +32,11 @@ REFLECTION = (
 
 
 def counselor():  # type: ignore[no-untyped-def]
-    """A practice and its owner, from the project's factories (password: factories.PASSWORD)."""
-    return factories.CounselorFactory()
+    """A practice and its owner, from the project's factories (password: factories.PASSWORD).
+    The benchmark's own queries then run in that practice's scope, as the owner's do."""
+    owner = factories.CounselorFactory()
+    tenancy.enter_practice(owner.practice_id)
+    return owner
 
 
 def add_couples(
@@ -210,4 +213,6 @@ def homework_links(couple_ids: list[int]) -> list[tuple[str, int]]:
 
 
 def checkin_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) or 0
+    """Check-ins in the database, whichever session wrote them (the server's processes)."""
+    every = sa.select(sa.func.count()).select_from(CheckIn)
+    return db.session.scalar(tenancy.across_practices(every)) or 0

@@ -16,7 +16,7 @@ ANALYSIS: dict[str, str] = {
     "check-off": """\
 Why: one mark-done POST sends 11 statements plus a SAVEPOINT and the COMMIT (the floor:
 one UPDATE and the COMMIT). `resolve_link` loads link → partner → couple → partners;
-`record_checkin` → `get_assignment` then loads the assignment, the couple and the
+`record_checkin` → `get_in_practice(Assignment)` loads the assignment, then the couple and the
 partners again; `_checkin_by_key` looks the key up before the INSERT (in a SAVEPOINT);
 the audit INSERT follows, and `webhooks.emit` reads the practice's endpoints. The rest is
 ORM and form work (psycopg waits are ~15% of the time); nothing grows with the data (the

@@ -18,6 +18,7 @@ from benchmarks.results import Check, Growth, ScenarioResult
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.services.progress.compile import compile_progress
+from counselor.unit_of_work import unit_of_work
 from tests.support.helpers import count_statements
 from tests.support.processes import empty_tables
 
@@ -48,7 +49,7 @@ def floor_group_by() -> int:
 
 
 def project_compile() -> dict:
-    with count_statements() as counter:
+    with count_statements() as counter, unit_of_work():  # as the nightly task runs it
         result = compile_progress(weeks=WEEKS)
     return {"couples": result.couples, "rows": result.partner_weeks, "sql": counter.count}
 

@@ -20,12 +20,12 @@ from benchmarks.profiling import profile
 from benchmarks.report_floor import bare_document, register_font, talking_point_count
 from benchmarks.results import Check, Growth, ScenarioResult
 from benchmarks.workers import MeasuredWorker
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import CoupleSession, OutboxEmail, Report, ReportStatus
-from counselor.services.audit import Actor
 from counselor.services.reports import pre_session as report_service
 from counselor.services.reports.report_data import build_report_data
+from counselor.unit_of_work import unit_of_work
 from reports import render_pre_session_report
 from reports.fonts import report_fonts
 from tests.support.processes import empty_tables
@@ -58,7 +58,6 @@ class ReportBench:
             owner, 0, self.plan.report_batches[-1], weeks=WEEKS, reflections=True
         )
         vacuum_analyze()
-        self.actor = Actor.system(owner.practice_id)
         self._single()
         self._batches()
         self.result.seconds = time.perf_counter() - started
@@ -73,7 +72,7 @@ class ReportBench:
 
     def _single(self) -> None:
         session = self._session()
-        report_data = build_report_data(self.actor, self.couple_ids[0], session)
+        report_data = build_report_data(self.couple_ids[0], session)
         register_font(str(report_fonts().source))
         points = talking_point_count(report_data)
         project_pdf = render_pre_session_report(report_data)  # warm: fonts, imports
@@ -84,7 +83,7 @@ class ReportBench:
 
         def whole() -> int:
             chosen = db.session.get(CoupleSession, session_id)
-            return len(render_pre_session_report(build_report_data(self.actor, couple_id, chosen)))
+            return len(render_pre_session_report(build_report_data(couple_id, chosen)))
 
         self._whole = whole
         for _ in range(self.plan.rounds):
@@ -185,30 +184,29 @@ class ReportBench:
         """Sessions of ``size`` couples move inside the lead time; the planner asks for
         their reports; wait until all are ready. Returns (seconds, peak RSS, RSS growth)."""
         now = timeutil.utcnow()
-        db.session.execute(sa.delete(OutboxEmail))
-        db.session.execute(sa.delete(Report))
-        db.session.execute(sa.update(CoupleSession).values(starts_at=now + timedelta(days=3)))
-        db.session.execute(
+        for reset in (
+            sa.delete(OutboxEmail),
+            sa.delete(Report),
+            sa.update(CoupleSession).values(starts_at=now + timedelta(days=3)),
             sa.update(CoupleSession)
             .where(CoupleSession.couple_id.in_(self.couple_ids[:size]))
-            .values(starts_at=now + timedelta(hours=10))
-        )
+            .values(starts_at=now + timedelta(hours=10)),
+        ):  # the whole benchmark database: the previous batch's session is gone
+            db.session.execute(tenancy.across_practices(reset))
         db.session.commit()
         self.app.extensions["celery"].conf.task_default_queue = queue
         worker.reset_peaks()
         sampler = ProcessSampler(worker.pool_pids)
         cpu = worker.cpu_seconds()
         started = time.perf_counter()
-        created = report_service.prepare_upcoming_reports(now)
+        with unit_of_work():  # as the beat's task runs it: its reports go to workers on commit
+            created = report_service.prepare_upcoming_reports(now)
         if len(created) != size:
             raise RuntimeError(f"{len(created)} reports requested, not {size}")
         while True:
-            db.session.remove()
-            done = dict(
-                db.session.execute(
-                    sa.select(Report.status, sa.func.count()).group_by(Report.status)
-                ).all()
-            )
+            db.session.remove()  # a fresh session: what the workers have committed by now
+            by_status = sa.select(Report.status, sa.func.count()).group_by(Report.status)
+            done = dict(db.session.execute(tenancy.across_practices(by_status)).all())
             if done.get(ReportStatus.FAILED):
                 raise RuntimeError(f"reports failed; see {worker.log_path}")
             if done.get(ReportStatus.READY, 0) >= size:

@@ -1,4 +1,8 @@
-"""``flask --app counselor …`` commands: thin wrappers over the services."""
+"""``flask --app counselor …`` commands: thin wrappers over the services.
+
+Each command is one unit of work (``counselor/unit_of_work.py``). A command about one
+practice finds it across practices (by slug, or by the id of one of its rows) and then
+works in that practice's scope (``counselor/tenancy.py``)."""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
-from counselor.models import CounselorRole, Couple
+from counselor.models import ApiKey, CounselorRole, Couple
 from counselor.services import demo
 from counselor.services.accounts import counselors, launch
 from counselor.services.audit import Actor
@@ -19,7 +23,9 @@ from counselor.services.errors import InvalidInput
 from counselor.services.homework import ladder
 from counselor.services.progress.compile import compile_progress, couples_to_compile
 from counselor.services.reports import pre_session as report_files
-from counselor.unit_of_work import UnitOfWorkCommand, UnitOfWorkGroup
+from counselor.unit_of_work import UnitOfWorkCommand, UnitOfWorkGroup, unit_of_work
+
+ACROSS_PRACTICES = {tenancy.ACROSS_PRACTICES: True}
 
 
 def register_commands(app: Flask) -> None:
@@ -72,7 +78,8 @@ def create_counselor(slug: str, email: str, name: str, owner: bool, password: st
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
     role = CounselorRole.OWNER if owner else CounselorRole.COUNSELOR
     try:
-        counselor = counselors.create_counselor(practice, email, name, password, role)
+        with tenancy.practice_scope(practice.id):
+            counselor = counselors.create_counselor(practice, email, name, password, role)
     except InvalidInput as error:
         _fail(error)
     click.echo(f"Created {counselor.role.value} {counselor.email} in {practice.slug}.")
@@ -87,7 +94,8 @@ def set_password(email: str, password: str) -> None:
     if counselor is None:
         raise click.BadParameter(f"no counselor with email {email!r}", param_hint="EMAIL")
     try:
-        counselors.set_password(counselor, password)
+        with tenancy.practice_scope(counselor.practice_id):
+            counselors.set_password(counselor, password)
     except InvalidInput as error:
         _fail(error)
     click.echo(f"Password changed for {counselor.email}.")
@@ -161,10 +169,11 @@ def reminders_group() -> None:
 @click.option("--days", type=click.IntRange(1, 31), default=7, show_default=True)
 def reminders_preview(couple_id: int, days: int) -> None:
     """Show what would be sent to a couple, and when, in each partner's local time."""
-    couple = db.session.get(Couple, couple_id)
+    couple = db.session.get(Couple, couple_id, execution_options=ACROSS_PRACTICES)
     if couple is None:
         raise click.BadParameter(f"no couple with id {couple_id}", param_hint="--couple")
-    planned = reminders.preview_reminders(Actor.system(couple.practice_id), couple.id, days)
+    with tenancy.practice_scope(couple.practice_id):
+        planned = reminders.preview_reminders(Actor.system(couple.practice_id), couple.id, days)
     if not planned:
         click.echo("No reminders planned (no open steps, cadence off, paused, or emails stopped).")
     for reminder in planned:
@@ -219,12 +228,12 @@ def report_group() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True)
 def report_render(couple_id: int, session_id: int | None, output: str) -> None:
     """Render a couple's pre-session report to a PDF file now."""
-    couple = db.session.get(Couple, couple_id)
+    couple = db.session.get(Couple, couple_id, execution_options=ACROSS_PRACTICES)
     if couple is None:
         raise click.BadParameter(f"no couple with id {couple_id}", param_hint="--couple")
-    actor = Actor.system(couple.practice_id)
     try:
-        pdf = report_files.render_for_couple(actor, couple.id, session_id)
+        with tenancy.practice_scope(couple.practice_id):
+            pdf = report_files.render_for_couple(couple.id, session_id)
     except InvalidInput as error:
         _fail(error)
     with open(output, "wb") as handle:
@@ -235,12 +244,16 @@ def report_render(couple_id: int, session_id: int | None, output: str) -> None:
 @report_group.command("batch")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), required=True)
 def report_batch(day: datetime) -> None:
-    """Prepare the reports of every session on a date (in each practice's time zone)."""
+    """Prepare the reports of every session on a date (in each practice's time zone).
+
+    Each report is committed as soon as it is made: a batch stopped halfway keeps the
+    reports it finished, and their stored files have their rows."""
     sessions = report_files.sessions_on(day.date())
     failed = 0
     with click.progressbar(sessions, label=f"Reports for {day:%Y-%m-%d}") as bar:
         for session in bar:
-            report = report_files.prepare_for_session(session)
+            with unit_of_work():
+                report = report_files.prepare_for_session(session)
             failed += report.status.value == "failed"
     click.echo(f"{len(sessions) - failed} report(s) ready, {failed} failed.")
 
@@ -253,7 +266,8 @@ def launch_secret(slug: str) -> None:
     practice = counselors.practice_by_slug(slug)
     if practice is None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
-    secret = launch.rotate_launch_secret(practice)
+    with tenancy.practice_scope(practice.id):
+        secret = launch.rotate_launch_secret(practice)
     click.echo(f"New launch secret for {practice.slug} (shown once; the old one no longer works):")
     click.echo(secret)
     click.echo("Sign launch tokens with it using HS256 (docs/integration.md, Host launch).")
@@ -275,7 +289,8 @@ def keys_create(slug: str, name: str) -> None:
     if practice is None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
     try:
-        key, secret = api_keys.create_api_key(Actor.system(practice.id), name)
+        with tenancy.practice_scope(practice.id):
+            key, secret = api_keys.create_api_key(Actor.system(practice.id), name)
     except InvalidInput as error:
         _fail(error)
     click.echo(f"Created API key {key.id} ({key.name}) for {practice.slug}.")
@@ -292,7 +307,8 @@ def keys_list(slug: str) -> None:
     practice = counselors.practice_by_slug(slug)
     if practice is None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
-    keys = api_keys.practice_api_keys(practice.id)
+    with tenancy.practice_scope(practice.id):
+        keys = api_keys.practice_api_keys()
     if not keys:
         click.echo(f"{practice.slug} has no API keys.")
     for key in keys:
@@ -308,11 +324,11 @@ def keys_list(slug: str) -> None:
 @click.argument("key_id", type=int)
 def keys_revoke(key_id: int) -> None:
     """Revoke an API key by its id (from `keys list`); it answers 401 from now on."""
-    from counselor.models import ApiKey
     from counselor.services.accounts import api_keys
 
-    key = db.session.get(ApiKey, key_id)
+    key = db.session.get(ApiKey, key_id, execution_options=ACROSS_PRACTICES)
     if key is None:
         raise click.BadParameter(f"no API key with id {key_id}", param_hint="KEY_ID")
-    api_keys.revoke_api_key(Actor.system(key.practice_id), key.id)
+    with tenancy.practice_scope(key.practice_id):
+        api_keys.revoke_api_key(Actor.system(key.practice_id), key.id)
     click.echo(f"Revoked API key {key.id} ({key.name}).")

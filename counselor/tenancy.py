@@ -10,29 +10,55 @@ service cannot read or change another practice's rows, whatever it forgets to fi
 Work that deliberately spans practices — finding which practice a login, key or link
 belongs to, the beat's sweeps and planners — says so on the statement with
 ``across_practices(statement)``. A query on a practice-owned entity with neither a scope
-nor that mark is refused (``UnscopedQuery``) when ``TENANCY_REQUIRE_SCOPE`` is on, so a
-forgotten scope fails loudly in tests instead of silently reading every practice.
+nor that mark is refused (``UnscopedQuery``) when ``TENANCY_REQUIRE_SCOPE`` is on (the
+default, and the test suite's setting), so a forgotten scope fails loudly instead of
+silently reading every practice.
+
+Who sets the scope:
+
+- a dashboard request, once the login is checked (``dashboard/auth.py``); the host launch,
+  once its token names the counselor (``services/accounts/launch.py``);
+- an API request, once its key is checked (``api/guard.py``);
+- a partner's page, once the link resolves (``partner/views.py``);
+- a task or command working for one practice: ``with practice_scope(practice_id):``.
+
+Loading one row by id goes through ``get_in_practice``: always a SELECT, so the criteria
+apply — ``db.session.get`` answers from the identity map without asking the database, and
+is used only for deliberate cross-practice look-ups
+(``execution_options={ACROSS_PRACTICES: True}``).
+
+How it is proved: ``tests/test_tenancy.py`` shows the criteria in the compiled SQL and
+another practice's rows invisible to selects, updates, deletes and ``get_in_practice``; the
+whole suite runs with ``TENANCY_REQUIRE_SCOPE`` on, so a service test, route or task that
+queries a practice's rows without a scope or a mark fails; and the walks over every
+dashboard and API route with another practice's ids (``tests/dashboard/test_tenancy.py``,
+``tests/api/test_tenancy.py``) answer 404.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from counselor.extensions import db
 from counselor.models import ClientLink, Couple, Partner, Practice
 from counselor.models.mixins import PracticeOwned
+from counselor.services.errors import NotFound
 
 SCOPE_KEY = "counselor.practice_id"
 ACROSS_PRACTICES = "across_practices"  # the execution option that marks deliberate spans
 
 Statement = TypeVar("Statement", bound=sa.Executable)
+Row = TypeVar("Row")
 
 
 class UnscopedQuery(RuntimeError):
@@ -72,22 +98,47 @@ def across_practices(statement: Statement) -> Statement:
     return statement.execution_options(**{ACROSS_PRACTICES: True})
 
 
+def get_in_practice(model: type[Row], ident: Any) -> Row:
+    """The ``model`` row with this id if the current practice may see it, else the services'
+    ``NotFound`` — another practice's row and a missing one look the same. The one way to
+    load a practice's row by id (a SELECT, so the scope applies)."""
+    row = db.session.scalar(sa.select(model).filter_by(id=ident))
+    if row is None:
+        raise NotFound(f"{_kind(model)} {ident}")
+    return row
+
+
+def _kind(model: type) -> str:
+    """``CoupleSession`` → ``couple session``: how a ``NotFound`` names what was missing."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+
+
 def install(app: Flask) -> None:
-    """Hook the scope into every ORM execution, and clear it around every request."""
+    """Hook the scope into every ORM execution. A request starts unscoped and leaves the
+    session's scope as it found it (the test client's requests share the test's session)."""
     if not event.contains(db.session, "do_orm_execute", _apply_scope):
         event.listen(db.session, "do_orm_execute", _apply_scope)
 
     @app.before_request
     def start_request_unscoped() -> None:
+        g.practice_outside_request = current_practice_id()
         leave_practice()
 
     @app.teardown_request
     def end_request_unscoped(_error: BaseException | None) -> None:
         leave_practice()
+        outside = g.pop("practice_outside_request", None)
+        if outside is not None:
+            enter_practice(outside)
 
 
 def _owned(mapper: sa.orm.Mapper) -> bool:
     return issubclass(mapper.class_, PracticeOwned | Practice | Partner | ClientLink)
+
+
+@cache
+def _owned_tables() -> frozenset[sa.Table]:
+    return frozenset(m.local_table for m in db.Model.registry.mappers if _owned(m))
 
 
 def _apply_scope(state: ORMExecuteState) -> None:
@@ -97,19 +148,23 @@ def _apply_scope(state: ORMExecuteState) -> None:
         return  # loads of objects already fetched through a scoped (or marked) query
     if state.execution_options.get(ACROSS_PRACTICES):
         return
-    if not any(_owned(mapper) for mapper in state.all_mappers):
-        return
     practice_id = current_practice_id()
-    if practice_id is None:
-        if current_app.config["TENANCY_REQUIRE_SCOPE"]:
-            entities = ", ".join(sorted(m.class_.__name__ for m in state.all_mappers))
-            raise UnscopedQuery(
-                f"query on {entities} with no practice scope: call tenancy.enter_practice "
-                "at the edge, or mark a deliberate cross-practice statement with "
-                "tenancy.across_practices"
-            )
+    if practice_id is not None and state.is_orm_statement:
+        # Every ORM statement, not only those naming a practice's entity at the top: the
+        # criteria also reach entities inside subqueries (a count over a page, EXISTS).
+        state.statement = state.statement.options(*_criteria(practice_id))
         return
-    state.statement = state.statement.options(*_criteria(practice_id))
+    if current_app.config["TENANCY_REQUIRE_SCOPE"]:
+        touched = _owned_tables().intersection(
+            find_tables(state.statement, include_aliases=True, include_joins=True)
+        )
+        if touched:
+            raise UnscopedQuery(
+                f"query on {', '.join(sorted(t.name for t in touched))} outside any practice's "
+                "scope (or in Core, which the scope does not reach): call "
+                "tenancy.enter_practice at the edge, or mark a deliberate cross-practice "
+                "statement with tenancy.across_practices"
+            )
 
 
 def _criteria(practice_id: int) -> tuple:

@@ -6,12 +6,14 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as PageNotFound
 
 from counselor import timeutil
-from counselor.services.errors import InvalidInput
+from counselor.services.errors import InvalidInput, NotFound
 
 ERROR_TEXT = {
     400: ("Something was wrong with that request", "Please go back and try again."),
@@ -46,6 +48,11 @@ def register_error_pages(app: Flask) -> None:
         )
         response.content_type = "text/html; charset=utf-8"
         return response
+
+    @app.errorhandler(NotFound)
+    def not_in_practice(_error: NotFound) -> ResponseReturnValue:
+        """A page about another practice's row, or a missing one: the same 404 for both."""
+        return http_error(PageNotFound())
 
 
 def register_template_filters(app: Flask) -> None:

@@ -38,7 +38,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from counselor import create_app, timeutil
+from counselor import create_app, tenancy, timeutil
 from counselor.config import Defaults
 from counselor.extensions import db, limiter
 from counselor.models import Counselor, Couple, Partner
@@ -166,7 +166,9 @@ def counselor(app: Flask) -> Counselor:
 
 @pytest.fixture
 def actor(counselor: Counselor) -> Actor:
-    """``counselor`` as the services see them."""
+    """``counselor`` as the services see them, the session in their practice's scope (as
+    the dashboard's login puts it)."""
+    tenancy.enter_practice(counselor.practice_id)
     return Actor.for_counselor(counselor)
 
 

@@ -6,11 +6,13 @@ import re
 
 import sqlalchemy as sa
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Counselor, Couple, CoupleSession, Practice
 from counselor.services import demo
 from counselor.services.accounts import counselors
 from tests.support import factories
+from tests.support.helpers import count_rows
 
 
 def run(app, *args, input=None):
@@ -44,7 +46,7 @@ def test_bad_cli_input_explains_itself_and_writes_nothing(app):
     )
     assert result.exit_code == 2
     assert "slug:" in result.output and "timezone:" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Practice)) == 0
+    assert count_rows(Practice) == 0
     result = run(
         app,
         "create-counselor",
@@ -68,21 +70,19 @@ def test_seed_demo_once_prints_the_password_and_is_idempotent(app):
     assert counselors.authenticate(demo.DEMO_EMAIL, password)
 
     counts = {
-        m: db.session.scalar(sa.select(sa.func.count()).select_from(m))
-        for m in (Practice, Counselor, Couple, Assignment, CheckIn, CoupleSession)
+        m: count_rows(m) for m in (Practice, Counselor, Couple, Assignment, CheckIn, CoupleSession)
     }
     assert counts[Couple] == 3
     assert counts[CheckIn] > 30
     second = run(app, "seed-demo")
     assert "already present" in second.output
     assert "password:" not in second.output
-    assert counts == {
-        m: db.session.scalar(sa.select(sa.func.count()).select_from(m)) for m in counts
-    }
+    assert counts == {m: count_rows(m) for m in counts}
 
 
 def test_demo_couples_sit_on_different_rungs_with_upcoming_sessions(app):
     demo.seed_demo()
+    tenancy.enter_practice(counselors.practice_by_slug(demo.DEMO_SLUG).id)
     positions = db.session.execute(
         sa.select(Couple.label, sa.func.max(Assignment.rung_id))
         .join(Assignment, Assignment.couple_id == Couple.id)
@@ -101,7 +101,7 @@ def test_seed_demo_if_empty_leaves_a_real_practice_alone(app):
     result = run(app, "seed-demo", "--if-empty")
     assert result.exit_code == 0
     assert "no demo data added" in result.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Couple)) == 0
+    assert count_rows(Couple) == 0
 
 
 def test_set_password(app):

@@ -70,7 +70,7 @@ def invalid_input(error: InvalidInput) -> Response:
 
 
 def not_found(error: NotFound) -> Response:
-    kind = str(error).split(" ")[0] or "object"
+    kind = str(error).rpartition(" ")[0] or "object"  # "couple session 7" → "couple session"
     return _raise_as_response(404, message=f"No such {kind} in this practice.")
 
 

@@ -102,12 +102,16 @@ def _claim_idempotency_key(actor: Actor) -> Response | None:
         response = Response(outcome.body, status=outcome.status, mimetype="application/json")
         response.headers["Idempotent-Replayed"] = "true"
         return response
+    # The request's one commit before its end: a concurrent request with the same key must
+    # see the claim (and answer 409) while this one runs, not run the request again.
+    db.session.commit()
     g.idempotency_record = outcome
     return None
 
 
 def finish(response: Response) -> Response:
-    """Keep or release the idempotency claim, audit the request, commit both."""
+    """Keep or release the idempotency claim, audit the request, commit both — a refused
+    request's audit event too, which the app's rollback of failed requests would undo."""
     actor: Actor | None = g.get("api_actor")
     if actor is None:
         return response  # no key: nothing to attribute the request to

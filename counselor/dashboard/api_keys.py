@@ -10,10 +10,11 @@ from wtforms import StringField
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
-from counselor.dashboard.helpers import current_actor, or_404
-from counselor.models import CounselorRole
+from counselor.dashboard.helpers import current_actor
+from counselor.models import ApiKey, CounselorRole
 from counselor.services.accounts import api_keys
 from counselor.services.errors import InvalidInput
+from counselor.tenancy import get_in_practice
 from counselor.web import show_errors
 
 
@@ -43,7 +44,7 @@ def api_keys_page():  # type: ignore[no-untyped-def]
         "dashboard/api_keys.html",
         form=form,
         revoke_form=DeleteForm(),
-        keys=api_keys.practice_api_keys(current_user.practice_id),
+        keys=api_keys.practice_api_keys(),
         new_secret=new_secret,
         is_owner=current_user.role == CounselorRole.OWNER,
     )
@@ -53,7 +54,7 @@ def api_keys_page():  # type: ignore[no-untyped-def]
 
 @bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
 def api_key_revoke(key_id: int):  # type: ignore[no-untyped-def]
-    key = or_404(api_keys.get_api_key, current_actor(), key_id)
+    key = get_in_practice(ApiKey, key_id)
     if DeleteForm().validate_on_submit():
         try:
             api_keys.require_key_manager(current_user)

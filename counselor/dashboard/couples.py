@@ -10,13 +10,14 @@ from wtforms import SelectChoice
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.forms import CoupleForm, DeleteForm, EndAssignmentForm, PartnerForm
-from counselor.dashboard.helpers import current_actor, or_404
-from counselor.models import CoupleStatus
+from counselor.dashboard.helpers import current_actor
+from counselor.models import Couple, CoupleStatus
 from counselor.services.accounts import counselors
 from counselor.services.couples import couples
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import InvalidInput
 from counselor.services.pages import dashboard
+from counselor.tenancy import get_in_practice
 from counselor.web import show_errors
 
 
@@ -31,7 +32,6 @@ def couples_list() -> ResponseReturnValue:
     status = request.args.get("status", "")
     page = request.args.get("page", 1, type=int) or 1
     listing = dashboard.list_couples(
-        current_actor(),
         search=search,
         status=status or None,
         page=page,
@@ -67,7 +67,7 @@ def couple_new() -> ResponseReturnValue:
 @bp.route("/couples/<int:couple_id>")
 def couple_detail(couple_id: int) -> ResponseReturnValue:
     now = timeutil.utcnow()
-    page = or_404(dashboard.couple_overview, current_actor(), couple_id, now)
+    page = dashboard.couple_overview(current_actor(), couple_id, now)
     return render_template(
         "dashboard/couple_detail.html",
         view=page,
@@ -80,7 +80,7 @@ def couple_detail(couple_id: int) -> ResponseReturnValue:
 
 @bp.route("/couples/<int:couple_id>/edit", methods=["GET", "POST"])
 def couple_edit(couple_id: int) -> ResponseReturnValue:
-    couple = or_404(couples.get_couple, current_actor(), couple_id)
+    couple = get_in_practice(Couple, couple_id)
     form = _couple_form(obj=couple)
     if request.method == "GET":
         form.status.data = couple.status.value
@@ -97,12 +97,11 @@ def couple_edit(couple_id: int) -> ResponseReturnValue:
 
 def _couple_form(obj: object | None = None) -> CoupleForm:
     form = CoupleForm(obj=obj)
-    actor = current_actor()
     form.counselor_id.choices = [
-        SelectChoice(c.id, c.name) for c in counselors.practice_counselors(actor.practice_id)
+        SelectChoice(c.id, c.name) for c in counselors.practice_counselors()
     ]
     if obj is None and request.method == "GET":
-        form.counselor_id.data = actor.id
+        form.counselor_id.data = current_user.id
     return form
 
 

@@ -10,13 +10,20 @@ from wtforms import SelectChoice
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.forms import AssignmentForm, CheckInForm, EndAssignmentForm
-from counselor.dashboard.helpers import current_actor, or_404
-from counselor.models import Assignee, AssignmentStatus, CheckInSource, Couple, TaskTemplate
-from counselor.services.couples import couples
+from counselor.dashboard.helpers import current_actor
+from counselor.models import (
+    Assignee,
+    Assignment,
+    AssignmentStatus,
+    CheckInSource,
+    Couple,
+    TaskTemplate,
+)
 from counselor.services.errors import InvalidInput
 from counselor.services.homework import assignments, checkins, ladder
 from counselor.services.homework.assignments import AssignmentChanges, AssignmentInput
 from counselor.services.homework.checkins import CheckInInput
+from counselor.tenancy import get_in_practice
 from counselor.web import show_errors
 
 
@@ -36,7 +43,7 @@ def _assignee_choices(couple: Couple) -> list[SelectChoice]:
 @bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
 def assign(couple_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    couple = or_404(couples.get_couple, actor, couple_id)
+    couple = get_in_practice(Couple, couple_id)
     rungs = ladder.ladder_rungs()
     form = AssignmentForm()
     form.rung_id.choices = [SelectChoice(r.id, f"{r.position}. {r.title}") for r in rungs]
@@ -108,7 +115,7 @@ def _prefill_assign_form(
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
 def assignment_edit(assignment_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    assignment = or_404(assignments.get_assignment, actor, assignment_id)
+    assignment = get_in_practice(Assignment, assignment_id)
     form = AssignmentForm(obj=assignment)
     form.rung_id.choices = [SelectChoice(assignment.rung_id, "")]
     form.assignee.choices = _assignee_choices(assignment.couple)
@@ -143,7 +150,7 @@ def assignment_edit(assignment_id: int) -> ResponseReturnValue:
 @bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
 def assignment_end(assignment_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    assignment = or_404(assignments.get_assignment, actor, assignment_id)
+    assignment = get_in_practice(Assignment, assignment_id)
     form = EndAssignmentForm()
     if not form.validate_on_submit() or form.status.data not in {"completed", "cancelled"}:
         abort(400)
@@ -160,7 +167,7 @@ def assignment_end(assignment_id: int) -> ResponseReturnValue:
 def checkin_new(assignment_id: int) -> ResponseReturnValue:
     """The counselor records a check-in a partner reported (e.g. in session)."""
     actor = current_actor()
-    assignment = or_404(assignments.get_assignment, actor, assignment_id)
+    assignment = get_in_practice(Assignment, assignment_id)
     partners = [
         p
         for p in assignment.couple.partners

@@ -7,10 +7,12 @@ from flask.typing import ResponseReturnValue
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
-from counselor.dashboard.helpers import current_actor, or_404
-from counselor.services.couples import couples, links, preferences
+from counselor.dashboard.helpers import current_actor
+from counselor.models import Partner
+from counselor.services.couples import links, preferences
 from counselor.services.delivery import notifications
 from counselor.services.errors import InvalidInput
+from counselor.tenancy import get_in_practice
 
 
 def _require_csrf() -> None:
@@ -20,7 +22,7 @@ def _require_csrf() -> None:
 
 @bp.route("/partners/<int:partner_id>/send-link", methods=["POST"])
 def partner_send_link(partner_id: int) -> ResponseReturnValue:
-    partner = or_404(couples.get_partner, current_actor(), partner_id)
+    partner = get_in_practice(Partner, partner_id)
     _require_csrf()
     try:
         notifications.send_link(current_actor(), partner.id)
@@ -33,7 +35,7 @@ def partner_send_link(partner_id: int) -> ResponseReturnValue:
 
 @bp.route("/partners/<int:partner_id>/resume-emails", methods=["POST"])
 def partner_resume_emails(partner_id: int) -> ResponseReturnValue:
-    partner = or_404(couples.get_partner, current_actor(), partner_id)
+    partner = get_in_practice(Partner, partner_id)
     _require_csrf()
     preferences.resume_emails(current_actor(), partner.id)
     flash(f"Emails to {partner.first_name} are back on.", "success")
@@ -42,7 +44,6 @@ def partner_resume_emails(partner_id: int) -> ResponseReturnValue:
 
 @bp.route("/couples/<int:couple_id>/revoke-links", methods=["POST"])
 def couple_revoke_links(couple_id: int) -> ResponseReturnValue:
-    or_404(couples.get_couple, current_actor(), couple_id)
     _require_csrf()
     revoked = links.revoke_couple_links(current_actor(), couple_id)
     flash(f"{revoked} link(s) revoked. Send a fresh link when the partners need one.", "success")

@@ -10,20 +10,21 @@ from flask.typing import ResponseReturnValue
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
-from counselor.dashboard.helpers import current_actor, or_404
-from counselor.services.couples import couples
+from counselor.dashboard.helpers import current_actor
+from counselor.models import Couple
 from counselor.services.errors import InvalidInput
 from counselor.services.reports import pre_session
+from counselor.tenancy import get_in_practice
 
 
 @bp.route("/couples/<int:couple_id>/reports", methods=["POST"])
 def report_request(couple_id: int) -> ResponseReturnValue:
-    couple = or_404(couples.get_couple, current_actor(), couple_id)
+    couple = get_in_practice(Couple, couple_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
     session_id = request.form.get("session_id", type=int)
     try:
-        or_404(pre_session.request_report, current_actor(), couple.id, session_id)
+        pre_session.request_report(current_actor(), couple.id, session_id)
     except InvalidInput as error:
         flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
     else:
@@ -33,9 +34,8 @@ def report_request(couple_id: int) -> ResponseReturnValue:
 
 @bp.route("/reports/<int:report_id>/pdf")
 def report_download(report_id: int) -> ResponseReturnValue:
-    report = or_404(pre_session.get_report, current_actor(), report_id)
     try:
-        report, pdf = pre_session.report_pdf(current_actor(), report.id)
+        report, pdf = pre_session.report_pdf(current_actor(), report_id)
     except InvalidInput:
         abort(409)
     label = re.sub(r"[^A-Za-z0-9]+", "-", report.couple.label).strip("-").lower() or "couple"

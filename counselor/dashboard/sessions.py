@@ -11,10 +11,11 @@ from flask_login import current_user
 
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm, SessionForm
-from counselor.dashboard.helpers import current_actor, or_404
+from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, CoupleSession
-from counselor.services.couples import couples, sessions
+from counselor.services.couples import sessions
 from counselor.services.errors import InvalidInput
+from counselor.tenancy import get_in_practice
 from counselor.web import show_errors
 
 
@@ -26,7 +27,7 @@ def _starts_at(form: SessionForm) -> datetime:
 @bp.route("/couples/<int:couple_id>/sessions/new", methods=["GET", "POST"])
 def session_new(couple_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    couple = or_404(couples.get_couple, actor, couple_id)
+    couple = get_in_practice(Couple, couple_id)
     form = SessionForm()
     if form.validate_on_submit():
         try:
@@ -42,8 +43,8 @@ def session_new(couple_id: int) -> ResponseReturnValue:
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 def session_edit(session_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    session = or_404(sessions.get_session, actor, session_id)
-    couple = couples.get_couple(actor, session.couple_id)
+    session = get_in_practice(CoupleSession, session_id)
+    couple = session.couple
     form = SessionForm(obj=session)
     if request.method == "GET":
         local = session.starts_at.astimezone(ZoneInfo(current_user.practice.timezone))
@@ -62,7 +63,7 @@ def session_edit(session_id: int) -> ResponseReturnValue:
 @bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
 def session_delete(session_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    session = or_404(sessions.get_session, actor, session_id)
+    session = get_in_practice(CoupleSession, session_id)
     if DeleteForm().validate_on_submit():
         sessions.delete_session(actor, session.id)
         flash("Session removed.", "success")

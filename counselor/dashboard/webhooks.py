@@ -14,7 +14,7 @@ from wtforms import SelectChoice, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from counselor.dashboard import bp
-from counselor.dashboard.helpers import current_actor, or_404
+from counselor.dashboard.helpers import current_actor
 from counselor.models import CounselorRole, WebhookEndpoint
 from counselor.services.delivery import webhooks
 from counselor.services.errors import InvalidInput
@@ -70,7 +70,7 @@ def webhooks_page() -> Response:
 @bp.route("/settings/webhooks/<int:endpoint_id>/remove", methods=["POST"])
 def webhook_remove(endpoint_id: int) -> Response:
     actor = current_actor()
-    endpoint = or_404(webhooks.get_endpoint, actor, endpoint_id)
+    endpoint = webhooks.get_endpoint(actor, endpoint_id)
     if not RemoveWebhookForm().validate_on_submit():
         abort(400)
     try:

@@ -17,7 +17,7 @@ from flask_login import logout_user
 from werkzeug.wrappers import Response
 
 from counselor.dashboard.auth import start_session
-from counselor.extensions import db, limiter
+from counselor.extensions import limiter
 from counselor.launch import bp
 from counselor.services.accounts.launch import LaunchRefused, verify_launch
 
@@ -38,7 +38,6 @@ def launch() -> Response | tuple[str, int]:
     try:
         counselor, couple_id = verify_launch(request.args.get("token", ""))
     except LaunchRefused as refused:
-        db.session.rollback()
         log.info("launch refused: %s", refused.reason)  # never the token itself
         status = 400 if refused.malformed else 401
         return render_template("launch/refused.html"), status

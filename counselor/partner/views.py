@@ -9,7 +9,7 @@ from flask import Response, current_app, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 from wtforms import SelectChoice
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import csrf, limiter
 from counselor.models import CheckInSource, ClientLink, LinkPurpose
 from counselor.partner import bp
@@ -57,9 +57,11 @@ def invalid_link(_error: InvalidLink) -> ResponseReturnValue:
 
 
 def _live_link(token: str, purpose: LinkPurpose = LinkPurpose.HOMEWORK) -> ClientLink:
+    """The link's partner is who acts: the rest of the request runs in their practice."""
     link = links.resolve_link(token, purpose)
     if link is None:
         raise InvalidLink
+    tenancy.enter_practice(link.partner.couple.practice_id)
     return link
 
 

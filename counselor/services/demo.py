@@ -30,6 +30,7 @@ from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.homework import assignments, ladder
 from counselor.services.homework.assignments import AssignmentInput
 from counselor.services.progress import week_rules
+from counselor.tenancy import across_practices, practice_scope
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo.counselor@example.org"
@@ -123,11 +124,13 @@ def seed_demo(
     """Create the demo practice once; running it again changes nothing.
 
     With ``only_if_empty`` a database that already holds another practice is left
-    alone (``None``): demo couples never land beside real ones.
+    alone (``None``): demo couples never land beside real ones. The couples are seeded
+    in the new practice's scope, as its counselor would add them.
     """
     if counselors.practice_by_slug(DEMO_SLUG) is not None:
         return DemoLogin(DEMO_EMAIL, None)
-    if only_if_empty and db.session.scalar(sa.select(Practice.id).limit(1)) is not None:
+    any_practice = sa.select(Practice.id).limit(1)
+    if only_if_empty and db.session.scalar(across_practices(any_practice)) is not None:
         return None
     if not ladder.ladder_rungs():
         ladder.sync_ladder()
@@ -139,9 +142,10 @@ def seed_demo(
     )
     actor = Actor.for_counselor(counselor)
     rng = random.Random(20261125)  # noqa: S311 - plausible demo data, not security
-    for plan in COUPLES:
-        _seed_couple(actor, plan, rng)
-        progress_step()
+    with practice_scope(practice.id):
+        for plan in COUPLES:
+            _seed_couple(actor, plan, rng)
+            progress_step()
     return DemoLogin(DEMO_EMAIL, password)
 
 
@@ -166,7 +170,6 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
             ended = assignments.end_assignment(actor, assignment.id, step.ended)
             ended.ended_at = _at(today - timedelta(days=7), 17, DEMO_TIMEZONE)  # ended last week
             ended.ended_on = today - timedelta(days=7)
-            db.session.commit()
     _add_sessions(actor, couple.id, today, rng)
 
 
@@ -216,7 +219,6 @@ def _add_history(
                     )
                 )
         monday += timedelta(weeks=1)
-    db.session.commit()
 
 
 def _add_sessions(actor: Actor, couple_id: int, today: date, rng: random.Random) -> None:

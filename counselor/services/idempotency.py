@@ -1,8 +1,9 @@
 """Idempotent POSTs: the first response to an ``Idempotency-Key`` is kept and replayed.
 
 A request claims its key by inserting the practice's record before it runs (the
-unique constraint on practice and key decides between two concurrent requests), and
-fills in the response when it succeeds. The same key with the same request replays
+unique constraint on practice and key decides between two concurrent requests; the API
+guard commits the claim at once, so that a concurrent request sees it), and fills in the
+response when it succeeds. The same key with the same request replays
 that response; with another request, or while the first is still running, it is a
 conflict. A failed request releases its key: it changed nothing, so it may be retried.
 Records live ``IDEMPOTENCY_TTL_HOURS``.
@@ -52,15 +53,14 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 def claim_or_replay(practice_id: int, key: str, fingerprint: str) -> int | StoredResponse:
-    """Claim ``key`` for this request (returns the record id to complete or release later),
-    or return the stored response to replay. Raises ``IdempotencyConflict``."""
+    """Claim ``key`` for this request in the practice in scope (returns the record id to
+    complete or release later), or return the stored response to replay. Raises
+    ``IdempotencyConflict``. The caller commits the claim before the request runs."""
     now = timeutil.utcnow()
-    purge_expired(now, practice_id)
+    purge_expired(now)
     for _attempt in range(3):
         existing = db.session.scalar(
-            sa.select(IdempotencyRecord).where(
-                IdempotencyRecord.practice_id == practice_id, IdempotencyRecord.key == key
-            )
+            sa.select(IdempotencyRecord).where(IdempotencyRecord.key == key)
         )
         if existing is None:
             record_id = _insert_claim(practice_id, key, fingerprint, now)
@@ -77,14 +77,13 @@ def claim_or_replay(practice_id: int, key: str, fingerprint: str) -> int | Store
                     "A request with this Idempotency-Key is still being processed; retry shortly."
                 )
             _delete(existing.id)
-            db.session.commit()
             continue
         return StoredResponse(existing.response_status, existing.response_body or "")
     raise IdempotencyConflict("This Idempotency-Key is in use; retry shortly.")
 
 
 def complete(record_id: int, status: int, body: str) -> None:
-    """Keep the response of a claimed request for replays (the caller commits)."""
+    """Keep the response of a claimed request for replays."""
     db.session.execute(
         sa.update(IdempotencyRecord)
         .where(IdempotencyRecord.id == record_id)
@@ -93,20 +92,16 @@ def complete(record_id: int, status: int, body: str) -> None:
 
 
 def release(record_id: int) -> None:
-    """Forget a claim whose request failed: it changed nothing (the caller commits)."""
+    """Forget a claim whose request failed: it changed nothing."""
     _delete(record_id)
 
 
-def purge_expired(now: datetime | None = None, practice_id: int | None = None) -> int:
-    """Delete records older than the TTL (of one practice, or all); returns how many."""
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete the practice's records older than the TTL; returns how many."""
     now = now or timeutil.utcnow()
     cutoff = now - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     statement = sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
-    if practice_id is not None:
-        statement = statement.where(IdempotencyRecord.practice_id == practice_id)
-    deleted = db.session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
-    db.session.commit()
-    return deleted
+    return db.session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
 
 
 def _insert_claim(practice_id: int, key: str, fingerprint: str, now: datetime) -> int | None:
@@ -118,7 +113,6 @@ def _insert_claim(practice_id: int, key: str, fingerprint: str, now: datetime) -
             db.session.add(record)
     except IntegrityError:
         return None
-    db.session.commit()  # visible to concurrent requests before this one runs
     return record.id
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from counselor import tenancy
 from tests.support.api import ApiClient, couple_body, make_api_client
 
 
 @pytest.fixture
 def api(app: Flask) -> ApiClient:
-    """A client with the key of a fresh practice whose first counselor is its owner."""
-    return make_api_client(app)
+    """A client with the key of a fresh practice whose first counselor is its owner. The
+    test's own queries see that practice's rows (its scope), as the API's requests do."""
+    client = make_api_client(app)
+    tenancy.enter_practice(client.practice.id)
+    return client
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from counselor.services.reports import pre_session
+from counselor.unit_of_work import unit_of_work
 from tests.support.api import API
 
 
@@ -122,7 +123,8 @@ def test_a_host_runs_the_whole_homework_cycle(api, live_server):
     status, early = host.call("GET", f"/reports/{report['id']}/pdf")
     assert (status, early["code"]) == (409, 409)
 
-    pre_session.generate_report(report["id"])  # the worker's part
+    with unit_of_work():  # the worker's part, one unit of work as its task runs it
+        pre_session.generate_report(report["id"])
     for _ in range(10):
         status, polled = host.call("GET", f"/reports/{report['id']}")
         assert status == 200

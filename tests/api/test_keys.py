@@ -6,13 +6,15 @@ import re
 
 import sqlalchemy as sa
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import ApiKey, AuditEvent, CounselorRole
 from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
+from counselor.unit_of_work import unit_of_work
 from tests.support import factories
 from tests.support.api import API
-from tests.support.helpers import login
+from tests.support.helpers import count_rows, login, stored
 
 
 def run(app, *args):
@@ -24,7 +26,7 @@ def test_cli_creates_lists_and_revokes_keys(app, client):
     created = run(app, "keys", "create", "--practice", "north", "--name", "Practice manager")
     assert created.exit_code == 0, created.output
     secret = re.search(r"^(chk_\S+)$", created.output, re.MULTILINE).group(1)
-    key = db.session.scalar(sa.select(ApiKey))
+    key = db.session.scalar(tenancy.across_practices(sa.select(ApiKey)))
     assert (key.practice_id, key.name, key.key_hash) == (
         practice.id,
         "Practice manager",
@@ -50,7 +52,7 @@ def test_cli_explains_bad_input(app):
     result = run(app, "keys", "create", "--practice", "north", "--name", "x" * 81)
     assert result.exit_code == 2 and "name:" in result.output
     assert run(app, "keys", "revoke", "999").exit_code == 2
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiKey)) == 0
+    assert count_rows(ApiKey) == 0
 
 
 def test_an_owner_creates_a_key_on_the_settings_page_and_sees_it_once(logged_in, counselor):
@@ -74,11 +76,12 @@ def test_a_key_needs_a_name(logged_in):
     response = logged_in.post("/settings/api-keys", data={"key-name": "  "})
     assert response.status_code == 422
     assert 'id="key-name-error"' in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiKey)) == 0
+    assert count_rows(ApiKey) == 0
 
 
 def test_an_owner_revokes_a_key(logged_in, counselor):
     key, secret = api_keys.create_api_key(Actor.for_counselor(counselor), "Old integration")
+    db.session.commit()
     response = logged_in.post(f"/settings/api-keys/{key.id}/revoke")
     assert response.status_code == 303
     db.session.expire_all()
@@ -95,21 +98,23 @@ def test_an_owner_revokes_a_key(logged_in, counselor):
 
 def test_another_practices_key_cannot_be_revoked(logged_in):
     stranger = factories.CounselorFactory()
-    key, _ = api_keys.create_api_key(Actor.for_counselor(stranger), "Theirs")
+    with tenancy.practice_scope(stranger.practice_id), unit_of_work():
+        key, _ = api_keys.create_api_key(Actor.for_counselor(stranger), "Theirs")
     assert logged_in.post(f"/settings/api-keys/{key.id}/revoke").status_code == 404
     db.session.expire_all()
-    assert db.session.get(ApiKey, key.id).revoked_at is None
+    assert stored(ApiKey, key.id).revoked_at is None
 
 
 def test_a_counselor_who_is_not_an_owner_sees_keys_but_cannot_manage_them(client):
     owner = factories.CounselorFactory()
     colleague = factories.CounselorFactory(practice=owner.practice, role=CounselorRole.COUNSELOR)
-    key, _ = api_keys.create_api_key(Actor.for_counselor(owner), "Host")
+    with tenancy.practice_scope(owner.practice_id), unit_of_work():
+        key, _ = api_keys.create_api_key(Actor.for_counselor(owner), "Host")
     login(client, colleague.email, factories.PASSWORD)
     page = client.get("/settings/api-keys").get_data(as_text=True)
     assert "Host" in page and "An owner of the practice creates" in page
     assert client.post("/settings/api-keys", data={"key-name": "Mine"}).status_code == 422
     client.post(f"/settings/api-keys/{key.id}/revoke")
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiKey)) == 1
-    assert db.session.get(ApiKey, key.id).revoked_at is None
+    assert count_rows(ApiKey) == 1
+    assert stored(ApiKey, key.id).revoked_at is None

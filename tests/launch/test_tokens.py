@@ -12,27 +12,39 @@ import sqlalchemy as sa
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import AuditEvent, UsedLaunchToken
+from counselor.models import AuditEvent, Counselor, Practice, UsedLaunchToken
 from counselor.services.accounts import launch
 from counselor.services.accounts.launch import LaunchRefused, verify_launch
+from counselor.tenancy import across_practices
+from counselor.unit_of_work import unit_of_work
 from tests.support import factories
+from tests.support.helpers import count_rows
 from tests.support.launch_tokens import mint, unsigned
 
 
+def launched(token: str) -> tuple[Counselor, int | None]:
+    """The launch as the route runs it: one unit of work, committed when it succeeds."""
+    with unit_of_work():
+        return verify_launch(token)
+
+
 def refused(token: str) -> LaunchRefused:
-    before = db.session.scalar(sa.select(sa.func.count()).select_from(UsedLaunchToken))
-    with pytest.raises(LaunchRefused) as error:
+    before = count_rows(UsedLaunchToken)
+    with pytest.raises(LaunchRefused) as error, unit_of_work():
         verify_launch(token)
-    db.session.rollback()
-    after = db.session.scalar(sa.select(sa.func.count()).select_from(UsedLaunchToken))
-    assert after == before  # a refused token uses nothing up
+    assert count_rows(UsedLaunchToken) == before  # a refused token uses nothing up
     return error.value
+
+
+def rotated(practice: Practice) -> str:
+    with unit_of_work():
+        return launch.rotate_launch_secret(practice)
 
 
 def test_a_valid_token_names_the_counselor_and_the_couple(counselor, secret):
     couple = factories.CoupleFactory(counselor=counselor)
 
-    who, couple_id = verify_launch(mint(secret, counselor.email, couple_id=couple.id))
+    who, couple_id = launched(mint(secret, counselor.email, couple_id=couple.id))
 
     assert (who.id, couple_id) == (counselor.id, couple.id)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "counselor.launch"))
@@ -41,30 +53,32 @@ def test_a_valid_token_names_the_counselor_and_the_couple(counselor, secret):
 
 
 def test_without_a_couple_the_launch_lands_nowhere_in_particular(counselor, secret):
-    assert verify_launch(mint(secret, counselor.email.upper())) == (counselor, None)
+    assert launched(mint(secret, counselor.email.upper())) == (counselor, None)
 
 
 def test_a_couple_id_given_as_a_string_of_digits_is_accepted(counselor, secret):
     couple = factories.CoupleFactory(counselor=counselor)
-    assert verify_launch(mint(secret, counselor.email, couple_id=str(couple.id)))[1] == couple.id
+    assert launched(mint(secret, counselor.email, couple_id=str(couple.id)))[1] == couple.id
 
 
 def test_a_token_works_once(counselor, secret):
     token = mint(secret, counselor.email)
-    verify_launch(token)
+    launched(token)
     assert refused(token).reason == "jti already used"
 
 
 def test_the_same_jti_from_another_practice_is_its_own(counselor, secret):
     other = factories.CounselorFactory()
-    other_secret = launch.rotate_launch_secret(other.practice)
+    other_secret = rotated(other.practice)
 
-    first, _ = verify_launch(mint(secret, counselor.email, jti="shared-id"))
-    second, _ = verify_launch(mint(other_secret, other.email, jti="shared-id"))
+    first, _ = launched(mint(secret, counselor.email, jti="shared-id"))
+    second, _ = launched(mint(other_secret, other.email, jti="shared-id"))
 
     assert (first.id, second.id) == (counselor.id, other.id)
     used = db.session.scalars(
-        sa.select(UsedLaunchToken.practice_id).where(UsedLaunchToken.jti == "shared-id")
+        across_practices(
+            sa.select(UsedLaunchToken.practice_id).where(UsedLaunchToken.jti == "shared-id")
+        )
     )
     assert sorted(used) == sorted([counselor.practice_id, other.practice_id])
 
@@ -72,13 +86,13 @@ def test_the_same_jti_from_another_practice_is_its_own(counselor, secret):
 def test_an_expired_token_is_refused_after_the_leeway(counselor, secret):
     now = int(time.time())
     assert "expired" in refused(mint(secret, counselor.email, iat=now - 200, exp=now - 31)).reason
-    verify_launch(mint(secret, counselor.email, iat=now - 200, exp=now - 5))  # within leeway
+    launched(mint(secret, counselor.email, iat=now - 200, exp=now - 5))  # within leeway
 
 
 def test_a_token_living_longer_than_five_minutes_is_refused(counselor, secret):
     now = int(time.time())
     assert "more than 300 s" in refused(mint(secret, counselor.email, exp=now + 301)).reason
-    verify_launch(mint(secret, counselor.email, exp=now + 300))
+    launched(mint(secret, counselor.email, exp=now + 300))
 
 
 def test_a_token_issued_in_the_future_is_refused(counselor, secret):
@@ -139,7 +153,7 @@ def test_another_practices_couple_is_refused(counselor, secret):
 
 def test_a_counselor_of_another_practice_cannot_be_named(counselor, secret):
     stranger = factories.CounselorFactory()
-    launch.rotate_launch_secret(stranger.practice)
+    rotated(stranger.practice)
     # Signed with our practice's secret, naming someone from another practice.
     assert refused(mint(secret, stranger.email)).reason == "rejected: InvalidSignatureError"
 
@@ -176,21 +190,21 @@ def test_garbage_is_malformed(app, token):
 
 def test_a_new_secret_retires_the_old_one(counselor, secret):
     token = mint(secret, counselor.email)
-    new_secret = launch.rotate_launch_secret(counselor.practice)
+    new_secret = rotated(counselor.practice)
     assert new_secret != secret and len(new_secret) >= 43
     refused(token)
-    verify_launch(mint(new_secret, counselor.email))
+    launched(mint(new_secret, counselor.email))
 
 
 def test_used_token_ids_are_forgotten_once_they_could_not_work_anyway(counselor, secret):
     now = int(time.time())
-    verify_launch(mint(secret, counselor.email, iat=now - 200, exp=now - 10, jti="old"))
+    launched(mint(secret, counselor.email, iat=now - 200, exp=now - 10, jti="old"))
     assert db.session.scalar(sa.select(UsedLaunchToken.jti)) == "old"
     db.session.execute(
         sa.update(UsedLaunchToken).values(expires_at=datetime.now(UTC) - timedelta(minutes=5))
     )
     db.session.commit()
 
-    verify_launch(mint(secret, counselor.email, jti="new"))
+    launched(mint(secret, counselor.email, jti="new"))
 
     assert list(db.session.scalars(sa.select(UsedLaunchToken.jti))) == ["new"]

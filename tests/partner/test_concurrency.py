@@ -10,12 +10,12 @@ import urllib.parse
 import urllib.request
 
 import pytest
-import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import CheckIn, LinkPurpose
 from counselor.services.couples import links
 from tests.support import factories
+from tests.support.helpers import count_rows
 
 SUBMISSIONS = 20
 
@@ -60,4 +60,4 @@ def test_twenty_concurrent_posts_of_one_form_record_one_checkin(app, live_server
 
     assert statuses == [302] * SUBMISSIONS
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) == 1
+    assert count_rows(CheckIn) == 1

@@ -26,7 +26,8 @@ INVALID = "This link no longer works"
 WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
-pytestmark = pytest.mark.usefixtures("clock")
+# ``actor``: the test's own queries see the couple's practice, as its link's pages do.
+pytestmark = pytest.mark.usefixtures("clock", "actor")
 
 
 @pytest.fixture

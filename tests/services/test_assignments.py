@@ -22,8 +22,8 @@ from counselor.services.homework.assignments import (
     assign_homework,
     current_rung,
     end_assignment,
-    get_assignment,
 )
+from counselor.tenancy import get_in_practice
 from tests.support import factories
 from tests.support.clock import NOW, TODAY
 
@@ -136,7 +136,7 @@ def test_closed_couple_gets_no_homework(actor, counselor):
 def test_assignment_of_another_practice_is_not_found(actor):
     theirs = factories.AssignmentFactory()
     with pytest.raises(NotFound):
-        get_assignment(actor, theirs.id)
+        get_in_practice(Assignment, theirs.id)
     with pytest.raises(NotFound):
         end_assignment(actor, theirs.id, AssignmentStatus.COMPLETED)
     assert db.session.get(Assignment, theirs.id).status == AssignmentStatus.ACTIVE
@@ -189,7 +189,7 @@ def test_an_ended_step_cannot_be_ended_the_other_way(actor, couple, first, then)
 
     assert "status" in error.value.errors
     db.session.expire_all()
-    assert get_assignment(actor, assignment.id).status == first
+    assert get_in_practice(Assignment, assignment.id).status == first
 
 
 def test_current_rung_is_the_highest_among_active_steps(couple):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import (
     Assignee,
@@ -177,6 +178,6 @@ def test_reflection_is_counselor_only_by_default(actor, assignment):
 
 def test_checkin_through_another_practice_is_not_found(assignment):
     outsider = Actor.for_counselor(factories.CounselorFactory())
-    with pytest.raises(NotFound):
+    with tenancy.practice_scope(outsider.practice_id), pytest.raises(NotFound):
         record_checkin(outsider, assignment.id, checkin_input(assignment.couple.partners[0].id))
     assert count_rows(CheckIn) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent, Couple, Partner
 from counselor.services.audit import Actor
@@ -12,10 +13,10 @@ from counselor.services.couples.couples import (
     CoupleInput,
     PartnerInput,
     create_couple,
-    get_couple,
     update_couple,
 )
 from counselor.services.errors import InvalidInput, NotFound
+from counselor.tenancy import get_in_practice
 from tests.support import factories
 
 
@@ -121,21 +122,22 @@ def test_another_practice_may_use_the_same_external_id(actor):
     first = create_couple(actor, couple_input(external_id="host-42"))
     other = Actor.for_counselor(factories.CounselorFactory())
 
-    second = create_couple(other, couple_input(external_id="host-42"))
+    with tenancy.practice_scope(other.practice_id):
+        second = create_couple(other, couple_input(external_id="host-42"))
 
     assert second.external_id == first.external_id == "host-42"
     assert second.practice_id != first.practice_id
 
 
-def test_get_couple_finds_the_practices_own_couple(actor):
+def test_a_couple_of_the_practice_is_found_by_id(actor):
     couple = create_couple(actor, couple_input())
-    assert get_couple(actor, couple.id) is couple
+    assert get_in_practice(Couple, couple.id) is couple
 
 
-def test_get_couple_of_another_practice_is_not_found(actor):
+def test_a_couple_of_another_practice_is_not_found(actor):
     theirs = factories.CoupleFactory()
     with pytest.raises(NotFound):
-        get_couple(actor, theirs.id)
+        get_in_practice(Couple, theirs.id)
 
 
 def test_update_couple_changes_the_partners_details(actor):
@@ -149,9 +151,10 @@ def test_update_couple_changes_the_partners_details(actor):
     )
 
     update_couple(actor, couple.id, changed)
+    db.session.commit()
     db.session.expire_all()
 
-    stored = get_couple(actor, couple.id)
+    stored = get_in_practice(Couple, couple.id)
     first, second = stored.partners
     assert stored.label == "Alex & Sam"
     assert (first.first_name, first.timezone, first.reminder_hour) == (

@@ -16,7 +16,8 @@ from tests.support.clock import TODAY
 STARTED = TODAY - timedelta(weeks=2)
 
 
-pytestmark = pytest.mark.usefixtures("clock")
+# ``actor``: the couple's practice's scope, which the partner's link page enters.
+pytestmark = pytest.mark.usefixtures("clock", "actor")
 
 
 def assignment(couple, **fields):  # type: ignore[no-untyped-def]

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import AuditEvent
-from counselor.services.audit import Actor
 from counselor.services.couples import links, preferences
 from counselor.services.errors import NotFound
 from tests.support import factories
 from tests.support.clock import NOW
 
-pytestmark = pytest.mark.usefixtures("clock")
+# ``actor``: the couple's practice's scope, which the partner's link page enters.
+pytestmark = pytest.mark.usefixtures("clock", "actor")
 
 
 def audit_actions(partner) -> list[str]:  # type: ignore[no-untyped-def]
@@ -31,6 +31,7 @@ def audit_actions(partner) -> list[str]:  # type: ignore[no-untyped-def]
 def test_snooze_pauses_reminders_for_a_week(partner):
     preferences.snooze_reminders(links.partner_actor(partner), partner)
 
+    db.session.commit()
     db.session.expire_all()
     assert partner.snoozed_until == NOW + timedelta(days=7)
     assert partner.unsubscribed_at is None
@@ -44,18 +45,20 @@ def test_stop_emails_twice_keeps_the_first_time(partner, clock):
 
     preferences.stop_emails(actor, partner)
 
+    db.session.commit()
     db.session.expire_all()
     assert partner.unsubscribed_at == NOW
     assert audit_actions(partner) == ["partner.unsubscribe"]
 
 
-def test_counselor_resumes_emails_clearing_stop_and_snooze(counselor, partner):
-    actor = links.partner_actor(partner)
-    preferences.snooze_reminders(actor, partner)
-    preferences.stop_emails(actor, partner)
+def test_counselor_resumes_emails_clearing_stop_and_snooze(actor, counselor, partner):
+    partner_actor = links.partner_actor(partner)
+    preferences.snooze_reminders(partner_actor, partner)
+    preferences.stop_emails(partner_actor, partner)
 
-    preferences.resume_emails(Actor.for_counselor(counselor), partner.id)
+    preferences.resume_emails(actor, partner.id)
 
+    db.session.commit()
     db.session.expire_all()
     assert (partner.unsubscribed_at, partner.snoozed_until) == (None, None)
     assert audit_actions(partner)[-1] == "partner.resubscribe"
@@ -65,13 +68,13 @@ def test_counselor_resumes_emails_clearing_stop_and_snooze(counselor, partner):
     assert (event.actor_type, event.actor_id) == ("counselor", counselor.id)
 
 
-def test_resume_emails_of_another_practices_partner_is_not_found(counselor, clock):
+def test_resume_emails_of_another_practices_partner_is_not_found(actor, clock):
     foreign = factories.CoupleFactory().partners[0]
     foreign.unsubscribed_at = NOW
     db.session.commit()
 
     with pytest.raises(NotFound):
-        preferences.resume_emails(Actor.for_counselor(counselor), foreign.id)
+        preferences.resume_emails(actor, foreign.id)
 
     db.session.expire_all()
     assert foreign.unsubscribed_at == NOW

@@ -8,7 +8,6 @@ import pytest
 
 from counselor import timeutil
 from counselor.models import Assignee, Assignment, AssignmentStatus
-from counselor.services.audit import Actor
 from counselor.services.homework.assignments import end_assignment
 from counselor.services.progress.week_rules import (
     WeekFigure,
@@ -86,12 +85,13 @@ def test_ended_step_has_no_target_after_its_end(status):
     assert week_target(assignment, NEXT_MONDAY) == 0
 
 
-def test_step_ended_on_sunday_evening_locally_has_no_target_the_next_week(app, monkeypatch):
+def test_step_ended_on_sunday_evening_locally_has_no_target_the_next_week(
+    actor, couple, monkeypatch
+):
     # Sunday 20:00 in Chicago (the practice's zone) is already Monday 01:00 in UTC.
-    couple = factories.CoupleFactory()
     assignment = factories.AssignmentFactory(couple=couple, starts_on=MONDAY - timedelta(weeks=2))
     monkeypatch.setattr(timeutil, "utcnow", lambda: datetime(2026, 5, 18, 1, 0, tzinfo=UTC))
-    end_assignment(Actor.for_counselor(couple.counselor), assignment.id, AssignmentStatus.COMPLETED)
+    end_assignment(actor, assignment.id, AssignmentStatus.COMPLETED)
     assert week_target(assignment, MONDAY) == 3
     assert week_target(assignment, NEXT_MONDAY) == 0
 
@@ -119,18 +119,18 @@ def log(assignment: Assignment, partner, day: date, times: int = 1) -> None:  # 
         factories.CheckInFactory(assignment=assignment, partner=partner, occurred_on=day)
 
 
-def homework(**fields) -> Assignment:  # type: ignore[no-untyped-def]
+def homework(couple, **fields) -> Assignment:  # type: ignore[no-untyped-def]
     """A saved assignment that has been running for a while before ``MONDAY``."""
     fields.setdefault("starts_on", MONDAY - timedelta(weeks=2))
-    return factories.AssignmentFactory(**fields)
+    return factories.AssignmentFactory(couple=couple, **fields)
 
 
 def counts_for(*assignments: Assignment):  # type: ignore[no-untyped-def]
     return checkin_day_counts([a.id for a in assignments], MONDAY, SUNDAY)
 
 
-def test_each_step_counts_only_the_partners_own_checkins(app):
-    assignment = homework(assignee=Assignee.EACH)
+def test_each_step_counts_only_the_partners_own_checkins(actor, couple):
+    assignment = homework(couple, assignee=Assignee.EACH)
     first, second = assignment.couple.partners
     log(assignment, first, MONDAY, times=2)
     log(assignment, second, FRIDAY)
@@ -141,8 +141,8 @@ def test_each_step_counts_only_the_partners_own_checkins(app):
     assert done_in_week(assignment, second.id, MONDAY, counts) == 1
 
 
-def test_together_step_counts_each_day_once_whoever_logged_it(app):
-    assignment = homework(assignee=Assignee.TOGETHER)
+def test_together_step_counts_each_day_once_whoever_logged_it(actor, couple):
+    assignment = homework(couple, assignee=Assignee.TOGETHER)
     first, second = assignment.couple.partners
     log(assignment, first, MONDAY)
     log(assignment, second, MONDAY)  # the same evening, logged by both
@@ -154,8 +154,8 @@ def test_together_step_counts_each_day_once_whoever_logged_it(app):
     assert done_in_week(assignment, second.id, MONDAY, counts) == 2
 
 
-def test_checkins_outside_the_week_do_not_count(app):
-    assignment = homework()
+def test_checkins_outside_the_week_do_not_count(actor, couple):
+    assignment = homework(couple)
     partner = assignment.couple.partners[0]
     log(assignment, partner, MONDAY - timedelta(days=1))
     log(assignment, partner, NEXT_MONDAY)
@@ -166,11 +166,10 @@ def test_checkins_outside_the_week_do_not_count(app):
     assert done_in_week(assignment, partner.id, MONDAY, counts) == 1
 
 
-def test_surplus_on_one_step_does_not_cover_another(app):
-    couple = factories.CoupleFactory()
+def test_surplus_on_one_step_does_not_cover_another(actor, couple):
     partner = couple.partners[0]
-    busy = homework(couple=couple, times_per_week=3)
-    idle = homework(couple=couple, times_per_week=3)
+    busy = homework(couple, times_per_week=3)
+    idle = homework(couple, times_per_week=3)
     for day in range(5):
         log(busy, partner, MONDAY + timedelta(days=day))
 
@@ -180,12 +179,11 @@ def test_surplus_on_one_step_does_not_cover_another(app):
     assert figure.completion == 0.5
 
 
-def test_partner_week_leaves_out_steps_given_to_the_other_partner(app):
-    couple = factories.CoupleFactory()
+def test_partner_week_leaves_out_steps_given_to_the_other_partner(actor, couple):
     first, second = couple.partners
-    mine = homework(couple=couple, times_per_week=2)
+    mine = homework(couple, times_per_week=2)
     theirs = homework(
-        couple=couple, times_per_week=4, assignee=Assignee.PARTNER, assignee_partner_id=second.id
+        couple, times_per_week=4, assignee=Assignee.PARTNER, assignee_partner_id=second.id
     )
     log(mine, first, MONDAY)
 
@@ -194,8 +192,8 @@ def test_partner_week_leaves_out_steps_given_to_the_other_partner(app):
     assert (figure.target, figure.done) == (2, 1)
 
 
-def test_checkin_day_counts_is_one_query(app):
-    assignments = [homework() for _ in range(3)]
+def test_checkin_day_counts_is_one_query(actor, counselor):
+    assignments = [homework(factories.CoupleFactory(counselor=counselor)) for _ in range(3)]
     for assignment in assignments:
         log(assignment, assignment.couple.partners[0], MONDAY)
         log(assignment, assignment.couple.partners[1], FRIDAY, times=2)

@@ -25,6 +25,7 @@ from counselor.models import (
 )
 from counselor.services.progress.compile import compile_progress
 from counselor.services.progress.week_rules import WeekFigure, next_streak
+from counselor.tenancy import across_practices
 from tests.support import factories
 from tests.support.helpers import count_statements
 
@@ -74,7 +75,7 @@ def log_week(assignment, partner, monday, days):  # type: ignore[no-untyped-def]
 
 
 def weekly_rows() -> dict[tuple[int, int, date], tuple[int, int, int, int]]:
-    rows = db.session.scalars(sa.select(WeeklyProgress))
+    rows = db.session.scalars(across_practices(sa.select(WeeklyProgress)))
     return {
         (r.partner_id, r.assignment_id, r.week_start): (
             r.target,
@@ -87,7 +88,7 @@ def weekly_rows() -> dict[tuple[int, int, date], tuple[int, int, int, int]]:
 
 
 def partner_weeks() -> dict[tuple[int, date], tuple]:
-    rows = db.session.scalars(sa.select(PartnerWeek))
+    rows = db.session.scalars(across_practices(sa.select(PartnerWeek)))
     return {
         (r.partner_id, r.week_start): (r.target, r.done, r.mean_comfort, r.streak_weeks, r.signal)
         for r in rows
@@ -279,7 +280,9 @@ def test_compiles_every_practice_and_paused_couples_but_leaves_closed_ones(coupl
     assert result.couples == 2
     compiled = [
         tuple(row)
-        for row in db.session.execute(sa.select(PartnerWeek.couple_id, PartnerWeek.streak_weeks))
+        for row in db.session.execute(
+            across_practices(sa.select(PartnerWeek.couple_id, PartnerWeek.streak_weeks))
+        )
     ]
     assert {cid for cid, _ in compiled} == {couple.id, elsewhere.id, closed.id}
     assert (closed.id, 9) in compiled  # kept as it was
@@ -315,7 +318,9 @@ def bulk_couples(counselor, first: int, number: int, weeks: int = 12) -> None:  
         ],
     )
     couple_ids = db.session.scalars(
-        sa.select(Couple.id).where(Couple.label.in_(labels)).order_by(Couple.label)
+        across_practices(
+            sa.select(Couple.id).where(Couple.label.in_(labels)).order_by(Couple.label)
+        )
     ).all()
     db.session.execute(
         sa.insert(Partner),
@@ -332,9 +337,11 @@ def bulk_couples(counselor, first: int, number: int, weeks: int = 12) -> None:  
         ],
     )
     partners = db.session.execute(
-        sa.select(Partner.couple_id, Partner.id)
-        .where(Partner.couple_id.in_(couple_ids))
-        .order_by(Partner.couple_id, Partner.position)
+        across_practices(
+            sa.select(Partner.couple_id, Partner.id)
+            .where(Partner.couple_id.in_(couple_ids))
+            .order_by(Partner.couple_id, Partner.position)
+        )
     ).all()
     partner_ids: dict[int, list[int]] = {}
     for cid, pid in partners:
@@ -362,8 +369,10 @@ def bulk_couples(counselor, first: int, number: int, weeks: int = 12) -> None:  
         ],
     )
     assignments = db.session.execute(
-        sa.select(Assignment.couple_id, Assignment.assignee, Assignment.id).where(
-            Assignment.couple_id.in_(couple_ids)
+        across_practices(
+            sa.select(Assignment.couple_id, Assignment.assignee, Assignment.id).where(
+                Assignment.couple_id.in_(couple_ids)
+            )
         )
     ).all()
     step_ids = {(cid, assignee): aid for cid, assignee, aid in assignments}
@@ -419,7 +428,9 @@ def test_compiling_many_couples_costs_the_same_statements_as_20(counselor, capsy
     assert small.count == large.count, (small.statements, large.statements)
     signals = dict(
         db.session.execute(
-            sa.select(PartnerWeek.signal, sa.func.count()).group_by(PartnerWeek.signal)
+            across_practices(
+                sa.select(PartnerWeek.signal, sa.func.count()).group_by(PartnerWeek.signal)
+            )
         ).all()
     )
     assert signals.get(READY) and signals.get(BARRIERS)

@@ -23,7 +23,6 @@ from counselor.models import (
     Partner,
     ReadinessSignal,
 )
-from counselor.services.audit import Actor
 from counselor.services.progress.compile import compile_progress
 from counselor.services.reports import pre_session
 from reports import TalkingPoint, derive_talking_points
@@ -120,7 +119,7 @@ def everywhere(
         for p in body["partners"]
     }
 
-    data = pre_session.build_report_data(Actor.for_counselor(counselor), couple.id, None)
+    data = pre_session.build_report_data(couple.id, None)
     seen["report"] = {
         p.name: (
             ReadinessSignal(p.readiness.signal) if p.readiness.signal else None,

@@ -11,14 +11,16 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
-from counselor.models import Counselor, Couple, EmailKind, OutboxEmail, Report, ReportStatus
+from counselor.models import Assignment, Couple, EmailKind, OutboxEmail, Report, ReportStatus
 from counselor.services import demo
+from counselor.services.accounts import counselors
 from counselor.services.audit import Actor
 from counselor.services.errors import NotFound
 from counselor.services.reports import pre_session
 from tests.support import factories
+from tests.support.helpers import count_rows, stored
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -51,7 +53,7 @@ def test_a_session_ten_hours_ahead_gets_exactly_one_report_from_two_ticks(app):
     generate_all(first)
     second = pre_session.prepare_upcoming_reports()
     assert len(first) == 1 and second == []
-    report = db.session.get(Report, first[0])
+    report = stored(Report, first[0])
     assert (report.status, report.session_id) == (ReportStatus.READY, session.id)
 
 
@@ -65,7 +67,7 @@ def test_changed_data_regenerates_the_report(app):
     couple, _session = couple_with_session(hours_ahead=10)
     generate_all(pre_session.prepare_upcoming_reports())
     factories.CheckInFactory(
-        assignment=db.session.scalar(sa.select(factories.AssignmentFactory._meta.model)),
+        assignment=db.session.scalar(tenancy.across_practices(sa.select(Assignment))),
         partner=couple.partners[1],
         occurred_on=timeutil.local_today("America/Chicago"),
     )
@@ -82,10 +84,10 @@ def test_a_ready_report_is_stored_with_its_checksum_and_the_counselor_is_told(ap
     text = pdf_text(pdf)
     assert "Zoë" in text and "José" in text and couple.label in text
     assert "Tom & Jerry <b>laughed</b>" in text
-    email = db.session.scalar(sa.select(OutboxEmail))
+    email = db.session.scalar(tenancy.across_practices(sa.select(OutboxEmail)))
     assert (email.kind, email.counselor_id) == (EmailKind.REPORT_READY, couple.counselor_id)
     pre_session.generate_report(report.id)  # a retried task changes nothing
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 1
+    assert count_rows(OutboxEmail) == 1
 
 
 def test_a_failing_render_marks_the_report_failed_with_a_reason(app, monkeypatch):
@@ -102,17 +104,16 @@ def test_a_failing_render_marks_the_report_failed_with_a_reason(app, monkeypatch
 def test_requesting_a_report_for_another_practice_is_not_found(app):
     couple, _ = couple_with_session(hours_ahead=10)
     stranger = Actor.for_counselor(factories.CounselorFactory())
-    with pytest.raises(NotFound):
+    with tenancy.practice_scope(stranger.practice_id), pytest.raises(NotFound):
         pre_session.request_report(stranger, couple.id)
 
 
 def test_report_figures_match_the_dashboard(app, logged_in, counselor):
     demo.seed_demo()
-    demo_actor = Actor.for_counselor(
-        db.session.scalar(sa.select(Counselor).where(Counselor.email == demo.DEMO_EMAIL))
-    )
+    demo_counselor = counselors.counselor_by_email(demo.DEMO_EMAIL)
+    tenancy.enter_practice(demo_counselor.practice_id)
     couple = db.session.scalar(sa.select(Couple).where(Couple.label == "Alex & Sam R."))
-    data = pre_session.build_report_data(demo_actor, couple.id, None)
+    data = pre_session.build_report_data(couple.id, None)
     pdf = pre_session.render_pre_session_report(data)
     text = pdf_text(pdf)
     for partner in data.partners:

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleSession
-from counselor.services.couples.sessions import add_session, get_session, next_sessions
+from counselor.services.couples.sessions import add_session, next_sessions
 from counselor.services.errors import InvalidInput, NotFound
 from tests.support import factories
 from tests.support.clock import NOW
@@ -33,7 +34,7 @@ def test_add_session_stores_utc(actor, couple):
     session = add_session(actor, couple.id, chicago_afternoon, external_id="appt-7")
     db.session.expire_all()
 
-    stored = get_session(actor, session.id)
+    stored = tenancy.get_in_practice(CoupleSession, session.id)
     assert stored.starts_at == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
     assert stored.starts_at.utcoffset() == timedelta(0)
     assert (stored.couple_id, stored.external_id) == (couple.id, "appt-7")
@@ -55,40 +56,40 @@ def test_add_session_to_another_practices_couple_is_not_found(actor):
 def test_session_of_another_practice_is_not_found(actor):
     theirs = factories.SessionFactory(starts_at=NOW + timedelta(days=2))
     with pytest.raises(NotFound):
-        get_session(actor, theirs.id)
+        tenancy.get_in_practice(CoupleSession, theirs.id)
 
 
-def test_next_sessions_gives_the_soonest_future_session_per_couple(couple, counselor):
+def test_next_sessions_gives_the_soonest_future_session_per_couple(actor, couple, counselor):
     other = factories.CoupleFactory(counselor=counselor)
     soon, later = NOW + timedelta(days=2), NOW + timedelta(days=9)
     for starts_at in (later, NOW - timedelta(days=1), soon):
         factories.SessionFactory(couple=couple, starts_at=starts_at)
     factories.SessionFactory(couple=other, starts_at=later)
 
-    upcoming = next_sessions(counselor.practice_id, [couple.id, other.id])
+    upcoming = next_sessions([couple.id, other.id])
 
     assert upcoming == {couple.id: soon, other.id: later}
 
 
-def test_next_sessions_leaves_out_couples_with_only_past_sessions(couple, counselor):
+def test_next_sessions_leaves_out_couples_with_only_past_sessions(actor, couple):
     factories.SessionFactory(couple=couple, starts_at=NOW - timedelta(hours=1))
-    assert next_sessions(counselor.practice_id, [couple.id]) == {}
+    assert next_sessions([couple.id]) == {}
 
 
-def test_next_sessions_ignores_other_practices(couple, counselor):
+def test_next_sessions_ignores_other_practices(couple):
     factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=1))
-    other_practice = factories.CounselorFactory().practice_id
-    assert next_sessions(other_practice, [couple.id]) == {}
+    with tenancy.practice_scope(factories.CounselorFactory().practice_id):
+        assert next_sessions([couple.id]) == {}
 
 
-def test_next_sessions_is_one_query(counselor):
+def test_next_sessions_is_one_query(actor, counselor):
     couples = [factories.CoupleFactory(counselor=counselor) for _ in range(4)]
     for n, couple in enumerate(couples, start=1):
         factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n))
         factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n + 7))
     ids = [couple.id for couple in couples]
     with count_statements() as counter:
-        upcoming = next_sessions(counselor.practice_id, ids)
+        upcoming = next_sessions(ids)
 
     assert counter.count == 1, counter.statements
     assert upcoming == {c.id: NOW + timedelta(days=n) for n, c in enumerate(couples, start=1)}

@@ -10,9 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from counselor import tenancy
 from counselor.models import Counselor, Practice
 from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor
+from counselor.unit_of_work import unit_of_work
 from tests.support import factories
 
 API = "/api/v1"
@@ -77,7 +79,8 @@ def make_api_client(app: Flask, practice: Practice | None = None) -> ApiClient:
         if practice is not None
         else factories.CounselorFactory()
     )
-    key, secret = api_keys.create_api_key(Actor.system(owner.practice_id), "Host system")
+    with tenancy.practice_scope(owner.practice_id), unit_of_work():  # as `keys create` does
+        key, secret = api_keys.create_api_key(Actor.system(owner.practice_id), "Host system")
     return ApiClient(app.test_client(), secret, owner.practice, owner, key.id)
 
 

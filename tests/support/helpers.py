@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from counselor.extensions import db
+from counselor.tenancy import ACROSS_PRACTICES, across_practices
 
 
 class StatementCounter:
@@ -42,14 +43,22 @@ def count_statements() -> Iterator[StatementCounter]:
         event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
+def stored(model, ident):  # type: ignore[no-untyped-def]
+    """The row with this id as the database holds it, whichever practice's."""
+    return db.session.get(model, ident, execution_options={ACROSS_PRACTICES: True})
+
+
 def count_rows(model) -> int:  # type: ignore[no-untyped-def]
-    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+    """Rows of a model in every practice."""
+    return db.session.scalar(across_practices(sa.select(sa.func.count()).select_from(model)))
 
 
 def row_counts() -> dict[str, int]:
     """Rows per table, to prove that bad input wrote nothing."""
     return {
-        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        table.name: db.session.scalar(
+            across_practices(sa.select(sa.func.count()).select_from(table))
+        )
         for table in db.metadata.sorted_tables
     }
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from celery.schedules import crontab
 
 import tasks.progress
@@ -14,6 +13,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import PartnerWeek, WeeklyProgress
 from tests.support import factories
+from tests.support.helpers import count_rows
 
 
 @pytest.fixture
@@ -27,10 +27,7 @@ def couple(counselor):  # type: ignore[no-untyped-def]
 
 def counts() -> tuple[int, int]:
     db.session.rollback()  # end any read transaction: the compile committed its own
-    return (
-        db.session.scalar(sa.select(sa.func.count()).select_from(PartnerWeek)),
-        db.session.scalar(sa.select(sa.func.count()).select_from(WeeklyProgress)),
-    )
+    return count_rows(PartnerWeek), count_rows(WeeklyProgress)
 
 
 def test_nightly_task_compiles_and_is_safe_to_run_twice(couple):

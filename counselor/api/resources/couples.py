@@ -22,11 +22,11 @@ from counselor.api.schemas.couples import (
 )
 from counselor.models import Couple
 from counselor.services.accounts import counselors
-from counselor.services.audit import Actor
 from counselor.services.couples import couples, sessions
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.pages import api_lists
+from counselor.tenancy import get_in_practice
 
 
 @bp.route("/couples")
@@ -38,7 +38,7 @@ class Couples(MethodView):
         """List couples
 
         The practice's couples, oldest first, with their partners."""
-        return api_lists.couples_page(current_actor(), args["page"], args["page_size"])
+        return api_lists.couples_page(args["page"], args["page_size"])
 
     @bp.arguments(CoupleArgs)
     @bp.response(201, CoupleSchema)
@@ -52,7 +52,7 @@ class Couples(MethodView):
             CoupleInput(
                 label=data["label"],
                 partners=[PartnerInput(**partner) for partner in data["partners"]],
-                counselor_id=_counselor_id(actor, data.get("counselor_email")),
+                counselor_id=_counselor_id(data.get("counselor_email")),
                 external_id=data.get("external_id"),
             ),
         )
@@ -66,7 +66,7 @@ class CoupleById(MethodView):
     @errors(404)
     def get(self, couple_id: int) -> Couple:
         """One couple with its partners"""
-        return couples.get_couple(current_actor(), couple_id)
+        return get_in_practice(Couple, couple_id)
 
     @bp.arguments(CoupleChangesArgs)
     @bp.response(200, CoupleSchema)
@@ -75,15 +75,14 @@ class CoupleById(MethodView):
         """Change label, status, counselor, or partners' details and reminder settings
 
         Pausing or closing a couple stops every link already emailed to the partners."""
-        actor = current_actor()
-        couple = couples.get_couple(actor, couple_id)
-        return couples.update_couple(actor, couple.id, _changed_couple(actor, couple, changes))
+        couple = get_in_practice(Couple, couple_id)
+        return couples.update_couple(current_actor(), couple.id, _changed_couple(couple, changes))
 
 
-def _counselor_id(actor: Actor, email: str | None) -> int | None:
+def _counselor_id(email: str | None) -> int | None:
     if not email:
         return None
-    counselor = counselors.practice_counselor_by_email(actor.practice_id, email)
+    counselor = counselors.practice_counselor_by_email(email)
     if counselor is None:
         raise InvalidInput.single(
             "counselor_email", "No active counselor of this practice has this email."
@@ -91,7 +90,7 @@ def _counselor_id(actor: Actor, email: str | None) -> int | None:
     return counselor.id
 
 
-def _changed_couple(actor: Actor, couple: Couple, changes: dict[str, Any]) -> CoupleInput:
+def _changed_couple(couple: Couple, changes: dict[str, Any]) -> CoupleInput:
     """The couple as it is, with the fields the request names changed."""
     partners = [
         PartnerInput(
@@ -117,7 +116,7 @@ def _changed_couple(actor: Actor, couple: Couple, changes: dict[str, Any]) -> Co
     return CoupleInput(
         label=changes.get("label", couple.label),
         partners=partners,
-        counselor_id=_counselor_id(actor, changes.get("counselor_email")),
+        counselor_id=_counselor_id(changes.get("counselor_email")),
         external_id=changes.get("external_id", couple.external_id),
         status=changes.get("status", couple.status),
     )
@@ -130,7 +129,7 @@ class CoupleSessions(MethodView):
     @errors(404)
     def get(self, args: dict[str, Any], couple_id: int) -> api_lists.Page[Any]:
         """List a couple's sessions, soonest first"""
-        return api_lists.sessions_page(current_actor(), couple_id, args["page"], args["page_size"])
+        return api_lists.sessions_page(couple_id, args["page"], args["page_size"])
 
     @bp.arguments(SessionArgs)
     @bp.response(201, SessionSchema)

@@ -12,10 +12,10 @@ from counselor.api import bp
 from counselor.api.guard import current_actor, set_audited_object
 from counselor.api.resources import errors, idempotent
 from counselor.api.schemas.reports import ReportArgs, ReportSchema
-from counselor.models import Report
-from counselor.services.couples import couples
+from counselor.models import Couple, Report
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.reports import pre_session
+from counselor.tenancy import get_in_practice
 
 
 @bp.route("/couples/<id:couple_id>/reports")
@@ -29,10 +29,9 @@ class CoupleReports(MethodView):
 
         A worker makes it: poll GET /reports/{report_id} until its status is ready
         (or failed), then download the PDF."""
-        actor = current_actor()
-        couple = couples.get_couple(actor, couple_id)
+        couple = get_in_practice(Couple, couple_id)
         try:
-            report = pre_session.request_report(actor, couple.id, data.get("session_id"))
+            report = pre_session.request_report(current_actor(), couple.id, data.get("session_id"))
         except NotFound as error:  # the couple exists: it is the session that does not
             raise InvalidInput.single("session_id", "This couple has no such session.") from error
         set_audited_object("report", report.id)
@@ -45,7 +44,7 @@ class ReportById(MethodView):
     @errors(404)
     def get(self, report_id: int) -> Report:
         """A report's status: pending, ready or failed"""
-        return pre_session.get_report(current_actor(), report_id)
+        return get_in_practice(Report, report_id)
 
 
 @bp.route("/reports/<id:report_id>/pdf")

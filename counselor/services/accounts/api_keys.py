@@ -12,8 +12,9 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ApiKey, Counselor, CounselorRole
 from counselor.services.audit import Actor, record_event
-from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import check_text
+from counselor.tenancy import across_practices, get_in_practice
 
 KEY_PREFIX = "chk_"  # "counselor homework key": recognisable in logs and secret scanners
 NAME_MAX = 80
@@ -42,37 +43,22 @@ def create_api_key(actor: Actor, name: str) -> tuple[ApiKey, str]:
     db.session.add(key)
     db.session.flush()
     record_event(actor, "api_key.create", "api_key", key.id)
-    db.session.commit()
     return key, secret
 
 
-def practice_api_keys(practice_id: int) -> list[ApiKey]:
-    """Every key of the practice, revoked ones too, newest first."""
+def practice_api_keys() -> list[ApiKey]:
+    """Every key of the practice in scope, revoked ones too, newest first."""
     return list(
-        db.session.scalars(
-            sa.select(ApiKey)
-            .where(ApiKey.practice_id == practice_id)
-            .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
-        )
+        db.session.scalars(sa.select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id.desc()))
     )
-
-
-def get_api_key(actor: Actor, key_id: int) -> ApiKey:
-    key = db.session.scalar(
-        sa.select(ApiKey).where(ApiKey.id == key_id, ApiKey.practice_id == actor.practice_id)
-    )
-    if key is None:
-        raise NotFound(f"api key {key_id}")
-    return key
 
 
 def revoke_api_key(actor: Actor, key_id: int) -> ApiKey:
     """Revoke a key of the actor's practice; it answers 401 from now on. Twice is harmless."""
-    key = get_api_key(actor, key_id)
+    key = get_in_practice(ApiKey, key_id)
     if key.revoked_at is None:
         key.revoked_at = timeutil.utcnow()
         record_event(actor, "api_key.revoke", "api_key", key.id)
-        db.session.commit()
     return key
 
 
@@ -83,11 +69,16 @@ def require_key_manager(counselor: Counselor) -> None:
 
 
 def key_for_secret(secret: str) -> ApiKey | None:
-    """The live (not revoked) key with this secret, or None."""
+    """The live (not revoked) key with this secret, or None. Across practices: the key is
+    what tells which practice the request acts for."""
     if not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         return None
     return db.session.scalar(
-        sa.select(ApiKey).where(ApiKey.key_hash == hash_key(secret), ApiKey.revoked_at.is_(None))
+        across_practices(
+            sa.select(ApiKey).where(
+                ApiKey.key_hash == hash_key(secret), ApiKey.revoked_at.is_(None)
+            )
+        )
     )
 
 

@@ -16,6 +16,7 @@ from counselor.models import Counselor, CounselorRole, Practice
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import check_email, check_text, check_timezone
+from counselor.tenancy import ACROSS_PRACTICES, across_practices
 
 MIN_PASSWORD_LENGTH = 12
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -48,18 +49,19 @@ def create_practice(name: str, slug: str, timezone: str = "UTC") -> Practice:
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug):
         problems.add("slug", "Use lowercase letters, digits and dashes (e.g. 'north-clinic').")
-    elif db.session.scalar(sa.select(Practice.id).where(Practice.slug == slug)):
+    elif db.session.scalar(across_practices(sa.select(Practice.id).where(Practice.slug == slug))):
         problems.add("slug", f"A practice with the slug '{slug}' already exists.")
     check_timezone(problems, "timezone", timezone)
     problems.raise_if_any()
     practice = Practice(name=name, slug=slug, timezone=timezone)
     db.session.add(practice)
-    db.session.commit()
+    db.session.flush()
     return practice
 
 
 def practice_by_slug(slug: str) -> Practice | None:
-    return db.session.scalar(sa.select(Practice).where(Practice.slug == slug))
+    """Across practices: the slug is how a command names the practice it works for."""
+    return db.session.scalar(across_practices(sa.select(Practice).where(Practice.slug == slug)))
 
 
 def create_counselor(
@@ -86,7 +88,6 @@ def create_counselor(
     db.session.add(counselor)
     db.session.flush()
     record_event(Actor.system(practice.id), "counselor.create", "counselor", counselor.id)
-    db.session.commit()
     return counselor
 
 
@@ -103,21 +104,24 @@ def set_password(counselor: Counselor, password: str) -> None:
     record_event(
         Actor.system(counselor.practice_id), "counselor.set_password", "counselor", counselor.id
     )
-    db.session.commit()
 
 
 def counselor_by_email(email: str) -> Counselor | None:
+    """Across practices: an email is unique among all counselors, and logging in with it
+    is how a counselor's practice is found."""
+    return db.session.scalar(across_practices(_with_email(sa.select(Counselor), email)))
+
+
+def practice_counselor_by_email(email: str) -> Counselor | None:
+    """An active counselor of the practice in scope with this email (a host names
+    counselors so)."""
     return db.session.scalar(
-        sa.select(Counselor).where(sa.func.lower(Counselor.email) == email.strip().lower())
+        _with_email(sa.select(Counselor), email).where(Counselor.active.is_(True))
     )
 
 
-def practice_counselor_by_email(practice_id: int, email: str) -> Counselor | None:
-    """An active counselor of this practice with this email (a host names counselors so)."""
-    counselor = counselor_by_email(email)
-    if counselor is None or counselor.practice_id != practice_id or not counselor.active:
-        return None
-    return counselor
+def _with_email(query: sa.Select, email: str) -> sa.Select:
+    return query.where(sa.func.lower(Counselor.email) == email.strip().lower())
 
 
 def authenticate(email: str, password: str) -> Counselor:
@@ -135,19 +139,19 @@ def authenticate(email: str, password: str) -> Counselor:
         counselor.password_hash = hasher.hash(password)
     counselor.last_login_at = timeutil.utcnow()
     record_event(Actor.for_counselor(counselor), "counselor.login", "counselor", counselor.id)
-    db.session.commit()
     return counselor
 
 
 def load_counselor(counselor_id: int) -> Counselor | None:
-    return db.session.get(Counselor, counselor_id)
+    """The logged-in counselor of a session cookie (Flask-Login's user loader). Across
+    practices: the counselor is who tells the request's practice."""
+    return db.session.get(Counselor, counselor_id, execution_options={ACROSS_PRACTICES: True})
 
 
-def practice_counselors(practice_id: int) -> list[Counselor]:
+def practice_counselors() -> list[Counselor]:
+    """The active counselors of the practice in scope, by name."""
     return list(
         db.session.scalars(
-            sa.select(Counselor)
-            .where(Counselor.practice_id == practice_id, Counselor.active.is_(True))
-            .order_by(Counselor.name)
+            sa.select(Counselor).where(Counselor.active.is_(True)).order_by(Counselor.name)
         )
     )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, Couple, Practice, UsedLaunchToken
 from counselor.services.accounts import counselors
@@ -52,21 +52,23 @@ def rotate_launch_secret(practice: Practice) -> str:
     secret = new_launch_secret()
     practice.launch_secret = secret
     record_event(Actor.system(practice.id), "practice.launch_secret", "practice", practice.id)
-    db.session.commit()
     return secret
 
 
 def verify_launch(token: str) -> tuple[Counselor, int | None]:
     """Check the token and use up its ``jti``. Returns the counselor to log in and the
-    couple to land on (or None); the launch is audited and committed. Raises
-    ``LaunchRefused``, having written nothing, otherwise."""
+    couple to land on (or None), the launch audited; the request commits it. Raises
+    ``LaunchRefused`` otherwise (the refused request's rollback keeps nothing).
+
+    Like a login, the launch is where the request learns who acts: once the signature
+    checks out, the rest runs in the counselor's practice's scope."""
     counselor, claims = _verified_claims(token)
-    couple_id = _check_couple(counselor, claims.get("couple_id"))
+    tenancy.enter_practice(counselor.practice_id)
+    couple_id = _check_couple(claims.get("couple_id"))
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     _use_up(counselor.practice_id, claims["jti"], expires_at)
     counselor.last_login_at = timeutil.utcnow()
     record_event(Actor.for_counselor(counselor), "counselor.launch", "counselor", counselor.id)
-    db.session.commit()
     return counselor, couple_id
 
 
@@ -138,7 +140,7 @@ def _check_times(claims: dict) -> None:
         raise LaunchRefused("expired")
 
 
-def _check_couple(counselor: Counselor, couple_id: object) -> int | None:
+def _check_couple(couple_id: object) -> int | None:
     """A couple named in the token must be one of the practice's: a token that names
     another practice's couple is refused, not quietly sent elsewhere (it is a host bug)."""
     if couple_id is None:
@@ -147,11 +149,7 @@ def _check_couple(counselor: Counselor, couple_id: object) -> int | None:
         couple_id = int(couple_id)
     if not isinstance(couple_id, int) or isinstance(couple_id, bool):
         raise LaunchRefused("couple_id is not a number")
-    found = db.session.scalar(
-        sa.select(Couple.id).where(
-            Couple.id == couple_id, Couple.practice_id == counselor.practice_id
-        )
-    )
+    found = db.session.scalar(sa.select(Couple.id).where(Couple.id == couple_id))
     if found is None:
         raise LaunchRefused("couple_id not in the counselor's practice")
     return found
@@ -159,20 +157,15 @@ def _check_couple(counselor: Counselor, couple_id: object) -> int | None:
 
 def _use_up(practice_id: int, jti: str, expires_at: datetime) -> None:
     """Record the jti; the unique constraint makes a replay (even a concurrent one) fail."""
-    _forget_expired(practice_id)
+    _forget_expired()
     try:
         with db.session.begin_nested():
             db.session.add(UsedLaunchToken(practice_id=practice_id, jti=jti, expires_at=expires_at))
     except IntegrityError as error:
-        db.session.rollback()
         raise LaunchRefused("jti already used") from error
 
 
-def _forget_expired(practice_id: int) -> None:
+def _forget_expired() -> None:
     """A used jti needs keeping only until its token would be refused as expired anyway."""
     cutoff = timeutil.utcnow() - timedelta(seconds=LEEWAY_SECONDS * 2)
-    db.session.execute(
-        sa.delete(UsedLaunchToken).where(
-            UsedLaunchToken.practice_id == practice_id, UsedLaunchToken.expires_at < cutoff
-        )
-    )
+    db.session.execute(sa.delete(UsedLaunchToken).where(UsedLaunchToken.expires_at < cutoff))

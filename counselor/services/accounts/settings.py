@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, EmailDetail, ReminderCadence
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
@@ -15,7 +14,6 @@ def update_my_preferences(counselor: Counselor, timezone: str, weekly_digest: bo
     problems.raise_if_any()
     counselor.timezone, counselor.weekly_digest = timezone, weekly_digest
     record_event(Actor.for_counselor(counselor), "counselor.preferences", "counselor", counselor.id)
-    db.session.commit()
 
 
 def update_practice_settings(
@@ -36,4 +34,3 @@ def update_practice_settings(
     practice.reminder_cadence = ReminderCadence(reminder_cadence)
     practice.email_detail = EmailDetail(email_detail)
     record_event(Actor.for_counselor(counselor), "practice.settings", "practice", practice.id)
-    db.session.commit()

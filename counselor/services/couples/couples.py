@@ -1,23 +1,23 @@
-"""Couples and their partners: create, change, look up (always within one practice)."""
+"""Couples and their partners: create, change, look up (within the practice in scope)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Partner
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples.links import revoke_links
-from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import (
     check_email,
     check_int_range,
     check_text,
     check_timezone,
 )
+from counselor.tenancy import get_in_practice
 
 LABEL_MAX = 120
 FIRST_NAME_MAX = 80
@@ -45,7 +45,7 @@ class CoupleInput:
 def create_couple(actor: Actor, data: CoupleInput) -> Couple:
     """A couple with exactly two partners, in the actor's practice."""
     problems = FieldErrors()
-    label, external_id = _check_couple_fields(problems, actor, data, couple_id=None)
+    label, external_id = _check_couple_fields(problems, data, couple_id=None)
     counselor = _resolve_counselor(problems, actor, data.counselor_id)
     partners = _check_partners(problems, data.partners)
     problems.raise_if_any()
@@ -61,15 +61,14 @@ def create_couple(actor: Actor, data: CoupleInput) -> Couple:
     db.session.add(couple)
     db.session.flush()
     record_event(actor, "couple.create", "couple", couple.id)
-    db.session.commit()
     return couple
 
 
 def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
     """Change label, status, counselor and both partners' details in one go."""
-    couple = get_couple(actor, couple_id)
+    couple = get_in_practice(Couple, couple_id)
     problems = FieldErrors()
-    label, external_id = _check_couple_fields(problems, actor, data, couple_id=couple.id)
+    label, external_id = _check_couple_fields(problems, data, couple_id=couple.id)
     counselor = _resolve_counselor(problems, actor, data.counselor_id or couple.counselor_id)
     partners = _check_partners(problems, data.partners)
     problems.raise_if_any()
@@ -83,42 +82,16 @@ def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
         for name, value in vars(values).items():
             setattr(partner, name, value)
     record_event(actor, "couple.update", "couple", couple.id)
-    db.session.commit()
     return couple
-
-
-def get_couple(actor: Actor, couple_id: int) -> Couple:
-    """The couple if it belongs to the actor's practice; otherwise ``NotFound``."""
-    couple = db.session.scalar(
-        sa.select(Couple)
-        .where(Couple.id == couple_id, Couple.practice_id == actor.practice_id)
-        .options(selectinload(Couple.partners), selectinload(Couple.counselor))
-    )
-    if couple is None:
-        raise NotFound(f"couple {couple_id}")
-    return couple
-
-
-def get_partner(actor: Actor, partner_id: int) -> Partner:
-    partner = db.session.scalar(
-        sa.select(Partner)
-        .join(Couple)
-        .where(Partner.id == partner_id, Couple.practice_id == actor.practice_id)
-    )
-    if partner is None:
-        raise NotFound(f"partner {partner_id}")
-    return partner
 
 
 def _check_couple_fields(
-    problems: FieldErrors, actor: Actor, data: CoupleInput, couple_id: int | None
+    problems: FieldErrors, data: CoupleInput, couple_id: int | None
 ) -> tuple[str, str | None]:
     label = check_text(problems, "label", data.label, max_length=LABEL_MAX)
     external_id = (data.external_id or "").strip() or None
     if external_id:
-        clash = sa.select(Couple.id).where(
-            Couple.practice_id == actor.practice_id, Couple.external_id == external_id
-        )
+        clash = sa.select(Couple.id).where(Couple.external_id == external_id)
         if couple_id is not None:
             clash = clash.where(Couple.id != couple_id)
         if db.session.scalar(clash):
@@ -131,9 +104,7 @@ def _check_couple_fields(
 
 
 def _resolve_counselor(problems: FieldErrors, actor: Actor, counselor_id: int | None) -> Counselor:
-    query = sa.select(Counselor).where(
-        Counselor.practice_id == actor.practice_id, Counselor.active.is_(True)
-    )
+    query = sa.select(Counselor).where(Counselor.active.is_(True))
     if counselor_id is None and actor.kind == "counselor":
         counselor_id = actor.id
     if counselor_id is not None:

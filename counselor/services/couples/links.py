@@ -18,7 +18,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ClientLink, Couple, CoupleStatus, LinkPurpose, Partner
 from counselor.services.audit import Actor, record_event
-from counselor.services.errors import NotFound
+from counselor.tenancy import across_practices, get_in_practice
 
 TOKEN_BYTES = 24
 
@@ -49,12 +49,20 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
     revoked, or the couple's work is paused or closed) — all look the same to the client."""
     if not token or len(token) > 100:
         return None
+    # Across practices: the token is what tells whose link it is. The partner's page then
+    # works in that practice's scope (counselor/partner/views.py).
     link = db.session.scalar(
-        sa.select(ClientLink)
-        .where(ClientLink.token_hash == hash_token(token), ClientLink.purpose == purpose)
-        .options(
-            joinedload(ClientLink.partner).joinedload(Partner.couple).selectinload(Couple.partners),
-            joinedload(ClientLink.partner).joinedload(Partner.couple).joinedload(Couple.practice),
+        across_practices(
+            sa.select(ClientLink)
+            .where(ClientLink.token_hash == hash_token(token), ClientLink.purpose == purpose)
+            .options(
+                joinedload(ClientLink.partner)
+                .joinedload(Partner.couple)
+                .selectinload(Couple.partners),
+                joinedload(ClientLink.partner)
+                .joinedload(Partner.couple)
+                .joinedload(Couple.practice),
+            )
         )
     )
     if link is None or link.revoked_at is not None or link.expires_at <= timeutil.utcnow():
@@ -82,16 +90,7 @@ def revoke_links(partner_ids: list[int]) -> int:
 
 def revoke_couple_links(actor: Actor, couple_id: int) -> int:
     """The counselor's "revoke links": every link already sent stops working."""
-    partner_ids = list(
-        db.session.scalars(
-            sa.select(Partner.id)
-            .join(Couple)
-            .where(Couple.id == couple_id, Couple.practice_id == actor.practice_id)
-        )
-    )
-    if not partner_ids:
-        raise NotFound(f"couple {couple_id}")
-    revoked = revoke_links(partner_ids)
-    record_event(actor, "couple.revoke_links", "couple", couple_id)
-    db.session.commit()
+    couple = get_in_practice(Couple, couple_id)
+    revoked = revoke_links([partner.id for partner in couple.partners])
+    record_event(actor, "couple.revoke_links", "couple", couple.id)
     return revoked

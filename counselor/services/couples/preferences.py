@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from counselor import timeutil
-from counselor.extensions import db
 from counselor.models import Partner
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.couples import get_partner
 from counselor.services.delivery import webhooks
 from counselor.services.errors import InvalidInput
+from counselor.tenancy import get_in_practice
 
 SNOOZE_DAYS = 7
 
@@ -18,7 +17,6 @@ SNOOZE_DAYS = 7
 def snooze_reminders(actor: Actor, partner: Partner, days: int = SNOOZE_DAYS) -> None:
     partner.snoozed_until = timeutil.utcnow() + timedelta(days=days)
     record_event(actor, "partner.snooze", "partner", partner.id)
-    db.session.commit()
 
 
 def stop_emails(actor: Actor, partner: Partner) -> None:
@@ -31,16 +29,14 @@ def stop_emails(actor: Actor, partner: Partner) -> None:
             "partner.unsubscribed",
             {"partner_id": partner.id, "couple_id": partner.couple_id},
         )
-        db.session.commit()
 
 
 def resume_emails(actor: Actor, partner_id: int) -> Partner:
     """The counselor turns emails back on (after talking with the partner)."""
-    partner = get_partner(actor, partner_id)
+    partner = get_in_practice(Partner, partner_id)
     partner.unsubscribed_at = None
     partner.snoozed_until = None
     record_event(actor, "partner.resubscribe", "partner", partner.id)
-    db.session.commit()
     return partner
 
 
@@ -50,4 +46,3 @@ def set_reminder_hour(actor: Actor, partner: Partner, hour: int | None) -> None:
         raise InvalidInput.single("reminder_hour", "Choose an hour from 0 to 23.")
     partner.reminder_hour = hour
     record_event(actor, "partner.reminder_hour", "partner", partner.id)
-    db.session.commit()

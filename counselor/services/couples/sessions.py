@@ -8,17 +8,17 @@ import sqlalchemy as sa
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import CoupleSession
+from counselor.models import Couple, CoupleSession
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.couples import get_couple
-from counselor.services.errors import FieldErrors, NotFound
+from counselor.services.errors import FieldErrors
+from counselor.tenancy import get_in_practice
 
 
 def add_session(
     actor: Actor, couple_id: int, starts_at: datetime | None, external_id: str | None = None
 ) -> CoupleSession:
-    couple = get_couple(actor, couple_id)
-    starts_at, external_id = _check_session(actor, starts_at, external_id, session_id=None)
+    couple = get_in_practice(Couple, couple_id)
+    starts_at, external_id = _check_session(starts_at, external_id, session_id=None)
     session = CoupleSession(
         practice_id=actor.practice_id,
         couple_id=couple.id,
@@ -28,62 +28,44 @@ def add_session(
     db.session.add(session)
     db.session.flush()
     record_event(actor, "session.create", "session", session.id)
-    db.session.commit()
     return session
 
 
 def update_session(
     actor: Actor, session_id: int, starts_at: datetime | None, external_id: str | None = None
 ) -> CoupleSession:
-    session = get_session(actor, session_id)
+    session = get_in_practice(CoupleSession, session_id)
     session.starts_at, session.external_id = _check_session(
-        actor, starts_at, external_id, session_id=session.id
+        starts_at, external_id, session_id=session.id
     )
     record_event(actor, "session.update", "session", session.id)
-    db.session.commit()
     return session
 
 
 def delete_session(actor: Actor, session_id: int) -> None:
-    session = get_session(actor, session_id)
+    session = get_in_practice(CoupleSession, session_id)
     record_event(actor, "session.delete", "session", session.id)
     db.session.delete(session)
-    db.session.commit()
 
 
-def get_session(actor: Actor, session_id: int) -> CoupleSession:
-    session = db.session.scalar(
-        sa.select(CoupleSession).where(
-            CoupleSession.id == session_id, CoupleSession.practice_id == actor.practice_id
-        )
-    )
-    if session is None:
-        raise NotFound(f"session {session_id}")
-    return session
-
-
-def couple_sessions(actor: Actor, couple_id: int) -> list[CoupleSession]:
+def couple_sessions(couple_id: int) -> list[CoupleSession]:
     """Every session of the couple, soonest first."""
     return list(
         db.session.scalars(
             sa.select(CoupleSession)
-            .where(
-                CoupleSession.couple_id == couple_id,
-                CoupleSession.practice_id == actor.practice_id,
-            )
+            .where(CoupleSession.couple_id == couple_id)
             .order_by(CoupleSession.starts_at)
         )
     )
 
 
-def next_sessions(practice_id: int, couple_ids: list[int]) -> dict[int, datetime]:
+def next_sessions(couple_ids: list[int]) -> dict[int, datetime]:
     """The next upcoming session time per couple, in one query."""
     if not couple_ids:
         return {}
     rows = db.session.execute(
         sa.select(CoupleSession.couple_id, sa.func.min(CoupleSession.starts_at))
         .where(
-            CoupleSession.practice_id == practice_id,
             CoupleSession.couple_id.in_(couple_ids),
             CoupleSession.starts_at >= timeutil.utcnow(),
         )
@@ -93,7 +75,7 @@ def next_sessions(practice_id: int, couple_ids: list[int]) -> dict[int, datetime
 
 
 def _check_session(
-    actor: Actor, starts_at: datetime | None, external_id: str | None, session_id: int | None
+    starts_at: datetime | None, external_id: str | None, session_id: int | None
 ) -> tuple[datetime, str | None]:
     problems = FieldErrors()
     if starts_at is None:
@@ -102,10 +84,7 @@ def _check_session(
         problems.add("starts_at", "Include the time zone offset, e.g. 2026-12-01T15:00:00-06:00.")
     external_id = (external_id or "").strip() or None
     if external_id:
-        clash = sa.select(CoupleSession.id).where(
-            CoupleSession.practice_id == actor.practice_id,
-            CoupleSession.external_id == external_id,
-        )
+        clash = sa.select(CoupleSession.id).where(CoupleSession.external_id == external_id)
         if session_id is not None:
             clash = clash.where(CoupleSession.id != session_id)
         if db.session.scalar(clash):

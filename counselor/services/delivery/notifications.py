@@ -9,10 +9,10 @@ from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import Assignment, Couple, CoupleStatus, EmailKind, OutboxEmail, Partner
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.couples import get_partner
 from counselor.services.delivery.mail import queue_email
 from counselor.services.errors import InvalidInput
 from counselor.services.progress import week_rules
+from counselor.tenancy import get_in_practice
 
 
 def notify_new_step(assignment: Assignment) -> list[OutboxEmail]:
@@ -29,7 +29,7 @@ def notify_new_step(assignment: Assignment) -> list[OutboxEmail]:
 
 def send_link(actor: Actor, partner_id: int) -> OutboxEmail:
     """The counselor (re)sends a partner their link."""
-    partner = get_partner(actor, partner_id)
+    partner = get_in_practice(Partner, partner_id)
     if partner.couple.status != CoupleStatus.ACTIVE:
         raise InvalidInput.single("partner", "Links work only while the couple is active.")
     if partner.unsubscribed_at is not None:

@@ -47,7 +47,6 @@ from counselor.models import (
     ReminderCadence,
 )
 from counselor.services.audit import Actor
-from counselor.services.couples.couples import get_couple
 from counselor.services.delivery import digest
 from counselor.services.delivery.mail import insert_planned_emails
 from counselor.services.progress import week_rules
@@ -234,7 +233,7 @@ def preview_reminders(
     actor: Actor, couple_id: int, days: int = 7, now: datetime | None = None
 ) -> list[PlannedReminder]:
     """What would be sent to this couple over the next days if nothing else were done."""
-    couple = get_couple(actor, couple_id)
+    couple = tenancy.get_in_practice(Couple, couple_id)
     now = now or timeutil.utcnow()
     partners = list(
         db.session.scalars(_reachable_partners().where(Couple.id == couple.id)).unique()

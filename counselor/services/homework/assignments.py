@@ -20,11 +20,11 @@ from counselor.models import (
     Practice,
 )
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.couples import get_couple
 from counselor.services.delivery import notifications, webhooks
-from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.homework import ladder
 from counselor.services.validation import check_int_range, check_text
+from counselor.tenancy import get_in_practice
 
 TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX = 1, 14
 TITLE_MAX, INSTRUCTIONS_MAX = 120, 4000
@@ -61,7 +61,7 @@ class AssignmentChanges:
 
 
 def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assignment:
-    couple = get_couple(actor, couple_id)
+    couple = get_in_practice(Couple, couple_id)
     problems = FieldErrors()
     if couple.status == CoupleStatus.CLOSED:
         raise InvalidInput.single("couple", "This couple is closed; reopen it to assign homework.")
@@ -105,12 +105,11 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
     record_event(actor, "assignment.create", "assignment", assignment.id)
     if data.notify:
         notifications.notify_new_step(assignment)
-    db.session.commit()
     return assignment
 
 
 def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChanges) -> Assignment:
-    assignment = get_assignment(actor, assignment_id)
+    assignment = get_in_practice(Assignment, assignment_id)
     if assignment.status != AssignmentStatus.ACTIVE:
         raise InvalidInput.single("status", "This step has ended; assign it again to restart it.")
     problems = FieldErrors()
@@ -128,7 +127,6 @@ def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChang
         setattr(assignment, name, value)
     assignment.assignee, assignment.assignee_partner_id = assignee, partner_id
     record_event(actor, "assignment.update", "assignment", assignment.id)
-    db.session.commit()
     return assignment
 
 
@@ -136,7 +134,7 @@ def end_assignment(actor: Actor, assignment_id: int, status: AssignmentStatus) -
     """Mark a step completed or cancelled; ending it twice changes nothing."""
     if status not in (AssignmentStatus.COMPLETED, AssignmentStatus.CANCELLED):
         raise InvalidInput.single("status", "A step can be ended as completed or cancelled.")
-    assignment = get_assignment(actor, assignment_id)
+    assignment = get_in_practice(Assignment, assignment_id)
     if assignment.status == status:
         return assignment
     if assignment.status != AssignmentStatus.ACTIVE:
@@ -151,28 +149,16 @@ def end_assignment(actor: Actor, assignment_id: int, status: AssignmentStatus) -
             "assignment.completed",
             {"assignment_id": assignment.id, "couple_id": assignment.couple_id},
         )
-    db.session.commit()
     return assignment
 
 
-def get_assignment(actor: Actor, assignment_id: int) -> Assignment:
-    assignment = db.session.scalar(
-        sa.select(Assignment)
-        .where(Assignment.id == assignment_id, Assignment.practice_id == actor.practice_id)
-        .options(selectinload(Assignment.couple).selectinload(Couple.partners))
-    )
-    if assignment is None:
-        raise NotFound(f"assignment {assignment_id}")
-    return assignment
-
-
-def couple_assignments(actor: Actor, couple_id: int) -> list[Assignment]:
+def couple_assignments(couple_id: int) -> list[Assignment]:
     """All of a couple's assignments, by rung then newest first, rungs loaded."""
     return list(
         db.session.scalars(
             sa.select(Assignment)
             .join(LadderRung)
-            .where(Assignment.couple_id == couple_id, Assignment.practice_id == actor.practice_id)
+            .where(Assignment.couple_id == couple_id)
             .order_by(LadderRung.position, Assignment.created_at.desc(), Assignment.id.desc())
             .options(selectinload(Assignment.rung))
         )

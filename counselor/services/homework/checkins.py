@@ -24,7 +24,8 @@ from counselor.models import (
 from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import webhooks
 from counselor.services.errors import FieldErrors, InvalidInput
-from counselor.services.homework.assignments import assignee_partner_ids, get_assignment
+from counselor.services.homework.assignments import assignee_partner_ids
+from counselor.tenancy import get_in_practice
 
 BACKDATE_DAYS = 7
 REFLECTION_MAX = 2000
@@ -51,7 +52,7 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
 
     Returns ``(check_in, created)``.
     """
-    assignment = get_assignment(actor, assignment_id)
+    assignment = get_in_practice(Assignment, assignment_id)
     partner = next((p for p in assignment.couple.partners if p.id == data.partner_id), None)
     key = data.idempotency_key or new_idempotency_key()
     if partner is not None:
@@ -110,7 +111,6 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
             "partner_id": partner.id,
         },
     )
-    db.session.commit()
     return check_in, True
 
 
@@ -136,7 +136,7 @@ def _check_occurred_on(
     return day
 
 
-def recent_reflections(actor: Actor, couple_id: int, limit: int = 12) -> list[CheckIn]:
+def recent_reflections(couple_id: int, limit: int = 12) -> list[CheckIn]:
     """The couple's latest check-ins that carry a reflection, newest first."""
     return list(
         db.session.scalars(
@@ -144,7 +144,6 @@ def recent_reflections(actor: Actor, couple_id: int, limit: int = 12) -> list[Ch
             .join(Assignment)
             .where(
                 Assignment.couple_id == couple_id,
-                CheckIn.practice_id == actor.practice_id,
                 CheckIn.reflection.is_not(None),
             )
             .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())

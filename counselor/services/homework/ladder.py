@@ -52,7 +52,6 @@ def sync_ladder(specs: list[RungSpec] | None = None) -> SyncResult:
         if key not in seen_templates and not template.retired:
             template.retired = True
             result.retired.append(key)
-    db.session.commit()
     return result
 
 

@@ -11,9 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Couple, CoupleSession
-from counselor.services.audit import Actor
-from counselor.services.couples.couples import get_couple
-from counselor.services.homework.assignments import get_assignment
+from counselor.tenancy import get_in_practice
 
 T = TypeVar("T")
 
@@ -33,48 +31,44 @@ def paginate(query: sa.Select[Any], page: int, page_size: int) -> Page[Any]:
     return Page(list(items), page, page_size, total)
 
 
-def couples_page(actor: Actor, page: int, page_size: int) -> Page[Couple]:
+def couples_page(page: int, page_size: int) -> Page[Couple]:
     query = (
         sa.select(Couple)
-        .where(Couple.practice_id == actor.practice_id)
         .order_by(Couple.id)
         .options(selectinload(Couple.partners), selectinload(Couple.counselor))
     )
     return paginate(query, page, page_size)
 
 
-def assignments_page(actor: Actor, couple_id: int, page: int, page_size: int) -> Page[Assignment]:
+def assignments_page(couple_id: int, page: int, page_size: int) -> Page[Assignment]:
     """A couple's assignments, oldest first; ``NotFound`` for another practice's couple."""
-    couple = get_couple(actor, couple_id)
+    couple = get_in_practice(Couple, couple_id)
     query = (
         sa.select(Assignment)
-        .where(Assignment.couple_id == couple.id, Assignment.practice_id == actor.practice_id)
+        .where(Assignment.couple_id == couple.id)
         .order_by(Assignment.id)
         .options(selectinload(Assignment.rung), selectinload(Assignment.template))
     )
     return paginate(query, page, page_size)
 
 
-def checkins_page(actor: Actor, assignment_id: int, page: int, page_size: int) -> Page[CheckIn]:
+def checkins_page(assignment_id: int, page: int, page_size: int) -> Page[CheckIn]:
     """An assignment's check-ins, the latest day first."""
-    assignment = get_assignment(actor, assignment_id)
+    assignment = get_in_practice(Assignment, assignment_id)
     query = (
         sa.select(CheckIn)
-        .where(CheckIn.assignment_id == assignment.id, CheckIn.practice_id == actor.practice_id)
+        .where(CheckIn.assignment_id == assignment.id)
         .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
     )
     return paginate(query, page, page_size)
 
 
-def sessions_page(actor: Actor, couple_id: int, page: int, page_size: int) -> Page[CoupleSession]:
+def sessions_page(couple_id: int, page: int, page_size: int) -> Page[CoupleSession]:
     """A couple's sessions, soonest first."""
-    couple = get_couple(actor, couple_id)
+    couple = get_in_practice(Couple, couple_id)
     query = (
         sa.select(CoupleSession)
-        .where(
-            CoupleSession.couple_id == couple.id,
-            CoupleSession.practice_id == actor.practice_id,
-        )
+        .where(CoupleSession.couple_id == couple.id)
         .order_by(CoupleSession.starts_at, CoupleSession.id)
     )
     return paginate(query, page, page_size)

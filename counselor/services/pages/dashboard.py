@@ -25,7 +25,6 @@ from counselor.models import (
 )
 from counselor.models.progress import PartnerWeek as PartnerWeekSnapshot
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.couples import get_couple
 from counselor.services.couples.sessions import couple_sessions, next_sessions
 from counselor.services.delivery import notifications, reminders
 from counselor.services.homework import ladder
@@ -34,6 +33,7 @@ from counselor.services.homework.checkins import recent_reflections
 from counselor.services.progress import snapshots, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
 from counselor.services.reports.pre_session import couple_reports
+from counselor.tenancy import get_in_practice
 
 GRID_WEEKS = 4
 CHART_WEEKS = 8
@@ -69,10 +69,10 @@ class CouplesPage:
 
 
 def list_couples(
-    actor: Actor, *, search: str = "", status: str | None = None, page: int = 1, per_page: int = 25
+    *, search: str = "", status: str | None = None, page: int = 1, per_page: int = 25
 ) -> CouplesPage:
     """One page of the practice's couples with this week's figures for each partner."""
-    query = sa.select(Couple).where(Couple.practice_id == actor.practice_id)
+    query = sa.select(Couple)
     if status in {s.value for s in CoupleStatus}:
         query = query.where(Couple.status == status)
     if search.strip():
@@ -103,10 +103,10 @@ def list_couples(
         .offset((page - 1) * per_page)
         .options(selectinload(Couple.partners))
     ).all()
-    return CouplesPage(_couple_rows(actor, list(couples)), page, per_page, total)
+    return CouplesPage(_couple_rows(list(couples)), page, per_page, total)
 
 
-def _couple_rows(actor: Actor, couples: list[Couple]) -> list[CoupleRow]:
+def _couple_rows(couples: list[Couple]) -> list[CoupleRow]:
     couple_ids = [c.id for c in couples]
     if not couple_ids:
         return []
@@ -117,7 +117,6 @@ def _couple_rows(actor: Actor, couples: list[Couple]) -> list[CoupleRow]:
     for assignment in db.session.scalars(
         sa.select(Assignment)
         .where(
-            Assignment.practice_id == actor.practice_id,
             Assignment.couple_id.in_(couple_ids),
             sa.or_(Assignment.status == AssignmentStatus.ACTIVE, Assignment.ended_on >= first),
         )
@@ -128,8 +127,8 @@ def _couple_rows(actor: Actor, couples: list[Couple]) -> list[CoupleRow]:
     day_counts = week_rules.checkin_day_counts(
         (a.id for group in assignments_by_couple.values() for a in group), first, last
     )
-    last_checkins = _last_checkin_days(actor, couple_ids)
-    upcoming = next_sessions(actor.practice_id, couple_ids)
+    last_checkins = _last_checkin_days(couple_ids)
+    upcoming = next_sessions(couple_ids)
     recent_weeks = snapshots.partner_week_history(couple_ids, weeks=2)
 
     rows = []
@@ -169,11 +168,11 @@ def _signals(
     return {signal: named for signal, named in by_signal.items() if named}
 
 
-def _last_checkin_days(actor: Actor, couple_ids: list[int]) -> dict[int, date]:
+def _last_checkin_days(couple_ids: list[int]) -> dict[int, date]:
     rows = db.session.execute(
         sa.select(Assignment.couple_id, sa.func.max(CheckIn.occurred_on))
         .join(CheckIn, CheckIn.assignment_id == Assignment.id)
-        .where(Assignment.practice_id == actor.practice_id, Assignment.couple_id.in_(couple_ids))
+        .where(Assignment.couple_id.in_(couple_ids))
         .group_by(Assignment.couple_id)
     )
     return dict(rows.all())
@@ -216,8 +215,8 @@ class CoupleOverview:
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
     """Everything on a couple's page. Viewing it is audited."""
-    couple = get_couple(actor, couple_id)
-    assignments = couple_assignments(actor, couple.id)
+    couple = get_in_practice(Couple, couple_id)
+    assignments = couple_assignments(couple.id)
     first, last = week_rules.couple_weeks_window(couple.partners, weeks=GRID_WEEKS)
     day_counts = week_rules.checkin_day_counts((a.id for a in assignments), first, last)
     mondays = {
@@ -244,22 +243,21 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         for p in couple.partners
     ]
     history = snapshots.partner_week_history([couple.id], CHART_WEEKS)[couple.id]
-    sessions = couple_sessions(actor, couple.id)
+    sessions = couple_sessions(couple.id)
     record_event(actor, "couple.view", "couple", couple.id)
-    db.session.commit()
     return CoupleOverview(
         couple=couple,
         current_rung=current_rung(assignments),
         rungs=[RungView(r, grids_by_rung.get(r.id, [])) for r in ladder.ladder_rungs()],
         this_week=this_week,
-        reflections=recent_reflections(actor, couple.id),
+        reflections=recent_reflections(couple.id),
         upcoming_sessions=[s for s in sessions if s.starts_at >= now],
         past_sessions=[s for s in sessions if s.starts_at < now][::-1],
         latest_emails=notifications.latest_emails([p.id for p in couple.partners]),
         snapshots={p.id: snapshots.latest_partner_week(history, p) for p in couple.partners},
         completion_chart=_completion_chart(this_week, history),
         next_reminders=reminders.next_reminders(actor, couple.id),
-        reports=couple_reports(actor, couple.id),
+        reports=couple_reports(couple.id),
     )
 
 

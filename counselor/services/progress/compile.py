@@ -7,6 +7,10 @@
 couples or thirty thousand. Each partner-week stores the streak (``week_rules.next_streak``)
 and the readiness suggestion of ``progress.readiness`` — the one rule the API and the
 reports apply too.
+
+Every statement spans all practices (``tenancy.across_practices``): the compile is the
+beat's (or the CLI's) job for every practice at once. It writes and flushes; the task or
+command that runs it commits, once.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from counselor.models import (
 )
 from counselor.services.homework import ladder
 from counselor.services.progress import readiness, week_rules
+from counselor.tenancy import across_practices
 
 # Closed couples keep the snapshots they had; nobody needs them recomputed.
 COMPILED_STATUSES = (CoupleStatus.ACTIVE, CoupleStatus.PAUSED)
@@ -57,14 +62,10 @@ class CompileResult:
 
 def couples_to_compile() -> int:
     """How many couples ``compile_progress`` goes through (for a progress bar)."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Couple)
-            .where(Couple.status.in_(COMPILED_STATUSES))
-        )
-        or 0
+    compiled = (
+        sa.select(sa.func.count()).select_from(Couple).where(Couple.status.in_(COMPILED_STATUSES))
     )
+    return db.session.scalar(across_practices(compiled)) or 0
 
 
 def compile_progress(
@@ -226,11 +227,13 @@ def _in_scope(couple_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
 
 def _partners_in_scope() -> list[tuple[Partner, int]]:
     rows = db.session.execute(
-        sa.select(Partner, Couple.practice_id)
-        .join(Couple, Couple.id == Partner.couple_id)
-        .where(Couple.status.in_(COMPILED_STATUSES))
-        .order_by(Partner.couple_id, Partner.position)
-        .options(load_only(Partner.id, Partner.couple_id, Partner.timezone))
+        across_practices(
+            sa.select(Partner, Couple.practice_id)
+            .join(Couple, Couple.id == Partner.couple_id)
+            .where(Couple.status.in_(COMPILED_STATUSES))
+            .order_by(Partner.couple_id, Partner.position)
+            .options(load_only(Partner.id, Partner.couple_id, Partner.timezone))
+        )
     )
     return [(partner, practice_id) for partner, practice_id in rows]
 
@@ -244,7 +247,7 @@ def _assignments_in_scope(
         Assignment.starts_on <= last_day,
         sa.func.coalesce(Assignment.ended_on, Assignment.due_on, read_from) >= read_from,
     )
-    rows = db.session.execute(
+    steps = (
         sa.select(Assignment, LadderRung.position)
         .join(LadderRung, LadderRung.id == Assignment.rung_id)
         .where(
@@ -265,6 +268,7 @@ def _assignments_in_scope(
             )
         )
     )
+    rows = db.session.execute(across_practices(steps))
     by_couple: dict[int, list[Assignment]] = defaultdict(list)
     rung_of: dict[int, int] = {}
     for assignment, position in rows:
@@ -283,7 +287,7 @@ def _checkins_by_week(
     Returns day counts per couple and Monday — each a small ``week_rules.DayCounts`` the
     week rules scan quickly — and comfort (sum, count) per step, partner and Monday.
     """
-    rows = db.session.execute(
+    by_day = (
         sa.select(
             Assignment.couple_id,
             CheckIn.assignment_id,
@@ -303,6 +307,7 @@ def _checkins_by_week(
             Assignment.couple_id, CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on
         )
     )
+    rows = db.session.execute(across_practices(by_day))
     week_counts: dict[int, dict[date, week_rules.DayCounts]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(dict))
     )
@@ -318,11 +323,10 @@ def _checkins_by_week(
 
 def _stored_streaks(monday: date) -> dict[int, int]:
     """Streaks stored for the week before the window, so a streak outlives the window."""
-    rows = db.session.execute(
-        sa.select(PartnerWeek.partner_id, PartnerWeek.streak_weeks).where(
-            PartnerWeek.week_start == monday, _in_scope(PartnerWeek.couple_id)
-        )
+    stored = sa.select(PartnerWeek.partner_id, PartnerWeek.streak_weeks).where(
+        PartnerWeek.week_start == monday, _in_scope(PartnerWeek.couple_id)
     )
+    rows = db.session.execute(across_practices(stored))
     return {partner_id: streak for partner_id, streak in rows}
 
 
@@ -330,13 +334,14 @@ def _replace_window(first: date, weekly_rows: list[dict], partner_rows: list[dic
     """Delete the window's rows and insert the new ones, each as one executemany."""
     for model in (WeeklyProgress, PartnerWeek):
         db.session.execute(
-            sa.delete(model)
-            .where(model.week_start >= first, _in_scope(model.couple_id))
-            .execution_options(synchronize_session=False)  # no snapshot is in the session
+            across_practices(
+                sa.delete(model)
+                .where(model.week_start >= first, _in_scope(model.couple_id))
+                .execution_options(synchronize_session=False)  # no snapshot is in the session
+            )
         )
     # render_nulls: a NULL is sent as such, so every row has the same columns and the
     # ORM sends one executemany instead of one per run of rows with the same NULLs.
     for model, rows in ((WeeklyProgress, weekly_rows), (PartnerWeek, partner_rows)):
         if rows:
             db.session.execute(sa.insert(model).execution_options(render_nulls=True), rows)
-    db.session.commit()

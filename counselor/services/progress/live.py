@@ -24,11 +24,10 @@ from counselor.models import (
     ReadinessSignal,
 )
 from counselor.models import PartnerWeek as PartnerWeekSnapshot
-from counselor.services.audit import Actor
-from counselor.services.couples.couples import get_couple
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import couple_assignments, current_rung
 from counselor.services.progress import readiness, week_rules
+from counselor.tenancy import get_in_practice
 
 WEEKS_MIN, WEEKS_MAX, WEEKS_DEFAULT = 1, 52, 8
 # (assignment id, partner id, Monday) -> (sum of comfort ratings, number of ratings)
@@ -68,16 +67,14 @@ class CoupleProgress:
     partners: list[PartnerProgress]
 
 
-def couple_progress(actor: Actor, couple_id: int, weeks: int = WEEKS_DEFAULT) -> CoupleProgress:
+def couple_progress(couple_id: int, weeks: int = WEEKS_DEFAULT) -> CoupleProgress:
     """The last ``weeks`` local weeks (Monday start) of each partner, this week included."""
-    couple = get_couple(actor, couple_id)
-    assignments = couple_assignments(actor, couple.id)
+    couple = get_in_practice(Couple, couple_id)
+    assignments = couple_assignments(couple.id)
     first, last = week_rules.couple_weeks_window(couple.partners, weeks)
     # The readiness rule judges the last finished weeks, even when fewer weeks are shown.
     judged_from, _ = week_rules.couple_weeks_window(couple.partners, readiness.JUDGED_WEEKS + 1)
-    day_counts, comfort = _checkins(
-        actor, [a.id for a in assignments], min(first, judged_from), last
-    )
+    day_counts, comfort = _checkins([a.id for a in assignments], min(first, judged_from), last)
     seeds = _stored_streaks(couple.partners, first)
     top_rung = ladder.top_rung_position()
     partners = [
@@ -135,7 +132,7 @@ def _mean(sums: list[tuple[int, int]]) -> float | None:
 
 
 def _checkins(
-    actor: Actor, assignment_ids: list[int], first: date, last: date
+    assignment_ids: list[int], first: date, last: date
 ) -> tuple[week_rules.DayCounts, ComfortSums]:
     """Check-ins per step, partner and day, with comfort per step, partner and week: one query."""
     day_counts: week_rules.DayCounts = defaultdict(dict)
@@ -152,7 +149,6 @@ def _checkins(
             sa.func.count(CheckIn.comfort),
         )
         .where(
-            CheckIn.practice_id == actor.practice_id,
             CheckIn.assignment_id.in_(assignment_ids),
             CheckIn.occurred_on >= first,
             CheckIn.occurred_on <= last,

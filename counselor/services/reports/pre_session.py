@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from counselor import task_names, timeutil
+from counselor import task_names, tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Couple,
@@ -24,11 +24,10 @@ from counselor.models import (
     ReportStatus,
 )
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.couples import get_couple
-from counselor.services.couples.sessions import get_session
 from counselor.services.delivery import after_commit, mail, webhooks
-from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.errors import InvalidInput
 from counselor.services.reports.report_data import build_report_data, fingerprint
+from counselor.tenancy import get_in_practice
 from reports import render_pre_session_report
 
 log = logging.getLogger(__name__)
@@ -36,8 +35,8 @@ log = logging.getLogger(__name__)
 
 def request_report(actor: Actor, couple_id: int, session_id: int | None = None) -> Report:
     """A report now ("Prepare report now", the API, the CLI); a worker makes it."""
-    couple = get_couple(actor, couple_id)
-    session = get_session(actor, session_id) if session_id is not None else None
+    couple = get_in_practice(Couple, couple_id)
+    session = get_in_practice(CoupleSession, session_id) if session_id is not None else None
     if session is not None and session.couple_id != couple.id:
         raise InvalidInput.single("session_id", "This session belongs to another couple.")
     report = Report(
@@ -50,28 +49,37 @@ def request_report(actor: Actor, couple_id: int, session_id: int | None = None) 
     db.session.flush()
     record_event(actor, "report.request", "report", report.id)
     after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
-    db.session.commit()
     return report
 
 
 def generate_report(report_id: int) -> Report:
     """Build the data, render the PDF, store it; a failure is recorded on the row, shown to
-    the counselor, and never leaves the row pending. Safe to run twice."""
-    report = db.session.get(Report, report_id)
+    the counselor, and never leaves the row pending. Safe to run twice.
+
+    A worker's job for one report, whichever practice's: the report says which practice
+    the rest runs for."""
+    report = db.session.scalar(
+        tenancy.across_practices(sa.select(Report).where(Report.id == report_id))
+    )
     if report is None or report.status == ReportStatus.READY:
         return report  # type: ignore[return-value]
-    actor = Actor.system(report.practice_id)
+    with tenancy.practice_scope(report.practice_id):
+        return _generate(report)
+
+
+def _generate(report: Report) -> Report:
     try:
-        data = build_report_data(actor, report.couple_id, report.session)
-        pdf = render_pre_session_report(data)
-        report.file_name = _store(report, pdf)
+        # A failed attempt undoes only its own work: the caller's unit of work goes on to
+        # record the failure (and, in a batch, the other reports).
+        with db.session.begin_nested():
+            data = build_report_data(report.couple_id, report.session)
+            pdf = render_pre_session_report(data)
+            file_name = _store(report, pdf)
     except Exception as error:
         log.exception("report %s failed", report.id)
-        db.session.rollback()
         report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}"[:300]
-        db.session.commit()
         return report
-    report.status, report.error = ReportStatus.READY, None
+    report.file_name, report.status, report.error = file_name, ReportStatus.READY, None
     report.period_start, report.period_end = data.period_start, data.period_end
     report.data_fingerprint = fingerprint(data)
     report.sha256, report.size_bytes = hashlib.sha256(pdf).hexdigest(), len(pdf)
@@ -82,7 +90,6 @@ def generate_report(report_id: int) -> Report:
         "report.ready",
         {"report_id": report.id, "couple_id": report.couple_id, "session_id": report.session_id},
     )
-    db.session.commit()
     return report
 
 
@@ -103,32 +110,22 @@ def reports_dir() -> Path:
 
 def report_pdf(actor: Actor, report_id: int) -> tuple[Report, bytes]:
     """The stored PDF of a ready report of the actor's practice; opening it is audited."""
-    report = get_report(actor, report_id)
+    report = get_in_practice(Report, report_id)
     if report.status != ReportStatus.READY or not report.file_name:
         raise InvalidInput.single("status", f"The report is {report.status.value}.")
     pdf = (reports_dir() / str(report.practice_id) / report.file_name).read_bytes()
     if hashlib.sha256(pdf).hexdigest() != report.sha256:
         raise InvalidInput.single("file", "The stored file does not match its checksum.")
     record_event(actor, "report.download", "report", report.id)
-    db.session.commit()
     return report, pdf
 
 
-def get_report(actor: Actor, report_id: int) -> Report:
-    report = db.session.scalar(
-        sa.select(Report).where(Report.id == report_id, Report.practice_id == actor.practice_id)
-    )
-    if report is None:
-        raise NotFound(f"report {report_id}")
-    return report
-
-
-def couple_reports(actor: Actor, couple_id: int, limit: int = 20) -> list[Report]:
+def couple_reports(couple_id: int, limit: int = 20) -> list[Report]:
     """A couple's reports, newest first."""
     return list(
         db.session.scalars(
             sa.select(Report)
-            .where(Report.couple_id == couple_id, Report.practice_id == actor.practice_id)
+            .where(Report.couple_id == couple_id)
             .order_by(Report.created_at.desc(), Report.id.desc())
             .limit(limit)
         )
@@ -137,16 +134,21 @@ def couple_reports(actor: Actor, couple_id: int, limit: int = 20) -> list[Report
 
 def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
     """For every session starting within its practice's lead time: a report, once — again
-    only if the data changed since the last one. Returns the new report ids."""
+    only if the data changed since the last one. Returns the new report ids.
+
+    The beat's planner over every practice: it finds the sessions across practices, then
+    judges each in its own practice's scope."""
     now = now or timeutil.utcnow()
     sessions = db.session.scalars(
-        sa.select(CoupleSession)
-        .join(Couple, Couple.id == CoupleSession.couple_id)
-        .join(Practice, Practice.id == Couple.practice_id)
-        .where(
-            Couple.status == CoupleStatus.ACTIVE,
-            CoupleSession.starts_at > now,
-            CoupleSession.starts_at <= now + timedelta(hours=_max_lead_hours()),
+        tenancy.across_practices(
+            sa.select(CoupleSession)
+            .join(Couple, Couple.id == CoupleSession.couple_id)
+            .join(Practice, Practice.id == Couple.practice_id)
+            .where(
+                Couple.status == CoupleStatus.ACTIVE,
+                CoupleSession.starts_at > now,
+                CoupleSession.starts_at <= now + timedelta(hours=_max_lead_hours()),
+            )
         )
     ).all()
     created = []
@@ -154,8 +156,9 @@ def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
         practice = session.couple.practice
         if session.starts_at > now + timedelta(hours=practice.report_lead_hours):
             continue
-        if _has_current_report(session, now):
-            continue
+        with tenancy.practice_scope(session.practice_id):
+            if _has_current_report(session, now):
+                continue
         report = Report(
             practice_id=session.practice_id,
             couple_id=session.couple_id,
@@ -166,12 +169,12 @@ def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
         db.session.flush()
         after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
         created.append(report.id)
-    db.session.commit()
     return created
 
 
 def _max_lead_hours() -> int:
-    return db.session.scalar(sa.select(sa.func.max(Practice.report_lead_hours))) or 0
+    longest = sa.select(sa.func.max(Practice.report_lead_hours))
+    return db.session.scalar(tenancy.across_practices(longest)) or 0
 
 
 def _has_current_report(session: CoupleSession, now: datetime) -> bool:
@@ -185,7 +188,7 @@ def _has_current_report(session: CoupleSession, now: datetime) -> bool:
         return False
     if latest.status == ReportStatus.PENDING:
         return True
-    data = build_report_data(Actor.system(session.practice_id), session.couple_id, session, now)
+    data = build_report_data(session.couple_id, session, now)
     return fingerprint(data) == latest.data_fingerprint
 
 
@@ -207,11 +210,14 @@ def _tell_the_counselor(report: Report) -> None:
     )
 
 
-def render_for_couple(actor: Actor, couple_id: int, session_id: int | None = None) -> bytes:
+def render_for_couple(couple_id: int, session_id: int | None = None) -> bytes:
     """Render now, without storing: for the CLI. The session defaults to the next one."""
-    couple = get_couple(actor, couple_id)
-    session = get_session(actor, session_id) if session_id is not None else _next_session(couple.id)
-    return render_pre_session_report(build_report_data(actor, couple.id, session))
+    couple = get_in_practice(Couple, couple_id)
+    if session_id is not None:
+        session = get_in_practice(CoupleSession, session_id)
+    else:
+        session = _next_session(couple.id)
+    return render_pre_session_report(build_report_data(couple.id, session))
 
 
 def _next_session(couple_id: int) -> CoupleSession | None:
@@ -224,16 +230,19 @@ def _next_session(couple_id: int) -> CoupleSession | None:
 
 
 def sessions_on(day: date) -> list[CoupleSession]:
-    """Sessions on a calendar date in their own practice's time zone."""
+    """Sessions on a calendar date in their own practice's time zone, in every practice
+    (the CLI's report batch)."""
     wide = db.session.scalars(
-        sa.select(CoupleSession)
-        .join(Couple, Couple.id == CoupleSession.couple_id)
-        .where(
-            Couple.status == CoupleStatus.ACTIVE,
-            CoupleSession.starts_at >= datetime.combine(day - timedelta(days=1), time(), UTC),
-            CoupleSession.starts_at < datetime.combine(day + timedelta(days=2), time(), UTC),
+        tenancy.across_practices(
+            sa.select(CoupleSession)
+            .join(Couple, Couple.id == CoupleSession.couple_id)
+            .where(
+                Couple.status == CoupleStatus.ACTIVE,
+                CoupleSession.starts_at >= datetime.combine(day - timedelta(days=1), time(), UTC),
+                CoupleSession.starts_at < datetime.combine(day + timedelta(days=2), time(), UTC),
+            )
+            .order_by(CoupleSession.starts_at)
         )
-        .order_by(CoupleSession.starts_at)
     ).all()
     return [
         s
@@ -251,5 +260,5 @@ def prepare_for_session(session: CoupleSession) -> Report:
         requested_by="cli",
     )
     db.session.add(report)
-    db.session.commit()
+    db.session.flush()
     return generate_report(report.id)

@@ -32,10 +32,9 @@ from counselor.models import (
     Partner,
     Visibility,
 )
-from counselor.services.audit import Actor
-from counselor.services.couples.couples import get_couple
 from counselor.services.homework import ladder
 from counselor.services.progress import readiness, week_rules
+from counselor.tenancy import get_in_practice
 from reports import (
     AssignmentRow,
     PartnerReadiness,
@@ -53,10 +52,10 @@ REFLECTIONS_SHOWN = 30
 
 
 def build_report_data(
-    actor: Actor, couple_id: int, session: CoupleSession | None, now: datetime | None = None
+    couple_id: int, session: CoupleSession | None, now: datetime | None = None
 ) -> PreSessionReportData:
     now = now or timeutil.utcnow()
-    couple = get_couple(actor, couple_id)
+    couple = get_in_practice(Couple, couple_id)
     zone = couple.practice.timezone
     today = timeutil.local_today(zone, now)
     previous = _previous_session(couple.id, session.starts_at if session else now)
