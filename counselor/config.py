@@ -117,13 +117,7 @@ class Defaults:
         "broker_connection_retry_on_startup": True,
         # The web must never hang on a broker that is down: the outbox sweep catches up.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        "include": [
-            "tasks.mail",
-            "tasks.reminders",
-            "tasks.reports",
-            "tasks.progress",
-            "tasks.webhooks",
-        ],
+        "include": ["tasks.outbox", "tasks.reminders", "tasks.reports", "tasks.progress"],
         "beat_schedule": {
             "deliver-due-emails": {"task": task_names.DELIVER_DUE_EMAILS, "schedule": 60.0},
             "deliver-due-webhooks": {"task": task_names.DELIVER_DUE_WEBHOOKS, "schedule": 60.0},

@@ -5,7 +5,8 @@ name from the web process (``send_task`` through ``counselor/services/delivery/
 after_commit.py``, so services never import the worker's modules) and scheduled by name in
 the beat schedule (``counselor/config.py``). All three import the name from here, so a
 rename cannot leave one of them sending to a task nobody runs. The values stay what they
-have always been: messages already waiting on a broker keep their meaning.
+have always been, whatever module defines the task now (both outboxes' tasks live in
+``tasks/outbox.py``): messages already waiting on a broker keep their meaning.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def _one_backend(database_url):
 def test_partner_marks_a_step_done_from_the_emailed_link(
     app, browser, live_server, smtp, screenshot_dir
 ):
-    import tasks.mail
+    import tasks.outbox
 
     app.config["PUBLIC_BASE_URL"] = live_server
     couple = factories.CoupleFactory(
@@ -35,7 +35,7 @@ def test_partner_marks_a_step_done_from_the_emailed_link(
     actor = Actor.for_counselor(couple.counselor)
     for key in ("share-a-minor-worry", "hand-over-a-chore"):
         assignments.assign_homework(actor, couple.id, AssignmentInput(template_key=key))
-    tasks.mail.deliver_emails(list(db.session.scalars(sa.select(OutboxEmail.id))))
+    tasks.outbox.deliver_emails(list(db.session.scalars(sa.select(OutboxEmail.id))))
 
     mail = next(m for m in smtp.messages if m.recipients == [couple.partners[0].email])
     assert "Hi Zoë" in mail.text and "2 steps open this week" in mail.text

@@ -12,7 +12,7 @@ from counselor.extensions import db
 from counselor.models import EmailKind, LinkPurpose, OutboxEmail, OutboxStatus
 from counselor.services.couples import links
 from tests.support import factories
-from tests.support.helpers import row_counts
+from tests.support.helpers import assign_form, row_counts
 
 pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's practice
 
@@ -40,22 +40,6 @@ def couple_page(client, couple) -> str:  # type: ignore[no-untyped-def]
 
 def emails() -> list[tuple[int, EmailKind]]:
     return [(e.partner_id, e.kind) for e in db.session.scalars(sa.select(OutboxEmail))]
-
-
-def assign_form(notify: bool) -> dict:
-    data = {
-        "template_key": "hand-over-a-chore",
-        "rung_id": str(factories.rung(2).id),
-        "title": "Hand over a chore you usually do",
-        "instructions": "Pick the grocery run and let them do it their way.",
-        "assignee": "each",
-        "times_per_week": "2",
-        "starts_on": timeutil.local_today("America/Chicago").isoformat(),
-        "due_on": "",
-    }
-    if notify:
-        data["notify"] = "y"
-    return data
 
 
 def test_couple_page_shows_each_partners_last_email_and_its_status(logged_in, couple):
@@ -157,14 +141,14 @@ def test_revoke_links_makes_links_already_sent_stop_working(logged_in, couple):
 
 
 def test_assigning_with_the_notify_box_unchecked_queues_nothing(logged_in, couple):
-    response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form(notify=False))
+    response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form(notify=None))
 
     assert response.status_code == 302
     assert emails() == []
 
 
 def test_assigning_with_the_notify_box_checked_emails_each_partner(logged_in, couple):
-    response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form(notify=True))
+    response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form())
 
     assert response.status_code == 302
     assert sorted(emails()) == sorted((p.id, EmailKind.NEW_STEP) for p in couple.partners)

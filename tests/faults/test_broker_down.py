@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import CheckIn, LinkPurpose, OutboxStatus
 from counselor.services.couples import links
-from counselor.services.homework import ladder
 from tests.faults.outboxes import rows_not_done, statuses
 from tests.support import factories
+from tests.support.helpers import assign_form
 from tests.support.processes import CeleryWorker, worker_env
 
 # Workers in other processes read and write the rows.
@@ -38,19 +38,7 @@ def test_checkins_and_assignments_work_while_the_broker_is_down(
 
     redis_server.stop()
     started = time.monotonic()
-    template = ladder.template_by_key("hand-over-a-chore")
-    assigned = logged_in.post(
-        f"/couples/{couple.id}/assign",
-        data={
-            "template_key": template.key,
-            "rung_id": str(template.rung_id),
-            "title": template.title,
-            "instructions": template.instructions,
-            "assignee": "each",
-            "times_per_week": "1",
-            "notify": "y",
-        },
-    )
+    assigned = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form())
     page = logged_in.get(f"/p/{token}").get_data(as_text=True)
     key = re.search(
         rf'/steps/{assignment.id}/done".*?name="checkin_key" type="hidden" value="([^"]+)"',

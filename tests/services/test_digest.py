@@ -65,7 +65,7 @@ def test_quiet_stopped_and_ready_couples_are_listed_with_reasons(app, at_monday)
 def test_one_digest_per_counselor_on_monday_morning_and_it_carries_no_client_text(
     app, smtp, monkeypatch
 ):
-    import tasks.mail
+    import tasks.outbox
 
     counselor = factories.CounselorFactory(timezone="America/Chicago")
     factories.CounselorFactory(timezone="America/Chicago", weekly_digest=False)
@@ -84,7 +84,7 @@ def test_one_digest_per_counselor_on_monday_morning_and_it_carries_no_client_tex
     again = reminders.plan_counselor_digests(MONDAY_9AM_CHICAGO + timedelta(hours=2))
     assert len(first) == 1 and again == []
 
-    tasks.mail.deliver_emails(first)
+    tasks.outbox.deliver_emails(first)
     (mail,) = smtp.messages
     assert mail.recipients == [counselor.email]
     assert "Quiet couple: no check-ins for 7 days" in mail.text

@@ -62,7 +62,7 @@ def reminder_rows():
 
 
 def test_a_scripted_week_in_three_time_zones(app, clock, smtp, counselor):
-    import tasks.mail
+    import tasks.outbox
 
     new_york = couple_in(
         "America/New_York", counselor, unsubscribed_at=datetime(2026, 1, 1, tzinfo=UTC)
@@ -96,7 +96,7 @@ def test_a_scripted_week_in_three_time_zones(app, clock, smtp, counselor):
     ]
     assert sunday_new_york == [datetime(2026, 11, 1, 23, 0, tzinfo=UTC)]  # 18:00 EST
 
-    tasks.mail.deliver_emails([row.id for row in rows])
+    tasks.outbox.deliver_emails([row.id for row in rows])
     received = Counter(mail.recipients[0] for mail in smtp.messages)
     assert received == {
         new_york.partners[0].email: 6,

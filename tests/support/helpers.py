@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from counselor.extensions import db
+from counselor.services.homework import ladder
 from counselor.tenancy import ACROSS_PRACTICES, across_practices
 
 
@@ -65,3 +66,21 @@ def row_counts() -> dict[str, int]:
 
 def login(client, email: str, password: str):  # type: ignore[no-untyped-def]
     return client.post("/login", data={"email": email, "password": password})
+
+
+def assign_form(template_key: str = "hand-over-a-chore", **changes: str | None) -> dict[str, str]:
+    """The dashboard's assign form for a step of the ladder as a counselor sends it: each
+    partner, once a week, the partners emailed. ``changes`` replace fields; ``None`` leaves
+    one out (``notify=None``: the box unticked)."""
+    template = ladder.template_by_key(template_key)
+    form = {
+        "template_key": template.key,
+        "rung_id": str(template.rung_id),
+        "title": template.title,
+        "instructions": template.instructions,
+        "assignee": "each",
+        "times_per_week": "1",
+        "notify": "y",
+        **changes,
+    }
+    return {name: value for name, value in form.items() if value is not None}

@@ -47,7 +47,7 @@ def worker(request: pytest.FixtureRequest, app: Flask) -> Iterator[object]:
     """A worker thread consuming the app's broker, running tasks in the app context."""
     from celery.contrib.testing.worker import start_worker
 
-    import tasks.mail  # noqa: F401 - registers the tasks with this Celery app
+    import tasks.outbox  # noqa: F401 - registers the tasks with this Celery app
 
     require_committed_db(request, "worker")
     with start_worker(

@@ -1,4 +1,4 @@
-"""tasks/mail.py: the email tasks (called directly) and how views hand work to them. The
+"""tasks/outbox.py: the email tasks (called directly) and how views hand work to them. The
 engine behind them (claims, retries, the sweep's chunks): tests/services/test_outbox.py."""
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-import tasks.mail
+import tasks.outbox
 from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, OutboxEmail, OutboxStatus
 from counselor.services.delivery import mail, outbox
 from tests.support import factories
+from tests.support.helpers import assign_form
 
 pytestmark = pytest.mark.usefixtures("actor")  # the counselor's practice is in scope
 
@@ -43,7 +44,7 @@ def statuses() -> dict[int, OutboxStatus]:
 def test_deliver_emails_task_sends_the_rows(smtp, couple):
     ids = queued(couple.partners[0]) + queued(couple.partners[1])
 
-    tasks.mail.deliver_emails(ids)
+    tasks.outbox.deliver_emails(ids)
 
     assert sorted(r for m in smtp.messages for r in m.recipients) == sorted(
         p.email for p in couple.partners
@@ -55,8 +56,8 @@ def test_deliver_emails_task_sends_the_rows(smtp, couple):
 def test_deliver_emails_task_run_twice_sends_once(smtp, couple):
     ids = queued(couple.partners[0])
 
-    tasks.mail.deliver_emails(ids)
-    tasks.mail.deliver_emails(ids)
+    tasks.outbox.deliver_emails(ids)
+    tasks.outbox.deliver_emails(ids)
 
     assert len(smtp.messages) == 1
 
@@ -66,7 +67,7 @@ def test_deliver_emails_task_schedules_a_retry_after_a_temporary_refusal(smtp, c
     send_task.forget()  # the hand-off that queueing itself made
     smtp.reply_codes = [451]
 
-    tasks.mail.deliver_emails([email_id])
+    tasks.outbox.deliver_emails([email_id])
 
     assert statuses() == {email_id: OutboxStatus.PENDING}
     [(name, args)] = send_task.calls
@@ -86,7 +87,7 @@ def test_the_beat_task_hands_due_emails_over_in_batches(app, couple, send_task):
     db.session.commit()
     send_task.forget()  # as if the broker had lost them: only the sweep finds them now
 
-    assert tasks.mail.deliver_due_emails() == 3
+    assert tasks.outbox.deliver_due_emails() == 3
 
     assert send_task.calls == [
         (task_names.DELIVER_EMAILS, [due[:2]]),
@@ -95,20 +96,6 @@ def test_the_beat_task_hands_due_emails_over_in_batches(app, couple, send_task):
 
 
 # Level 2: a view enqueues only what is already committed.
-
-
-def assign_form() -> dict:
-    return {
-        "template_key": "hand-over-a-chore",
-        "rung_id": str(factories.rung(2).id),
-        "title": "Hand over a chore you usually do",
-        "instructions": "Pick the grocery run and let them do it their way.",
-        "assignee": "each",
-        "times_per_week": "2",
-        "starts_on": timeutil.local_today("America/Chicago").isoformat(),
-        "due_on": "",
-        "notify": "y",
-    }
 
 
 def committed_pending_rows(ids: list[int]) -> list[tuple[int, str]]:
@@ -145,9 +132,7 @@ def test_assigning_enqueues_delivery_only_after_the_rows_are_committed(
 def test_a_failed_assignment_enqueues_nothing(logged_in, counselor, send_task):
     couple = factories.CoupleFactory(counselor=counselor)
 
-    response = logged_in.post(
-        f"/couples/{couple.id}/assign", data={**assign_form(), "times_per_week": "99"}
-    )
+    response = logged_in.post(f"/couples/{couple.id}/assign", data=assign_form(times_per_week="99"))
 
     assert response.status_code == 422
     assert send_task.calls == []

@@ -1,4 +1,4 @@
-"""tasks/webhooks.py: the webhook tasks called directly, and the hand-off from the web
+"""tasks/outbox.py: the webhook tasks called directly, and the hand-off from the web
 process. The engine behind them (claims, backoff, the sweep): tests/services/test_outbox.py."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-import tasks.webhooks
+import tasks.outbox
 from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import AssignmentStatus, CheckInSource, OutboxStatus, WebhookDelivery
@@ -57,7 +57,7 @@ def test_the_task_retries_until_the_receiver_accepts_with_the_same_webhook_id(
     send_task.forget()
 
     for ids in handed:
-        tasks.webhooks.deliver_webhooks(ids)
+        tasks.outbox.deliver_webhooks(ids)
     for _round in range(2):  # the worker runs each retry the task scheduled, once it is due
         scheduled = list(zip(send_task.calls, send_task.options, strict=True))
         send_task.forget()
@@ -67,7 +67,7 @@ def test_the_task_retries_until_the_receiver_accepts_with_the_same_webhook_id(
             assert 0 <= options["countdown"] <= WEBHOOKS.backoff.ceiling(_round + 1)
         clock.advance(seconds=max(options["countdown"] for _call, options in scheduled) + 1)
         for (_name, args), _options in scheduled:
-            tasks.webhooks.deliver_webhooks(*args)
+            tasks.outbox.deliver_webhooks(*args)
 
     assert send_task.calls == []  # delivered: nothing more scheduled
     assert set(statuses().values()) == {OutboxStatus.DELIVERED}
@@ -85,8 +85,8 @@ def test_the_task_run_twice_delivers_once(counselor, actor, receiver, clock):
     complete_steps(counselor, 1)
     ids = list(statuses())
 
-    tasks.webhooks.deliver_webhooks(ids)
-    tasks.webhooks.deliver_webhooks(ids)
+    tasks.outbox.deliver_webhooks(ids)
+    tasks.outbox.deliver_webhooks(ids)
 
     assert len(receiver.requests) == 1
 

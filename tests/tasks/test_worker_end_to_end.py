@@ -14,6 +14,7 @@ from counselor.extensions import db
 from counselor.models import CheckIn, OutboxEmail, OutboxStatus
 from counselor.services.homework import ladder
 from tests.support import factories
+from tests.support.helpers import assign_form
 
 # actor: the test reads the counselor's practice, as the dashboard would.
 pytestmark = [pytest.mark.committed_db, pytest.mark.usefixtures("actor")]
@@ -31,16 +32,7 @@ def test_assigned_step_reaches_each_partner_who_checks_it_off(
     couple = factories.CoupleFactory(counselor=counselor)
     template = ladder.template_by_key("share-a-minor-worry")
     response = logged_in.post(
-        f"/couples/{couple.id}/assign",
-        data={
-            "template_key": template.key,
-            "rung_id": str(template.rung_id),
-            "title": template.title,
-            "instructions": template.instructions,
-            "assignee": "each",
-            "times_per_week": "3",
-            "notify": "y",
-        },
+        f"/couples/{couple.id}/assign", data=assign_form(template.key, times_per_week="3")
     )
     assert response.status_code == 302
 

@@ -5,12 +5,14 @@ practice allows titles, never a reflection, never another partner's data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -28,6 +30,8 @@ from counselor.models import (
 from counselor.services.couples import links
 from counselor.services.delivery import digest
 from counselor.services.pages import partner_page
+
+Row = TypeVar("Row", Partner, Counselor, Report)
 
 SUBJECTS = {
     EmailKind.NEW_STEP: "A new practice step from {practice}",
@@ -75,10 +79,8 @@ def compose(email: OutboxEmail) -> Content:
 
 def _partner_email(email: OutboxEmail) -> Content:
     """New step, fresh link or reminder: a greeting, how many steps are open, the link."""
-    partner = db.session.scalar(
-        sa.select(Partner)
-        .where(Partner.id == email.partner_id)
-        .options(joinedload(Partner.couple).joinedload(Couple.practice))
+    partner = _about(
+        Partner, email.partner_id, joinedload(Partner.couple).joinedload(Couple.practice)
     )
     practice = partner.couple.practice
     # The outbox engine commits what composing wrote before the email leaves, so both
@@ -117,11 +119,7 @@ def _partner_email(email: OutboxEmail) -> Content:
 
 def _counselor_digest(email: OutboxEmail) -> Content:
     """Monday's list for a counselor: labels and reasons with links, never client text."""
-    counselor = db.session.scalar(
-        sa.select(Counselor)
-        .where(Counselor.id == email.counselor_id)
-        .options(joinedload(Counselor.practice))
-    )
+    counselor = _about(Counselor, email.counselor_id, joinedload(Counselor.practice))
     items = digest.couples_needing_attention(counselor)
     context = {
         "counselor": counselor,
@@ -143,11 +141,7 @@ def _counselor_digest(email: OutboxEmail) -> Content:
 
 def _report_ready(email: OutboxEmail) -> Content:
     """The couple's label, the session time and a link to the dashboard; nothing else."""
-    report = db.session.scalar(
-        sa.select(Report)
-        .where(Report.id == email.report_id)
-        .options(joinedload(Report.couple).joinedload(Couple.counselor))
-    )
+    report = _about(Report, email.report_id, joinedload(Report.couple).joinedload(Couple.counselor))
     counselor = report.couple.counselor
     practice = report.couple.practice
     session_at = (
@@ -167,6 +161,12 @@ def _report_ready(email: OutboxEmail) -> Content:
         text=render_template("email/report_ready.txt", **context),
         html=render_template("email/report_ready.html", **context),
     )
+
+
+def _about(model: type[Row], row_id: int | None, *load: LoaderOption) -> Row:
+    """The row an email is about, with what composing it reads (in the email's practice:
+    the outbox engine sends each email in its practice's scope)."""
+    return db.session.scalars(sa.select(model).where(model.id == row_id).options(*load)).one()
 
 
 def public_url(endpoint: str, **values: object) -> str:
