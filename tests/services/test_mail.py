@@ -225,33 +225,32 @@ def test_a_permanent_refusal_does_not_stop_the_rest_of_the_batch(smtp, couple):
     assert [m.recipients for m in smtp.messages] == [[couple.partners[1].email]]
 
 
-def test_an_email_still_waiting_when_the_partner_stops_emails_is_not_sent(smtp, partner, clock):
-    [email_id] = queued(partner)
+def stop_emails(partner) -> None:  # type: ignore[no-untyped-def]
     partner.unsubscribed_at = NOW  # one click on "Stop emails" before a worker got to it
-    db.session.commit()
-
-    deliver([email_id])
-
-    assert smtp.messages == []
-    assert (row(email_id).status, row(email_id).last_error) == (
-        OutboxStatus.CANCELLED,
-        "not sent: the partner stopped emails",
-    )
-    clock.advance(timedelta(days=1))
-    assert outbox.due_ids(mail.EMAILS, limit=10) == []  # nor later
 
 
-def test_an_email_still_waiting_when_the_couple_is_paused_is_not_sent(smtp, couple, partner, clock):
+def pause_couple(partner) -> None:  # type: ignore[no-untyped-def]
+    partner.couple.status = CoupleStatus.PAUSED  # its links stop working: a dead link
+
+
+@pytest.mark.parametrize(
+    ("change_of_mind", "reason"),
+    [(stop_emails, "the partner stopped emails"), (pause_couple, "the couple is not active")],
+)
+def test_an_email_no_longer_wanted_when_its_turn_comes_is_cancelled(
+    smtp, partner, clock, change_of_mind, reason
+):
     [email_id] = queued(partner, kind=EmailKind.LINK)
-    couple.status = CoupleStatus.PAUSED  # its links stop working: an email would carry a dead one
+    change_of_mind(partner)
     db.session.commit()
 
-    deliver([email_id])
+    report = deliver([email_id])
 
+    assert report.cancelled == [email_id]
     assert smtp.messages == []
     assert (row(email_id).status, row(email_id).last_error) == (
         OutboxStatus.CANCELLED,
-        "not sent: the couple is not active",
+        f"not sent: {reason}",
     )
     clock.advance(timedelta(days=1))
     assert outbox.due_ids(mail.EMAILS, limit=10) == []  # nor later
