@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app counselor
 
-.PHONY: run dev instance-ready test lint format clean screenshots
+.PHONY: run dev instance-ready test test-long lint format clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required (set PYTHON=python3.11).") if sys.version_info < (3, 11) else None'
@@ -42,10 +42,16 @@ instance-ready: $(VENV)/.run-installed
 	$(FLASK) seed-demo --if-empty
 	@echo ""
 
+# The suite runs in one process per core (pytest-xdist; each has its own databases).
+# Tests marked long — minutes each: the fault run under load, 2,000 couples — are left
+# to `make test-long`.
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
+
+test-long: $(VENV)/.test-installed
+	$(BIN)/pytest -m long
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
