@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
-    CheckIn,
     CoupleStatus,
     EmailKind,
     OutboxEmail,
@@ -188,17 +187,9 @@ def test_checkins_that_meet_the_target_stop_reminders(app, clock, counselor):
     couple = couple_in("UTC", counselor)
     assignment = db.session.scalar(sa.select(Assignment))
     for partner in couple.partners:
-        for n in range(3):
-            db.session.add(
-                CheckIn(
-                    practice_id=couple.practice_id,
-                    assignment_id=assignment.id,
-                    partner_id=partner.id,
-                    occurred_on=MONDAY,
-                    source="link",
-                    idempotency_key=f"k{partner.id}-{n}",
-                )
-            )
+        factories.CheckInFactory.create_batch(
+            3, assignment=assignment, partner=partner, occurred_on=MONDAY
+        )
     db.session.commit()
     run_week(clock, step=timedelta(hours=1))
     assert reminder_rows() == []
