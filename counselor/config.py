@@ -26,9 +26,10 @@ class Defaults:
     SECRET_KEY: str | None = None
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
-    # Refuse ORM queries on practice-owned rows made outside any practice's scope
+    # Refuse queries on practice-owned rows made outside any practice's scope
     # (counselor/tenancy.py): a forgotten scope fails loudly instead of reading every practice.
-    TENANCY_REQUIRE_SCOPE = False
+    # On by default (fail closed); the whole test suite runs with it.
+    TENANCY_REQUIRE_SCOPE = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

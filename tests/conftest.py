@@ -78,6 +78,9 @@ def suite_settings(database_url: str, instance: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Production's default, said out loud: a query on a practice's rows outside any
+        # practice's scope fails the test that makes it (counselor/tenancy.py).
+        "TENANCY_REQUIRE_SCOPE": True,
         # Thousands of logins prove nothing more with production's argon2 cost.
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.ladder import LadderFileError, RungSpec, load_ladder
 from counselor.models import LadderRung, TaskTemplate
-from counselor.services.audit import Actor
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests.support import factories
@@ -189,14 +188,13 @@ def test_sync_twice_reports_no_changes(app):
     assert (count_rows(LadderRung), count_rows(TaskTemplate)) == before
 
 
-def test_changed_text_bumps_the_version_but_not_given_homework(counselor):
+def test_changed_text_bumps_the_version_but_not_given_homework(actor, couple):
     key = "share-a-minor-worry"
-    actor = Actor.for_counselor(counselor)
-    couple = factories.CoupleFactory(counselor=counselor)
     given = assign_homework(actor, couple.id, AssignmentInput(template_key=key))
     old_text, old_version = given.instructions, given.template_version
 
     result = ladder.sync_ladder(edited(load_ladder(), key, instructions="Say one small worry."))
+    db.session.commit()  # as `ladder sync` does
     db.session.expire_all()
 
     assert result.updated == [key]
