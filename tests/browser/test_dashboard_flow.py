@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from counselor.extensions import db
 from counselor.services import demo
 from counselor.services.accounts import counselors
 from counselor.services.progress.compile import compile_progress
@@ -84,6 +85,7 @@ def test_demo_pages_fit_a_tablet_and_are_captured(page, app, screenshot_dir):
     login = demo.seed_demo()
     compile_progress()  # what the nightly job would have done
     counselors.set_password(counselors.counselor_by_email(login.email), factories.PASSWORD)
+    db.session.commit()  # as the commands would, for the live server's threads
     log_in(page, login.email, factories.PASSWORD)
 
     shots = {}

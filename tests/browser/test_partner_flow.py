@@ -35,6 +35,7 @@ def test_partner_marks_a_step_done_from_the_emailed_link(
     actor = Actor.for_counselor(couple.counselor)
     for key in ("share-a-minor-worry", "hand-over-a-chore"):
         assignments.assign_homework(actor, couple.id, AssignmentInput(template_key=key))
+    db.session.commit()  # as the request that assigns would, for the worker and the server
     tasks.outbox.deliver_emails(list(db.session.scalars(sa.select(OutboxEmail.id))))
 
     mail = next(m for m in smtp.messages if m.recipients == [couple.partners[0].email])
