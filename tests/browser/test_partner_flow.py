@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import CheckIn, OutboxEmail, Visibility
 from counselor.services.audit import Actor
@@ -33,6 +34,7 @@ def test_partner_marks_a_step_done_from_the_emailed_link(
         partners=[{"first_name": "Zoë"}, {"first_name": "José"}], label="Zoë & José M."
     )
     actor = Actor.for_counselor(couple.counselor)
+    tenancy.enter_practice(couple.practice_id)  # the test acts for the couple's practice
     for key in ("share-a-minor-worry", "hand-over-a-chore"):
         assignments.assign_homework(actor, couple.id, AssignmentInput(template_key=key))
     db.session.commit()  # as the request that assigns would, for the worker and the server
