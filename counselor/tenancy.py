@@ -3,16 +3,18 @@
 The edge that knows who is acting — the dashboard's login, the API key, a partner's link,
 a host launch, a task or command working for one practice — calls ``enter_practice``.
 From then on every ORM SELECT, UPDATE and DELETE of the session gets
-``practice_id = <that practice>`` added to each practice-owned entity it touches
-(SQLAlchemy's ``with_loader_criteria``, applied in a ``do_orm_execute`` hook), so a
-service cannot read or change another practice's rows, whatever it forgets to filter.
+``practice_id = <that practice>`` added to each practice-owned entity it touches, in
+subqueries too (SQLAlchemy's ``with_loader_criteria``, applied in a ``do_orm_execute``
+hook), so a service cannot read or change another practice's rows, whatever it forgets
+to filter.
 
 Work that deliberately spans practices — finding which practice a login, key or link
 belongs to, the beat's sweeps and planners — says so on the statement with
-``across_practices(statement)``. A query on a practice-owned entity with neither a scope
-nor that mark is refused (``UnscopedQuery``) when ``TENANCY_REQUIRE_SCOPE`` is on (the
-default, and the test suite's setting), so a forgotten scope fails loudly instead of
-silently reading every practice.
+``across_practices(statement)``. A statement on a practice's tables with neither a scope
+nor that mark — or written in Core, which the criteria do not reach — is refused
+(``UnscopedQuery``) when ``TENANCY_REQUIRE_SCOPE`` is on (the default, and the test
+suite's setting), so a forgotten scope fails loudly instead of silently reading every
+practice.
 
 Who sets the scope:
 

@@ -184,6 +184,14 @@ def test_the_practice_itself_is_the_only_one_visible(actor, counselor, theirs):
     assert list(db.session.scalars(sa.select(Practice.id))) == [counselor.practice_id]
 
 
+def test_core_statements_on_a_practices_tables_need_the_mark_even_in_a_scope(actor):
+    # The criteria reach ORM statements only: a Core one would read every practice.
+    for statement in (sa.select(Couple.__table__), sa.update(Couple.__table__).values(label="x")):
+        with pytest.raises(tenancy.UnscopedQuery):
+            db.session.execute(statement)
+    assert db.session.execute(tenancy.across_practices(sa.select(Couple.__table__))).all() == []
+
+
 def test_a_scope_within_a_scope_gives_the_outer_one_back(actor, counselor, theirs):
     with tenancy.practice_scope(theirs[Couple].practice_id):
         assert tenancy.get_in_practice(Couple, theirs[Couple].id) is theirs[Couple]
