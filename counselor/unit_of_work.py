@@ -6,8 +6,15 @@ so services can call services without committing each other's work halfway, and 
 input writes nothing. Tasks handed to Celery with ``after_commit`` leave only once that
 single commit has happened (``counselor/services/delivery/after_commit.py``).
 
-The one deliberate exception is the outbox engine (``counselor/services/delivery/
-outbox.py``): it must commit its claim on a row before it sends anything.
+The deliberate exceptions, each an edge's own decision:
+
+- the outbox engine (``counselor/services/delivery/outbox.py``) commits its claim on a
+  row before it sends anything, and each row's result;
+- the API guard (``counselor/api/guard.py``) commits an ``Idempotency-Key`` claim before
+  the request runs, so that a concurrent request with the key sees it, and commits a
+  refused request's audit event, which the rollback of a failed request would undo;
+- ``flask report batch`` commits each report as it is made, so a batch stopped halfway
+  keeps what it finished.
 """
 
 from __future__ import annotations
