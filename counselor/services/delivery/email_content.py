@@ -55,13 +55,13 @@ class Content:
 def reason_not_to_send(email: OutboxEmail) -> str | None:
     """Checked at send time: things may have changed since the email was queued."""
     if email.partner_id is not None:
-        partner = db.session.get(Partner, email.partner_id)
+        partner = _about(Partner, email.partner_id)
         if partner.unsubscribed_at is not None:
             return "the partner stopped emails"
         if partner.couple.status != CoupleStatus.ACTIVE:
             return "the couple is not active"
         return None
-    counselor = db.session.get(Counselor, email.counselor_id)
+    counselor = _about(Counselor, email.counselor_id)
     if not counselor.active:
         return "the counselor is inactive"
     if email.kind == EmailKind.COUNSELOR_DIGEST and not counselor.weekly_digest:

@@ -167,7 +167,7 @@ def due_ids(kind: OutboxKind, limit: int) -> list[int]:
 # Claiming.
 
 
-def claim(kind: OutboxKind[Row], ids: list[int]) -> list[Row]:
+def claim(kind: OutboxKind[Row, Message], ids: list[int]) -> list[Row]:
     """Take those of these rows that are claimable for this worker; rows another worker
     holds, or that are not due yet, are left alone. Commits the claim."""
     model = kind.model
