@@ -128,8 +128,10 @@ def install(app: Flask) -> None:
 
     @app.teardown_request
     def end_request_unscoped(_error: BaseException | None) -> None:
+        if "practice_outside_request" not in g:
+            return  # refused before any hook ran (e.g. CSRF): the scope was never touched
         leave_practice()
-        outside = g.pop("practice_outside_request", None)
+        outside = g.pop("practice_outside_request")
         if outside is not None:
             enter_practice(outside)
 
