@@ -105,7 +105,7 @@ def set_password(email: str, password: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no practice yet.")
 def seed_demo(if_empty: bool) -> None:
     """Add a demo practice with three couples (does nothing if it exists)."""
-    with click.progressbar(length=len(demo.COUPLES), label="Seeding demo couples") as bar:
+    with click.progressbar(length=len(demo.couple_plans()), label="Seeding demo couples") as bar:
         login = demo.seed_demo(progress_step=lambda: bar.update(1), only_if_empty=if_empty)
     if login is None:
         click.echo("The database already holds a practice; no demo data added.")

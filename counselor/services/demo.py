@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import secrets
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -36,6 +40,7 @@ DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo.counselor@example.org"
 DEMO_TIMEZONE = "America/Chicago"
 HISTORY_WEEKS = 6
+DEMO_COUPLES_FILE = Path(__file__).with_name("demo_couples.toml")
 
 
 @dataclass(frozen=True)
@@ -55,56 +60,11 @@ class StepPlan:
 @dataclass(frozen=True)
 class CouplePlan:
     label: str
-    partners: tuple[tuple[str, str, str], tuple[str, str, str]]  # first name, email, timezone
+    partners: tuple[PartnerInput, ...]
     steps: tuple[StepPlan, ...]
     comfort_start: float
     comfort_trend: float  # change per week
 
-
-COUPLES = (
-    CouplePlan(
-        label="Alex & Sam R.",
-        partners=(
-            ("Alex", "alex.r@example.org", "America/Chicago"),
-            ("Sam", "sam.r@example.org", "America/Chicago"),
-        ),
-        steps=(
-            StepPlan("solo-default-log", 6, {1: 0.9, 2: 0.8}, AssignmentStatus.COMPLETED),
-            StepPlan("map-separate-lanes", 6, {1: 1.0, 2: 1.0}, AssignmentStatus.COMPLETED),
-            StepPlan("ask-opinion-work-email", 3, {1: 0.9, 2: 0.7}),
-            StepPlan("hand-over-a-chore", 3, {1: 0.8, 2: 1.0}),
-        ),
-        comfort_start=2.4,
-        comfort_trend=0.3,
-    ),
-    CouplePlan(
-        label="Jordan & Priya K.",
-        partners=(
-            ("Jordan", "jordan.k@example.org", "America/New_York"),
-            ("Priya", "priya.k@example.org", "Europe/London"),
-        ),
-        steps=(
-            StepPlan("share-a-minor-worry", 6, {1: 0.5, 2: 0.9}, AssignmentStatus.COMPLETED),
-            StepPlan("weekly-money-check-in", 4, {1: 0.6, 2: 0.6}),
-            StepPlan("name-a-career-fear", 3, {1: 0.2, 2: 0.9}),
-        ),
-        comfort_start=2.8,
-        comfort_trend=0.05,
-    ),
-    CouplePlan(
-        label="Zoë & José M.",
-        partners=(
-            ("Zoë", "zoe.m@example.org", "America/Los_Angeles"),
-            ("José", "jose.m@example.org", "America/Los_Angeles"),
-        ),
-        steps=(
-            StepPlan("solo-default-log", 2, {1: 0.6, 2: 0.3}),
-            StepPlan("pause-before-going-solo", 1, {1: 0.4, 2: 0.2}),
-        ),
-        comfort_start=2.0,
-        comfort_trend=0.1,
-    ),
-)
 
 REFLECTIONS = (
     "It felt awkward to ask at first, but they were glad I did.",
@@ -116,6 +76,33 @@ REFLECTIONS = (
     "They did it their way and it was fine. Better than fine, actually.",
     "I was worried I'd look needy. I didn't, and it brought us closer.",
 )
+
+
+@functools.cache
+def couple_plans() -> tuple[CouplePlan, ...]:
+    """The demo couples, kept as data in ``demo_couples.toml`` beside this module."""
+    with DEMO_COUPLES_FILE.open("rb") as handle:
+        raw = tomllib.load(handle)
+    return tuple(_couple_plan(entry) for entry in raw["couples"])
+
+
+def _couple_plan(entry: dict[str, Any]) -> CouplePlan:
+    steps = tuple(
+        StepPlan(
+            template_key=step["template"],
+            weeks_ago=step["weeks_ago"],
+            follow_through=dict(enumerate(step["follow_through"], start=1)),
+            ended=AssignmentStatus(step["ended"]) if "ended" in step else None,
+        )
+        for step in entry["steps"]
+    )
+    return CouplePlan(
+        label=entry["label"],
+        partners=tuple(PartnerInput(**partner) for partner in entry["partners"]),
+        steps=steps,
+        comfort_start=entry["comfort_start"],
+        comfort_trend=entry["comfort_trend"],
+    )
 
 
 def seed_demo(
@@ -143,7 +130,7 @@ def seed_demo(
     actor = Actor.for_counselor(counselor)
     rng = random.Random(20261125)  # noqa: S311 - plausible demo data, not security
     with practice_scope(practice.id):
-        for plan in COUPLES:
+        for plan in couple_plans():
             _seed_couple(actor, plan, rng)
             progress_step()
     return DemoLogin(DEMO_EMAIL, password)
@@ -154,7 +141,7 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
         actor,
         CoupleInput(
             label=plan.label,
-            partners=[PartnerInput(first, email, zone) for first, email, zone in plan.partners],
+            partners=list(plan.partners),
         ),
     )
     today = timeutil.local_today(DEMO_TIMEZONE)
@@ -199,26 +186,32 @@ def _add_history(
                 for d in (monday + timedelta(days=n) for n in range(7))
                 if assignment.starts_on <= d <= end
             ]
+            mean_comfort = plan.comfort_start + plan.comfort_trend * week_number
             for day in sorted(rng.sample(days, min(done, len(days)))):
-                comfort = plan.comfort_start + plan.comfort_trend * week_number + rng.uniform(-1, 1)
-                with_text = rng.random() < 0.35
-                db.session.add(
-                    CheckIn(
-                        practice_id=assignment.practice_id,
-                        assignment_id=assignment.id,
-                        partner_id=partner.id,
-                        occurred_on=day,
-                        comfort=max(1, min(5, round(comfort))),
-                        reflection=rng.choice(REFLECTIONS) if with_text else None,
-                        visibility=Visibility.SHARED
-                        if rng.random() < 0.4
-                        else Visibility.COUNSELOR,
-                        source=CheckInSource.LINK,
-                        idempotency_key=secrets.token_urlsafe(16),
-                        created_at=_at(day, 20, partner.timezone),
-                    )
-                )
+                db.session.add(_check_in(assignment, partner, day, mean_comfort, rng))
         monday += timedelta(weeks=1)
+
+
+def _check_in(
+    assignment: Assignment, partner: Partner, day: date, mean_comfort: float, rng: random.Random
+) -> CheckIn:
+    """One historic check-in: comfort around the week's mean, now and then a reflection,
+    some of them shared with the other partner."""
+    comfort = mean_comfort + rng.uniform(-1, 1)
+    reflection = rng.choice(REFLECTIONS) if rng.random() < 0.35 else None
+    shared = rng.random() < 0.4
+    return CheckIn(
+        practice_id=assignment.practice_id,
+        assignment_id=assignment.id,
+        partner_id=partner.id,
+        occurred_on=day,
+        comfort=max(1, min(5, round(comfort))),
+        reflection=reflection,
+        visibility=Visibility.SHARED if shared else Visibility.COUNSELOR,
+        source=CheckInSource.LINK,
+        idempotency_key=secrets.token_urlsafe(16),
+        created_at=_at(day, 20, partner.timezone),
+    )
 
 
 def _add_sessions(actor: Actor, couple_id: int, today: date, rng: random.Random) -> None:
