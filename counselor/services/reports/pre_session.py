@@ -39,16 +39,27 @@ def request_report(actor: Actor, couple_id: int, session_id: int | None = None) 
     session = get_in_practice(CoupleSession, session_id) if session_id is not None else None
     if session is not None and session.couple_id != couple.id:
         raise InvalidInput.single("session_id", "This session belongs to another couple.")
+    requested_by = f"{actor.kind}:{actor.id}" if actor.id else actor.kind
+    report = _new_report(
+        actor.practice_id, couple.id, session.id if session else None, requested_by=requested_by
+    )
+    record_event(actor, "report.request", "report", report.id)
+    after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
+    return report
+
+
+def _new_report(
+    practice_id: int, couple_id: int, session_id: int | None, *, requested_by: str
+) -> Report:
+    """A pending report row, flushed so that its id can go to whoever generates it."""
     report = Report(
-        practice_id=actor.practice_id,
-        couple_id=couple.id,
-        session_id=session.id if session else None,
-        requested_by=f"{actor.kind}:{actor.id}" if actor.id else actor.kind,
+        practice_id=practice_id,
+        couple_id=couple_id,
+        session_id=session_id,
+        requested_by=requested_by,
     )
     db.session.add(report)
     db.session.flush()
-    record_event(actor, "report.request", "report", report.id)
-    after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
     return report
 
 
@@ -159,14 +170,9 @@ def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
         with tenancy.practice_scope(session.practice_id):
             if _has_current_report(session, now):
                 continue
-        report = Report(
-            practice_id=session.practice_id,
-            couple_id=session.couple_id,
-            session_id=session.id,
-            requested_by="schedule",
+        report = _new_report(
+            session.practice_id, session.couple_id, session.id, requested_by="schedule"
         )
-        db.session.add(report)
-        db.session.flush()
         after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
         created.append(report.id)
     return created
@@ -253,12 +259,5 @@ def sessions_on(day: date) -> list[CoupleSession]:
 
 def prepare_for_session(session: CoupleSession) -> Report:
     """Create and generate a session's report in this process (the CLI's batch)."""
-    report = Report(
-        practice_id=session.practice_id,
-        couple_id=session.couple_id,
-        session_id=session.id,
-        requested_by="cli",
-    )
-    db.session.add(report)
-    db.session.flush()
+    report = _new_report(session.practice_id, session.couple_id, session.id, requested_by="cli")
     return generate_report(report.id)
