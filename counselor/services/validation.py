@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
 from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Couple, CoupleSession
 from counselor.services.errors import FieldErrors
 
 
@@ -48,3 +51,24 @@ def check_int_range(
     if not low <= value <= high:
         problems.add(field, f"Enter a whole number from {low} to {high}.")
     return value
+
+
+def check_external_id(
+    problems: FieldErrors,
+    model: type[Couple] | type[CoupleSession],
+    value: str | None,
+    *,
+    own_id: int | None,
+    noun: str,
+) -> str | None:
+    """An id from the practice's own records: optional (blank is none), and not given to
+    another of its rows of ``model`` (``own_id`` is the row being changed, None for a new one)
+    — the unique constraint would refuse it, without saying why."""
+    external_id = (value or "").strip() or None
+    if external_id:
+        clash = sa.select(model.id).where(model.external_id == external_id)
+        if own_id is not None:
+            clash = clash.where(model.id != own_id)
+        if db.session.scalar(clash):
+            problems.add("external_id", f"Another {noun} already has this external id.")
+    return external_id

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleSession
-from counselor.services.couples.sessions import add_session, next_sessions
+from counselor.services.couples.sessions import add_session, next_sessions, update_session
 from counselor.services.errors import InvalidInput, NotFound
 from tests.support import factories
 from tests.support.clock import NOW
@@ -38,6 +38,19 @@ def test_add_session_stores_utc(actor, couple):
     assert stored.starts_at == datetime(2026, 12, 1, 21, 0, tzinfo=UTC)
     assert stored.starts_at.utcoffset() == timedelta(0)
     assert (stored.couple_id, stored.external_id) == (couple.id, "appt-7")
+
+
+def test_an_external_id_names_one_session_of_the_practice(actor, couple):
+    first = add_session(actor, couple.id, NOW + timedelta(days=2), external_id="appt-7")
+
+    with pytest.raises(InvalidInput) as error:
+        add_session(actor, couple.id, NOW + timedelta(days=9), external_id=" appt-7 ")
+    assert error.value.errors["external_id"] == ["Another session already has this external id."]
+    # Changing a session keeps its own id; a blank one is none.
+    update_session(actor, first.id, NOW + timedelta(days=3), external_id="appt-7")
+    blank = add_session(actor, couple.id, NOW + timedelta(days=9), external_id=" ")
+    assert blank.external_id is None
+    assert count_rows(CoupleSession) == 2
 
 
 def test_add_session_records_an_audit_event(actor, couple):

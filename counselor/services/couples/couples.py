@@ -13,6 +13,7 @@ from counselor.services.couples.links import revoke_links
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import (
     check_email,
+    check_external_id,
     check_int_range,
     check_text,
     check_timezone,
@@ -89,13 +90,9 @@ def _check_couple_fields(
     problems: FieldErrors, data: CoupleInput, couple_id: int | None
 ) -> tuple[str, str | None]:
     label = check_text(problems, "label", data.label, max_length=LABEL_MAX)
-    external_id = (data.external_id or "").strip() or None
-    if external_id:
-        clash = sa.select(Couple.id).where(Couple.external_id == external_id)
-        if couple_id is not None:
-            clash = clash.where(Couple.id != couple_id)
-        if db.session.scalar(clash):
-            problems.add("external_id", "Another couple already has this external id.")
+    external_id = check_external_id(
+        problems, Couple, data.external_id, own_id=couple_id, noun="couple"
+    )
     try:
         CoupleStatus(data.status)
     except ValueError:

@@ -11,6 +11,7 @@ from counselor.extensions import db
 from counselor.models import Couple, CoupleSession
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors
+from counselor.services.validation import check_external_id
 from counselor.tenancy import get_in_practice
 
 
@@ -82,12 +83,9 @@ def _check_session(
         problems.add("starts_at", "Enter the date and time the session starts.")
     elif starts_at.tzinfo is None:
         problems.add("starts_at", "Include the time zone offset, e.g. 2026-12-01T15:00:00-06:00.")
-    external_id = (external_id or "").strip() or None
-    if external_id:
-        clash = sa.select(CoupleSession.id).where(CoupleSession.external_id == external_id)
-        if session_id is not None:
-            clash = clash.where(CoupleSession.id != session_id)
-        if db.session.scalar(clash):
-            problems.add("external_id", "Another session already has this external id.")
+    external_id = check_external_id(
+        problems, CoupleSession, external_id, own_id=session_id, noun="session"
+    )
     problems.raise_if_any()
-    return starts_at, external_id  # type: ignore[return-value]
+    assert starts_at is not None  # else a problem was added above
+    return starts_at, external_id
