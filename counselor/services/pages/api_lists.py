@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import QueryableAttribute, selectinload
 
 from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Couple, CoupleSession
+from counselor.models.mixins import PracticeOwned
 from counselor.tenancy import get_in_practice
 
 T = TypeVar("T")
@@ -42,33 +43,28 @@ def couples_page(page: int, page_size: int) -> Page[Couple]:
 
 def assignments_page(couple_id: int, page: int, page_size: int) -> Page[Assignment]:
     """A couple's assignments, oldest first; ``NotFound`` for another practice's couple."""
-    couple = get_in_practice(Couple, couple_id)
-    query = (
-        sa.select(Assignment)
-        .where(Assignment.couple_id == couple.id)
-        .order_by(Assignment.id)
-        .options(selectinload(Assignment.rung), selectinload(Assignment.template))
-    )
-    return paginate(query, page, page_size)
+    query = _children_of(Couple, couple_id, Assignment.couple_id).order_by(Assignment.id)
+    eager = (selectinload(Assignment.rung), selectinload(Assignment.template))
+    return paginate(query.options(*eager), page, page_size)
 
 
 def checkins_page(assignment_id: int, page: int, page_size: int) -> Page[CheckIn]:
     """An assignment's check-ins, the latest day first."""
-    assignment = get_in_practice(Assignment, assignment_id)
-    query = (
-        sa.select(CheckIn)
-        .where(CheckIn.assignment_id == assignment.id)
-        .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
-    )
-    return paginate(query, page, page_size)
+    query = _children_of(Assignment, assignment_id, CheckIn.assignment_id)
+    latest_first = (CheckIn.occurred_on.desc(), CheckIn.id.desc())
+    return paginate(query.order_by(*latest_first), page, page_size)
 
 
 def sessions_page(couple_id: int, page: int, page_size: int) -> Page[CoupleSession]:
     """A couple's sessions, soonest first."""
-    couple = get_in_practice(Couple, couple_id)
-    query = (
-        sa.select(CoupleSession)
-        .where(CoupleSession.couple_id == couple.id)
-        .order_by(CoupleSession.starts_at, CoupleSession.id)
-    )
-    return paginate(query, page, page_size)
+    query = _children_of(Couple, couple_id, CoupleSession.couple_id)
+    return paginate(query.order_by(CoupleSession.starts_at, CoupleSession.id), page, page_size)
+
+
+def _children_of(
+    parent: type[PracticeOwned], parent_id: int, link: QueryableAttribute[int]
+) -> sa.Select[Any]:
+    """The rows whose ``link`` names the parent: ``NotFound`` when the parent is not the
+    practice's, so that a list of another practice's records looks like a missing one."""
+    get_in_practice(parent, parent_id)
+    return sa.select(link.class_).where(link == parent_id)
