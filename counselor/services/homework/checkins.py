@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -134,20 +133,3 @@ def _check_occurred_on(
     elif assignment.due_on is not None and day > assignment.due_on:
         problems.add("occurred_on", "This step was due before that date.")
     return day
-
-
-def recent_reflections(couple_id: int, limit: int = 12) -> list[CheckIn]:
-    """The couple's latest check-ins that carry a reflection, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(CheckIn)
-            .join(Assignment)
-            .where(
-                Assignment.couple_id == couple_id,
-                CheckIn.reflection.is_not(None),
-            )
-            .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
-            .limit(limit)
-            .options(selectinload(CheckIn.assignment), selectinload(CheckIn.partner))
-        )
-    )

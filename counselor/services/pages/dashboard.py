@@ -29,7 +29,7 @@ from counselor.services.couples.sessions import couple_sessions, next_sessions
 from counselor.services.delivery import notifications, reminders
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import couple_assignments, current_rung
-from counselor.services.homework.checkins import recent_reflections
+from counselor.services.homework.reflections import recent_reflections
 from counselor.services.progress import snapshots, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
 from counselor.services.reports.pre_session import couple_reports

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from counselor.extensions import db
-from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner, Visibility
+from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner
+from counselor.services.homework.reflections import reflections_shared_with
 from counselor.services.progress import week_rules
 
 
@@ -64,7 +65,7 @@ def partner_homework(partner: Partner) -> PartnerHomework:
     ]
     # Open steps first; steps already met this week follow (they can still be done again).
     steps = sorted((s for s in steps if s.week.target > 0), key=lambda s: not s.is_open)
-    return PartnerHomework(partner, steps, _shared_with(partner))
+    return PartnerHomework(partner, steps, reflections_shared_with(partner))
 
 
 def open_step_count(partner: Partner) -> int:
@@ -80,21 +81,3 @@ def _checkins_so_far(partner_id: int, assignment_ids: list[int]) -> dict[int, in
         .group_by(CheckIn.assignment_id)
     )
     return dict(rows.all())
-
-
-def _shared_with(partner: Partner, limit: int = 5) -> list[CheckIn]:
-    """Reflections the other partner chose to share — nothing else of theirs is shown."""
-    return list(
-        db.session.scalars(
-            sa.select(CheckIn)
-            .join(Assignment)
-            .where(
-                Assignment.couple_id == partner.couple_id,
-                CheckIn.partner_id != partner.id,
-                CheckIn.visibility == Visibility.SHARED,
-                CheckIn.reflection.is_not(None),
-            )
-            .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
-            .limit(limit)
-        )
-    )
