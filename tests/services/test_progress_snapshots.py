@@ -12,21 +12,16 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import (
     Assignee,
-    Assignment,
-    CheckIn,
-    CheckInSource,
-    Couple,
     CoupleStatus,
     LadderRung,
-    Partner,
     PartnerWeek,
     ReadinessSignal,
     WeeklyProgress,
 )
 from counselor.services.progress.compile import compile_progress
 from counselor.services.progress.week_rules import WeekFigure, next_streak
-from counselor.tenancy import across_practices
-from tests.support import factories
+from counselor.tenancy import across_practices, practice_scope
+from tests.support import bulk, factories
 from tests.support.helpers import count_statements
 
 # Wednesday 20 May 2026, noon in Chicago, where every partner here lives.
@@ -308,104 +303,11 @@ def test_weeks_must_be_positive(app):
 
 def bulk_couples(counselor, first: int, number: int, weeks: int = 12) -> None:  # type: ignore[no-untyped-def]
     """Couples with an each-partner and a joint step and ``weeks`` weeks of varied
-    check-ins, written with a handful of Core bulk inserts."""
+    check-ins (and this one so far), written with a handful of Core bulk inserts."""
     labels = [f"Bulk {n:05d}" for n in range(first, first + number)]
-    db.session.execute(
-        sa.insert(Couple),
-        [
-            {"practice_id": counselor.practice_id, "counselor_id": counselor.id, "label": label}
-            for label in labels
-        ],
-    )
-    couple_ids = db.session.scalars(
-        across_practices(
-            sa.select(Couple.id).where(Couple.label.in_(labels)).order_by(Couple.label)
-        )
-    ).all()
-    db.session.execute(
-        sa.insert(Partner),
-        [
-            {
-                "couple_id": cid,
-                "position": position,
-                "first_name": f"P{cid}-{position}",
-                "email": f"p{cid}-{position}@example.org",
-                "timezone": "America/Chicago",
-            }
-            for cid in couple_ids
-            for position in (1, 2)
-        ],
-    )
-    partners = db.session.execute(
-        across_practices(
-            sa.select(Partner.couple_id, Partner.id)
-            .where(Partner.couple_id.in_(couple_ids))
-            .order_by(Partner.couple_id, Partner.position)
-        )
-    ).all()
-    partner_ids: dict[int, list[int]] = {}
-    for cid, pid in partners:
-        partner_ids.setdefault(cid, []).append(pid)
     starts_on = THIS_WEEK - timedelta(weeks=weeks)
-    steps = [
-        (Assignee.EACH, 3, factories.rung(2).id),
-        (Assignee.TOGETHER, 2, factories.rung(3).id),
-    ]
-    db.session.execute(
-        sa.insert(Assignment),
-        [
-            {
-                "practice_id": counselor.practice_id,
-                "couple_id": cid,
-                "rung_id": rung_id,
-                "title": f"Step {assignee.value}",
-                "instructions": "Practise it.",
-                "assignee": assignee,
-                "times_per_week": times,
-                "starts_on": starts_on,
-            }
-            for cid in couple_ids
-            for assignee, times, rung_id in steps
-        ],
-    )
-    assignments = db.session.execute(
-        across_practices(
-            sa.select(Assignment.couple_id, Assignment.assignee, Assignment.id).where(
-                Assignment.couple_id.in_(couple_ids)
-            )
-        )
-    ).all()
-    step_ids = {(cid, assignee): aid for cid, assignee, aid in assignments}
-    checkins = []
-    for n, cid in enumerate(couple_ids):
-        if n % 7 == 1:
-            continue  # a couple who does nothing at all
-        one, two = partner_ids[cid]
-        for w in range(weeks + 1):
-            monday = starts_on + timedelta(weeks=w)
-            plan = [
-                (step_ids[(cid, Assignee.EACH)], one, (n + w) % 4),
-                (step_ids[(cid, Assignee.EACH)], two, (3 * n + w) % 4),
-                (step_ids[(cid, Assignee.TOGETHER)], one, 2 if n % 3 == 0 else (n + w) % 3),
-                (step_ids[(cid, Assignee.TOGETHER)], two, n % 2),  # often the same day
-            ]
-            for aid, pid, days in plan:
-                for day in range(days):
-                    occurred_on = monday + timedelta(days=day)
-                    if occurred_on > NOW.date():
-                        continue
-                    checkins.append(
-                        {
-                            "practice_id": counselor.practice_id,
-                            "assignment_id": aid,
-                            "partner_id": pid,
-                            "occurred_on": occurred_on,
-                            "comfort": (n + day) % 5 + 1 if day % 2 else None,
-                            "source": CheckInSource.LINK,
-                            "idempotency_key": f"{aid}-{occurred_on}",
-                        }
-                    )
-    db.session.execute(sa.insert(CheckIn), checkins)
+    with practice_scope(counselor.practice_id):
+        bulk.add_couples(counselor, labels, starts_on=starts_on, until=NOW.date())
     db.session.commit()
 
 
