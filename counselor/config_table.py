@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from counselor.config import ConfigError, Defaults
 from counselor.config_kinds import (
@@ -280,8 +280,13 @@ def _webhook_lease_too_short(config: Mapping[str, Any]) -> bool:
         config.get("WEBHOOK_CLAIM_LEASE_SECONDS"),
         config.get("WEBHOOK_TIMEOUT_SECONDS"),
     )
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lease, timeout))
-    return numbers and lease <= 2 * timeout
+    if not (_is_number(lease) and _is_number(timeout)):
+        return False
+    return lease <= 2 * timeout
+
+
+def _is_number(value: object) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 RULES: tuple[Rule, ...] = (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from celery import Celery, Task
 from flask import Flask
 from flask_limiter import Limiter
@@ -30,6 +32,13 @@ class Base(DeclarativeBase):
 
 # Objects stay readable after commit: pages render what a service just saved without reloading it.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+# The models' base class. Flask-SQLAlchemy builds ``db.Model`` from ``Base`` at run time, and
+# mypy cannot take a base class from an attribute (python/mypy#8603): to the type checker the
+# models derive from ``Base``, which declares everything they use of it.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 login_manager.login_view = "dashboard.login"
@@ -41,7 +50,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 rest_api = Api()
 
 
-def celery_init_app(app: Flask) -> Celery:
+def celery_init_app(app: Flask) -> Celery[Any]:
     """Flask's documented pattern: every task runs inside this app's context."""
 
     from counselor.unit_of_work import unit_of_work

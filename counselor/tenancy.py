@@ -43,15 +43,16 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
-from counselor.extensions import db
+from counselor.extensions import Model, db
 from counselor.models import ClientLink, Couple, Partner, Practice
 from counselor.models.mixins import PracticeOwned
 from counselor.services.errors import NotFound
@@ -142,7 +143,8 @@ def _owned(mapper: sa.orm.Mapper) -> bool:
 
 @cache
 def _owned_tables() -> frozenset[sa.Table]:
-    return frozenset(m.local_table for m in db.Model.registry.mappers if _owned(m))
+    mapped = (m.local_table for m in Model.registry.mappers if _owned(m))
+    return frozenset(t for t in mapped if isinstance(t, sa.Table))  # every model maps a Table
 
 
 def _apply_scope(state: ORMExecuteState) -> None:
@@ -160,7 +162,10 @@ def _apply_scope(state: ORMExecuteState) -> None:
         return
     if current_app.config["TENANCY_REQUIRE_SCOPE"]:
         touched = _owned_tables().intersection(
-            find_tables(state.statement, include_aliases=True, include_joins=True)
+            # A SELECT, UPDATE or DELETE (checked above): a ClauseElement.
+            find_tables(
+                cast(ClauseElement, state.statement), include_aliases=True, include_joins=True
+            )
         )
         if touched:
             raise UnscopedQuery(

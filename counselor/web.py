@@ -27,7 +27,7 @@ ERROR_TEXT = {
 
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return (
             render_template(
                 "errors/error.html",
@@ -39,7 +39,7 @@ def register_error_pages(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(error: HTTPException) -> ResponseReturnValue:
         code = error.code or 500
         title, message = ERROR_TEXT.get(code, (error.name, error.description or ""))
         response = error.get_response()

@@ -51,7 +51,8 @@ def weekly_chart(
     drawing = Drawing(width, height)
     chart = HorizontalLineChart()
     chart.x, chart.y = 46, 30
-    chart.width, chart.height = width - chart.x - 12, height - chart.y - 36
+    # The stubs type a chart's size as int; ReportLab draws at any number.
+    chart.width, chart.height = width - chart.x - 12, height - chart.y - 36  # type: ignore[assignment]
     chart.data = [_fit(s.values, len(week_labels)) for s in series]
     # Joined per series: ReportLab cannot draw a line through a single point (a partner
     # with one week of figures), so such a series shows its marker alone.
@@ -104,7 +105,7 @@ def _style_axes(
 
 def _legend(series: Sequence[Series], fonts: FontFamily, x: float, y: float) -> LineLegend:
     legend = LineLegend()
-    legend.x, legend.y = x, y
+    legend.x, legend.y = x, y  # type: ignore[assignment]  # the stubs say int, as for the chart
     legend.alignment = "right"
     legend.fontName = fonts.regular
     legend.fontSize = 8

@@ -78,12 +78,12 @@ class NumberedCanvas(Canvas):
 
     def showPage(self) -> None:
         self._held_pages.append(dict(self.__dict__))
-        self._startPage()
+        self._startPage()  # type: ignore[attr-defined]  # private, absent from the stubs
 
     def save(self) -> None:
         total = len(self._held_pages)
         for state in self._held_pages:
             self.__dict__.update(state)
-            self._furniture.draw(self, self._pageNumber, total)
+            self._furniture.draw(self, self.getPageNumber(), total)
             super().showPage()
         super().save()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -73,10 +74,10 @@ def build_styles(fonts: FontFamily) -> Styles:
     """The report's styles, set in ``fonts``."""
     regular, bold = fonts.regular, fonts.bold
 
-    def style(name: str, **kw: object) -> ParagraphStyle:
+    def style(name: str, **kw: Any) -> ParagraphStyle:
         kw.setdefault("fontName", regular)
         kw.setdefault("textColor", INK)
-        return ParagraphStyle(name, **kw)  # type: ignore[arg-type]
+        return ParagraphStyle(name, **kw)
 
     return Styles(
         fonts=fonts,

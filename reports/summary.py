@@ -4,6 +4,7 @@ and what to talk about."""
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -207,7 +208,7 @@ def _ladder_strip(data: PreSessionReportData, s: Styles) -> Flowable:
             )
         )
     table = Table([cells], colWidths=[CONTENT_WIDTH / len(rungs)] * len(rungs))
-    style = [
+    style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOX", (0, 0), (-1, -1), 0.6, RULE),
         ("INNERGRID", (0, 0), (-1, -1), 0.6, RULE),

@@ -52,7 +52,7 @@ class Property:
 
 
 @bp.get("/docs")
-def docs_page():  # type: ignore[no-untyped-def]
+def docs_page() -> str:
     spec = rest_api.spec.to_dict()
     return render_template(
         "api/docs.html",

@@ -4,11 +4,12 @@ POSTs (replay or 409), and the audit event written after the response is known."
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from flask import Blueprint, Response, current_app, g, request
 from flask_limiter.util import get_remote_address
-from flask_smorest import abort
+from flask_smorest import abort as smorest_abort
 
 from counselor import tenancy
 from counselor.extensions import db, limiter
@@ -20,6 +21,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_BODY_BYTES = 1024 * 1024
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 REQUEST_STATE = ("api_actor", "api_object", "idempotency_record")  # kept in flask.g
+# flask_smorest ships no types; its abort always raises (an HTTPException with the error).
+abort: Callable[..., NoReturn] = smorest_abort
 
 
 def bearer_token() -> str | None:
@@ -126,7 +129,8 @@ def finish(response: Response) -> Response:
         else:
             idempotency.release(record_id)
     record_event(actor, _audit_action(), *audited)
-    api_keys.note_key_used(actor.id)  # type: ignore[arg-type]
+    assert actor.id is not None  # an API key's actor is the key
+    api_keys.note_key_used(actor.id)
     db.session.commit()
     return response
 

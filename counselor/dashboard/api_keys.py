@@ -4,6 +4,7 @@ shown once, on the page that created it) and revoke them; everyone sees the list
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -25,7 +26,7 @@ class ApiKeyForm(FlaskForm):
 
 
 @bp.route("/settings/api-keys", methods=["GET", "POST"])
-def api_keys_page():  # type: ignore[no-untyped-def]
+def api_keys_page() -> ResponseReturnValue:
     form = ApiKeyForm(prefix="key")
     new_secret = None
     status = 200
@@ -53,7 +54,7 @@ def api_keys_page():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
-def api_key_revoke(key_id: int):  # type: ignore[no-untyped-def]
+def api_key_revoke(key_id: int) -> ResponseReturnValue:
     key = get_in_practice(ApiKey, key_id)
     if DeleteForm().validate_on_submit():
         try:

@@ -21,14 +21,14 @@ LAST_SEEN_KEY = "last_seen"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> ResponseReturnValue:
+def load_user(user_id: str) -> Counselor | None:
     counselor = counselors.load_counselor(int(user_id)) if user_id.isdigit() else None
     # A counselor deactivated mid-session loses access on their next request.
     return counselor if counselor is not None and counselor.active else None
 
 
 @bp.before_request
-def require_login_and_enforce_idle_timeout() -> ResponseReturnValue:
+def require_login_and_enforce_idle_timeout() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:

@@ -7,12 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, now_utc
 
 
-class AuditEvent(PracticeOwned, db.Model):
+class AuditEvent(PracticeOwned, Model):
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_practice_at", "practice_id", "at"),)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.mixins import PracticeOwned
 from counselor.models.practice import Counselor, Practice
 from counselor.models.types import UTCDateTime, enum_column, now_utc
@@ -20,7 +20,7 @@ class CoupleStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
-class Couple(PracticeOwned, db.Model):
+class Couple(PracticeOwned, Model):
     __tablename__ = "couples"
     __table_args__ = (sa.UniqueConstraint("practice_id", "external_id"),)
 
@@ -45,7 +45,7 @@ class Couple(PracticeOwned, db.Model):
         return f"<Couple {self.id}>"
 
 
-class Partner(db.Model):
+class Partner(Model):
     __tablename__ = "partners"
     __table_args__ = (
         sa.UniqueConstraint("couple_id", "position"),
@@ -74,7 +74,7 @@ class Partner(db.Model):
         return f"<Partner {self.id}>"
 
 
-class CoupleSession(PracticeOwned, db.Model):
+class CoupleSession(PracticeOwned, Model):
     """An appointment of the couple with their counselor ("Session" in docs/design.md)."""
 
     __tablename__ = "couple_sessions"

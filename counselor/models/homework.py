@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.couples import Couple, Partner
 from counselor.models.ladder import LadderRung, TaskTemplate
 from counselor.models.mixins import PracticeOwned
@@ -27,7 +27,7 @@ class AssignmentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Assignment(PracticeOwned, db.Model):
+class Assignment(PracticeOwned, Model):
     __tablename__ = "assignments"
     __table_args__ = (
         sa.CheckConstraint("times_per_week BETWEEN 1 AND 14", name="times_per_week"),
@@ -81,7 +81,7 @@ class CheckInSource(enum.StrEnum):
     API = "api"
 
 
-class CheckIn(PracticeOwned, db.Model):
+class CheckIn(PracticeOwned, Model):
     __tablename__ = "checkins"
     __table_args__ = (
         # The same submission twice (double click, replay, retry) is one check-in.

@@ -7,12 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.mixins import OutboxMixin, PracticeOwned
 from counselor.models.types import UTCDateTime, now_utc
 
 
-class ApiKey(PracticeOwned, db.Model):
+class ApiKey(PracticeOwned, Model):
     """A practice's key for the REST API; only its SHA-256 is kept (shown once at creation)."""
 
     __tablename__ = "api_keys"
@@ -28,7 +28,7 @@ class ApiKey(PracticeOwned, db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class IdempotencyRecord(PracticeOwned, db.Model):
+class IdempotencyRecord(PracticeOwned, Model):
     """The first response to a POST with an ``Idempotency-Key``, replayed for repeats."""
 
     __tablename__ = "idempotency_records"
@@ -43,7 +43,7 @@ class IdempotencyRecord(PracticeOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
 
 
-class WebhookEndpoint(PracticeOwned, db.Model):
+class WebhookEndpoint(PracticeOwned, Model):
     __tablename__ = "webhook_endpoints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +58,7 @@ class WebhookEndpoint(PracticeOwned, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class WebhookDelivery(OutboxMixin, db.Model):
+class WebhookDelivery(OutboxMixin, Model):
     """One event for one endpoint (an outbox row); ``message_id`` is the stable webhook-id."""
 
     __tablename__ = "webhook_deliveries"
@@ -79,7 +79,7 @@ class WebhookDelivery(OutboxMixin, db.Model):
     endpoint: Mapped[WebhookEndpoint] = relationship()
 
 
-class UsedLaunchToken(PracticeOwned, db.Model):
+class UsedLaunchToken(PracticeOwned, Model):
     """A host launch token's ``jti``, kept until it expires so it works only once."""
 
     __tablename__ = "used_launch_tokens"

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
@@ -17,7 +17,7 @@ class TemplateWho(enum.StrEnum):
     TOGETHER = "together"
 
 
-class LadderRung(db.Model):
+class LadderRung(Model):
     __tablename__ = "ladder_rungs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,7 +36,7 @@ class LadderRung(db.Model):
         return f"<LadderRung {self.key}>"
 
 
-class TaskTemplate(db.Model):
+class TaskTemplate(Model):
     """A suggested step. ``version`` grows whenever its text changes on sync."""
 
     __tablename__ = "task_templates"

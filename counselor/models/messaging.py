@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.couples import Partner
 from counselor.models.mixins import OutboxMixin
 from counselor.models.types import UTCDateTime, enum_column, now_utc
@@ -22,7 +22,7 @@ class EmailKind(enum.StrEnum):
     REPORT_READY = "report_ready"  # a pre-session report is ready for the counselor
 
 
-class OutboxEmail(OutboxMixin, db.Model):
+class OutboxEmail(OutboxMixin, Model):
     """One email to one person (a partner, or a counselor). Written in the transaction of
     the change that causes it; its text (and any link in it) is made when a worker sends
     it, so no link is stored."""
@@ -55,7 +55,7 @@ class LinkPurpose(enum.StrEnum):
     UNSUBSCRIBE = "unsubscribe"  # the List-Unsubscribe address: stop emails only
 
 
-class ClientLink(db.Model):
+class ClientLink(Model):
     """A capability for one partner and one purpose. Only the token's hash is kept."""
 
     __tablename__ = "client_links"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,9 +19,14 @@ class PracticeOwned:
     ``counselor/tenancy.py``; a model joins that rule by naming this class as a base and
     declaring its ``practice_id`` (with its own index and nullability)."""
 
-    # Only what the tenancy criteria's lambda sees when SQLAlchemy first calls it with this
-    # class itself; every model declares its own mapped ``practice_id``, which wins.
-    practice_id = sa.Column(sa.Integer)
+    # Every model declares its own mapped ``practice_id``, which wins. At run time this column
+    # is only what the tenancy criteria's lambda sees when SQLAlchemy first calls it with this
+    # class itself; to the type checker it is the widest of the models' declarations (an audit
+    # event may belong to no practice).
+    if TYPE_CHECKING:
+        practice_id: Mapped[int | None]
+    else:
+        practice_id = sa.Column(sa.Integer)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -42,6 +48,10 @@ class OutboxMixin(PracticeOwned):
     """The columns every outbox row needs to be claimed, sent once, retried and given up
     on by the outbox engine (``counselor/services/delivery/outbox.py``). A model adds what
     its kind sends (recipient, payload) and keeps its own ``practice_id`` and indexes."""
+
+    if TYPE_CHECKING:  # declared by each model, as the engine needs them
+        id: Mapped[int]
+        practice_id: Mapped[int]
 
     status: Mapped[OutboxStatus] = mapped_column(
         enum_column(OutboxStatus), default=OutboxStatus.PENDING

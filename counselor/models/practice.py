@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
@@ -25,7 +25,7 @@ class ReminderCadence(enum.StrEnum):
     STANDARD = "standard"  # first day of a step, when behind pace, and before a due date
 
 
-class Practice(db.Model):
+class Practice(Model):
     __tablename__ = "practices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +56,7 @@ class CounselorRole(enum.StrEnum):
     COUNSELOR = "counselor"
 
 
-class Counselor(PracticeOwned, UserMixin, db.Model):
+class Counselor(PracticeOwned, UserMixin, Model):
     __tablename__ = "counselors"
 
     id: Mapped[int] = mapped_column(primary_key=True)

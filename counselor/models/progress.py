@@ -7,13 +7,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 from counselor.services.progress.readiness import ReadinessSignal, completion
 
 
-class WeeklyProgress(PracticeOwned, db.Model):
+class WeeklyProgress(PracticeOwned, Model):
     """One partner's figures for one step in one of their local weeks."""
 
     __tablename__ = "weekly_progress"
@@ -39,7 +39,7 @@ class WeeklyProgress(PracticeOwned, db.Model):
         return completion(self.done, self.target)
 
 
-class PartnerWeek(PracticeOwned, db.Model):
+class PartnerWeek(PracticeOwned, Model):
     """One partner's whole week: every step together, the streak and the rung signal."""
 
     __tablename__ = "partner_weeks"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from counselor.extensions import db
+from counselor.extensions import Model
 from counselor.models.couples import Couple, CoupleSession
 from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
@@ -20,7 +20,7 @@ class ReportStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Report(PracticeOwned, db.Model):
+class Report(PracticeOwned, Model):
     __tablename__ = "reports"
     __table_args__ = (sa.Index("ix_reports_couple_created", "couple_id", "created_at"),)
 

@@ -85,7 +85,10 @@ def _render_homework(
     today = timeutil.local_today(partner.timezone)
     forms = {}
     for step in view.steps:
-        form = failed_form if step.assignment.id == failed_step else MarkDoneForm(formdata=None)
+        if failed_form is not None and step.assignment.id == failed_step:
+            form = failed_form
+        else:
+            form = MarkDoneForm(formdata=None)
         form.checkin_key.data = form.checkin_key.data or step.checkin_key
         form.when.choices = _when_choices(today, step.assignment.starts_on)
         forms[step.assignment.id] = form

@@ -15,9 +15,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from counselor import timeutil
@@ -101,7 +103,8 @@ def purge_expired(now: datetime | None = None) -> int:
     now = now or timeutil.utcnow()
     cutoff = now - timedelta(hours=current_app.config["IDEMPOTENCY_TTL_HOURS"])
     statement = sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
-    return db.session.execute(statement).rowcount or 0  # type: ignore[attr-defined]
+    # A DELETE's result is a CursorResult, which counts the rows it matched.
+    return cast(CursorResult, db.session.execute(statement)).rowcount or 0
 
 
 def _insert_claim(practice_id: int, key: str, fingerprint: str, now: datetime) -> int | None:

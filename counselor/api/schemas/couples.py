@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -17,7 +19,9 @@ from counselor.api.schemas.common import (
 )
 from counselor.models import CoupleStatus
 
-HOUR = {"metadata": {"description": "Hour of the day in the partner's time zone, 0–23."}}
+HOUR: dict[str, Any] = {
+    "metadata": {"description": "Hour of the day in the partner's time zone, 0–23."}
+}
 
 
 class PartnerSchema(ma.Schema):

@@ -56,8 +56,9 @@ class AssigneeField(fields.Field):
 
 
 def assignee_of(assignment: Assignment) -> str | int:
-    if assignment.assignee == Assignee.PARTNER:
-        return assignment.assignee_partner_id  # type: ignore[return-value]
+    # A partner is named exactly when the assignee is "partner" (a check constraint).
+    if assignment.assignee_partner_id is not None:
+        return assignment.assignee_partner_id
     return assignment.assignee.value
 
 

@@ -29,9 +29,10 @@ class PartnerInput:
     first_name: str
     email: str
     timezone: str
-    reminder_hour: int = 18
-    quiet_start_hour: int = 21
-    quiet_end_hour: int = 8
+    # None (a form's empty field) is refused by the checks, like any hour outside 0-23.
+    reminder_hour: int | None = 18
+    quiet_start_hour: int | None = 21
+    quiet_end_hour: int | None = 8
 
 
 @dataclass
@@ -50,6 +51,7 @@ def create_couple(actor: Actor, data: CoupleInput) -> Couple:
     counselor = _resolve_counselor(problems, actor, data.counselor_id)
     partners = _check_partners(problems, data.partners)
     problems.raise_if_any()
+    assert counselor is not None  # else _resolve_counselor added a problem
 
     couple = Couple(
         practice_id=actor.practice_id,
@@ -73,6 +75,7 @@ def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
     counselor = _resolve_counselor(problems, actor, data.counselor_id or couple.counselor_id)
     partners = _check_partners(problems, data.partners)
     problems.raise_if_any()
+    assert counselor is not None  # else _resolve_counselor added a problem
 
     if data.status != CoupleStatus.ACTIVE and couple.status == CoupleStatus.ACTIVE:
         # Pausing or closing the work stops every link already sent.
@@ -100,7 +103,9 @@ def _check_couple_fields(
     return label, external_id
 
 
-def _resolve_counselor(problems: FieldErrors, actor: Actor, counselor_id: int | None) -> Counselor:
+def _resolve_counselor(
+    problems: FieldErrors, actor: Actor, counselor_id: int | None
+) -> Counselor | None:
     query = sa.select(Counselor).where(Counselor.active.is_(True))
     if counselor_id is None and actor.kind == "counselor":
         counselor_id = actor.id
@@ -111,7 +116,7 @@ def _resolve_counselor(problems: FieldErrors, actor: Actor, counselor_id: int | 
         counselor = db.session.scalar(query.order_by(owners_first, Counselor.id))
     if counselor is None:
         problems.add("counselor_id", "Choose an active counselor of this practice.")
-    return counselor  # type: ignore[return-value]
+    return counselor
 
 
 def _check_partners(problems: FieldErrors, partners: list[PartnerInput]) -> list[PartnerInput]:

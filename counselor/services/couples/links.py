@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from counselor import timeutil
@@ -80,12 +82,13 @@ def revoke_links(partner_ids: list[int]) -> int:
     """Revoke every live link of these partners; returns how many."""
     if not partner_ids:
         return 0
-    result = db.session.execute(
+    revoke = (
         sa.update(ClientLink)
         .where(ClientLink.partner_id.in_(partner_ids), ClientLink.revoked_at.is_(None))
         .values(revoked_at=timeutil.utcnow())
     )
-    return result.rowcount or 0
+    # An UPDATE's result is a CursorResult, which counts the rows it matched.
+    return cast(CursorResult, db.session.execute(revoke)).rowcount or 0
 
 
 def revoke_couple_links(actor: Actor, couple_id: int) -> int:

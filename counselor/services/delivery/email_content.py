@@ -121,6 +121,7 @@ def _counselor_digest(email: OutboxEmail) -> Content:
     """Monday's list for a counselor: labels and reasons with links, never client text."""
     counselor = _about(Counselor, email.counselor_id, joinedload(Counselor.practice))
     items = digest.couples_needing_attention(counselor)
+    subject = SUBJECTS[email.kind].format(practice=counselor.practice.name)
     context = {
         "counselor": counselor,
         "practice": counselor.practice,
@@ -129,11 +130,11 @@ def _counselor_digest(email: OutboxEmail) -> Content:
             for item in items
         ],
         "dashboard_url": public_url("dashboard.couples_list"),
-        "subject": SUBJECTS[email.kind].format(practice=counselor.practice.name),
+        "subject": subject,
     }
     return Content(
         to=counselor.email,
-        subject=context["subject"],
+        subject=subject,
         text=render_template("email/counselor_digest.txt", **context),
         html=render_template("email/counselor_digest.html", **context),
     )
@@ -147,17 +148,18 @@ def _report_ready(email: OutboxEmail) -> Content:
     session_at = (
         report.session.starts_at.astimezone(ZoneInfo(practice.timezone)) if report.session else None
     )
+    subject = SUBJECTS[email.kind].format(practice=practice.name)
     context = {
         "counselor": counselor,
         "practice": practice,
         "couple_label": report.couple.label,
         "session_at": session_at,
         "couple_url": public_url("dashboard.couple_detail", couple_id=report.couple_id),
-        "subject": SUBJECTS[email.kind].format(practice=practice.name),
+        "subject": subject,
     }
     return Content(
         to=counselor.email,
-        subject=context["subject"],
+        subject=subject,
         text=render_template("email/report_ready.txt", **context),
         html=render_template("email/report_ready.html", **context),
     )

@@ -88,11 +88,12 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
     assignee, partner_id = _check_assignee(problems, couple, wanted)
     fields = _check_step_fields(problems, title, instructions, times, starts_on, data.due_on)
     problems.raise_if_any()
+    assert rung is not None  # else _rung_or_problem added a problem
 
     assignment = Assignment(
         practice_id=actor.practice_id,
         couple_id=couple.id,
-        rung_id=rung.id,  # type: ignore[union-attr]
+        rung_id=rung.id,
         template_id=template.id if template else None,
         template_version=template.version if template else None,
         assignee=assignee,
@@ -178,8 +179,9 @@ def practice_today(practice_id: int) -> date:
 
 def assignee_partner_ids(assignment: Assignment, partner_ids: list[int]) -> list[int]:
     """The partners who do this step (docs/design.md, "Assignee")."""
-    if assignment.assignee == Assignee.PARTNER:
-        return [assignment.assignee_partner_id]  # type: ignore[list-item]
+    # A partner is named exactly when the assignee is "partner" (a check constraint).
+    if assignment.assignee_partner_id is not None:
+        return [assignment.assignee_partner_id]
     return list(partner_ids)
 
 
@@ -197,7 +199,7 @@ def _check_assignee(
         return Assignee(value), None
     partner_ids = {partner.id for partner in couple.partners}
     try:
-        partner_id = int(value)  # type: ignore[arg-type]
+        partner_id = None if value is None else int(value)
     except (TypeError, ValueError):
         partner_id = None
     if partner_id not in partner_ids:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import QueryableAttribute, load_only
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -118,8 +118,12 @@ def compile_progress(
             step_weeks, whole_weeks = couple.partner_rows(
                 partner.id, read_from, first, current[partner.id], seeds.get(partner.id)
             )
-            base = {"practice_id": practice_id, "couple_id": couple_id, "partner_id": partner.id}
-            base["computed_at"] = computed_at
+            base = {
+                "practice_id": practice_id,
+                "couple_id": couple_id,
+                "partner_id": partner.id,
+                "computed_at": computed_at,
+            }
             weekly_rows.extend({**base, **row} for row in step_weeks)
             partner_rows.extend({**base, **row} for row in whole_weeks)
         done_since_report += 1
@@ -221,7 +225,7 @@ def _serialise_compilations() -> None:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
 
 
-def _in_scope(couple_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+def _in_scope(couple_id: QueryableAttribute[int]) -> sa.ColumnElement[bool]:
     return couple_id.in_(sa.select(Couple.id).where(Couple.status.in_(COMPILED_STATUSES)))
 
 
@@ -288,36 +292,26 @@ def _checkins_by_week(
     week rules scan quickly — and comfort (sum, count) per step, partner and Monday.
     """
     by_day = (
-        sa.select(
-            Assignment.couple_id,
-            CheckIn.assignment_id,
-            CheckIn.partner_id,
-            CheckIn.occurred_on,
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(CheckIn.comfort), 0),
-            sa.func.count(CheckIn.comfort),
-        )
+        sa.select(Assignment.couple_id, *week_rules.CHECKIN_DAY, *week_rules.CHECKIN_DAY_FIGURES)
         .join(Assignment, Assignment.id == CheckIn.assignment_id)
         .where(
             _in_scope(Assignment.couple_id),
             CheckIn.occurred_on >= read_from,
             CheckIn.occurred_on <= last_day,
         )
-        .group_by(
-            Assignment.couple_id, CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on
-        )
+        .group_by(Assignment.couple_id, *week_rules.CHECKIN_DAY)
     )
     rows = db.session.execute(across_practices(by_day))
     week_counts: dict[int, dict[date, week_rules.DayCounts]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(dict))
     )
-    comfort: dict[tuple[int, int, date], tuple[int, int]] = {}
+    comfort: week_rules.ComfortSums = {}
     for couple_id, assignment_id, partner_id, day, number, comfort_sum, comfort_count in rows:
         monday = timeutil.week_start(day)
         week_counts[couple_id][monday][(assignment_id, partner_id)][day] = number
-        key = (assignment_id, partner_id, monday)
-        before_sum, before_count = comfort.get(key, (0, 0))
-        comfort[key] = (before_sum + int(comfort_sum), before_count + comfort_count)
+        week_rules.add_comfort(
+            comfort, (assignment_id, partner_id, monday), comfort_sum, comfort_count
+        )
     return week_counts, comfort
 
 

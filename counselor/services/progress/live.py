@@ -30,8 +30,6 @@ from counselor.services.progress import readiness, week_rules
 from counselor.tenancy import get_in_practice
 
 WEEKS_MIN, WEEKS_MAX, WEEKS_DEFAULT = 1, 52, 8
-# (assignment id, partner id, Monday) -> (sum of comfort ratings, number of ratings)
-ComfortSums = dict[tuple[int, int, date], tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -89,7 +87,7 @@ def _partner_progress(
     assignments: list[Assignment],
     weeks: int,
     day_counts: week_rules.DayCounts,
-    comfort: ComfortSums,
+    comfort: week_rules.ComfortSums,
     seeds: dict[tuple[int, date], int],
     top_rung: int | None,
 ) -> PartnerProgress:
@@ -133,33 +131,25 @@ def _mean(sums: list[tuple[int, int]]) -> float | None:
 
 def _checkins(
     assignment_ids: list[int], first: date, last: date
-) -> tuple[week_rules.DayCounts, ComfortSums]:
+) -> tuple[week_rules.DayCounts, week_rules.ComfortSums]:
     """Check-ins per step, partner and day, with comfort per step, partner and week: one query."""
     day_counts: week_rules.DayCounts = defaultdict(dict)
-    comfort: ComfortSums = {}
+    comfort: week_rules.ComfortSums = {}
     if not assignment_ids:
         return day_counts, comfort
     rows = db.session.execute(
-        sa.select(
-            CheckIn.assignment_id,
-            CheckIn.partner_id,
-            CheckIn.occurred_on,
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(CheckIn.comfort), 0),
-            sa.func.count(CheckIn.comfort),
-        )
+        sa.select(*week_rules.CHECKIN_DAY, *week_rules.CHECKIN_DAY_FIGURES)
         .where(
             CheckIn.assignment_id.in_(assignment_ids),
             CheckIn.occurred_on >= first,
             CheckIn.occurred_on <= last,
         )
-        .group_by(CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on)
+        .group_by(*week_rules.CHECKIN_DAY)
     )
     for assignment_id, partner_id, day, number, comfort_sum, comfort_count in rows:
         day_counts[(assignment_id, partner_id)][day] = number
         key = (assignment_id, partner_id, timeutil.week_start(day))
-        before_sum, before_count = comfort.get(key, (0, 0))
-        comfort[key] = (before_sum + int(comfort_sum), before_count + comfort_count)
+        week_rules.add_comfort(comfort, key, comfort_sum, comfort_count)
     return day_counts, comfort
 
 

@@ -25,7 +25,7 @@ from counselor.models import (
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import after_commit, mail, webhooks
-from counselor.services.errors import InvalidInput
+from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.reports.report_data import build_report_data, fingerprint
 from counselor.tenancy import get_in_practice
 from reports import render_pre_session_report
@@ -68,12 +68,14 @@ def generate_report(report_id: int) -> Report:
     the counselor, and never leaves the row pending. Safe to run twice.
 
     A worker's job for one report, whichever practice's: the report says which practice
-    the rest runs for."""
+    the rest runs for. An id that names no report is ``NotFound``."""
     report = db.session.scalar(
         tenancy.across_practices(sa.select(Report).where(Report.id == report_id))
     )
-    if report is None or report.status == ReportStatus.READY:
-        return report  # type: ignore[return-value]
+    if report is None:
+        raise NotFound(f"report {report_id}")
+    if report.status == ReportStatus.READY:
+        return report
     with tenancy.practice_scope(report.practice_id):
         return _generate(report)
 
@@ -219,6 +221,7 @@ def _tell_the_counselor(report: Report) -> None:
 def render_for_couple(couple_id: int, session_id: int | None = None) -> bytes:
     """Render now, without storing: for the CLI. The session defaults to the next one."""
     couple = get_in_practice(Couple, couple_id)
+    session: CoupleSession | None
     if session_id is not None:
         session = get_in_practice(CoupleSession, session_id)
     else:

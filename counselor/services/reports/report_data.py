@@ -154,7 +154,8 @@ def _comforts(couple_id: int, since: date) -> dict[int, list[tuple[date, int]]]:
     )
     by_partner: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for partner_id, day, comfort in rows:
-        by_partner[partner_id].append((day, comfort))
+        if comfort is not None:  # always, by the WHERE; the test narrows the column's type
+            by_partner[partner_id].append((day, comfort))
     return by_partner
 
 
