@@ -24,7 +24,7 @@ from tests.support import bulk, factories
 from tests.support.bulk import TIMEZONE
 
 
-def counselor():  # type: ignore[no-untyped-def]
+def counselor():
     """A practice and its owner, from the project's factories (password: factories.PASSWORD).
     The benchmark's own queries then run in that practice's scope, as the owner's do."""
     owner = factories.CounselorFactory()
@@ -33,7 +33,7 @@ def counselor():  # type: ignore[no-untyped-def]
 
 
 def add_couples(
-    owner,  # type: ignore[no-untyped-def]
+    owner,
     first: int,
     number: int,
     *,

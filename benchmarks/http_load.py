@@ -110,7 +110,7 @@ class GunicornServer:
             stop_process_group(self.process, timeout=20)
             self.process = None
         if self._log is not None:
-            self._log.close()  # type: ignore[attr-defined]
+            self._log.close()
 
 
 def login_cookie(port: int, email: str, password: str) -> str:
@@ -195,7 +195,7 @@ end
 """
 
 
-def _run_wrk(port, targets, seconds, max_requests, headers) -> LoadResult:  # type: ignore[no-untyped-def]
+def _run_wrk(port, targets, seconds, max_requests, headers) -> LoadResult:
     per_thread = max(1, max_requests // THREADS)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_wrk_script(targets, headers, per_thread))
@@ -229,7 +229,7 @@ def _run_wrk(port, targets, seconds, max_requests, headers) -> LoadResult:  # ty
     )
 
 
-def _run_python_client(port, targets, seconds, max_requests, headers) -> LoadResult:  # type: ignore[no-untyped-def]
+def _run_python_client(port, targets, seconds, max_requests, headers) -> LoadResult:
     spec = {
         "port": port,
         "targets": [[t.method, t.path, t.body] for t in targets],

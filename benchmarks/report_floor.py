@@ -122,7 +122,7 @@ def bare_document(data: PreSessionReportData, talking_points: int) -> bytes:
     buffer = BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm)
 
-    def furniture(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+    def furniture(canvas, doc) -> None:
         canvas.setFont(FONT, 8)
         canvas.drawString(18 * mm, 12 * mm, f"Confidential · page {doc.page}")
 

@@ -45,13 +45,13 @@ class CountingHandler:
     sample: bytes | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
             self.connections += 1
         session.host_name = hostname
         return responses
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages += 1
             if self.sample is None:
@@ -230,7 +230,7 @@ class FanOutBench:
             peak.add(delivery.peak_mib)
             growth.add(delivery.growth_mib)
             most_connections = max(most_connections, delivery.connections)
-        self.result.growth.add(size, seconds, peak)  # type: ignore[union-attr]
+        self.result.growth.add(size, seconds, peak)
         if not main:
             return
         bound = math.ceil(size / self.chunk)

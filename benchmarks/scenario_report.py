@@ -145,7 +145,7 @@ class ReportBench:
                     growth.add(worker_growth)
                     if size == largest:
                         two.add(size / took)
-                self.result.growth.add(size, seconds, peak)  # type: ignore[union-attr]
+                self.result.growth.add(size, seconds, peak)
             self.result.checks += [
                 Check.ratio_at_least(
                     "report", f"batch of {largest} on 2 processes vs 1 process", two, one,

@@ -63,7 +63,7 @@ def _no_errors(what: str, run: Run) -> None:
         raise RuntimeError(f"{what} answered {run.load.errors} errors (see the server's log)")
 
 
-def _load(server: GunicornServer, targets: list[Target], seconds: int, **kw) -> Run:  # type: ignore[no-untyped-def]
+def _load(server: GunicornServer, targets: list[Target], seconds: int, **kw) -> Run:
     server.reset_worker_peaks()
     load = run_load(
         server.port, targets, seconds=seconds, max_requests=seconds * MAX_REQUESTS_PER_SECOND, **kw
@@ -185,8 +185,8 @@ class WebBench:
             post_p99.add(run.load.p99_ms)
             post_ms.add(1000 / run.load.rate)
             post_mib.add(run.peak_mib)
-        self.dashboard.growth.add(size, page_ms, page_mib)  # type: ignore[union-attr]
-        self.checkoff.growth.add(size, post_ms, post_mib)  # type: ignore[union-attr]
+        self.dashboard.growth.add(size, page_ms, page_mib)
+        self.checkoff.growth.add(size, post_ms, post_mib)
         if not main:
             return
         where = f"{size:,} couples"

@@ -213,7 +213,7 @@ def clock(monkeypatch: pytest.MonkeyPatch, clock_start: datetime) -> Clock:
 
 
 @pytest.fixture
-def smtp(app: Flask):  # type: ignore[no-untyped-def]
+def smtp(app: Flask):
     """A real SMTP server on 127.0.0.1; the app sends to it instead of writing files."""
     with running_smtp_server() as (handler, port):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
@@ -241,7 +241,7 @@ def live_server(request: pytest.FixtureRequest, app: Flask) -> Iterator[str]:
     thread.join(timeout=5)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """One line per skip reason instead of one per test."""
     reasons: dict[str, int] = {}
     for report in terminalreporter.stats.get("skipped", []):

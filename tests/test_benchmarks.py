@@ -32,7 +32,7 @@ def test_a_forked_run_reports_its_time_memory_and_result():
 @pytest.mark.committed_db
 def test_progress_scenario_at_tiny_sizes(app):
     plan = replace(QUICK, progress_sizes=(2, 4, 6), progress_main=6, rounds=2)
-    result = run_progress(None, app, plan)  # type: ignore[arg-type]
+    result = run_progress(None, app, plan)
     assert result.growth is not None and result.growth.sizes == [2, 4, 6]
     assert all(len(f.samples) == plan.rounds for f in result.growth.times)
     compile_check, statements_check = result.checks

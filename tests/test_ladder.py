@@ -20,7 +20,7 @@ from tests.support.helpers import count_rows
 # --- the loader: pure, small files in tmp_path ----------------------------------------
 
 
-def template(key: str, **changes) -> dict:  # type: ignore[no-untyped-def]
+def template(key: str, **changes) -> dict:
     values = {
         "key": key,
         "title": f"Title of {key}",
@@ -55,7 +55,7 @@ def write_ladder(tmp_path: Path, rungs: list[dict]) -> Path:
     return path
 
 
-def two_rungs(**first_template_changes) -> list[dict]:  # type: ignore[no-untyped-def]
+def two_rungs(**first_template_changes) -> list[dict]:
     return [
         rung(1, "first", [template("first-a", **first_template_changes), template("first-b")]),
         rung(2, "second", [template("second-a", who="together")]),
@@ -155,7 +155,7 @@ def test_loader_rejects_empty_text(tmp_path):
 # --- sync into the database -----------------------------------------------------------
 
 
-def edited(specs: list[RungSpec], key: str, **changes) -> list[RungSpec]:  # type: ignore[no-untyped-def]
+def edited(specs: list[RungSpec], key: str, **changes) -> list[RungSpec]:
     return [
         replace(
             r,

@@ -36,13 +36,13 @@ from tests.support.helpers import count_statements, stored
 
 
 @pytest.fixture
-def ours(counselor):  # type: ignore[no-untyped-def]
+def ours(counselor):
     """One row of each kind in the counselor's practice."""
     return _rows_of(factories.CoupleFactory(counselor=counselor))
 
 
 @pytest.fixture
-def theirs(app):  # type: ignore[no-untyped-def]
+def theirs(app):
     """The same kinds of rows in another practice."""
     return _rows_of(factories.CoupleFactory())
 

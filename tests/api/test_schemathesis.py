@@ -61,7 +61,7 @@ def real_ids(api: ApiClient) -> dict[str, int]:
 
 
 @pytest.fixture
-def api_schema(app):  # type: ignore[no-untyped-def]
+def api_schema(app):
     return schemathesis.openapi.from_wsgi(API + "/openapi.json", app)
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's 
 SENT_AT = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
 
 
-def outbox_email(partner, **fields) -> OutboxEmail:  # type: ignore[no-untyped-def]
+def outbox_email(partner, **fields) -> OutboxEmail:
     email = OutboxEmail(
         practice_id=partner.couple.practice_id,
         partner_id=partner.id,
@@ -32,7 +32,7 @@ def outbox_email(partner, **fields) -> OutboxEmail:  # type: ignore[no-untyped-d
     return email
 
 
-def couple_page(client, couple) -> str:  # type: ignore[no-untyped-def]
+def couple_page(client, couple) -> str:
     response = client.get(f"/couples/{couple.id}")
     assert response.status_code == 200
     return " ".join(response.get_data(as_text=True).split())

@@ -17,24 +17,24 @@ ZONE = "America/Chicago"
 
 
 @pytest.fixture
-def this_week():  # type: ignore[no-untyped-def]
+def this_week():
     return timeutil.week_start(timeutil.local_today(ZONE))
 
 
-def make_couple(counselor, names=("Alex", "Sam")):  # type: ignore[no-untyped-def]
+def make_couple(counselor, names=("Alex", "Sam")):
     return factories.CoupleFactory(
         counselor=counselor, partners=[{"first_name": name} for name in names]
     )
 
 
-def log_week(assignment, partner, monday, days):  # type: ignore[no-untyped-def]
+def log_week(assignment, partner, monday, days):
     for day in range(days):
         factories.CheckInFactory(
             assignment=assignment, partner=partner, occurred_on=monday + timedelta(days=day)
         )
 
 
-def week_label(monday) -> str:  # type: ignore[no-untyped-def]
+def week_label(monday) -> str:
     return f"{monday.day} {monday:%b}"
 
 
@@ -90,7 +90,7 @@ def test_names_in_the_chart_are_escaped(logged_in, counselor, this_week):
     assert "<b>Zoë</b>" not in html
 
 
-def ready_and_stuck_couple(counselor, this_week):  # type: ignore[no-untyped-def]
+def ready_and_stuck_couple(counselor, this_week):
     """Alex met every step of rung 3 the last two weeks; Sam did nothing."""
     couple = make_couple(counselor)
     alex = couple.partners[0]

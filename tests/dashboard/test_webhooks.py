@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's 
 URL = "http://127.0.0.1:9/hooks/homework"
 
 
-def add(client, url: str = URL, events=("checkin.created", "report.ready")):  # type: ignore[no-untyped-def]
+def add(client, url: str = URL, events=("checkin.created", "report.ready")):
     return client.post(
         "/settings/webhooks", data={"webhook-url": url, "webhook-events": list(events)}
     )

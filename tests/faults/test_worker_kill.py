@@ -34,7 +34,7 @@ def _postgresql_only(database_url):
         pytest.skip("the kill test runs against PostgreSQL (and Redis)")
 
 
-def make_partners(counselor, number: int) -> list[int]:  # type: ignore[no-untyped-def]
+def make_partners(counselor, number: int) -> list[int]:
     couples = [
         Couple(practice_id=counselor.practice_id, counselor_id=counselor.id, label=f"K{n}")
         for n in range(number // 2)
@@ -49,7 +49,7 @@ def make_partners(counselor, number: int) -> list[int]:  # type: ignore[no-untyp
     return [p.id for c in couples for p in c.partners]
 
 
-def wait_until_drained(outbox: FaultOutbox, ids: list[int], app, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
+def wait_until_drained(outbox: FaultOutbox, ids: list[int], app, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while (left := rows_not_done(outbox.kind, ids)) and time.monotonic() < deadline:
         # Beat's sweep, by hand: hand over rows never sent or left behind by the dead worker.

@@ -8,7 +8,7 @@ from tests.support import factories
 from tests.support.launch_tokens import mint
 
 
-def run(app, *args):  # type: ignore[no-untyped-def]
+def run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))
 
 

@@ -18,7 +18,7 @@ from tests.support.launch_tokens import mint, unsigned
 REFUSED_TEXT = "This link cannot open the dashboard"
 
 
-def assert_no_session(client) -> None:  # type: ignore[no-untyped-def]
+def assert_no_session(client) -> None:
     response = client.get("/couples")
     assert response.status_code == 302
     assert response.location.startswith("/login")

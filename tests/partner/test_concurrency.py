@@ -41,7 +41,7 @@ def test_twenty_concurrent_posts_of_one_form_record_one_checkin(app, live_server
     statuses: list[int] = []
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def redirect_request(self, *args, **kwargs):
             return None
 
     def submit() -> None:

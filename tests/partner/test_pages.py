@@ -31,7 +31,7 @@ pytestmark = pytest.mark.usefixtures("clock", "actor")
 
 
 @pytest.fixture
-def step(couple):  # type: ignore[no-untyped-def]
+def step(couple):
     return factories.AssignmentFactory(
         couple=couple,
         title="Share a minor worry",
@@ -42,7 +42,7 @@ def step(couple):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def other_step(couple):  # type: ignore[no-untyped-def]
+def other_step(couple):
     return factories.AssignmentFactory(
         couple=couple,
         title="Hand over a chore",
@@ -53,11 +53,11 @@ def other_step(couple):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def token(partner) -> str:  # type: ignore[no-untyped-def]
+def token(partner) -> str:
     return issue(partner)
 
 
-def issue(partner, purpose: LinkPurpose = LinkPurpose.HOMEWORK) -> str:  # type: ignore[no-untyped-def]
+def issue(partner, purpose: LinkPurpose = LinkPurpose.HOMEWORK) -> str:
     token = links.issue_link(partner, purpose)
     db.session.commit()
     return token
@@ -69,13 +69,13 @@ def checkin_key(html: str, assignment_id: int) -> str:
     return key
 
 
-def page(client, token: str) -> str:  # type: ignore[no-untyped-def]
+def page(client, token: str) -> str:
     response = client.get(f"/p/{token}")
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
 
-def mark_done(client, token: str, step, **fields):  # type: ignore[no-untyped-def]
+def mark_done(client, token: str, step, **fields):
     data = {"checkin_key": checkin_key(page(client, token), step.id), "when": "0", **fields}
     return client.post(f"/p/{token}/steps/{step.id}/done", data=data)
 
@@ -179,7 +179,7 @@ def test_the_other_partners_private_reflection_never_shows(client, couple, token
     assert "Only my counselor should read this." not in html
 
 
-def spoil(token: str, how: str, partner, couple, app, clock) -> str:  # type: ignore[no-untyped-def]
+def spoil(token: str, how: str, partner, couple, app, clock) -> str:
     if how == "tampered":
         return token[:-1] + ("A" if token[-1] != "A" else "B")
     if how == "expired":

@@ -31,7 +31,7 @@ def pdftoppm() -> str:
     [make_report_data, make_empty_data, make_hostile_data],
     ids=["real", "empty", "hostile"],
 )
-def test_one_png_per_page(build, pdftoppm: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_png_per_page(build, pdftoppm: str, tmp_path: Path) -> None:
     pdf = render_pre_session_report(build())
     (tmp_path / "report.pdf").write_bytes(pdf)
     subprocess.run(

@@ -209,7 +209,7 @@ THIRTEEN_WEEKS = tuple(date(2025, 8, 4) + timedelta(weeks=i) for i in range(13))
         "13-weeks",
     ],
 )
-def test_unusual_shapes_still_render(overrides: dict) -> None:  # type: ignore[type-arg]
+def test_unusual_shapes_still_render(overrides: dict) -> None:
     pages = page_texts(render_pre_session_report(make_report_data(**overrides)))
     assert "Pre-session report" in pages[0]
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1]

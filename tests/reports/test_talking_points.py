@@ -16,7 +16,7 @@ from tests.support.report_data import (
 READY = make_readiness(READY_TO_MOVE_UP, (4, 4, 1.0), (5, 6, 0.83))
 
 
-def texts(**overrides) -> list[str]:  # type: ignore[no-untyped-def]
+def texts(**overrides) -> list[str]:
     return [p.text for p in derive_talking_points(make_report_data(**overrides))]
 
 

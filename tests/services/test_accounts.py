@@ -15,12 +15,12 @@ PASSWORD = "a long enough passphrase"
 
 
 @pytest.fixture
-def practice(app) -> Practice:  # type: ignore[no-untyped-def]
+def practice(app) -> Practice:
     return factories.PracticeFactory()
 
 
 @pytest.fixture
-def anna(practice) -> Counselor:  # type: ignore[no-untyped-def]
+def anna(practice) -> Counselor:
     return create_counselor(practice, "anna@example.org", "Anna Berg", PASSWORD)
 
 

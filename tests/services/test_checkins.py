@@ -28,12 +28,12 @@ pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
-def assignment(counselor):  # type: ignore[no-untyped-def]
+def assignment(counselor):
     couple = factories.CoupleFactory(counselor=counselor)
     return factories.AssignmentFactory(couple=couple, starts_on=TODAY - timedelta(weeks=2))
 
 
-def checkin_input(partner_id: int, **changes) -> CheckInInput:  # type: ignore[no-untyped-def]
+def checkin_input(partner_id: int, **changes) -> CheckInInput:
     return CheckInInput(partner_id=partner_id, source=CheckInSource.LINK, **changes)
 
 

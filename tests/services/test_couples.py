@@ -20,12 +20,12 @@ from counselor.tenancy import get_in_practice
 from tests.support import factories
 
 
-def partner(n: int = 1, **changes) -> PartnerInput:  # type: ignore[no-untyped-def]
+def partner(n: int = 1, **changes) -> PartnerInput:
     values = {"first_name": f"Partner{n}", "email": f"p{n}@example.org", "timezone": "UTC"}
     return PartnerInput(**(values | changes))
 
 
-def couple_input(**changes) -> CoupleInput:  # type: ignore[no-untyped-def]
+def couple_input(**changes) -> CoupleInput:
     values = {"label": "Alex & Sam R.", "partners": [partner(1), partner(2)]}
     return CoupleInput(**(values | changes))
 

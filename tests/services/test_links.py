@@ -21,13 +21,13 @@ from tests.support.clock import NOW
 pytestmark = pytest.mark.usefixtures("clock")
 
 
-def issue(partner, purpose=LinkPurpose.HOMEWORK) -> str:  # type: ignore[no-untyped-def]
+def issue(partner, purpose=LinkPurpose.HOMEWORK) -> str:
     token = links.issue_link(partner, purpose)
     db.session.commit()
     return token
 
 
-def same_couple_with_status(couple, status: CoupleStatus) -> CoupleInput:  # type: ignore[no-untyped-def]
+def same_couple_with_status(couple, status: CoupleStatus) -> CoupleInput:
     return CoupleInput(
         label=couple.label,
         status=status,

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.usefixtures("clock", "actor")  # actor: the practice in
 
 
 @pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
+def couple(counselor):
     couple = factories.CoupleFactory(counselor=counselor)
     factories.AssignmentFactory(
         couple=couple, title=TITLE, instructions=INSTRUCTIONS, starts_on=NOW.date()
@@ -45,7 +45,7 @@ def couple(counselor):  # type: ignore[no-untyped-def]
     return couple
 
 
-def queued(partner, kind=EmailKind.NEW_STEP, number=1) -> list[int]:  # type: ignore[no-untyped-def]
+def queued(partner, kind=EmailKind.NEW_STEP, number=1) -> list[int]:
     ids = [mail.queue_email(partner, kind).id for _ in range(number)]
     db.session.commit()
     return ids
@@ -225,11 +225,11 @@ def test_a_permanent_refusal_does_not_stop_the_rest_of_the_batch(smtp, couple):
     assert [m.recipients for m in smtp.messages] == [[couple.partners[1].email]]
 
 
-def stop_emails(partner) -> None:  # type: ignore[no-untyped-def]
+def stop_emails(partner) -> None:
     partner.unsubscribed_at = NOW  # one click on "Stop emails" before a worker got to it
 
 
-def pause_couple(partner) -> None:  # type: ignore[no-untyped-def]
+def pause_couple(partner) -> None:
     partner.couple.status = CoupleStatus.PAUSED  # its links stop working: a dead link
 
 

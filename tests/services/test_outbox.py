@@ -47,7 +47,7 @@ class Outbox:
         return ids
 
 
-def email_outbox(counselor) -> Outbox:  # type: ignore[no-untyped-def]
+def email_outbox(counselor) -> Outbox:
     partner = factories.CoupleFactory(counselor=counselor).partners[0]
     return Outbox(
         mail.EMAILS,
@@ -56,7 +56,7 @@ def email_outbox(counselor) -> Outbox:  # type: ignore[no-untyped-def]
     )
 
 
-def webhook_outbox(counselor) -> Outbox:  # type: ignore[no-untyped-def]
+def webhook_outbox(counselor) -> Outbox:
     with tenancy.practice_scope(counselor.practice_id):
         webhooks.create_endpoint(
             Actor.for_counselor(counselor), "http://127.0.0.1:9/hook", ["checkin.created"]
@@ -69,12 +69,12 @@ def webhook_outbox(counselor) -> Outbox:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(params=[email_outbox, webhook_outbox], ids=["email", "webhook"])
-def box(request: pytest.FixtureRequest, counselor) -> Outbox:  # type: ignore[no-untyped-def]
+def box(request: pytest.FixtureRequest, counselor) -> Outbox:
     return request.param(counselor)
 
 
 @pytest.fixture
-def send_task(app, monkeypatch) -> SendTaskRecorder:  # type: ignore[no-untyped-def]
+def send_task(app, monkeypatch) -> SendTaskRecorder:
     recorder = SendTaskRecorder()
     monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
     return recorder
@@ -103,7 +103,7 @@ def rows(kind: OutboxKind, ids: list[int]) -> list[OutboxMixin]:
     return list(db.session.scalars(tenancy.across_practices(statement)))
 
 
-def make_due_later(kind: OutboxKind, row_id: int, delay: timedelta, now) -> None:  # type: ignore[no-untyped-def]
+def make_due_later(kind: OutboxKind, row_id: int, delay: timedelta, now) -> None:
     db.session.execute(
         tenancy.across_practices(
             sa.update(kind.model).where(kind.model.id == row_id).values(next_attempt_at=now + delay)

@@ -20,21 +20,21 @@ STARTED = TODAY - timedelta(weeks=2)
 pytestmark = pytest.mark.usefixtures("clock", "actor")
 
 
-def assignment(couple, **fields):  # type: ignore[no-untyped-def]
+def assignment(couple, **fields):
     return factories.AssignmentFactory(couple=couple, starts_on=STARTED, **fields)
 
 
-def checkin(step, partner, **fields):  # type: ignore[no-untyped-def]
+def checkin(step, partner, **fields):
     return factories.CheckInFactory(
         assignment=step, partner=partner, **{"occurred_on": TODAY, **fields}
     )
 
 
-def steps_by_title(partner) -> dict:  # type: ignore[no-untyped-def]
+def steps_by_title(partner) -> dict:
     return {s.assignment.title: s for s in partner_homework(partner).steps}
 
 
-def link_checkin(counselor, step, partner, key: str) -> None:  # type: ignore[no-untyped-def]
+def link_checkin(counselor, step, partner, key: str) -> None:
     record_checkin(
         Actor.for_counselor(counselor),
         step.id,

@@ -18,7 +18,7 @@ from tests.support.clock import NOW
 pytestmark = pytest.mark.usefixtures("clock", "actor")
 
 
-def audit_actions(partner) -> list[str]:  # type: ignore[no-untyped-def]
+def audit_actions(partner) -> list[str]:
     return list(
         db.session.scalars(
             sa.select(AuditEvent.action)

@@ -24,7 +24,7 @@ FRIDAY, SUNDAY = MONDAY + timedelta(days=4), MONDAY + timedelta(days=6)
 NEXT_MONDAY = MONDAY + timedelta(weeks=1)
 
 
-def step(times: int = 3, starts_on: date = MONDAY - timedelta(weeks=2), **fields) -> Assignment:  # type: ignore[no-untyped-def]
+def step(times: int = 3, starts_on: date = MONDAY - timedelta(weeks=2), **fields) -> Assignment:
     """An assignment as plain data: target arithmetic needs no database."""
     fields.setdefault("status", AssignmentStatus.ACTIVE)
     return Assignment(times_per_week=times, starts_on=starts_on, **fields)
@@ -114,18 +114,18 @@ def test_completion_is_capped_at_one_and_none_without_target(target, done, compl
 # --- what was done: with check-ins in the database ------------------------------------
 
 
-def log(assignment: Assignment, partner, day: date, times: int = 1) -> None:  # type: ignore[no-untyped-def]
+def log(assignment: Assignment, partner, day: date, times: int = 1) -> None:
     for _ in range(times):
         factories.CheckInFactory(assignment=assignment, partner=partner, occurred_on=day)
 
 
-def homework(couple, **fields) -> Assignment:  # type: ignore[no-untyped-def]
+def homework(couple, **fields) -> Assignment:
     """A saved assignment that has been running for a while before ``MONDAY``."""
     fields.setdefault("starts_on", MONDAY - timedelta(weeks=2))
     return factories.AssignmentFactory(couple=couple, **fields)
 
 
-def counts_for(*assignments: Assignment):  # type: ignore[no-untyped-def]
+def counts_for(*assignments: Assignment):
     return checkin_day_counts([a.id for a in assignments], MONDAY, SUNDAY)
 
 

@@ -40,13 +40,13 @@ def clock_start() -> datetime:
 
 
 @pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
+def couple(counselor):
     return factories.CoupleFactory(
         counselor=counselor, partners=[{"first_name": "Alex"}, {"first_name": "Sam"}]
     )
 
 
-def step(couple, times=3, starts_on=THIS_WEEK - timedelta(weeks=10), rung=2, **fields):  # type: ignore[no-untyped-def]
+def step(couple, times=3, starts_on=THIS_WEEK - timedelta(weeks=10), rung=2, **fields):
     return factories.AssignmentFactory(
         couple=couple,
         times_per_week=times,
@@ -56,14 +56,14 @@ def step(couple, times=3, starts_on=THIS_WEEK - timedelta(weeks=10), rung=2, **f
     )
 
 
-def log(assignment, partner, day, comfort=None, times=1):  # type: ignore[no-untyped-def]
+def log(assignment, partner, day, comfort=None, times=1):
     for _ in range(times):
         factories.CheckInFactory(
             assignment=assignment, partner=partner, occurred_on=day, comfort=comfort
         )
 
 
-def log_week(assignment, partner, monday, days):  # type: ignore[no-untyped-def]
+def log_week(assignment, partner, monday, days):
     """Check-ins on the first ``days`` days of a week."""
     for day in range(days):
         log(assignment, partner, monday + timedelta(days=day))
@@ -90,7 +90,7 @@ def partner_weeks() -> dict[tuple[int, date], tuple]:
     }
 
 
-def signals(partner) -> dict[date, ReadinessSignal | None]:  # type: ignore[no-untyped-def]
+def signals(partner) -> dict[date, ReadinessSignal | None]:
     return {week: row[4] for (pid, week), row in partner_weeks().items() if pid == partner.id}
 
 
@@ -301,7 +301,7 @@ def test_weeks_must_be_positive(app):
 # --- cost: a constant number of statements --------------------------------------------
 
 
-def bulk_couples(counselor, first: int, number: int, weeks: int = 12) -> None:  # type: ignore[no-untyped-def]
+def bulk_couples(counselor, first: int, number: int, weeks: int = 12) -> None:
     """Couples with an each-partner and a joint step and ``weeks`` weeks of varied
     check-ins (and this one so far), written with a handful of Core bulk inserts."""
     labels = [f"Bulk {n:05d}" for n in range(first, first + number)]

@@ -58,14 +58,14 @@ def one_minute_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(outbox.Backoff, "delay", lambda _backoff, _attempts: 60.0)
 
 
-def subscribe(actor: Actor, receiver: WebhookReceiver, events=webhooks.EVENTS) -> WebhookEndpoint:  # type: ignore[no-untyped-def]
+def subscribe(actor: Actor, receiver: WebhookReceiver, events=webhooks.EVENTS) -> WebhookEndpoint:
     endpoint, secret = webhooks.create_endpoint(actor, receiver.url, list(events))
     db.session.commit()
     receiver.secret = secret
     return endpoint
 
 
-def fire_every_event(counselor) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def fire_every_event(counselor) -> dict[str, int]:
     """Each of the four events through the service that causes it; returns a few ids."""
     actor = Actor.for_counselor(counselor)
     couple = factories.CoupleFactory(counselor=counselor)
@@ -368,7 +368,7 @@ def test_deliveries_are_handed_to_workers_only_once_committed(app, counselor, ac
     webhooks.create_endpoint(actor, "http://127.0.0.1:9/hook", ["checkin.created"])
     seen: list[tuple[str, list]] = []
 
-    def send_task(name, args=None, **options):  # type: ignore[no-untyped-def]
+    def send_task(name, args=None, **options):
         table = WebhookDelivery.__table__
         with db.engine.connect() as connection:  # what a worker would see right now
             rows = connection.execute(
@@ -496,7 +496,7 @@ def test_https_is_required_when_the_setting_says_so(app, actor):
 
 
 def test_a_host_that_does_not_resolve_is_refused(app, actor, monkeypatch):
-    def no_such_host(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def no_such_host(*args, **kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr("counselor.services.delivery.webhook_http.socket.getaddrinfo", no_such_host)

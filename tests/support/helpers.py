@@ -33,7 +33,7 @@ def count_statements() -> Iterator[StatementCounter]:
     """Count the SQL statements the app sends while the block runs (SAVEPOINTs aside)."""
     counter = StatementCounter()
 
-    def before_cursor_execute(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+    def before_cursor_execute(conn, cursor, statement, *args):
         if not SAVEPOINT_CONTROL.match(statement):
             counter.statements.append(statement)
 
@@ -44,12 +44,12 @@ def count_statements() -> Iterator[StatementCounter]:
         event.remove(db.engine, "before_cursor_execute", before_cursor_execute)
 
 
-def stored(model, ident):  # type: ignore[no-untyped-def]
+def stored(model, ident):
     """The row with this id as the database holds it, whichever practice's."""
     return db.session.get(model, ident, execution_options={ACROSS_PRACTICES: True})
 
 
-def count_rows(model) -> int:  # type: ignore[no-untyped-def]
+def count_rows(model) -> int:
     """Rows of a model in every practice."""
     return db.session.scalar(across_practices(sa.select(sa.func.count()).select_from(model)))
 
@@ -64,7 +64,7 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def login(client, email: str, password: str):  # type: ignore[no-untyped-def]
+def login(client, email: str, password: str):
     return client.post("/login", data={"email": email, "password": password})
 
 

@@ -34,14 +34,14 @@ def rolled_back() -> Iterator[Connection]:
         outer = connection.begin()
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN")
-        engines[None] = connection  # type: ignore[index]  # sessions in any app context join it
+        engines[None] = connection  # sessions in any app context join it
         session_options["join_transaction_mode"] = "create_savepoint"
         try:
             yield connection
         finally:
             db.session.remove()
             del session_options["join_transaction_mode"]
-            engines[None] = engine  # type: ignore[index]
+            engines[None] = engine
             outer.rollback()
 
 

@@ -16,7 +16,7 @@ class SendTaskRecorder:
         self.check = check
         self.error = error
 
-    def __call__(self, name: str, args=None, kwargs=None, **options):  # type: ignore[no-untyped-def]
+    def __call__(self, name: str, args=None, kwargs=None, **options):
         self.calls.append((name, list(args or [])))
         self.options.append(options)
         if self.check is not None:

@@ -21,13 +21,13 @@ pytestmark = pytest.mark.usefixtures("actor")  # the counselor's practice is in 
 
 
 @pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
+def couple(counselor):
     couple = factories.CoupleFactory(counselor=counselor)
     factories.AssignmentFactory(couple=couple)
     return couple
 
 
-def queued(partner, number: int = 1) -> list[int]:  # type: ignore[no-untyped-def]
+def queued(partner, number: int = 1) -> list[int]:
     ids = [mail.queue_email(partner, EmailKind.NEW_STEP).id for _ in range(number)]
     db.session.commit()
     return ids

@@ -17,7 +17,7 @@ from tests.support.helpers import count_rows
 
 
 @pytest.fixture
-def couple(counselor):  # type: ignore[no-untyped-def]
+def couple(counselor):
     couple = factories.CoupleFactory(counselor=counselor)
     assignment = factories.AssignmentFactory(couple=couple)
     today = timeutil.local_today(couple.partners[0].timezone)
@@ -56,7 +56,7 @@ def test_task_is_on_the_beat_schedule_and_included(app):
     assert len(entry["schedule"].hour) == 1
 
 
-def run(app, *args):  # type: ignore[no-untyped-def]
+def run(app, *args):
     return app.test_cli_runner().invoke(args=list(args))
 
 

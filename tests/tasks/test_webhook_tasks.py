@@ -23,7 +23,7 @@ def statuses() -> dict[int, OutboxStatus]:
     return dict(db.session.execute(sa.select(WebhookDelivery.id, WebhookDelivery.status)).all())
 
 
-def complete_steps(counselor, number: int) -> None:  # type: ignore[no-untyped-def]
+def complete_steps(counselor, number: int) -> None:
     actor = Actor.for_counselor(counselor)
     couple = factories.CoupleFactory(counselor=counselor)
     for _ in range(number):
