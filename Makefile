@@ -48,21 +48,24 @@ instance-ready: $(VENV)/.run-installed
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n auto
 
 test-long: $(VENV)/.test-installed
 	$(BIN)/pytest -m long
 
+# mypy reads its files and strictness from pyproject.toml ([tool.mypy]).
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: $(VENV)/.test-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info
 
 # Refresh the README's screenshots (docs/screenshots/) from the browser tests.
 screenshots: $(VENV)/.test-installed
