@@ -30,6 +30,19 @@ from counselor.services.progress import readiness
 
 # (assignment id, partner id) -> {local date: number of check-ins}
 DayCounts = dict[tuple[int, int], dict[date, int]]
+# (assignment id, partner id, Monday) -> (sum of comfort ratings, number of ratings)
+ComfortSums = dict[tuple[int, int, date], tuple[int, int]]
+
+# Every figure is read from check-ins grouped by step, partner and local day ...
+CHECKIN_DAY = (CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on)
+# ... and per such day: the check-ins, the sum of their comfort ratings and how many
+# there are (a check-in may leave comfort out). The sum is never NULL, which SQLAlchemy's
+# typing cannot see through COALESCE.
+CHECKIN_DAY_FIGURES = (
+    sa.func.count(),
+    sa.type_coerce(sa.func.coalesce(sa.func.sum(CheckIn.comfort), 0), sa.Integer),
+    sa.func.count(CheckIn.comfort),
+)
 
 
 @dataclass(frozen=True)
@@ -76,17 +89,26 @@ def checkin_day_counts(assignment_ids: Iterable[int], first: date, last: date) -
     if not ids:
         return counts
     rows = db.session.execute(
-        sa.select(CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on, sa.func.count())
+        sa.select(*CHECKIN_DAY, sa.func.count())
         .where(
             CheckIn.assignment_id.in_(ids),
             CheckIn.occurred_on >= first,
             CheckIn.occurred_on <= last,
         )
-        .group_by(CheckIn.assignment_id, CheckIn.partner_id, CheckIn.occurred_on)
+        .group_by(*CHECKIN_DAY)
     )
     for assignment_id, partner_id, day, number in rows:
         counts[(assignment_id, partner_id)][day] = number
     return counts
+
+
+def add_comfort(
+    comfort: ComfortSums, key: tuple[int, int, date], ratings_sum: int, ratings: int
+) -> None:
+    """Add a day's comfort ratings (their sum and number, from ``CHECKIN_DAY_FIGURES``) to
+    the week's under ``key``: (assignment id, partner id, Monday)."""
+    before_sum, before_count = comfort.get(key, (0, 0))
+    comfort[key] = (before_sum + ratings_sum, before_count + ratings)
 
 
 def done_in_week(
