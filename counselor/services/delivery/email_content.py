@@ -5,7 +5,7 @@ practice allows titles, never a reflection, never another partner's data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from counselor.models import (
     LinkPurpose,
     OutboxEmail,
     Partner,
+    Practice,
     Report,
 )
 from counselor.services.couples import links
@@ -90,9 +91,10 @@ def _partner_email(email: OutboxEmail) -> Content:
 
     homework = partner_page.partner_homework(partner)
     tomorrow = timeutil.local_today(partner.timezone).toordinal() + 1
+    homework_url = public_url("partner.homework", token=homework_token)
+    unsubscribe_url = public_url("partner.unsubscribe", token=unsubscribe_token)
     context = {
         "partner": partner,
-        "practice": practice,
         "open_count": len(homework.open_steps),
         "due_tomorrow": sum(
             1
@@ -102,18 +104,12 @@ def _partner_email(email: OutboxEmail) -> Content:
         "titles": [s.assignment.title for s in homework.open_steps]
         if practice.email_detail == EmailDetail.TITLES
         else [],
-        "homework_url": public_url("partner.homework", token=homework_token),
-        "unsubscribe_url": public_url("partner.unsubscribe", token=unsubscribe_token),
+        "homework_url": homework_url,
+        "unsubscribe_url": unsubscribe_url,
         "link_days": current_app.config["LINK_TTL_DAYS"],
-        "subject": SUBJECTS[email.kind].format(practice=practice.name),
     }
-    return Content(
-        to=partner.email,
-        subject=context["subject"],
-        text=render_template(f"email/{email.kind.value}.txt", **context),
-        html=render_template(f"email/{email.kind.value}.html", **context),
-        link=context["homework_url"],
-        unsubscribe_url=context["unsubscribe_url"],
+    return _render(
+        email, partner.email, practice, context, link=homework_url, unsubscribe_url=unsubscribe_url
     )
 
 
@@ -121,23 +117,15 @@ def _counselor_digest(email: OutboxEmail) -> Content:
     """Monday's list for a counselor: labels and reasons with links, never client text."""
     counselor = _about(Counselor, email.counselor_id, joinedload(Counselor.practice))
     items = digest.couples_needing_attention(counselor)
-    subject = SUBJECTS[email.kind].format(practice=counselor.practice.name)
     context = {
         "counselor": counselor,
-        "practice": counselor.practice,
         "items": [
             (item, public_url("dashboard.couple_detail", couple_id=item.couple_id))
             for item in items
         ],
         "dashboard_url": public_url("dashboard.couples_list"),
-        "subject": subject,
     }
-    return Content(
-        to=counselor.email,
-        subject=subject,
-        text=render_template("email/counselor_digest.txt", **context),
-        html=render_template("email/counselor_digest.html", **context),
-    )
+    return _render(email, counselor.email, counselor.practice, context)
 
 
 def _report_ready(email: OutboxEmail) -> Content:
@@ -148,20 +136,35 @@ def _report_ready(email: OutboxEmail) -> Content:
     session_at = (
         report.session.starts_at.astimezone(ZoneInfo(practice.timezone)) if report.session else None
     )
-    subject = SUBJECTS[email.kind].format(practice=practice.name)
     context = {
         "counselor": counselor,
-        "practice": practice,
         "couple_label": report.couple.label,
         "session_at": session_at,
         "couple_url": public_url("dashboard.couple_detail", couple_id=report.couple_id),
-        "subject": subject,
     }
+    return _render(email, counselor.email, practice, context)
+
+
+def _render(
+    email: OutboxEmail,
+    to: str,
+    practice: Practice,
+    context: dict[str, Any],
+    *,
+    link: str | None = None,
+    unsubscribe_url: str | None = None,
+) -> Content:
+    """The subject, named after the practice, and both bodies from the templates named
+    after the email's kind (which are given the practice and the subject too)."""
+    subject = SUBJECTS[email.kind].format(practice=practice.name)
+    context = {**context, "practice": practice, "subject": subject}
     return Content(
-        to=counselor.email,
+        to=to,
         subject=subject,
-        text=render_template("email/report_ready.txt", **context),
-        html=render_template("email/report_ready.html", **context),
+        text=render_template(f"email/{email.kind.value}.txt", **context),
+        html=render_template(f"email/{email.kind.value}.html", **context),
+        link=link,
+        unsubscribe_url=unsubscribe_url,
     )
 
 
