@@ -192,6 +192,8 @@ class AssignmentGrid:
 
 @dataclass(frozen=True)
 class RungView:
+    """A rung of the ladder as the couple page shows it: with this couple's steps on it."""
+
     rung: LadderRung
     steps: list[AssignmentGrid]
 

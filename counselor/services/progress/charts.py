@@ -41,6 +41,8 @@ class ChartLine:
 
 @dataclass(frozen=True)
 class Tick:
+    """A labelled mark on an axis, ``position`` in the chart's own coordinates."""
+
     position: float
     label: str
 
