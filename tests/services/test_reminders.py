@@ -22,6 +22,7 @@ from counselor.services.audit import Actor
 from counselor.services.delivery import reminders
 from counselor.unit_of_work import unit_of_work
 from tests.support import factories
+from tests.support.helpers import count_statements
 
 pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's practice
 
@@ -193,3 +194,20 @@ def test_checkins_that_meet_the_target_stop_reminders(app, clock, counselor):
     db.session.commit()
     run_week(clock, step=timedelta(hours=1))
     assert reminder_rows() == []
+
+
+def test_planning_costs_the_same_statements_for_one_practice_as_for_four(clock):
+    """The planner reads every practice at once: more practices, no more statements."""
+    monday_evening = datetime.combine(MONDAY, time(19), tzinfo=ZoneInfo("America/New_York"))
+
+    def statements_to_plan():
+        with count_statements() as counter:
+            reminders.due_reminders(monday_evening)
+        return counter.count
+
+    couple_in("America/New_York", factories.CounselorFactory())
+    one_practice = statements_to_plan()
+    for _ in range(3):
+        couple_in("America/New_York", factories.CounselorFactory())
+    assert len(reminders.due_reminders(monday_evening)) == 8
+    assert statements_to_plan() == one_practice

@@ -17,8 +17,8 @@ Rules, each in one place below:
 - One reminder lists no step text: the practice, the first name and how many steps
   are open (the same minimum-necessary rule as every email), with a fresh link.
 
-The planner works across every practice (marked with ``tenancy.across_practices``), and
-counts each practice's check-ins inside that practice's scope.
+The planner works across every practice, each of its statements marked with
+``tenancy.across_practices``, in a fixed number of statements whatever their number.
 """
 
 from __future__ import annotations
@@ -163,8 +163,7 @@ def _by_couple(assignments: Iterable[Assignment]) -> dict[int, list[Assignment]]
 
 
 def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
-    """Every reminder due at ``now`` in every practice: two statements across practices,
-    then one per practice that has partners to remind (its check-in counts)."""
+    """Every reminder due at ``now`` in every practice, in three statements."""
     now = now or timeutil.utcnow()
     partners = [
         p
@@ -178,22 +177,10 @@ def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
             tenancy.across_practices(_active_assignments({p.couple_id for p in partners}))
         )
     )
-    by_practice: dict[int, list[Partner]] = defaultdict(list)
-    for partner in partners:
-        by_practice[partner.couple.practice_id].append(partner)
-    due = []
-    for practice_id, practice_partners in by_practice.items():
-        with tenancy.practice_scope(practice_id):
-            due += _due_in_practice(practice_partners, by_couple, now)
-    return due
-
-
-def _due_in_practice(
-    partners: list[Partner], by_couple: dict[int, list[Assignment]], now: datetime
-) -> list[PlannedReminder]:
     first, last = week_rules.couple_weeks_window(partners, weeks=1)
-    assignment_ids = [a.id for p in partners for a in by_couple.get(p.couple_id, [])]
-    day_counts = week_rules.checkin_day_counts(assignment_ids, first, last)
+    day_counts = week_rules.checkin_day_counts(
+        (a.id for group in by_couple.values() for a in group), first, last, across_practices=True
+    )
     due = []
     for partner in partners:
         local = now.astimezone(ZoneInfo(partner.timezone))

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import Assignee, Assignment, AssignmentStatus, CheckIn, Partner
 from counselor.services.progress import readiness
@@ -82,13 +82,17 @@ def week_target(assignment: Assignment, monday: date) -> int:
     return math.ceil(assignment.times_per_week * days / 7)
 
 
-def checkin_day_counts(assignment_ids: Iterable[int], first: date, last: date) -> DayCounts:
-    """Check-ins per assignment, partner and local day between two dates, in one query."""
+def checkin_day_counts(
+    assignment_ids: Iterable[int], first: date, last: date, *, across_practices: bool = False
+) -> DayCounts:
+    """Check-ins per assignment, partner and local day between two dates, in one query.
+    ``across_practices`` is for a caller that deliberately works across every practice
+    (the reminder planner) and so holds assignments of several."""
     ids = list(assignment_ids)
     counts: DayCounts = defaultdict(dict)
     if not ids:
         return counts
-    rows = db.session.execute(
+    statement = (
         sa.select(*CHECKIN_DAY, sa.func.count())
         .where(
             CheckIn.assignment_id.in_(ids),
@@ -96,6 +100,9 @@ def checkin_day_counts(assignment_ids: Iterable[int], first: date, last: date) -
             CheckIn.occurred_on <= last,
         )
         .group_by(*CHECKIN_DAY)
+    )
+    rows = db.session.execute(
+        tenancy.across_practices(statement) if across_practices else statement
     )
     for assignment_id, partner_id, day, number in rows:
         counts[(assignment_id, partner_id)][day] = number
