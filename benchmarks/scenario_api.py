@@ -17,6 +17,7 @@ from benchmarks.measure import Figure, paired_ratios, run_forked
 from benchmarks.plan import Plan
 from benchmarks.profiling import profile
 from benchmarks.results import Check, Growth, ScenarioResult
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.services.audit import Actor
 from tests.support.helpers import count_statements
@@ -105,7 +106,8 @@ def run_api(env: BenchEnv, app: Flask, plan: Plan) -> ScenarioResult:
                 f"whole request (auth, query, dump, JSON) at {size:,} couples: {whole.text()}; "
                 f"floor and serialization are timed on rows already loaded"
             )
-        db.session.remove()
+        db.session.remove()  # the next size starts from a fresh session …
+        tenancy.enter_practice(owner.practice_id)  # … acting for the same practice
     sizes = " / ".join(f"{s:,}" for s in plan.api_sizes)
     result.checks.append(
         Check(

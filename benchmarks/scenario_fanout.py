@@ -25,7 +25,7 @@ from benchmarks.plan import Plan
 from benchmarks.profiling import profile
 from benchmarks.results import Check, Growth, ScenarioResult
 from benchmarks.workers import MeasuredWorker
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import ClientLink, Couple, CoupleStatus, OutboxEmail, OutboxStatus
 from counselor.services.delivery import mail, outbox, reminders
@@ -115,6 +115,7 @@ class FanOutBench:
 
     def _prepare(self) -> None:
         owner = data.counselor()
+        self.practice_id = owner.practice_id
         today = timeutil.local_today("UTC")
         self.couple_ids = data.add_couples(
             owner,
@@ -177,7 +178,8 @@ class FanOutBench:
 
     def _wait_all_sent(self, size: int) -> None:
         for _ in range(600):
-            db.session.remove()
+            db.session.remove()  # a fresh session: what the workers have committed by now
+            tenancy.enter_practice(self.practice_id)
             sent = db.session.scalar(
                 sa.select(sa.func.count())
                 .select_from(OutboxEmail)

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import (
     Assignee,
@@ -51,18 +52,21 @@ def add_couples(
     partner_fields: dict[str, Any] | None = None,
 ) -> list[int]:
     """A couple per label, steps from ``starts_on`` and check-ins on the days up to
-    ``until``. Returns the couples' ids in label order."""
-    couple_ids = _insert_couples(owner, labels, timezone, partner_fields or {})
-    steps = [(Assignee.EACH, 3, factories.rung(2).id)]
-    if together_step:
-        steps.append((Assignee.TOGETHER, 2, factories.rung(3).id))
-    step_ids = _insert_steps(owner, couple_ids, steps, starts_on)
-    if checkins:
-        partners = _partner_ids(couple_ids)
-        rows = _checkin_rows(owner, couple_ids, partners, step_ids, starts_on, until, reflections)
-        for start in range(0, len(rows), CHECKINS_PER_INSERT):
-            db.session.execute(sa.insert(CheckIn), rows[start : start + CHECKINS_PER_INSERT])
-    return couple_ids
+    ``until``, written for the owner's practice. Returns the couples' ids in label order."""
+    with tenancy.practice_scope(owner.practice_id):
+        couple_ids = _insert_couples(owner, labels, timezone, partner_fields or {})
+        steps = [(Assignee.EACH, 3, factories.rung(2).id)]
+        if together_step:
+            steps.append((Assignee.TOGETHER, 2, factories.rung(3).id))
+        step_ids = _insert_steps(owner, couple_ids, steps, starts_on)
+        if checkins:
+            partners = _partner_ids(couple_ids)
+            rows = _checkin_rows(
+                owner, couple_ids, partners, step_ids, starts_on, until, reflections
+            )
+            for start in range(0, len(rows), CHECKINS_PER_INSERT):
+                db.session.execute(sa.insert(CheckIn), rows[start : start + CHECKINS_PER_INSERT])
+        return couple_ids
 
 
 def _insert_couples(
