@@ -8,6 +8,7 @@ bp = Blueprint("dashboard", __name__, template_folder="templates")
 
 from counselor.dashboard import (  # noqa: E402, F401
     api_keys,
+    assign,
     auth,
     couples,
     homework,

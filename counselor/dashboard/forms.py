@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
-from counselor.models import CoupleStatus
+from counselor.models import Assignee, Couple, CoupleStatus
 
 
 class LoginForm(FlaskForm):
@@ -87,3 +87,17 @@ class CheckInForm(FlaskForm):
     comfort = SelectField("Comfort (1 = hard, 5 = easy)", choices=COMFORT_CHOICES, default="")
     reflection = TextAreaField("Reflection (optional)", render_kw={"rows": 4, "maxlength": 2000})
     share_with_partner = BooleanField("Share this reflection with the other partner")
+
+
+def assignee_choices(couple: Couple) -> list[SelectChoice]:
+    """Who does a step: each partner, both together, or only one of them."""
+    first, second = couple.partners
+    return [
+        SelectChoice(
+            Assignee.EACH.value,
+            f"Each partner on their own ({first.first_name} and {second.first_name})",
+        ),
+        SelectChoice(Assignee.TOGETHER.value, "Both together (one joint step)"),
+        SelectChoice(str(first.id), f"Only {first.first_name}"),
+        SelectChoice(str(second.id), f"Only {second.first_name}"),
+    ]

@@ -4,112 +4,29 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from counselor import timeutil
 from counselor.dashboard import bp
-from counselor.dashboard.forms import AssignmentForm, CheckInForm, EndAssignmentForm
+from counselor.dashboard.forms import (
+    AssignmentForm,
+    CheckInForm,
+    EndAssignmentForm,
+    assignee_choices,
+)
 from counselor.dashboard.helpers import current_actor
 from counselor.models import (
     Assignee,
     Assignment,
     AssignmentStatus,
     CheckInSource,
-    Couple,
-    TaskTemplate,
 )
 from counselor.services.errors import InvalidInput
-from counselor.services.homework import assignments, checkins, ladder
-from counselor.services.homework.assignments import AssignmentChanges, AssignmentInput
+from counselor.services.homework import assignments, checkins, ladder, lifecycle
+from counselor.services.homework.assignments import AssignmentChanges
 from counselor.services.homework.checkins import CheckInInput
 from counselor.tenancy import get_in_practice
 from counselor.web import show_errors
-
-
-def _assignee_choices(couple: Couple) -> list[SelectChoice]:
-    first, second = couple.partners
-    return [
-        SelectChoice(
-            Assignee.EACH.value,
-            f"Each partner on their own ({first.first_name} and {second.first_name})",
-        ),
-        SelectChoice(Assignee.TOGETHER.value, "Both together (one joint step)"),
-        SelectChoice(str(first.id), f"Only {first.first_name}"),
-        SelectChoice(str(second.id), f"Only {second.first_name}"),
-    ]
-
-
-@bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
-def assign(couple_id: int) -> ResponseReturnValue:
-    actor = current_actor()
-    couple = get_in_practice(Couple, couple_id)
-    rungs = ladder.ladder_rungs()
-    form = AssignmentForm()
-    form.rung_id.choices = [SelectChoice(r.id, f"{r.position}. {r.title}") for r in rungs]
-    form.assignee.choices = _assignee_choices(couple)
-
-    template = None
-    if request.method == "GET":
-        template = _prefill_assign_form(form, request.args, actor.practice_id)
-    elif form.template_key.data:
-        template = ladder.template_by_key(form.template_key.data)
-
-    if form.validate_on_submit():
-        data = AssignmentInput(
-            template_key=form.template_key.data or None,
-            rung_id=form.rung_id.data,
-            title=form.title.data,
-            instructions=form.instructions.data,
-            assignee=form.assignee.data or "",
-            times_per_week=form.times_per_week.data,
-            starts_on=form.starts_on.data,
-            due_on=form.due_on.data,
-            notify=form.notify.data,
-        )
-        try:
-            assignment = assignments.assign_homework(actor, couple.id, data)
-        except InvalidInput as error:
-            show_errors(form, error, aliases={"template_key": "title", "couple": "form"})
-        else:
-            flash(f"Assigned \u201c{assignment.title}\u201d.", "success")
-            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
-
-    chosen = template is not None or bool(form.rung_id.data) or request.method == "POST"
-    return (
-        render_template(
-            "dashboard/assign.html",
-            couple=couple,
-            rungs=rungs,
-            active_templates=ladder.active_templates,
-            form=form,
-            template=template,
-            chosen=chosen,
-        ),
-        422 if request.method == "POST" else 200,
-    )
-
-
-def _prefill_assign_form(
-    form: AssignmentForm, args: MultiDict[str, str], practice_id: int
-) -> TaskTemplate | None:
-    """``?template=KEY`` starts from a ladder template; ``?rung=ID`` from a blank custom step."""
-    form.assignee.data = Assignee.EACH.value
-    form.starts_on.data = assignments.practice_today(practice_id)
-    template = ladder.template_by_key(args.get("template", "")) if args.get("template") else None
-    if template is not None:
-        form.template_key.data = template.key
-        form.rung_id.data = template.rung_id
-        form.title.data = template.title
-        form.instructions.data = template.instructions
-        form.times_per_week.data = template.times_per_week
-        form.assignee.data = template.who.value
-    elif args.get("rung", type=int):
-        form.rung_id.data = args.get("rung", type=int)
-        form.times_per_week.data = 2
-    else:
-        form.rung_id.data = None
-    return template
 
 
 @bp.route("/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
@@ -118,7 +35,7 @@ def assignment_edit(assignment_id: int) -> ResponseReturnValue:
     assignment = get_in_practice(Assignment, assignment_id)
     form = AssignmentForm(obj=assignment)
     form.rung_id.choices = [SelectChoice(assignment.rung_id, "")]
-    form.assignee.choices = _assignee_choices(assignment.couple)
+    form.assignee.choices = assignee_choices(assignment.couple)
     if request.method == "GET":
         form.assignee.data = (
             str(assignment.assignee_partner_id)
@@ -155,7 +72,7 @@ def assignment_end(assignment_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit() or form.status.data not in {"completed", "cancelled"}:
         abort(400)
     try:
-        assignments.end_assignment(actor, assignment.id, AssignmentStatus(form.status.data))
+        lifecycle.end_assignment(actor, assignment.id, AssignmentStatus(form.status.data))
     except InvalidInput as error:
         flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
     else:

@@ -89,6 +89,8 @@ class CoupleSession(PracticeOwned, Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     external_id: Mapped[str | None] = mapped_column(sa.String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # Removed by the counselor: kept so that the removal can be undone.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     couple: Mapped[Couple] = relationship()
 

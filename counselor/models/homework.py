@@ -104,6 +104,11 @@ class CheckIn(PracticeOwned, Model):
     source: Mapped[CheckInSource] = mapped_column(enum_column(CheckInSource))
     idempotency_key: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # The partner changed it afterwards (they may, for 7 days).
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The partner took back a shared reflection: the other partner no longer sees it; the
+    # counselor still does, marked as withdrawn.
+    reflection_withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     assignment: Mapped[Assignment] = relationship()
     partner: Mapped[Partner] = relationship()

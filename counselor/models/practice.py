@@ -43,6 +43,10 @@ class Practice(Model):
     reminder_cadence: Mapped[ReminderCadence] = mapped_column(
         enum_column(ReminderCadence), default=ReminderCadence.STANDARD
     )
+    # Where partners' replies to the practice's emails go; None: the sender address.
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))
+    # Emails to partners may name their counselor ("from Dana at ...").
+    email_names_counselor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     counselors: Mapped[list[Counselor]] = relationship(back_populates="practice")

@@ -31,7 +31,7 @@ from counselor.services.accounts import counselors
 from counselor.services.audit import Actor
 from counselor.services.couples import couples, sessions
 from counselor.services.couples.couples import CoupleInput, PartnerInput
-from counselor.services.homework import assignments, ladder
+from counselor.services.homework import assignments, ladder, lifecycle
 from counselor.services.homework.assignments import AssignmentInput
 from counselor.services.progress import week_rules
 from counselor.tenancy import across_practices, practice_scope
@@ -154,7 +154,7 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
         )
         _add_history(assignment, couple.partners, step, plan, rng, today)
         if step.ended is not None:
-            ended = assignments.end_assignment(actor, assignment.id, step.ended)
+            ended = lifecycle.end_assignment(actor, assignment.id, step.ended)
             ended.ended_at = _at(today - timedelta(days=7), 17, DEMO_TIMEZONE)  # ended last week
             ended.ended_on = today - timedelta(days=7)
     _add_sessions(actor, couple.id, today, rng)

@@ -21,8 +21,8 @@ from counselor.services.homework.assignments import (
     AssignmentInput,
     assign_homework,
     current_rung,
-    end_assignment,
 )
+from counselor.services.homework.lifecycle import end_assignment
 from counselor.tenancy import get_in_practice
 from tests.support import factories
 from tests.support.clock import NOW, TODAY

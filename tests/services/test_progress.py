@@ -8,7 +8,7 @@ import pytest
 
 from counselor import timeutil
 from counselor.models import Assignee, Assignment, AssignmentStatus
-from counselor.services.homework.assignments import end_assignment
+from counselor.services.homework.lifecycle import end_assignment
 from counselor.services.progress.week_rules import (
     WeekFigure,
     checkin_day_counts,

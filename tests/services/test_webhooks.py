@@ -32,8 +32,8 @@ from counselor.services.couples.preferences import stop_emails
 from counselor.services.delivery import outbox, webhooks
 from counselor.services.delivery.webhook_delivery import WEBHOOKS
 from counselor.services.errors import InvalidInput, NotFound
-from counselor.services.homework.assignments import end_assignment
 from counselor.services.homework.checkins import CheckInInput, record_checkin
+from counselor.services.homework.lifecycle import end_assignment
 from counselor.services.reports import pre_session
 from counselor.unit_of_work import unit_of_work
 from tests.support import factories

@@ -13,8 +13,8 @@ from counselor.models import AssignmentStatus, CheckInSource, OutboxStatus, Webh
 from counselor.services.audit import Actor
 from counselor.services.delivery import webhooks
 from counselor.services.delivery.webhook_delivery import WEBHOOKS
-from counselor.services.homework.assignments import end_assignment
 from counselor.services.homework.checkins import CheckInInput, record_checkin
+from counselor.services.homework.lifecycle import end_assignment
 from tests.support import factories
 
 

@@ -26,7 +26,7 @@ from counselor.api.schemas.homework import (
 )
 from counselor.models import Assignment, AssignmentStatus, CheckIn, CheckInSource
 from counselor.services.errors import InvalidInput
-from counselor.services.homework import assignments, checkins, ladder
+from counselor.services.homework import assignments, checkins, ladder, lifecycle
 from counselor.services.homework.assignments import AssignmentChanges, AssignmentInput
 from counselor.services.homework.checkins import CheckInInput
 from counselor.services.pages import api_lists
@@ -103,7 +103,7 @@ class AssignmentById(MethodView):
                 ),
             )
         if status is not None:
-            assignment = assignments.end_assignment(actor, assignment.id, AssignmentStatus(status))
+            assignment = lifecycle.end_assignment(actor, assignment.id, AssignmentStatus(status))
         return assignment
 
 

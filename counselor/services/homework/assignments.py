@@ -20,7 +20,7 @@ from counselor.models import (
     Practice,
 )
 from counselor.services.audit import Actor, record_event
-from counselor.services.delivery import notifications, webhooks
+from counselor.services.delivery import notifications
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.homework import ladder
 from counselor.services.validation import check_int_range, check_text
@@ -128,28 +128,6 @@ def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChang
         setattr(assignment, name, value)
     assignment.assignee, assignment.assignee_partner_id = assignee, partner_id
     record_event(actor, "assignment.update", "assignment", assignment.id)
-    return assignment
-
-
-def end_assignment(actor: Actor, assignment_id: int, status: AssignmentStatus) -> Assignment:
-    """Mark a step completed or cancelled; ending it twice changes nothing."""
-    if status not in (AssignmentStatus.COMPLETED, AssignmentStatus.CANCELLED):
-        raise InvalidInput.single("status", "A step can be ended as completed or cancelled.")
-    assignment = get_in_practice(Assignment, assignment_id)
-    if assignment.status == status:
-        return assignment
-    if assignment.status != AssignmentStatus.ACTIVE:
-        raise InvalidInput.single("status", f"This step is already {assignment.status.value}.")
-    assignment.status = status
-    assignment.ended_at = timeutil.utcnow()
-    assignment.ended_on = practice_today(actor.practice_id)
-    record_event(actor, f"assignment.{status.value}", "assignment", assignment.id)
-    if status == AssignmentStatus.COMPLETED:
-        webhooks.emit(
-            actor.practice_id,
-            "assignment.completed",
-            {"assignment_id": assignment.id, "couple_id": assignment.couple_id},
-        )
     return assignment
 
 

@@ -1,0 +1,90 @@
+"""The assign page: give a couple a ladder step, from a template or written on a rung."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
+
+from counselor.dashboard import bp
+from counselor.dashboard.forms import AssignmentForm, assignee_choices
+from counselor.dashboard.helpers import current_actor
+from counselor.models import Assignee, Couple, TaskTemplate
+from counselor.services.errors import InvalidInput
+from counselor.services.homework import assignments, ladder
+from counselor.services.homework.assignments import AssignmentInput
+from counselor.tenancy import get_in_practice
+from counselor.web import show_errors
+
+
+@bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
+def assign(couple_id: int) -> ResponseReturnValue:
+    actor = current_actor()
+    couple = get_in_practice(Couple, couple_id)
+    rungs = ladder.ladder_rungs()
+    form = AssignmentForm()
+    form.rung_id.choices = [SelectChoice(r.id, f"{r.position}. {r.title}") for r in rungs]
+    form.assignee.choices = assignee_choices(couple)
+
+    template = None
+    if request.method == "GET":
+        template = _prefill_assign_form(form, request.args, actor.practice_id)
+    elif form.template_key.data:
+        template = ladder.template_by_key(form.template_key.data)
+
+    if form.validate_on_submit():
+        data = AssignmentInput(
+            template_key=form.template_key.data or None,
+            rung_id=form.rung_id.data,
+            title=form.title.data,
+            instructions=form.instructions.data,
+            assignee=form.assignee.data or "",
+            times_per_week=form.times_per_week.data,
+            starts_on=form.starts_on.data,
+            due_on=form.due_on.data,
+            notify=form.notify.data,
+        )
+        try:
+            assignment = assignments.assign_homework(actor, couple.id, data)
+        except InvalidInput as error:
+            show_errors(form, error, aliases={"template_key": "title", "couple": "form"})
+        else:
+            flash(f"Assigned \u201c{assignment.title}\u201d.", "success")
+            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+
+    chosen = template is not None or bool(form.rung_id.data) or request.method == "POST"
+    return (
+        render_template(
+            "dashboard/assign.html",
+            couple=couple,
+            rungs=rungs,
+            active_templates=ladder.active_templates,
+            form=form,
+            template=template,
+            chosen=chosen,
+        ),
+        422 if request.method == "POST" else 200,
+    )
+
+
+def _prefill_assign_form(
+    form: AssignmentForm, args: MultiDict[str, str], practice_id: int
+) -> TaskTemplate | None:
+    """``?template=KEY`` starts from a ladder template; ``?rung=ID`` from a blank custom step."""
+    form.assignee.data = Assignee.EACH.value
+    form.starts_on.data = assignments.practice_today(practice_id)
+    template = ladder.template_by_key(args.get("template", "")) if args.get("template") else None
+    if template is not None:
+        form.template_key.data = template.key
+        form.rung_id.data = template.rung_id
+        form.title.data = template.title
+        form.instructions.data = template.instructions
+        form.times_per_week.data = template.times_per_week
+        form.assignee.data = template.who.value
+    elif args.get("rung", type=int):
+        form.rung_id.data = args.get("rung", type=int)
+        form.times_per_week.data = 2
+    else:
+        form.rung_id.data = None
+    return template
