@@ -15,9 +15,12 @@ from counselor.services.progress import week_rules
 from counselor.tenancy import get_in_practice
 
 
-def notify_new_step(assignment: Assignment) -> list[OutboxEmail]:
+def notify_new_step(assignment: Assignment, *, send_now: bool = False) -> list[OutboxEmail]:
     """One email per partner doing the step, in the caller's transaction. Partners who
-    stopped emails get none; nor does a paused couple (its links do not work)."""
+    stopped emails get none; nor does a paused couple (its links do not work).
+
+    ``send_now``: the counselor ticked *send now*, so the email does not wait for the
+    partner's next allowed hour."""
     if assignment.couple.status != CoupleStatus.ACTIVE:
         return []
     return [
@@ -27,8 +30,8 @@ def notify_new_step(assignment: Assignment) -> list[OutboxEmail]:
     ]
 
 
-def send_link(actor: Actor, partner_id: int) -> OutboxEmail:
-    """The counselor (re)sends a partner their link."""
+def send_link(actor: Actor, partner_id: int, *, send_now: bool = False) -> OutboxEmail:
+    """The counselor (re)sends a partner their link (``send_now``: as for a new step)."""
     partner = get_in_practice(Partner, partner_id)
     if partner.couple.status != CoupleStatus.ACTIVE:
         raise InvalidInput.single("partner", "Links work only while the couple is active.")
