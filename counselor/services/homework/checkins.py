@@ -1,4 +1,6 @@
-"""Check-ins: a partner doing one assignment once. Recording one is idempotent."""
+"""Check-ins: a partner doing one assignment once. Recording one is idempotent; for a week
+after recording it (``change_window``), the partner may change or delete it, under the same
+rules as recording."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from counselor.models import (
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import webhooks
-from counselor.services.errors import FieldErrors, InvalidInput
+from counselor.services.errors import FieldErrors, InvalidInput, NotFound
+from counselor.services.homework import change_window, reflections
 from counselor.services.homework.assignments import assignee_partner_ids
 from counselor.tenancy import get_in_practice
 
@@ -59,21 +62,14 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
         if existing is not None:
             return existing, False
 
-    problems = FieldErrors()
-    if assignment.couple.status == CoupleStatus.CLOSED:
-        raise InvalidInput.single("assignment", "This couple's work has been closed.")
-    if assignment.status != AssignmentStatus.ACTIVE:
-        raise InvalidInput.single("assignment", f"This step is {assignment.status.value}.")
+    _check_step_open(assignment)
     if partner is None or partner.id not in assignee_partner_ids(
         assignment, [p.id for p in assignment.couple.partners]
     ):
         raise InvalidInput.single("partner_id", "This partner is not doing this step.")
+    problems = FieldErrors()
     occurred_on = _check_occurred_on(problems, partner, data.occurred_on, assignment)
-    if data.comfort is not None and not 1 <= data.comfort <= 5:
-        problems.add("comfort", "Choose a comfort rating from 1 to 5.")
-    reflection = (data.reflection or "").strip() or None
-    if reflection and len(reflection) > REFLECTION_MAX:
-        problems.add("reflection", f"Keep the reflection to {REFLECTION_MAX} characters or fewer.")
+    reflection = _check_details(problems, data.comfort, data.reflection)
     problems.raise_if_any()
 
     check_in = CheckIn(
@@ -119,6 +115,27 @@ def _checkin_by_key(partner_id: int, key: str) -> CheckIn | None:
     )
 
 
+def _check_step_open(assignment: Assignment) -> None:
+    """Check-ins are recorded, changed and deleted only on an active step of an open couple."""
+    if assignment.couple.status == CoupleStatus.CLOSED:
+        raise InvalidInput.single("assignment", "This couple's work has been closed.")
+    if assignment.status != AssignmentStatus.ACTIVE:
+        raise InvalidInput.single("assignment", f"This step is {assignment.status.value}.")
+
+
+def _check_details(
+    problems: FieldErrors, comfort: int | None, reflection: str | None
+) -> str | None:
+    """The comfort rating and the reflection; returns the reflection as stored (trimmed,
+    ``None`` when blank)."""
+    if comfort is not None and not 1 <= comfort <= 5:
+        problems.add("comfort", "Choose a comfort rating from 1 to 5.")
+    text = (reflection or "").strip() or None
+    if text and len(text) > REFLECTION_MAX:
+        problems.add("reflection", f"Keep the reflection to {REFLECTION_MAX} characters or fewer.")
+    return text
+
+
 def _check_occurred_on(
     problems: FieldErrors, partner: Partner, occurred_on: date | None, assignment: Assignment
 ) -> date:
@@ -133,3 +150,102 @@ def _check_occurred_on(
     elif assignment.due_on is not None and day > assignment.due_on:
         problems.add("occurred_on", "This step was due before that date.")
     return day
+
+
+# --- a partner changing their own check-in -----------------------------------------------
+
+
+@dataclass
+class CheckInChanges:
+    """What a partner may change on their own check-in: every field they filled in."""
+
+    occurred_on: date
+    comfort: int | None
+    reflection: str | None
+    share_with_partner: bool
+
+
+def own_checkin(partner: Partner, checkin_id: int) -> CheckIn:
+    """The partner's own check-in. The other partner's, another couple's or another
+    practice's is ``NotFound``: a partner learns nothing about check-ins not theirs."""
+    check_in = get_in_practice(CheckIn, checkin_id)
+    if check_in.partner_id != partner.id:
+        raise NotFound(f"check-in {checkin_id}")
+    return check_in
+
+
+def check_changeable(check_in: CheckIn) -> None:
+    """Refuse (``InvalidInput``) a change the partner may no longer make to this check-in."""
+    _check_step_open(check_in.assignment)
+    if not change_window.within_window(check_in):
+        raise InvalidInput.single("checkin", change_window.TOO_OLD_TO_CHANGE)
+
+
+def edit_checkin(
+    actor: Actor, partner: Partner, checkin_id: int, changes: CheckInChanges
+) -> CheckIn:
+    """Change the partner's own check-in: its day (within the range recording allows),
+    comfort, reflection and whether the other partner may read it (see
+    ``reflections.set_sharing``). Saving with nothing changed changes nothing."""
+    check_in = own_checkin(partner, checkin_id)
+    check_changeable(check_in)
+    problems = FieldErrors()
+    if changes.occurred_on != check_in.occurred_on:
+        # An unchanged day stays valid even once it is more than a week back.
+        _check_occurred_on(problems, partner, changes.occurred_on, check_in.assignment)
+    reflection = _check_details(problems, changes.comfort, changes.reflection)
+    problems.raise_if_any()
+
+    before = _editable_state(check_in)
+    had_text = check_in.reflection is not None
+    check_in.occurred_on = changes.occurred_on
+    check_in.comfort = changes.comfort
+    check_in.reflection = reflection
+    sharing = reflections.set_sharing(check_in, changes.share_with_partner, had_text=had_text)
+    if _editable_state(check_in) == before:
+        return check_in
+    check_in.edited_at = timeutil.utcnow()
+    db.session.flush()
+    record_event(actor, "checkin.edit", "checkin", check_in.id)
+    if sharing is not None:
+        record_event(actor, sharing, "checkin", check_in.id)
+    return check_in
+
+
+def _editable_state(check_in: CheckIn) -> tuple[object, ...]:
+    return (
+        check_in.occurred_on,
+        check_in.comfort,
+        check_in.reflection,
+        check_in.visibility,
+        check_in.reflection_withdrawn_at,
+    )
+
+
+def delete_checkin(actor: Actor, partner: Partner, checkin_id: int) -> None:
+    """Delete the partner's own check-in for good, reflection included: the partner
+    confirmed it, and what they delete should not stay readable. The audit trail keeps
+    that it happened (ids only)."""
+    check_in = own_checkin(partner, checkin_id)
+    check_changeable(check_in)
+    db.session.delete(check_in)
+    db.session.flush()
+    record_event(actor, "checkin.delete", "checkin", checkin_id)
+
+
+def withdraw_reflection(actor: Actor, partner: Partner, checkin_id: int) -> CheckIn:
+    """Take back a reflection the partner shared: the other partner no longer sees it, the
+    counselor still does, marked as withdrawn. Allowed whatever the check-in's age or its
+    step's state — what a partner shares stays theirs to take back. Twice is once."""
+    check_in = own_checkin(partner, checkin_id)
+    if check_in.reflection_withdrawn_at is not None:
+        return check_in
+    if check_in.reflection is None or not reflections.is_shared(check_in):
+        raise InvalidInput.single(
+            "checkin",
+            "Only your counselor reads this reflection, so there is nothing to take back.",
+        )
+    reflections.set_sharing(check_in, False, had_text=True)
+    db.session.flush()
+    record_event(actor, reflections.WITHDRAW_ACTION, "checkin", check_in.id)
+    return check_in

@@ -1,14 +1,17 @@
-"""What a partner sees behind their link: this week's steps, and reflections shared with them."""
+"""What a partner sees behind their link: this week's steps, the check-ins they may still
+change, the reflections they shared, and the reflections shared with them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner
-from counselor.services.homework.reflections import reflections_shared_with
+from counselor.services.homework.change_window import changeable_checkins
+from counselor.services.homework.reflections import reflections_shared_by, reflections_shared_with
 from counselor.services.progress import week_rules
 
 
@@ -16,8 +19,10 @@ from counselor.services.progress import week_rules
 class StepThisWeek:
     assignment: Assignment
     week: week_rules.WeekFigure
-    # Stable until this partner records another check-in for the step, so a double
-    # click, a re-posted form or a second tab all carry the same key.
+    # Stable until this partner records (or deletes) a check-in for the step, so a double
+    # click, a re-posted form or a second tab all carry the same key. It names the
+    # partner's latest check-in on the step (not how many there are): a deleted check-in
+    # must never bring back the key of one still recorded.
     checkin_key: str
 
     @property
@@ -27,13 +32,39 @@ class StepThisWeek:
 
 @dataclass(frozen=True)
 class PartnerHomework:
+    """The page's content. The lists below the steps are read when first used, so an email
+    that only counts open steps queries nothing more."""
+
     partner: Partner
     steps: list[StepThisWeek]
-    shared_with_me: list[CheckIn]
+
+    @cached_property
+    def shared_with_me(self) -> list[CheckIn]:
+        return reflections_shared_with(self.partner)
+
+    @cached_property
+    def my_checkins(self) -> list[CheckIn]:
+        """The partner's own check-ins they may still change or delete."""
+        return changeable_checkins(self.partner)
+
+    @cached_property
+    def shared_by_me(self) -> list[CheckIn]:
+        """The partner's own reflections the other partner can read now (each can be
+        taken back)."""
+        return reflections_shared_by(self.partner)
+
+    @property
+    def other_partner(self) -> Partner | None:
+        return other_partner(self.partner)
 
     @property
     def open_steps(self) -> list[StepThisWeek]:
         return [step for step in self.steps if step.is_open]
+
+
+def other_partner(partner: Partner) -> Partner | None:
+    """The partner's partner, whose name the page uses ("Let José read this")."""
+    return next((p for p in partner.couple.partners if p.id != partner.id), None)
 
 
 def partner_steps(partner: Partner) -> list[Assignment]:
@@ -54,29 +85,32 @@ def partner_homework(partner: Partner) -> PartnerHomework:
     monday = week_rules.partner_current_week(partner)
     first, last = week_rules.couple_weeks_window([partner], weeks=1)
     day_counts = week_rules.checkin_day_counts((a.id for a in assignments), first, last)
-    recorded = _checkins_so_far(partner.id, [a.id for a in assignments])
+    latest = _latest_checkin_ids(partner.id, [a.id for a in assignments])
     steps = [
         StepThisWeek(
             assignment=a,
             week=week_rules.assignment_week(a, partner.id, monday, day_counts),
-            checkin_key=f"link:{a.id}:{recorded.get(a.id, 0)}",
+            checkin_key=f"link:{a.id}:{latest.get(a.id, 0)}",
         )
         for a in assignments
     ]
     # Open steps first; steps already met this week follow (they can still be done again).
     steps = sorted((s for s in steps if s.week.target > 0), key=lambda s: not s.is_open)
-    return PartnerHomework(partner, steps, reflections_shared_with(partner))
+    return PartnerHomework(partner, steps)
 
 
 def open_step_count(partner: Partner) -> int:
     return len(partner_homework(partner).open_steps)
 
 
-def _checkins_so_far(partner_id: int, assignment_ids: list[int]) -> dict[int, int]:
+def _latest_checkin_ids(partner_id: int, assignment_ids: list[int]) -> dict[int, int]:
+    """The id of the partner's latest check-in on each step. A check-in recorded under
+    ``link:<step>:<n>`` gets an id above n, so the key naming the latest id is nobody's yet,
+    also after a delete (a count of check-ins would then hand out a key already used)."""
     if not assignment_ids:
         return {}
     rows = db.session.execute(
-        sa.select(CheckIn.assignment_id, sa.func.count())
+        sa.select(CheckIn.assignment_id, sa.func.max(CheckIn.id))
         .where(CheckIn.partner_id == partner_id, CheckIn.assignment_id.in_(assignment_ids))
         .group_by(CheckIn.assignment_id)
     )
