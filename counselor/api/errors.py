@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from flask_smorest import abort
 from werkzeug.exceptions import HTTPException
 
-from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.errors import DuplicateAssignment, InvalidInput, NotFound
 
 DEFAULT_MESSAGES = {
     400: "The request could not be read: the body is not valid JSON.",
@@ -42,6 +42,8 @@ def error_response(error: HTTPException) -> Response:
         "message": message,
         "errors": data.get("errors") or data.get("messages") or {},
     }
+    if data.get("details"):
+        body["details"] = data["details"]  # what a conflict is with (a duplicate step)
     response = jsonify(body)
     response.status_code = code
     for name, value in error.get_headers():
@@ -69,6 +71,21 @@ def invalid_input(error: InvalidInput) -> Response:
     return _raise_as_response(422, errors={"json": nest_field_errors(error.errors)})
 
 
+def duplicate_assignment(error: DuplicateAssignment) -> Response:
+    """409: the couple already has this step active; the host confirms with
+    ``allow_duplicate`` (docs/api.md, "Errors")."""
+    return _raise_as_response(
+        409,
+        message=f"{error.message[:-1]} (assignment {error.existing_id}). "
+        'Send "allow_duplicate": true to assign it again.',
+        errors={"json": nest_field_errors(error.errors)},
+        details={
+            "existing_assignment_id": error.existing_id,
+            "existing_starts_on": error.existing_starts_on.isoformat(),
+        },
+    )
+
+
 def not_found(error: NotFound) -> Response:
     kind = str(error).rpartition(" ")[0] or "object"  # "couple session 7" → "couple session"
     return _raise_as_response(404, message=f"No such {kind} in this practice.")
@@ -86,6 +103,7 @@ def install_blueprint_handlers(bp: Blueprint) -> None:
     """Errors raised while one of the blueprint's routes handles a request."""
     bp.register_error_handler(HTTPException, error_response)
     bp.register_error_handler(InvalidInput, invalid_input)
+    bp.register_error_handler(DuplicateAssignment, duplicate_assignment)
     bp.register_error_handler(NotFound, not_found)
 
 

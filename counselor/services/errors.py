@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class NotFound(LookupError):
     """The object does not exist, or belongs to another practice (the two look the same)."""
@@ -17,6 +19,22 @@ class InvalidInput(ValueError):
     @classmethod
     def single(cls, field: str, message: str) -> InvalidInput:
         return cls({field: [message]})
+
+
+class DuplicateAssignment(InvalidInput):
+    """The couple already has this step active (docs/design.md, "Duplicate steps").
+
+    Not bad input but a question: the caller asks "Assign it again?" and, once confirmed,
+    assigns with ``allow_duplicate``. The dashboard asks it on the form; the API answers
+    409 with the existing step's id."""
+
+    def __init__(
+        self, field: str, message: str, *, existing_id: int, existing_starts_on: date
+    ) -> None:
+        super().__init__({field: [message]})
+        self.message = message
+        self.existing_id = existing_id
+        self.existing_starts_on = existing_starts_on
 
 
 class FieldErrors:

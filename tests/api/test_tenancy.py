@@ -20,6 +20,7 @@ BODIES: dict[tuple[str, str], Any] = {
         "template_key": "TEMPLATE",
         "assignee": "each",
         "notify": False,
+        "allow_duplicate": True,  # the fixture assigned it already
     },
     ("patch", "/assignments/{assignment_id}"): {"times_per_week": 2},
     ("post", "/assignments/{assignment_id}/checkins"): {"partner_id": "PARTNER"},

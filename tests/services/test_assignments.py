@@ -16,7 +16,8 @@ from counselor.models import (
     CoupleStatus,
 )
 from counselor.services.audit import Actor
-from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.delivery import notifications
+from counselor.services.errors import DuplicateAssignment, InvalidInput, NotFound
 from counselor.services.homework.assignments import (
     AssignmentInput,
     assign_homework,
@@ -206,3 +207,113 @@ def test_current_rung_is_none_without_active_steps(couple):
     cancelled = factories.AssignmentFactory(couple=couple, status=AssignmentStatus.CANCELLED)
     assert current_rung([cancelled]) is None
     assert current_rung([]) is None
+
+
+# Duplicates (docs/design.md, "Duplicate steps"): a step the couple already has active is
+# assigned again only when the caller confirms.
+
+
+def test_a_template_the_couple_has_active_is_refused_naming_the_existing_step(actor, couple):
+    first = assign_homework(actor, couple.id, AssignmentInput(template_key="hand-over-a-chore"))
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+
+    with pytest.raises(DuplicateAssignment) as refused:
+        # Edited text is still the same step of the ladder.
+        assign_homework(
+            actor,
+            couple.id,
+            AssignmentInput(template_key="hand-over-a-chore", title="Let Sam do the groceries"),
+        )
+
+    assert assignment_count() == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before
+    assert (refused.value.existing_id, refused.value.existing_starts_on) == (first.id, TODAY)
+    assert refused.value.errors == {
+        "template_key": [
+            f"This couple already has \u201c{first.title}\u201d active, since 13 May 2026."
+        ]
+    }
+    assert isinstance(refused.value, InvalidInput)  # an edge that knows no better refuses it
+
+
+def test_a_confirmed_duplicate_is_assigned(actor, couple):
+    first = assign_homework(actor, couple.id, AssignmentInput(template_key="hand-over-a-chore"))
+    again = assign_homework(
+        actor,
+        couple.id,
+        AssignmentInput(template_key="hand-over-a-chore", allow_duplicate=True),
+    )
+    assert again.id != first.id
+    assert (again.template_id, again.status) == (first.template_id, AssignmentStatus.ACTIVE)
+    assert assignment_count() == 2
+
+
+@pytest.mark.parametrize("status", [AssignmentStatus.COMPLETED, AssignmentStatus.CANCELLED])
+def test_an_ended_step_can_be_assigned_again_without_asking(actor, couple, status):
+    first = assign_homework(actor, couple.id, AssignmentInput(template_key="hand-over-a-chore"))
+    end_assignment(actor, first.id, status)
+
+    again = assign_homework(actor, couple.id, AssignmentInput(template_key="hand-over-a-chore"))
+
+    assert again.id != first.id
+
+
+def test_a_custom_step_titled_like_an_active_step_on_its_rung_is_a_duplicate(actor, couple):
+    rung = factories.rung(4)
+    first = factories.AssignmentFactory(couple=couple, rung=rung, title="Plan the holidays")
+    custom = AssignmentInput(
+        rung_id=rung.id, title="  plan THE   holidays ", instructions="Talk.", times_per_week=1
+    )
+
+    with pytest.raises(DuplicateAssignment) as refused:
+        assign_homework(actor, couple.id, custom)
+    assert (refused.value.existing_id, list(refused.value.errors)) == (first.id, ["title"])
+
+    # The same title on another rung is another step.
+    elsewhere = AssignmentInput(
+        rung_id=factories.rung(5).id,
+        title="Plan the holidays",
+        instructions="Talk.",
+        times_per_week=1,
+    )
+    assert assign_homework(actor, couple.id, elsewhere).rung_id == factories.rung(5).id
+
+
+def test_a_template_titled_like_an_active_custom_step_on_its_rung_is_a_duplicate(actor, couple):
+    template = factories.template("hand-over-a-chore")
+    factories.AssignmentFactory(couple=couple, rung=template.rung, title=template.title)
+    with pytest.raises(DuplicateAssignment):
+        assign_homework(actor, couple.id, AssignmentInput(template_key=template.key))
+
+
+def test_another_couples_active_step_is_no_duplicate(actor, couple, counselor):
+    other = factories.CoupleFactory(counselor=counselor)
+    assign_homework(actor, other.id, AssignmentInput(template_key="hand-over-a-chore"))
+    theirs = factories.AssignmentFactory(title="Hand over a chore you usually do")
+
+    mine = assign_homework(actor, couple.id, AssignmentInput(template_key="hand-over-a-chore"))
+
+    assert mine.couple_id == couple.id
+    assert theirs.couple_id != couple.id
+
+
+def test_field_errors_come_before_the_duplicate_question(actor, couple):
+    assign_homework(actor, couple.id, AssignmentInput(template_key="hand-over-a-chore"))
+    data = AssignmentInput(template_key="hand-over-a-chore", times_per_week=99)
+    errors = rejected_field(actor, couple.id, data)
+    assert list(errors) == ["times_per_week"]
+
+
+@pytest.mark.parametrize("send_now", [False, True])
+def test_send_now_reaches_the_new_step_email(actor, couple, monkeypatch, send_now):
+    calls = []
+    monkeypatch.setattr(
+        notifications,
+        "notify_new_step",
+        lambda assignment, *, send_now=False: calls.append((assignment.id, send_now)),
+    )
+    data = AssignmentInput(template_key="hand-over-a-chore", send_now=send_now)
+
+    assignment = assign_homework(actor, couple.id, data)
+
+    assert calls == [(assignment.id, send_now)]

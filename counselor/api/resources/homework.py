@@ -20,6 +20,7 @@ from counselor.api.schemas.homework import (
     CheckInArgs,
     CheckInPageSchema,
     CheckInSchema,
+    DuplicateStepErrorSchema,
     ProgressArgs,
     ProgressSchema,
     assignee_of,
@@ -33,6 +34,12 @@ from counselor.services.pages import api_lists
 from counselor.services.progress import live
 from counselor.tenancy import get_in_practice
 
+DUPLICATE_409 = (
+    "The couple already has this step active (`details` names it; send "
+    "`allow_duplicate: true` to assign it again), or the Idempotency-Key was used for "
+    "another request or is still in flight."
+)
+
 
 @bp.route("/couples/<id:couple_id>/assignments")
 class CoupleAssignments(MethodView):
@@ -45,12 +52,15 @@ class CoupleAssignments(MethodView):
 
     @bp.arguments(AssignmentArgs)
     @bp.response(201, AssignmentSchema)
-    @errors(400, 404, 409, 422)
+    @errors(400, 404, 422)
+    @bp.alt_response(409, schema=DuplicateStepErrorSchema, description=DUPLICATE_409)
     @idempotent
     def post(self, data: dict[str, Any], couple_id: int) -> tuple[Assignment, int]:
         """Assign homework: a step from the ladder, or a custom one
 
-        With ``notify`` (the default) the partners who do the step are emailed now."""
+        With ``notify`` (the default) the partners who do the step are emailed, at their
+        next allowed hour unless ``send_now``. A step the couple already has active
+        answers 409 unless ``allow_duplicate``."""
         rung_id = None
         if data.get("rung_key"):
             rung = ladder.rung_by_key(data["rung_key"])
@@ -70,6 +80,8 @@ class CoupleAssignments(MethodView):
                 starts_on=data.get("starts_on"),
                 due_on=data.get("due_on"),
                 notify=data["notify"],
+                send_now=data["send_now"],
+                allow_duplicate=data["allow_duplicate"],
             ),
         )
         set_audited_object("assignment", assignment.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import fields, validate
 
 from counselor.api.schemas.common import (
@@ -106,7 +107,36 @@ class AssignmentArgs(Args):
     starts_on = day(metadata={"description": "Default: today in the practice's time zone."})
     due_on = day(allow_none=True)
     notify = fields.Boolean(
-        load_default=True, metadata={"description": "Email the partners about it now."}
+        load_default=True, metadata={"description": "Email the partners about it."}
+    )
+    send_now = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Send that email now, even inside a partner's quiet hours; "
+            "otherwise it waits for the partner's next allowed hour."
+        },
+    )
+    allow_duplicate = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Assign it even though the couple already has this step active "
+            "(the same template, or a custom step with the same title on the same rung); "
+            "without it such a request answers 409."
+        },
+    )
+
+
+class DuplicateStepSchema(ma.Schema):
+    existing_assignment_id = fields.Integer(required=True)
+    existing_starts_on = fields.Date(required=True)
+
+
+class DuplicateStepErrorSchema(ErrorSchema):
+    """The error envelope; a 409 for a step already active also names that step."""
+
+    details = fields.Nested(
+        DuplicateStepSchema,
+        metadata={"description": "Only when the step is already active: the active one."},
     )
 
 

@@ -18,10 +18,11 @@ from counselor.models import (
     CoupleStatus,
     LadderRung,
     Practice,
+    TaskTemplate,
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import notifications
-from counselor.services.errors import FieldErrors, InvalidInput
+from counselor.services.errors import DuplicateAssignment, FieldErrors, InvalidInput
 from counselor.services.homework import ladder
 from counselor.services.validation import check_int_range, check_text
 from counselor.tenancy import get_in_practice
@@ -47,7 +48,11 @@ class AssignmentInput:
     times_per_week: int | None = None
     starts_on: date | None = None
     due_on: date | None = None
-    notify: bool = True  # email the partners who do the step now
+    notify: bool = True  # email the partners who do the step
+    # The counselor ticked *send now*: the email does not wait for the partner's allowed hours.
+    send_now: bool = False
+    # The counselor confirmed "Assign it again?": the couple may have this step twice.
+    allow_duplicate: bool = False
 
 
 @dataclass
@@ -89,6 +94,8 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
     fields = _check_step_fields(problems, title, instructions, times, starts_on, data.due_on)
     problems.raise_if_any()
     assert rung is not None  # else _rung_or_problem added a problem
+    if not data.allow_duplicate:
+        _refuse_duplicate(couple.id, template, rung.id, fields["title"])
 
     assignment = Assignment(
         practice_id=actor.practice_id,
@@ -105,8 +112,37 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
     db.session.flush()
     record_event(actor, "assignment.create", "assignment", assignment.id)
     if data.notify:
-        notifications.notify_new_step(assignment)
+        notifications.notify_new_step(assignment, send_now=data.send_now)
     return assignment
+
+
+def _refuse_duplicate(
+    couple_id: int, template: TaskTemplate | None, rung_id: int, title: str
+) -> None:
+    """Raise ``DuplicateAssignment`` when the couple already has this step active: the
+    same ladder template, or the same title on the same rung (case and spacing aside) —
+    either way the partners would see two cards for one step (docs/design.md,
+    "Duplicate steps")."""
+    wanted = _comparable(title)
+    for active in db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.couple_id == couple_id, Assignment.status == AssignmentStatus.ACTIVE)
+        .order_by(Assignment.starts_on, Assignment.id)
+    ):
+        same_template = template is not None and active.template_id == template.id
+        same_title = active.rung_id == rung_id and _comparable(active.title) == wanted
+        if same_template or same_title:
+            since = f"{active.starts_on.day} {active.starts_on:%b %Y}"
+            raise DuplicateAssignment(
+                "template_key" if same_template else "title",
+                f"This couple already has \u201c{active.title}\u201d active, since {since}.",
+                existing_id=active.id,
+                existing_starts_on=active.starts_on,
+            )
+
+
+def _comparable(title: str) -> str:
+    return " ".join(title.split()).casefold()
 
 
 def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChanges) -> Assignment:
