@@ -10,21 +10,21 @@ from wtforms import SelectChoice
 from counselor.dashboard import bp
 from counselor.dashboard.forms import AssignmentForm, assignee_choices
 from counselor.dashboard.helpers import current_actor
-from counselor.models import Assignee, Couple, TaskTemplate
-from counselor.services.errors import InvalidInput
+from counselor.models import Assignee, TaskTemplate
+from counselor.services.errors import DuplicateAssignment, InvalidInput
 from counselor.services.homework import assignments, ladder
 from counselor.services.homework.assignments import AssignmentInput
-from counselor.tenancy import get_in_practice
+from counselor.services.pages.assign_page import assign_context
 from counselor.web import show_errors
 
 
 @bp.route("/couples/<int:couple_id>/assign", methods=["GET", "POST"])
 def assign(couple_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    couple = get_in_practice(Couple, couple_id)
-    rungs = ladder.ladder_rungs()
+    context = assign_context(couple_id)
+    couple = context.couple
     form = AssignmentForm()
-    form.rung_id.choices = [SelectChoice(r.id, f"{r.position}. {r.title}") for r in rungs]
+    form.rung_id.choices = [SelectChoice(r.id, f"{r.position}. {r.title}") for r in context.rungs]
     form.assignee.choices = assignee_choices(couple)
 
     template = None
@@ -33,6 +33,7 @@ def assign(couple_id: int) -> ResponseReturnValue:
     elif form.template_key.data:
         template = ladder.template_by_key(form.template_key.data)
 
+    duplicate = None
     if form.validate_on_submit():
         data = AssignmentInput(
             template_key=form.template_key.data or None,
@@ -44,9 +45,13 @@ def assign(couple_id: int) -> ResponseReturnValue:
             starts_on=form.starts_on.data,
             due_on=form.due_on.data,
             notify=form.notify.data,
+            send_now=form.send_now.data,
+            allow_duplicate=form.allow_duplicate.data,
         )
         try:
             assignment = assignments.assign_homework(actor, couple.id, data)
+        except DuplicateAssignment as error:
+            duplicate = error  # the page asks "Assign it again?"; nothing was written
         except InvalidInput as error:
             show_errors(form, error, aliases={"template_key": "title", "couple": "form"})
         else:
@@ -54,17 +59,20 @@ def assign(couple_id: int) -> ResponseReturnValue:
             return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
 
     chosen = template is not None or bool(form.rung_id.data) or request.method == "POST"
+    status = 200 if request.method == "GET" else 409 if duplicate else 422
     return (
         render_template(
             "dashboard/assign.html",
             couple=couple,
-            rungs=rungs,
+            context=context,
+            note_rung=context.note_rung(template.rung_id if template else form.rung_id.data),
             active_templates=ladder.active_templates,
             form=form,
             template=template,
             chosen=chosen,
+            duplicate=duplicate,
         ),
-        422 if request.method == "POST" else 200,
+        status,
     )
 
 

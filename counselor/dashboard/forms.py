@@ -60,7 +60,10 @@ class AssignmentForm(FlaskForm):
     times_per_week = IntegerField("Times per week (1–14)", validators=[Optional()])
     starts_on = DateField("Starts on", validators=[Optional()])
     due_on = DateField("Due on (optional)", validators=[Optional()])
-    notify = BooleanField("Email the partners about this step now", default=True)
+    notify = BooleanField("Email the partners about this step", default=True)
+    send_now = BooleanField("Send the email now, even in the partner's quiet hours")
+    # Set by the "Assign it again" button once the page asked; never a box to tick.
+    allow_duplicate = BooleanField()
 
 
 class EndAssignmentForm(FlaskForm):
