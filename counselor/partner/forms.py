@@ -12,7 +12,7 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
 COMFORT_CHOICES = [
     SelectChoice("1", "1 – very hard"),
@@ -23,9 +23,9 @@ COMFORT_CHOICES = [
 ]
 
 
-class MarkDoneForm(FlaskForm):
-    checkin_key = HiddenField(validators=[InputRequired(), Length(max=64)])
-    when = SelectField("When", default="0")
+class CheckInFields(FlaskForm):
+    """What a partner fills in about doing a step, when marking it done or changing it."""
+
     comfort = RadioField(
         "How did it feel to lean on your partner?", choices=COMFORT_CHOICES, validators=[Optional()]
     )
@@ -37,8 +37,27 @@ class MarkDoneForm(FlaskForm):
     share_with_partner = BooleanField("Let my partner read this too")
 
 
+class MarkDoneForm(CheckInFields):
+    checkin_key = HiddenField(validators=[InputRequired(), Length(max=64)])
+    when = SelectField("When", default="0")
+
+
+class EditCheckInForm(CheckInFields):
+    # The day as an ISO date: a page left open past midnight still means the same day.
+    # Any value is let through to the service, which says what is wrong with the day.
+    day = SelectField("When did you do it?", validate_choice=False)
+
+
 class ConfirmForm(FlaskForm):
     """A button whose only field is the CSRF token."""
+
+
+class ConfirmedForm(FlaskForm):
+    """The button of a confirm page. Its hidden field says the partner saw what will
+    happen: a POST without it (an old page, a crafted request) shows the confirm page."""
+
+    # No default, so a POST without it fails; the page renders it as confirmed(value="yes").
+    confirmed = HiddenField(validators=[AnyOf(["yes"])])
 
 
 class FreshLinkForm(FlaskForm):

@@ -1,5 +1,6 @@
 """The partner's pages. GET only shows; every change is a POST with a CSRF token
-(except the one-click unsubscribe that mail programs send, which carries its own link)."""
+(except the one-click unsubscribe that mail programs send, which carries its own link).
+Changing or deleting a check-in and taking back a reflection: ``my_checkins.py``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,13 @@ from counselor import tenancy, timeutil
 from counselor.extensions import csrf, limiter
 from counselor.models import CheckInSource, ClientLink, LinkPurpose
 from counselor.partner import bp
-from counselor.partner.forms import ConfirmForm, FreshLinkForm, MarkDoneForm, ReminderHourForm
+from counselor.partner.forms import (
+    ConfirmedForm,
+    ConfirmForm,
+    FreshLinkForm,
+    MarkDoneForm,
+    ReminderHourForm,
+)
 from counselor.services.couples import links, preferences
 from counselor.services.delivery import notifications
 from counselor.services.errors import InvalidInput, NotFound
@@ -112,14 +119,21 @@ def _render_homework(
 
 
 def _when_choices(today: date, starts_on: date) -> list[SelectChoice]:
-    choices = []
-    for days_ago in range(BACKDATE_DAYS + 1):
-        day = today - timedelta(days=days_ago)
-        if day < starts_on:
-            break
-        label = {0: "Today", 1: "Yesterday"}.get(days_ago, day.strftime("%A %d %B"))
-        choices.append(SelectChoice(str(days_ago), label))
-    return choices
+    return [
+        SelectChoice(str((today - day).days), day_label(today, day))
+        for day in recent_days(today, starts_on)
+    ]
+
+
+def recent_days(today: date, starts_on: date) -> list[date]:
+    """The days a check-in may be put on, latest first: today and up to ``BACKDATE_DAYS``
+    back, none before the step started (marking done and changing a check-in alike)."""
+    days = (today - timedelta(days=days_ago) for days_ago in range(BACKDATE_DAYS + 1))
+    return [day for day in days if day >= starts_on]
+
+
+def day_label(today: date, day: date) -> str:
+    return {0: "Today", 1: "Yesterday"}.get((today - day).days, day.strftime("%A %d %B"))
 
 
 @bp.route("/p/<token>/steps/<int:assignment_id>/done", methods=["POST"])
@@ -177,14 +191,25 @@ def reminder_hour(token: str) -> ResponseReturnValue:
     return redirect(url_for("partner.homework", token=token))
 
 
-@bp.route("/p/<token>/stop-emails", methods=["POST"])
+@bp.route("/p/<token>/stop-emails", methods=["GET", "POST"])
 @limit_per_ip
 @limit_per_token
 def stop_emails(token: str) -> ResponseReturnValue:
+    """Asks first (only the counselor can turn emails back on); a POST without the confirm
+    page's ``confirmed`` shows that page."""
     link = _live_link(token)
-    if ConfirmForm().validate_on_submit():
-        preferences.stop_emails(links.partner_actor(link.partner), link.partner)
-    return redirect(url_for("partner.homework", token=token, notice="stopped"))
+    partner = link.partner
+    form = ConfirmedForm()
+    if request.method == "POST" and form.validate_on_submit():
+        preferences.stop_emails(links.partner_actor(partner), partner)
+        return redirect(url_for("partner.homework", token=token, notice="stopped"))
+    return render_template(
+        "partner/confirm_stop_emails.html",
+        token=token,
+        partner=partner,
+        practice=partner.couple.practice,
+        form=form,
+    )
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])

@@ -275,15 +275,46 @@ def test_snooze_pauses_reminders_for_a_week(client, partner, token, step):
     assert "Reminders are paused for a week." in html
 
 
-def test_stop_emails_from_the_page(client, partner, token, step):
-    response = client.post(f"/p/{token}/stop-emails")
+ONLY_THE_COUNSELOR = "Only your counselor can turn them back on"
+
+
+def test_stop_emails_asks_first_and_says_who_can_undo_it(client, partner, token, step):
+    html = page(client, token)
+    assert f'href="/p/{token}/stop-emails">Stop emails</a>' in html
+    before = row_counts()
+
+    confirm = client.get(f"/p/{token}/stop-emails")
+
+    assert confirm.status_code == 200
+    text = confirm.get_data(as_text=True)
+    assert "You won't get reminders or new-step emails any more." in text
+    assert ONLY_THE_COUNSELOR in text
+    assert 'name="confirmed" type="hidden" value="yes"' in text
+    assert row_counts() == before
+
+
+def test_stop_emails_once_confirmed(client, partner, token, step):
+    response = client.post(f"/p/{token}/stop-emails", data={"confirmed": "yes"})
 
     assert response.status_code == 302
     db.session.expire_all()
     assert partner.unsubscribed_at == NOW
     html = client.get(response.location).get_data(as_text=True)
-    assert "You won't get any more emails." in html
+    assert "Emails are stopped" in html
+    assert ONLY_THE_COUNSELOR in html
     assert step.title in html  # the steps stay reachable
+
+
+def test_a_stop_emails_post_without_the_confirm_step_only_asks(client, partner, token):
+    before = row_counts()
+
+    response = client.post(f"/p/{token}/stop-emails")
+
+    assert response.status_code == 200
+    assert ONLY_THE_COUNSELOR in response.get_data(as_text=True)
+    assert row_counts() == before
+    db.session.expire_all()
+    assert partner.unsubscribed_at is None
 
 
 def test_unsubscribe_page_asks_first_and_changes_nothing(client, partner):
@@ -295,7 +326,8 @@ def test_unsubscribe_page_asks_first_and_changes_nothing(client, partner):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<form method="post">' in html
-    assert "Stop emails</button>" in html
+    assert "Yes, stop emails</button>" in html
+    assert ONLY_THE_COUNSELOR in html
     assert row_counts() == before
     db.session.expire_all()
     assert partner.unsubscribed_at is None
@@ -322,7 +354,18 @@ class TestWithCsrf:
         )
 
         assert response.status_code == 200
-        assert "You won't get more emails" in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        assert "You won't get more emails" in html
+        assert ONLY_THE_COUNSELOR in html
+        db.session.expire_all()
+        assert partner.unsubscribed_at == NOW
+
+    def test_the_unsubscribe_pages_own_button_needs_no_csrf_token(self, client, partner):
+        token = issue(partner, LinkPurpose.UNSUBSCRIBE)
+
+        response = client.post(f"/u/{token}")
+
+        assert response.status_code == 200
         db.session.expire_all()
         assert partner.unsubscribed_at == NOW
 
@@ -333,9 +376,11 @@ class TestWithCsrf:
         db.session.expire_all()
         assert partner.unsubscribed_at is None
 
-        html = page(client, token)
+        html = client.get(f"/p/{token}/stop-emails").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-        accepted = client.post(f"/p/{token}/stop-emails", data={"csrf_token": csrf})
+        accepted = client.post(
+            f"/p/{token}/stop-emails", data={"csrf_token": csrf, "confirmed": "yes"}
+        )
         assert accepted.status_code == 302
         db.session.expire_all()
         assert partner.unsubscribed_at == NOW
