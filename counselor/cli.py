@@ -70,8 +70,11 @@ def create_practice(name: str, slug: str, timezone: str) -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--owner", is_flag=True, help="Give the owner role (manages the practice).")
+@click.option("--timezone", help="IANA time zone.  [default: the practice's]")
 @click.password_option(help="Prompted for when not given.")
-def create_counselor(slug: str, email: str, name: str, owner: bool, password: str) -> None:
+def create_counselor(
+    slug: str, email: str, name: str, owner: bool, timezone: str | None, password: str
+) -> None:
     """Create a counselor who can log into the dashboard."""
     practice = counselors.practice_by_slug(slug)
     if practice is None:
@@ -79,10 +82,15 @@ def create_counselor(slug: str, email: str, name: str, owner: bool, password: st
     role = CounselorRole.OWNER if owner else CounselorRole.COUNSELOR
     try:
         with tenancy.practice_scope(practice.id):
-            counselor = counselors.create_counselor(practice, email, name, password, role)
+            counselor = counselors.create_counselor(
+                practice, email, name, password, role, timezone=timezone
+            )
     except InvalidInput as error:
         _fail(error)
-    click.echo(f"Created {counselor.role.value} {counselor.email} in {practice.slug}.")
+    click.echo(
+        f"Created {counselor.role.value} {counselor.email} in {practice.slug}"
+        f" (time zone {counselor.timezone})."
+    )
 
 
 @click.command("set-password", cls=UnitOfWorkCommand)

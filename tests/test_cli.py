@@ -35,9 +35,27 @@ def test_create_practice_and_counselor_with_prompted_password(app):
         input="a long enough password\na long enough password\n",
     )
     assert result.exit_code == 0, result.output
+    assert "(time zone UTC)" in result.output  # the practice's, as none was given
     counselor = counselors.authenticate("lee@north.example", "a long enough password")
     assert counselor.role.value == "owner"
     assert "a long enough password" not in counselor.password_hash
+
+
+def test_create_counselor_on_the_practice_s_clock_unless_told_otherwise(app):
+    practice = factories.PracticeFactory(slug="west", timezone="Europe/Dublin")
+    common = ["create-counselor", "--practice", "west", "--password", "a long enough password"]
+    result = run(app, *common, "--email", "ann@west.example", "--name", "Ann")
+    assert result.exit_code == 0, result.output
+    result = run(
+        app, *common, "--email", "bo@west.example", "--name", "Bo", "--timezone", "Asia/Tokyo"
+    )
+    assert result.exit_code == 0, result.output
+    with tenancy.practice_scope(practice.id):
+        zones = {c.email: c.timezone for c in counselors.practice_counselors()}
+    assert zones == {"ann@west.example": "Europe/Dublin", "bo@west.example": "Asia/Tokyo"}
+    result = run(app, *common, "--email", "cy@west.example", "--name", "Cy", "--timezone", "Mars")
+    assert result.exit_code == 2
+    assert "timezone: Choose a time zone from the list" in result.output
 
 
 def test_bad_cli_input_explains_itself_and_writes_nothing(app):
@@ -67,7 +85,9 @@ def test_seed_demo_once_prints_the_password_and_is_idempotent(app):
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.output
     password = re.search(r"password: (\S+)", first.output).group(1)
-    assert counselors.authenticate(demo.DEMO_EMAIL, password)
+    demo_counselor = counselors.authenticate(demo.DEMO_EMAIL, password)
+    # The demo counselor is on the demo practice's clock, as every new counselor is.
+    assert demo_counselor.timezone == demo_counselor.practice.timezone == demo.DEMO_TIMEZONE
 
     counts = {
         m: count_rows(m) for m in (Practice, Counselor, Couple, Assignment, CheckIn, CoupleSession)

@@ -40,6 +40,25 @@ def test_create_counselor_joins_the_given_practice(anna, practice):
     )
 
 
+def test_a_new_counselor_is_on_the_practice_s_clock(anna, practice):
+    assert practice.timezone == "America/Chicago"
+    assert anna.timezone == "America/Chicago"
+
+
+def test_a_new_counselor_may_be_given_another_zone(practice):
+    bo = create_counselor(practice, "bo@example.org", "Bo", PASSWORD, timezone="Europe/Oslo")
+    assert bo.timezone == "Europe/Oslo"
+
+
+def test_a_new_counselor_in_an_unknown_zone_is_refused(practice):
+    with pytest.raises(InvalidInput) as error:
+        create_counselor(practice, "bo@example.org", "Bo", PASSWORD, timezone="Mars/Olympus")
+    assert error.value.errors["timezone"] == [
+        "Choose a time zone from the list, e.g. 'America/Chicago'."
+    ]
+    assert count_rows(Counselor) == 0
+
+
 def test_short_password_is_rejected(practice):
     with pytest.raises(InvalidInput) as error:
         create_counselor(practice, "bo@example.org", "Bo", "elevenchars")

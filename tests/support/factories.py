@@ -60,6 +60,7 @@ class CounselorFactory(BaseFactory):
     email = factory.Sequence(lambda n: f"counselor{n}@example.org")
     name = factory.Sequence(lambda n: f"Counselor {n}")
     role = CounselorRole.OWNER
+    timezone = factory.SelfAttribute("practice.timezone")  # as create_counselor does
     password_hash = factory.LazyFunction(password_hash)
 
 

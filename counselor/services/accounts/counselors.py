@@ -70,11 +70,15 @@ def create_counselor(
     name: str,
     password: str,
     role: CounselorRole = CounselorRole.COUNSELOR,
+    timezone: str | None = None,
 ) -> Counselor:
+    """A counselor of ``practice``, on the practice's clock unless ``timezone`` says
+    otherwise (they change it in Settings)."""
     problems = FieldErrors()
     email = check_email(problems, "email", email)
     name = check_text(problems, "name", name, max_length=200)
     check_password(problems, password)
+    zone = check_timezone(problems, "timezone", practice.timezone if timezone is None else timezone)
     if email and counselor_by_email(email):
         problems.add("email", "A counselor with this email already exists.")
     problems.raise_if_any()
@@ -83,6 +87,7 @@ def create_counselor(
         email=email,
         name=name,
         role=role,
+        timezone=zone,
         password_hash=hash_password(password),
     )
     db.session.add(counselor)
