@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,9 @@ from werkzeug.exceptions import NotFound as PageNotFound
 
 from counselor import timeutil
 from counselor.services.errors import InvalidInput, NotFound
+
+# strftime codes that print a time of day: a moment printed with one gets its zone's label.
+TIME_OF_DAY = re.compile(r"%[HIMXcRT]")
 
 ERROR_TEXT = {
     400: ("Something was wrong with that request", "Please go back and try again."),
@@ -58,7 +62,10 @@ def register_error_pages(app: Flask) -> None:
 def register_template_filters(app: Flask) -> None:
     @app.template_filter("local")
     def local(moment: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-        return timeutil.to_local(moment, zone).strftime(fmt) if moment else ""
+        """A stored moment on the wall clock of ``zone``, the viewer's (the logged-in
+        counselor's on the dashboard). A time of day carries the zone's short label, so a
+        page always says whose clock it is: "Thu 03 Dec 2026, 09:00 GMT"."""
+        return local_time(moment, zone, fmt) if moment else ""
 
     @app.template_filter("day")
     def day(value: date | None, fmt: str = "%a %d %b") -> str:
@@ -67,6 +74,14 @@ def register_template_filters(app: Flask) -> None:
     @app.template_filter("percent")
     def percent(value: float | None) -> str:
         return "–" if value is None else f"{round(value * 100)}%"
+
+
+def local_time(moment: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """``moment`` in ``zone`` as ``fmt``, with the zone's label when ``fmt`` shows a time of
+    day (a date alone needs none). The one way a page prints a moment."""
+    at = timeutil.to_local(moment, zone)
+    text = at.strftime(fmt)
+    return f"{text} {timeutil.zone_label(at)}" if TIME_OF_DAY.search(fmt) else text
 
 
 def show_errors(

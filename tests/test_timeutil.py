@@ -98,3 +98,54 @@ def test_unknown_zones_are_invalid(zone):
 
 def test_utcnow_is_aware_utc():
     assert timeutil.utcnow().utcoffset().total_seconds() == 0
+
+
+def test_names_that_are_files_not_zones_are_refused():
+    # zoneinfo lists them on some systems; "localtime" would be the server's own zone.
+    for name in ("localtime", "Factory", "posixrules"):
+        assert not timeutil.is_valid_timezone(name)
+
+
+def test_legacy_aliases_stay_valid_for_host_systems():
+    assert timeutil.is_valid_timezone("US/Eastern")
+    assert timeutil.is_valid_timezone("Asia/Calcutta")
+
+
+def test_pickers_offer_canonical_zones_grouped_by_region():
+    regions = dict(timeutil.timezone_regions())
+    assert next(iter(regions)) == "UTC" and regions["UTC"] == (("UTC", "UTC"),)
+    assert {"Africa", "America", "Asia", "Australia", "Europe", "Indian Ocean", "Pacific"} <= set(
+        regions
+    )
+    offered = {zone for zones in regions.values() for zone, _ in zones}
+    assert offered <= timeutil.known_timezones()
+    assert {"Europe/London", "America/Chicago", "Asia/Kolkata", "Pacific/Auckland"} <= offered
+    for alias in ("US/Eastern", "Etc/GMT+5", "Asia/Calcutta", "Europe/Kiev", "GB", "EST5EDT"):
+        assert alias not in offered, alias
+    assert 300 < len(offered) < 500
+    cities = [city for _, city in regions["America"]]
+    assert cities == sorted(cities)
+    # The city first (a keyboard jumps to it), then what tells it apart, each said once.
+    assert ("America/Indiana/Knox", "Knox, Indiana, United States") in regions["America"]
+    assert ("America/Argentina/Buenos_Aires", "Buenos Aires, Argentina") in regions["America"]
+    assert ("Europe/London", "London, Britain (UK)") in regions["Europe"]
+    assert ("Asia/Singapore", "Singapore") in regions["Asia"]
+    assert ("Indian/Maldives", "Maldives") in regions["Indian Ocean"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "label"),
+    [
+        ("Europe/London", datetime(2026, 12, 3, 9, tzinfo=UTC), "GMT"),
+        ("Europe/London", datetime(2026, 7, 3, 9, tzinfo=UTC), "BST"),
+        ("Europe/Berlin", datetime(2026, 12, 3, 9, tzinfo=UTC), "CET"),
+        ("America/Chicago", datetime(2026, 7, 3, 9, tzinfo=UTC), "CDT"),
+        ("UTC", datetime(2026, 7, 3, 9, tzinfo=UTC), "UTC"),
+        # The tz database has no letters for these zones and writes "+03", "-03", "+0545".
+        ("Europe/Istanbul", datetime(2026, 7, 3, 9, tzinfo=UTC), "UTC+3"),
+        ("America/Sao_Paulo", datetime(2026, 7, 3, 9, tzinfo=UTC), "UTC-3"),
+        ("Asia/Kathmandu", datetime(2026, 7, 3, 9, tzinfo=UTC), "UTC+5:45"),
+    ],
+)
+def test_zone_label_is_short_and_follows_daylight_saving(zone, moment, label):
+    assert timeutil.zone_label(timeutil.to_local(moment, zone)) == label

@@ -133,7 +133,6 @@ def _render_couple_form(form: CoupleForm, couple: object | None) -> tuple[str, i
             "dashboard/couple_form.html",
             form=form,
             couple=couple,
-            timezones=sorted(timeutil.known_timezones()),
         ),
         status,
     )

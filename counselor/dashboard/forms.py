@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
+from counselor.dashboard.timezone_field import TimezoneField
 from counselor.models import Assignee, Couple, CoupleStatus
 
 
@@ -33,7 +34,7 @@ class LoginForm(FlaskForm):
 class PartnerForm(Form):
     first_name = StringField("First name")
     email = EmailField("Email")
-    timezone = StringField("Time zone", render_kw={"list": "timezones", "autocomplete": "off"})
+    timezone = TimezoneField("Time zone")
     reminder_hour = IntegerField("Reminder hour (0–23)", default=18, validators=[Optional()])
     quiet_start_hour = IntegerField("Quiet from (hour)", default=21, validators=[Optional()])
     quiet_end_hour = IntegerField("Quiet until (hour)", default=8, validators=[Optional()])

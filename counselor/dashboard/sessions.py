@@ -1,4 +1,5 @@
-"""Upcoming sessions of a couple, entered in the practice's local time."""
+"""Upcoming sessions of a couple, entered and shown on the counselor's own clock (their
+time zone, as every time on the dashboard)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from counselor.web import show_errors
 
 
 def _starts_at(form: SessionForm) -> datetime:
-    zone = ZoneInfo(current_user.practice.timezone)
+    zone = ZoneInfo(current_user.timezone)
     return datetime.combine(form.day.data, form.time.data, tzinfo=zone)
 
 
@@ -47,7 +48,7 @@ def session_edit(session_id: int) -> ResponseReturnValue:
     couple = session.couple
     form = SessionForm(obj=session)
     if request.method == "GET":
-        local = session.starts_at.astimezone(ZoneInfo(current_user.practice.timezone))
+        local = session.starts_at.astimezone(ZoneInfo(current_user.timezone))
         form.day.data, form.time.data = local.date(), local.time().replace(second=0)
     if form.validate_on_submit():
         try:

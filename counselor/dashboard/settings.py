@@ -1,4 +1,6 @@
-"""The settings page: my own preferences, and (for owners) the practice's."""
+"""Settings › Your account (my own preferences) and Settings › Practice (owners change it,
+everyone reads it). The API-key and webhook tabs live in ``api_keys.py`` and
+``webhooks.py``; the tab bar in ``templates/dashboard/settings_tabs.html``."""
 
 from __future__ import annotations
 
@@ -6,25 +8,30 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField
 
-from counselor import timeutil
 from counselor.dashboard import bp
-from counselor.models import CounselorRole
+from counselor.dashboard.timezone_field import TimezoneField
 from counselor.services.accounts import settings
+from counselor.services.accounts.settings import PracticeSettingsInput
 from counselor.services.errors import InvalidInput
 from counselor.web import show_errors
 
 
 class MyPreferencesForm(FlaskForm):
-    timezone = StringField("My time zone", render_kw={"list": "timezones"})
+    timezone = TimezoneField(
+        "My time zone", description="The dashboard shows every time on your clock."
+    )
     weekly_digest = BooleanField(
         "Email me a digest of couples needing attention on Monday mornings"
     )
 
 
 class PracticeSettingsForm(FlaskForm):
-    practice_timezone = StringField("Practice time zone", render_kw={"list": "timezones"})
+    practice_timezone = TimezoneField(
+        "Practice time zone",
+        description="The zone new counselors and new partners start with; reports use it.",
+    )
     reminder_cadence = SelectField(
         "Reminders to partners",
         choices=[
@@ -40,50 +47,75 @@ class PracticeSettingsForm(FlaskForm):
             SelectChoice("titles", "Also the titles of open steps"),
         ],
     )
+    reply_to = EmailField(
+        "Reply-to address (optional)",
+        description="Where partners' replies to our emails go, e.g. office@example.org. "
+        "Blank: replies go to the sender address.",
+        render_kw={"autocomplete": "email", "spellcheck": "false"},
+    )
+    email_names_counselor = BooleanField(
+        "Name the counselor in emails to partners",
+        description="Off: emails name only the practice. On: they also name the couple's "
+        "counselor.",
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 def settings_page() -> ResponseReturnValue:
+    """Settings › Your account."""
+    form = MyPreferencesForm(prefix="me", obj=current_user)
+    if form.validate_on_submit():
+        try:
+            settings.update_my_preferences(
+                current_user, form.timezone.data or "", form.weekly_digest.data
+            )
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash("Your settings are saved.", "success")
+            return redirect(url_for("dashboard.settings_page"), 303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("dashboard/settings.html", form=form), status
+
+
+@bp.route("/settings/practice", methods=["GET", "POST"])
+def practice_settings_page() -> ResponseReturnValue:
+    """Settings › Practice: the form for owners, the values for everyone else."""
     practice = current_user.practice
-    mine = MyPreferencesForm(prefix="me", obj=current_user)
-    is_owner = current_user.role == CounselorRole.OWNER
-    practice_form = PracticeSettingsForm(
+    form = PracticeSettingsForm(
         prefix="practice",
         data={
             "practice_timezone": practice.timezone,
             "reminder_cadence": practice.reminder_cadence.value,
             "email_detail": practice.email_detail.value,
+            "reply_to": practice.reply_to or "",
+            "email_names_counselor": practice.email_names_counselor,
         },
     )
-    status = 200
-    if request.method == "POST":
-        status = 422
-        form = practice_form if "practice-submit" in request.form else mine
-        if form.validate_on_submit():
-            try:
-                if form is mine:
-                    settings.update_my_preferences(
-                        current_user, mine.timezone.data or "", mine.weekly_digest.data
-                    )
-                else:
-                    settings.update_practice_settings(
-                        current_user,
-                        practice_form.practice_timezone.data or "",
-                        practice_form.reminder_cadence.data,
-                        practice_form.email_detail.data,
-                    )
-            except InvalidInput as error:
-                show_errors(form, error, aliases={"practice": "form"})
-            else:
-                flash("Settings saved.", "success")
-                return redirect(url_for("dashboard.settings_page"))
+    if form.validate_on_submit():
+        try:
+            settings.update_practice_settings(
+                current_user,
+                PracticeSettingsInput(
+                    timezone=form.practice_timezone.data or "",
+                    reminder_cadence=form.reminder_cadence.data,
+                    email_detail=form.email_detail.data,
+                    reply_to=form.reply_to.data or "",
+                    email_names_counselor=bool(form.email_names_counselor.data),
+                ),
+            )
+        except InvalidInput as error:
+            show_errors(form, error, aliases={"practice": "form"})
+        else:
+            flash("The practice's settings are saved.", "success")
+            return redirect(url_for("dashboard.practice_settings_page"), 303)
+    status = 422 if request.method == "POST" else 200
     return (
         render_template(
-            "dashboard/settings.html",
-            mine=mine,
-            practice_form=practice_form,
-            is_owner=is_owner,
-            timezones=sorted(timeutil.known_timezones()),
+            "dashboard/practice_settings.html",
+            form=form,
+            practice=practice,
+            may_manage=settings.may_manage_practice(current_user),
         ),
         status,
     )
