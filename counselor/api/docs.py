@@ -1,13 +1,17 @@
 """The API's documentation for people: a page rendered from the generated OpenAPI document
-(no script, no CDN), beside the document itself at ``/api/v1/openapi.json``."""
+(no script, no CDN), beside the document itself at ``/api/v1/openapi.json``, and the
+integration guide (``guide.py``). Both are public: they describe the API and hold no
+practice's data or secret."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, url_for
+from flask.typing import ResponseReturnValue
 
+from counselor.api import guide
 from counselor.extensions import rest_api
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1", template_folder="templates")
@@ -60,6 +64,25 @@ def docs_page() -> str:
         operations=_operations(spec),
         schemas={name: _properties(s) for name, s in sorted(_components(spec, "schemas").items())},
     )
+
+
+@bp.get("/guide")
+def guide_page() -> ResponseReturnValue:
+    """docs/integration.md as a page of the app."""
+    try:
+        rendered = guide.load_guide(_served_document)
+    except guide.GuideMissing as error:
+        current_app.logger.warning("%s", error)
+        title = "The integration guide is not here"
+        message = f"{error} The guide is part of the source checkout (docs/integration.md)."
+        return render_template("errors/error.html", code=404, title=title, message=message), 404
+    return render_template("api/guide.html", guide=rendered)
+
+
+def _served_document(name: str) -> str | None:
+    """The URL of a document the guide links to, when the app serves it."""
+    endpoint = {"integration.md": "api_docs.guide_page", "api.md": "api_docs.docs_page"}.get(name)
+    return url_for(endpoint) if endpoint else None
 
 
 def _components(spec: dict[str, Any], kind: str) -> dict[str, Any]:
