@@ -10,6 +10,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     api_keys,
     assign,
     auth,
+    couple_status,
     couples,
     homework,
     partners,

@@ -9,11 +9,13 @@ from wtforms import SelectChoice
 
 from counselor import timeutil
 from counselor.dashboard import bp
+from counselor.dashboard.confirm import confirmed, form_fields, take_undo
+from counselor.dashboard.couple_status import GUARDED, offer_status_undo, status_confirmation
 from counselor.dashboard.forms import CoupleForm, DeleteForm, EndAssignmentForm, PartnerForm
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, CoupleStatus
 from counselor.services.accounts import counselors
-from counselor.services.couples import couples
+from counselor.services.couples import couples, links, sessions
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import InvalidInput
 from counselor.services.pages import dashboard
@@ -75,6 +77,9 @@ def couple_detail(couple_id: int) -> ResponseReturnValue:
         end_form=EndAssignmentForm(),
         delete_form=DeleteForm(),
         now=now,
+        undo=take_undo(couple_id),
+        removed_sessions=sessions.removed_sessions(couple_id),
+        last_revocation=links.last_revocation(couple_id),
     )
 
 
@@ -85,12 +90,24 @@ def couple_edit(couple_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.status.data = couple.status.value
     if form.validate_on_submit():
+        previous, status = couple.status, CoupleStatus(form.status.data)
+        if status != previous and status in GUARDED and not confirmed():
+            # Pausing or closing from the form asks first, as the page's buttons do.
+            return status_confirmation(
+                couple,
+                status,
+                action=url_for("dashboard.couple_edit", couple_id=couple.id),
+                fields=form_fields(),
+            )
         try:
             couples.update_couple(current_actor(), couple.id, _couple_input(form))
         except InvalidInput as error:
             show_errors(form, error)
         else:
-            flash("Changes saved.", "success")
+            if status != previous and status in GUARDED:
+                offer_status_undo(couple, previous, f"Changes saved; {couple.label} is {status}.")
+            else:
+                flash("Changes saved.", "success")
             return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
     return _render_couple_form(form, couple=couple)
 

@@ -8,10 +8,11 @@ from wtforms import SelectChoice
 
 from counselor import timeutil
 from counselor.dashboard import bp
+from counselor.dashboard.confirm import Confirmation, confirm_page, confirmed, offer_undo
 from counselor.dashboard.forms import (
     AssignmentForm,
     CheckInForm,
-    EndAssignmentForm,
+    DeleteForm,
     assignee_choices,
 )
 from counselor.dashboard.helpers import current_actor
@@ -64,20 +65,119 @@ def assignment_edit(assignment_id: int) -> ResponseReturnValue:
     )
 
 
+# How each ending is asked for and confirmed (the path of its confirm page, its wording).
+ENDINGS = {
+    AssignmentStatus.CANCELLED: ("Cancel", "Cancel the step", "cancelled"),
+    AssignmentStatus.COMPLETED: ("Mark completed", "Mark it completed", "marked completed"),
+}
+
+
+@bp.route("/assignments/<int:assignment_id>/cancel")
+def assignment_cancel(assignment_id: int) -> ResponseReturnValue:
+    """The confirm page of *Cancel step* (a GET: it changes nothing)."""
+    return _confirm_ending(get_in_practice(Assignment, assignment_id), AssignmentStatus.CANCELLED)
+
+
+@bp.route("/assignments/<int:assignment_id>/complete")
+def assignment_complete(assignment_id: int) -> ResponseReturnValue:
+    """The confirm page of *Mark completed*."""
+    return _confirm_ending(get_in_practice(Assignment, assignment_id), AssignmentStatus.COMPLETED)
+
+
 @bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
 def assignment_end(assignment_id: int) -> ResponseReturnValue:
+    """End a step once confirmed; a POST without the confirmation shows the confirm page."""
     actor = current_actor()
     assignment = get_in_practice(Assignment, assignment_id)
-    form = EndAssignmentForm()
-    if not form.validate_on_submit() or form.status.data not in {"completed", "cancelled"}:
-        abort(400)
     try:
-        lifecycle.end_assignment(actor, assignment.id, AssignmentStatus(form.status.data))
+        status = AssignmentStatus(request.form.get("status", ""))
+    except ValueError:
+        abort(400)
+    if status not in ENDINGS:
+        abort(400)
+    if not confirmed():
+        return _confirm_ending(assignment, status)
+    try:
+        lifecycle.end_assignment(actor, assignment.id, status)
     except InvalidInput as error:
         flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
     else:
-        flash(f"\u201c{assignment.title}\u201d marked {form.status.data}.", "success")
+        offer_undo(
+            assignment.couple_id,
+            f"\u201c{_shown_title(assignment)}\u201d {ENDINGS[status][2]}. "
+            "Its check-ins stay on record.",
+            url_for("dashboard.assignment_reopen", assignment_id=assignment.id),
+        )
     return redirect(url_for("dashboard.couple_detail", couple_id=assignment.couple_id))
+
+
+@bp.route("/assignments/<int:assignment_id>/reopen", methods=["POST"])
+def assignment_reopen(assignment_id: int) -> ResponseReturnValue:
+    """Undo an ending: the step is active again, every check-in still there."""
+    assignment = get_in_practice(Assignment, assignment_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    try:
+        lifecycle.reopen_assignment(current_actor(), assignment.id)
+    except InvalidInput as error:
+        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+    else:
+        flash(
+            f"\u201c{_shown_title(assignment)}\u201d is active again, with all its check-ins.",
+            "success",
+        )
+    return redirect(url_for("dashboard.couple_detail", couple_id=assignment.couple_id))
+
+
+def _confirm_ending(assignment: Assignment, status: AssignmentStatus) -> ResponseReturnValue:
+    back = url_for("dashboard.couple_detail", couple_id=assignment.couple_id)
+    if assignment.status != AssignmentStatus.ACTIVE:
+        flash(f"\u201c{assignment.title}\u201d is already {assignment.status.value}.", "error")
+        return redirect(back)
+    history = lifecycle.checkin_history(assignment.id)
+    kept = _history_kept(history)
+    title = f"\u201c{_shown_title(assignment)}\u201d"
+    if status == AssignmentStatus.CANCELLED:
+        question = f"Cancel {title}?"
+        consequences = [
+            f"{kept} and you can undo this.",
+            "It leaves the partners' page, and no reminder mentions it any more.",
+        ]
+    else:
+        question = f"Mark {title} completed?"
+        consequences = [
+            f"{kept} and you can reopen it later.",
+            "It stops counting after today and leaves the partners' page.",
+        ]
+    return confirm_page(
+        Confirmation(
+            title=f"{ENDINGS[status][0]} this step?",
+            question=question,
+            consequences=consequences,
+            action=url_for("dashboard.assignment_end", assignment_id=assignment.id),
+            confirm_label=ENDINGS[status][1],
+            back=back,
+            back_label="Keep it active and go back",
+            fields=[("status", status.value)],
+            danger=status == AssignmentStatus.CANCELLED,
+        ),
+        assignment.couple.label,
+    )
+
+
+def _shown_title(assignment: Assignment) -> str:
+    """The step's title as the couple's page shows it."""
+    return assignment.title
+
+
+def _history_kept(history: lifecycle.CheckInHistory) -> str:
+    """What stays on record, e.g. "Its 7 check-ins over 3 weeks stay on record"."""
+    if not history.checkins:
+        return "It has no check-ins yet"
+    checkins = "1 check-in" if history.checkins == 1 else f"{history.checkins} check-ins"
+    weeks = "1 week" if history.weeks == 1 else f"{history.weeks} weeks"
+    verb = "stays" if history.checkins == 1 else "stay"
+    return f"Its {checkins} over {weeks} {verb} on record"
 
 
 @bp.route("/assignments/<int:assignment_id>/checkins/new", methods=["GET", "POST"])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from datetime import datetime
+
+from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from counselor.dashboard import bp
+from counselor.dashboard.confirm import Confirmation, confirm_page, confirmed, offer_undo
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.helpers import current_actor
-from counselor.models import Partner
+from counselor.models import Couple, Partner
 from counselor.services.couples import links, preferences
 from counselor.services.delivery import notifications
 from counselor.services.errors import InvalidInput
@@ -42,9 +45,66 @@ def partner_resume_emails(partner_id: int) -> ResponseReturnValue:
     return redirect(url_for("dashboard.couple_detail", couple_id=partner.couple_id))
 
 
-@bp.route("/couples/<int:couple_id>/revoke-links", methods=["POST"])
+@bp.route("/couples/<int:couple_id>/revoke-links", methods=["GET", "POST"])
 def couple_revoke_links(couple_id: int) -> ResponseReturnValue:
+    """*Revoke links*: a confirm page (GET, or a POST without the confirmation), then the
+    revocation, which the couple's page offers to undo."""
+    couple = get_in_practice(Couple, couple_id)
+    if request.method == "GET" or not confirmed():
+        return _confirm_revocation(couple)
+    revocation = links.revoke_couple_links(current_actor(), couple.id)
+    offer_undo(
+        couple.id,
+        f"{_links(revocation.links)} revoked. Send a fresh link when the partners need one.",
+        url_for("dashboard.couple_restore_links", couple_id=couple.id),
+        {"revoked_at": revocation.at.isoformat()},
+    )
+    return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+
+
+@bp.route("/couples/<int:couple_id>/restore-links", methods=["POST"])
+def couple_restore_links(couple_id: int) -> ResponseReturnValue:
+    """Undo one *Revoke links* (named by its time): exactly the links it revoked work again,
+    unless they have expired since."""
+    couple = get_in_practice(Couple, couple_id)
     _require_csrf()
-    revoked = links.revoke_couple_links(current_actor(), couple_id)
-    flash(f"{revoked} link(s) revoked. Send a fresh link when the partners need one.", "success")
-    return redirect(url_for("dashboard.couple_detail", couple_id=couple_id))
+    try:
+        revoked_at = datetime.fromisoformat(request.form.get("revoked_at", ""))
+    except ValueError:
+        abort(400)
+    if revoked_at.tzinfo is None:
+        abort(400)
+    try:
+        restored = links.restore_couple_links(current_actor(), couple.id, revoked_at)
+    except InvalidInput as error:
+        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+    else:
+        flash(f"{_links(restored)} working again.", "success")
+    return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+
+
+def _confirm_revocation(couple: Couple) -> str:
+    names = " and ".join(p.first_name for p in couple.partners)
+    live = links.live_link_count(couple.id)
+    return confirm_page(
+        Confirmation(
+            title="Revoke links?",
+            question=f"Revoke every link already emailed to {names}?",
+            consequences=[
+                f"{_links(live)} working now will stop at once."
+                if live
+                else "None of their links works now.",
+                "A partner who opens an old link is offered a fresh one by email.",
+                "Check-ins and settings are not touched, and you can undo this.",
+            ],
+            action=url_for("dashboard.couple_revoke_links", couple_id=couple.id),
+            confirm_label="Revoke the links",
+            back=url_for("dashboard.couple_detail", couple_id=couple.id),
+            back_label="Keep the links and go back",
+        ),
+        couple.label,
+    )
+
+
+def _links(number: int) -> str:
+    return "1 link" if number == 1 else f"{number} links"

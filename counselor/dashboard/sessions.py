@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from counselor.dashboard import bp
+from counselor.dashboard.confirm import Confirmation, confirm_page, confirmed, offer_undo
 from counselor.dashboard.forms import DeleteForm, SessionForm
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, CoupleSession
 from counselor.services.couples import sessions
 from counselor.services.errors import InvalidInput
 from counselor.tenancy import get_in_practice
-from counselor.web import show_errors
+from counselor.web import local_time, show_errors
 
 
 def _starts_at(form: SessionForm) -> datetime:
@@ -44,7 +45,7 @@ def session_new(couple_id: int) -> ResponseReturnValue:
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 def session_edit(session_id: int) -> ResponseReturnValue:
     actor = current_actor()
-    session = get_in_practice(CoupleSession, session_id)
+    session = sessions.get_session(session_id)
     couple = session.couple
     form = SessionForm(obj=session)
     if request.method == "GET":
@@ -61,14 +62,62 @@ def session_edit(session_id: int) -> ResponseReturnValue:
     return _render(form, couple, session=session)
 
 
-@bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
+@bp.route("/sessions/<int:session_id>/delete", methods=["GET", "POST"])
 def session_delete(session_id: int) -> ResponseReturnValue:
+    """*Remove*: a confirm page (GET, or a POST without the confirmation), then the removal,
+    which the couple's page offers to undo."""
+    actor = current_actor()
+    session = sessions.get_session(session_id)
+    if request.method == "GET" or not confirmed():
+        return _confirm_removal(session)
+    sessions.remove_session(actor, session.id)
+    offer_undo(
+        session.couple_id,
+        f"Session of {_when(session)} removed.",
+        url_for("dashboard.session_restore", session_id=session.id),
+    )
+    return redirect(url_for("dashboard.couple_detail", couple_id=session.couple_id))
+
+
+@bp.route("/sessions/<int:session_id>/restore", methods=["POST"])
+def session_restore(session_id: int) -> ResponseReturnValue:
+    """Undo a removal (from the banner, or from the couple's *Removed sessions*)."""
     actor = current_actor()
     session = get_in_practice(CoupleSession, session_id)
-    if DeleteForm().validate_on_submit():
-        sessions.delete_session(actor, session.id)
-        flash("Session removed.", "success")
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    sessions.restore_session(actor, session.id)
+    flash(f"Session of {_when(session)} restored.", "success")
     return redirect(url_for("dashboard.couple_detail", couple_id=session.couple_id))
+
+
+def _confirm_removal(session: CoupleSession) -> str:
+    consequences = [
+        "It leaves the couple's sessions, and no pre-session report is prepared for it.",
+        "Reports already made for it stay on the couple's page.",
+        "You can restore it from the couple's page (under Removed sessions).",
+    ]
+    if session.external_id:
+        consequences.insert(
+            1, f"Its external id {session.external_id} stays with it until it is restored."
+        )
+    return confirm_page(
+        Confirmation(
+            title="Remove this session?",
+            question=f"Remove the session of {_when(session)}?",
+            consequences=consequences,
+            action=url_for("dashboard.session_delete", session_id=session.id),
+            confirm_label="Remove the session",
+            back=url_for("dashboard.couple_detail", couple_id=session.couple_id),
+            back_label="Keep it and go back",
+        ),
+        session.couple.label,
+    )
+
+
+def _when(session: CoupleSession) -> str:
+    """The session's start on the counselor's clock, labelled, as the couple's page shows it."""
+    return local_time(session.starts_at, current_user.timezone)
 
 
 def _render(

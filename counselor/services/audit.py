@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from counselor.extensions import db
 from counselor.models import AuditEvent, Counselor
@@ -25,8 +26,17 @@ class Actor:
         return cls("system", None, practice_id)
 
 
-def record_event(actor: Actor, action: str, object_type: str, object_id: int | None) -> None:
-    """Add an audit event to the current transaction; it commits with the change it records."""
+def record_event(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Add an audit event to the current transaction; it commits with the change it records.
+    ``at`` (default now) lets an event carry the exact time its change stamped on rows, so
+    that the change can be found again (services/couples/links.py: undoing *Revoke links*)."""
     db.session.add(
         AuditEvent(
             practice_id=actor.practice_id,
@@ -35,5 +45,6 @@ def record_event(actor: Actor, action: str, object_type: str, object_id: int | N
             action=action,
             object_type=object_type,
             object_id=object_id,
+            **({"at": at} if at is not None else {}),
         )
     )

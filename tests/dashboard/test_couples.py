@@ -176,15 +176,15 @@ def test_bad_couple_input_is_shown_at_the_field_and_writes_nothing(
 
 def test_editing_a_couple_changes_partners(logged_in, counselor):
     couple = factories.CoupleFactory(counselor=counselor)
-    response = logged_in.post(
-        f"/couples/{couple.id}/edit",
-        data=couple_form(
-            counselor_id=str(counselor.id),
-            label="Renamed",
-            status="paused",
-            **{"partners-0-first_name": "Renée"},
-        ),
+    form = couple_form(
+        counselor_id=str(counselor.id),
+        label="Renamed",
+        status="paused",
+        **{"partners-0-first_name": "Renée"},
     )
+    # Pausing asks first (tests/dashboard/test_confirm_undo.py), then applies every change.
+    assert logged_in.post(f"/couples/{couple.id}/edit", data=form).status_code == 200
+    response = logged_in.post(f"/couples/{couple.id}/edit", data={**form, "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert couple.label == "Renamed"

@@ -144,7 +144,9 @@ def test_editing_an_assignment(logged_in, couple):
 @pytest.mark.parametrize("status", ["completed", "cancelled"])
 def test_ending_an_assignment(logged_in, couple, status):
     assignment = factories.AssignmentFactory(couple=couple)
-    response = logged_in.post(f"/assignments/{assignment.id}/end", data={"status": status})
+    response = logged_in.post(
+        f"/assignments/{assignment.id}/end", data={"status": status, "confirmed": "yes"}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert assignment.status == AssignmentStatus(status)

@@ -132,10 +132,10 @@ def test_revoke_links_makes_links_already_sent_stop_working(logged_in, couple):
     db.session.commit()
     assert logged_in.get(f"/p/{tokens[0]}").status_code == 200
 
-    response = logged_in.post(f"/couples/{couple.id}/revoke-links")
+    response = logged_in.post(f"/couples/{couple.id}/revoke-links", data={"confirmed": "yes"})
 
     assert response.status_code == 302
-    assert "2 link(s) revoked." in couple_page(logged_in, couple)
+    assert "2 links revoked." in couple_page(logged_in, couple)
     for token in tokens:
         assert logged_in.get(f"/p/{token}").status_code == 404
 

@@ -35,8 +35,11 @@ def test_editing_and_removing_a_session(logged_in, counselor):
     assert response.status_code == 302
     db.session.expire_all()
     assert session.starts_at == datetime(2031, 1, 10, 15, 0, tzinfo=UTC)  # CST is UTC-6
-    assert logged_in.post(f"/sessions/{session.id}/delete").status_code == 302
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CoupleSession)) == 0
+    response = logged_in.post(f"/sessions/{session.id}/delete", data={"confirmed": "yes"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert session.removed_at is not None  # kept, so that the removal can be undone
+    assert logged_in.get(f"/sessions/{session.id}/edit").status_code == 404
 
 
 def test_a_session_without_a_time_is_refused(logged_in, counselor):

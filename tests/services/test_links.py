@@ -126,7 +126,7 @@ def test_revoke_couple_links_stops_every_link_of_the_couple(actor, counselor, co
 
     revoked = links.revoke_couple_links(actor, couple.id)
 
-    assert revoked == 2
+    assert revoked.links == 2
     assert all(links.resolve_link(t, LinkPurpose.HOMEWORK) is None for t in tokens)
     assert links.resolve_link(untouched, LinkPurpose.HOMEWORK) is not None
 

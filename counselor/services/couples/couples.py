@@ -77,16 +77,48 @@ def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
     problems.raise_if_any()
     assert counselor is not None  # else _resolve_counselor added a problem
 
-    if data.status != CoupleStatus.ACTIVE and couple.status == CoupleStatus.ACTIVE:
-        # Pausing or closing the work stops every link already sent.
-        revoke_links([p.id for p in couple.partners])
-    couple.label, couple.external_id, couple.status = label, external_id, data.status
+    _change_status(actor, couple, data.status)
+    couple.label, couple.external_id = label, external_id
     couple.counselor = counselor  # the relationship too: callers show the new one
     for partner, values in zip(couple.partners, partners, strict=True):
         for name, value in vars(values).items():
             setattr(partner, name, value)
     record_event(actor, "couple.update", "couple", couple.id)
     return couple
+
+
+STATUS_ACTIONS = {
+    CoupleStatus.PAUSED: "couple.pause",
+    CoupleStatus.CLOSED: "couple.close",
+    CoupleStatus.ACTIVE: "couple.reopen",
+}
+
+
+def set_status(actor: Actor, couple_id: int, status: CoupleStatus) -> CoupleStatus:
+    """Pause, close or reopen a couple; returns the status it had, which is what an undo
+    sets again. Setting the status it already has changes nothing."""
+    couple = get_in_practice(Couple, couple_id)
+    try:
+        status = CoupleStatus(status)
+    except ValueError:
+        raise InvalidInput.single("status", "Choose active, paused or closed.") from None
+    previous = couple.status
+    _change_status(actor, couple, status)
+    return previous
+
+
+def _change_status(actor: Actor, couple: Couple, status: CoupleStatus) -> None:
+    """The one place a couple's status changes (the couple form, the status buttons and the
+    API all come here), audited as ``couple.pause``, ``couple.close`` or ``couple.reopen``.
+
+    Pausing or closing the work stops every link already sent. Reopening does not bring
+    those links back: the next email the partners get carries a fresh one."""
+    if status == couple.status:
+        return
+    if status != CoupleStatus.ACTIVE and couple.status == CoupleStatus.ACTIVE:
+        revoke_links([p.id for p in couple.partners])
+    couple.status = status
+    record_event(actor, STATUS_ACTIONS[status], "couple", couple.id)
 
 
 def _check_couple_fields(

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import cast
 
 import sqlalchemy as sa
@@ -18,11 +19,15 @@ from sqlalchemy.orm import joinedload
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import ClientLink, Couple, CoupleStatus, LinkPurpose, Partner
+from counselor.models import AuditEvent, ClientLink, Couple, CoupleStatus, LinkPurpose, Partner
 from counselor.services.audit import Actor, record_event
+from counselor.services.errors import InvalidInput
 from counselor.tenancy import across_practices, get_in_practice
 
 TOKEN_BYTES = 24
+# The audit action of the counselor's *Revoke links*; its event's time is the revocation's
+# stamp, which is how an undo finds the links that revocation stopped.
+REVOKE_ACTION = "couple.revoke_links"
 
 
 def hash_token(token: str) -> str:
@@ -80,20 +85,132 @@ def partner_actor(partner: Partner) -> Actor:
 
 def revoke_links(partner_ids: list[int]) -> int:
     """Revoke every live link of these partners; returns how many."""
+    return _revoke(partner_ids, _revocation_stamp(partner_ids))
+
+
+def _revoke(partner_ids: list[int], stamp: datetime) -> int:
     if not partner_ids:
         return 0
     revoke = (
         sa.update(ClientLink)
         .where(ClientLink.partner_id.in_(partner_ids), ClientLink.revoked_at.is_(None))
-        .values(revoked_at=timeutil.utcnow())
+        .values(revoked_at=stamp)
     )
     # An UPDATE's result is a CursorResult, which counts the rows it matched.
     return cast(CursorResult, db.session.execute(revoke)).rowcount or 0
 
 
-def revoke_couple_links(actor: Actor, couple_id: int) -> int:
+def _revocation_stamp(partner_ids: list[int]) -> datetime:
+    """The ``revoked_at`` of a new revocation: now, or a microsecond after the latest earlier
+    revocation of these partners' links (or of their couple by *Revoke links*) if that is not
+    before now (a stopped test clock, two requests in one microsecond). So the links one
+    revocation stopped share a stamp that no other revocation has, and undoing it restores
+    exactly those."""
+    now = timeutil.utcnow()
+    if not partner_ids:
+        return now
+    couples = sa.select(Partner.couple_id).where(Partner.id.in_(partner_ids))
+    latest_link = sa.select(sa.func.max(ClientLink.revoked_at)).where(
+        ClientLink.partner_id.in_(partner_ids)
+    )
+    latest_event = sa.select(sa.func.max(AuditEvent.at)).where(
+        AuditEvent.action == REVOKE_ACTION,
+        AuditEvent.object_type == "couple",
+        AuditEvent.object_id.in_(couples),
+    )
+    earlier = [db.session.scalar(latest_link), db.session.scalar(latest_event)]
+    latest = max((at for at in earlier if at is not None), default=None)
+    if latest is not None and latest >= now:
+        return latest + timedelta(microseconds=1)
+    return now
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """One use of *Revoke links*: when (the links' ``revoked_at`` and its audit event's
+    time), and how many of its links are revoked (or, for ``last_revocation``, could be
+    restored: still revoked by it and not expired)."""
+
+    at: datetime
+    links: int
+
+
+def revoke_couple_links(actor: Actor, couple_id: int) -> Revocation:
     """The counselor's "revoke links": every link already sent stops working."""
     couple = get_in_practice(Couple, couple_id)
-    revoked = revoke_links([partner.id for partner in couple.partners])
-    record_event(actor, "couple.revoke_links", "couple", couple.id)
-    return revoked
+    partner_ids = [partner.id for partner in couple.partners]
+    stamp = _revocation_stamp(partner_ids)
+    revoked = _revoke(partner_ids, stamp)
+    record_event(actor, REVOKE_ACTION, "couple", couple.id, at=stamp)
+    return Revocation(stamp, revoked)
+
+
+def restore_couple_links(actor: Actor, couple_id: int, revoked_at: datetime) -> int:
+    """Undo one *Revoke links*: the links it revoked work again, unless they have expired
+    since. Links revoked any other way (an earlier revocation, pausing the couple) stay
+    revoked. Returns how many were restored."""
+    couple = get_in_practice(Couple, couple_id)
+    if couple.status != CoupleStatus.ACTIVE:
+        raise InvalidInput.single(
+            "couple", f"This couple is {couple.status.value}: reopen it before restoring links."
+        )
+    if not _was_revoked_by_counselor(couple.id, revoked_at):
+        raise InvalidInput.single("revoked_at", "There is no such revocation to undo.")
+    restore = sa.update(ClientLink).where(*_restorable(couple, revoked_at)).values(revoked_at=None)
+    restored = cast(CursorResult, db.session.execute(restore)).rowcount or 0
+    record_event(actor, "couple.restore_links", "couple", couple.id)
+    return restored
+
+
+def last_revocation(couple_id: int) -> Revocation | None:
+    """The couple's latest *Revoke links*, if some of its links could still be restored."""
+    couple = get_in_practice(Couple, couple_id)
+    latest = db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.at)).where(*_revocation_events(couple.id))
+    )
+    if latest is None:
+        return None
+    restorable = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ClientLink).where(*_restorable(couple, latest))
+    )
+    return Revocation(latest, restorable) if restorable else None
+
+
+def live_link_count(couple_id: int) -> int:
+    """How many links of the couple's partners work now (what *Revoke links* would stop)."""
+    couple = get_in_practice(Couple, couple_id)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ClientLink)
+            .where(
+                ClientLink.partner_id.in_([p.id for p in couple.partners]),
+                ClientLink.revoked_at.is_(None),
+                ClientLink.expires_at > timeutil.utcnow(),
+            )
+        )
+        or 0
+    )
+
+
+def _revocation_events(couple_id: int) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        AuditEvent.action == REVOKE_ACTION,
+        AuditEvent.object_type == "couple",
+        AuditEvent.object_id == couple_id,
+    )
+
+
+def _was_revoked_by_counselor(couple_id: int, revoked_at: datetime) -> bool:
+    event = sa.select(AuditEvent.id).where(
+        *_revocation_events(couple_id), AuditEvent.at == revoked_at
+    )
+    return db.session.scalar(event.limit(1)) is not None
+
+
+def _restorable(couple: Couple, revoked_at: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        ClientLink.partner_id.in_([p.id for p in couple.partners]),
+        ClientLink.revoked_at == revoked_at,
+        ClientLink.expires_at > timeutil.utcnow(),
+    )

@@ -1,8 +1,15 @@
-"""Counselling sessions (appointments) of a couple."""
+"""Counselling sessions (appointments) of a couple.
+
+Removing a session keeps its row (``removed_at``) so that the removal can be undone. A
+removed session is gone for every other purpose: lists, the next session, report
+scheduling, the API. Every query for sessions starts from ``live_sessions()`` or loads one
+with ``get_session``, the one place that leaves removed sessions out.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -10,9 +17,26 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Couple, CoupleSession
 from counselor.services.audit import Actor, record_event
-from counselor.services.errors import FieldErrors
+from counselor.services.errors import FieldErrors, NotFound
 from counselor.services.validation import check_external_id
 from counselor.tenancy import get_in_practice
+
+# The criterion every query for sessions carries.
+NOT_REMOVED = CoupleSession.removed_at.is_(None)
+
+
+def live_sessions() -> sa.Select[CoupleSession]:
+    """A SELECT of the sessions that were not removed; callers add their own filters."""
+    return sa.select(CoupleSession).where(NOT_REMOVED)
+
+
+def get_session(session_id: Any) -> CoupleSession:
+    """A session of the practice that was not removed, else ``NotFound`` (as for another
+    practice's session)."""
+    session = get_in_practice(CoupleSession, session_id)
+    if session.removed_at is not None:
+        raise NotFound(f"couple session {session_id}")
+    return session
 
 
 def add_session(
@@ -35,7 +59,7 @@ def add_session(
 def update_session(
     actor: Actor, session_id: int, starts_at: datetime | None, external_id: str | None = None
 ) -> CoupleSession:
-    session = get_in_practice(CoupleSession, session_id)
+    session = get_session(session_id)
     session.starts_at, session.external_id = _check_session(
         starts_at, external_id, session_id=session.id
     )
@@ -43,19 +67,45 @@ def update_session(
     return session
 
 
-def delete_session(actor: Actor, session_id: int) -> None:
+def remove_session(actor: Actor, session_id: int) -> CoupleSession:
+    """Take a session off the couple's schedule; ``restore_session`` puts it back."""
+    session = get_session(session_id)
+    session.removed_at = timeutil.utcnow()
+    record_event(actor, "session.remove", "session", session.id)
+    return session
+
+
+def restore_session(actor: Actor, session_id: int) -> CoupleSession:
+    """Undo a removal. Restoring a session that is not removed changes nothing.
+
+    A removed session keeps its external id, and no other session may take it meanwhile
+    (``_check_session``), so a restored session never clashes with another."""
     session = get_in_practice(CoupleSession, session_id)
-    record_event(actor, "session.delete", "session", session.id)
-    db.session.delete(session)
+    if session.removed_at is None:
+        return session
+    session.removed_at = None
+    record_event(actor, "session.restore", "session", session.id)
+    return session
 
 
 def couple_sessions(couple_id: int) -> list[CoupleSession]:
     """Every session of the couple, soonest first."""
     return list(
         db.session.scalars(
-            sa.select(CoupleSession)
+            live_sessions()
             .where(CoupleSession.couple_id == couple_id)
             .order_by(CoupleSession.starts_at)
+        )
+    )
+
+
+def removed_sessions(couple_id: int) -> list[CoupleSession]:
+    """The couple's removed sessions, the latest removed first: what can be restored."""
+    return list(
+        db.session.scalars(
+            sa.select(CoupleSession)
+            .where(CoupleSession.couple_id == couple_id, CoupleSession.removed_at.is_not(None))
+            .order_by(CoupleSession.removed_at.desc(), CoupleSession.id.desc())
         )
     )
 
@@ -67,12 +117,22 @@ def next_sessions(couple_ids: list[int]) -> dict[int, datetime]:
     rows = db.session.execute(
         sa.select(CoupleSession.couple_id, sa.func.min(CoupleSession.starts_at))
         .where(
+            NOT_REMOVED,
             CoupleSession.couple_id.in_(couple_ids),
             CoupleSession.starts_at >= timeutil.utcnow(),
         )
         .group_by(CoupleSession.couple_id)
     )
     return dict(rows.all())
+
+
+def _held_by_removed_session(external_id: str | None) -> bool:
+    """Whether the external id belongs to a removed session (which keeps it, so that
+    restoring the session brings it back whole)."""
+    held = sa.select(CoupleSession.id).where(
+        CoupleSession.external_id == external_id, CoupleSession.removed_at.is_not(None)
+    )
+    return db.session.scalar(held.limit(1)) is not None
 
 
 def _check_session(
@@ -86,6 +146,11 @@ def _check_session(
     external_id = check_external_id(
         problems, CoupleSession, external_id, own_id=session_id, noun="session"
     )
+    if "external_id" in problems.errors and _held_by_removed_session(external_id):
+        problems.errors["external_id"] = [
+            "A removed session has this external id: restore it from the couple's page "
+            "(under Removed sessions), or use another id."
+        ]
     problems.raise_if_any()
     assert starts_at is not None  # else a problem was added above
     return starts_at, external_id

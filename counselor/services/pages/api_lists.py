@@ -12,6 +12,7 @@ from sqlalchemy.orm import QueryableAttribute, selectinload
 from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Couple, CoupleSession
 from counselor.models.mixins import PracticeOwned
+from counselor.services.couples.sessions import NOT_REMOVED
 from counselor.tenancy import get_in_practice
 
 T = TypeVar("T")
@@ -56,8 +57,8 @@ def checkins_page(assignment_id: int, page: int, page_size: int) -> Page[CheckIn
 
 
 def sessions_page(couple_id: int, page: int, page_size: int) -> Page[CoupleSession]:
-    """A couple's sessions, soonest first."""
-    query = _children_of(Couple, couple_id, CoupleSession.couple_id)
+    """A couple's sessions, soonest first; removed ones left out."""
+    query = _children_of(Couple, couple_id, CoupleSession.couple_id).where(NOT_REMOVED)
     return paginate(query.order_by(CoupleSession.starts_at, CoupleSession.id), page, page_size)
 
 

@@ -24,6 +24,7 @@ from counselor.models import (
     ReportStatus,
 )
 from counselor.services.audit import Actor, record_event
+from counselor.services.couples.sessions import NOT_REMOVED, get_session
 from counselor.services.delivery import after_commit, mail, webhooks
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.reports.report_data import build_report_data, fingerprint
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 def request_report(actor: Actor, couple_id: int, session_id: int | None = None) -> Report:
     """A report now ("Prepare report now", the API, the CLI); a worker makes it."""
     couple = get_in_practice(Couple, couple_id)
-    session = get_in_practice(CoupleSession, session_id) if session_id is not None else None
+    session = get_session(session_id) if session_id is not None else None
     if session is not None and session.couple_id != couple.id:
         raise InvalidInput.single("session_id", "This session belongs to another couple.")
     requested_by = f"{actor.kind}:{actor.id}" if actor.id else actor.kind
@@ -158,6 +159,7 @@ def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
             .join(Couple, Couple.id == CoupleSession.couple_id)
             .join(Practice, Practice.id == Couple.practice_id)
             .where(
+                NOT_REMOVED,
                 Couple.status == CoupleStatus.ACTIVE,
                 CoupleSession.starts_at > now,
                 CoupleSession.starts_at <= now + timedelta(hours=_max_lead_hours()),
@@ -221,18 +223,18 @@ def _tell_the_counselor(report: Report) -> None:
 def render_for_couple(couple_id: int, session_id: int | None = None) -> bytes:
     """Render now, without storing: for the CLI. The session defaults to the next one."""
     couple = get_in_practice(Couple, couple_id)
-    session: CoupleSession | None
-    if session_id is not None:
-        session = get_in_practice(CoupleSession, session_id)
-    else:
-        session = _next_session(couple.id)
+    session = get_session(session_id) if session_id is not None else _next_session(couple.id)
     return render_pre_session_report(build_report_data(couple.id, session))
 
 
 def _next_session(couple_id: int) -> CoupleSession | None:
     return db.session.scalar(
         sa.select(CoupleSession)
-        .where(CoupleSession.couple_id == couple_id, CoupleSession.starts_at > timeutil.utcnow())
+        .where(
+            NOT_REMOVED,
+            CoupleSession.couple_id == couple_id,
+            CoupleSession.starts_at > timeutil.utcnow(),
+        )
         .order_by(CoupleSession.starts_at)
         .limit(1)
     )
@@ -246,6 +248,7 @@ def sessions_on(day: date) -> list[CoupleSession]:
             sa.select(CoupleSession)
             .join(Couple, Couple.id == CoupleSession.couple_id)
             .where(
+                NOT_REMOVED,
                 Couple.status == CoupleStatus.ACTIVE,
                 CoupleSession.starts_at >= datetime.combine(day - timedelta(days=1), time(), UTC),
                 CoupleSession.starts_at < datetime.combine(day + timedelta(days=2), time(), UTC),
