@@ -36,6 +36,9 @@ def first_practice_ids(api: ApiClient) -> dict[str, Any]:
         f"/couples/{couple['id']}/assignments",
         json={"template_key": template, "assignee": "each", "notify": False},
     ).get_json()
+    session = api.post(
+        f"/couples/{couple['id']}/sessions", json={"starts_at": "2031-01-01T10:00:00Z"}
+    ).get_json()
     report = api.post(f"/couples/{couple['id']}/reports", json={}).get_json()
     pre_session.generate_report(report["id"])
     webhook = api.post(
@@ -45,6 +48,7 @@ def first_practice_ids(api: ApiClient) -> dict[str, Any]:
         "webhook_id": webhook["id"],
         "couple_id": couple["id"],
         "assignment_id": assignment["id"],
+        "session_id": session["id"],
         "report_id": report["id"],
         "TEMPLATE": template,
         "PARTNER": couple["partners"][0]["id"],

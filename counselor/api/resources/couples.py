@@ -142,3 +142,23 @@ class CoupleSessions(MethodView):
         )
         set_audited_object("session", session.id)
         return session, 201
+
+
+@bp.route("/sessions/<id:session_id>")
+class SessionById(MethodView):
+    @bp.response(200, SessionSchema)
+    @errors(404)
+    def get(self, session_id: int) -> Any:
+        """One session (a removed one is not found)"""
+        return sessions.get_session(session_id)
+
+    @bp.response(204)
+    @errors(404)
+    def delete(self, session_id: int) -> tuple[str, int]:
+        """Remove a session
+
+        It leaves the lists and no report is prepared for it; the counselor can restore it
+        from the dashboard. Removing it again answers 404."""
+        session = sessions.remove_session(current_actor(), session_id)
+        set_audited_object("session", session.id)
+        return "", 204

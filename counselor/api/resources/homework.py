@@ -96,7 +96,8 @@ class AssignmentById(MethodView):
     def patch(self, changes: dict[str, Any], assignment_id: int) -> Assignment:
         """Change an assignment's target, dates or text, or end it
 
-        ``status`` ``completed`` or ``cancelled`` ends the step; ending it again is harmless.
+        ``status`` ``completed`` or ``cancelled`` ends the step, ``active`` reopens it with its
+        check-ins; either is harmless when the step already has that status.
         """
         actor = current_actor()
         assignment = get_in_practice(Assignment, assignment_id)
@@ -115,7 +116,7 @@ class AssignmentById(MethodView):
                 ),
             )
         if status is not None:
-            assignment = lifecycle.end_assignment(actor, assignment.id, AssignmentStatus(status))
+            assignment = lifecycle.set_status(actor, assignment.id, AssignmentStatus(status))
         return assignment
 
 

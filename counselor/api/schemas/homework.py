@@ -141,7 +141,7 @@ class DuplicateStepErrorSchema(ErrorSchema):
 
 
 class AssignmentChangesArgs(Args):
-    """Fields left out keep their value; ``status`` ends the step."""
+    """Fields left out keep their value; ``status`` ends the step or reopens it."""
 
     title = text(120)
     instructions = text(4000)
@@ -150,9 +150,11 @@ class AssignmentChangesArgs(Args):
     starts_on = day()
     due_on = day(allow_none=True)
     status = fields.String(
-        validate=validate.OneOf(
-            [AssignmentStatus.COMPLETED.value, AssignmentStatus.CANCELLED.value]
-        )
+        validate=validate.OneOf([s.value for s in AssignmentStatus]),
+        metadata={
+            "description": '"completed" or "cancelled" ends the step; "active" reopens an '
+            "ended one, its check-ins intact. Either is harmless when already so."
+        },
     )
 
 
