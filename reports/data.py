@@ -112,7 +112,9 @@ class AssignmentRow:
 
 @dataclass(frozen=True)
 class ReflectionItem:
-    """A check-in's reflection; ``shared`` is True when the partner shared it."""
+    """A check-in's reflection; ``shared`` is True when the other partner can read it.
+    ``withdrawn_on``: the day its partner took back a reflection they had shared (the
+    counselor still reads it, marked as withdrawn)."""
 
     occurred_on: date
     partner_name: str
@@ -121,6 +123,7 @@ class ReflectionItem:
     text: str
     shared: bool
     comfort: int | None
+    withdrawn_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from reports.styles import (
     PRIVATE_FILL,
     RULE,
     SHARED_FILL,
+    WITHDRAWN_FILL,
     ZEBRA,
     Styles,
     hex_of,
@@ -211,6 +212,8 @@ def _reflection_header(item: ReflectionItem, s: Styles) -> Table:
     who = markup(truncate(item.partner_name, 40), s.fonts)
     left = Paragraph(f"<b>{short_date(item.occurred_on)} · {who}</b>{comfort} · {about}", s.cell)
     tag = "Shared with partner" if item.shared else "Counselor only"
+    if item.withdrawn_on is not None:
+        tag = f"Withdrawn by {who} on {day_month(item.withdrawn_on)}"
     table = Table(
         [[left, Paragraph(f"<b>{tag}</b>", s.cell_right)]], colWidths=[CONTENT_WIDTH - 118, 118]
     )
@@ -219,13 +222,19 @@ def _reflection_header(item: ReflectionItem, s: Styles) -> Table:
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BACKGROUND", (0, 0), (0, 0), ZEBRA),
-                ("BACKGROUND", (1, 0), (1, 0), SHARED_FILL if item.shared else PRIVATE_FILL),
+                ("BACKGROUND", (1, 0), (1, 0), _tag_fill(item)),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
             ]
         )
     )
     return table
+
+
+def _tag_fill(item: ReflectionItem) -> colors.Color:
+    if item.withdrawn_on is not None:
+        return WITHDRAWN_FILL
+    return SHARED_FILL if item.shared else PRIVATE_FILL
 
 
 def _step_texts(rows: tuple[AssignmentRow, ...], s: Styles) -> list[Flowable]:

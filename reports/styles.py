@@ -31,6 +31,7 @@ GOOD = colors.HexColor("#2E7D4F")
 CONCERN = colors.HexColor("#B3261E")
 SHARED_FILL = colors.HexColor("#E3F1E8")
 PRIVATE_FILL = colors.HexColor("#F3E8F5")
+WITHDRAWN_FILL = colors.HexColor("#F8E7E1")  # shared, then taken back by its partner
 # Okabe–Ito blue and vermilion, then more: distinguishable with colour-blindness and in grey.
 PARTNER_COLOURS = (
     colors.HexColor("#0072B2"),

@@ -26,8 +26,8 @@ from counselor.models import (
     AssignmentStatus,
     CheckInSource,
     ReadinessSignal,
-    Visibility,
 )
+from counselor.services.homework import reflections
 from counselor.services.progress.live import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 
 ASSIGNEE_DOC = {
@@ -166,12 +166,30 @@ class CheckInSchema(ma.Schema):
     comfort = fields.Integer(required=True, allow_none=True)
     reflection = fields.String(required=True, allow_none=True)
     share_with_partner = fields.Function(
-        lambda c: c.visibility == Visibility.SHARED,
+        reflections.is_shared,
         required=True,
-        metadata={"type": "boolean"},
+        metadata={
+            "type": "boolean",
+            "description": "Whether the other partner can read the reflection now.",
+        },
     )
     source = fields.Enum(CheckInSource, by_value=True, dump_only=True, required=True)
     created_at = UtcDateTime(dump_only=True, required=True)
+    edited_at = UtcDateTime(
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the partner last changed it (they may, for 7 days)."},
+    )
+    reflection_withdrawn_at = UtcDateTime(
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "When the partner took back a reflection they had shared: the other "
+            "partner no longer sees it (`share_with_partner` is false); null if they did not."
+        },
+    )
 
 
 class CheckInPageSchema(PageSchema):

@@ -30,9 +30,8 @@ from counselor.models import (
     Couple,
     CoupleSession,
     Partner,
-    Visibility,
 )
-from counselor.services.homework import ladder
+from counselor.services.homework import ladder, reflections
 from counselor.services.progress import readiness, week_rules
 from counselor.tenancy import get_in_practice
 from reports import (
@@ -106,7 +105,7 @@ def build_report_data(
         partners=partners,
         assignments=tuple(_assignment_row(a, couple, day_counts, period_weeks) for a in shown),
         chart_weeks=tuple(chart_weeks),
-        reflections=_reflections(couple.id, start),
+        reflections=_reflections(couple.id, start, zone),
         generated_at=now.astimezone(ZoneInfo(zone)),
     )
 
@@ -266,7 +265,8 @@ def _assignment_row(
     )
 
 
-def _reflections(couple_id: int, since: date) -> tuple[ReflectionItem, ...]:
+def _reflections(couple_id: int, since: date, zone: str) -> tuple[ReflectionItem, ...]:
+    """Every reflection of the period, for the counselor: withdrawn ones too, marked."""
     rows = db.session.scalars(
         sa.select(CheckIn)
         .join(Assignment)
@@ -289,8 +289,11 @@ def _reflections(couple_id: int, since: date) -> tuple[ReflectionItem, ...]:
             rung_position=c.assignment.rung.position,
             step_title=c.assignment.title,
             text=c.reflection or "",
-            shared=c.visibility == Visibility.SHARED,
+            shared=reflections.is_shared(c),
             comfort=c.comfort,
+            withdrawn_on=timeutil.to_local(c.reflection_withdrawn_at, zone).date()
+            if c.reflection_withdrawn_at
+            else None,
         )
         for c in rows
     )
