@@ -20,7 +20,9 @@ def snooze_reminders(actor: Actor, partner: Partner, days: int = SNOOZE_DAYS) ->
 
 
 def stop_emails(actor: Actor, partner: Partner) -> None:
-    """One click, no questions; stopping twice keeps the first time."""
+    """The partner confirmed on their page (or their mail program sent the one-click
+    unsubscribe, which asks nobody); stopping twice keeps the first time. Only the
+    counselor turns emails back on (``resume_emails``)."""
     if partner.unsubscribed_at is None:
         partner.unsubscribed_at = timeutil.utcnow()
         record_event(actor, "partner.unsubscribe", "partner", partner.id)
