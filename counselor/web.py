@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as PageNotFound
 
 from counselor import timeutil
+from counselor.models import Partner
+from counselor.services.delivery import quiet_hours
 from counselor.services.errors import InvalidInput, NotFound
 
 # strftime codes that print a time of day: a moment printed with one gets its zone's label.
@@ -74,6 +76,11 @@ def register_template_filters(app: Flask) -> None:
     @app.template_filter("percent")
     def percent(value: float | None) -> str:
         return "–" if value is None else f"{round(value * 100)}%"
+
+    @app.template_filter("reminder_hour")
+    def reminder_hour(partner: Partner) -> str:
+        """The hour a partner's reminders are sent at, as "18:00" (the planner's own hour)."""
+        return f"{quiet_hours.reminder_hour(partner):02d}:00"
 
 
 def local_time(moment: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:

@@ -86,6 +86,7 @@ def _render_homework(
     failed_step: int | None = None,
     failed_form: MarkDoneForm | None = None,
     status: int = 200,
+    hour_form: ReminderHourForm | None = None,
 ) -> ResponseReturnValue:
     partner = link.partner
     view = partner_page.partner_homework(partner)
@@ -111,7 +112,7 @@ def _render_homework(
             done_step=next((s for s in view.steps if s.assignment.id == done_id), None),
             week_start=timeutil.week_start(today),
             confirm_form=ConfirmForm(),
-            hour_form=ReminderHourForm(reminder_hour=str(partner.reminder_hour)),
+            hour_form=hour_form or ReminderHourForm(reminder_hour=str(partner.reminder_hour)),
             notice=request.args.get("notice"),
         ),
         status,
@@ -184,9 +185,13 @@ def reminder_hour(token: str) -> ResponseReturnValue:
     link = _live_link(token)
     form = ReminderHourForm()
     if form.validate_on_submit():
-        preferences.set_reminder_hour(
-            links.partner_actor(link.partner), link.partner, int(form.reminder_hour.data)
-        )
+        try:
+            preferences.set_reminder_hour(
+                links.partner_actor(link.partner), link.partner, int(form.reminder_hour.data)
+            )
+        except InvalidInput as error:  # inside quiet hours: the message offers an hour
+            show_errors(form, error)
+            return _render_homework(token, link, status=422, hour_form=form)
         return redirect(url_for("partner.homework", token=token, notice="reminder_hour"))
     return redirect(url_for("partner.homework", token=token))
 

@@ -130,7 +130,7 @@ def test_patch_changes_label_status_counselor_and_reminder_settings(api):
             "label": "A & S",
             "status": "paused",
             "counselor_email": colleague.email,
-            "partners": [{"id": second, "reminder_hour": 7, "quiet_start_hour": 22}],
+            "partners": [{"id": second, "reminder_hour": 9, "quiet_start_hour": 22}],
         },
     )
     assert response.status_code == 200, response.get_json()
@@ -141,13 +141,50 @@ def test_patch_changes_label_status_counselor_and_reminder_settings(api):
         colleague.email,
     )
     assert (body["partners"][1]["reminder_hour"], body["partners"][1]["quiet_start_hour"]) == (
-        7,
+        9,
         22,
     )
     assert body["partners"][0]["reminder_hour"] == 18  # untouched
     assert body["external_id"] == "pm-123"  # left out: kept
     db.session.expire_all()
     assert db.session.get(Couple, created["id"]).status == CoupleStatus.PAUSED
+
+
+def test_a_reminder_hour_inside_quiet_hours_is_refused_with_the_nearest_hour(api):
+    partners = couple_body()["partners"]
+    partners[1]["reminder_hour"] = 22
+    before = row_counts()
+
+    body = assert_error(api.post("/couples", json=couple_body(partners=partners)), 422)
+
+    assert body["errors"]["json"] == {
+        "partners": {
+            "1": {
+                "reminder_hour": [
+                    "22:00 is in Sam's quiet hours (21:00–08:00). "
+                    "The nearest hour we can use is 20:00."
+                ]
+            }
+        }
+    }
+    assert row_counts() == {**before, "audit_events": before["audit_events"] + 1}  # the refusal
+
+
+def test_patching_quiet_hours_over_the_reminder_hour_is_refused(api):
+    created = api.post("/couples", json=couple_body()).get_json()
+    first = created["partners"][0]["id"]
+
+    body = assert_error(
+        api.patch(
+            f"/couples/{created['id']}",
+            json={"partners": [{"id": first, "quiet_start_hour": 17}]},
+        ),
+        422,
+    )
+
+    assert body["errors"]["json"]["partners"]["0"]["reminder_hour"] == [
+        "18:00 is in Alex's quiet hours (17:00–08:00). The nearest hour we can use is 16:00."
+    ]
 
 
 def test_patch_refuses_a_partner_of_another_couple(api):

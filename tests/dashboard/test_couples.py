@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from datetime import timedelta
 
@@ -156,6 +157,12 @@ def test_adding_a_couple_creates_both_partners(logged_in, counselor):
         ("partners-1-timezone", "Mars/Olympus", "Choose a time zone from the list"),
         ("partners-1-email", "robin@example.org", "Each partner needs their own email"),
         ("partners-0-reminder_hour", "25", "Enter a whole number from 0 to 23."),
+        (
+            "partners-0-reminder_hour",
+            "7",
+            "07:00 is in Robin&#39;s quiet hours (21:00–08:00). "
+            "The nearest hour we can use is 08:00.",
+        ),
         ("partners-0-first_name", "   ", "This field is required."),
     ],
 )
@@ -172,6 +179,25 @@ def test_bad_couple_input_is_shown_at_the_field_and_writes_nothing(
     assert error is not None, f"no error shown at {field}"
     assert message in error.group(1)
     assert row_counts() == before
+
+
+def test_quiet_hours_moved_over_the_reminder_hour_are_refused_at_the_reminder_hour(
+    logged_in, counselor
+):
+    couple = factories.CoupleFactory(counselor=counselor)
+    form = couple_form(counselor_id=str(counselor.id), **{"partners-1-quiet_start_hour": "18"})
+
+    response = logged_in.post(f"/couples/{couple.id}/edit", data=form)
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    error = re.search(r'<p class="error" id="partners-1-reminder_hour-error">([^<]*)</p>', html)
+    assert error is not None
+    assert html_module.unescape(error.group(1)) == (
+        "19:00 is in Kai's quiet hours (18:00–07:00). The nearest hour we can use is 17:00."
+    )
+    db.session.expire_all()
+    assert couple.partners[1].quiet_start_hour == 21  # unchanged
 
 
 def test_editing_a_couple_changes_partners(logged_in, counselor):

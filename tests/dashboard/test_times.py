@@ -75,7 +75,7 @@ def test_the_couple_page_shows_times_on_the_counselor_s_clock_not_the_practice_s
 ):
     couple = factories.CoupleFactory(
         counselor=in_london,
-        partners=[{"timezone": "Asia/Tokyo", "reminder_hour": 18}, {"reminder_hour": 7}],
+        partners=[{"timezone": "Asia/Tokyo", "reminder_hour": 18}, {"reminder_hour": 10}],
     )
     factories.SessionFactory(couple=couple, starts_at=SESSION_AT)
     db.session.add(
@@ -98,7 +98,7 @@ def test_the_couple_page_shows_times_on_the_counselor_s_clock_not_the_practice_s
     assert "sent Wed 13 May 17:05 BST" in page
     # A partner's reminder hour is on their own clock, and says so.
     assert "Asia/Tokyo · reminders at 18:00 their time" in page
-    assert "America/Chicago · reminders at 07:00 their time" in page
+    assert "America/Chicago · reminders at 10:00 their time" in page
 
 
 def test_the_couples_list_shows_the_next_session_on_the_counselor_s_clock(

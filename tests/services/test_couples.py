@@ -145,7 +145,7 @@ def test_update_couple_changes_the_partners_details(actor):
     changed = couple_input(
         label="Alex & Sam",
         partners=[
-            partner(1, first_name="Alexandra", timezone="Europe/Berlin", reminder_hour=7),
+            partner(1, first_name="Alexandra", timezone="Europe/Berlin", reminder_hour=9),
             partner(2, email="sam.new@example.org", quiet_start_hour=22),
         ],
     )
@@ -160,7 +160,7 @@ def test_update_couple_changes_the_partners_details(actor):
     assert (first.first_name, first.timezone, first.reminder_hour) == (
         "Alexandra",
         "Europe/Berlin",
-        7,
+        9,
     )
     assert (second.email, second.quiet_start_hour) == ("sam.new@example.org", 22)
     assert rows()["Partner"] == 2

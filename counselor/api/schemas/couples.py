@@ -22,6 +22,14 @@ from counselor.models import CoupleStatus
 HOUR: dict[str, Any] = {
     "metadata": {"description": "Hour of the day in the partner's time zone, 0–23."}
 }
+REMINDER_HOUR: dict[str, Any] = {
+    "metadata": {
+        "description": "The hour reminders are sent, 0–23 in the partner's time zone. An "
+        "hour inside the partner's quiet hours (quiet_start_hour to quiet_end_hour) is "
+        "refused with 422 and a message naming the nearest hour that works; so are quiet "
+        "hours changed to cover the reminder hour."
+    }
+}
 
 
 class PartnerSchema(ma.Schema):
@@ -61,7 +69,7 @@ class PartnerArgs(Args):
     first_name = text(80, required=True)
     email = text(254, required=True)
     timezone = text(64, required=True, metadata={"description": "e.g. America/Chicago"})
-    reminder_hour = whole(0, 23, **HOUR)
+    reminder_hour = whole(0, 23, **REMINDER_HOUR)
     quiet_start_hour = whole(0, 23, **HOUR)
     quiet_end_hour = whole(0, 23, **HOUR)
 
@@ -87,7 +95,7 @@ class PartnerChangesArgs(Args):
     first_name = text(80)
     email = text(254)
     timezone = text(64)
-    reminder_hour = whole(0, 23, **HOUR)
+    reminder_hour = whole(0, 23, **REMINDER_HOUR)
     quiet_start_hour = whole(0, 23, **HOUR)
     quiet_end_hour = whole(0, 23, **HOUR)
 

@@ -10,6 +10,7 @@ from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Partner
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples.links import revoke_links
+from counselor.services.couples.preferences import check_reminder_hour
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import (
     check_email,
@@ -174,6 +175,15 @@ def _check_partners(problems: FieldErrors, partners: list[PartnerInput]) -> list
                     problems, prefix + "quiet_end_hour", partner.quiet_end_hour, 0, 23
                 ),
             )
+        )
+        first_name = checked[-1].first_name.strip()
+        check_reminder_hour(
+            problems,
+            prefix + "reminder_hour",
+            partner.reminder_hour,
+            partner.quiet_start_hour,
+            partner.quiet_end_hour,
+            whose=f"{first_name}'s" if first_name else "the partner's",
         )
     emails = [p.email.lower() for p in checked]
     if emails[0] and emails[0] == emails[1]:

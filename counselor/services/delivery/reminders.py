@@ -4,10 +4,12 @@ Rules, each in one place below:
 - A partner gets at most one reminder per local day (the outbox's dedupe key
   ``reminder:<partner>:<local date>`` makes a second planner, a second beat or a retry
   harmless).
-- Only at or after the partner's reminder hour and never inside their quiet hours; a
-  reminder hour that falls inside quiet hours moves to the hour before quiet starts.
-  Times are compared as local wall-clock times, so a daylight-saving change neither
-  skips nor doubles a day.
+- Only at or after the partner's reminder hour, never inside their quiet hours, and never
+  on a day that already had its email (a new step, a link): ``quiet_hours.py`` keeps
+  those rules for every email. The hour is the one the pages show
+  (``quiet_hours.reminder_hour``); forms refuse an hour inside quiet hours. Times are
+  compared as local wall-clock times, so a daylight-saving change neither skips nor
+  doubles a day.
 - Never while snoozed, after "stop emails", or for a paused or closed couple; never
   when the practice's cadence is off; never once every step is met for the week.
 - Why a day qualifies (the practice's cadence):
@@ -47,7 +49,7 @@ from counselor.models import (
     ReminderCadence,
 )
 from counselor.services.audit import Actor
-from counselor.services.delivery import digest
+from counselor.services.delivery import digest, quiet_hours
 from counselor.services.delivery.mail import insert_planned_emails
 from counselor.services.progress import week_rules
 
@@ -66,23 +68,9 @@ class PlannedReminder:
         return f"reminder:{self.partner.id}:{self.local_day.isoformat()}"
 
 
-def in_quiet_hours(hour: int, partner: Partner) -> bool:
-    start, end = partner.quiet_start_hour, partner.quiet_end_hour
-    if start == end:
-        return False
-    if start < end:
-        return start <= hour < end
-    return hour >= start or hour < end
-
-
-def reminder_time(partner: Partner) -> time | None:
-    """The local time of day a reminder goes out; ``None`` if quiet hours leave no room."""
-    hour = partner.reminder_hour
-    for _ in range(24):
-        if not in_quiet_hours(hour, partner):
-            return time(hour)
-        hour = (hour - 1) % 24
-    return None
+def reminder_time(partner: Partner) -> time:
+    """The local time of day a reminder goes out: the hour the pages show."""
+    return time(quiet_hours.reminder_hour(partner))
 
 
 def behind_pace(
@@ -163,7 +151,7 @@ def _by_couple(assignments: Iterable[Assignment]) -> dict[int, list[Assignment]]
 
 
 def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
-    """Every reminder due at ``now`` in every practice, in three statements."""
+    """Every reminder due at ``now`` in every practice, in four statements."""
     now = now or timeutil.utcnow()
     partners = [
         p
@@ -181,11 +169,16 @@ def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
     day_counts = week_rules.checkin_day_counts(
         (a.id for group in by_couple.values() for a in group), first, last, across_practices=True
     )
+    booked = quiet_hours.booked_days(partners, now, across_practices=True)
     due = []
     for partner in partners:
         local = now.astimezone(ZoneInfo(partner.timezone))
         at = reminder_time(partner)
-        if at is None or in_quiet_hours(local.hour, partner) or local.time() < at:
+        if (
+            local.time() < at
+            or quiet_hours.in_quiet_hours(partner, now)
+            or not quiet_hours.has_room(partner, local.date(), booked)
+        ):
             continue
         reasons = reminder_reasons(
             partner,
@@ -240,11 +233,10 @@ def preview_reminders(
             )
         )
     )
+    booked = quiet_hours.booked_days(partners, now)
     planned = []
     for partner in partners:
         at = reminder_time(partner)
-        if at is None:
-            continue
         zone = ZoneInfo(partner.timezone)
         local_now = now.astimezone(zone)
         for offset in range(days):
@@ -256,7 +248,11 @@ def preview_reminders(
                 partner, assignments, day, day_counts, couple.practice.reminder_cadence
             )
             reminder = PlannedReminder(partner, day, at, reasons)
-            if reasons and reminder.dedupe_key not in already_sent:
+            if (
+                reasons
+                and reminder.dedupe_key not in already_sent
+                and quiet_hours.has_room(partner, day, booked)
+            ):
                 planned.append(reminder)
     return sorted(planned, key=lambda r: (r.local_day, r.partner.position))
 
