@@ -27,7 +27,8 @@ def deliver_webhooks(delivery_ids: list[int]) -> None:
 
 @shared_task(name=task_names.DELIVER_DUE_EMAILS)
 def deliver_due_emails() -> int:
-    """Emails never handed to a worker (the broker was down), or left behind by one."""
+    """Emails whose moment has come (a new step or link that waited for the partner's
+    quiet hours to end), never handed to a worker (the broker was down), or left behind."""
     return outbox.hand_over_due(EMAILS)
 
 

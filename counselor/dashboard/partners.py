@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.confirm import Confirmation, confirm_page, confirmed, offer_undo
 from counselor.dashboard.forms import DeleteForm
@@ -27,13 +28,25 @@ def _require_csrf() -> None:
 def partner_send_link(partner_id: int) -> ResponseReturnValue:
     partner = get_in_practice(Partner, partner_id)
     _require_csrf()
+    send_now = request.form.get("send_now") in ("1", "y", "on")
     try:
-        notifications.send_link(current_actor(), partner.id)
+        email = notifications.send_link(current_actor(), partner.id, send_now=send_now)
     except InvalidInput as error:
         flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
     else:
-        flash(f"A fresh link is on its way to {partner.first_name}.", "success")
+        flash(_link_sent(partner, notifications.goes_out_at(email)), "success")
     return redirect(url_for("dashboard.couple_detail", couple_id=partner.couple_id))
+
+
+def _link_sent(partner: Partner, at: datetime | None) -> str:
+    """Says when the link leaves: at once, or at the partner's next allowed hour."""
+    if at is None:
+        return f"A fresh link is on its way to {partner.first_name}."
+    when = timeutil.to_local(at, partner.timezone).strftime("%a %d %b at %H:%M")
+    return (
+        f"{partner.first_name}'s link will go out {when}, their time: emails wait for the end "
+        "of their quiet hours, and go at most one a day. Tick Send now to send it at once."
+    )
 
 
 @bp.route("/partners/<int:partner_id>/resume-emails", methods=["POST"])

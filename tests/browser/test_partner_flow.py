@@ -36,7 +36,11 @@ def test_partner_marks_a_step_done_from_the_emailed_link(
     actor = Actor.for_counselor(couple.counselor)
     tenancy.enter_practice(couple.practice_id)  # the test acts for the couple's practice
     for key in ("share-a-minor-worry", "hand-over-a-chore"):
-        assignments.assign_homework(actor, couple.id, AssignmentInput(template_key=key))
+        # Send now: the emails go whatever the hour this test runs at (else, at night in
+        # the partners' zone, they would wait for the morning).
+        assignments.assign_homework(
+            actor, couple.id, AssignmentInput(template_key=key, send_now=True)
+        )
     db.session.commit()  # as the request that assigns would, for the worker and the server
     tasks.outbox.deliver_emails(list(db.session.scalars(sa.select(OutboxEmail.id))))
 

@@ -14,7 +14,9 @@ from counselor.services.couples import links
 from tests.support import factories
 from tests.support.helpers import assign_form, row_counts
 
-pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's practice
+# The counselor's practice in scope; the test clock at noon in the partners' zone, where
+# emails go at once unless the day already had one.
+pytestmark = pytest.mark.usefixtures("actor", "clock")
 
 # Wednesday 13 May 2026, 12:00 in Chicago (the practice's zone).
 SENT_AT = datetime(2026, 5, 13, 17, 0, tzinfo=UTC)
@@ -198,3 +200,65 @@ def test_partner_email_actions_need_a_login(client, couple):
         assert response.status_code == 302
         assert response.location.startswith("/login")
     assert emails() == []
+
+
+# A link sent from the couple's page keeps the partner's quiet hours and daily cap, unless
+# the counselor ticks *Send now*; the page says when it goes.
+
+
+def quiet_over_noon(partner) -> None:
+    """Quiet hours of 11:00 to 14:00: the test clock's noon is inside them."""
+    partner.quiet_start_hour, partner.quiet_end_hour = 11, 14
+    db.session.commit()
+
+
+def test_a_link_sent_in_the_partners_quiet_hours_waits_and_the_page_says_until_when(
+    logged_in, couple
+):
+    partner = couple.partners[0]
+    quiet_over_noon(partner)
+
+    logged_in.post(f"/partners/{partner.id}/send-link")
+
+    [email] = db.session.scalars(sa.select(OutboxEmail)).all()
+    assert email.next_attempt_at == datetime(2026, 5, 13, 19, 0, tzinfo=UTC)  # 14:00 there
+    html = couple_page(logged_in, couple)
+    assert (
+        f"{partner.first_name}&#39;s link will go out Wed 13 May at 14:00, their time: emails "
+        "wait for the end of their quiet hours, and go at most one a day. Tick Send now"
+    ) in html
+    assert "Last email: link, waiting until Wed 13 May 14:00" in html
+
+
+def test_a_second_email_the_same_day_waits_for_the_next_morning(logged_in, couple):
+    partner = couple.partners[0]
+    outbox_email(partner, kind=EmailKind.REMINDER, status=OutboxStatus.SENT, sent_at=SENT_AT)
+
+    logged_in.post(f"/partners/{partner.id}/send-link")
+
+    assert "link will go out Thu 14 May at 08:00, their time" in couple_page(logged_in, couple)
+
+
+def test_send_now_sends_the_link_at_once_even_in_quiet_hours(logged_in, couple):
+    partner = couple.partners[0]
+    quiet_over_noon(partner)
+    assert 'name="send_now"' in couple_page(logged_in, couple)
+
+    logged_in.post(f"/partners/{partner.id}/send-link", data={"send_now": "1"})
+
+    [email] = db.session.scalars(sa.select(OutboxEmail)).all()
+    assert email.next_attempt_at is None
+    assert f"A fresh link is on its way to {partner.first_name}." in couple_page(logged_in, couple)
+
+
+def test_the_partner_card_shows_the_hour_reminders_are_sent_at(logged_in, couple):
+    """A reminder hour stored inside quiet hours (before forms refused one) is shown as the
+    hour reminders actually go, the nearest allowed one."""
+    first, second = couple.partners
+    first.reminder_hour, second.reminder_hour = 22, 9
+    db.session.commit()
+
+    html = couple_page(logged_in, couple)
+
+    assert "reminders at 20:00" in html and "reminders at 22:00" not in html
+    assert "reminders at 09:00" in html

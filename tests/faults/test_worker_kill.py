@@ -41,7 +41,15 @@ def make_partners(counselor, number: int) -> list[int]:
     ]
     for n, couple in enumerate(couples):
         couple.partners = [
-            Partner(position=p, first_name=f"P{n}", email=f"k{n}-{p}@example.org", timezone="UTC")
+            # No quiet hours: the reminders go whatever the hour the test runs at.
+            Partner(
+                position=p,
+                first_name=f"P{n}",
+                email=f"k{n}-{p}@example.org",
+                timezone="UTC",
+                quiet_start_hour=0,
+                quiet_end_hour=0,
+            )
             for p in (1, 2)
         ]
     db.session.add_all(couples)

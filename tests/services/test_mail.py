@@ -8,8 +8,9 @@ import email
 import email.policy
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -150,7 +151,7 @@ def test_by_default_the_email_names_practice_partner_and_open_count_but_not_the_
         for secret in (TITLE, INSTRUCTIONS, "Second step"):
             assert secret not in body
     assert TITLE not in received.message["Subject"]
-    assert couple.practice.name in received.message["Subject"]
+    assert received.message["From"].addresses[0].display_name == couple.practice.name
 
 
 def test_practice_that_chose_titles_gets_the_open_steps_listed(smtp, couple, partner):
@@ -273,3 +274,174 @@ def test_without_mail_server_the_email_is_written_to_a_file_and_the_link_logged(
     link = LINK_PATTERN.search(message.get_body(("plain",)).get_content()).group(0)
     assert link in caplog.text
     assert row(email_id).status == OutboxStatus.SENT
+
+
+# Emails from the practice: its name, its reply-to address, Message-IDs on our own domain,
+# a partner's email in a person's words, and log lines that name no one.
+
+
+def test_the_sender_is_the_practice_on_the_configured_address(app, smtp, couple, partner):
+    app.config["MAIL_DEFAULT_SENDER"] = "Ladder homework <homework@practice.example>"
+    couple.practice.name = "Riverside Couples Counselling"
+    db.session.commit()
+
+    deliver(queued(partner))
+
+    [sender] = smtp.messages[0].message["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Riverside Couples Counselling",
+        "homework@practice.example",
+    )
+    assert smtp.messages[0].envelope_from == "homework@practice.example"
+
+
+def test_a_practice_name_with_a_line_break_cannot_add_a_header(smtp, couple, partner):
+    couple.practice.name = "Riverside\r\nBcc: someone@example.org"
+    db.session.commit()
+
+    deliver(queued(partner))
+
+    message = smtp.messages[0].message
+    assert message["Bcc"] is None
+    assert message["From"].addresses[0].display_name == "Riverside Bcc: someone@example.org"
+
+
+def test_reply_to_is_the_practices_address_when_it_has_one(smtp, couple):
+    first, second = couple.partners
+    deliver(queued(first))
+    couple.practice.reply_to = "hello@riverside.example"
+    db.session.commit()
+
+    deliver(queued(second))
+
+    without, with_reply_to = (m.message for m in smtp.messages)
+    assert without["Reply-To"] is None
+    assert "reply to this email" not in smtp.messages[0].text
+    assert with_reply_to["Reply-To"] == "hello@riverside.example"
+    for body in (smtp.messages[1].text, smtp.messages[1].html):
+        assert "If anything is unclear, just reply to this email." in body
+
+
+def test_a_reply_to_address_that_does_not_parse_is_left_out_not_fatal(smtp, couple, partner):
+    couple.practice.reply_to = "not an address"
+    db.session.commit()
+
+    assert deliver(queued(partner)).done != []
+    assert smtp.messages[0].message["Reply-To"] is None
+
+
+def test_message_ids_are_on_the_domain_of_the_public_address(app, smtp, partner):
+    app.config["PUBLIC_BASE_URL"] = "https://homework.riverside.example:8443/app"
+
+    [email_id] = queued(partner)
+    deliver([email_id])
+
+    message_id = smtp.messages[0].message["Message-ID"]
+    assert re.fullmatch(
+        rf"<outbox-{email_id}\.[0-9a-f]{{12}}@homework\.riverside\.example>", message_id
+    )
+
+
+def test_a_partner_email_reads_as_a_note_from_the_practice_naming_no_one_by_default(
+    smtp, couple, partner
+):
+    couple.counselor.name = "Dana Whitfield"
+    couple.practice.name = "Riverside Couples Counselling"
+    db.session.commit()
+
+    deliver(queued(partner))
+
+    received = smtp.messages[0]
+    for body in (received.text, received.html):
+        assert f"Hi {partner.first_name}," in body
+        assert "Your counselor at Riverside Couples Counselling has added a new step" in body
+        assert "Warm wishes" in body
+        assert "Dana" not in body
+        assert TITLE not in body and INSTRUCTIONS not in body
+    assert received.message["Subject"] == "Something new to try this week"
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence"),
+    [
+        (
+            EmailKind.NEW_STEP,
+            "Dana Whitfield at Riverside Couples Counselling has added a new step",
+        ),
+        (EmailKind.LINK, "a fresh link to your steps, from Dana Whitfield at Riverside"),
+        (EmailKind.REMINDER, "A gentle reminder from Dana Whitfield at Riverside"),
+    ],
+)
+def test_a_practice_that_allows_it_has_its_emails_name_the_counselor(
+    smtp, couple, partner, kind, sentence
+):
+    couple.counselor.name = "Dana Whitfield"
+    couple.practice.name = "Riverside Couples Counselling"
+    couple.practice.email_names_counselor = True
+    db.session.commit()
+
+    deliver(queued(partner, kind=kind))
+
+    received = smtp.messages[0]
+    for body in (received.text, received.html):
+        assert sentence in body
+        assert "Dana Whitfield" in body.split("Warm wishes", 1)[1]  # and signs off
+        assert TITLE not in body  # still no step text unless titles are allowed
+
+
+def test_the_worker_logs_each_email_by_ids_only(app, smtp, couple, partner, caplog):
+    caplog.set_level(logging.INFO, logger="counselor.services.delivery")
+    [email_id] = queued(partner)
+
+    deliver([email_id])
+
+    assert f"email {email_id} (new_step) for partner {partner.id} (couple {couple.id}) sent" in (
+        caplog.text
+    )
+    for private in (partner.email, partner.first_name, couple.label, TITLE):
+        assert private not in caplog.text
+
+
+# Quiet hours at send time: a retry or a late worker must not email a partner at night.
+
+CHICAGO = ZoneInfo("America/Chicago")
+NIGHT = datetime(2026, 5, 13, 23, 0, tzinfo=CHICAGO).astimezone(UTC)
+MORNING = datetime(2026, 5, 14, 8, 0, tzinfo=CHICAGO).astimezone(UTC)
+
+
+def test_a_retry_that_falls_in_quiet_hours_waits_for_the_morning(smtp, partner, clock):
+    [email_id] = queued(partner)
+    change(email_id, next_attempt_at=clock.now)  # queued for an allowed moment: noon
+    smtp.reply_codes = [451]
+    deliver([email_id])  # refused for now; the backoff brings it back at night
+    clock.set(NIGHT)
+    change(email_id, next_attempt_at=NIGHT)
+
+    report = deliver([email_id])
+
+    assert report.later == [email_id] and smtp.messages == []
+    waiting = row(email_id)
+    assert (waiting.status, waiting.next_attempt_at, waiting.attempts) == (
+        OutboxStatus.PENDING,
+        MORNING,
+        1,  # waiting is not an attempt
+    )
+    clock.set(MORNING)
+    assert deliver([email_id]).done == [email_id]
+
+
+def test_a_reminder_whose_worker_came_after_quiet_hours_began_is_dropped(smtp, partner, clock):
+    [email_id] = queued(partner, kind=EmailKind.REMINDER)
+    clock.set(NIGHT)
+
+    report = deliver([email_id])
+
+    assert report.cancelled == [email_id] and smtp.messages == []
+    assert row(email_id).last_error == "not sent: quiet hours began before it could be sent"
+
+
+def test_a_send_now_email_goes_at_night_on_its_first_attempt(smtp, partner, clock):
+    clock.set(NIGHT)
+    [email_id] = queued(partner, kind=EmailKind.LINK)  # no moment of its own: send now
+
+    assert deliver([email_id]).done == [email_id]

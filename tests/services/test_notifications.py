@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import AuditEvent, CoupleStatus, EmailKind, OutboxEmail
-from counselor.services.delivery import mail, notifications
+from counselor.models import AuditEvent, CoupleStatus, EmailKind, OutboxEmail, OutboxStatus
+from counselor.services.delivery import mail, notifications, outbox
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests.support import factories
 from tests.support.helpers import count_statements, row_counts
 
-pytestmark = pytest.mark.usefixtures("actor")  # the test reads the counselor's practice
+pytestmark = pytest.mark.usefixtures("clock", "actor")  # actor: the practice in scope
 
 
 def step(assignee: str | int, notify: bool = True) -> AssignmentInput:
@@ -174,3 +177,112 @@ def test_latest_emails_gives_each_partners_newest_in_one_query(couple):
 def test_latest_emails_leaves_out_partners_without_email(couple):
     assert notifications.latest_emails([p.id for p in couple.partners]) == {}
     assert notifications.latest_emails([]) == {}
+
+
+# When a new-step or link email leaves: the partner's quiet hours and the daily cap
+# (services/delivery/quiet_hours.py), unless the counselor ticks *send now*.
+
+CHICAGO = ZoneInfo("America/Chicago")
+LATE_EVENING = datetime(2026, 5, 13, 22, 30, tzinfo=CHICAGO)  # the factories' partners' zone
+NEXT_MORNING = datetime(2026, 5, 14, 8, 0, tzinfo=CHICAGO)
+
+
+@pytest.fixture
+def handed_over(monkeypatch) -> list[int]:
+    """The ids handed to workers after commit (what the immediate dispatch would send)."""
+    ids: list[int] = []
+    monkeypatch.setattr(
+        outbox.after_commit,
+        "batch_after_commit",
+        lambda _task, items, _chunk: ids.extend(items),
+    )
+    return ids
+
+
+def test_in_quiet_hours_a_new_step_email_waits_for_the_partners_next_allowed_hour(
+    actor, couple, clock, handed_over
+):
+    clock.set(LATE_EVENING.astimezone(UTC))
+
+    assign_homework(actor, couple.id, step("each"))
+
+    emails = db.session.scalars(sa.select(OutboxEmail)).all()
+    assert len(emails) == 2
+    assert {e.next_attempt_at for e in emails} == {NEXT_MORNING.astimezone(UTC)}
+    assert handed_over == []  # nothing reaches a worker early
+    assert outbox.due_ids(mail.EMAILS, limit=10) == []
+    clock.set(NEXT_MORNING.astimezone(UTC))
+    assert sorted(outbox.due_ids(mail.EMAILS, limit=10)) == sorted(e.id for e in emails)
+
+
+def test_send_now_sends_at_once_even_in_quiet_hours(actor, couple, clock, handed_over):
+    clock.set(LATE_EVENING.astimezone(UTC))
+    partner = couple.partners[0]
+
+    email = notifications.send_link(actor, partner.id, send_now=True)
+
+    assert email.next_attempt_at is None
+    assert handed_over == [email.id]
+    assert notifications.goes_out_at(email) is None
+
+
+def test_outside_quiet_hours_a_link_goes_at_once(actor, couple, clock, handed_over):
+    email = notifications.send_link(actor, couple.partners[0].id)  # noon in Chicago
+
+    assert handed_over == [email.id]
+    assert notifications.goes_out_at(email) is None
+
+
+def test_after_the_days_email_the_next_one_waits_for_the_next_day(
+    actor, couple, clock, handed_over
+):
+    partner = couple.partners[0]
+    first = notifications.send_link(actor, partner.id)
+    first.status, first.sent_at = OutboxStatus.SENT, clock.now
+    db.session.flush()
+    clock.advance(hours=1)
+
+    assign_homework(actor, couple.id, step(partner.id))
+
+    waiting = db.session.scalars(
+        sa.select(OutboxEmail).where(OutboxEmail.kind == EmailKind.NEW_STEP)
+    ).one()
+    assert notifications.goes_out_at(waiting) == NEXT_MORNING.astimezone(UTC)
+    assert handed_over == [first.id]
+
+
+def test_a_waiting_email_takes_in_the_next_ones_and_send_now_brings_it_forward(
+    actor, couple, clock, handed_over
+):
+    """Three steps assigned late in the evening make one email in the morning, not one
+    each morning; ticking *send now* on a link then sends that one email at once."""
+    clock.set(LATE_EVENING.astimezone(UTC))
+    partner = couple.partners[0]
+    link = notifications.send_link(actor, partner.id)
+    for number in range(3):
+        assign_homework(actor, couple.id, replace(step(partner.id), title=f"Step {number}"))
+
+    [waiting] = db.session.scalars(sa.select(OutboxEmail)).all()
+    assert waiting.id == link.id
+    assert waiting.kind == EmailKind.NEW_STEP  # a new-step email carries the link too
+    assert handed_over == []
+
+    again = notifications.send_link(actor, partner.id, send_now=True)
+
+    assert again.id == waiting.id
+    assert waiting.next_attempt_at is None
+    assert handed_over == [waiting.id]
+
+
+def test_a_partner_asking_for_a_fresh_link_gets_it_at_once_even_at_night(
+    couple, clock, handed_over
+):
+    """They just asked, from the page: they are awake and waiting for it."""
+    clock.set(LATE_EVENING.astimezone(UTC))
+    partner = couple.partners[0]
+
+    notifications.request_fresh_link(partner.email)
+
+    email = db.session.scalars(sa.select(OutboxEmail)).one()
+    assert email.next_attempt_at is None
+    assert handed_over == [email.id]

@@ -17,7 +17,9 @@ from counselor.services.delivery import mail, outbox
 from tests.support import factories
 from tests.support.helpers import assign_form
 
-pytestmark = pytest.mark.usefixtures("actor")  # the counselor's practice is in scope
+# The counselor's practice in scope; the test clock at noon in the partners' zone, where
+# emails go at once (at night they wait for the morning: tests/services/test_quiet_week.py).
+pytestmark = pytest.mark.usefixtures("actor", "clock")
 
 
 @pytest.fixture

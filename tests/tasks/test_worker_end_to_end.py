@@ -27,8 +27,10 @@ def app_overrides(broker_settings: dict) -> dict:
 
 
 def test_assigned_step_reaches_each_partner_who_checks_it_off(
-    app, logged_in, counselor, smtp, worker, waiter
+    app, clock, logged_in, counselor, smtp, worker, waiter
 ):
+    """At noon in the partners' zone (the test clock, which the worker's thread reads too):
+    the new-step emails go at once."""
     couple = factories.CoupleFactory(counselor=counselor)
     template = ladder.template_by_key("share-a-minor-worry")
     response = logged_in.post(

@@ -1,13 +1,18 @@
 """What each kind of email says. Composed when a worker sends it, so links are fresh and
 never stored, and the figures are current. Minimum necessary: no step text unless the
-practice allows titles, never a reflection, never another partner's data."""
+practice allows titles, never a reflection, never another partner's data; the counselor's
+name only when the practice allows it (``email_names_counselor``). A counselor's emails
+carry links and counts, never a couple's label or any client text.
+
+Partner emails read as a note from a person at the practice, not a ticket system: they
+greet the partner by first name, say plainly what happened and sign off with the
+practice's (or the counselor's) name; the subject and sender name are the practice's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -19,6 +24,7 @@ from counselor.extensions import db
 from counselor.models import (
     Counselor,
     Couple,
+    CoupleSession,
     CoupleStatus,
     EmailDetail,
     EmailKind,
@@ -27,6 +33,7 @@ from counselor.models import (
     Partner,
     Practice,
     Report,
+    ReportStatus,
 )
 from counselor.services.couples import links
 from counselor.services.delivery import digest
@@ -35,11 +42,11 @@ from counselor.services.pages import partner_page
 Row = TypeVar("Row", Partner, Counselor, Report)
 
 SUBJECTS = {
-    EmailKind.NEW_STEP: "A new practice step from {practice}",
-    EmailKind.LINK: "Your practice steps from {practice}",
-    EmailKind.REMINDER: "A reminder from {practice}",
-    EmailKind.COUNSELOR_DIGEST: "Couples to look at this week ({practice})",
-    EmailKind.REPORT_READY: "A pre-session report is ready ({practice})",
+    EmailKind.NEW_STEP: "Something new to try this week",
+    EmailKind.LINK: "Your link to this week's steps",
+    EmailKind.REMINDER: "A gentle reminder about this week's steps",
+    EmailKind.COUNSELOR_DIGEST: "Couples to look at this week",
+    EmailKind.REPORT_READY: "Pre-session reports are ready",
 }
 
 
@@ -51,6 +58,8 @@ class Content:
     html: str
     link: str | None = None  # the partner's link, logged when emails go to files
     unsubscribe_url: str | None = None
+    sender_name: str | None = None  # the From header's name: the practice's
+    reply_to: str | None = None  # where a partner's reply goes, when the practice says
 
 
 def reason_not_to_send(email: OutboxEmail) -> str | None:
@@ -67,6 +76,8 @@ def reason_not_to_send(email: OutboxEmail) -> str | None:
         return "the counselor is inactive"
     if email.kind == EmailKind.COUNSELOR_DIGEST and not counselor.weekly_digest:
         return "the counselor turned the digest off"
+    if email.kind == EmailKind.REPORT_READY and not ready_report_couples(counselor.id):
+        return "no ready report is waiting for a coming session"
     return None
 
 
@@ -101,16 +112,33 @@ def _partner_email(email: OutboxEmail) -> Content:
             for step in homework.open_steps
             if step.assignment.due_on and step.assignment.due_on.toordinal() == tomorrow
         ),
-        "titles": [s.assignment.title for s in homework.open_steps]
+        "titles": [s.title for s in homework.open_steps]
         if practice.email_detail == EmailDetail.TITLES
         else [],
         "homework_url": homework_url,
         "unsubscribe_url": unsubscribe_url,
         "link_days": current_app.config["LINK_TTL_DAYS"],
+        **_signed(partner, practice),
+        "can_reply": bool(practice.reply_to),
     }
     return _render(
-        email, partner.email, practice, context, link=homework_url, unsubscribe_url=unsubscribe_url
+        email,
+        partner.email,
+        practice,
+        context,
+        link=homework_url,
+        unsubscribe_url=unsubscribe_url,
+        reply_to=practice.reply_to,
     )
+
+
+def _signed(partner: Partner, practice: Practice) -> dict[str, Any]:
+    """Who the email is from, in words: "Dana Whitfield at Riverside …" when the practice
+    lets emails name the counselor, else "your counselor at Riverside …" (``who``, and
+    ``Who`` to start a sentence); ``counselor_name`` signs it off."""
+    name = partner.couple.counselor.name if practice.email_names_counselor else None
+    who = f"{name} at {practice.name}" if name else f"your counselor at {practice.name}"
+    return {"counselor_name": name, "who": who, "Who": who[:1].upper() + who[1:]}
 
 
 def _counselor_digest(email: OutboxEmail) -> Content:
@@ -129,20 +157,34 @@ def _counselor_digest(email: OutboxEmail) -> Content:
 
 
 def _report_ready(email: OutboxEmail) -> Content:
-    """The couple's label, the session time and a link to the dashboard; nothing else."""
-    report = _about(Report, email.report_id, joinedload(Report.couple).joinedload(Couple.counselor))
-    counselor = report.couple.counselor
-    practice = report.couple.practice
-    session_at = (
-        report.session.starts_at.astimezone(ZoneInfo(practice.timezone)) if report.session else None
-    )
-    context = {
-        "counselor": counselor,
-        "couple_label": report.couple.label,
-        "session_at": session_at,
-        "couple_url": public_url("dashboard.couple_detail", couple_id=report.couple_id),
-    }
-    return _render(email, counselor.email, practice, context)
+    """How many reports are ready for the counselor's coming sessions, and a link: no
+    couple's label, no session time (an email may be read where the dashboard is not)."""
+    counselor = _about(Counselor, email.counselor_id, joinedload(Counselor.practice))
+    ready = ready_report_couples(counselor.id)
+    if len(ready) == 1:  # one report: straight to it (the link names a number, not a couple)
+        url = public_url("dashboard.couple_detail", couple_id=ready[0]) + "#reports"
+    else:
+        url = public_url("dashboard.couples_list")
+    context = {"counselor": counselor, "count": len(ready), "url": url}
+    return _render(email, counselor.email, counselor.practice, context)
+
+
+def ready_report_couples(counselor_id: int) -> list[int]:
+    """The couples of this counselor with a ready report for a session still to come, one
+    entry per session: what "N reports are ready" counts."""
+    rows = db.session.execute(
+        sa.select(Report.session_id, Report.couple_id)
+        .join(Couple, Couple.id == Report.couple_id)
+        .join(CoupleSession, CoupleSession.id == Report.session_id)
+        .where(
+            Couple.counselor_id == counselor_id,
+            Couple.status == CoupleStatus.ACTIVE,
+            Report.status == ReportStatus.READY,
+            CoupleSession.starts_at > timeutil.utcnow(),
+        )
+        .distinct()
+    ).all()
+    return sorted(couple_id for _session_id, couple_id in rows)
 
 
 def _render(
@@ -153,10 +195,11 @@ def _render(
     *,
     link: str | None = None,
     unsubscribe_url: str | None = None,
+    reply_to: str | None = None,
 ) -> Content:
-    """The subject, named after the practice, and both bodies from the templates named
-    after the email's kind (which are given the practice and the subject too)."""
-    subject = SUBJECTS[email.kind].format(practice=practice.name)
+    """The subject and both bodies from the templates named after the email's kind (which
+    are given the practice and the subject too); the practice's name as the sender's."""
+    subject = SUBJECTS[email.kind]
     context = {**context, "practice": practice, "subject": subject}
     return Content(
         to=to,
@@ -165,6 +208,8 @@ def _render(
         html=render_template(f"email/{email.kind.value}.html", **context),
         link=link,
         unsubscribe_url=unsubscribe_url,
+        sender_name=practice.name,
+        reply_to=reply_to,
     )
 
 

@@ -5,7 +5,14 @@ engine's (``outbox.py``). A task's rows go over one SMTP connection (or into .em
 when no server is set), each message composed at send time with a ``Message-ID`` that
 stays the same on every attempt, so a receiving server can drop the rare duplicate of a
 row reclaimed after its worker died. An email no longer wanted when its turn comes (the
-partner stopped emails, the couple paused) is cancelled, not sent.
+partner stopped emails, the couple paused) is cancelled, not sent; one whose moment has
+fallen inside the partner's quiet hours (a retry, a worker that came late) waits for their
+next allowed hour, or, for a reminder, is dropped — tomorrow's planner decides afresh.
+
+Each message comes from the practice: its name on the configured sender address, its
+reply-to address when it has one, and a ``Message-ID`` on the domain of PUBLIC_BASE_URL.
+The worker logs one line per email naming it by ids only (email, kind, partner or
+counselor, couple): never an address, a name or any text of the message.
 """
 
 from __future__ import annotations
@@ -14,17 +21,22 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from email.errors import MessageError
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, parseaddr
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
 
 from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import EmailKind, OutboxEmail, OutboxStatus, Partner
-from counselor.services.delivery import email_content, outbox
+from counselor.services.delivery import email_content, outbox, quiet_hours
 from counselor.services.delivery.outbox import Backoff, OutboxKind, Outcome
 from counselor.services.delivery.smtp import (
     PermanentFailure,
@@ -38,12 +50,22 @@ log = logging.getLogger(__name__)
 INSERT_CHUNK = 1000
 
 
-def queue_email(partner: Partner, kind: EmailKind) -> OutboxEmail:
-    """Add an email to the outbox in the current transaction; a worker sends it after commit."""
-    email = OutboxEmail(practice_id=partner.couple.practice_id, partner_id=partner.id, kind=kind)
+def queue_email(
+    partner: Partner, kind: EmailKind, *, not_before: datetime | None = None
+) -> OutboxEmail:
+    """Add an email to the outbox in the current transaction. A worker sends it after
+    commit; or, with ``not_before`` in the future, beat's sweep hands it over once that
+    moment has come (nothing is handed over now, so nothing can leave early)."""
+    email = OutboxEmail(
+        practice_id=partner.couple.practice_id,
+        partner_id=partner.id,
+        kind=kind,
+        next_attempt_at=not_before,
+    )
     db.session.add(email)
     db.session.flush()
-    outbox.hand_over(EMAILS, [email.id])
+    if not_before is None or not_before <= timeutil.utcnow():
+        outbox.hand_over(EMAILS, [email.id])
     return email
 
 
@@ -75,7 +97,31 @@ def _prepare(email: OutboxEmail) -> EmailMessage | Outcome:
     reason = email_content.reason_not_to_send(email)  # things may have changed since
     if reason is not None:
         return Outcome.cancel(reason)
+    waiting = _quiet_hours_outcome(email)
+    if waiting is not None:
+        return waiting
     return build_message(email)
+
+
+def _quiet_hours_outcome(email: OutboxEmail) -> Outcome | None:
+    """Checked at send time, for a partner's email: its moment may have slipped into their
+    quiet hours (a retry's backoff, a worker that was down, an email queued a second before
+    quiet hours began). A reminder is then dropped; a new step or a link waits for the next
+    allowed hour. A *send now* email — queued with no moment of its own: the counselor's
+    tick, or a link the partner asked for — goes whatever the hour, until the mail server
+    turns it away: its retry has a moment, and waits like any other."""
+    partner = email.partner
+    now = timeutil.utcnow()
+    if partner is None or not quiet_hours.in_quiet_hours(partner, now):
+        return None
+    if email.kind == EmailKind.REMINDER:
+        return Outcome.cancel("quiet hours began before it could be sent")
+    if email.next_attempt_at is None:
+        return None  # send now
+    return Outcome.later(
+        quiet_hours.next_allowed_moment(partner, now),
+        "waiting for the partner's quiet hours to end",
+    )
 
 
 @contextmanager
@@ -93,7 +139,17 @@ def _send(transport: Transport, email: OutboxEmail, message: EmailMessage) -> Ou
     except PermanentFailure as error:
         return Outcome.fail(str(error))
     email.sent_at = timeutil.utcnow()
+    log.info("%s sent", describe(email))
     return Outcome.done()
+
+
+def describe(email: OutboxEmail) -> str:
+    """An email in a log line: ids only — whom it is for, never an address, name or text."""
+    if email.partner is not None:
+        whom = f"partner {email.partner_id} (couple {email.partner.couple_id})"
+    else:
+        whom = f"counselor {email.counselor_id}"
+    return f"email {email.id} ({email.kind.value}) for {whom}"
 
 
 EMAILS = OutboxKind(
@@ -109,7 +165,8 @@ EMAILS = OutboxKind(
     chunk_size=lambda: current_app.config["MAIL_BATCH_SIZE"],
     prepare=_prepare,
     open_sender=_open_sender,
-    describe=lambda email: f"email {email.id}",
+    describe=describe,
+    load_options=(joinedload(OutboxEmail.partner),),
 )
 
 
@@ -119,8 +176,11 @@ def build_message(email: OutboxEmail) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = content.subject
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["From"] = sender(content.sender_name)
     message["To"] = content.to
+    reply_to = _address_or_none(content.reply_to)
+    if reply_to is not None:
+        message["Reply-To"] = reply_to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = stable_message_id(email.id)
     if content.unsubscribe_url:
@@ -130,12 +190,34 @@ def build_message(email: OutboxEmail) -> EmailMessage:
     message.set_content(content.text)
     message.add_alternative(content.html, subtype="html")
     if not config.get("MAIL_SERVER") and content.link:
-        log.info("link in email %s: %s", email.id, content.link)
+        # No mail server (make run): the link is the way in, so the worker shows it.
+        log.info("link in %s: %s", describe(email), content.link)
     return message
 
 
+def sender(display_name: str | None) -> Address:
+    """The practice's name on the configured sender address (MAIL_DEFAULT_SENDER's own
+    name when an email has no practice's to give)."""
+    default_name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    name = " ".join((display_name or default_name).split())  # no line breaks in a header
+    return Address(display_name=name, addr_spec=address)
+
+
+def _address_or_none(address: str | None) -> Address | None:
+    """A practice's reply-to address as a header value; one that does not parse is left
+    out (and logged without itself) rather than holding every email of the practice back."""
+    if not address:
+        return None
+    try:
+        return Address(addr_spec=address.strip())
+    except (ValueError, IndexError, MessageError):
+        log.warning("a practice's reply-to address does not parse; emails go without it")
+        return None
+
+
 def stable_message_id(outbox_id: int) -> str:
-    """The same Message-ID on every attempt, so a receiving server can drop a duplicate."""
-    sender_domain = current_app.config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].strip("> ")
+    """The same Message-ID on every attempt, so a receiving server can drop a duplicate; on
+    the domain of PUBLIC_BASE_URL, the service's own address."""
+    domain = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
     salt = hashlib.sha256(f"{current_app.config['SECRET_KEY']}:{outbox_id}".encode()).hexdigest()
-    return f"<outbox-{outbox_id}.{salt[:12]}@{sender_domain or 'localhost'}>"
+    return f"<outbox-{outbox_id}.{salt[:12]}@{domain}>"

@@ -22,6 +22,9 @@ settings and backoff, how a row's message is composed (``prepare``) and how it l
   then comes back through the kind's task (and, should that wake-up be lost, the beat's
   sweep of due rows); after the kind's maximum attempts, or at a permanent refusal, the
   row is failed for good.
+- **Later.** A row whose turn came at the wrong moment (an email inside the recipient's
+  quiet hours) goes back to waiting until the moment the kind names; that was not an
+  attempt, and the beat's sweep hands it over when it is due.
 
 Claims and sweeps take rows by id or by state, whichever practice they belong to, and
 say so (``tenancy.across_practices``); each row is then sent inside its own practice's
@@ -37,7 +40,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
@@ -80,6 +83,7 @@ class Verdict(enum.Enum):
     RETRY = "retry"  # worth another attempt later, while attempts remain
     FAIL = "fail"  # trying again will not help
     CANCEL = "cancel"  # no longer wanted now that its turn came
+    LATER = "later"  # not now: wanted at ``not_before`` (not an attempt)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class Outcome:
 
     verdict: Verdict
     error: str | None = None
+    not_before: datetime | None = None  # for LATER
 
     @classmethod
     def done(cls) -> Outcome:
@@ -105,6 +110,10 @@ class Outcome:
     @classmethod
     def cancel(cls, reason: str) -> Outcome:
         return cls(Verdict.CANCEL, f"not sent: {reason}")
+
+    @classmethod
+    def later(cls, not_before: datetime, reason: str) -> Outcome:
+        return cls(Verdict.LATER, reason, not_before)
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,7 @@ class DeliveryReport:
     retry: list[tuple[int, float]] = field(default_factory=list)  # (id, seconds to wait)
     failed: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
+    later: list[int] = field(default_factory=list)
 
 
 # Handing rows to workers.
@@ -277,6 +287,13 @@ def _record(kind: OutboxKind, row: OutboxMixin, outcome: Outcome, report: Delive
         case Verdict.CANCEL:
             row.status, row.last_error = OutboxStatus.CANCELLED, error
             report.cancelled.append(row.id)
+        case Verdict.LATER:
+            # Not an attempt: its claim counted one, given back. No wake-up task; the
+            # sweep hands the row over once ``not_before`` has come.
+            row.status, row.next_attempt_at = OutboxStatus.PENDING, outcome.not_before
+            row.attempts = max(0, row.attempts - 1)
+            log.info("%s waits until %s: %s", kind.describe(row), outcome.not_before, error)
+            report.later.append(row.id)
         case Verdict.FAIL:
             log.warning("%s failed: %s", kind.describe(row), error)
             _fail(row, error, report)

@@ -19,6 +19,8 @@ from counselor.models import (
     CoupleSession,
     CoupleStatus,
     EmailKind,
+    OutboxEmail,
+    OutboxStatus,
     Practice,
     Report,
     ReportStatus,
@@ -32,6 +34,8 @@ from counselor.tenancy import get_in_practice
 from reports import render_pre_session_report
 
 log = logging.getLogger(__name__)
+
+SCHEDULED = "schedule"  # ``requested_by`` of a report the beat prepared before a session
 
 
 def request_report(actor: Actor, couple_id: int, session_id: int | None = None) -> Report:
@@ -175,7 +179,7 @@ def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
             if _has_current_report(session, now):
                 continue
         report = _new_report(
-            session.practice_id, session.couple_id, session.id, requested_by="schedule"
+            session.practice_id, session.couple_id, session.id, requested_by=SCHEDULED
         )
         after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
         created.append(report.id)
@@ -203,10 +207,24 @@ def _has_current_report(session: CoupleSession, now: datetime) -> bool:
 
 
 def _tell_the_counselor(report: Report) -> None:
-    """An email to the couple's counselor: the report is ready (no client text)."""
+    """An email to the couple's counselor that reports are ready (a count and a link, no
+    client text) — for the reports the schedule prepared. One the counselor asked for
+    (*Prepare report now*, the API, the CLI) is awaited on the page: no email.
+
+    An email already waiting for this counselor covers this report too: it is composed
+    when sent and counts every ready report, so a batch of reports makes one email."""
+    if report.requested_by != SCHEDULED:
+        return
     counselor_id = db.session.scalar(
         sa.select(Couple.counselor_id).where(Couple.id == report.couple_id)
     )
+    waiting = sa.select(OutboxEmail.id).where(
+        OutboxEmail.counselor_id == counselor_id,
+        OutboxEmail.kind == EmailKind.REPORT_READY,
+        OutboxEmail.status == OutboxStatus.PENDING,
+    )
+    if db.session.scalar(waiting.limit(1)) is not None:
+        return
     mail.insert_planned_emails(
         [
             {
