@@ -7,7 +7,9 @@ start-up check of every setting runs from the table in ``counselor/config_table.
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,9 @@ from celery.schedules import crontab
 from counselor import task_names
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+# Where `make run` serves unless HOST and PORT say otherwise (Makefile, Procfile).
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 5000
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]"})  # noqa: S104 - names, not a bind
 
 
 class Defaults:
@@ -49,8 +54,9 @@ class Defaults:
 
     COUPLES_PER_PAGE = 25
 
-    # Links in emails point here; set it to the address partners can reach.
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Links in emails point here; set it to the address partners can reach. Unset, it is
+    # where `make run` serves: http://$HOST:$PORT (``served_base_url``).
+    PUBLIC_BASE_URL: str | None = None
     LINK_TTL_DAYS = 14
     UNSUBSCRIBE_LINK_TTL_DAYS = 90
     # Pages behind emailed links, per client address and per link.
@@ -164,8 +170,13 @@ def default_database_uri(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'counselor.sqlite3'}"
 
 
-def apply_instance_defaults(config: dict[str, Any], instance_path: str) -> None:
-    """Fill the settings whose defaults live in the instance folder."""
+def apply_instance_defaults(
+    config: dict[str, Any], instance_path: str, environ: Mapping[str, str] = os.environ
+) -> None:
+    """Fill the settings whose defaults live in the instance folder, and the public address
+    from the port this machine serves on."""
+    if not config.get("PUBLIC_BASE_URL"):
+        config["PUBLIC_BASE_URL"] = served_base_url(environ)
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(instance_path)
     if not config.get("MAIL_OUTBOX_DIR"):
@@ -175,6 +186,27 @@ def apply_instance_defaults(config: dict[str, Any], instance_path: str) -> None:
     celery = config["CELERY"]
     if not celery.get("broker_url"):
         celery.update(embedded_broker(Path(instance_path) / "broker"))
+
+
+def served_base_url(environ: Mapping[str, str]) -> str:
+    """Where `make run` serves, from the ``HOST`` and ``PORT`` it binds the web server to
+    (the Makefile hands both to the web process and the worker alike, so the links a worker
+    writes open the pages the web serves): ``make run PORT=5055`` → http://127.0.0.1:5055.
+    A wildcard host (0.0.0.0, ::) is reached from this machine as 127.0.0.1; to serve other
+    machines, set PUBLIC_BASE_URL to the address they use."""
+    host = environ.get("HOST", "").strip() or DEFAULT_HOST
+    port = environ.get("PORT", "").strip() or str(DEFAULT_PORT)
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"Invalid configuration:\n  - PORT={port!r} is not a port number, and "
+            "PUBLIC_BASE_URL is worked out from it. Fix: e.g. make run PORT=5055, or set "
+            "COUNSELOR_PUBLIC_BASE_URL=https://homework.example.org"
+        )
+    if host in WILDCARD_HOSTS:
+        host = DEFAULT_HOST
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address in a URL
+    return f"http://{host}:{int(port)}"
 
 
 def embedded_broker(folder: Path) -> dict[str, Any]:

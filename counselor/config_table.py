@@ -143,8 +143,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PUBLIC_BASE_URL",
         Address(("http://", "https://"), "the http(s) address partners open links at"),
-        "the address links in emails point to",
+        "the address links in emails point to; unset, where `make run` serves "
+        "(`http://$HOST:$PORT`, e.g. `make run PORT=5055` → `http://127.0.0.1:5055`)",
         "https://homework.example.org",
+        default="`http://127.0.0.1:5000`",
     ),
     Setting("LINK_TTL_DAYS", WholeNumber(1, 90, "days"), "how long a partner's link works", "14"),
     Setting(

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from counselor import create_app
-from counselor.config import ConfigError, Defaults
+from counselor.config import ConfigError, Defaults, served_base_url
 from counselor.config_table import SETTINGS, settings_markdown
+from counselor.services.delivery.email_content import public_url
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -150,3 +151,69 @@ def test_readme_settings_table_is_the_one_printed_from_the_settings_table():
         "  .venv/bin/python -c 'from counselor.config_table import settings_markdown as m; "
         'print(m(), end="")\''
     )
+
+
+# PUBLIC_BASE_URL: unset, it follows where `make run` serves (HOST and PORT, which the
+# Makefile hands to the web process and the worker alike).
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "http://127.0.0.1:5000"),
+        ({"PORT": "5055"}, "http://127.0.0.1:5055"),
+        ({"HOST": "127.0.0.1", "PORT": " 5055 "}, "http://127.0.0.1:5055"),
+        ({"HOST": "0.0.0.0", "PORT": "8000"}, "http://127.0.0.1:8000"),  # noqa: S104
+        ({"HOST": "homework.local", "PORT": "5055"}, "http://homework.local:5055"),
+        ({"HOST": "::1", "PORT": "5055"}, "http://[::1]:5055"),
+        ({"HOST": "", "PORT": ""}, "http://127.0.0.1:5000"),
+    ],
+)
+def test_the_public_address_is_where_make_run_serves(environ, expected):
+    assert served_base_url(environ) == expected
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "70000", "-1"])
+def test_a_port_that_is_no_port_stops_start_up_naming_it(port):
+    with pytest.raises(ConfigError) as error:
+        served_base_url({"PORT": port})
+    assert f"PORT={port!r}" in str(error.value)
+    assert "COUNSELOR_PUBLIC_BASE_URL" in str(error.value)
+
+
+def _app_without_instance_config(tmp_path, monkeypatch, **config):
+    import flask
+
+    monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(tmp_path))
+    return create_app(
+        {"SECRET_KEY": "x" * 32, "SQLALCHEMY_DATABASE_URI": sqlite_url(tmp_path), **config}
+    )
+
+
+def test_make_run_on_another_port_puts_that_port_in_emailed_links(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORT", "5055")
+    monkeypatch.delenv("HOST", raising=False)
+    monkeypatch.delenv("COUNSELOR_PUBLIC_BASE_URL", raising=False)
+
+    app = _app_without_instance_config(tmp_path, monkeypatch)
+
+    assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5055"
+    with app.app_context():  # as the worker builds a link: no request around it
+        assert public_url("partner.homework", token="t0k3n") == "http://127.0.0.1:5055/p/t0k3n"
+
+
+@pytest.mark.parametrize("where", ["environment", "instance config", "mapping"])
+def test_a_public_address_that_is_set_wins_over_the_port(monkeypatch, tmp_path, where):
+    monkeypatch.setenv("PORT", "5055")
+    address = "https://homework.example.org"
+    config = {}
+    if where == "environment":
+        monkeypatch.setenv("COUNSELOR_PUBLIC_BASE_URL", address)
+    elif where == "instance config":
+        (tmp_path / "config.py").write_text(f"PUBLIC_BASE_URL = {address!r}\n")
+    else:
+        config["PUBLIC_BASE_URL"] = address
+
+    app = _app_without_instance_config(tmp_path, monkeypatch, **config)
+
+    assert app.config["PUBLIC_BASE_URL"] == address
