@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleSession
 from counselor.services.couples import sessions
+from counselor.services.delivery import email_content
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.pages import api_lists
 from counselor.services.reports import pre_session
@@ -94,3 +95,13 @@ def test_another_practices_session_is_neither_removed_nor_restored(actor):
     with pytest.raises(NotFound):
         sessions.get_session(foreign.id)
     assert actions() == []
+
+
+def test_a_removed_sessions_report_is_not_counted_as_ready(actor, counselor, couple, session):
+    report = pre_session.request_report(actor, couple.id, session.id)
+    pre_session.generate_report(report.id)
+    assert email_content.ready_report_couples(counselor.id) == [couple.id]
+
+    sessions.remove_session(actor, session.id)
+
+    assert email_content.ready_report_couples(counselor.id) == []

@@ -36,6 +36,7 @@ from counselor.models import (
     ReportStatus,
 )
 from counselor.services.couples import links
+from counselor.services.couples.sessions import NOT_REMOVED
 from counselor.services.delivery import digest
 from counselor.services.pages import partner_page
 
@@ -180,6 +181,7 @@ def ready_report_couples(counselor_id: int) -> list[int]:
             Couple.counselor_id == counselor_id,
             Couple.status == CoupleStatus.ACTIVE,
             Report.status == ReportStatus.READY,
+            NOT_REMOVED,
             CoupleSession.starts_at > timeutil.utcnow(),
         )
         .distinct()
