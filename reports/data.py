@@ -61,7 +61,10 @@ class PartnerSummary:
     0–1, None when nothing was due — computed by the service's one completion function.
     ``weekly_completion`` and ``weekly_mean_comfort`` cover the report's eight
     ``chart_weeks``, oldest first; completion is 0–1 and either is None for a
-    week with nothing due or nothing rated.
+    week with nothing due or nothing rated. ``done_this_week`` and ``target_this_week``
+    are the last chart week so far, the figure the dashboard shows. ``reminders_stopped``:
+    the partner stopped emails; ``reminders_paused_until``: the partner paused reminders
+    until that day (the practice's date) — both as the dashboard and the API say.
     """
 
     name: str
@@ -78,24 +81,40 @@ class PartnerSummary:
     completion_this_period: float | None
     completion_previous_period: float | None
     readiness: PartnerReadiness
+    reminders_paused_until: date | None = None
+    done_this_week: int = 0
+    target_this_week: int = 0
 
 
 @dataclass(frozen=True)
 class WeekCell:
-    """One partner's check-ins of one assignment in one week (starting ``week_start``)."""
+    """One partner's check-ins of one assignment in one week (starting ``week_start``):
+    ``done`` as counted, ``target`` pro rata in a week the step only partly covers. It is
+    shown as ``counted/target`` and ``beyond`` apart, as on the dashboard: "1/1 +1", never
+    "2/1"."""
 
     week_start: date
     done: int
     target: int
+
+    @property
+    def counted(self) -> int:
+        return min(self.done, self.target) if self.target > 0 else self.done
+
+    @property
+    def beyond(self) -> int:
+        return max(self.done - self.target, 0) if self.target > 0 else 0
 
 
 @dataclass(frozen=True)
 class AssignmentRow:
     """An assignment as given to the couple, with per-partner weekly counts.
 
-    ``cells`` pairs each partner's name (or a label such as "Together" for a
+    ``cells`` pairs each partner's name (or "Together": one joint row for a
     joint step) with that partner's ``WeekCell`` for every week of the period.
-    ``assignee_label`` is human-readable ("Each partner", "Together", "Zoë").
+    ``assignee_label`` is human-readable ("Each partner", "Together", "Zoë"). ``title`` is
+    told apart from another step's with the same title by its start date. ``ended_on``: the
+    day a completed or cancelled step ended (its last week's target is pro rata).
     """
 
     title: str
@@ -108,6 +127,7 @@ class AssignmentRow:
     due_on: date | None
     status: str
     cells: tuple[tuple[str, tuple[WeekCell, ...]], ...]
+    ended_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +164,9 @@ class PreSessionReportData:
     the previous session on Tue 10 Nov" or "the last 14 days". ``chart_weeks`` are
     the starts of the eight charted weeks, oldest first. ``rungs`` is the whole
     ladder in order, so its last rung is the top one. ``talking_points`` left as
-    None are derived by ``reports.talking_points``.
+    None are derived by ``reports.talking_points``. ``readiness_signal`` is the couple's
+    suggestion (READY_TO_MOVE_UP, DISCUSS_BARRIERS or None), decided by the service with
+    each partner's.
     """
 
     practice_name: str
@@ -164,6 +186,7 @@ class PreSessionReportData:
     generated_at: datetime
     practice_logo_png: bytes | None = None
     talking_points: tuple[TalkingPoint, ...] | None = None
+    readiness_signal: str | None = None
 
     @property
     def has_check_ins_this_period(self) -> bool:

@@ -131,9 +131,10 @@ def _week_heading(week_start: date, columns: int) -> str:
 def _assignment_row(
     row: AssignmentRow, week_starts: list[date], name_room: float, s: Styles
 ) -> list[object]:
+    ended = f" {day_month(row.ended_on)}" if row.ended_on else ""
     meta = (
         f"Rung {row.rung_position} · {row.assignee_label} · "
-        f"{row.times_per_week}× a week · {row.status}"
+        f"{row.times_per_week}× a week · {row.status}{ended}"
     )
     step = [
         text_paragraph(truncate(row.title, 120), s.cell_bold, s.fonts),
@@ -146,19 +147,22 @@ def _assignment_row(
         Paragraph("<br/>".join(_cell(by_week.get(w)) for by_week in by_partner) or "–", s.cell)
         for w in week_starts
     ]
-    totals = [
-        _cell(WeekCell(week_starts[0], sum(c.done for c in cs), sum(c.target for c in cs)))
+    totals = [  # what counted each week, as in each partner's period figure
+        _cell(WeekCell(week_starts[0], sum(c.counted for c in cs), sum(c.target for c in cs)))
         for _, cs in row.cells
     ] if week_starts else []  # fmt: skip
     return [step, who, *weeks, Paragraph("<br/>".join(totals) or "–", s.cell)]
 
 
 def _cell(cell: WeekCell | None) -> str:
+    """'1/2'; a met target in green, 'none done' in red; check-ins past the target apart:
+    '1/1 +1' (a step ended mid-week has a pro-rata target), never '2/1'."""
     if cell is None or cell.target <= 0:
         return "–" if cell is None or cell.done == 0 else str(cell.done)
-    text = f"{cell.done}/{cell.target}"
+    text = f"{cell.counted}/{cell.target}"
+    beyond = f" +{cell.beyond}" if cell.beyond else ""
     if cell.done >= cell.target:
-        return f'<font color="#{hex_of(GOOD)}"><b>{text}</b></font>'
+        return f'<font color="#{hex_of(GOOD)}"><b>{text}</b></font>{beyond}'
     if cell.done == 0:
         return f'<font color="#{hex_of(CONCERN)}">{text}</font>'
     return text
@@ -243,9 +247,11 @@ def _step_texts(rows: tuple[AssignmentRow, ...], s: Styles) -> list[Flowable]:
     story: list[Flowable] = []
     for row in rows:
         until = f" until {short_date(row.due_on)}" if row.due_on else ""
+        ended = f" on {short_date(row.ended_on)}" if row.ended_on else ""
         meta = (
             f"Rung {row.rung_position} ({row.rung_title}) · {row.assignee_label} · "
-            f"{row.times_per_week}× a week · from {short_date(row.starts_on)}{until} · {row.status}"
+            f"{row.times_per_week}× a week · from {short_date(row.starts_on)}{until} · "
+            f"{row.status}{ended}"
         )
         story += [
             CondPageBreak(60),

@@ -20,7 +20,11 @@ def short_date(day: date) -> str:
 
 
 def date_range(start: date, end: date) -> str:
-    """'3 – 16 Nov 2025', '27 Oct – 9 Nov 2025' or '29 Dec 2025 – 11 Jan 2026'."""
+    """'3 – 16 Nov 2025', '27 Oct – 9 Nov 2025', '29 Dec 2025 – 11 Jan 2026', or '1 Dec 2026'
+    for a single day; the earlier date first whichever order they come in."""
+    start, end = min(start, end), max(start, end)
+    if start == end:
+        return f"{day_month(end)} {end.year}"
     if start.year != end.year:
         return f"{day_month(start)} {start.year} – {day_month(end)} {end.year}"
     if start.month != end.month:

@@ -11,11 +11,19 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableStyle
 
-from reports.data import PartnerSummary, PreSessionReportData, RungInfo, TalkingPoint
+from reports.data import (
+    DISCUSS_BARRIERS,
+    READY_TO_MOVE_UP,
+    PartnerSummary,
+    PreSessionReportData,
+    RungInfo,
+    TalkingPoint,
+)
 from reports.formatting import (
     comfort_change,
     date_range,
     date_time,
+    day_month,
     one_decimal,
     weeks,
 )
@@ -42,6 +50,11 @@ CAUTION = (
     "other partner."
 )
 NAME_LIMIT = 100  # practice, counselor and couple names: page 1 stays a summary
+# The couple's suggestion under its current rung, worded as on the couple page.
+COUPLE_SUGGESTIONS = {
+    READY_TO_MOVE_UP: "The couple: suggests moving up — the counselor decides",
+    DISCUSS_BARRIERS: "The couple: suggests talking about barriers",
+}
 LOGO_MAX = (42 * mm, 16 * mm)
 
 
@@ -150,17 +163,19 @@ def _facts(data: PreSessionReportData, s: Styles) -> Flowable:
         rung = f"{data.current_rung} of {_ladder_size(data)}" + (
             f" · {rung_title}" if rung_title else ""
         )
+    suggestion = COUPLE_SUGGESTIONS.get(data.readiness_signal or "")
 
-    def fact(label: str, value: str) -> Paragraph:
+    def fact(label: str, value: str, note: str | None = None) -> Paragraph:
+        extra = f'<br/><font color="#{hex_of(ACCENT)}"><b>{note}</b></font>' if note else ""
         return Paragraph(
             f'<font size="7" color="#{hex_of(MUTED)}">{label.upper()}</font><br/>'
-            f"{markup(value, s.fonts)}",
+            f"{markup(value, s.fonts)}{extra}",
             s.body,
         )
 
     rows = [
         [fact("Counselor", truncate(data.counselor_name, NAME_LIMIT)), fact("Session", session)],
-        [fact("Period covered", period), fact("Current rung", rung)],
+        [fact("Period covered", period), fact("Current rung", rung, suggestion)],
     ]
     table = Table(rows, colWidths=[CONTENT_WIDTH / 2] * 2)
     table.setStyle(
@@ -226,6 +241,7 @@ def _ladder_strip(data: PreSessionReportData, s: Styles) -> Flowable:
 
 PARTNER_HEADERS = (
     "Partner",
+    "This week",
     "This period",
     "Previous period",
     "Mean comfort (1–5)",
@@ -233,7 +249,7 @@ PARTNER_HEADERS = (
     "Streak",
     "Reminders",
 )
-PARTNER_WIDTHS = (100, 76, 76, 62, 60, 54, 62)
+PARTNER_WIDTHS = (64, 70, 70, 70, 52, 52, 48, 64)
 
 
 def _partner_table(partners: tuple[PartnerSummary, ...], s: Styles) -> Flowable:
@@ -262,9 +278,10 @@ def _partner_row(index: int, p: PartnerSummary, s: Styles) -> list[Paragraph]:
     room = PARTNER_WIDTHS[0] * CONTENT_WIDTH / sum(PARTNER_WIDTHS) - 24
     fitted = fit_width(p.name, s.fonts, s.fonts.bold, 8.5, room)
     name = f'<font color="#{colour}">{swatch}</font><b>{fitted}</b>'
-    reminders = f'<font color="#{hex_of(CONCERN)}">stopped</font>' if p.reminders_stopped else "on"
+    reminders = _reminders(p)
     return [
         Paragraph(name, s.cell),
+        Paragraph(_this_week(p), s.cell),
         Paragraph(_this_period(p), s.cell),
         Paragraph(_previous_period(p), s.cell),
         Paragraph(one_decimal(p.mean_comfort), s.cell),
@@ -282,6 +299,22 @@ def _comfort_change(p: PartnerSummary) -> str:
         and (p.previous_mean_comfort - p.mean_comfort >= 0.5 - 1e-9)
     )
     return f'<font color="#{hex_of(CONCERN)}">{change}</font>' if falling else change
+
+
+def _reminders(p: PartnerSummary) -> str:
+    """'stopped' (the partner stopped emails), 'paused until 12 Nov' or 'on'."""
+    if p.reminders_stopped:
+        return f'<font color="#{hex_of(CONCERN)}">stopped</font>'
+    if p.reminders_paused_until is not None:
+        until = day_month(p.reminders_paused_until)
+        return f'<font color="#{hex_of(CONCERN)}">paused until {until}</font>'
+    return "on"
+
+
+def _this_week(p: PartnerSummary) -> str:
+    """This week so far: the figure the dashboard shows for the week."""
+    ratio = p.weekly_completion[-1] if p.weekly_completion else None
+    return _completion(p.done_this_week, p.target_this_week, ratio)
 
 
 def _this_period(p: PartnerSummary) -> str:

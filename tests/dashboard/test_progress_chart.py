@@ -1,5 +1,5 @@
-"""Compiled progress on the dashboard: the couple page's chart and suggestions, the
-list's badges."""
+"""Progress on the dashboard: the couple page's chart and suggestions, the list's badges —
+all live, the same before the nightly compile has run as after it."""
 
 from __future__ import annotations
 
@@ -72,6 +72,31 @@ def test_couple_page_charts_eight_weeks_per_partner_with_this_week_live(
     ]
     assert "Alex" in legend and "Sam" in legend
     assert "<caption>Weekly completion per partner</caption>" in html  # the table alternative
+
+
+def test_the_chart_shows_past_weeks_and_this_week_before_any_nightly_compile(
+    logged_in, counselor, this_week
+):
+    """Right after seeding (``make run``), before the nightly compile: the chart reads the
+    same check-ins as the grid below it, not "nothing due" above a grid of check-ins."""
+    couple = make_couple(counselor)
+    alex, sam = couple.partners
+    step = factories.AssignmentFactory(couple=couple, starts_on=this_week - timedelta(weeks=2))
+    log_week(step, alex, this_week - timedelta(weeks=2), 3)
+    log_week(step, sam, this_week - timedelta(weeks=1), 2)
+    factories.CheckInFactory(assignment=step, partner=sam, occurred_on=timeutil.local_today(ZONE))
+
+    html = logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
+
+    assert "No progress to chart yet" not in html
+    nothing = "nothing due, " * 5
+    assert f"Alex: {nothing}100%, 0%, 0%; Sam: {nothing}0%, 67%, 33%." in html
+    assert f"<title>Sam, week of {week_label(this_week)}: 33%</title>" in html
+    # The grid below says the same about the same weeks.
+    grid = html[html.index('<table class="grid">') :]
+    assert re.findall(r">(\d/\d)<", grid[: grid.index("</table>")]) == [
+        "3/3", "0/3", "0/3", "0/3", "2/3", "1/3"
+    ]  # fmt: skip
 
 
 def test_chart_has_an_empty_state_without_any_steps(logged_in, counselor):

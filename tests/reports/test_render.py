@@ -16,6 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from reports import TalkingPoint, WeekCell, render_pre_session_report
+from reports.data import DISCUSS_BARRIERS, READY_TO_MOVE_UP
 from tests.support.pdf_text import all_text, body_text, page_texts, squashed
 from tests.support.report_data import (
     make_assignment,
@@ -60,6 +61,45 @@ def test_page_one_shows_each_partners_figures() -> None:
         assert expected in first, expected
     assert "down 0.9" in first and "up 0.6" in first
     assert "stopped" in first
+
+
+def test_page_one_shows_this_week_so_far_and_whether_reminders_reach_each_partner() -> None:
+    data = make_report_data()
+    zoe, jose = data.partners
+    paused = replace(data, partners=(replace(zoe, reminders_paused_until=date(2025, 11, 14)), jose))
+    first = " ".join(page_texts(render_pre_session_report(paused))[0].split())
+    assert "Zoë 2 of 3 (67%) 4 of 6 (67%)" in first  # this week, then the period
+    assert "José 0 of 3 (0%) 1 of 6 (17%)" in first
+    assert "paused until 14 Nov" in first and "stopped" in first
+
+
+def test_page_one_names_the_couple_s_suggestion_under_its_rung() -> None:
+    for signal, words in (
+        (READY_TO_MOVE_UP, "The couple: suggests moving up — the counselor decides"),
+        (DISCUSS_BARRIERS, "The couple: suggests talking about barriers"),
+    ):
+        data = replace(make_report_data(), readiness_signal=signal)
+        first = " ".join(page_texts(render_pre_session_report(data))[0].split())
+        assert words in first
+    first = " ".join(page_texts(render_pre_session_report(make_report_data()))[0].split())
+    assert "The couple: suggests" not in first
+
+
+def test_a_week_past_its_target_reads_counted_of_target_and_the_rest_apart() -> None:
+    """A step ended on a Tuesday after two check-ins: its week's target is 1, pro rata."""
+    data = make_report_data()
+    ended = replace(
+        data.assignments[0],
+        status="completed",
+        ended_on=date(2025, 11, 4),
+        cells=(("Zoë", (WeekCell(date(2025, 10, 27), 3, 3), WeekCell(date(2025, 11, 3), 2, 1))),),
+    )
+    text = " ".join(
+        all_text(render_pre_session_report(replace(data, assignments=(ended,)))).split()
+    )
+    assert "1/1 +1" in text and "2/1" not in text
+    assert "completed 4 Nov" in text
+    assert "4/4" in text  # the period: what counted, 3 + 1
 
 
 def test_page_one_lists_the_talking_points_with_their_evidence() -> None:

@@ -3,17 +3,23 @@ as plain data (where they are applied: test_readiness_agreement.py)."""
 
 from __future__ import annotations
 
+import ast
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from counselor.services.progress.readiness import (
     NO_WEEK,
     READY_COMPLETION,
+    Assessment,
+    CoupleReadiness,
     ReadinessSignal,
     WeekEvidence,
     assess,
     completion,
+    couple_signal,
     is_top_rung,
     judged_weeks,
     readiness_signal,
@@ -129,3 +135,63 @@ def test_a_missing_week_counts_as_nothing_due():
     verdict = assess({LAST_WEEK: WeekEvidence(3, 0)}, THIS_WEEK, THIS_WEEK, on_top_rung=False)
     assert verdict.weeks[0].evidence == NO_WEEK
     assert verdict.signal is None
+
+
+# --- the couple's suggestion ----------------------------------------------------------
+
+ON_RUNG, OFF_RUNG = WeekEvidence(4, 4, (1.0,)), WeekEvidence(4, 2, ())
+IDLE, HALF = WeekEvidence(4, 0, (0.0,)), WeekEvidence(4, 2, (0.5,))
+
+
+def verdict(*weeks: WeekEvidence) -> Assessment:
+    """A partner's verdict on two weeks (one given: both alike)."""
+    earlier, later = (weeks[0], weeks[-1])
+    return assess({TWO_AGO: earlier, LAST_WEEK: later}, THIS_WEEK, THIS_WEEK, on_top_rung=False)
+
+
+@pytest.mark.parametrize(
+    ("partners", "expected"),
+    [
+        ((ON_RUNG, ON_RUNG), READY),
+        ((ON_RUNG, HALF), None),  # one partner on the rung is not there yet
+        ((ON_RUNG, OFF_RUNG), READY),  # no step on the rung: does not hold the couple back
+        ((ON_RUNG, IDLE), BARRIERS),  # a stuck partner comes first
+        ((OFF_RUNG, OFF_RUNG), None),  # nobody judged on the rung
+        ((), None),
+    ],
+    ids=["both-ready", "one-not-yet", "other-not-on-rung", "barriers-first", "no-rung", "none"],
+)
+def test_the_couple_s_suggestion_comes_from_its_partners(partners, expected):
+    assessments = {number: verdict(week) for number, week in enumerate(partners, start=1)}
+    assert couple_signal(assessments.values()) == expected
+    both = CoupleReadiness.of_partners(assessments)
+    assert both.signal == expected
+    assert [both.of(n) for n in assessments] == [a.signal for a in assessments.values()]
+    assert both.of(99) is None
+
+
+# --- one completion ratio -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_nothing_but_completion_divides_done_by_target():
+    """Every share of a target shown anywhere is ``readiness.completion``: no other code
+    divides something done by a target, and no template does the sum itself."""
+    dividers = []
+    for path in sorted((*ROOT.glob("counselor/**/*.py"), *ROOT.glob("reports/**/*.py"))):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv):
+                left, right = ast.unparse(node.left), ast.unparse(node.right)
+                if "done" in left or "target" in right:
+                    dividers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert [place.split(":")[0] for place in dividers] == [
+        "counselor/services/progress/readiness.py"  # completion()
+    ], dividers
+    in_templates = [
+        str(path.relative_to(ROOT))
+        for path in ROOT.glob("counselor/**/templates/**/*.html")
+        if re.search(r"\{\{[^}]*\b(done|target)\b[^}]*\s/\s[^}]*\}\}", path.read_text())
+    ]
+    assert in_templates == []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +20,9 @@ from counselor.services.accounts import counselors
 from counselor.services.audit import Actor
 from counselor.services.errors import NotFound
 from counselor.services.reports import pre_session
+from reports.formatting import date_range
 from tests.support import factories
+from tests.support.clock import TODAY
 from tests.support.helpers import count_rows, stored
 
 
@@ -118,3 +121,49 @@ def test_report_figures_match_the_dashboard(app, logged_in, counselor):
     text = pdf_text(pdf)
     for partner in data.partners:
         assert f"{partner.done_this_period} of {partner.target_this_period}" in text
+
+
+# --- the period a report covers ----------------------------------------------------------
+
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def session_at(couple, day: date, hour: int, **fields):
+    return factories.SessionFactory(
+        couple=couple, starts_at=datetime.combine(day, time(hour), CHICAGO), **fields
+    )
+
+
+def period_of(couple, session=None) -> tuple[str, str]:
+    data = pre_session.build_report_data(couple.id, session)
+    text = " ".join(pdf_text(pre_session.render_pre_session_report(data)).split())
+    written = date_range(data.period_start, data.period_end)
+    assert f"{written}, {data.period_description}" in text
+    return written, data.period_description
+
+
+def test_without_a_previous_session_the_period_is_the_last_14_days(clock, actor, counselor):
+    couple = factories.CoupleFactory(counselor=counselor)
+    assert period_of(couple) == ("30 Apr – 13 May 2026", "the last 14 days")
+
+
+def test_a_session_earlier_today_does_not_shrink_the_period_to_one_day(clock, actor, counselor):
+    """Prepared after today's 10:00 session (it is noon), with no session planned: the
+    period used to read "13 – 13 May 2026"."""
+    couple = factories.CoupleFactory(counselor=counselor)
+    session_at(couple, TODAY, 10)
+    assert period_of(couple) == ("30 Apr – 13 May 2026", "the last 14 days")
+    session_at(couple, TODAY - timedelta(days=8), 16)  # the one before it: Tue 5 May
+    assert period_of(couple) == ("5 – 13 May 2026", "since the previous session on Tue 05 May")
+
+
+def test_the_period_runs_from_the_session_before_the_report_s_session(clock, actor, counselor):
+    couple = factories.CoupleFactory(counselor=counselor)
+    session_at(couple, date(2026, 4, 28), 9)
+    session_at(couple, date(2026, 5, 6), 9, removed_at=clock.now)  # removed: does not count
+    upcoming = session_at(couple, date(2026, 5, 15), 9)
+    written, description = period_of(couple, upcoming)
+    assert (written, description) == (
+        "28 Apr – 13 May 2026",
+        "since the previous session on Tue 28 Apr",
+    )

@@ -73,6 +73,8 @@ def make_partner(name: str, **overrides: Any) -> PartnerSummary:
         "weekly_completion": (None, 0.33, 0.67, 1.0, 0.67, 1.0, 0.67, 0.67),
         "weekly_mean_comfort": (None, 2.5, 3.0, 3.0, 3.5, 3.0, 4.0, 3.5),
         "readiness": NOT_JUDGED,
+        "done_this_week": 2,  # the last chart week, so far
+        "target_this_week": 3,
     }
     fields.update(overrides)
     fields.setdefault(
@@ -150,6 +152,7 @@ def make_report_data(**overrides: Any) -> PreSessionReportData:
                 previous_mean_comfort=3.4,
                 streak_weeks=0,
                 reminders_stopped=True,
+                done_this_week=0,
                 weekly_completion=(None, 0.33, 0.67, 0.67, 0.33, 0.67, 0.17, 0.0),
                 weekly_mean_comfort=(None, 3.0, 3.5, 3.5, 3.0, 3.5, 2.5, None),
             ),

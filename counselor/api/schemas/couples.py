@@ -17,7 +17,8 @@ from counselor.api.schemas.common import (
     text,
     whole,
 )
-from counselor.models import CoupleStatus
+from counselor.models import CoupleStatus, Partner
+from counselor.services.couples.email_status import EmailState, email_status
 
 HOUR: dict[str, Any] = {
     "metadata": {"description": "Hour of the day in the partner's time zone, 0–23."}
@@ -30,6 +31,33 @@ REMINDER_HOUR: dict[str, Any] = {
         "hours changed to cover the reminder hour."
     }
 }
+
+
+class RemindersSchema(ma.Schema):
+    state = fields.Enum(
+        EmailState,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": '"on"; "paused": the partner paused reminders until '
+            '`paused_until`; "stopped": the partner stopped all emails, which only the '
+            "counselor can turn back on. The same the dashboard and the report show."
+        },
+    )
+    paused_until = UtcDateTime(required=True, allow_none=True)
+
+
+class RemindersField(fields.Nested):
+    """A partner's email status (``email_status``), read from the partner itself or, with
+    ``partner``, from that attribute of the object dumped."""
+
+    def __init__(self, partner: str | None = None, **kwargs: Any) -> None:
+        super().__init__(RemindersSchema, dump_only=True, required=True, **kwargs)
+        self.partner = partner
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        partner: Partner = getattr(obj, self.partner) if self.partner else obj
+        return email_status(partner)
 
 
 class PartnerSchema(ma.Schema):
@@ -47,6 +75,7 @@ class PartnerSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "When the partner stopped all emails; null if they did not."},
     )
+    reminders = RemindersField()
     created_at = UtcDateTime(dump_only=True, required=True)
 
 

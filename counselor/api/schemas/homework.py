@@ -20,6 +20,7 @@ from counselor.api.schemas.common import (
     text,
     whole,
 )
+from counselor.api.schemas.couples import RemindersField
 from counselor.models import (
     Assignee,
     Assignment,
@@ -254,6 +255,7 @@ class PartnerProgressSchema(ma.Schema):
             "was done in both, else null. The counselor decides."
         },
     )
+    reminders = RemindersField(partner="partner")
     weeks = fields.List(fields.Nested(WeekSchema), required=True)
     assignments = fields.List(fields.Nested(StepProgressSchema), attribute="steps", required=True)
 
@@ -262,4 +264,17 @@ class ProgressSchema(ma.Schema):
     couple_id = fields.Integer(attribute="couple.id", required=True)
     weeks = fields.Integer(required=True)
     current_rung = fields.Nested(RungRefSchema, required=True, allow_none=True)
+    readiness = fields.Enum(
+        ReadinessSignal,
+        by_value=True,
+        attribute="readiness.signal",
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The couple's suggestion, from its partners': "
+            '"discuss_barriers" when either partner\'s is; "ready_to_move_up" when every '
+            "partner with a step on the current rung is ready; else null. The same the "
+            "couple page and the pre-session report show."
+        },
+    )
     partners = fields.List(fields.Nested(PartnerProgressSchema), required=True)

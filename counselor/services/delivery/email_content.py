@@ -113,7 +113,7 @@ def _partner_email(email: OutboxEmail) -> Content:
             for step in homework.open_steps
             if step.assignment.due_on and step.assignment.due_on.toordinal() == tomorrow
         ),
-        "titles": [s.assignment.title for s in homework.open_steps]
+        "titles": [s.title for s in homework.open_steps]
         if practice.email_detail == EmailDetail.TITLES
         else [],
         "homework_url": homework_url,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -12,7 +12,6 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
-    AssignmentStatus,
     CheckIn,
     Couple,
     CoupleSession,
@@ -23,17 +22,18 @@ from counselor.models import (
     ReadinessSignal,
     Report,
 )
-from counselor.models.progress import PartnerWeek as PartnerWeekSnapshot
 from counselor.services.audit import Actor, record_event
+from counselor.services.couples.email_status import EmailStatus, email_status
 from counselor.services.couples.sessions import couple_sessions, next_sessions
 from counselor.services.delivery import notifications, reminders
 from counselor.services.homework import ladder
-from counselor.services.homework.assignments import couple_assignments, current_rung
+from counselor.services.homework.assignments import current_rung
 from counselor.services.homework.reflections import recent_reflections
-from counselor.services.progress import snapshots, week_rules
+from counselor.services.homework.titles import step_titles
+from counselor.services.progress import current, live, readiness, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
+from counselor.services.progress.readiness import CoupleReadiness
 from counselor.services.reports.pre_session import couple_reports
-from counselor.tenancy import get_in_practice
 
 GRID_WEEKS = 4
 CHART_WEEKS = 8
@@ -110,61 +110,34 @@ def _couple_rows(couples: list[Couple]) -> list[CoupleRow]:
     couple_ids = [c.id for c in couples]
     if not couple_ids:
         return []
-    partners = [p for c in couples for p in c.partners]
-    first, last = week_rules.couple_weeks_window(partners, weeks=1)
-    # Active steps, and steps ended this week: their days so far count, as in the API.
-    assignments_by_couple: dict[int, list[Assignment]] = {cid: [] for cid in couple_ids}
-    for assignment in db.session.scalars(
-        sa.select(Assignment)
-        .where(
-            Assignment.couple_id.in_(couple_ids),
-            sa.or_(Assignment.status == AssignmentStatus.ACTIVE, Assignment.ended_on >= first),
-        )
-        .options(selectinload(Assignment.rung))
-    ):
-        assignments_by_couple[assignment.couple_id].append(assignment)
-
-    day_counts = week_rules.checkin_day_counts(
-        (a.id for group in assignments_by_couple.values() for a in group), first, last
-    )
+    standing = current.couples_now(couples)
     last_checkins = _last_checkin_days(couple_ids)
     upcoming = next_sessions(couple_ids)
-    recent_weeks = snapshots.partner_week_history(couple_ids, weeks=2)
-
     rows = []
     for couple in couples:
-        assignments = assignments_by_couple[couple.id]
-        this_week = [
-            PartnerWeek(
-                partner,
-                week_rules.partner_week(
-                    partner.id, assignments, week_rules.partner_current_week(partner), day_counts
-                ),
-            )
-            for partner in couple.partners
-        ]
+        now = standing[couple.id]
         rows.append(
             CoupleRow(
                 couple=couple,
-                current_rung=current_rung(assignments),
-                partner_weeks=this_week,
+                current_rung=current_rung(now.assignments),
+                partner_weeks=[PartnerWeek(p, now.this_week[p.id]) for p in couple.partners],
                 last_checkin_on=last_checkins.get(couple.id),
                 next_session_at=upcoming.get(couple.id),
-                signals=_signals(couple.partners, recent_weeks[couple.id]),
+                signals=_signals(couple.partners, now.readiness),
             )
         )
     return rows
 
 
 def _signals(
-    partners: list[Partner], history: list[PartnerWeekSnapshot]
+    partners: list[Partner], verdict: readiness.CoupleReadiness
 ) -> dict[ReadinessSignal, list[Partner]]:
     """Each partner's current suggestion, grouped by suggestion (moving up first)."""
     by_signal: dict[ReadinessSignal, list[Partner]] = {signal: [] for signal in ReadinessSignal}
     for partner in partners:
-        latest = snapshots.latest_partner_week(history, partner)
-        if latest is not None and latest.signal is not None:
-            by_signal[latest.signal].append(partner)
+        signal = verdict.of(partner.id)
+        if signal is not None:
+            by_signal[signal].append(partner)
     return {signal: named for signal, named in by_signal.items() if named}
 
 
@@ -183,11 +156,20 @@ def _escape_like(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class GridRow:
+    """A row of a step's grid: a partner's weeks, or the couple's for a together step."""
+
+    label: str
+    weeks: list[week_rules.WeekFigure]  # the last GRID_WEEKS weeks, oldest first
+
+
+@dataclass(frozen=True)
 class AssignmentGrid:
-    """One step with, per partner, the last few weeks' figures (oldest first)."""
+    """One step, its title as listed (told apart from a same-titled one), and its rows."""
 
     assignment: Assignment
-    weeks_by_partner: dict[int, list[week_rules.WeekFigure]]
+    title: str
+    rows: list[GridRow]
 
 
 @dataclass(frozen=True)
@@ -199,90 +181,94 @@ class RungView:
 
 
 @dataclass(frozen=True)
+class PartnerCard:
+    """A partner's card: this week so far, the current suggestion, the streak and whether
+    emails reach them — each from the function every other place asks."""
+
+    partner: Partner
+    week: week_rules.WeekFigure
+    signal: ReadinessSignal | None
+    streak_weeks: int
+    emails: EmailStatus
+
+
+@dataclass(frozen=True)
 class CoupleOverview:
     couple: Couple
     current_rung: LadderRung | None
     rungs: list[RungView]
-    this_week: list[PartnerWeek]
+    this_week: list[PartnerCard]
+    readiness: CoupleReadiness
     reflections: list[CheckIn]
     upcoming_sessions: list[CoupleSession]
     past_sessions: list[CoupleSession]
     latest_emails: dict[int, OutboxEmail]
-    # Each partner's newest compiled week (its signal is the current suggestion), or None.
-    snapshots: dict[int, PartnerWeekSnapshot | None]
     completion_chart: LineChart
     next_reminders: dict[int, reminders.PlannedReminder]
     reports: list[Report]
 
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
-    """Everything on a couple's page. Viewing it is audited."""
-    couple = get_in_practice(Couple, couple_id)
-    assignments = couple_assignments(couple.id)
-    first, last = week_rules.couple_weeks_window(couple.partners, weeks=GRID_WEEKS)
-    day_counts = week_rules.checkin_day_counts((a.id for a in assignments), first, last)
-    mondays = {
-        p.id: [
-            week_rules.partner_current_week(p) - timedelta(weeks=n)
-            for n in range(GRID_WEEKS - 1, -1, -1)
-        ]
-        for p in couple.partners
-    }
-
+    """Everything on a couple's page, every figure live (``progress.live``, the API's
+    progress): the cards, the chart and the grid agree from the first run. Viewing it is
+    audited."""
+    progress = live.couple_progress(couple_id, CHART_WEEKS)
+    couple = progress.couple
+    titles = step_titles(progress.assignments)
     grids_by_rung: dict[int, list[AssignmentGrid]] = {}
-    for assignment in assignments:
+    for assignment in progress.assignments:
         grids_by_rung.setdefault(assignment.rung_id, []).append(
-            AssignmentGrid(
-                assignment,
-                {
-                    pid: [week_rules.assignment_week(assignment, pid, m, day_counts) for m in days]
-                    for pid, days in mondays.items()
-                },
-            )
+            AssignmentGrid(assignment, titles[assignment.id], _grid_rows(progress, assignment))
         )
-    this_week = [  # every step that counts this week, ended ones too, as in the API
-        PartnerWeek(p, week_rules.partner_week(p.id, assignments, mondays[p.id][-1], day_counts))
-        for p in couple.partners
+    cards = [
+        PartnerCard(
+            p.partner,
+            p.this_week,
+            p.readiness,
+            p.streak_weeks,
+            email_status(p.partner, now),
+        )
+        for p in progress.partners
     ]
-    history = snapshots.partner_week_history([couple.id], CHART_WEEKS)[couple.id]
     sessions = couple_sessions(couple.id)
     record_event(actor, "couple.view", "couple", couple.id)
     return CoupleOverview(
         couple=couple,
-        current_rung=current_rung(assignments),
+        current_rung=progress.current_rung,
         rungs=[RungView(r, grids_by_rung.get(r.id, [])) for r in ladder.ladder_rungs()],
-        this_week=this_week,
+        this_week=cards,
+        readiness=progress.readiness,
         reflections=recent_reflections(couple.id),
         upcoming_sessions=[s for s in sessions if s.starts_at >= now],
         past_sessions=[s for s in sessions if s.starts_at < now][::-1],
         latest_emails=notifications.latest_emails([p.id for p in couple.partners]),
-        snapshots={p.id: snapshots.latest_partner_week(history, p) for p in couple.partners},
-        completion_chart=_completion_chart(this_week, history),
+        completion_chart=_completion_chart(progress.partners),
         next_reminders=reminders.next_reminders(actor, couple.id),
         reports=couple_reports(couple.id),
     )
 
 
-def _completion_chart(
-    this_week: list[PartnerWeek], history: list[PartnerWeekSnapshot]
-) -> LineChart:
-    """Each partner's completion over the last CHART_WEEKS weeks: past weeks as compiled,
-    this week live (the same figure as the partner's card)."""
-    compiled = {(row.partner_id, row.week_start): row for row in history}
-    series = []
-    latest_week = date.min
-    for pw in this_week:
-        mondays = timeutil.week_starts_back(pw.week.week_start, CHART_WEEKS)
-        latest_week = max(latest_week, pw.week.week_start)
-        past = [compiled.get((pw.partner.id, monday)) for monday in mondays[:-1]]
-        values = [row.completion if row else None for row in past]
-        series.append((pw.partner.first_name, [*values, pw.week.completion]))
-    labels = (
-        [
-            f"{monday.day} {monday:%b}"
-            for monday in timeutil.week_starts_back(latest_week, CHART_WEEKS)
-        ]
-        if this_week
-        else []
-    )
+def _grid_rows(progress: live.CoupleProgress, assignment: Assignment) -> list[GridRow]:
+    """The step's rows (``week_rules.step_rows``: one joint row for a together step) over
+    each partner's last GRID_WEEKS weeks; a step with nothing in them shows empty weeks."""
+    weeks = progress.steps_of(assignment)
+    rows = []
+    for label, partner in week_rules.step_rows(assignment, progress.couple.partners):
+        figures: list[week_rules.WeekFigure] = list(weeks.get(partner.id, [])[-GRID_WEEKS:])
+        if not figures:
+            mondays = timeutil.week_starts_back(
+                week_rules.partner_current_week(partner), GRID_WEEKS
+            )
+            figures = [week_rules.WeekFigure(monday, 0, 0) for monday in mondays]
+        rows.append(GridRow(label, figures))
+    return rows
+
+
+def _completion_chart(partners: list[live.PartnerProgress]) -> LineChart:
+    """Each partner's completion over the last CHART_WEEKS weeks, every week live: the
+    last is this week so far, the same figure as the partner's card and the grid."""
+    series = [(p.partner.first_name, [week.completion for week in p.weeks]) for p in partners]
+    latest_week = max((p.this_week.week_start for p in partners), default=None)
+    mondays = timeutil.week_starts_back(latest_week, CHART_WEEKS) if latest_week else []
+    labels = [f"{monday.day} {monday:%b}" for monday in mondays]
     return completion_chart(labels, series)

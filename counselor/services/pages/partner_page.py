@@ -12,6 +12,7 @@ from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner
 from counselor.services.homework.change_window import changeable_checkins
 from counselor.services.homework.reflections import reflections_shared_by, reflections_shared_with
+from counselor.services.homework.titles import step_titles
 from counselor.services.progress import week_rules
 
 
@@ -24,6 +25,9 @@ class StepThisWeek:
     # partner's latest check-in on the step (not how many there are): a deleted check-in
     # must never bring back the key of one still recorded.
     checkin_key: str
+    # The step's title, told apart from another active step with the same title by its
+    # start date (homework.titles), as on the couple page and in the report.
+    title: str
 
     @property
     def is_open(self) -> bool:
@@ -86,11 +90,13 @@ def partner_homework(partner: Partner) -> PartnerHomework:
     first, last = week_rules.couple_weeks_window([partner], weeks=1)
     day_counts = week_rules.checkin_day_counts((a.id for a in assignments), first, last)
     latest = _latest_checkin_ids(partner.id, [a.id for a in assignments])
+    titles = step_titles(assignments)
     steps = [
         StepThisWeek(
             assignment=a,
             week=week_rules.assignment_week(a, partner.id, monday, day_counts),
             checkin_key=f"link:{a.id}:{latest.get(a.id, 0)}",
+            title=titles[a.id],
         )
         for a in assignments
     ]

@@ -1,12 +1,13 @@
-"""Compiling progress: the nightly snapshot of every partner's weeks (read back by
-``progress.snapshots``).
+"""Compiling progress: the nightly snapshot of every partner's weeks — history for the
+digest, and the streak that ``progress.snapshots`` hands to the live figures when it
+started before the weeks they read.
 
 ``compile_progress`` reads check-ins with one GROUP BY, applies the week rules of
 ``progress.week_rules`` in memory, and replaces the window's ``WeeklyProgress`` and
 ``PartnerWeek`` rows with two bulk INSERTs: the same number of SQL statements for three
 couples or thirty thousand. Each partner-week stores the streak (``week_rules.next_streak``)
-and the readiness suggestion of ``progress.readiness`` — the one rule the API and the
-reports apply too.
+and the readiness suggestion of ``progress.readiness`` as it stood that week; the current
+suggestion every page shows is judged live (``week_rules.couple_readiness``).
 
 Every statement spans all practices (``tenancy.across_practices``): the compile is the
 beat's (or the CLI's) job for every practice at once. It writes and flushes; the task or

@@ -1,7 +1,8 @@
-"""A couple's progress computed live (the API's progress endpoint): each partner's last
-weeks, in total and per step, their streak and their current readiness suggestion, with
-the week rules of ``progress.week_rules`` and the rule of ``progress.readiness`` — the
-same the nightly compile stores for the dashboard — in a fixed number of queries.
+"""A couple's progress computed live (the API's progress endpoint and the couple page):
+each partner's last weeks, in total and per step, their streak, and the couple's and each
+partner's current readiness suggestion (``week_rules.couple_readiness``), with the week
+rules of ``progress.week_rules``, in a fixed number of queries. Nothing here waits for the
+nightly compile: its snapshots only carry a streak further back than the weeks read.
 """
 
 from __future__ import annotations
@@ -23,21 +24,19 @@ from counselor.models import (
     Partner,
     ReadinessSignal,
 )
-from counselor.models import PartnerWeek as PartnerWeekSnapshot
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import couple_assignments, current_rung
-from counselor.services.progress import readiness, week_rules
+from counselor.services.progress import readiness, snapshots, week_rules
 from counselor.tenancy import get_in_practice
 
 WEEKS_MIN, WEEKS_MAX, WEEKS_DEFAULT = 1, 52, 8
 
 
 @dataclass(frozen=True)
-class WeekRow:
-    week_start: date
-    target: int
-    done: int
-    completion: float | None  # 0–1; None when nothing was due
+class WeekRow(week_rules.WeekFigure):
+    """A week's figure (completion, what counted, what went beyond the target) with the
+    mean comfort of its check-ins."""
+
     mean_comfort: float | None
 
 
@@ -56,6 +55,10 @@ class PartnerProgress:
     mean_comfort: float | None  # over the whole window
     readiness: ReadinessSignal | None  # the current suggestion, as on the dashboard
 
+    @property
+    def this_week(self) -> WeekRow:
+        return self.weeks[-1]
+
 
 @dataclass(frozen=True)
 class CoupleProgress:
@@ -63,6 +66,17 @@ class CoupleProgress:
     weeks: int
     current_rung: LadderRung | None
     partners: list[PartnerProgress]
+    readiness: readiness.CoupleReadiness
+    assignments: list[Assignment]  # every step of the couple, rungs loaded
+
+    def steps_of(self, assignment: Assignment) -> dict[int, list[WeekRow]]:
+        """The step's weeks through each partner who does it (partner id -> rows)."""
+        return {
+            p.partner.id: step.weeks
+            for p in self.partners
+            for step in p.steps
+            if step.assignment.id == assignment.id
+        }
 
 
 def couple_progress(couple_id: int, weeks: int = WEEKS_DEFAULT) -> CoupleProgress:
@@ -73,13 +87,15 @@ def couple_progress(couple_id: int, weeks: int = WEEKS_DEFAULT) -> CoupleProgres
     # The readiness rule judges the last finished weeks, even when fewer weeks are shown.
     judged_from, _ = week_rules.couple_weeks_window(couple.partners, readiness.JUDGED_WEEKS + 1)
     day_counts, comfort = _checkins([a.id for a in assignments], min(first, judged_from), last)
-    seeds = _stored_streaks(couple.partners, first)
-    top_rung = ladder.top_rung_position()
+    seeds = snapshots.stored_streaks(couple.partners, first)
+    verdict = week_rules.couple_readiness(
+        couple.partners, assignments, day_counts, ladder.top_rung_position()
+    )
     partners = [
-        _partner_progress(partner, assignments, weeks, day_counts, comfort, seeds, top_rung)
+        _partner_progress(partner, assignments, weeks, day_counts, comfort, seeds, verdict)
         for partner in couple.partners
     ]
-    return CoupleProgress(couple, weeks, current_rung(assignments), partners)
+    return CoupleProgress(couple, weeks, current_rung(assignments), partners, verdict, assignments)
 
 
 def _partner_progress(
@@ -89,7 +105,7 @@ def _partner_progress(
     day_counts: week_rules.DayCounts,
     comfort: week_rules.ComfortSums,
     seeds: dict[tuple[int, date], int],
-    top_rung: int | None,
+    verdict: readiness.CoupleReadiness,
 ) -> PartnerProgress:
     current = week_rules.partner_current_week(partner)
     mondays = timeutil.week_starts_back(current, weeks)
@@ -106,22 +122,21 @@ def _partner_progress(
         if assignment.status == AssignmentStatus.ACTIVE or any(r.target or r.done for r in rows):
             step_rows.append(StepProgress(assignment, rows))
 
-    streak = seeds.get((partner.id, mondays[0] - timedelta(weeks=1)), 0)
     totals = []
     for monday in mondays:
         figure = week_rules.partner_week(partner.id, steps, monday, day_counts)
         sums = [comfort.get((a.id, partner.id, monday), (0, 0)) for a in steps]
         totals.append(_row(figure, sums))
-        streak = week_rules.next_streak(streak, figure, in_progress=monday == current)
+    seed = seeds.get((partner.id, mondays[0] - timedelta(weeks=1)), 0)
+    streak = week_rules.streak(seed, totals, current)
     window = [comfort.get((a.id, partner.id, monday), (0, 0)) for a in steps for monday in mondays]
-    suggestion = week_rules.partner_readiness(partner, assignments, day_counts, top_rung).signal
-    return PartnerProgress(partner, totals, step_rows, streak, _mean(window), suggestion)
+    return PartnerProgress(
+        partner, totals, step_rows, streak, _mean(window), verdict.of(partner.id)
+    )
 
 
 def _row(figure: week_rules.WeekFigure, comfort_sums: list[tuple[int, int]]) -> WeekRow:
-    return WeekRow(
-        figure.week_start, figure.target, figure.done, figure.completion, _mean(comfort_sums)
-    )
+    return WeekRow(figure.week_start, figure.target, figure.done, _mean(comfort_sums))
 
 
 def _mean(sums: list[tuple[int, int]]) -> float | None:
@@ -151,23 +166,3 @@ def _checkins(
         key = (assignment_id, partner_id, timeutil.week_start(day))
         week_rules.add_comfort(comfort, key, comfort_sum, comfort_count)
     return day_counts, comfort
-
-
-def _stored_streaks(partners: list[Partner], first: date) -> dict[tuple[int, date], int]:
-    """The nightly snapshots' streaks just before the window, so a streak can be longer
-    than the window: (partner id, Monday) -> streak."""
-    ids = [p.id for p in partners]
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(
-            PartnerWeekSnapshot.partner_id,
-            PartnerWeekSnapshot.week_start,
-            PartnerWeekSnapshot.streak_weeks,
-        ).where(
-            PartnerWeekSnapshot.partner_id.in_(ids),
-            PartnerWeekSnapshot.week_start >= first - timedelta(weeks=1),
-            PartnerWeekSnapshot.week_start < first + timedelta(weeks=1),
-        )
-    )
-    return {(partner_id, monday): streak for partner_id, monday, streak in rows}

@@ -1,19 +1,19 @@
 """Rung readiness, decided once: the rule that suggests moving a couple up a rung, or
 talking about what gets in the way, and the completion ratio every figure is built on.
 
-Everything here is pure: numbers in, a suggestion out, no database and no clock. Each
-place that shows readiness calls it:
+Everything here is pure: numbers in, a suggestion out, no database and no clock. Every
+place that shows readiness gets it from one service function,
+``week_rules.couple_readiness``, which judges a couple and each partner live from the
+check-ins:
 
-- the nightly compile (``progress.compile``) stores the suggestion of every partner-week,
-  which the dashboard's couples list and couple page read back (``progress.snapshots``);
-- the API's progress endpoint (``progress.live``) and the pre-session report's data
-  builder (``counselor.services.reports.report_data``) judge the same weeks live, from
-  the same check-ins, with ``week_rules.partner_readiness``; the report's talking points
-  quote the verdict they are given and never decide it themselves.
+- the dashboard's couples list (``progress.current``) and couple page, and the API's
+  progress endpoint (``progress.live``);
+- the pre-session report's data builder (``counselor.services.reports.report_data``);
+  the report's talking points quote the verdict they are given and never decide it.
 
-So the dashboard, the API and the report can only differ while the nightly snapshot is
-older than the check-ins (a check-in back-dated into a finished week, or a partner's new
-week that started after the last run), and the next run brings them together again.
+The nightly compile (``progress.compile``) stores the same rule's verdict on every
+partner-week as history; nothing shows the stored verdict as the current one, so a
+snapshot older than the check-ins cannot make two places disagree.
 
 The evidence
 ------------
@@ -49,13 +49,23 @@ in progress is never judged — a Monday with nothing done yet is not a zero wee
 *current* suggestion is the verdict on the last two finished weeks, and a suggestion
 earned last week holds until this week ends.
 
+The couple
+----------
+The couple's own suggestion comes from its partners' (``couple_signal``):
+
+- **Discuss barriers** when either partner's is: a partner stuck for two weeks is the
+  first thing to talk about, whatever the other did;
+- **Ready to move up** when every partner who had a current-rung step in the judged
+  weeks is ready (a partner with no step on that rung does not hold the couple back);
+- otherwise no suggestion.
+
 The service suggests; the counselor decides. Nothing here moves anyone up.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -140,6 +150,11 @@ class Assessment:
     weeks: tuple[JudgedWeek, JudgedWeek]  # older first
 
     @property
+    def had_rung_steps(self) -> bool:
+        """Whether a step of the current rung was due for the partner in a judged week."""
+        return any(week.evidence.rung_completions for week in self.weeks)
+
+    @property
     def steady_on_top_rung(self) -> bool:
         """Keeping every step of the ladder's top rung up: no rung to suggest moving up to,
         but worth a word."""
@@ -174,3 +189,33 @@ def assess(
         on_top_rung=on_top_rung,
         weeks=(earlier, later),
     )
+
+
+def couple_signal(assessments: Iterable[Assessment]) -> ReadinessSignal | None:
+    """The couple's suggestion from its partners' verdicts, by "The couple" above."""
+    judged = list(assessments)
+    if any(a.signal == ReadinessSignal.DISCUSS_BARRIERS for a in judged):
+        return ReadinessSignal.DISCUSS_BARRIERS
+    on_rung = [a for a in judged if a.had_rung_steps]
+    if on_rung and all(a.signal == ReadinessSignal.READY_TO_MOVE_UP for a in on_rung):
+        return ReadinessSignal.READY_TO_MOVE_UP
+    return None
+
+
+@dataclass(frozen=True)
+class CoupleReadiness:
+    """A couple's suggestion and each partner's verdict (by partner id), decided together
+    by ``week_rules.couple_readiness`` — the one answer every page, the API and the report
+    show."""
+
+    signal: ReadinessSignal | None
+    partners: Mapping[int, Assessment]
+
+    def of(self, partner_id: int) -> ReadinessSignal | None:
+        """One partner's suggestion (None for a partner it does not know)."""
+        assessment = self.partners.get(partner_id)
+        return assessment.signal if assessment else None
+
+    @classmethod
+    def of_partners(cls, partners: Mapping[int, Assessment]) -> CoupleReadiness:
+        return cls(couple_signal(partners.values()), dict(partners))

@@ -1,45 +1,31 @@
-"""Compiled progress read back: the snapshots ``progress.compile`` writes nightly, as the
-dashboard shows them (history for the chart, each partner's current suggestion)."""
+"""Compiled progress read back: what the nightly compile (``progress.compile``) stored and
+the live figures cannot see — a streak that started before the weeks they read."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Partner, PartnerWeek
-from counselor.services.progress import week_rules
 
 ONE_WEEK = timedelta(weeks=1)
 
 
-def partner_week_history(couple_ids: Iterable[int], weeks: int) -> dict[int, list[PartnerWeek]]:
-    """Stored partner-weeks of these couples covering the last ``weeks`` weeks of every
-    partner (a week more, for time zones), oldest first, in one query."""
-    ids = list(couple_ids)
-    history: dict[int, list[PartnerWeek]] = {couple_id: [] for couple_id in ids}
+def stored_streaks(partners: Iterable[Partner], first: date) -> dict[tuple[int, date], int]:
+    """The stored streaks of the weeks just before ``first`` (a Monday; a week more either
+    way, for partners in other time zones), so a live streak can be longer than the weeks
+    it reads: (partner id, Monday) -> streak. One query."""
+    ids = [p.id for p in partners]
     if not ids:
-        return history
-    oldest = timeutil.week_start(timeutil.utcnow().date()) - ONE_WEEK * weeks
-    for row in db.session.scalars(
-        sa.select(PartnerWeek)
-        .where(PartnerWeek.couple_id.in_(ids), PartnerWeek.week_start >= oldest)
-        .order_by(PartnerWeek.partner_id, PartnerWeek.week_start)
-    ):
-        history[row.couple_id].append(row)
-    return history
-
-
-def latest_partner_week(rows: Iterable[PartnerWeek], partner: Partner) -> PartnerWeek | None:
-    """The partner's newest snapshot if it is of this week or last week (the nightly job
-    may not have reached this week yet); its signal is the current suggestion."""
-    current = week_rules.partner_current_week(partner)
-    recent = [
-        row
-        for row in rows
-        if row.partner_id == partner.id and current - ONE_WEEK <= row.week_start <= current
-    ]
-    return max(recent, key=lambda row: row.week_start, default=None)
+        return {}
+    rows = db.session.execute(
+        sa.select(PartnerWeek.partner_id, PartnerWeek.week_start, PartnerWeek.streak_weeks).where(
+            PartnerWeek.partner_id.in_(ids),
+            PartnerWeek.week_start >= first - ONE_WEEK,
+            PartnerWeek.week_start < first + ONE_WEEK,
+        )
+    )
+    return {(partner_id, monday): streak for partner_id, monday, streak in rows}

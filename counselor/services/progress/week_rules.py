@@ -8,9 +8,12 @@ Rules (docs/design.md, "Rules"):
 - ``each`` and single-partner steps count each partner's own check-ins.
 - ``together`` steps count once for the couple: a joint step is often logged by
   both partners, so each local day with a check-in by either counts once.
-- Completion is ``readiness.completion``; the streak is ``next_streak``; the evidence the
-  readiness rule judges is gathered by ``readiness_evidence`` (the compile gathers the same
-  while it writes its rows).
+- A step's week is shown as what counted towards its target, capped, and what went beyond
+  it (``WeekFigure.counted``, ``.beyond``); a together step in one joint row (``step_rows``).
+- Completion is ``readiness.completion``; the streak is ``streak`` (``next_streak`` week by
+  week); the evidence the readiness rule judges is gathered by ``readiness_evidence`` (the
+  compile gathers the same while it writes its rows), and every place that shows readiness
+  asks ``couple_readiness``.
 """
 
 from __future__ import annotations
@@ -60,6 +63,18 @@ class WeekFigure:
     def percent(self) -> int | None:
         completion = self.completion
         return None if completion is None else round(completion * 100)
+
+    @property
+    def counted(self) -> int:
+        """What counts towards the target: done, capped at it. A figure is shown as
+        ``counted/target`` (and ``beyond`` apart), so a step ended mid-week, whose target
+        is pro rata, reads "1/1 +1", never "2/1"."""
+        return min(self.done, self.target) if self.target > 0 else self.done
+
+    @property
+    def beyond(self) -> int:
+        """Check-ins past the target (0 when none, or when nothing was due)."""
+        return max(self.done - self.target, 0) if self.target > 0 else 0
 
 
 def active_until(assignment: Assignment) -> date | None:
@@ -176,6 +191,15 @@ def next_streak(previous_streak: int, week: WeekFigure, *, in_progress: bool) ->
     return previous_streak if in_progress else 0
 
 
+def streak(seed: int, weeks: Iterable[WeekFigure], current_monday: date) -> int:
+    """Weeks on target in a row up to now: ``seed`` (the streak just before the first of
+    ``weeks``, oldest first) carried through them by ``next_streak``. The couple page, the
+    API and the report all count a streak with this."""
+    for week in weeks:
+        seed = next_streak(seed, week, in_progress=week.week_start == current_monday)
+    return seed
+
+
 def current_rung_steps(
     assignments: Iterable[Assignment], rung_of: Mapping[int, int]
 ) -> tuple[int | None, frozenset[int]]:
@@ -233,10 +257,46 @@ def partner_readiness(
     )
 
 
-def couple_weeks_window(partners: Iterable[Partner], weeks: int) -> tuple[date, date]:
+def couple_readiness(
+    partners: Iterable[Partner],
+    assignments: list[Assignment],
+    day_counts: DayCounts,
+    top_rung: int | None,
+    now: datetime | None = None,
+) -> readiness.CoupleReadiness:
+    """THE readiness answer: the couple's suggestion and each partner's, judged live on the
+    couple's assignments (rungs loaded) from ``day_counts``, which must cover
+    ``readiness_window(partners)``. The couples list, the couple page, the API's progress
+    and the pre-session report all call this, so they cannot disagree."""
+    return readiness.CoupleReadiness.of_partners(
+        {p.id: partner_readiness(p, assignments, day_counts, top_rung, now) for p in partners}
+    )
+
+
+def readiness_window(partners: Iterable[Partner], now: datetime | None = None) -> tuple[date, date]:
+    """The local dates ``couple_readiness`` reads: the judged weeks and the week in progress."""
+    return couple_weeks_window(partners, readiness.JUDGED_WEEKS + 1, now)
+
+
+def step_rows(assignment: Assignment, partners: Iterable[Partner]) -> list[tuple[str, Partner]]:
+    """The rows a step's figures are listed in, labelled: one per partner who does it, and
+    one joint row, "Together", for a together step (its figures are the couple's: the same
+    read through either partner)."""
+    doers = [p for p in partners if does_step(assignment, p.id)]
+    if assignment.assignee == Assignee.TOGETHER:
+        return [(TOGETHER_LABEL, doers[0])] if doers else []
+    return [(p.first_name, p) for p in doers]
+
+
+TOGETHER_LABEL = "Together"
+
+
+def couple_weeks_window(
+    partners: Iterable[Partner], weeks: int, now: datetime | None = None
+) -> tuple[date, date]:
     """First and last local dates covering ``weeks`` weeks for every partner listed."""
-    mondays = [partner_current_week(p) for p in partners]
+    mondays = [partner_current_week(p, now) for p in partners]
     if not mondays:
-        today = timeutil.week_start(timeutil.utcnow().date())
+        today = timeutil.week_start((now or timeutil.utcnow()).date())
         mondays = [today]
     return min(mondays) - timedelta(weeks=weeks - 1), max(mondays) + timedelta(days=6)

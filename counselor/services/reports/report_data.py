@@ -1,10 +1,13 @@
 """Building a pre-session report's data for one couple, in a fixed number of queries.
 
-The period is whole local weeks: from the week of the previous session (or of 14 days
-ago) to this week; the previous period is as many weeks just before it. Figures follow
-the same rules as the dashboard (counselor.services.progress.week_rules), so they match it;
-completion ratios and each partner's readiness are computed here with
-counselor.services.progress.readiness and handed to the report, which only shows them.
+The period runs from the day of the previous session — the last one on an earlier day than
+today, so a session earlier today does not leave a one-day period — or, without one, from
+14 days ago, to today; its figures are its whole local weeks, and the previous period is
+as many weeks just before them. Figures follow the same rules as the dashboard
+(counselor.services.progress.week_rules), so they match it; completion ratios, streaks, each
+partner's reminders and the couple's and each partner's readiness
+(``week_rules.couple_readiness``) are decided here by the functions the dashboard and the
+API call, and handed to the report, which only shows them.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta
 from statistics import mean
 from zoneinfo import ZoneInfo
 
@@ -31,8 +34,10 @@ from counselor.models import (
     CoupleSession,
     Partner,
 )
+from counselor.services.couples.email_status import EmailState, email_status
 from counselor.services.homework import ladder, reflections
-from counselor.services.progress import readiness, week_rules
+from counselor.services.homework.titles import step_titles
+from counselor.services.progress import readiness, snapshots, week_rules
 from counselor.tenancy import get_in_practice
 from reports import (
     AssignmentRow,
@@ -57,13 +62,7 @@ def build_report_data(
     couple = get_in_practice(Couple, couple_id)
     zone = couple.practice.timezone
     today = timeutil.local_today(zone, now)
-    previous = _previous_session(couple.id, session.starts_at if session else now)
-    if previous is not None:
-        start = previous.starts_at.astimezone(ZoneInfo(zone)).date()
-        description = f"since the previous session on {start:%a %d %b}"
-    else:
-        start = today - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
-        description = f"the last {DEFAULT_PERIOD_DAYS} days"
+    start, description = period_start(couple.id, session, zone, today)
     period_weeks = _mondays(timeutil.week_start(start), timeutil.week_start(today))
     previous_weeks = [w - timedelta(weeks=len(period_weeks)) for w in period_weeks]
     chart_weeks = timeutil.week_starts_back(timeutil.week_start(today), CHART_WEEKS)
@@ -76,20 +75,22 @@ def build_report_data(
     comforts = _comforts(couple.id, first_week)
     rungs = ladder.ladder_rungs()
     top_rung = max((r.position for r in rungs), default=None)
+    verdict = week_rules.couple_readiness(couple.partners, assignments, day_counts, top_rung, now)
+    seeds = snapshots.stored_streaks(couple.partners, chart_weeks[0])
     partners = tuple(
         _partner_summary(
             p,
             assignments,
             day_counts,
             comforts,
-            period_weeks,
-            previous_weeks,
-            chart_weeks,
-            week_rules.partner_readiness(p, assignments, day_counts, top_rung, now),
+            _Weeks(period_weeks, previous_weeks, chart_weeks, now, zone),
+            verdict.partners[p.id],
+            seeds,
         )
         for p in couple.partners
     )
     shown = [a for a in assignments if _active_during(a, period_weeks[0], today)]
+    titles = step_titles(shown)
     active = [a for a in assignments if a.status == AssignmentStatus.ACTIVE]
     return PreSessionReportData(
         practice_name=couple.practice.name,
@@ -101,9 +102,12 @@ def build_report_data(
         period_end=today,
         period_description=description,
         current_rung=max((a.rung.position for a in active), default=None),
+        readiness_signal=verdict.signal.value if verdict.signal else None,
         rungs=tuple(RungInfo(r.position, r.title) for r in rungs),
         partners=partners,
-        assignments=tuple(_assignment_row(a, couple, day_counts, period_weeks) for a in shown),
+        assignments=tuple(
+            _assignment_row(a, titles[a.id], couple, day_counts, period_weeks) for a in shown
+        ),
         chart_weeks=tuple(chart_weeks),
         reflections=_reflections(couple.id, start, zone),
         generated_at=now.astimezone(ZoneInfo(zone)),
@@ -121,13 +125,30 @@ def _mondays(first: date, last: date) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
 
 
-def _previous_session(couple_id: int, before: datetime) -> CoupleSession | None:
-    return db.session.scalar(
+def period_start(
+    couple_id: int, session: CoupleSession | None, zone: str, today: date
+) -> tuple[date, str]:
+    """The first day of the report's period and how page 1 describes it: the day of the
+    previous session — the last one before the report's session (or now) on an earlier day
+    than ``today`` (a removed session does not count) — or else ``DEFAULT_PERIOD_DAYS``
+    ago. The period always ends today."""
+    start_of_today = datetime.combine(today, time(), ZoneInfo(zone))
+    before = min(session.starts_at, start_of_today) if session else start_of_today
+    previous = db.session.scalar(
         sa.select(CoupleSession)
-        .where(CoupleSession.couple_id == couple_id, CoupleSession.starts_at < before)
+        .where(
+            CoupleSession.couple_id == couple_id,
+            CoupleSession.starts_at < before,
+            CoupleSession.removed_at.is_(None),
+        )
         .order_by(CoupleSession.starts_at.desc())
         .limit(1)
     )
+    if previous is None:
+        start = today - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        return start, f"the last {DEFAULT_PERIOD_DAYS} days"
+    start = previous.starts_at.astimezone(ZoneInfo(zone)).date()
+    return start, f"since the previous session on {start:%a %d %b}"
 
 
 def _assignments(couple_id: int) -> list[Assignment]:
@@ -164,44 +185,56 @@ def _mean_comfort(values: list[tuple[date, int]], weeks: list[date]) -> float | 
     return round(mean(picked), 2) if picked else None
 
 
+@dataclass(frozen=True)
+class _Weeks:
+    """The Mondays the report reads, in the practice's zone, and when it is made."""
+
+    period: list[date]
+    previous: list[date]
+    chart: list[date]  # CHART_WEEKS weeks, the last one this week
+    now: datetime
+    zone: str
+
+
 def _partner_summary(
     partner: Partner,
     assignments: list[Assignment],
     day_counts: week_rules.DayCounts,
     comforts: dict[int, list[tuple[date, int]]],
-    period: list[date],
-    previous: list[date],
-    chart: list[date],
+    weeks: _Weeks,
     assessment: readiness.Assessment,
+    seeds: dict[tuple[int, date], int],
 ) -> PartnerSummary:
-    def totals(weeks: list[date]) -> tuple[int, int]:
-        figures = [week_rules.partner_week(partner.id, assignments, w, day_counts) for w in weeks]
+    def totals(mondays: list[date]) -> tuple[int, int]:
+        figures = [week_rules.partner_week(partner.id, assignments, w, day_counts) for w in mondays]
         return sum(f.done for f in figures), sum(f.target for f in figures)
 
-    done, target = totals(period)
-    done_before, target_before = totals(previous)
-    weekly = [week_rules.partner_week(partner.id, assignments, w, day_counts) for w in chart]
-    streak = 0
-    for figure in reversed(weekly[:-1]):  # whole weeks only: this one is still running
-        if figure.target == 0 or figure.done < figure.target:
-            break
-        streak += 1
+    done, target = totals(weeks.period)
+    done_before, target_before = totals(weeks.previous)
+    weekly = [week_rules.partner_week(partner.id, assignments, w, day_counts) for w in weeks.chart]
+    seed = seeds.get((partner.id, weeks.chart[0] - timedelta(weeks=1)), 0)
     mine = comforts.get(partner.id, [])
+    emails = email_status(partner, weeks.now)
     return PartnerSummary(
         name=partner.first_name,
         done_this_period=done,
         target_this_period=target,
         done_previous_period=done_before,
         target_previous_period=target_before,
-        mean_comfort=_mean_comfort(mine, period),
-        previous_mean_comfort=_mean_comfort(mine, previous),
-        streak_weeks=streak,
-        reminders_stopped=partner.unsubscribed_at is not None,
+        mean_comfort=_mean_comfort(mine, weeks.period),
+        previous_mean_comfort=_mean_comfort(mine, weeks.previous),
+        streak_weeks=week_rules.streak(seed, weekly, weeks.chart[-1]),
+        reminders_stopped=emails.state == EmailState.STOPPED,
+        reminders_paused_until=(
+            timeutil.local_today(weeks.zone, emails.paused_until) if emails.paused_until else None
+        ),
         weekly_completion=tuple(f.completion for f in weekly),
-        weekly_mean_comfort=tuple(_mean_comfort(mine, [w]) for w in chart),
+        weekly_mean_comfort=tuple(_mean_comfort(mine, [w]) for w in weeks.chart),
         completion_this_period=readiness.completion(done, target),
         completion_previous_period=readiness.completion(done_before, target_before),
         readiness=_partner_readiness(assessment),
+        done_this_week=weekly[-1].done,
+        target_this_week=weekly[-1].target,
     )
 
 
@@ -235,24 +268,25 @@ def _assignee_label(assignment: Assignment, couple: Couple) -> str:
 
 
 def _assignment_row(
-    assignment: Assignment, couple: Couple, day_counts: week_rules.DayCounts, weeks: list[date]
+    assignment: Assignment,
+    title: str,
+    couple: Couple,
+    day_counts: week_rules.DayCounts,
+    weeks: list[date],
 ) -> AssignmentRow:
-    doers = [p for p in couple.partners if week_rules.does_step(assignment, p.id)]
-    if assignment.assignee == Assignee.TOGETHER:
-        doers = doers[:1]  # one joint count for the couple
     cells = tuple(
         (
-            "Together" if assignment.assignee == Assignee.TOGETHER else partner.first_name,
+            label,  # one joint row for a together step, as on the couple page
             tuple(
                 WeekCell(w, f.done, f.target)
                 for w in weeks
                 for f in [week_rules.assignment_week(assignment, partner.id, w, day_counts)]
             ),
         )
-        for partner in doers
+        for label, partner in week_rules.step_rows(assignment, couple.partners)
     )
     return AssignmentRow(
-        title=assignment.title,
+        title=title,
         instructions=assignment.instructions,
         rung_position=assignment.rung.position,
         rung_title=assignment.rung.title,
@@ -262,6 +296,7 @@ def _assignment_row(
         due_on=assignment.due_on,
         status=assignment.status.value,
         cells=cells,
+        ended_on=assignment.ended_on if assignment.status != AssignmentStatus.ACTIVE else None,
     )
 
 
