@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from counselor import tenancy, timeutil
 from counselor.extensions import db
-from counselor.models import EmailKind, OutboxEmail, PartnerWeek, ReadinessSignal
+from counselor.models import Assignee, EmailKind, OutboxEmail
 from counselor.services.delivery import digest, reminders
 from tests.support import factories
 
@@ -37,25 +37,29 @@ def test_quiet_stopped_and_ready_couples_are_listed_with_reasons(app, at_monday)
         partners=[{"unsubscribed_at": MONDAY_9AM_CHICAGO}, {}],
     )
     ready = factories.CoupleFactory(counselor=counselor, label="Ready couple")
-    db.session.add(
-        PartnerWeek(
-            practice_id=ready.practice_id,
-            couple_id=ready.id,
-            partner_id=ready.partners[0].id,
-            week_start=date(2026, 11, 16),
-            target=3,
-            done=3,
-            streak_weeks=2,
-            signal=ReadinessSignal.READY_TO_MOVE_UP,
-        )
+    on_rung_three = factories.AssignmentFactory(  # only the first partner does it
+        couple=ready,
+        rung=factories.rung(3),
+        times_per_week=2,
+        starts_on=date(2026, 11, 2),
+        assignee=Assignee.PARTNER,
+        assignee_partner_id=ready.partners[0].id,
     )
+    for day in (9, 10, 16, 17):  # both of the last two full weeks on target
+        factories.CheckInFactory(
+            assignment=on_rung_three, partner=ready.partners[0], occurred_on=date(2026, 11, day)
+        )
     factories.CoupleFactory(counselor=counselor, label="Fine couple")
     db.session.commit()
 
     with tenancy.practice_scope(counselor.practice_id):  # as when the digest is composed
         items = {i.label: i.reasons for i in digest.couples_needing_attention(counselor)}
     assert items == {
-        "Quiet couple": ["no check-ins for 7 days"],
+        # The second partner of the quiet couple had steps due and did none for two weeks.
+        "Quiet couple": [
+            "no check-ins for 7 days",
+            "a partner did none of the steps due in the last two weeks",
+        ],
         "Ready couple": ["may be ready to move up a rung"],
         "Stopped couple": ["a partner stopped emails"],
     }

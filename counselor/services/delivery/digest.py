@@ -19,9 +19,9 @@ from counselor.models import (
     Couple,
     CoupleStatus,
     EmailKind,
-    PartnerWeek,
     ReadinessSignal,
 )
+from counselor.services.progress import current
 
 DIGEST_HOUR = 8  # Monday, in the counselor's own time zone
 QUIET_DAYS = 7
@@ -61,14 +61,8 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
             .group_by(Assignment.couple_id)
         ).all()
     )
-    last_week = timeutil.week_start(today) - timedelta(weeks=1)
-    signals = db.session.execute(
-        sa.select(PartnerWeek.couple_id, PartnerWeek.signal).where(
-            PartnerWeek.couple_id.in_(ids),
-            PartnerWeek.week_start == last_week,
-            PartnerWeek.signal.is_not(None),
-        )
-    ).all()
+    # The readiness every page shows, judged live: not a stored snapshot's.
+    standing = current.couples_now(list(couples))
 
     items = []
     for couple in couples:
@@ -78,11 +72,12 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
             item.reasons.append(f"no check-ins for {QUIET_DAYS} days")
         if any(p.unsubscribed_at for p in couple.partners):
             item.reasons.append("a partner stopped emails")
-        couple_signals = {signal for cid, signal in signals if cid == couple.id}
+        verdict = standing[couple.id].readiness
+        couple_signals = {verdict.of(p.id) for p in couple.partners}
         if ReadinessSignal.READY_TO_MOVE_UP in couple_signals:
             item.reasons.append("may be ready to move up a rung")
         if ReadinessSignal.DISCUSS_BARRIERS in couple_signals:
-            item.reasons.append("a partner did none of last week's steps")
+            item.reasons.append("a partner did none of the steps due in the last two weeks")
         if item.reasons:
             items.append(item)
     return items
