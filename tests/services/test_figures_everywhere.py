@@ -153,7 +153,7 @@ def test_a_together_step_has_one_joint_row_and_a_single_partner_step_one_row(
 
     assert grid(seen.page, "Cook a meal together") == {"Together": ["·", "0/2", "0/2", "2/2"]}
     assert grid(seen.page, "Ask for a hand") == {"Sam": ["·", "0/2", "0/2", "1/2"]}
-    assert "Together (one joint count)" in seen.page
+    assert "Together · 2× a week" in " ".join(seen.page.split())
     # The report's week-by-week table: one row for the joint step, labelled Together.
     data = pre_session.build_report_data(couple.id, None)
     rows = {a.title: [label for label, _ in a.cells] for a in data.assignments}
