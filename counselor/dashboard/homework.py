@@ -26,6 +26,7 @@ from counselor.services.errors import InvalidInput
 from counselor.services.homework import assignments, checkins, ladder, lifecycle
 from counselor.services.homework.assignments import AssignmentChanges
 from counselor.services.homework.checkins import CheckInInput
+from counselor.services.homework.titles import step_titles
 from counselor.tenancy import get_in_practice
 from counselor.web import show_errors
 
@@ -166,8 +167,9 @@ def _confirm_ending(assignment: Assignment, status: AssignmentStatus) -> Respons
 
 
 def _shown_title(assignment: Assignment) -> str:
-    """The step's title as the couple's page shows it."""
-    return assignment.title
+    """The step's title as the couple's page shows it: told apart from a step of the same
+    title by its start date."""
+    return step_titles(assignments.couple_assignments(assignment.couple_id))[assignment.id]
 
 
 def _history_kept(history: lifecycle.CheckInHistory) -> str:

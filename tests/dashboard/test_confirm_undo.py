@@ -307,3 +307,11 @@ def test_a_confirmation_without_its_csrf_token_is_refused(app, logged_in, couple
     assert response.status_code == 400
     db.session.expire_all()
     assert step.status == AssignmentStatus.ACTIVE
+
+
+def test_the_confirm_page_tells_two_steps_of_one_title_apart(logged_in, couple, step):
+    twin = factories.AssignmentFactory(
+        couple=couple, title="Ask for a lift", starts_on=date(2026, 5, 11)
+    )
+    said = text(logged_in.get(f"/assignments/{twin.id}/cancel"))
+    assert "Cancel “Ask for a lift (from 11 May)”?" in said
