@@ -64,8 +64,13 @@ class FreshLinkForm(FlaskForm):
     email = EmailField("Your email address", validators=[InputRequired(), Length(max=254)])
 
 
-REMINDER_HOURS = [SelectChoice(str(h), f"{h:02d}:00") for h in range(6, 23)]
-
-
 class ReminderHourForm(FlaskForm):
-    reminder_hour = SelectField("Remind me at", choices=REMINDER_HOURS)
+    """The hour reminders come. It offers only hours outside the partner's quiet hours
+    (``offer_hours``); any other posted hour reaches the service, whose refusal names
+    the nearest hour that works — a plainer answer than "not a valid choice"."""
+
+    reminder_hour = SelectField("Remind me at", validate_choice=False)
+
+    def offer_hours(self, hours: list[int]) -> ReminderHourForm:
+        self.reminder_hour.choices = [SelectChoice(str(h), f"{h:02d}:00") for h in hours]
+        return self

@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from counselor import tenancy, timeutil
 from counselor.extensions import csrf, limiter
-from counselor.models import CheckInSource, ClientLink, LinkPurpose
+from counselor.models import CheckInSource, ClientLink, LinkPurpose, Partner
 from counselor.partner import bp
 from counselor.partner.forms import (
     ConfirmedForm,
@@ -23,6 +23,7 @@ from counselor.partner.forms import (
 )
 from counselor.services.couples import links, preferences
 from counselor.services.delivery import notifications
+from counselor.services.delivery.quiet_hours import QuietHours
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework import checkins
 from counselor.services.homework.checkins import BACKDATE_DAYS, CheckInInput
@@ -112,7 +113,8 @@ def _render_homework(
             done_step=next((s for s in view.steps if s.assignment.id == done_id), None),
             week_start=timeutil.week_start(today),
             confirm_form=ConfirmForm(),
-            hour_form=hour_form or ReminderHourForm(reminder_hour=str(partner.reminder_hour)),
+            hour_form=hour_form or _hour_form(partner, reminder_hour=str(partner.reminder_hour)),
+            quiet_hours=QuietHours.of(partner),
             notice=request.args.get("notice"),
         ),
         status,
@@ -178,16 +180,23 @@ def snooze(token: str) -> ResponseReturnValue:
     return redirect(url_for("partner.homework", token=token, notice="snoozed"))
 
 
+def _hour_form(partner: Partner, **data: str) -> ReminderHourForm:
+    return ReminderHourForm(**data).offer_hours(QuietHours.of(partner).allowed_hours())
+
+
 @bp.route("/p/<token>/reminder-hour", methods=["POST"])
 @limit_per_ip
 @limit_per_token
 def reminder_hour(token: str) -> ResponseReturnValue:
     link = _live_link(token)
-    form = ReminderHourForm()
+    form = _hour_form(link.partner)
     if form.validate_on_submit():
+        hour = form.reminder_hour.data or ""
         try:
             preferences.set_reminder_hour(
-                links.partner_actor(link.partner), link.partner, int(form.reminder_hour.data)
+                links.partner_actor(link.partner),
+                link.partner,
+                int(hour) if hour.isdigit() else None,
             )
         except InvalidInput as error:  # inside quiet hours: the message offers an hour
             show_errors(form, error)

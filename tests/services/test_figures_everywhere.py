@@ -187,6 +187,31 @@ def test_two_active_steps_with_the_same_title_are_told_apart_by_their_start_date
         assert "Share a worry (from" not in place and "Share a worry" in place
 
 
+def test_check_ins_listed_under_the_steps_name_their_step_as_the_step_cards_do(
+    clock: Clock, logged_in, app, counselor, couple
+):
+    """The couple page's reflections and the partner's own check-in list tell two steps of
+    the same title apart too: otherwise "Ask for a lift" twice says nothing."""
+    partner = couple.partners[0]
+    for starts_on in (date(2026, 4, 27), MONDAY):
+        step = factories.AssignmentFactory(
+            couple=couple, title="Ask for a lift", starts_on=starts_on
+        )
+        factories.CheckInFactory(
+            assignment=step, partner=partner, occurred_on=MONDAY, reflection="It went well."
+        )
+    token = links.issue_link(partner, LinkPurpose.HOMEWORK)
+
+    page = logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
+    partner_page = app.test_client().get(f"/p/{token}").get_data(as_text=True)
+
+    reflections = page[page.index('id="reflections-h"') :]
+    own_list = partner_page[partner_page.index("Your recent check-ins") :]
+    for listing in (reflections, own_list):
+        assert "Ask for a lift (from 27 Apr)" in listing
+        assert "Ask for a lift (from 11 May)" in listing
+
+
 # --- stopped emails, paused reminders ----------------------------------------------------
 
 

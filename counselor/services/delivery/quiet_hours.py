@@ -63,6 +63,10 @@ class QuietHours:
         before, after = (self.start - 1) % 24, self.end
         return after if (after - hour) % 24 <= (hour - before) % 24 else before
 
+    def allowed_hours(self) -> list[int]:
+        """Every local hour outside quiet hours, from midnight: what a form may offer."""
+        return [hour for hour in range(24) if not self.contains(hour)]
+
     def __str__(self) -> str:
         return f"{self.start:02d}:00–{self.end:02d}:00"
 

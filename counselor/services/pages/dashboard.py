@@ -206,6 +206,8 @@ class CoupleOverview:
     completion_chart: LineChart
     next_reminders: dict[int, reminders.PlannedReminder]
     reports: list[Report]
+    # Every step's title as the page lists it (homework.titles), by assignment id.
+    step_titles: dict[int, str]
 
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
@@ -245,6 +247,7 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         completion_chart=_completion_chart(progress.partners),
         next_reminders=reminders.next_reminders(actor, couple.id),
         reports=couple_reports(couple.id),
+        step_titles=titles,
     )
 
 

@@ -42,6 +42,14 @@ class PartnerHomework:
     partner: Partner
     steps: list[StepThisWeek]
 
+    def step_title(self, checkin: CheckIn) -> str:
+        """How a listed check-in names its step: as the step's card above does (told apart
+        by start date), or the plain title for a step that is no longer on the page."""
+        for step in self.steps:
+            if step.assignment.id == checkin.assignment_id:
+                return step.title
+        return checkin.assignment.title
+
     @cached_property
     def shared_with_me(self) -> list[CheckIn]:
         return reflections_shared_with(self.partner)

@@ -35,6 +35,7 @@ from counselor.models import (
     Partner,
 )
 from counselor.services.couples.email_status import EmailState, email_status
+from counselor.services.couples.sessions import NOT_REMOVED
 from counselor.services.homework import ladder, reflections
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import readiness, snapshots, week_rules
@@ -136,11 +137,7 @@ def period_start(
     before = min(session.starts_at, start_of_today) if session else start_of_today
     previous = db.session.scalar(
         sa.select(CoupleSession)
-        .where(
-            CoupleSession.couple_id == couple_id,
-            CoupleSession.starts_at < before,
-            CoupleSession.removed_at.is_(None),
-        )
+        .where(CoupleSession.couple_id == couple_id, CoupleSession.starts_at < before, NOT_REMOVED)
         .order_by(CoupleSession.starts_at.desc())
         .limit(1)
     )
