@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The two widths every captured page is shown at (``<name>.png`` and ``<name>-phone.png``).
+CAPTURE_WIDTHS = (("", {"width": 1280, "height": 900}), ("-phone", {"width": 390, "height": 844}))
+# Resolves once web fonts are in and two frames have been laid out at the new size.
+SETTLED = (
+    "document.fonts.ready.then(() => new Promise("
+    "done => requestAnimationFrame(() => requestAnimationFrame(done))))"
+)
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +61,31 @@ def screenshot_dir(tmp_path: Path) -> Path:
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         return SCREENSHOT_DIR
     return tmp_path
+
+
+@pytest.fixture
+def capture(screenshot_dir: Path) -> Callable[..., None]:
+    """``capture(page, name)`` writes ``<name>.png`` at 1280 px and ``<name>-phone.png`` at
+    390 px into ``screenshot_dir``, so every page in the docs is shown at both widths and
+    each file has one writer. ``element=`` shoots one element of the page instead of the page;
+    ``full_page=False`` only the first screenful. The page's own viewport is put back after,
+    so the test carries on where it was. One image pixel per CSS pixel: a phone context's
+    device scale does not change the files' widths."""
+
+    def capture(page, name: str, *, full_page: bool = True, element=None) -> None:
+        original = page.viewport_size
+        try:
+            for suffix, viewport in CAPTURE_WIDTHS:
+                page.set_viewport_size(viewport)
+                page.wait_for_load_state()
+                page.evaluate(SETTLED)
+                path = screenshot_dir / f"{name}{suffix}.png"
+                if element is None:
+                    page.screenshot(path=path, full_page=full_page, scale="css")
+                else:
+                    element.screenshot(path=path, scale="css")
+        finally:
+            if original is not None:
+                page.set_viewport_size(original)
+
+    return capture

@@ -63,7 +63,7 @@ def ask_to_assign_the_chore_again(page, couple_id):
 
 
 def test_the_form_shows_the_couple_and_asks_before_assigning_a_step_twice(
-    page, demo_couple, screenshot_dir
+    page, demo_couple, capture
 ):
     email, couple_id = demo_couple
     log_in(page, email, factories.PASSWORD)
@@ -76,7 +76,7 @@ def test_the_form_shows_the_couple_and_asks_before_assigning_a_step_twice(
     assert page.locator("li.is-duplicate", has_text=CHORE).count() == 1
     assert "What to watch for on rung 2, their current rung." in page.inner_text("#step-form")
     _assert_no_horizontal_scroll(page)
-    page.screenshot(path=screenshot_dir / "assign-again.png", full_page=True)
+    capture(page, "assign-again")
     assert chore_steps(couple_id) == 1
 
     # Phone: the context comes first, then the form, then the ladder.
@@ -92,11 +92,10 @@ def test_the_form_shows_the_couple_and_asks_before_assigning_a_step_twice(
     assert "Active now" in active and CHORE in active and "Ask their view on a work email" in active
     assert "Keep a log of your solo moments" in active  # completed last week
     _assert_no_horizontal_scroll(page)
-    page.screenshot(path=screenshot_dir / "assign-form-phone.png", full_page=True)
+    capture(page, "assign-form")
 
     ask_to_assign_the_chore_again(page, couple_id)
-    _assert_no_horizontal_scroll(page)
-    page.screenshot(path=screenshot_dir / "assign-again-phone.png", full_page=True)
+    _assert_no_horizontal_scroll(page)  # captured above, at both widths
     assert chore_steps(couple_id) == 1
 
     page.get_by_role("button", name="Assign it again").click()

@@ -46,7 +46,7 @@ def chart_summary(page) -> str:
 
 
 def test_the_couple_page_charts_every_week_from_the_first_run(
-    page, browser, live_server, demo_login, screenshot_dir
+    page, browser, live_server, demo_login, capture
 ):
     log_in(page, demo_login.email, factories.PASSWORD)
     page.get_by_role("link", name="Alex & Sam R.").click()
@@ -61,7 +61,7 @@ def test_the_couple_page_charts_every_week_from_the_first_run(
         weeks = figures.group(1).split(", ")
         assert len(weeks) == 8 and sum(w.endswith("%") for w in weeks) >= 6, summary
         assert weeks[-1].endswith("%"), summary
-    page.screenshot(path=screenshot_dir / "couple-page.png", full_page=True)
+    capture(page, "couple-page")
 
     phone = browser.new_context(
         base_url=live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True
@@ -74,7 +74,6 @@ def test_the_couple_page_charts_every_week_from_the_first_run(
         overflow = small.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the couple page scrolls sideways by {overflow}px at 390 px"
         assert chart_summary(small) == summary
-        small.screenshot(path=screenshot_dir / "couple-page-phone.png", full_page=True)
     finally:
         phone.close()
 

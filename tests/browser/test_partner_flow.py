@@ -24,9 +24,7 @@ def _one_backend(database_url):
         pytest.skip("browser flow runs once, on SQLite")
 
 
-def test_partner_marks_a_step_done_from_the_emailed_link(
-    app, browser, live_server, smtp, screenshot_dir
-):
+def test_partner_marks_a_step_done_from_the_emailed_link(app, browser, live_server, smtp, capture):
     import tasks.outbox
 
     app.config["PUBLIC_BASE_URL"] = live_server
@@ -56,13 +54,13 @@ def test_partner_marks_a_step_done_from_the_emailed_link(
         "I told José about the dentist appointment. It felt lighter <really> & calmer."
     )
     step.get_by_label("Let my partner read this too").check()
-    page.screenshot(path=screenshot_dir / "partner-step-phone.png", full_page=False)
+    capture(page, "partner-step", full_page=False)
     step.get_by_role("button", name="Mark done").click()
 
     page.locator("#confirmation").wait_for()
     assert "1 of 3" in page.locator("#confirmation").inner_text()
     assert "2 steps still open this week" in page.locator("#confirmation").inner_text()
-    page.screenshot(path=screenshot_dir / "partner-done-phone.png", full_page=False)
+    capture(page, "partner-done", full_page=False)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     context.close()

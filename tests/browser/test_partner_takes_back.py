@@ -50,9 +50,7 @@ def no_sideways_scroll(page) -> None:
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
-def test_partner_edits_deletes_and_takes_back_on_a_phone(
-    app, browser, live_server, page, screenshot_dir
-):
+def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_server, page, capture):
     couple = factories.CoupleFactory(
         partners=[{"first_name": "Zoë"}, {"first_name": "José"}], label="Zoë & José M."
     )
@@ -87,7 +85,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(
     mine = phone.locator("#my-checkins")
     mine.scroll_into_view_if_needed()
     no_sideways_scroll(phone)
-    phone.screenshot(path=screenshot_dir / "partner-my-checkins-phone.png", full_page=True)
+    capture(phone, "partner-my-checkins")
 
     # Edit: a kinder comfort rating and a few words, for the counselor only.
     mine.locator("li", has_text="Hand over a chore").get_by_role("link", name="Edit").click()
@@ -95,7 +93,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(
     phone.get_by_label("4", exact=True).check()
     phone.get_by_label("Anything you noticed? (optional)").fill("We did the shopping his way.")
     no_sideways_scroll(phone)
-    phone.screenshot(path=screenshot_dir / "partner-edit-checkin-phone.png", full_page=True)
+    capture(phone, "partner-edit-checkin")
     phone.get_by_role("button", name="Save changes").click()
     phone.get_by_text("Saved. Your check-in is updated.").wait_for()
 
@@ -103,7 +101,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(
     phone.locator("#my-checkins li", has_text=PRIVATE).get_by_role("link", name="Delete").click()
     phone.get_by_role("heading", name="Delete this check-in?").wait_for()
     no_sideways_scroll(phone)
-    phone.screenshot(path=screenshot_dir / "partner-delete-phone.png", full_page=True)
+    capture(phone, "partner-delete")
     phone.get_by_role("button", name="Delete check-in").click()
     phone.get_by_text("Done. That check-in is deleted.").wait_for()
     assert PRIVATE not in phone.locator("main").inner_text()
@@ -113,7 +111,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(
     phone.get_by_role("heading", name="Take back this reflection?").wait_for()
     assert "Your counselor will still see it" in phone.locator("main").inner_text()
     no_sideways_scroll(phone)
-    phone.screenshot(path=screenshot_dir / "partner-withdraw-phone.png", full_page=True)
+    capture(phone, "partner-withdraw")
     phone.get_by_role("button", name="Take it back").click()
     phone.get_by_text("Taken back.").wait_for()
     assert phone.locator("#shared-by-me").count() == 0
@@ -122,7 +120,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(
     phone.get_by_role("link", name="Stop emails").click()
     phone.get_by_text("Only your counselor can turn them back on.").wait_for()
     no_sideways_scroll(phone)
-    phone.screenshot(path=screenshot_dir / "partner-stop-emails-phone.png", full_page=True)
+    capture(phone, "partner-stop-emails")
     phone.get_by_role("link", name="No, keep my emails").click()
     phone.get_by_role("heading", name="Hi Zoë").wait_for()
 
@@ -140,8 +138,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(
     assert "Withdrawn by Zoë on" in withdrawn.inner_text()
     assert "We did the shopping his way." in reflections.inner_text()
     assert PRIVATE not in reflections.inner_text()
-    reflections.scroll_into_view_if_needed()
-    reflections.screenshot(path=screenshot_dir / "couple-withdrawn-reflection.png")
+    capture(page, "couple-withdrawn-reflection", element=reflections)
 
     db.session.expire_all()
     edited = db.session.get(CheckIn, to_edit)

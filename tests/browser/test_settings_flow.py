@@ -35,9 +35,7 @@ def stored(counselor: Counselor) -> Counselor:
     return db.session.get(Counselor, counselor.id)
 
 
-def test_an_owner_picks_a_zone_by_searching_and_sets_the_practice_emails(
-    page, owner, screenshot_dir
-):
+def test_an_owner_picks_a_zone_by_searching_and_sets_the_practice_emails(page, owner, capture):
     log_in(page, owner.email, factories.PASSWORD)
     page.get_by_role("link", name="Settings").click()
     tabs = page.get_by_role("navigation", name="Settings")
@@ -74,7 +72,7 @@ def test_an_owner_picks_a_zone_by_searching_and_sets_the_practice_emails(
         True,
     )
     page.get_by_label("Search the list").fill("europe")
-    page.screenshot(path=screenshot_dir / "settings.png", full_page=True)
+    capture(page, "settings")
 
     page.set_viewport_size(PHONE)
     page.reload()
@@ -83,7 +81,6 @@ def test_an_owner_picks_a_zone_by_searching_and_sets_the_practice_emails(
         box = tabs.get_by_role("link", name=name).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name
         assert box["height"] >= 44, name  # a finger's width
-    page.screenshot(path=screenshot_dir / "settings-phone.png", full_page=True)
 
 
 def test_the_picker_works_by_keyboard_and_without_script(browser, live_server, owner):
@@ -111,7 +108,7 @@ def test_the_picker_works_by_keyboard_and_without_script(browser, live_server, o
         db.session.commit()
 
 
-def test_the_webhooks_tab_links_to_the_guide_served_by_the_app(page, owner, screenshot_dir):
+def test_the_webhooks_tab_links_to_the_guide_served_by_the_app(page, owner, capture):
     log_in(page, owner.email, factories.PASSWORD)
     page.goto("/settings/webhooks")
     tabs = page.get_by_role("navigation", name="Settings")
@@ -121,8 +118,7 @@ def test_the_webhooks_tab_links_to_the_guide_served_by_the_app(page, owner, scre
     page.get_by_role("heading", name="Integrating a practice system", level=1).wait_for()
     assert page.get_by_role("heading", name="Webhooks", level=2).is_visible()
     page.goto("/api/v1/guide")
-    page.screenshot(path=screenshot_dir / "guide.png", full_page=False)
+    capture(page, "guide", full_page=False)
     page.set_viewport_size(PHONE)
     page.reload()
     _assert_no_horizontal_scroll(page)
-    page.screenshot(path=screenshot_dir / "guide-phone.png", full_page=False)

@@ -48,7 +48,7 @@ def assert_fits(page):
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
-def test_a_cancelled_step_comes_back_whole_with_undo(page, counselor, screenshot_dir):
+def test_a_cancelled_step_comes_back_whole_with_undo(page, counselor, capture):
     couple = factories.CoupleFactory(
         counselor=counselor,
         label="Noor & Eli B.",
@@ -79,11 +79,10 @@ def test_a_cancelled_step_comes_back_whole_with_undo(page, counselor, screenshot
         page.inner_text("main")
     )
     assert_fits(page)
-    page.screenshot(path=screenshot_dir / "confirm-cancel-step.png", full_page=True)
     page.set_viewport_size(PHONE)
     assert_fits(page)
-    page.screenshot(path=screenshot_dir / "confirm-cancel-step-phone.png", full_page=True)
     page.set_viewport_size(DESKTOP)
+    capture(page, "confirm-cancel-step")
     page.get_by_role("button", name="Cancel the step").click()
 
     banner = page.locator(".undo-banner")
@@ -93,12 +92,11 @@ def test_a_cancelled_step_comes_back_whole_with_undo(page, counselor, screenshot
     assert "Cancelled" in card.locator(".step-head").inner_text()
     assert card.get_by_role("link", name="Cancel step").count() == 0
     assert week_grid(card)[0][1:3] == before[0][1:3]  # the past weeks stay as they were
-    page.screenshot(path=screenshot_dir / "undo-cancel-step.png", full_page=False)
     page.set_viewport_size(PHONE)
     assert_fits(page)
-    page.screenshot(path=screenshot_dir / "undo-cancel-step-phone.png", full_page=False)
-    card.screenshot(path=screenshot_dir / "cancelled-step-phone.png")
     page.set_viewport_size(DESKTOP)
+    capture(page, "undo-cancel-step", full_page=False)
+    capture(page, "cancelled-step", element=card)
 
     banner.get_by_role("button", name="Undo").click()
     page.get_by_text("“Ask for a lift” is active again, with all its check-ins.").wait_for()
