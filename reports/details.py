@@ -59,6 +59,7 @@ def detail_pages(data: PreSessionReportData, s: Styles) -> list[Flowable]:
         CondPageBreak(230),
         Paragraph("Comfort ratings, last 8 weeks", s.h2),
         *_chart_section(data, s, completion=False),
+        CondPageBreak(120),  # the heading never ends a page alone
         Paragraph("Recent reflections", s.h2),
         *_reflections(data.reflections, s),
         Paragraph("Steps as assigned", s.h2),
