@@ -142,34 +142,39 @@ def _day_choices(today: date, check_in: CheckIn) -> list[SelectChoice]:
 @limit_per_ip
 @limit_per_token
 def delete_checkin(token: str, checkin_id: int) -> ResponseReturnValue:
-    link = _live_link(token)
-    partner = link.partner
-    check_in = _own(partner, checkin_id)
-    form = ConfirmedForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            checkins.delete_checkin(links.partner_actor(partner), partner, check_in.id)
-        except InvalidInput as error:
-            return _confirm_page("delete", token, partner, check_in, form, error, status=422)
-        return redirect(_back(token, "deleted"))
-    return _confirm_page("delete", token, partner, check_in, form, refused=_refusal(check_in))
+    return _confirmed_change(token, checkin_id, "delete")
 
 
 @bp.route("/p/<token>/checkins/<int:checkin_id>/withdraw", methods=["GET", "POST"])
 @limit_per_ip
 @limit_per_token
 def withdraw_reflection(token: str, checkin_id: int) -> ResponseReturnValue:
+    return _confirmed_change(token, checkin_id, "withdraw")
+
+
+# What each confirmed change does, and the notice the partner's page then shows.
+_CONFIRMED_CHANGES = {
+    "delete": (checkins.delete_checkin, "deleted"),
+    "withdraw": (checkins.withdraw_reflection, "withdrawn"),
+}
+
+
+def _confirmed_change(token: str, checkin_id: int, what: str) -> ResponseReturnValue:
+    """Show the confirm page (GET, or a POST without ``confirmed``); apply it when confirmed.
+    A deletion that is no longer allowed says why on the page itself."""
     link = _live_link(token)
     partner = link.partner
     check_in = _own(partner, checkin_id)
     form = ConfirmedForm()
+    change, notice = _CONFIRMED_CHANGES[what]
     if request.method == "POST" and form.validate_on_submit():
         try:
-            checkins.withdraw_reflection(links.partner_actor(partner), partner, check_in.id)
+            change(links.partner_actor(partner), partner, check_in.id)
         except InvalidInput as error:
-            return _confirm_page("withdraw", token, partner, check_in, form, error, status=422)
-        return redirect(_back(token, "withdrawn"))
-    return _confirm_page("withdraw", token, partner, check_in, form)
+            return _confirm_page(what, token, partner, check_in, form, error, status=422)
+        return redirect(_back(token, notice))
+    refused = _refusal(check_in) if what == "delete" else None
+    return _confirm_page(what, token, partner, check_in, form, refused=refused)
 
 
 def _confirm_page(

@@ -92,17 +92,7 @@ def test_a_partner_choosing_an_allowed_hour_gets_it_audited(partner):
 
 
 def _as_input(couple, **first_changes) -> CoupleInput:
-    partners = [
-        PartnerInput(
-            first_name=p.first_name,
-            email=p.email,
-            timezone=p.timezone,
-            reminder_hour=p.reminder_hour,
-            quiet_start_hour=p.quiet_start_hour,
-            quiet_end_hour=p.quiet_end_hour,
-        )
-        for p in couple.partners
-    ]
+    partners = [PartnerInput.of(p) for p in couple.partners]
     for name, value in first_changes.items():
         setattr(partners[0], name, value)
     return CoupleInput(label=couple.label, partners=partners, counselor_id=couple.counselor_id)

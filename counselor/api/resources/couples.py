@@ -92,17 +92,7 @@ def _counselor_id(email: str | None) -> int | None:
 
 def _changed_couple(couple: Couple, changes: dict[str, Any]) -> CoupleInput:
     """The couple as it is, with the fields the request names changed."""
-    partners = [
-        PartnerInput(
-            first_name=p.first_name,
-            email=p.email,
-            timezone=p.timezone,
-            reminder_hour=p.reminder_hour,
-            quiet_start_hour=p.quiet_start_hour,
-            quiet_end_hour=p.quiet_end_hour,
-        )
-        for p in couple.partners
-    ]
+    partners = [PartnerInput.of(p) for p in couple.partners]
     position_of = {partner.id: index for index, partner in enumerate(couple.partners)}
     problems = FieldErrors()
     for number, change in enumerate(changes.get("partners", [])):

@@ -35,6 +35,18 @@ class PartnerInput:
     quiet_start_hour: int | None = 21
     quiet_end_hour: int | None = 8
 
+    @classmethod
+    def of(cls, partner: Partner) -> PartnerInput:
+        """The partner as stored: the starting point of a change to some fields."""
+        return cls(
+            first_name=partner.first_name,
+            email=partner.email,
+            timezone=partner.timezone,
+            reminder_hour=partner.reminder_hour,
+            quiet_start_hour=partner.quiet_start_hour,
+            quiet_end_hour=partner.quiet_end_hour,
+        )
+
 
 @dataclass
 class CoupleInput:
