@@ -79,7 +79,7 @@ class EmailOutbox:
         self.smtp.messages.clear()
 
     def reclaimed(self, worker_log: str) -> set[int]:
-        return {int(n) for n in re.findall(r"email (\d+) reclaimed", worker_log)}
+        return {int(n) for n in re.findall(r"email (\d+) [^\n]*?reclaimed after", worker_log)}
 
 
 @dataclass
