@@ -127,6 +127,20 @@ def assignment_reopen(assignment_id: int) -> ResponseReturnValue:
             f"\u201c{_shown_title(assignment)}\u201d is active again, with all its check-ins.",
             "success",
         )
+        twin = assignments.active_duplicate(
+            assignment.couple_id,
+            assignment.template_id,
+            assignment.rung_id,
+            assignment.title,
+            other_than=assignment.id,
+        )
+        if twin is not None:  # an undo is not refused, but the counselor hears of the twin
+            flash(
+                f"\u201c{twin.title}\u201d is also active, since {twin.starts_on.day} "
+                f"{twin.starts_on:%b}: the partners now see two cards for this step. "
+                "Cancel one of them if that is not what you meant.",
+                "error",
+            )
     return redirect(url_for("dashboard.couple_detail", couple_id=assignment.couple_id))
 
 

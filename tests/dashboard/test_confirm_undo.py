@@ -315,3 +315,24 @@ def test_the_confirm_page_tells_two_steps_of_one_title_apart(logged_in, couple, 
     )
     said = text(logged_in.get(f"/assignments/{twin.id}/cancel"))
     assert "Cancel “Ask for a lift (from 11 May)”?" in said
+
+
+def test_reopening_a_step_the_couple_has_again_meanwhile_says_so(logged_in, couple, step):
+    """An undo is not refused, but the counselor hears that the partners now see two cards."""
+    logged_in.post(f"/assignments/{step.id}/end", data={"status": "cancelled", **CONFIRM})
+    factories.AssignmentFactory(couple=couple, title="ask for a  lift", starts_on=date(2026, 5, 11))
+
+    logged_in.post(f"/assignments/{step.id}/reopen")
+
+    said = text(logged_in.get(f"/couples/{couple.id}"))
+    assert "“Ask for a lift (from 27 Apr)” is active again, with all its check-ins." in said
+    assert "“ask for a lift” is also active, since 11 May" in said
+    assert "two cards for this step" in said
+
+
+def test_reopening_a_step_with_no_twin_says_nothing_more(logged_in, couple, step):
+    logged_in.post(f"/assignments/{step.id}/end", data={"status": "cancelled", **CONFIRM})
+
+    logged_in.post(f"/assignments/{step.id}/reopen")
+
+    assert "is also active" not in text(logged_in.get(f"/couples/{couple.id}"))

@@ -119,26 +119,42 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
 def _refuse_duplicate(
     couple_id: int, template: TaskTemplate | None, rung_id: int, title: str
 ) -> None:
-    """Raise ``DuplicateAssignment`` when the couple already has this step active: the
-    same ladder template, or the same title on the same rung (case and spacing aside) —
-    either way the partners would see two cards for one step (docs/design.md,
-    "Duplicate steps")."""
-    wanted = _comparable(title)
-    for active in db.session.scalars(
-        sa.select(Assignment)
-        .where(Assignment.couple_id == couple_id, Assignment.status == AssignmentStatus.ACTIVE)
-        .order_by(Assignment.starts_on, Assignment.id)
-    ):
+    """Raise ``DuplicateAssignment`` when the couple already has this step active
+    (``active_duplicate``): the partners would see two cards for one step."""
+    active = active_duplicate(couple_id, template.id if template else None, rung_id, title)
+    if active is not None:
+        since = f"{active.starts_on.day} {active.starts_on:%b %Y}"
         same_template = template is not None and active.template_id == template.id
-        same_title = active.rung_id == rung_id and _comparable(active.title) == wanted
-        if same_template or same_title:
-            since = f"{active.starts_on.day} {active.starts_on:%b %Y}"
-            raise DuplicateAssignment(
-                "template_key" if same_template else "title",
-                f"This couple already has \u201c{active.title}\u201d active, since {since}.",
-                existing_id=active.id,
-                existing_starts_on=active.starts_on,
-            )
+        raise DuplicateAssignment(
+            "template_key" if same_template else "title",
+            f"This couple already has \u201c{active.title}\u201d active, since {since}.",
+            existing_id=active.id,
+            existing_starts_on=active.starts_on,
+        )
+
+
+def active_duplicate(
+    couple_id: int,
+    template_id: int | None,
+    rung_id: int,
+    title: str,
+    *,
+    other_than: int | None = None,
+) -> Assignment | None:
+    """The couple's earliest active step that is the same step: the same ladder template,
+    or the same title on the same rung (case and spacing aside) — docs/design.md,
+    "Duplicate steps". ``other_than``: leave this step out (it is the one compared)."""
+    wanted = _comparable(title)
+    query = sa.select(Assignment).where(
+        Assignment.couple_id == couple_id, Assignment.status == AssignmentStatus.ACTIVE
+    )
+    if other_than is not None:
+        query = query.where(Assignment.id != other_than)
+    for active in db.session.scalars(query.order_by(Assignment.starts_on, Assignment.id)):
+        same_template = template_id is not None and active.template_id == template_id
+        if same_template or (active.rung_id == rung_id and _comparable(active.title) == wanted):
+            return active
+    return None
 
 
 def _comparable(title: str) -> str:
