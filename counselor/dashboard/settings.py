@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField
+from wtforms import BooleanField, EmailField, RadioField, SelectChoice
 
 from counselor.dashboard import bp
 from counselor.dashboard.timezone_field import TimezoneField
@@ -32,7 +32,8 @@ class PracticeSettingsForm(FlaskForm):
         "Practice time zone",
         description="The zone new counselors and new partners start with; reports use it.",
     )
-    reminder_cadence = SelectField(
+    # Radio buttons, not selects: their long labels read whole at phone width.
+    reminder_cadence = RadioField(
         "Reminders to partners",
         choices=[
             SelectChoice("standard", "Standard: first day, when behind pace, day before due"),
@@ -40,7 +41,7 @@ class PracticeSettingsForm(FlaskForm):
             SelectChoice("off", "Off: no reminders"),
         ],
     )
-    email_detail = SelectField(
+    email_detail = RadioField(
         "What emails to partners may say",
         choices=[
             SelectChoice("minimal", "Minimum: practice, first name, number of open steps"),
