@@ -61,7 +61,7 @@ def api_key_revoke(key_id: int) -> ResponseReturnValue:
             api_keys.require_key_manager(current_user)
             api_keys.revoke_api_key(current_actor(), key.id)
         except InvalidInput as error:
-            flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+            flash(error.sentences, "error")
         else:
             flash(f"Key “{key.name}” revoked: it no longer opens the API.", "success")
     return redirect(url_for("dashboard.api_keys_page"), 303)

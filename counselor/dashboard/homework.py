@@ -101,7 +101,7 @@ def assignment_end(assignment_id: int) -> ResponseReturnValue:
     try:
         lifecycle.end_assignment(actor, assignment.id, status)
     except InvalidInput as error:
-        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+        flash(error.sentences, "error")
     else:
         offer_undo(
             assignment.couple_id,
@@ -121,7 +121,7 @@ def assignment_reopen(assignment_id: int) -> ResponseReturnValue:
     try:
         lifecycle.reopen_assignment(current_actor(), assignment.id)
     except InvalidInput as error:
-        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+        flash(error.sentences, "error")
     else:
         flash(
             f"\u201c{_shown_title(assignment)}\u201d is active again, with all its check-ins.",

@@ -32,7 +32,7 @@ def partner_send_link(partner_id: int) -> ResponseReturnValue:
     try:
         email = notifications.send_link(current_actor(), partner.id, send_now=send_now)
     except InvalidInput as error:
-        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+        flash(error.sentences, "error")
     else:
         flash(_link_sent(partner, notifications.goes_out_at(email)), "success")
     return redirect(url_for("dashboard.couple_detail", couple_id=partner.couple_id))
@@ -90,7 +90,7 @@ def couple_restore_links(couple_id: int) -> ResponseReturnValue:
     try:
         restored = links.restore_couple_links(current_actor(), couple.id, revoked_at)
     except InvalidInput as error:
-        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+        flash(error.sentences, "error")
     else:
         flash(f"{_links(restored)} working again.", "success")
     return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))

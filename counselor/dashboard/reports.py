@@ -26,7 +26,7 @@ def report_request(couple_id: int) -> ResponseReturnValue:
     try:
         pre_session.request_report(current_actor(), couple.id, session_id)
     except InvalidInput as error:
-        flash(" ".join(m for msgs in error.errors.values() for m in msgs), "error")
+        flash(error.sentences, "error")
     else:
         flash("The report is being prepared; it appears below in a moment.", "success")
     return redirect(url_for("dashboard.couple_detail", couple_id=couple.id) + "#reports")

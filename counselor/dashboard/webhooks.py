@@ -76,7 +76,7 @@ def webhook_remove(endpoint_id: int) -> Response:
     try:
         webhooks.delete_endpoint(actor, endpoint.id)
     except InvalidInput as error:
-        flash(" ".join(m for messages in error.errors.values() for m in messages), "error")
+        flash(error.sentences, "error")
     else:
         flash("The webhook was removed; nothing more is sent there.", "success")
     return redirect(url_for("dashboard.webhooks_page"))

@@ -60,7 +60,7 @@ def _refusal(check_in: CheckIn) -> str | None:
     try:
         checkins.check_changeable(check_in)
     except InvalidInput as error:
-        return " ".join(m for messages in error.errors.values() for m in messages)
+        return error.sentences
     return None
 
 
@@ -188,7 +188,7 @@ def _confirm_page(
     status: int = 200,
 ) -> ResponseReturnValue:
     if error is not None:
-        refused = " ".join(m for messages in error.errors.values() for m in messages)
+        refused = error.sentences
     return (
         render_template(
             f"partner/confirm_{what}.html",

@@ -20,6 +20,11 @@ class InvalidInput(ValueError):
     def single(cls, field: str, message: str) -> InvalidInput:
         return cls({field: [message]})
 
+    @property
+    def sentences(self) -> str:
+        """Every message, as one line of text for a person (a flashed message, a page)."""
+        return " ".join(m for messages in self.errors.values() for m in messages)
+
 
 class DuplicateAssignment(InvalidInput):
     """The couple already has this step active (docs/design.md, "Duplicate steps").

@@ -63,7 +63,7 @@ class ReportPdf(MethodView):
         try:
             report, pdf = pre_session.report_pdf(current_actor(), report_id)
         except InvalidInput as error:
-            abort(409, message=" ".join(m for ms in error.errors.values() for m in ms))
+            abort(409, message=error.sentences)
         except OSError:
             abort(409, message="The report's file is no longer stored; request a new report.")
         return Response(

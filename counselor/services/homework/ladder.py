@@ -12,7 +12,6 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.ladder import RungSpec, TemplateSpec, load_ladder
 from counselor.models import LadderRung, TaskTemplate, TemplateWho
-from counselor.services.errors import NotFound
 
 
 @dataclass
@@ -131,13 +130,6 @@ def top_rung_position() -> int | None:
 
 def active_templates(rung: LadderRung) -> list[TaskTemplate]:
     return [template for template in rung.templates if not template.retired]
-
-
-def rung_by_id(rung_id: int) -> LadderRung:
-    rung = db.session.get(LadderRung, rung_id)
-    if rung is None:
-        raise NotFound(f"rung {rung_id}")
-    return rung
 
 
 def rung_by_key(key: str) -> LadderRung | None:

@@ -113,10 +113,6 @@ def partner_homework(partner: Partner) -> PartnerHomework:
     return PartnerHomework(partner, steps)
 
 
-def open_step_count(partner: Partner) -> int:
-    return len(partner_homework(partner).open_steps)
-
-
 def _latest_checkin_ids(partner_id: int, assignment_ids: list[int]) -> dict[int, int]:
     """The id of the partner's latest check-in on each step. A check-in recorded under
     ``link:<step>:<n>`` gets an id above n, so the key naming the latest id is nobody's yet,
