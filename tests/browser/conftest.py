@@ -31,6 +31,13 @@ SETTLED = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _one_backend(database_url):
+    # The browser exercises pages, not the database: SQLite is enough.
+    if not database_url.startswith("sqlite"):
+        pytest.skip("browser flow runs once, on SQLite")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM):

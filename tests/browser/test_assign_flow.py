@@ -20,13 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 CHORE = "Hand over a chore you usually do"  # Alex & Sam have it active in the demo
 
 
-@pytest.fixture(autouse=True)
-def _one_backend(database_url):
-    # The browser exercises pages, not the database: SQLite is enough.
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser flow runs once, on SQLite")
-
-
 @pytest.fixture
 def demo_couple(app):
     """The demo practice, logged in as its counselor; returns Alex & Sam's id."""

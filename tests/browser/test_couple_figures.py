@@ -27,12 +27,6 @@ PHONE = {"width": 390, "height": 844}
 PDFTOPPM = shutil.which("pdftoppm")
 
 
-@pytest.fixture(autouse=True)
-def _one_backend(database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser flow runs once, on SQLite")
-
-
 @pytest.fixture
 def demo_login(app):
     login = demo.seed_demo()  # what `make run` does on a fresh instance; no compile yet

@@ -9,24 +9,10 @@ from counselor.services import demo
 from counselor.services.accounts import counselors
 from counselor.services.progress.compile import compile_progress
 from tests.support import factories
+from tests.support.browser import log_in
 
 # A live server's threads serve the pages: the rows must be committed for them to see.
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
-
-
-@pytest.fixture(autouse=True)
-def _one_backend(database_url):
-    # The browser exercises pages, not the database: SQLite is enough.
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser flow runs once, on SQLite")
-
-
-def log_in(page, email, password):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/couples")
 
 
 def test_counselor_adds_a_couple_and_assigns_a_ladder_step(page, counselor):

@@ -18,12 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(autouse=True)
-def _one_backend(database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser flow runs once, on SQLite")
-
-
 def test_partner_marks_a_step_done_from_the_emailed_link(app, browser, live_server, smtp, capture):
     import tasks.outbox
 

@@ -27,12 +27,6 @@ SHARED = "I told José about the dentist appointment. It felt lighter."
 PRIVATE = "Told him about the deadline; he just listened."
 
 
-@pytest.fixture(autouse=True)
-def _one_backend(database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser flow runs once, on SQLite")
-
-
 def record(partner, assignment_id: int, days_ago: int, **fields) -> CheckIn:
     today = timeutil.local_today(partner.timezone)
     data = CheckInInput(

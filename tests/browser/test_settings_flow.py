@@ -17,13 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture(autouse=True)
-def _one_backend(database_url):
-    # The browser exercises pages, not the database: SQLite is enough.
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser flow runs once, on SQLite")
-
-
 @pytest.fixture
 def owner(app) -> Counselor:
     practice = factories.PracticeFactory(name="Riverside Couples Counselling")

@@ -13,25 +13,12 @@ from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, AuditEvent, CheckIn
 from tests.support import factories
+from tests.support.browser import log_in
 
 # A live server's threads serve the pages: the rows must be committed for them to see.
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(autouse=True)
-def _one_backend(database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("browser flow runs once, on SQLite")
-
-
-def log_in(page, email, password):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/couples")
 
 
 def week_grid(step) -> list[list[str]]:
