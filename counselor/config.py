@@ -47,9 +47,24 @@ class Defaults:
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a cost profile, not a secret
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    # Request bodies over this are refused with 413, whether sent with Content-Length or
+    # chunked, before they are read whole.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Strict-Transport-Security max-age, sent only when PUBLIC_BASE_URL is https.
+    HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
+
+    # Database connections per process (PostgreSQL; SQLite opens one per thread).
+    DATABASE_POOL_SIZE = 5
+    DATABASE_MAX_OVERFLOW = 5
+    # A request waiting longer than this for a connection gets 503 (database busy or down).
+    DATABASE_POOL_TIMEOUT_SECONDS = 5
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # When the limiter's storage (Redis) is down: count in memory meanwhile, never fail
+    # the request (Flask-Limiter's own settings).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     LOGIN_RATE_LIMIT = "10 per minute"
 
     COUPLES_PER_PAGE = 25
@@ -66,6 +81,8 @@ class Defaults:
 
     # REST API for host systems (issue: plugin API).
     API_RATE_LIMIT = "120 per minute"  # per API key
+    # Requests with a missing or unknown key, per client address.
+    API_INVALID_KEY_RATE_LIMIT = "20 per minute"
     IDEMPOTENCY_TTL_HOURS = 48
     # flask-smorest serves the OpenAPI document generated from the schemas at
     # /api/v1/openapi.json; counselor.api renders the human-readable page at /api/v1/docs.
@@ -89,7 +106,12 @@ class Defaults:
     # Webhooks: production should require https and refuse private/loopback targets.
     WEBHOOK_REQUIRE_HTTPS = False
     WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    WEBHOOK_TIMEOUT_SECONDS = 10
+    # The whole of one attempt: connect, send and the complete answer (not per read).
+    WEBHOOK_TIMEOUT_SECONDS = 15
+    # Deliveries of one practice posted at the same moment, across all workers.
+    WEBHOOK_MAX_IN_FLIGHT_PER_PRACTICE = 2
+    # An endpoint whose attempts fail this many times in a row is disabled (owner told).
+    WEBHOOK_DISABLE_AFTER_FAILURES = 20
     WEBHOOK_MAX_ATTEMPTS = 8
     # A delivery claimed by a worker that died is posted again after this.
     WEBHOOK_CLAIM_LEASE_SECONDS = 90
@@ -110,6 +132,8 @@ class Defaults:
     MAIL_MAX_ATTEMPTS = 6
     MAIL_BATCH_SIZE = 100
     REPORTS_DIR: str | None = None  # default instance/reports
+    # A report left "pending" this long (its worker died mid-render) is rendered again.
+    REPORT_RENDER_LEASE_SECONDS = 600
     # A row a worker claimed but never finished (it was killed) is sent again after this.
     MAIL_CLAIM_LEASE_SECONDS = 300
 

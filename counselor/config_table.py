@@ -113,6 +113,36 @@ SETTINGS: tuple[Setting, ...] = (
         "null",
         listed=False,
     ),
+    Setting(
+        "MAX_CONTENT_LENGTH",
+        WholeNumber(1024, 64 * 1024 * 1024, "bytes"),
+        "largest request body accepted (Content-Length or chunked); larger gets 413",
+        "1048576",
+    ),
+    Setting(
+        "HSTS_MAX_AGE_SECONDS",
+        WholeNumber(0, 2 * 365 * 24 * 3600, "seconds"),
+        "Strict-Transport-Security max-age, sent when `PUBLIC_BASE_URL` is https",
+        "31536000",
+    ),
+    Setting(
+        "DATABASE_POOL_SIZE",
+        WholeNumber(1, 100),
+        "database connections each process keeps open (PostgreSQL)",
+        "5",
+    ),
+    Setting(
+        "DATABASE_MAX_OVERFLOW",
+        WholeNumber(0, 100),
+        "extra connections a process may open at a busy moment (PostgreSQL)",
+        "5",
+    ),
+    Setting(
+        "DATABASE_POOL_TIMEOUT_SECONDS",
+        WholeNumber(1, 60, "seconds"),
+        "how long a request waits for a free connection before answering 503",
+        "5",
+    ),
     Setting("COUPLES_PER_PAGE", WholeNumber(1, 200), "couples per page on the dashboard", "25"),
     # Rate limits.
     Setting(
@@ -122,6 +152,18 @@ SETTINGS: tuple[Setting, ...] = (
         "redis://127.0.0.1:6379/1",
     ),
     Setting("RATELIMIT_HEADERS_ENABLED", Flag(), "", "true", listed=False),
+    Setting(
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+        Flag(),
+        "count rate limits in memory while their storage (Redis) is down",
+        "true",
+    ),
+    Setting(
+        "RATELIMIT_SWALLOW_ERRORS",
+        Flag(),
+        "a rate-limit storage error is logged, never answered with 500",
+        "true",
+    ),
     Setting(
         "LOGIN_RATE_LIMIT",
         RateLimit(),
@@ -139,6 +181,12 @@ SETTINGS: tuple[Setting, ...] = (
         '"5 per hour"',
     ),
     Setting("API_RATE_LIMIT", RateLimit(), "REST API requests per API key", '"120 per minute"'),
+    Setting(
+        "API_INVALID_KEY_RATE_LIMIT",
+        RateLimit(),
+        "API requests with a missing or unknown key, per client address",
+        '"20 per minute"',
+    ),
     # Partner links.
     Setting(
         "PUBLIC_BASE_URL",
@@ -184,8 +232,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WEBHOOK_TIMEOUT_SECONDS",
         Seconds(high=60),
-        "how long one webhook delivery waits for the host's answer",
-        "10",
+        "the whole of one webhook attempt: connect, send and the complete answer",
+        "15",
+    ),
+    Setting(
+        "WEBHOOK_MAX_IN_FLIGHT_PER_PRACTICE",
+        WholeNumber(1, 50),
+        "webhook deliveries of one practice posted at once, across all workers",
+        "2",
+    ),
+    Setting(
+        "WEBHOOK_DISABLE_AFTER_FAILURES",
+        WholeNumber(1, 1000),
+        "failed attempts in a row after which an endpoint is disabled and its owner told",
+        "20",
     ),
     Setting(
         "WEBHOOK_MAX_ATTEMPTS",
@@ -264,6 +324,12 @@ SETTINGS: tuple[Setting, ...] = (
         "where PDFs are stored",
         "/var/lib/counselor/reports",
         default="`instance/reports`",
+    ),
+    Setting(
+        "REPORT_RENDER_LEASE_SECONDS",
+        WholeNumber(60, 24 * 3600, "seconds"),
+        "a report still pending after this (its worker died) is rendered again",
+        "600",
     ),
     Setting(
         "CELERY",

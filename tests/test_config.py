@@ -55,7 +55,7 @@ def test_postgres_urls_use_psycopg(tmp_path):
         ("SQLALCHEMY_DATABASE_URI", "mysql://x", "COUNSELOR_SQLALCHEMY_DATABASE_URI"),
         ("COUPLES_PER_PAGE", 0, "COUPLES_PER_PAGE=0"),
         ("WEBHOOK_TIMEOUT_SECONDS", 0, "WEBHOOK_TIMEOUT_SECONDS=0 must be a number of seconds"),
-        ("WEBHOOK_TIMEOUT_SECONDS", "10s", "COUNSELOR_WEBHOOK_TIMEOUT_SECONDS=10"),
+        ("WEBHOOK_TIMEOUT_SECONDS", "10s", "COUNSELOR_WEBHOOK_TIMEOUT_SECONDS=15"),
         ("WEBHOOK_TIMEOUT_SECONDS", 600, "above 0 and at most 60"),
         ("WEBHOOK_MAX_ATTEMPTS", 0, "WEBHOOK_MAX_ATTEMPTS=0 must be a whole number from 1 to 50"),
         ("WEBHOOK_REQUIRE_HTTPS", "yes", "WEBHOOK_REQUIRE_HTTPS='yes' must be true or false"),
@@ -113,7 +113,7 @@ def test_a_bad_setting_from_the_environment_names_the_variable_to_fix(monkeypatc
     with pytest.raises(ConfigError) as error:
         create_app(config)
     assert "WEBHOOK_TIMEOUT_SECONDS=-1" in str(error.value)
-    assert "e.g. COUNSELOR_WEBHOOK_TIMEOUT_SECONDS=10" in str(error.value)
+    assert "e.g. COUNSELOR_WEBHOOK_TIMEOUT_SECONDS=15" in str(error.value)
 
 
 def test_every_problem_is_reported_at_once_without_showing_secrets(tmp_path):
