@@ -66,11 +66,7 @@ def normalise_database_uri(uri: str) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
-        # Copies, never the shared default dict: several apps live in one test process.
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrate.init_app(
         app,
@@ -91,6 +87,22 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _configure_sqlite_connection)
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine's options: SQL parameters never in a log or an error's text (they carry
+    client text), and the connection pool sized by the DATABASE_POOL_* settings (PostgreSQL;
+    SQLite opens a connection per thread). A copy, never the shared default dict: several
+    apps live in one test process."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("hide_parameters", True)
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
+        options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
+    else:
+        options.setdefault("pool_size", config["DATABASE_POOL_SIZE"])
+        options.setdefault("max_overflow", config["DATABASE_MAX_OVERFLOW"])
+        options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT_SECONDS"])
+    return options
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
