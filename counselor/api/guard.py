@@ -48,6 +48,12 @@ def current_actor() -> Actor:
     return g.api_actor
 
 
+def api_key_id(actor: Actor) -> int:
+    """The id of the API key a request acts with (set by ``authenticate``)."""
+    assert actor.id is not None, "an API request's actor is its API key"
+    return actor.id
+
+
 def set_audited_object(object_type: str, object_id: int | None) -> None:
     """Name the object a request created, for its audit event (default: from the path)."""
     g.api_object = (object_type, object_id)
@@ -98,7 +104,9 @@ def _claim_idempotency_key(actor: Actor) -> Response | None:
         request.method, request.full_path.rstrip("?"), request.get_data(cache=True)
     )
     try:
-        outcome = idempotency.claim_or_replay(actor.practice_id, key, fingerprint)
+        outcome = idempotency.claim_or_replay(
+            actor.practice_id, api_key_id(actor), key, fingerprint
+        )
     except idempotency.IdempotencyConflict as conflict:
         abort(409, message=str(conflict))
     if isinstance(outcome, idempotency.StoredResponse):

@@ -29,13 +29,17 @@ class ApiKey(PracticeOwned, Model):
 
 
 class IdempotencyRecord(PracticeOwned, Model):
-    """The first response to a POST with an ``Idempotency-Key``, replayed for repeats."""
+    """The first response to a POST with an ``Idempotency-Key``, replayed for repeats. A
+    key belongs to the API key that sent it: another integration of the same practice that
+    happens to pick the same Idempotency-Key is a different request."""
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (sa.UniqueConstraint("practice_id", "key"),)
+    __table_args__ = (sa.UniqueConstraint("api_key_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"))
+    # Null only on records written before keys owned them (they expire within 48 hours).
+    api_key_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_keys.id"))
     key: Mapped[str] = mapped_column(sa.String(255))
     request_fingerprint: Mapped[str] = mapped_column(sa.String(64))  # method, path and body
     response_status: Mapped[int | None]
@@ -54,6 +58,8 @@ class WebhookEndpoint(PracticeOwned, Model):
     events: Mapped[str] = mapped_column(sa.String(300))  # space-separated event names
     active: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    # Attempts that failed in a row (timeouts, refusals, 5xx); a success sets it back to 0.
+    consecutive_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -20,6 +20,7 @@ class EmailKind(enum.StrEnum):
     REMINDER = "reminder"  # the day's digest of a partner's open steps
     COUNSELOR_DIGEST = "counselor_digest"  # Monday's list of couples needing attention
     REPORT_READY = "report_ready"  # a pre-session report is ready for the counselor
+    WEBHOOK_DISABLED = "webhook_disabled"  # the practice owner: an endpoint kept failing
 
 
 class OutboxEmail(OutboxMixin, Model):
@@ -40,6 +41,8 @@ class OutboxEmail(OutboxMixin, Model):
     counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counselors.id"))
     kind: Mapped[EmailKind] = mapped_column(enum_column(EmailKind, length=20))
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reports.id"))  # report_ready
+    # webhook_disabled: the endpoint the owner is told about.
+    webhook_endpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("webhook_endpoints.id"))
     # One email per slot, whoever plans it and however often: e.g. "reminder:12:2026-11-26".
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,7 +1,7 @@
 """Idempotent POSTs: the first response to an ``Idempotency-Key`` is kept and replayed.
 
-A request claims its key by inserting the practice's record before it runs (the
-unique constraint on practice and key decides between two concurrent requests; the API
+A request claims its key by inserting a record of its API key before it runs (the
+unique constraint on API key and key decides between two concurrent requests; the API
 guard commits the claim at once, so that a concurrent request sees it), and fills in the
 response when it succeeds. The same key with the same request replays
 that response; with another request, or while the first is still running, it is a
@@ -54,18 +54,23 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-def claim_or_replay(practice_id: int, key: str, fingerprint: str) -> int | StoredResponse:
-    """Claim ``key`` for this request in the practice in scope (returns the record id to
-    complete or release later), or return the stored response to replay. Raises
-    ``IdempotencyConflict``. The caller commits the claim before the request runs."""
+def claim_or_replay(
+    practice_id: int, api_key_id: int, key: str, fingerprint: str
+) -> int | StoredResponse:
+    """Claim ``key`` for this request of this API key (returns the record id to complete
+    or release later), or return the stored response to replay. Another API key's use of
+    the same ``key`` is another request. Raises ``IdempotencyConflict``. The caller
+    commits the claim before the request runs."""
     now = timeutil.utcnow()
     purge_expired(now)
     for _attempt in range(3):
         existing = db.session.scalar(
-            sa.select(IdempotencyRecord).where(IdempotencyRecord.key == key)
+            sa.select(IdempotencyRecord).where(
+                IdempotencyRecord.api_key_id == api_key_id, IdempotencyRecord.key == key
+            )
         )
         if existing is None:
-            record_id = _insert_claim(practice_id, key, fingerprint, now)
+            record_id = _insert_claim(practice_id, api_key_id, key, fingerprint, now)
             if record_id is not None:
                 return record_id
             continue  # another request claimed it first: look at theirs
@@ -107,9 +112,15 @@ def purge_expired(now: datetime | None = None) -> int:
     return cast(CursorResult, db.session.execute(statement)).rowcount or 0
 
 
-def _insert_claim(practice_id: int, key: str, fingerprint: str, now: datetime) -> int | None:
+def _insert_claim(
+    practice_id: int, api_key_id: int, key: str, fingerprint: str, now: datetime
+) -> int | None:
     record = IdempotencyRecord(
-        practice_id=practice_id, key=key, request_fingerprint=fingerprint, created_at=now
+        practice_id=practice_id,
+        api_key_id=api_key_id,
+        key=key,
+        request_fingerprint=fingerprint,
+        created_at=now,
     )
     try:
         with db.session.begin_nested():

@@ -123,14 +123,14 @@ def test_a_malformed_key_is_refused(api, value):
 
 def test_a_key_whose_first_request_is_still_running_is_409(api):
     fingerprint = idempotency.request_fingerprint("POST", "/api/v1/couples", b"{}")
-    record_id = idempotency.claim_or_replay(api.practice.id, "busy", fingerprint)
+    record_id = idempotency.claim_or_replay(api.practice.id, api.key_id, "busy", fingerprint)
     assert isinstance(record_id, int)
     with pytest.raises(idempotency.IdempotencyConflict, match="still being processed"):
-        idempotency.claim_or_replay(api.practice.id, "busy", fingerprint)
+        idempotency.claim_or_replay(api.practice.id, api.key_id, "busy", fingerprint)
     idempotency.complete(record_id, 201, '{"id": 1}')
     db.session.commit()
     assert idempotency.claim_or_replay(
-        api.practice.id, "busy", fingerprint
+        api.practice.id, api.key_id, "busy", fingerprint
     ) == idempotency.StoredResponse(201, '{"id": 1}')
 
 
