@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
@@ -87,8 +88,25 @@ def logout() -> ResponseReturnValue:
 
 def _safe_next(target: str | None) -> str:
     """Only ever redirect within this site after login."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
-            return target
+    if target and is_local_path(target):
+        return target
     return url_for("dashboard.couples_list")
+
+
+def is_local_path(target: str) -> bool:
+    """A path of this site: one ``/`` and then anything but another ``/`` or ``\\``.
+
+    Browsers read ``//host``, ``////host``, ``/\\host`` and ``\\\\host`` alike as another
+    host, and drop tabs and newlines before they read (so ``/<tab>/host`` is ``//host``): any
+    backslash, control or other invisible character refuses the path outright."""
+    if not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return False
+    if "\\" in target or any(_invisible(char) for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _invisible(char: str) -> bool:
+    """A control, format or separator character (NUL, tab, DEL, U+2028, ...); not a space."""
+    return char != " " and unicodedata.category(char)[0] in "CZ"
