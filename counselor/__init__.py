@@ -11,13 +11,13 @@ from flask import Flask, Response
 from sqlalchemy import event
 
 from counselor import config as config_module
-from counselor import tenancy, unit_of_work, web
+from counselor import outages, storage, tenancy, unit_of_work, web
 from counselor.config_table import validate_config
 from counselor.extensions import (
     celery_init_app,
     csrf,
     db,
-    limiter,
+    init_limiter,
     login_manager,
     migrate,
     rest_api,
@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_security_headers(app)
     web.register_error_pages(app)
+    outages.install(app)
     web.register_template_filters(app)
     register_cli(app)
     return app
@@ -47,7 +48,7 @@ def load_configuration(app: Flask, test_config: Mapping[str, Any] | None) -> Non
     app.config.from_prefixed_env("COUNSELOR")
     if test_config:
         app.config.from_mapping(test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    storage.private_folder(app.instance_path)  # the database, the secret key: 0700
     config_module.ensure_secret_key(app.config, app.instance_path)
     config_module.apply_instance_defaults(app.config, app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_uri(
@@ -77,7 +78,7 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_type,
     )
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     rest_api.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)

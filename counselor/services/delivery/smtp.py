@@ -12,6 +12,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
+from counselor import storage
+
 log = logging.getLogger(__name__)
 
 
@@ -92,9 +94,8 @@ class FileTransport:
         self.connections_opened = 0
 
     def send(self, message: EmailMessage, name: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{name}.eml"
-        path.write_bytes(bytes(message))
+        # Private (0600 in a 0700 folder): the message holds a partner's link.
+        path = storage.write_private_file(self.directory, f"{name}.eml", bytes(message))
         log.info("email %s written to %s", name, path)
 
     def close(self) -> None:

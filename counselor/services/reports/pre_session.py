@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from counselor import task_names, tenancy, timeutil
+from counselor import storage, task_names, tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Couple,
@@ -112,13 +111,9 @@ def _generate(report: Report) -> Report:
 
 
 def _store(report: Report, pdf: bytes) -> str:
-    """Write atomically: a reader never sees half a PDF."""
-    folder = reports_dir() / str(report.practice_id)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Written whole and private (0600 in 0700 folders): a PDF holds client text."""
     name = f"report-{report.id}.pdf"
-    partial = folder / f".{name}.partial"
-    partial.write_bytes(pdf)
-    os.replace(partial, folder / name)
+    storage.write_private_file(reports_dir(), f"{report.practice_id}/{name}", pdf)
     return name
 
 
