@@ -11,13 +11,13 @@ from flask import Flask, Response
 from sqlalchemy import event
 
 from counselor import config as config_module
-from counselor import outages, storage, tenancy, unit_of_work, web
+from counselor import storage, tenancy, unit_of_work, web
 from counselor.config_table import validate_config
 from counselor.extensions import (
     celery_init_app,
     csrf,
     db,
-    init_limiter,
+    limiter,
     login_manager,
     migrate,
     rest_api,
@@ -34,7 +34,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_security_headers(app)
     web.register_error_pages(app)
-    outages.install(app)
     web.register_template_filters(app)
     register_cli(app)
     return app
@@ -78,7 +77,7 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_type,
     )
     csrf.init_app(app)
-    init_limiter(app)
+    limiter.init_app(app)
     rest_api.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)
