@@ -134,9 +134,9 @@ def test_each_required_claim_must_be_there(counselor, secret, claim):
     ("claims", "reason"),
     [
         ({"jti": ""}, "jti must be a string of 1 to 128 characters"),
-        ({"jti": 42}, "rejected: InvalidJTIError"),
+        ({"jti": 42}, "jti must be a string of 1 to 128 characters"),
         ({"jti": "j" * 129}, "jti must be a string of 1 to 128 characters"),
-        ({"exp": "soon"}, "iat and exp must be numbers"),
+        ({"exp": "soon"}, "exp must be a finite number"),
         ({"couple_id": "the Smiths"}, "couple_id is not a number"),
         ({"couple_id": True}, "couple_id is not a number"),
     ],
@@ -163,7 +163,7 @@ def test_a_counselor_of_another_practice_cannot_be_named(counselor, secret):
     [
         (None, "no sub"),
         ("", "no sub"),
-        (7, "no sub"),
+        (7, "sub must be a string"),
         ("nobody@example.org", "unknown counselor, or the practice has no launch secret"),
     ],
 )

@@ -9,6 +9,7 @@ LAUNCH_TOKEN_MAX_AGE_SECONDS after ``iat``, and each ``jti`` works once.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -29,6 +30,10 @@ log = logging.getLogger(__name__)
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30  # clocks of host and server may differ a little
 JTI_MAX = 128
+TIME_CLAIMS = ("iat", "exp", "nbf")
+# Ids are 32-bit integers in the database; a larger one names no couple (and SQLite
+# cannot even bind it).
+DATABASE_ID_MAX = 2**31 - 1
 SECRET_BYTES = 32
 
 
@@ -82,8 +87,9 @@ def _verified_claims(token: str) -> tuple[Counselor, dict]:
         raise LaunchRefused(f"not a JWT: {type(error).__name__}", malformed=True) from error
     if header.get("alg") != ALGORITHM:
         raise LaunchRefused(f"algorithm {header.get('alg')!r} refused")
+    _check_claim_types(unverified)
     subject = unverified.get("sub")
-    if not isinstance(subject, str) or not subject:
+    if not subject:
         raise LaunchRefused("no sub")
     counselor = counselors.counselor_by_email(subject)
     secret = counselor.practice.launch_secret if counselor is not None else None
@@ -99,6 +105,9 @@ def _verified_claims(token: str) -> tuple[Counselor, dict]:
                 "verify_exp": False,
                 "verify_iat": False,
                 "verify_nbf": False,
+                # Their types are checked before the signature (_check_claim_types).
+                "verify_sub": False,
+                "verify_jti": False,
             },
         )
     except jwt.PyJWTError as error:
@@ -108,9 +117,6 @@ def _verified_claims(token: str) -> tuple[Counselor, dict]:
     if counselor is None or not secret:  # the stand-in signs nothing; belt and braces
         raise LaunchRefused("unknown counselor, or the practice has no launch secret")
     _check_times(claims)
-    jti = claims["jti"]
-    if not isinstance(jti, str) or not 1 <= len(jti) <= JTI_MAX:
-        raise LaunchRefused("jti must be a string of 1 to 128 characters")
     if not counselor.active:
         raise LaunchRefused("counselor deactivated")
     return counselor, claims
@@ -122,12 +128,39 @@ def _stand_in_secret() -> str:
     return new_launch_secret()
 
 
+def _check_claim_types(claims: dict) -> None:
+    """Every claim a launch reads has the type it must have, or the token is malformed
+    (400): a NaN or infinite time, a string where a number belongs, a number where a
+    string does. The rest of the launch can then compare and convert them safely."""
+    for name in TIME_CLAIMS:
+        if name in claims and not _finite_number(claims[name]):
+            raise LaunchRefused(f"{name} must be a finite number", malformed=True)
+    if "sub" in claims and not isinstance(claims["sub"], str):
+        raise LaunchRefused("sub must be a string", malformed=True)
+    jti = claims.get("jti")
+    if "jti" in claims and not (isinstance(jti, str) and 1 <= len(jti) <= JTI_MAX):
+        raise LaunchRefused("jti must be a string of 1 to 128 characters", malformed=True)
+    couple_id = claims.get("couple_id")
+    if couple_id is not None and not (_whole_number(couple_id) or _digits(couple_id)):
+        raise LaunchRefused("couple_id is not a number", malformed=True)
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _digits(value: object) -> bool:
+    """ASCII digits only: ``str.isdigit`` also says yes to "²", which ``int`` refuses."""
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
 def _check_times(claims: dict) -> None:
+    """The token's times (finite numbers, by ``_check_claim_types``) against our clock."""
     iat, exp = claims["iat"], claims["exp"]
-    if not all(
-        isinstance(value, int | float) and not isinstance(value, bool) for value in (iat, exp)
-    ):
-        raise LaunchRefused("iat and exp must be numbers")
     now = timeutil.utcnow().timestamp()
     max_age = current_app.config["LAUNCH_TOKEN_MAX_AGE_SECONDS"]
     if exp <= iat:
@@ -136,20 +169,21 @@ def _check_times(claims: dict) -> None:
         raise LaunchRefused(f"lives {exp - iat:.0f} s, more than {max_age} s")
     if iat > now + LEEWAY_SECONDS:
         raise LaunchRefused("issued in the future")
+    if claims.get("nbf", iat) > now + LEEWAY_SECONDS:
+        raise LaunchRefused("not valid yet (nbf)")
     if exp <= now - LEEWAY_SECONDS:
         raise LaunchRefused("expired")
 
 
-def _check_couple(couple_id: object) -> int | None:
+def _check_couple(couple_id: int | str | None) -> int | None:
     """A couple named in the token must be one of the practice's: a token that names
     another practice's couple is refused, not quietly sent elsewhere (it is a host bug)."""
     if couple_id is None:
         return None
-    if isinstance(couple_id, str) and couple_id.isdigit():
-        couple_id = int(couple_id)
-    if not isinstance(couple_id, int) or isinstance(couple_id, bool):
-        raise LaunchRefused("couple_id is not a number")
-    found = db.session.scalar(sa.select(Couple.id).where(Couple.id == couple_id))
+    number = int(couple_id)  # a whole number or ASCII digits, by _check_claim_types
+    if not 1 <= number <= DATABASE_ID_MAX:
+        raise LaunchRefused("couple_id not in the counselor's practice")
+    found = db.session.scalar(sa.select(Couple.id).where(Couple.id == number))
     if found is None:
         raise LaunchRefused("couple_id not in the counselor's practice")
     return found
