@@ -1,5 +1,6 @@
-"""What every API request goes through: the key (401), its rate limit (429), idempotent
-POSTs (replay or 409), and the audit event written after the response is known."""
+"""What every API request goes through: the key (401), its rate limit and its address's
+limit on refused keys (429), idempotent POSTs (replay or 409), and the audit event written
+after the response is known."""
 
 from __future__ import annotations
 
@@ -43,6 +44,14 @@ def rate_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
 
+def invalid_key_rate_limit() -> str:
+    return current_app.config["API_INVALID_KEY_RATE_LIMIT"]
+
+
+def refused_for_its_key(response: Response) -> bool:
+    return response.status_code == 401
+
+
 def current_actor() -> Actor:
     """The practice and key the request acts for (set once the key checked out)."""
     return g.api_actor
@@ -61,6 +70,13 @@ def set_audited_object(object_type: str, object_id: int | None) -> None:
 
 def install(bp: Blueprint) -> None:
     limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
+    # Made-up keys each have a bucket of their own above, so they are also counted per
+    # client address, once refused. Past that limit the address gets 429 before any key it
+    # sends is looked up: a stream of guesses costs no database work, and a guess that
+    # happens to be right is refused too.
+    limiter.limit(
+        invalid_key_rate_limit, key_func=get_remote_address, deduct_when=refused_for_its_key
+    )(bp)
     bp.before_request(authenticate)
     bp.after_request(finish)
 
