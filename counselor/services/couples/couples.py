@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Partner
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.links import revoke_links
+from counselor.services.couples.links import revoke_links, revoke_links_to_old_address
 from counselor.services.couples.preferences import check_reminder_hour
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import (
@@ -81,7 +81,8 @@ def create_couple(actor: Actor, data: CoupleInput) -> Couple:
 
 
 def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
-    """Change label, status, counselor and both partners' details in one go."""
+    """Change label, status, counselor and both partners' details in one go. A partner
+    whose email changes loses the links sent to the old address."""
     couple = get_in_practice(Couple, couple_id)
     problems = FieldErrors()
     label, external_id = _check_couple_fields(problems, data, couple_id=couple.id)
@@ -94,6 +95,8 @@ def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
     couple.label, couple.external_id = label, external_id
     couple.counselor = counselor  # the relationship too: callers show the new one
     for partner, values in zip(couple.partners, partners, strict=True):
+        if values.email.lower() != partner.email.lower():
+            revoke_links_to_old_address(partner.id)  # they were sent to someone else's inbox
         for name, value in vars(values).items():
             setattr(partner, name, value)
     record_event(actor, "couple.update", "couple", couple.id)

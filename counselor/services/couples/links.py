@@ -88,6 +88,21 @@ def revoke_links(partner_ids: list[int]) -> int:
     return _revoke(partner_ids, _revocation_stamp(partner_ids))
 
 
+def revoke_links_to_old_address(partner_id: int) -> int:
+    """The partner's email changed: every link sent to the old address stops for good.
+    That is the live ones and also those a *Revoke links* stopped, which an undo of that
+    revocation would otherwise bring back: they take a stamp of their own that no
+    revocation event has, so no undo restores them. Returns how many could still have
+    worked. The partner asks for a fresh link at the new address (``request_link``)."""
+    stamp = _revocation_stamp([partner_id])
+    retire = (
+        sa.update(ClientLink)
+        .where(ClientLink.partner_id == partner_id, ClientLink.expires_at > timeutil.utcnow())
+        .values(revoked_at=stamp)
+    )
+    return cast(CursorResult, db.session.execute(retire)).rowcount or 0
+
+
 def _revoke(partner_ids: list[int], stamp: datetime) -> int:
     if not partner_ids:
         return 0
