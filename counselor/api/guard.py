@@ -13,6 +13,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import abort as smorest_abort
 
 from counselor import tenancy
+from counselor.api import replay
 from counselor.extensions import db, limiter
 from counselor.services import idempotency
 from counselor.services.accounts import api_keys
@@ -126,9 +127,7 @@ def _claim_idempotency_key(actor: Actor) -> Response | None:
     except idempotency.IdempotencyConflict as conflict:
         abort(409, message=str(conflict))
     if isinstance(outcome, idempotency.StoredResponse):
-        response = Response(outcome.body, status=outcome.status, mimetype="application/json")
-        response.headers["Idempotent-Replayed"] = "true"
-        return response
+        return replay.replayed_response(actor, outcome)
     # The request's one commit before its end: a concurrent request with the same key must
     # see the claim (and answer 409) while this one runs, not run the request again.
     db.session.commit()
@@ -149,7 +148,8 @@ def finish(response: Response) -> Response:
         db.session.rollback()  # a failed request leaves nothing behind
     if record_id is not None:
         if 200 <= response.status_code < 300:
-            idempotency.complete(record_id, response.status_code, response.get_data(as_text=True))
+            # Only what was created, not the body: a replay renders it again (replay.py).
+            idempotency.complete(record_id, response.status_code, *audited)
         else:
             idempotency.release(record_id)
     record_event(actor, _audit_action(), *audited)

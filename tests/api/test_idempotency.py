@@ -15,12 +15,26 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import IdempotencyRecord
 from counselor.services import idempotency
-from tests.support.api import API, assert_error, couple_body
+from counselor.services.reports import pre_session
+from tests.support.api import API, assert_error, couple_body, make_api_client
 from tests.support.helpers import row_counts
 
 
 def keyed(value: str) -> dict[str, str]:
     return {"Idempotency-Key": value}
+
+
+WEBHOOK = {"url": "http://127.0.0.1:9/hooks", "events": ["report.ready"]}
+
+
+@pytest.fixture
+def any_webhook_target(app):
+    """These tests are about keys, not targets: a local receiver address is accepted."""
+    app.config.update(WEBHOOK_ALLOW_PRIVATE_TARGETS=True, WEBHOOK_REQUIRE_HTTPS=False)
+
+
+def stored_bodies() -> list[str]:
+    return list(db.session.scalars(sa.select(IdempotencyRecord.response_body)))
 
 
 def test_a_replayed_request_returns_the_first_response_and_changes_nothing(api):
@@ -127,11 +141,11 @@ def test_a_key_whose_first_request_is_still_running_is_409(api):
     assert isinstance(record_id, int)
     with pytest.raises(idempotency.IdempotencyConflict, match="still being processed"):
         idempotency.claim_or_replay(api.practice.id, api.key_id, "busy", fingerprint)
-    idempotency.complete(record_id, 201, '{"id": 1}')
+    idempotency.complete(record_id, 201, "couple", 1)
     db.session.commit()
     assert idempotency.claim_or_replay(
         api.practice.id, api.key_id, "busy", fingerprint
-    ) == idempotency.StoredResponse(201, '{"id": 1}')
+    ) == idempotency.StoredResponse(201, "couple", 1)
 
 
 # A live server's threads handle the requests.
@@ -169,3 +183,176 @@ def test_records_expire_after_the_ttl(app, api):
     later = timeutil.utcnow() + timedelta(hours=hours, minutes=1)
     assert idempotency.purge_expired(later) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyRecord)) == 0
+
+
+# What a record keeps, and what a replay gives (issue 12, finding 8).
+
+
+@pytest.mark.usefixtures("any_webhook_target")
+def test_another_key_of_the_same_practice_gets_its_own_webhook_and_secret(app, api):
+    second_integration = make_api_client(app, practice=api.practice)
+    first = api.post("/webhooks", json=WEBHOOK, headers=keyed("hook-1"))
+    other = second_integration.post("/webhooks", json=WEBHOOK, headers=keyed("hook-1"))
+    assert (first.status_code, other.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in other.headers
+    assert other.get_json()["id"] != first.get_json()["id"]
+    assert other.get_json()["secret"].startswith("whsec_")
+    assert other.get_json()["secret"] != first.get_json()["secret"]
+    assert api.get("/webhooks").get_json()["total"] == 2
+
+
+@pytest.mark.usefixtures("any_webhook_target")
+def test_a_replayed_webhook_creation_says_the_secret_is_not_shown_again(api):
+    first = api.post("/webhooks", json=WEBHOOK, headers=keyed("hook-1"))
+    secret = first.get_json()["secret"]
+    assert secret.startswith("whsec_") and "secret_note" not in first.get_json()
+    assert all(secret not in body for body in stored_bodies())
+
+    again = api.post("/webhooks", json=WEBHOOK, headers=keyed("hook-1"))
+
+    assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
+    body = again.get_json()
+    assert body["secret"] is None
+    assert body["secret_note"] == (
+        "The secret is shown only in the first response; if it was lost, delete this "
+        "subscription and create a new one."
+    )
+    without_secret = {k: v for k, v in first.get_json().items() if k != "secret"}
+    assert {k: v for k, v in body.items() if k not in ("secret", "secret_note")} == without_secret
+    documented = api.get("/openapi.json").get_json()["components"]["schemas"]["WebhookCreated"]
+    assert documented["properties"]["secret"]["nullable"] is True
+    assert "secret_note" in documented["properties"]
+
+
+def test_stored_records_keep_no_client_text_and_replays_still_name_the_object(api):
+    reflection = "canary-reflection: we talked about the move"
+    couple_first = api.post(
+        "/couples",
+        json=couple_body(label="canary-label", external_id="canary-external"),
+        headers=keyed("couple"),
+    )
+    couple = couple_first.get_json()
+    template = api.get("/ladder").get_json()["rungs"][0]["templates"][0]["key"]
+    assignment = api.post(
+        f"/couples/{couple['id']}/assignments",
+        json={"template_key": template, "assignee": "each", "notify": False},
+    ).get_json()
+    path = f"/assignments/{assignment['id']}/checkins"
+    body = {"partner_id": couple["partners"][0]["id"], "comfort": 3, "reflection": reflection}
+    check_in = api.post(path, json=body, headers=keyed("checkin"))
+    assert check_in.status_code == 201
+
+    stored = " ".join(stored_bodies())
+    for client_text in (reflection, "canary-label", "canary-external", "Alex", "alex@"):
+        assert client_text not in stored
+    assert len(stored_bodies()) == 2
+
+    again = api.post(path, json=body, headers=keyed("checkin"))
+    assert (again.status_code, again.headers["Idempotent-Replayed"]) == (201, "true")
+    assert again.get_json() == check_in.get_json()  # rendered again from the database
+    couple_again = api.post(
+        "/couples",
+        json=couple_body(label="canary-label", external_id="canary-external"),
+        headers=keyed("couple"),
+    )
+    assert (couple_again.status_code, couple_again.get_json()) == (201, couple)
+    assert couple_again.headers["Location"] == couple_first.headers["Location"]
+
+
+def test_a_replay_shows_the_object_as_it_is_now(api):
+    first = api.post("/couples", json=couple_body(), headers=keyed("couple"))
+    couple_id = first.get_json()["id"]
+    report = api.post(f"/couples/{couple_id}/reports", json={}, headers=keyed("report"))
+    assert (report.status_code, report.get_json()["status"]) == (202, "pending")
+    api.patch(f"/couples/{couple_id}", json={"label": "Renamed"})
+    pre_session.generate_report(report.get_json()["id"])
+
+    couple_again = api.post("/couples", json=couple_body(), headers=keyed("couple"))
+    report_again = api.post(f"/couples/{couple_id}/reports", json={}, headers=keyed("report"))
+
+    assert (couple_again.get_json()["id"], couple_again.get_json()["label"]) == (
+        couple_id,
+        "Renamed",
+    )
+    assert report_again.status_code == 202
+    assert report_again.get_json()["id"] == report.get_json()["id"]
+    assert report_again.get_json()["status"] == "ready"
+    assert report_again.headers["Location"] == report.headers["Location"]
+
+
+@pytest.mark.usefixtures("any_webhook_target")
+def test_a_replay_of_a_creation_whose_object_is_gone_is_409_naming_it(api, couple):
+    webhook = api.post("/webhooks", json=WEBHOOK, headers=keyed("hook")).get_json()
+    assert api.delete(f"/webhooks/{webhook['id']}").status_code == 204
+    session = api.post(
+        f"/couples/{couple['id']}/sessions",
+        json={"starts_at": "2031-01-01T10:00:00Z"},
+        headers=keyed("session"),
+    ).get_json()
+    assert api.delete(f"/sessions/{session['id']}").status_code == 204
+
+    gone_webhook = api.post("/webhooks", json=WEBHOOK, headers=keyed("hook"))
+    gone_session = api.post(
+        f"/couples/{couple['id']}/sessions",
+        json={"starts_at": "2031-01-01T10:00:00Z"},
+        headers=keyed("session"),
+    )
+
+    assert f"webhook {webhook['id']}" in assert_error(gone_webhook, 409)["message"]
+    assert f"session {session['id']}" in assert_error(gone_session, 409)["message"]
+    assert api.get("/webhooks").get_json()["total"] == 0  # nothing created again
+
+
+def test_every_idempotent_post_is_replayed_from_the_database(app, api, couple):
+    """Each POST the API has, created and replayed: the replay names the same object with
+    the same status. A new POST must be added here, and to counselor/api/replay.py."""
+    template = api.get("/ladder").get_json()["rungs"][0]["templates"][0]["key"]
+    assignment = api.post(
+        f"/couples/{couple['id']}/assignments",
+        json={"template_key": template, "assignee": "each", "notify": False},
+    ).get_json()
+    app.config.update(WEBHOOK_ALLOW_PRIVATE_TARGETS=True, WEBHOOK_REQUIRE_HTTPS=False)
+    posts = {
+        "/couples": couple_body(label="Second", external_id="pm-456"),
+        "/couples/<couple_id>/sessions": {"starts_at": "2031-01-01T10:00:00Z"},
+        "/couples/<couple_id>/assignments": {
+            "title": "Walk",
+            "instructions": "Together",
+            "rung_key": api.get("/ladder").get_json()["rungs"][0]["key"],
+            "assignee": "each",
+            "times_per_week": 2,
+            "notify": False,
+        },
+        "/assignments/<assignment_id>/checkins": {
+            "partner_id": couple["partners"][1]["id"],
+            "reflection": "A walk",
+        },
+        "/couples/<couple_id>/reports": {},
+        "/webhooks": WEBHOOK,
+    }
+    rules = {
+        rule.rule.removeprefix(API).replace("<id:", "<")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(API) and "POST" in (rule.methods or ())
+    }
+    assert rules == set(posts)
+    ids = {"<couple_id>": str(couple["id"]), "<assignment_id>": str(assignment["id"])}
+    for rule, body in posts.items():
+        path = rule
+        for name, value in ids.items():
+            path = path.replace(name, value)
+        first = api.post(path, json=body, headers=keyed(rule))
+        again = api.post(path, json=body, headers=keyed(rule))
+        assert first.status_code in (201, 202), (rule, first.get_json())
+        assert again.status_code == first.status_code, rule
+        assert again.headers["Idempotent-Replayed"] == "true", rule
+        assert again.get_json()["id"] == first.get_json()["id"], rule
+        assert again.headers.get("Location") == first.headers.get("Location"), rule
+    assert sorted(kind for kind, _id in _stored_objects()) == sorted(
+        ["couple", "session", "assignment", "checkin", "report", "webhook_endpoint"]
+    )
+
+
+def _stored_objects() -> list[tuple[str, int]]:
+    records = db.session.scalars(sa.select(IdempotencyRecord))
+    return [(stored.kind, stored.object_id) for stored in map(idempotency.stored, records)]

@@ -15,8 +15,9 @@ IDEMPOTENCY_PARAMETER = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "description": "Retry safely: the same key and body replay the first response; "
-    "the same key with another body answers 409. Kept at least 24 hours.",
+    "description": "Retry safely: the same key and body replay the first answer (its "
+    "object as it is now); the same key with another body answers 409. Kept at least 24 "
+    "hours.",
     "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX},
 }
 RETRY_AFTER = {

@@ -27,11 +27,27 @@ class WebhookSchema(ma.Schema):
     created_at = UtcDateTime(dump_only=True, required=True)
 
 
+# A replay's secret is null: the secret is never stored outside the endpoint's row.
+NOT_SHOWN_AGAIN = (
+    "The secret is shown only in the first response; if it was lost, delete this "
+    "subscription and create a new one."
+)
+
+
 class WebhookCreatedSchema(WebhookSchema):
     secret = fields.String(
         dump_only=True,
         required=True,
-        metadata={"description": "The Standard Webhooks signing secret (whsec_…). Shown only now."},
+        allow_none=True,
+        metadata={
+            "description": "The Standard Webhooks signing secret (whsec_…), shown only in "
+            "this first response: null when a retry with the same Idempotency-Key replays "
+            "it (then `secret_note` says so)."
+        },
+    )
+    secret_note = fields.String(
+        dump_only=True,
+        metadata={"description": f"Only in a replay, whose secret is null: “{NOT_SHOWN_AGAIN}”"},
     )
 
 
