@@ -148,7 +148,13 @@ class Defaults:
         "broker_connection_retry_on_startup": True,
         # The web must never hang on a broker that is down: the outbox sweep catches up.
         "task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2},
-        "include": ["tasks.outbox", "tasks.reminders", "tasks.reports", "tasks.progress"],
+        "include": [
+            "tasks.outbox",
+            "tasks.reminders",
+            "tasks.reports",
+            "tasks.progress",
+            "tasks.housekeeping",
+        ],
         "beat_schedule": {
             "deliver-due-emails": {"task": task_names.DELIVER_DUE_EMAILS, "schedule": 60.0},
             "deliver-due-webhooks": {"task": task_names.DELIVER_DUE_WEBHOOKS, "schedule": 60.0},
@@ -165,6 +171,11 @@ class Defaults:
             "compile-progress": {
                 "task": task_names.COMPILE_PROGRESS,
                 "schedule": crontab(hour=2, minute=15),
+            },
+            # Idempotency records past IDEMPOTENCY_TTL_HOURS, of every practice.
+            "purge-idempotency-records": {
+                "task": task_names.PURGE_IDEMPOTENCY_RECORDS,
+                "schedule": 3600.0,
             },
         },
     }

@@ -11,11 +11,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from counselor import timeutil
+import tasks.housekeeping
+from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import IdempotencyRecord
 from counselor.services import idempotency
 from counselor.services.reports import pre_session
+from counselor.tenancy import across_practices
 from tests.support.api import API, assert_error, couple_body, make_api_client
 from tests.support.helpers import row_counts
 
@@ -183,6 +185,37 @@ def test_records_expire_after_the_ttl(app, api):
     later = timeutil.utcnow() + timedelta(hours=hours, minutes=1)
     assert idempotency.purge_expired(later) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyRecord)) == 0
+
+
+def test_the_hourly_sweep_purges_every_practice_s_expired_records(app, api, other_api, clock):
+    """A practice that stopped calling the API never claims again to purge its own."""
+    api.post("/couples", json=couple_body(), headers=keyed("old"))
+    other_api.post("/couples", json=couple_body(), headers=keyed("old"))
+    clock.advance(timedelta(hours=app.config["IDEMPOTENCY_TTL_HOURS"], minutes=1))
+    api.post("/couples", json=couple_body(external_id="pm-new"), headers=keyed("new"))
+    schedule = app.extensions["celery"].conf.beat_schedule.values()
+    assert {"task": task_names.PURGE_IDEMPOTENCY_RECORDS, "schedule": 3600.0} in schedule
+
+    assert tasks.housekeeping.purge_idempotency_records() == 1  # the other practice's
+
+    keys = db.session.scalars(across_practices(sa.select(IdempotencyRecord.key)))
+    assert list(keys) == ["new"]
+
+
+def test_the_sweep_purges_records_from_before_keys_owned_them_at_once(api):
+    """They held whole answers (secrets, reflections), and no request can replay them."""
+    db.session.add(
+        IdempotencyRecord(
+            practice_id=api.practice.id,
+            api_key_id=None,
+            key="legacy",
+            request_fingerprint="0" * 64,
+            response_status=201,
+            response_body='{"secret": "whsec_legacy"}',
+        )
+    )
+    db.session.flush()
+    assert idempotency.purge_expired_everywhere() == 1
 
 
 # What a record keeps, and what a replay gives (issue 12, finding 8).
