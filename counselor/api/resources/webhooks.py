@@ -44,7 +44,8 @@ class Webhooks(MethodView):
         """Subscribe a URL to events
 
         Returns the signing secret once: deliveries carry webhook-id, webhook-timestamp
-        and webhook-signature (Standard Webhooks)."""
+        and webhook-signature (Standard Webhooks). A retry with the same Idempotency-Key
+        replays the subscription with ``secret`` null and a ``secret_note``."""
         endpoint, _secret = webhooks.create_endpoint(current_actor(), data["url"], data["events"])
         set_audited_object("webhook_endpoint", endpoint.id)
         return endpoint, 201  # the only answer that includes the secret
