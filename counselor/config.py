@@ -153,6 +153,7 @@ class Defaults:
             "tasks.reminders",
             "tasks.reports",
             "tasks.progress",
+            "tasks.links",
             "tasks.housekeeping",
         ],
         "beat_schedule": {

@@ -22,7 +22,6 @@ from counselor.partner.forms import (
     ReminderHourForm,
 )
 from counselor.services.couples import links, preferences
-from counselor.services.delivery import notifications
 from counselor.services.delivery.quiet_hours import QuietHours
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework import checkins
@@ -246,8 +245,14 @@ def unsubscribe(token: str) -> ResponseReturnValue:
 @bp.route("/links/new", methods=["POST"])
 @limiter.limit(lambda: current_app.config["LINK_REQUEST_RATE_LIMIT"])
 def fresh_link() -> ResponseReturnValue:
+    """The same answer, at once, whether or not the address is on file: a worker looks it
+    up (``links.request_link``)."""
     form = FreshLinkForm()
     if not form.validate_on_submit():
         return render_template("partner/invalid_link.html", form=form), 422
-    notifications.request_fresh_link(form.email.data)
+    try:
+        links.request_link(form.email.data or "")
+    except InvalidInput as error:  # not an email address: it cannot be on file
+        show_errors(form, error)
+        return render_template("partner/invalid_link.html", form=form), 422
     return render_template("partner/link_requested.html")

@@ -8,13 +8,14 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from counselor import tenancy
+from counselor import task_names, tenancy
 from counselor.extensions import db
 from counselor.models import EmailKind, LinkPurpose, OutboxEmail, Partner
 from counselor.services.couples import links
 from counselor.services.couples.couples import PartnerInput
-from counselor.services.delivery import notifications
+from tasks.links import request_link
 from tests.support.api import couple_body, make_api_client
+from tests.support.send_task import SendTaskRecorder
 
 INVALID = "This link no longer works"
 NEW_ADDRESS = "robin.new@example.net"
@@ -104,14 +105,21 @@ def test_other_changes_keep_the_links(logged_in, couple):
     assert logged_in.get(f"/p/{token}").status_code == 200
 
 
-def test_the_partner_can_ask_for_a_fresh_link_at_the_new_address(logged_in, couple, send_link):
+def test_the_partner_can_ask_for_a_fresh_link_at_the_new_address(
+    logged_in, couple, app, monkeypatch
+):
     partner = couple.partners[0]
     issue(partner)
     logged_in.post(
         f"/couples/{couple.id}/edit", data=edit_form(couple, **{"partners-0-email": NEW_ADDRESS})
     )
+    sent = SendTaskRecorder()
+    monkeypatch.setattr(app.extensions["celery"], "send_task", sent)
 
-    send_link(NEW_ADDRESS)
+    assert logged_in.post("/links/new", data={"email": NEW_ADDRESS}).status_code == 200
+    [(name, args)] = sent.calls
+    assert name == task_names.REQUEST_LINK
+    request_link(*args)  # what the worker runs
 
     emails = db.session.scalars(sa.select(OutboxEmail)).all()
     assert [(e.partner_id, e.kind) for e in emails] == [(partner.id, EmailKind.LINK)]
@@ -134,9 +142,3 @@ def test_undoing_an_earlier_revocation_does_not_bring_the_old_addresss_links_bac
     assert restored == 1
     assert_link_is_dead(logged_in, old_link)
     assert logged_in.get(f"/p/{others_link}").status_code == 200
-
-
-@pytest.fixture
-def send_link():
-    """A partner asks for a fresh link at this address, as /links/new ends up doing."""
-    return notifications.request_fresh_link

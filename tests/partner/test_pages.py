@@ -12,9 +12,7 @@ from counselor.extensions import db
 from counselor.models import (
     CheckIn,
     CoupleStatus,
-    EmailKind,
     LinkPurpose,
-    OutboxEmail,
     Visibility,
 )
 from counselor.services.couples import links
@@ -242,26 +240,6 @@ def test_a_link_for_a_step_of_the_same_practices_other_couple_records_nothing(
     )
 
     assert response.status_code in (404, 422)
-    assert row_counts() == before
-
-
-def test_asking_for_a_fresh_link_queues_one_for_a_known_address(client, partner):
-    response = client.post("/links/new", data={"email": partner.email.upper()})
-
-    assert response.status_code == 200
-    assert "Check your email" in response.get_data(as_text=True)
-    emails = db.session.scalars(sa.select(OutboxEmail)).all()
-    assert [(e.partner_id, e.kind) for e in emails] == [(partner.id, EmailKind.LINK)]
-
-
-def test_asking_with_an_unknown_address_looks_the_same_and_queues_nothing(client, partner):
-    known = client.post("/links/new", data={"email": partner.email}).get_data(as_text=True)
-    before = row_counts()
-
-    response = client.post("/links/new", data={"email": "nobody@example.org"})
-
-    assert response.status_code == 200
-    assert response.get_data(as_text=True) == known
     assert row_counts() == before
 
 

@@ -17,11 +17,13 @@ from flask import current_app
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
-from counselor import timeutil
+from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, ClientLink, Couple, CoupleStatus, LinkPurpose, Partner
 from counselor.services.audit import Actor, record_event
-from counselor.services.errors import InvalidInput
+from counselor.services.delivery.after_commit import send_after_commit
+from counselor.services.errors import FieldErrors, InvalidInput
+from counselor.services.validation import check_email
 from counselor.tenancy import across_practices, get_in_practice
 
 TOKEN_BYTES = 24
@@ -77,6 +79,25 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
     if link.partner.couple.status != CoupleStatus.ACTIVE and purpose == LinkPurpose.HOMEWORK:
         return None
     return link
+
+
+def request_link(address: str) -> None:
+    """A partner whose link no longer works asks for a fresh one at this address.
+
+    The request must not tell whether the address is on file, by its answer or by its
+    time: so it does the same work for any address — hands it to a worker once the
+    request commits, and returns. The worker (``tasks/links.py``) looks the address up
+    and, if it is a partner's, queues their link email
+    (``notifications.request_fresh_link``); otherwise it does nothing at all. Celery
+    carries the address only in the message body; where it shows a task's arguments it
+    shows ``[address]``.
+
+    Text that is no email address cannot be on file: it is refused at once (the answer
+    tells only what anyone can see), and nothing reaches the database with it."""
+    problems = FieldErrors()
+    checked = check_email(problems, "email", address)
+    problems.raise_if_any()
+    send_after_commit(task_names.REQUEST_LINK, checked.lower(), argsrepr="('[address]',)")
 
 
 def partner_actor(partner: Partner) -> Actor:

@@ -33,9 +33,17 @@ def _pending() -> _Pending:
     return db.session.info.setdefault(PENDING, _Pending())
 
 
-def send_after_commit(task_name: str, *args: object, countdown: float | None = None) -> None:
-    """One task, ``countdown`` seconds after the commit when given (a retry's wake-up)."""
-    options = {} if countdown is None else {"countdown": countdown}
+def send_after_commit(
+    task_name: str, *args: object, countdown: float | None = None, argsrepr: str | None = None
+) -> None:
+    """One task, ``countdown`` seconds after the commit when given (a retry's wake-up).
+    ``argsrepr`` stands in for arguments that must not be shown wherever Celery shows
+    them (message headers, the worker's log records, events, monitors)."""
+    options: dict[str, object] = {}
+    if countdown is not None:
+        options["countdown"] = countdown
+    if argsrepr is not None:
+        options["argsrepr"] = argsrepr
     _pending().single.append((task_name, args, options))
 
 
