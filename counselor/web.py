@@ -10,10 +10,12 @@ from flask import Flask, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as PageNotFound
 
 from counselor import timeutil
+from counselor.extensions import db
 from counselor.models import Partner
 from counselor.services.delivery import quiet_hours
 from counselor.services.errors import InvalidInput, NotFound
@@ -46,6 +48,9 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> ResponseReturnValue:
+        """Every error page, a crash's 500 included (Flask hands an unhandled exception
+        here as an ``InternalServerError``)."""
+        roll_back_failed_request()
         code = error.code or 500
         title, message = ERROR_TEXT.get(code, (error.name, error.description or ""))
         response = error.get_response()
@@ -59,6 +64,19 @@ def register_error_pages(app: Flask) -> None:
     def not_in_practice(_error: NotFound) -> ResponseReturnValue:
         """A page about another practice's row, or a missing one: the same 404 for both."""
         return http_error(PageNotFound())
+
+
+def roll_back_failed_request() -> None:
+    """Drop what the failed request did before its error page renders: the page's own
+    queries (who is logged in, their practice's name) would otherwise meet the failed
+    transaction (``PendingRollbackError``) and leave a bare 500. The unit of work would
+    roll back afterwards anyway; nothing an error answers is kept. On a connection already
+    dead the rollback can fail in turn: the session is then closed, which hands the
+    connection back to be discarded."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.close()
 
 
 def register_template_filters(app: Flask) -> None:

@@ -12,18 +12,10 @@ from typing import Any
 from flask import Flask
 from flask_smorest import Blueprint, abort
 from webargs.flaskparser import FlaskParser
-from werkzeug.routing import IntegerConverter
 
 from counselor.extensions import csrf, rest_api
 
 PREFIX = "/api/v1"
-
-
-class IdConverter(IntegerConverter):
-    """``<id:couple_id>``: a database id (1 to 2³¹-1); anything else is simply not found."""
-
-    def __init__(self, url_map: Any) -> None:
-        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 class JsonParser(FlaskParser):
@@ -49,10 +41,10 @@ bp = ApiBlueprint(
 
 
 def register_api(app: Flask) -> None:
-    """Bind the API to an app; ``register_extensions`` has initialised ``rest_api``."""
+    """Bind the API to an app; ``register_extensions`` has initialised ``rest_api``, and
+    ``url_input`` the ``<id:…>`` converter of its paths."""
     from counselor.api import docs
 
-    app.url_map.converters["id"] = IdConverter
     csrf.exempt(bp)  # keys in headers, never cookies: nothing to forge
     errors.install_app_handlers(app, PREFIX)
     rest_api.register_blueprint(bp)

@@ -27,14 +27,16 @@ def assign(couple_id: int) -> ResponseReturnValue:
     form.rung_id.choices = [SelectChoice(r.id, f"{r.position}. {r.title}") for r in context.rungs]
     form.assignee.choices = assignee_choices(couple)
 
-    template = None
+    template, valid = None, False
     if request.method == "GET":
         template = _prefill_assign_form(form, request.args, actor.practice_id)
-    elif form.template_key.data:
-        template = ladder.template_by_key(form.template_key.data)
+    else:
+        valid = form.validate_on_submit()
+        if form.template_key.data and not form.template_key.errors:  # a key one could store
+            template = ladder.template_by_key(form.template_key.data)
 
     duplicate = None
-    if form.validate_on_submit():
+    if valid:
         data = AssignmentInput(
             template_key=form.template_key.data or None,
             rung_id=form.rung_id.data,

@@ -12,6 +12,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple
+from counselor.services import validation
 from counselor.services.errors import InvalidInput
 from counselor.services.reports import pre_session
 from counselor.tenancy import get_in_practice
@@ -22,7 +23,10 @@ def report_request(couple_id: int) -> ResponseReturnValue:
     couple = get_in_practice(Couple, couple_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    session_id = request.form.get("session_id", type=int)
+    named = request.form.get("session_id", "")
+    session_id = validation.parse_id(named)
+    if named and session_id is None:
+        abort(404)  # no id names that session, as none of this couple's would
     try:
         pre_session.request_report(current_actor(), couple.id, session_id)
     except InvalidInput as error:

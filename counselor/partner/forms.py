@@ -12,7 +12,10 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import AnyOf, InputRequired, Optional
+
+from counselor.form_checks import text_bounds
+from counselor.services import validation as bounds
 
 COMFORT_CHOICES = [
     SelectChoice("1", "1 – very hard"),
@@ -31,14 +34,20 @@ class CheckInFields(FlaskForm):
     )
     reflection = TextAreaField(
         "Anything you noticed? (optional)",
-        validators=[Optional(), Length(max=2000, message="Keep it to 2000 characters or fewer.")],
-        render_kw={"rows": 4, "maxlength": 2000},
+        validators=[
+            Optional(),
+            *text_bounds(
+                bounds.REFLECTION_MAX,
+                too_long=f"Keep it to {bounds.REFLECTION_MAX} characters or fewer.",
+            ),
+        ],
+        render_kw={"rows": 4, "maxlength": bounds.REFLECTION_MAX},
     )
     share_with_partner = BooleanField("Let my partner read this too")
 
 
 class MarkDoneForm(CheckInFields):
-    checkin_key = HiddenField(validators=[InputRequired(), Length(max=64)])
+    checkin_key = HiddenField(validators=[InputRequired(), *text_bounds(bounds.CHECKIN_KEY_MAX)])
     when = SelectField("When", default="0")
 
 
@@ -61,7 +70,9 @@ class ConfirmedForm(FlaskForm):
 
 
 class FreshLinkForm(FlaskForm):
-    email = EmailField("Your email address", validators=[InputRequired(), Length(max=254)])
+    email = EmailField(
+        "Your email address", validators=[InputRequired(), *text_bounds(bounds.EMAIL_MAX)]
+    )
 
 
 class ReminderHourForm(FlaskForm):

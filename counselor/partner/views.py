@@ -12,7 +12,7 @@ from wtforms import SelectChoice
 
 from counselor import tenancy, timeutil
 from counselor.extensions import csrf, limiter
-from counselor.models import CheckInSource, ClientLink, LinkPurpose, Partner
+from counselor.models import Assignment, CheckInSource, ClientLink, LinkPurpose, Partner
 from counselor.partner import bp
 from counselor.partner.forms import (
     ConfirmedForm,
@@ -25,8 +25,10 @@ from counselor.services.couples import links, preferences
 from counselor.services.delivery.quiet_hours import QuietHours
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework import checkins
+from counselor.services.homework.assignments import assignee_partner_ids
 from counselor.services.homework.checkins import BACKDATE_DAYS, CheckInInput
 from counselor.services.pages import partner_page
+from counselor.tenancy import get_in_practice
 from counselor.web import show_errors
 
 
@@ -144,6 +146,7 @@ def day_label(today: date, day: date) -> str:
 def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
     link = _live_link(token)
     partner = link.partner
+    _require_own_step(partner, assignment_id)
     form = MarkDoneForm()
     today = timeutil.local_today(partner.timezone)
     form.when.choices = _when_choices(today, today - timedelta(days=BACKDATE_DAYS))
@@ -167,6 +170,20 @@ def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
         show_errors(form, error, aliases={"occurred_on": "when"})
         return _render_homework(token, link, assignment_id, form, status=422)
     return redirect(url_for("partner.homework", token=token, done=assignment_id) + "#confirmation")
+
+
+def _require_own_step(partner: Partner, assignment_id: int) -> None:
+    """A step this partner does, else the answer a missing step gets (404): another
+    couple's step, or the other partner's own one, tells a partner nothing more."""
+    try:
+        assignment = get_in_practice(Assignment, assignment_id)
+    except NotFound:
+        raise InvalidLink from None
+    partner_ids = [p.id for p in partner.couple.partners]
+    if assignment.couple_id != partner.couple_id or partner.id not in assignee_partner_ids(
+        assignment, partner_ids
+    ):
+        raise InvalidLink
 
 
 @bp.route("/p/<token>/snooze", methods=["POST"])
@@ -195,7 +212,7 @@ def reminder_hour(token: str) -> ResponseReturnValue:
             preferences.set_reminder_hour(
                 links.partner_actor(link.partner),
                 link.partner,
-                int(hour) if hour.isdigit() else None,
+                int(hour) if hour.isascii() and hour.isdigit() else None,
             )
         except InvalidInput as error:  # inside quiet hours: the message offers an hour
             show_errors(form, error)

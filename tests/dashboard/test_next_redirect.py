@@ -54,6 +54,9 @@ def test_login_sends_an_off_site_next_to_the_couples_list(client, counselor, tar
         data={"email": counselor.email, "password": factories.PASSWORD},
     )
 
+    if "\x00" in target:  # a query string no column could hold is refused first (url_input)
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     assert response.location == "/couples"
 

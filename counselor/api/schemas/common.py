@@ -14,9 +14,10 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+from counselor.services import validation
+from counselor.services.validation import MAX_ID
+
 PAGE_MAX = 100_000
-EARLIEST_YEAR, LATEST_YEAR = 1970, 2100
 
 
 class Args(ma.Schema):
@@ -35,17 +36,14 @@ class QueryArgs(ma.Schema):
 
 def storable_text(value: str) -> None:
     """Text a database can store: no NUL character, no unpaired surrogate."""
-    if "\x00" in value:
-        raise ma.ValidationError("Text may not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise ma.ValidationError("Text must be valid Unicode.") from error
+    if problem := validation.unstorable(value):
+        raise ma.ValidationError(problem)
 
 
 def sane_date(value: date | datetime) -> None:
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ma.ValidationError(f"Use a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+    """A date or moment within ``validation.EARLIEST_YEAR``–``LATEST_YEAR``."""
+    if problem := validation.date_out_of_range(value):
+        raise ma.ValidationError(problem)
 
 
 def text(max_length: int, **kwargs: Any) -> fields.String:

@@ -71,7 +71,8 @@ class CouplesPage:
 def list_couples(
     *, search: str = "", status: str | None = None, page: int = 1, per_page: int = 25
 ) -> CouplesPage:
-    """One page of the practice's couples with this week's figures for each partner."""
+    """One page of the practice's couples with this week's figures for each partner; a
+    page number past the last is the last page (and below 1 the first)."""
     query = sa.select(Couple)
     if status in {s.value for s in CoupleStatus}:
         query = query.where(Couple.status == status)
@@ -96,7 +97,7 @@ def list_couples(
             )
         )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
+    page = min(max(1, page), CouplesPage([], 1, per_page, total).pages)
     couples = db.session.scalars(
         query.order_by(sa.func.lower(Couple.label), Couple.id)
         .limit(per_page)

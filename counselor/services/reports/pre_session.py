@@ -42,7 +42,7 @@ def request_report(actor: Actor, couple_id: int, session_id: int | None = None) 
     couple = get_in_practice(Couple, couple_id)
     session = get_session(session_id) if session_id is not None else None
     if session is not None and session.couple_id != couple.id:
-        raise InvalidInput.single("session_id", "This session belongs to another couple.")
+        raise NotFound(f"couple session {session_id}")  # another couple's: as a missing one
     requested_by = f"{actor.kind}:{actor.id}" if actor.id else actor.kind
     report = _new_report(
         actor.practice_id, couple.id, session.id if session else None, requested_by=requested_by

@@ -34,6 +34,7 @@ from counselor.models import (
     CoupleSession,
     Partner,
 )
+from counselor.services import validation
 from counselor.services.couples.email_status import EmailState, email_status
 from counselor.services.couples.sessions import NOT_REMOVED
 from counselor.services.homework import ladder, reflections
@@ -62,6 +63,7 @@ def build_report_data(
     now = now or timeutil.utcnow()
     couple = get_in_practice(Couple, couple_id)
     zone = couple.practice.timezone
+    session = session if session is not None and _dated_sanely(session) else None
     today = timeutil.local_today(zone, now)
     start, description = period_start(couple.id, session, zone, today)
     period_weeks = _mondays(timeutil.week_start(start), timeutil.week_start(today))
@@ -122,6 +124,14 @@ def fingerprint(data: PreSessionReportData) -> str:
     return hashlib.sha256(json.dumps(payload, default=str, sort_keys=True).encode()).hexdigest()
 
 
+def _dated_sanely(session: CoupleSession) -> bool:
+    """Whether a session's moment is one dates can be worked out from. A session stored
+    before every edge refused such dates (0001-01-01, 9999-12-31) is read as no session:
+    its local day, and weeks counted back from it, fall off the calendar (``OverflowError``)
+    and would fail every report of its couple."""
+    return validation.EARLIEST_MOMENT <= session.starts_at <= validation.LATEST_MOMENT
+
+
 def _mondays(first: date, last: date) -> list[date]:
     return [first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
 
@@ -137,7 +147,12 @@ def period_start(
     before = min(session.starts_at, start_of_today) if session else start_of_today
     previous = db.session.scalar(
         sa.select(CoupleSession)
-        .where(CoupleSession.couple_id == couple_id, CoupleSession.starts_at < before, NOT_REMOVED)
+        .where(
+            CoupleSession.couple_id == couple_id,
+            CoupleSession.starts_at < before,
+            CoupleSession.starts_at >= validation.EARLIEST_MOMENT,  # see _dated_sanely
+            NOT_REMOVED,
+        )
         .order_by(CoupleSession.starts_at.desc())
         .limit(1)
     )
