@@ -44,7 +44,6 @@ INSTRUCTIONS_MAX = 4000  # assignments.instructions (text; a page's worth)
 REFLECTION_MAX = 2000  # checkins.reflection (text; what the partner's box allows)
 API_KEY_NAME_MAX = 80  # api_keys.name
 COUNSELOR_NAME_MAX = 200  # counselors.name
-WEBHOOK_URL_MAX = 2000  # webhook_endpoints.url
 
 NUL_MESSAGE = "Text may not contain NUL characters."
 SURROGATE_MESSAGE = "Text must be valid Unicode."

@@ -18,6 +18,7 @@ from counselor.api.schemas.common import (
     whole,
 )
 from counselor.models import CoupleStatus, Partner
+from counselor.services import validation as bounds
 from counselor.services.couples.email_status import EmailState, email_status
 
 HOUR: dict[str, Any] = {
@@ -95,19 +96,23 @@ class CouplePageSchema(PageSchema):
 
 
 class PartnerArgs(Args):
-    first_name = text(80, required=True)
-    email = text(254, required=True)
-    timezone = text(64, required=True, metadata={"description": "e.g. America/Chicago"})
+    first_name = text(bounds.FIRST_NAME_MAX, required=True)
+    email = text(bounds.EMAIL_MAX, required=True)
+    timezone = text(
+        bounds.TIMEZONE_MAX, required=True, metadata={"description": "e.g. America/Chicago"}
+    )
     reminder_hour = whole(0, 23, **REMINDER_HOUR)
     quiet_start_hour = whole(0, 23, **HOUR)
     quiet_end_hour = whole(0, 23, **HOUR)
 
 
 class CoupleArgs(Args):
-    label = text(120, required=True)
-    external_id = text(128, allow_none=True, metadata={"description": "The host's own id."})
+    label = text(bounds.LABEL_MAX, required=True)
+    external_id = text(
+        bounds.EXTERNAL_ID_MAX, allow_none=True, metadata={"description": "The host's own id."}
+    )
     counselor_email = text(
-        254,
+        bounds.EMAIL_MAX,
         metadata={"description": "A counselor of the practice; default: its first owner."},
     )
     partners = fields.List(
@@ -121,9 +126,9 @@ class PartnerChangesArgs(Args):
     """Changes to one partner, named by id; fields left out keep their value."""
 
     id = object_id(required=True)
-    first_name = text(80)
-    email = text(254)
-    timezone = text(64)
+    first_name = text(bounds.FIRST_NAME_MAX)
+    email = text(bounds.EMAIL_MAX)
+    timezone = text(bounds.TIMEZONE_MAX)
     reminder_hour = whole(0, 23, **REMINDER_HOUR)
     quiet_start_hour = whole(0, 23, **HOUR)
     quiet_end_hour = whole(0, 23, **HOUR)
@@ -132,10 +137,10 @@ class PartnerChangesArgs(Args):
 class CoupleChangesArgs(Args):
     """Fields left out keep their value."""
 
-    label = text(120)
-    external_id = text(128, allow_none=True)
+    label = text(bounds.LABEL_MAX)
+    external_id = text(bounds.EXTERNAL_ID_MAX, allow_none=True)
     status = fields.Enum(CoupleStatus, by_value=True)
-    counselor_email = text(254)
+    counselor_email = text(bounds.EMAIL_MAX)
     partners = fields.List(
         fields.Nested(PartnerChangesArgs), validate=validate.Length(min=1, max=2)
     )
@@ -159,4 +164,6 @@ class SessionArgs(Args):
         validate=sane_date,
         metadata={"description": "ISO 8601 with an offset, e.g. 2026-12-01T15:00:00-06:00"},
     )
-    external_id = fields.String(allow_none=True, validate=[validate.Length(max=128), storable_text])
+    external_id = fields.String(
+        allow_none=True, validate=[validate.Length(max=bounds.EXTERNAL_ID_MAX), storable_text]
+    )

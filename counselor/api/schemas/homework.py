@@ -28,6 +28,7 @@ from counselor.models import (
     CheckInSource,
     ReadinessSignal,
 )
+from counselor.services import validation as bounds
 from counselor.services.homework import reflections
 from counselor.services.progress.live import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 
@@ -99,10 +100,15 @@ class AssignmentArgs(Args):
     """A step from the ladder (``template_key``) or a custom one (``title``, ``instructions``
     and ``rung_key``); a template's title, text and weekly target can be overridden."""
 
-    template_key = text(64, metadata={"description": "A template key from GET /ladder."})
-    rung_key = text(64, metadata={"description": "A custom step's rung (key from /ladder)."})
-    title = text(120)
-    instructions = text(4000)
+    template_key = text(
+        bounds.TEMPLATE_KEY_MAX, metadata={"description": "A template key from GET /ladder."}
+    )
+    rung_key = text(
+        bounds.TEMPLATE_KEY_MAX,
+        metadata={"description": "A custom step's rung (key from /ladder)."},
+    )
+    title = text(bounds.TITLE_MAX)
+    instructions = text(bounds.INSTRUCTIONS_MAX)
     assignee = AssigneeField(required=True)
     times_per_week = whole(1, 14)
     starts_on = day(metadata={"description": "Default: today in the practice's time zone."})
@@ -144,8 +150,8 @@ class DuplicateStepErrorSchema(ErrorSchema):
 class AssignmentChangesArgs(Args):
     """Fields left out keep their value; ``status`` ends the step or reopens it."""
 
-    title = text(120)
-    instructions = text(4000)
+    title = text(bounds.TITLE_MAX)
+    instructions = text(bounds.INSTRUCTIONS_MAX)
     assignee = AssigneeField()
     times_per_week = whole(1, 14)
     starts_on = day()
@@ -201,7 +207,7 @@ class CheckInArgs(Args):
     partner_id = object_id(required=True)
     occurred_on = day(metadata={"description": "Default: the partner's today."})
     comfort = whole(1, 5, allow_none=True)
-    reflection = text(2000, allow_none=True)
+    reflection = text(bounds.REFLECTION_MAX, allow_none=True)
     share_with_partner = fields.Boolean(load_default=False)
 
 

@@ -13,11 +13,10 @@ from counselor.extensions import db
 from counselor.models import ApiKey, Counselor, CounselorRole
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
-from counselor.services.validation import check_text
+from counselor.services.validation import API_KEY_NAME_MAX, check_text
 from counselor.tenancy import across_practices, get_in_practice
 
 KEY_PREFIX = "chk_"  # "counselor homework key": recognisable in logs and secret scanners
-NAME_MAX = 80
 SHOWN_PREFIX_LENGTH = 12  # "chk_" and 8 characters: enough to tell keys apart in a list
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -30,7 +29,7 @@ def hash_key(secret: str) -> str:
 def create_api_key(actor: Actor, name: str) -> tuple[ApiKey, str]:
     """A new key for the actor's practice; returns the row and the secret (shown only once)."""
     problems = FieldErrors()
-    name = check_text(problems, "name", name, max_length=NAME_MAX)
+    name = check_text(problems, "name", name, max_length=API_KEY_NAME_MAX)
     problems.raise_if_any()
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(

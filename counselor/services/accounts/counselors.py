@@ -15,7 +15,12 @@ from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Practice
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
-from counselor.services.validation import check_email, check_text, check_timezone
+from counselor.services.validation import (
+    COUNSELOR_NAME_MAX,
+    check_email,
+    check_text,
+    check_timezone,
+)
 from counselor.tenancy import ACROSS_PRACTICES, across_practices
 
 MIN_PASSWORD_LENGTH = 12
@@ -45,7 +50,7 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 def create_practice(name: str, slug: str, timezone: str = "UTC") -> Practice:
     problems = FieldErrors()
-    name = check_text(problems, "name", name, max_length=200)
+    name = check_text(problems, "name", name, max_length=COUNSELOR_NAME_MAX)
     slug = (slug or "").strip().lower()
     if not SLUG_PATTERN.match(slug):
         problems.add("slug", "Use lowercase letters, digits and dashes (e.g. 'north-clinic').")
@@ -76,7 +81,7 @@ def create_counselor(
     otherwise (they change it in Settings)."""
     problems = FieldErrors()
     email = check_email(problems, "email", email)
-    name = check_text(problems, "name", name, max_length=200)
+    name = check_text(problems, "name", name, max_length=COUNSELOR_NAME_MAX)
     check_password(problems, password)
     zone = check_timezone(problems, "timezone", practice.timezone if timezone is None else timezone)
     if email and counselor_by_email(email):

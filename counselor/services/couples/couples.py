@@ -13,6 +13,8 @@ from counselor.services.couples.links import revoke_links, revoke_links_to_old_a
 from counselor.services.couples.preferences import check_reminder_hour
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import (
+    FIRST_NAME_MAX,
+    LABEL_MAX,
     check_email,
     check_external_id,
     check_int_range,
@@ -20,9 +22,6 @@ from counselor.services.validation import (
     check_timezone,
 )
 from counselor.tenancy import get_in_practice
-
-LABEL_MAX = 120
-FIRST_NAME_MAX = 80
 
 
 @dataclass

@@ -24,11 +24,15 @@ from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import notifications
 from counselor.services.errors import DuplicateAssignment, FieldErrors, InvalidInput
 from counselor.services.homework import ladder
-from counselor.services.validation import check_int_range, check_text
+from counselor.services.validation import (
+    INSTRUCTIONS_MAX,
+    TITLE_MAX,
+    check_int_range,
+    check_text,
+)
 from counselor.tenancy import get_in_practice
 
 TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX = 1, 14
-TITLE_MAX, INSTRUCTIONS_MAX = 120, 4000
 
 
 @dataclass

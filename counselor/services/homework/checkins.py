@@ -27,10 +27,10 @@ from counselor.services.delivery import webhooks
 from counselor.services.errors import FieldErrors, InvalidInput, NotFound
 from counselor.services.homework import change_window, reflections
 from counselor.services.homework.assignments import assignee_partner_ids
+from counselor.services.validation import REFLECTION_MAX
 from counselor.tenancy import get_in_practice
 
 BACKDATE_DAYS = 7
-REFLECTION_MAX = 2000
 
 
 @dataclass
