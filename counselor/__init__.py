@@ -11,7 +11,7 @@ from flask import Flask, Response
 from sqlalchemy import event
 
 from counselor import config as config_module
-from counselor import storage, tenancy, unit_of_work, url_input, web
+from counselor import request_limits, storage, tenancy, unit_of_work, url_input, web
 from counselor.config_table import validate_config
 from counselor.extensions import (
     celery_init_app,
@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_configuration(app, test_config)
     register_extensions(app)
+    request_limits.install(app)
     url_input.install(app)
     register_blueprints(app)
     register_security_headers(app)

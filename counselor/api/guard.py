@@ -20,7 +20,6 @@ from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor, record_event
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_BODY_BYTES = 1024 * 1024
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 REQUEST_STATE = ("api_actor", "api_object", "idempotency_record")  # kept in flask.g
 # flask_smorest ships no types; its abort always raises (an HTTPException with the error).
@@ -90,8 +89,6 @@ def _reset_request_state() -> None:
 
 def authenticate() -> Response | None:
     _reset_request_state()
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        abort(413)
     token = bearer_token()
     key = api_keys.key_for_secret(token) if token else None
     if key is None:
