@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
@@ -28,23 +28,43 @@ def load_user(user_id: str) -> Counselor | None:
     return counselor if counselor is not None and counselor.active else None
 
 
+@bp.before_app_request
+def read_who_is_signed_in_from_this_request() -> None:
+    """Flask-Login keeps the user it loaded in ``g``, which lasts as long as the app
+    context. A request pushed inside an app context that outlives it (the test suite's,
+    a CLI's) would see whoever an earlier request, of another browser, signed in."""
+    g.pop("_login_user", None)
+
+
 @bp.before_request
 def require_login_and_enforce_idle_timeout() -> ResponseReturnValue | None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    now = timeutil.utcnow().timestamp()
-    idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
-    last_seen = session.get(LAST_SEEN_KEY, now)
-    if now - last_seen > idle_limit:
+    if _idle_too_long():
         logout_user()
         session.clear()
         flash("You were logged out after a period of inactivity.", "info")
         return redirect(url_for("dashboard.login", next=request.full_path))
-    session[LAST_SEEN_KEY] = now
+    session[LAST_SEEN_KEY] = timeutil.utcnow().timestamp()
     tenancy.enter_practice(current_user.practice_id)
     return None
+
+
+def _idle_too_long() -> bool:
+    now = timeutil.utcnow().timestamp()
+    idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    return now - session.get(LAST_SEEN_KEY, now) > idle_limit
+
+
+def signed_in_counselor() -> Counselor | None:
+    """Who this browser is signed in as, if anyone; a session idle past the timeout counts
+    as no one (the next dashboard page would log it out). For pages outside the
+    dashboard's guard, such as the host launch."""
+    if not current_user.is_authenticated or _idle_too_long():
+        return None
+    return current_user._get_current_object()
 
 
 def _login_limit() -> str:

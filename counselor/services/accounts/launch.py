@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30  # clocks of host and server may differ a little
 JTI_MAX = 128
+TOKEN_MAX = 4096
 TIME_CLAIMS = ("iat", "exp", "nbf")
 # Ids are 32-bit integers in the database; a larger one names no couple (and SQLite
 # cannot even bind it).
@@ -60,25 +62,54 @@ def rotate_launch_secret(practice: Practice) -> str:
     return secret
 
 
-def verify_launch(token: str) -> tuple[Counselor, int | None]:
-    """Check the token and use up its ``jti``. Returns the counselor to log in and the
-    couple to land on (or None), the launch audited; the request commits it. Raises
-    ``LaunchRefused`` otherwise (the refused request's rollback keeps nothing).
+@dataclass(frozen=True)
+class PendingLaunch:
+    """A token that checks out and has not been used, not used up yet either."""
+
+    counselor: Counselor
+    couple_id: int | None
+    jti: str
+    expires_at: datetime
+
+
+def check_launch(token: str) -> PendingLaunch:
+    """Everything ``verify_launch`` checks, writing nothing: the page that asks a signed-in
+    counselor before switching to another uses this, and leaves the token for the POST
+    that confirms (a link scanner, or a counselor who cancels, spends nothing). Raises
+    ``LaunchRefused``.
 
     Like a login, the launch is where the request learns who acts: once the signature
     checks out, the rest runs in the counselor's practice's scope."""
     counselor, claims = _verified_claims(token)
     tenancy.enter_practice(counselor.practice_id)
     couple_id = _check_couple(claims.get("couple_id"))
+    if _was_used(counselor.practice_id, claims["jti"]):
+        raise LaunchRefused("jti already used")
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)
-    _use_up(counselor.practice_id, claims["jti"], expires_at)
+    return PendingLaunch(counselor, couple_id, claims["jti"], expires_at)
+
+
+def complete_launch(pending: PendingLaunch) -> None:
+    """Use the token up (its ``jti`` works once, even against a concurrent request) and
+    audit the launch; the request commits it. Raises ``LaunchRefused`` if it was used
+    meanwhile."""
+    counselor = pending.counselor
+    _use_up(counselor.practice_id, pending.jti, pending.expires_at)
     counselor.last_login_at = timeutil.utcnow()
     record_event(Actor.for_counselor(counselor), "counselor.launch", "counselor", counselor.id)
-    return counselor, couple_id
+
+
+def verify_launch(token: str) -> tuple[Counselor, int | None]:
+    """Check the token and use it up: the counselor to log in and the couple to land on
+    (or None), the launch audited; the request commits it. Raises ``LaunchRefused``
+    otherwise (the refused request's rollback keeps nothing)."""
+    pending = check_launch(token)
+    complete_launch(pending)
+    return pending.counselor, pending.couple_id
 
 
 def _verified_claims(token: str) -> tuple[Counselor, dict]:
-    if not token or len(token) > 4096:
+    if not token or len(token) > TOKEN_MAX:
         raise LaunchRefused("no token, or far too long", malformed=True)
     try:
         header = jwt.get_unverified_header(token)
@@ -187,6 +218,13 @@ def _check_couple(couple_id: int | str | None) -> int | None:
     if found is None:
         raise LaunchRefused("couple_id not in the counselor's practice")
     return found
+
+
+def _was_used(practice_id: int, jti: str) -> bool:
+    used = sa.select(UsedLaunchToken.id).where(
+        UsedLaunchToken.practice_id == practice_id, UsedLaunchToken.jti == jti
+    )
+    return db.session.scalar(used.limit(1)) is not None
 
 
 def _use_up(practice_id: int, jti: str, expires_at: datetime) -> None:
