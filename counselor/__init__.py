@@ -7,11 +7,19 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from sqlalchemy import event
 
 from counselor import config as config_module
-from counselor import request_limits, storage, tenancy, unit_of_work, url_input, web
+from counselor import (
+    http_headers,
+    request_limits,
+    storage,
+    tenancy,
+    unit_of_work,
+    url_input,
+    web,
+)
 from counselor.config_table import validate_config
 from counselor.extensions import (
     celery_init_app,
@@ -34,7 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     request_limits.install(app)
     url_input.install(app)
     register_blueprints(app)
-    register_security_headers(app)
+    http_headers.install(app)
     web.register_error_pages(app)
     web.register_template_filters(app)
     register_cli(app)
@@ -126,20 +134,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(client_bp)
     app.register_blueprint(launch_bp)
     register_api(app)
-
-
-def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        return response
 
 
 def register_cli(app: Flask) -> None:

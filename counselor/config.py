@@ -38,7 +38,8 @@ class Defaults:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = False  # set True behind HTTPS
+    # Made True when PUBLIC_BASE_URL is https (derived_settings); set it for other HTTPS setups.
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     # Minutes of inactivity after which a counselor must log in again.
     IDLE_TIMEOUT_MINUTES = 30
@@ -261,5 +262,15 @@ def embedded_broker(folder: Path) -> dict[str, Any]:
 
 
 def derived_settings(config: dict[str, Any]) -> None:
-    """Settings computed from others once validation has passed."""
+    """Settings computed from others once validation has passed. A service whose public
+    address is https never sends its login cookies over plain http."""
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"])
+    if serves_https(config):
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def serves_https(config: Mapping[str, Any]) -> bool:
+    """Whether the service's public address is https: cookies are then Secure and every
+    response carries HSTS (counselor/http_headers.py)."""
+    return str(config.get("PUBLIC_BASE_URL") or "").lower().startswith("https://")

@@ -89,7 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
         "a counselor idle this long must log in again",
         "30",
     ),
-    Setting("SESSION_COOKIE_SECURE", Flag(), "set `True` when served over HTTPS", "true"),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        Flag(),
+        "`True` on its own when `PUBLIC_BASE_URL` is https; set it for any other HTTPS setup",
+        "true",
+    ),
     Setting(
         "PASSWORD_HASH_PROFILE",
         Choice(("RFC_9106_LOW_MEMORY", "RFC_9106_HIGH_MEMORY", "CHEAPEST")),
