@@ -75,15 +75,16 @@ class GunicornServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited: see {self.log_path}")
+            connection = http.client.HTTPConnection(HOST, self.port, timeout=2)
             try:
-                connection = http.client.HTTPConnection(HOST, self.port, timeout=2)
                 connection.request("GET", "/")
                 connection.getresponse().read()
-                connection.close()
                 if len(self.worker_pids()) >= WORKERS:
                     return
             except OSError:
                 pass
+            finally:
+                connection.close()  # a refused attempt's socket too
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not start: see {self.log_path}")
 

@@ -13,6 +13,7 @@ from sqlalchemy import event
 from counselor import config as config_module
 from counselor import (
     http_headers,
+    outages,
     request_limits,
     storage,
     tenancy,
@@ -25,7 +26,7 @@ from counselor.extensions import (
     celery_init_app,
     csrf,
     db,
-    limiter,
+    init_limiter,
     login_manager,
     migrate,
     rest_api,
@@ -44,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     http_headers.install(app)
     web.register_error_pages(app)
+    outages.install(app)
     web.register_template_filters(app)
     register_cli(app)
     return app
@@ -87,7 +89,7 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_type,
     )
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     rest_api.init_app(app)
     login_manager.init_app(app)
     celery_init_app(app)
