@@ -13,6 +13,7 @@ from sqlalchemy import event
 from counselor import config as config_module
 from counselor import (
     http_headers,
+    log_redaction,
     outages,
     request_limits,
     storage,
@@ -37,6 +38,7 @@ from counselor.services.delivery import after_commit
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: defaults, ``instance/config.py``, ``COUNSELOR_*`` env, ``test_config``."""
+    log_redaction.install()
     app = Flask(__name__, instance_relative_config=True)
     load_configuration(app, test_config)
     register_extensions(app)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from tests.support.processes import free_port
 
@@ -45,6 +45,7 @@ class RecordingHandler:
     messages: list[ReceivedMail] = field(default_factory=list)
     reply_codes: list[int] = field(default_factory=list)
     connections: int = 0
+    logins: list[str] = field(default_factory=list)  # users that authenticated
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_EHLO(
@@ -72,10 +73,29 @@ class RecordingHandler:
 
 
 @contextmanager
-def running_smtp_server() -> Iterator[tuple[RecordingHandler, int]]:
+def running_smtp_server(
+    login: tuple[str, str] | None = None,
+) -> Iterator[tuple[RecordingHandler, int]]:
+    """The server; with ``login`` (user, password) it offers AUTH over plain SMTP (on
+    127.0.0.1 only), accepts only those credentials and notes each login."""
     handler = RecordingHandler()
     port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    auth: dict = {}
+    if login is not None:
+
+        def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+            given = (
+                (auth_data.login.decode(), auth_data.password.decode())
+                if isinstance(auth_data, LoginPassword)
+                else None
+            )
+            if given == login:
+                with handler.lock:
+                    handler.logins.append(login[0])
+            return AuthResult(success=given == login)
+
+        auth = {"authenticator": authenticator, "auth_require_tls": False}
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **auth)
     controller.start()
     try:
         yield handler, port

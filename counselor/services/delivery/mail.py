@@ -35,6 +35,7 @@ from sqlalchemy.orm import joinedload
 
 from counselor import task_names, timeutil
 from counselor.extensions import db
+from counselor.log_redaction import LINK_LOGGER
 from counselor.models import EmailKind, OutboxEmail, OutboxStatus, Partner
 from counselor.services.delivery import email_content, outbox, quiet_hours
 from counselor.services.delivery.outbox import Backoff, OutboxKind, Outcome
@@ -46,6 +47,9 @@ from counselor.services.delivery.smtp import (
 )
 
 log = logging.getLogger(__name__)
+# The one logger that may print a partner's link (log_redaction redacts them elsewhere),
+# and only in outbox mode.
+link_log = logging.getLogger(LINK_LOGGER)
 
 INSERT_CHUNK = 1000
 
@@ -190,8 +194,9 @@ def build_message(email: OutboxEmail) -> EmailMessage:
     message.set_content(content.text)
     message.add_alternative(content.html, subtype="html")
     if not config.get("MAIL_SERVER") and content.link:
-        # No mail server (make run): the link is the way in, so the worker shows it.
-        log.info("link in %s: %s", describe(email), content.link)
+        # Outbox mode, no mail server (make run): the link is the way in, so the worker
+        # shows it. With a mail server, links travel only in the emails.
+        link_log.info("link in %s: %s", describe(email), content.link)
     return message
 
 
