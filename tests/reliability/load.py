@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 import sqlalchemy as sa
@@ -84,9 +85,14 @@ class Load:
         return time.monotonic() < self._deadline
 
     def _send(
-        self, http: requests.Session, kind: str, method: str, path: str, **kwargs: object
+        self,
+        http: requests.Session,
+        kind: str,
+        method: str,
+        path: str,
+        marker: str | None = None,
+        **kwargs: Any,
     ) -> requests.Response | None:
-        marker = kwargs.pop("marker", None)
         started = time.monotonic()
         try:
             response = http.request(
@@ -102,7 +108,7 @@ class Load:
             time.monotonic(),
             response.status_code,
             response.headers.get("Retry-After"),
-            marker,  # type: ignore[arg-type]
+            marker,
         )
         self.answers.append(answer)
         if not answer.succeeded:
@@ -190,6 +196,7 @@ def burst(base_url: str, world: World, requests_at_once: int) -> list[Answer]:
 
     def one(index: int) -> None:
         token, step, _ = world.steps[index % len(world.steps)]
+        options: dict[str, Any]
         kind, method, path, options = {
             0: ("check-off", "POST", f"/p/{token}/steps/{step}/done", {}),
             1: ("check-off", "POST", f"/p/{token}/steps/{step}/done", {}),
@@ -210,7 +217,7 @@ def burst(base_url: str, world: World, requests_at_once: int) -> list[Answer]:
                 headers=headers,
                 timeout=TIMEOUT,
                 allow_redirects=False,
-                **options,  # type: ignore[arg-type]
+                **options,
             )
             status = response.status_code
         except requests.RequestException:
