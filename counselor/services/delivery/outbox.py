@@ -10,6 +10,9 @@ settings and backoff, how a row's message is composed (``prepare``) and how it l
   that each row is still claimable, and stamps them with a claim token it then reads back,
   so two workers racing for a row (on SQLite too) never both get it. PostgreSQL also skips
   rows another transaction has locked instead of waiting for them.
+- **Fair share.** A kind may cap how many rows of one practice live workers hold at once
+  (``in_flight_setting``): claims and sweeps pass a practice at its cap by, leaving its
+  rows waiting, so one practice's slow receivers cannot take every worker.
 - **Commits.** The delivery services commit only here (``counselor/unit_of_work.py``), at
   three points: the claim, before anything is sent; what composing a message wrote (an
   email's links), before the message leaves; and each row's result, right after its
@@ -20,7 +23,8 @@ settings and backoff, how a row's message is composed (``prepare``) and how it l
   happen — and every reclaim is logged as such.
 - **Retry or fail.** A temporary failure waits with exponential backoff and full jitter,
   then comes back through the kind's task (and, should that wake-up be lost, the beat's
-  sweep of due rows); after the kind's maximum attempts, or at a permanent refusal, the
+  sweep of due rows), never before a moment the kind may name (``Outcome.retry``'s
+  ``not_before``); after the kind's maximum attempts, or at a permanent refusal, the
   row is failed for good.
 - **Later.** A row whose turn came at the wrong moment (an email inside the recipient's
   quiet hours) goes back to waiting until the moment the kind names; that was not an
@@ -37,7 +41,8 @@ import enum
 import logging
 import random
 import secrets
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -93,15 +98,16 @@ class Outcome:
 
     verdict: Verdict
     error: str | None = None
-    not_before: datetime | None = None  # for LATER
+    not_before: datetime | None = None  # for LATER; for RETRY, the earliest next attempt
 
     @classmethod
     def done(cls) -> Outcome:
         return cls(Verdict.DONE)
 
     @classmethod
-    def retry(cls, error: str) -> Outcome:
-        return cls(Verdict.RETRY, error)
+    def retry(cls, error: str, not_before: datetime | None = None) -> Outcome:
+        """Try again after the kind's backoff, and not before ``not_before`` if given."""
+        return cls(Verdict.RETRY, error, not_before)
 
     @classmethod
     def fail(cls, error: str) -> Outcome:
@@ -134,12 +140,19 @@ class OutboxKind(Generic[Row, Message]):
     describe: Callable[[Row], str]  # the row in a log line: no content, no address
     claim_size: int | None = None  # rows per claim; None claims a task's rows at once
     load_options: tuple[LoaderOption, ...] = ()  # for the claimed rows
+    # The setting that caps one practice's rows in flight (claimed, lease live) across all
+    # workers, so one practice's slow receiver cannot hold every worker: a practice at its
+    # cap is skipped by claims and sweeps, its rows left waiting. None: no cap.
+    in_flight_setting: str | None = None
 
     def lease(self) -> timedelta:
         return timedelta(seconds=current_app.config[self.lease_setting])
 
     def max_attempts(self) -> int:
         return current_app.config[self.max_attempts_setting]
+
+    def in_flight_cap(self) -> int | None:
+        return current_app.config[self.in_flight_setting] if self.in_flight_setting else None
 
 
 @dataclass
@@ -181,10 +194,16 @@ def claim(kind: OutboxKind[Row, Message], ids: list[int]) -> list[Row]:
     """Take those of these rows that are claimable for this worker; rows another worker
     holds, or that are not due yet, are left alone. Commits the claim."""
     model = kind.model
-    candidates = _claimable(kind).with_only_columns(model.id, model.status).where(model.id.in_(ids))
+    candidates = (
+        _claimable(kind)
+        .with_only_columns(model.id, model.status, model.practice_id)
+        .where(model.id.in_(ids))
+    )
     if db.engine.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     found = db.session.execute(tenancy.across_practices(candidates)).all()
+    if kind.in_flight_cap() is not None:
+        found = _within_in_flight_cap(kind, found)
     if not found:
         return []
     token = secrets.token_hex(16)
@@ -224,13 +243,60 @@ def claim(kind: OutboxKind[Row, Message], ids: list[int]) -> list[Row]:
 
 def _claimable_condition(kind: OutboxKind) -> sa.ColumnElement[bool]:
     model, now = kind.model, timeutil.utcnow()
-    return sa.or_(
+    condition = sa.or_(
         sa.and_(
             model.status == OutboxStatus.PENDING,
             sa.or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
         ),
         sa.and_(model.status == OutboxStatus.SENDING, model.claimed_at < now - kind.lease()),
     )
+    cap = kind.in_flight_cap()
+    if cap is None:
+        return condition
+    at_cap = _held_per_practice(kind).having(sa.func.count() >= cap).subquery()
+    return sa.and_(condition, model.practice_id.not_in(sa.select(at_cap.c.practice_id)))
+
+
+def _held_per_practice(kind: OutboxKind) -> sa.Select:
+    """Per practice, how many of its rows live workers hold: claimed, lease not run out."""
+    held = sa.orm.aliased(kind.model)
+    return (
+        sa.select(held.practice_id, sa.func.count().label("held"))
+        .where(
+            held.status == OutboxStatus.SENDING,
+            held.claimed_at >= timeutil.utcnow() - kind.lease(),
+        )
+        .group_by(held.practice_id)
+    )
+
+
+def _within_in_flight_cap(
+    kind: OutboxKind, found: Sequence[sa.Row[int, OutboxStatus, int]]
+) -> list[sa.Row[int, OutboxStatus, int]]:
+    """The candidates that fit under their practice's cap, oldest first. On PostgreSQL the
+    practices are locked first (until the claim commits), so two workers never both take
+    a practice's last free place; on SQLite writers take turns anyway, and the claim's
+    UPDATE checks the cap again as it writes."""
+    practices = sorted({row.practice_id for row in found})
+    if db.engine.dialect.name == "postgresql":
+        namespace = zlib.crc32(kind.model.__tablename__.encode()) & 0x7FFFFFFF
+        for practice_id in practices:
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(namespace, practice_id)))
+    held = _held_per_practice(kind).subquery()
+    counts: dict[int, int] = {
+        practice_id: number
+        for practice_id, number in db.session.execute(
+            tenancy.across_practices(
+                sa.select(held.c.practice_id, held.c.held).where(held.c.practice_id.in_(practices))
+            )
+        )
+    }
+    cap, kept = kind.in_flight_cap() or 0, []
+    for row in found:
+        if counts.get(row.practice_id, 0) < cap:
+            counts[row.practice_id] = counts.get(row.practice_id, 0) + 1
+            kept.append(row)
+    return kept
 
 
 def _claimable(kind: OutboxKind) -> sa.Select:
@@ -302,6 +368,8 @@ def _record(kind: OutboxKind, row: OutboxMixin, outcome: Outcome, report: Delive
             _fail(row, error, report)
         case Verdict.RETRY:
             delay = kind.backoff.delay(row.attempts)
+            if outcome.not_before is not None:
+                delay = max(delay, (outcome.not_before - timeutil.utcnow()).total_seconds())
             row.status, row.last_error = OutboxStatus.PENDING, error
             row.next_attempt_at = timeutil.utcnow() + timedelta(seconds=delay)
             report.retry.append((row.id, delay))
