@@ -28,13 +28,16 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 run: instance-ready
 	@echo "  Dashboard: http://$(HOST):$(PORT)/   (web + worker; Ctrl-C stops both)"
 	@echo "  Emails are written to instance/outbox/ and their links logged below."
+	@echo "  Webhooks may go to this machine and to plain http:// (local trials only: the"
+	@echo "  defaults refuse both; see WEBHOOK_ALLOW_PRIVATE_TARGETS in the README)."
 	@echo ""
-	@exec env HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/procfile.py Procfile
+	@exec env HOST=$(HOST) PORT=$(PORT) COUNSELOR_WEBHOOK_ALLOW_PRIVATE_TARGETS=true COUNSELOR_WEBHOOK_REQUIRE_HTTPS=false $(BIN)/python scripts/procfile.py Procfile
 
 dev: instance-ready
 	@echo "  Dashboard: http://$(HOST):$(PORT)/   (debug server, reloads on changes; Ctrl-C stops)"
+	@echo "  Webhooks may go to this machine and to plain http:// (local trials only)."
 	@echo ""
-	@exec env HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/procfile.py Procfile.dev
+	@exec env HOST=$(HOST) PORT=$(PORT) COUNSELOR_WEBHOOK_ALLOW_PRIVATE_TARGETS=true COUNSELOR_WEBHOOK_REQUIRE_HTTPS=false $(BIN)/python scripts/procfile.py Procfile.dev
 
 # The database created or upgraded, the ladder loaded, and the demo practice when empty.
 instance-ready: $(VENV)/.run-installed

@@ -104,9 +104,10 @@ class Defaults:
         },
         "security": [{"bearerAuth": []}],
     }
-    # Webhooks: production should require https and refuse private/loopback targets.
-    WEBHOOK_REQUIRE_HTTPS = False
-    WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    # Webhooks are safe by default: https only, never to loopback, private or link-local
+    # addresses (`make run` allows both for local trials, and says so).
+    WEBHOOK_REQUIRE_HTTPS = True
+    WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     # The whole of one attempt: connect, send and the complete answer (not per read).
     WEBHOOK_TIMEOUT_SECONDS = 15
     # Deliveries of one practice posted at the same moment, across all workers.

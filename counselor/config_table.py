@@ -225,13 +225,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "WEBHOOK_REQUIRE_HTTPS",
         Flag(),
-        "refuse webhook URLs that are not `https://`; turn on in production",
+        "refuse webhook URLs that are not `https://`; `make run` turns it off for local trials",
         "true",
     ),
     Setting(
         "WEBHOOK_ALLOW_PRIVATE_TARGETS",
         Flag(),
-        "allow webhook URLs on loopback or private networks; turn off in production",
+        "allow webhook URLs on loopback, private and shared (CGNAT) networks; `make run` turns "
+        "it on for local trials, never in production (link-local, multicast and reserved "
+        "addresses are refused always)",
         "false",
     ),
     Setting(
@@ -375,8 +377,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         _webhook_lease_too_short,
         "WEBHOOK_CLAIM_LEASE_SECONDS must be more than twice WEBHOOK_TIMEOUT_SECONDS (one "
-        "attempt may wait that long to connect and again for the answer): a lease that runs "
-        "out mid-attempt posts the delivery twice.",
+        "attempt takes up to the timeout, the rest is margin for the worker's own work): a "
+        "lease that runs out mid-attempt posts the delivery twice.",
     ),
 )
 

@@ -83,6 +83,10 @@ def suite_settings(database_url: str, instance: Path) -> dict:
         "TENANCY_REQUIRE_SCOPE": True,
         # Thousands of logins prove nothing more with production's argon2 cost.
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        # The tests' webhook receivers listen on 127.0.0.1 over plain http, which production's
+        # defaults refuse (tests/services/test_webhook_targets.py proves they do).
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": True,
+        "WEBHOOK_REQUIRE_HTTPS": False,
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "REPORTS_DIR": str(instance / "reports"),
         # Tasks go to an in-memory broker nobody reads; tests/tasks and the fault tests

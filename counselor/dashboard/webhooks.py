@@ -1,12 +1,24 @@
 """Settings › Webhooks: the practice's subscriptions and its latest deliveries.
 
-Every counselor of the practice sees them; only owners add or remove one (the rule is in
-the service), as with the practice's other settings.
+Every counselor of the practice sees them; only owners add, remove or enable one again
+(the rule is in the service), as with the practice's other settings. Enabling a disabled
+endpoint goes through a confirm page (``confirm.py``), and is audited by the service.
 """
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -14,6 +26,7 @@ from wtforms import SelectChoice, SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from counselor.dashboard import bp
+from counselor.dashboard.confirm import Confirmation, ConfirmForm, confirmed
 from counselor.dashboard.helpers import current_actor
 from counselor.models import CounselorRole, WebhookEndpoint
 from counselor.services.delivery import webhooks
@@ -80,6 +93,46 @@ def webhook_remove(endpoint_id: int) -> Response:
     else:
         flash("The webhook was removed; nothing more is sent there.", "success")
     return redirect(url_for("dashboard.webhooks_page"))
+
+
+@bp.route("/settings/webhooks/<int:endpoint_id>/enable", methods=["GET", "POST"])
+def webhook_enable(endpoint_id: int) -> Response | str:
+    """A disabled endpoint enabled again: the confirm page (GET, or a POST without the
+    confirmation), then the confirmed POST."""
+    actor = current_actor()
+    endpoint = webhooks.get_endpoint(actor, endpoint_id)
+    back = url_for("dashboard.webhooks_page")
+    if endpoint.active:
+        return redirect(back)
+    if request.method == "POST" and confirmed():
+        try:
+            webhooks.enable_endpoint(actor, endpoint.id)
+        except InvalidInput as error:
+            flash(error.sentences, "error")
+        else:
+            flash("The webhook is enabled again: new events are sent to it from now on.", "success")
+        return redirect(back)
+    failures = current_app.config["WEBHOOK_DISABLE_AFTER_FAILURES"]
+    return render_template(
+        "dashboard/webhook_confirm.html",
+        form=ConfirmForm(),
+        confirmation=Confirmation(
+            title="Enable this webhook again?",
+            question=f"Enable the webhook to {urlsplit(endpoint.url).hostname} again?",
+            consequences=[
+                f"Why it was disabled: {endpoint.disabled_reason or 'not recorded.'}",
+                f"New events are sent to {endpoint.url} from now on, signed with the same secret.",
+                "Events that failed while it was disabled are not sent again.",
+                f"If it fails {failures} times in a row again, it is disabled again and the "
+                "practice's owners are told by email.",
+            ],
+            action=url_for("dashboard.webhook_enable", endpoint_id=endpoint.id),
+            confirm_label="Enable the webhook",
+            back=back,
+            back_label="Keep it disabled and go back",
+            danger=False,
+        ),
+    )
 
 
 def _render(

@@ -92,6 +92,9 @@ class WebhookOutbox:
         default_factory=lambda: {
             "WEBHOOK_CLAIM_LEASE_SECONDS": "3",
             "WEBHOOK_TIMEOUT_SECONDS": "1",
+            # The receiver is on 127.0.0.1 over plain http, as in the suite's settings.
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+            "WEBHOOK_REQUIRE_HTTPS": "false",
         }
     )
 

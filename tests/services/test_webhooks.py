@@ -97,6 +97,20 @@ def deliver(ids: list[int] | None = None) -> outbox.DeliveryReport:
     return outbox.deliver(WEBHOOKS, ids)
 
 
+def deliver_until_settled(clock, rounds: int = 20) -> int:
+    """What workers and the beat's sweep do over time: deliver what is due, move the clock
+    to the next attempt, again, until nothing waits. Returns the rounds it took."""
+    for round_number in range(1, rounds + 1):
+        deliver()
+        waiting = [
+            d.next_attempt_at or clock.now for d in deliveries() if d.status == OutboxStatus.PENDING
+        ]
+        if not waiting:
+            return round_number
+        clock.advance(max(min(waiting) - clock.now, timedelta(0)) + timedelta(seconds=1))
+    raise AssertionError(f"deliveries still waiting after {rounds} rounds")
+
+
 # Delivery: the issue's "done when".
 
 
@@ -110,13 +124,13 @@ def test_every_event_arrives_signed_after_two_failures_with_the_same_id(
     assert len(ids) == 4
 
     first = deliver(ids)
-    assert sorted(first.retry) == [(i, 60.0) for i in ids]
+    # The first failure holds the endpoint's other deliveries back with it: one probe.
+    assert first.retry == [(ids[0], 60.0)]
+    assert {d.next_attempt_at for d in deliveries()} == {clock.now + timedelta(seconds=60)}
     assert deliver(ids).retry == []  # not due yet: nothing is sent early
-    clock.advance(seconds=61)
-    assert len(deliver(ids).retry) == 4
-    clock.advance(seconds=61)
-    assert sorted(deliver(ids).done) == ids
+    deliver_until_settled(clock)
 
+    assert {d.status for d in deliveries()} == {OutboxStatus.DELIVERED}
     assert len(receiver.requests) == 12
     assert all(r.valid_signature for r in receiver.requests)
     assert set(receiver.attempts.values()) == {3}  # three attempts per webhook-id
@@ -204,7 +218,7 @@ def test_a_timeout_is_retried(app, counselor, actor, receiver, clock):
     [delivery] = deliveries()
     assert [i for i, _ in report.retry] == [delivery.id]
     assert delivery.status == OutboxStatus.PENDING
-    assert delivery.last_error == "no answer: TimeoutError"
+    assert delivery.last_error == "timed out"
     assert delivery.next_attempt_at == clock.now + timedelta(seconds=60)
 
 
@@ -218,7 +232,7 @@ def test_a_connection_refused_is_retried(app, counselor, actor, clock):
     report = deliver()
 
     assert len(report.retry) == 1
-    assert deliveries()[0].last_error.startswith("no answer: ")
+    assert deliveries()[0].last_error == "could not connect"
     assert endpoint.active
 
 
@@ -232,7 +246,7 @@ def test_https_speaks_tls_and_a_failed_handshake_is_retried(counselor, actor, re
     report = deliver()
 
     assert len(report.retry) == 1
-    assert deliveries()[0].last_error.startswith("no answer: SSL")
+    assert deliveries()[0].last_error == "could not connect"
     assert receiver.accepted == []
 
 
@@ -250,19 +264,21 @@ def test_redirects_are_not_followed(counselor, actor, receiver, clock):
     assert deliveries()[0].last_status_code == 307
 
 
-def test_the_address_is_checked_again_at_delivery(app, counselor, actor, receiver, clock):
+def test_the_address_is_checked_again_at_delivery(app, counselor, actor, receiver, clock, caplog):
     subscribe(actor, receiver, ["assignment.completed"])
     assignment = factories.AssignmentFactory(couple=factories.CoupleFactory(counselor=counselor))
     end_assignment(actor, assignment.id, AssignmentStatus.COMPLETED)
     # As if the host name now resolved to this machine while private targets are refused.
     app.config["WEBHOOK_ALLOW_PRIVATE_TARGETS"] = False
 
-    report = deliver()
+    with caplog.at_level(logging.WARNING, logger="counselor.services.delivery"):
+        report = deliver()
 
     [delivery] = deliveries()
     assert report.failed == [delivery.id]
     assert delivery.status == OutboxStatus.FAILED
-    assert "loopback" in delivery.last_error
+    assert delivery.last_error == "not an allowed target"  # the practice sees the class
+    assert "loopback" in caplog.text  # the operator, why
     assert receiver.requests == []
 
 
@@ -448,7 +464,7 @@ def test_events_must_be_a_non_empty_subset_of_the_four(app, actor, events, messa
         ("javascript:alert(1)", "http:// or https://"),
         ("http:///no-host", "needs a host name"),
         ("http://user:pass@127.0.0.1/hook", "user names and passwords"),
-        ("http://127.0.0.1:99999/hook", "not a valid URL"),
+        ("http://127.0.0.1:99999/hook", "a number from 1 to 65535"),
         ("http://169.254.169.254/latest/meta-data", "link-local"),
         ("http://[fe80::1]/hook", "link-local"),
         ("http://224.0.0.1/hook", "multicast"),

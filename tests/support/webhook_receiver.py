@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hmac
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -137,3 +138,85 @@ def running_receiver() -> Iterator[WebhookReceiver]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def running_socket_receiver(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """A bare TCP server on 127.0.0.1, for receivers no HTTP server would be: each
+    connection's request is read whole, then ``answer`` writes what it likes (an answer
+    dripped a byte at a time, a line that is not HTTP). Yields the URL to subscribe."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.1)  # so that stopping is noticed: closing does not wake accept()
+    stopping = threading.Event()
+
+    def serve(connection: socket.socket) -> None:
+        with connection:
+            try:
+                _read_request(connection)
+                answer(connection)
+            except OSError:  # the sender gave up and closed: what the tests provoke
+                return
+
+    def accept() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _address = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/hooks/homework"
+    finally:
+        stopping.set()
+        listener.close()
+        thread.join(timeout=5)
+
+
+def _read_request(connection: socket.socket) -> None:
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return
+        received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        chunk = connection.recv(4096)
+        if not chunk:
+            return
+        body += chunk
+
+
+def dripping(every: float, head: bytes = b"", drip: bytes = b"HTTP/1.1 204 No Content\r\n\r\n"):
+    """An answer that writes ``head`` at once, then ``drip`` one byte every ``every``
+    seconds: never silent for long enough to trip a timeout per read."""
+
+    def answer(connection: socket.socket) -> None:
+        connection.sendall(head)
+        for byte in drip:
+            time.sleep(every)
+            connection.sendall(bytes([byte]))
+
+    return answer
+
+
+def answering(raw: bytes):
+    """An answer that is these bytes, then the connection closed."""
+
+    def answer(connection: socket.socket) -> None:
+        connection.sendall(raw)
+
+    return answer

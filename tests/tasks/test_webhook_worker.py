@@ -26,8 +26,10 @@ def app_overrides(broker_settings: dict) -> dict:
 def test_a_check_in_reaches_a_receiver_that_fails_twice(
     app, counselor, actor, worker, waiter, monkeypatch
 ):
-    # Seconds would make the test wait minutes; the policy itself is tested on its own.
+    # Minutes would make the test wait; the policy itself is tested on its own. The delay
+    # is a delivery's own wait, the ceiling its endpoint's hold after a failure.
     monkeypatch.setattr(outbox.Backoff, "delay", lambda _backoff, _attempts: 0.2)
+    monkeypatch.setattr(outbox.Backoff, "ceiling", lambda _backoff, _attempts: 0.2)
     couple = factories.CoupleFactory(counselor=counselor)
     assignment = factories.AssignmentFactory(couple=couple)
     with running_receiver() as receiver:

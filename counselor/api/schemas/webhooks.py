@@ -21,7 +21,11 @@ class WebhookSchema(ma.Schema):
     active = fields.Boolean(
         dump_only=True,
         required=True,
-        metadata={"description": "False once the receiver answered 410 Gone."},
+        metadata={
+            "description": "False once the endpoint is disabled: its receiver answered 410 "
+            "Gone, or failed WEBHOOK_DISABLE_AFTER_FAILURES times in a row (`disabled_reason` "
+            "says which). An owner enables it again in Settings › Webhooks."
+        },
     )
     disabled_reason = fields.String(dump_only=True, required=True, allow_none=True)
     created_at = UtcDateTime(dump_only=True, required=True)

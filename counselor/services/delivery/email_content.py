@@ -34,13 +34,14 @@ from counselor.models import (
     Practice,
     Report,
     ReportStatus,
+    WebhookEndpoint,
 )
 from counselor.services.couples import links
 from counselor.services.couples.sessions import NOT_REMOVED
 from counselor.services.delivery import digest
 from counselor.services.pages import partner_page
 
-Row = TypeVar("Row", Partner, Counselor, Report)
+Row = TypeVar("Row", Partner, Counselor, Report, WebhookEndpoint)
 
 SUBJECTS = {
     EmailKind.NEW_STEP: "Something new to try this week",
@@ -48,6 +49,7 @@ SUBJECTS = {
     EmailKind.REMINDER: "A gentle reminder about this week's steps",
     EmailKind.COUNSELOR_DIGEST: "Couples to look at this week",
     EmailKind.REPORT_READY: "Pre-session reports are ready",
+    EmailKind.WEBHOOK_DISABLED: "A webhook was disabled",
 }
 
 
@@ -79,6 +81,10 @@ def reason_not_to_send(email: OutboxEmail) -> str | None:
         return "the counselor turned the digest off"
     if email.kind == EmailKind.REPORT_READY and not ready_report_couples(counselor.id):
         return "no ready report is waiting for a coming session"
+    if email.kind == EmailKind.WEBHOOK_DISABLED:
+        endpoint = _about(WebhookEndpoint, email.webhook_endpoint_id)
+        if endpoint.active or endpoint.deleted_at is not None:
+            return "the webhook was enabled again or removed"
     return None
 
 
@@ -87,6 +93,8 @@ def compose(email: OutboxEmail) -> Content:
         return _counselor_digest(email)
     if email.kind == EmailKind.REPORT_READY:
         return _report_ready(email)
+    if email.kind == EmailKind.WEBHOOK_DISABLED:
+        return _webhook_disabled(email)
     return _partner_email(email)
 
 
@@ -167,6 +175,21 @@ def _report_ready(email: OutboxEmail) -> Content:
     else:
         url = public_url("dashboard.couples_list")
     context = {"counselor": counselor, "count": len(ready), "url": url}
+    return _render(email, counselor.email, counselor.practice, context)
+
+
+def _webhook_disabled(email: OutboxEmail) -> Content:
+    """To an owner: which receiver (its host only: a URL's path or query may hold a token
+    of the host's), why it was disabled, and where to enable it again. No secret, no
+    event, nothing about any couple."""
+    counselor = _about(Counselor, email.counselor_id, joinedload(Counselor.practice))
+    endpoint = _about(WebhookEndpoint, email.webhook_endpoint_id)
+    context = {
+        "counselor": counselor,
+        "host": urlsplit(endpoint.url).hostname,
+        "reason": endpoint.disabled_reason,
+        "url": public_url("dashboard.webhooks_page"),
+    }
     return _render(email, counselor.email, counselor.practice, context)
 
 

@@ -20,12 +20,8 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, WebhookDelivery, WebhookEndpoint
 from counselor.services.audit import Actor, record_event
-from counselor.services.delivery import outbox, webhook_http
-from counselor.services.delivery.webhook_delivery import (
-    WEBHOOKS,
-    check_target,
-    fail_waiting_deliveries,
-)
+from counselor.services.delivery import outbox, webhook_health, webhook_http
+from counselor.services.delivery.webhook_delivery import WEBHOOKS, check_target
 from counselor.services.delivery.webhook_http import ForbiddenTarget
 from counselor.services.errors import FieldErrors, InvalidInput, NotFound
 
@@ -45,7 +41,7 @@ def create_endpoint(actor: Actor, url: str, events: Iterable[str]) -> tuple[Webh
     _check_may_manage(actor)
     problems = FieldErrors()
     try:
-        check_target(url)
+        url = check_target(url).url
     except ForbiddenTarget as error:
         problems.add("url", str(error))
     chosen = _check_events(problems, events)
@@ -54,7 +50,7 @@ def create_endpoint(actor: Actor, url: str, events: Iterable[str]) -> tuple[Webh
     problems.raise_if_any()
     secret = webhook_http.new_secret()
     endpoint = WebhookEndpoint(
-        practice_id=actor.practice_id, url=url.strip(), secret=secret, events=" ".join(chosen)
+        practice_id=actor.practice_id, url=url, secret=secret, events=" ".join(chosen)
     )
     db.session.add(endpoint)
     db.session.flush()
@@ -92,8 +88,26 @@ def delete_endpoint(actor: Actor, endpoint_id: int) -> None:
     _check_may_manage(actor)
     endpoint.deleted_at = timeutil.utcnow()
     endpoint.active = False
-    fail_waiting_deliveries(endpoint.id, "not sent: the endpoint was removed")
+    webhook_health.fail_waiting_deliveries(endpoint.id, "not sent: the endpoint was removed")
     record_event(actor, "webhook.delete", "webhook_endpoint", endpoint.id)
+
+
+def enable_endpoint(actor: Actor, endpoint_id: int) -> WebhookEndpoint:
+    """Send to a disabled endpoint again (an owner's decision, audited), once its URL
+    passes this deployment's rules as they are now. Its failures in a row start from 0;
+    deliveries that failed while it was disabled stay failed."""
+    endpoint = get_endpoint(actor, endpoint_id)
+    _check_may_manage(actor)
+    if endpoint.active:
+        return endpoint
+    try:
+        check_target(endpoint.url)
+    except ForbiddenTarget as error:
+        raise InvalidInput.single("url", f"{error} Remove this webhook and add another.") from error
+    webhook_health.enable(endpoint)
+    record_event(actor, "webhook.enable", "webhook_endpoint", endpoint.id)
+    log.info("webhook endpoint %s enabled again for practice %s", endpoint.id, actor.practice_id)
+    return endpoint
 
 
 def recent_deliveries(actor: Actor, limit: int = RECENT_DELIVERIES) -> list[WebhookDelivery]:
@@ -122,7 +136,7 @@ def _check_may_manage(actor: Actor) -> None:
         role = db.session.scalar(sa.select(Counselor.role).where(Counselor.id == actor.id))
     if role != CounselorRole.OWNER:
         raise InvalidInput.single(
-            "practice", "Only an owner of the practice can add or remove webhooks."
+            "practice", "Only an owner of the practice can add, remove or enable webhooks."
         )
 
 
@@ -158,6 +172,7 @@ def emit(practice_id: int, event: str, data: dict[str, int | str | None]) -> lis
     subscribed = [endpoint for endpoint in endpoints if event in event_names(endpoint)]
     if not subscribed:
         return []
+    held = webhook_health.held_until(subscribed)  # a failing endpoint's new ones wait too
     body = json.dumps(
         {"type": event, "timestamp": timeutil.utcnow().isoformat(), "data": data},
         separators=(",", ":"),
@@ -169,14 +184,15 @@ def emit(practice_id: int, event: str, data: dict[str, int | str | None]) -> lis
             event=event,
             message_id=new_message_id(),
             payload=body,
+            next_attempt_at=held.get(endpoint.id),
         )
         for endpoint in subscribed
     ]
     db.session.add_all(deliveries)
     db.session.flush()
-    ids = [delivery.id for delivery in deliveries]
-    outbox.hand_over(WEBHOOKS, ids)
-    return ids
+    # Held ones are handed over by the beat's sweep once due (or when a probe succeeds).
+    outbox.hand_over(WEBHOOKS, [d.id for d in deliveries if d.next_attempt_at is None])
+    return [delivery.id for delivery in deliveries]
 
 
 def new_message_id() -> str:
