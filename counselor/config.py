@@ -158,6 +158,25 @@ class Defaults:
             "tasks.links",
             "tasks.housekeeping",
         ],
+        # Mail, webhooks and reports wait in queues of their own (task_names.Queue).
+        **task_names.queue_settings(),
+        # Every task is stopped: at the soft limit SoftTimeLimitExceeded ends its attempt
+        # (an outbox row goes back to wait its retry, a report stays pending for the
+        # sweep); at the hard limit its process is killed and the lease takes over.
+        "task_soft_time_limit": 120,
+        "task_time_limit": 150,
+        "task_annotations": {
+            # Ten deliveries, each up to WEBHOOK_TIMEOUT_SECONDS (15 s).
+            task_names.DELIVER_WEBHOOKS: {"soft_time_limit": 180, "time_limit": 210},
+            # Renders take well under a second; the hard limit stays below
+            # REPORT_RENDER_LEASE_SECONDS, so a live render is never handed out again.
+            task_names.GENERATE_REPORT: {"soft_time_limit": 60, "time_limit": 90},
+            # Compares each upcoming session's data with its last report; beat runs it
+            # every 15 minutes, and one run ends before the next begins.
+            task_names.PREPARE_UPCOMING_REPORTS: {"soft_time_limit": 600, "time_limit": 660},
+            # Nightly, over every couple's twelve weeks.
+            task_names.COMPILE_PROGRESS: {"soft_time_limit": 3300, "time_limit": 3600},
+        },
         "beat_schedule": {
             "deliver-due-emails": {"task": task_names.DELIVER_DUE_EMAILS, "schedule": 60.0},
             "deliver-due-webhooks": {"task": task_names.DELIVER_DUE_WEBHOOKS, "schedule": 60.0},
@@ -166,6 +185,7 @@ class Defaults:
                 "task": task_names.PREPARE_UPCOMING_REPORTS,
                 "schedule": 900.0,
             },
+            "retry-stalled-reports": {"task": task_names.RETRY_STALLED_REPORTS, "schedule": 60.0},
             "plan-counselor-digests": {
                 "task": task_names.PLAN_COUNSELOR_DIGESTS,
                 "schedule": 1800.0,

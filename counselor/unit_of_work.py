@@ -14,7 +14,10 @@ The deliberate exceptions, each an edge's own decision:
   the request runs, so that a concurrent request with the key sees it, and commits a
   refused request's audit event, which the rollback of a failed request would undo;
 - ``flask report batch`` commits each report as it is made, so a batch stopped halfway
-  keeps what it finished.
+  keeps what it finished;
+- a report's render commits its start before rendering
+  (``counselor/services/reports/pre_session.py``), so a worker killed mid-render leaves
+  the mark by which the sweep hands the report to another.
 """
 
 from __future__ import annotations

@@ -18,3 +18,9 @@ def generate_report(report_id: int) -> str:
 def prepare_upcoming_reports() -> int:
     """Beat: a report for every session inside its practice's lead time, once per data."""
     return len(pre_session.prepare_upcoming_reports())
+
+
+@shared_task(name=task_names.RETRY_STALLED_REPORTS)
+def retry_stalled_reports() -> int:
+    """Beat: reports whose worker died mid-render go to a worker again (a few times)."""
+    return len(pre_session.retry_stalled_reports())

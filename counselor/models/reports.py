@@ -42,8 +42,9 @@ class Report(PracticeOwned, Model):
     requested_by: Mapped[str] = mapped_column(sa.String(32))  # "schedule", "counselor:3", …
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # When a worker last began rendering it: a report still pending long after this lost its
-    # worker (REPORT_RENDER_LEASE_SECONDS) and is rendered again, at most a few times.
+    # When a worker last began rendering it (or the sweep handed it over again): a report
+    # still pending long after this lost its worker (REPORT_RENDER_LEASE_SECONDS) and is
+    # rendered again, at most a few times.
     render_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     render_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -26,10 +25,8 @@ pytestmark = pytest.mark.committed_db
 def test_checkins_and_assignments_work_while_the_broker_is_down(
     app, logged_in, counselor, actor, outbox, redis_server, tmp_path
 ):
-    queue = f"down-{uuid.uuid4().hex[:8]}"
     celery = app.extensions["celery"]
     celery.conf.broker_url = redis_server.url
-    celery.conf.task_default_queue = queue
     outbox.subscribe(actor)
     couple = factories.CoupleFactory(counselor=counselor)
     assignment = factories.AssignmentFactory(couple=couple)
@@ -58,7 +55,7 @@ def test_checkins_and_assignments_work_while_the_broker_is_down(
     assert set(statuses(outbox.kind)) == {OutboxStatus.PENDING}
 
     redis_server.start()
-    env = worker_env(app, redis_server.url, queue)
+    env = worker_env(app, redis_server.url)
     env.update({f"COUNSELOR_{name}": value for name, value in outbox.worker_settings.items()})
     worker = CeleryWorker(env, tmp_path / "worker.log")
     worker.start()

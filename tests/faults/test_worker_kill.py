@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
 
 import pytest
 
@@ -72,12 +71,10 @@ def wait_until_drained(outbox: FaultOutbox, ids: list[int], app, timeout: float 
     ids=["1-kill", f"{LONG_KILL_POINTS}-kills"],
 )
 def test_sigkill_during_fan_out_loses_nothing(app, outbox, redis_server, tmp_path, kill_points):
-    queue = f"fault-{uuid.uuid4().hex[:8]}"
     app.config.update(MAIL_BATCH_SIZE=25, MAIL_CLAIM_LEASE_SECONDS=2)
     celery = app.extensions["celery"]
     celery.conf.broker_url = redis_server.url
-    celery.conf.task_default_queue = queue
-    env = worker_env(app, redis_server.url, queue)
+    env = worker_env(app, redis_server.url)
     env.update({f"COUNSELOR_{name}": value for name, value in outbox.worker_settings.items()})
     counselor = factories.CounselorFactory()
     outbox.subscribe(Actor.for_counselor(counselor))

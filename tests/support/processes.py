@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -99,21 +100,22 @@ def process_env(settings: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def worker_env(app: Flask, broker_url: str, queue: str) -> dict[str, str]:
-    """For a worker process that shares this app's database and mail server."""
+def worker_env(app: Flask, broker_url: str) -> dict[str, str]:
+    """For a worker process that shares this app's database, mail server (or outbox folder)
+    and reports folder, on a broker of the test's own (the app's queues)."""
     config = app.config
-    return process_env(
-        {
-            "SECRET_KEY": config["SECRET_KEY"],
-            "SQLALCHEMY_DATABASE_URI": config["SQLALCHEMY_DATABASE_URI"],
-            "CELERY__broker_url": broker_url,
-            "CELERY__task_default_queue": queue,
-            "MAIL_SERVER": config["MAIL_SERVER"],
-            "MAIL_PORT": str(config["MAIL_PORT"]),
-            "MAIL_BATCH_SIZE": str(config["MAIL_BATCH_SIZE"]),
-            "MAIL_CLAIM_LEASE_SECONDS": str(config["MAIL_CLAIM_LEASE_SECONDS"]),
-        }
-    )
+    settings = {
+        "SECRET_KEY": config["SECRET_KEY"],
+        "SQLALCHEMY_DATABASE_URI": config["SQLALCHEMY_DATABASE_URI"],
+        "CELERY__broker_url": broker_url,
+        "MAIL_SERVER": config["MAIL_SERVER"],
+        "MAIL_PORT": str(config["MAIL_PORT"]),
+        "MAIL_BATCH_SIZE": str(config["MAIL_BATCH_SIZE"]),
+        "MAIL_CLAIM_LEASE_SECONDS": str(config["MAIL_CLAIM_LEASE_SECONDS"]),
+        "MAIL_OUTBOX_DIR": config["MAIL_OUTBOX_DIR"],
+        "REPORTS_DIR": config["REPORTS_DIR"],
+    }
+    return process_env({name: value for name, value in settings.items() if value is not None})
 
 
 def start_process_group(argv: list[str], env: dict[str, str], log: IO[bytes]) -> subprocess.Popen:
@@ -200,20 +202,25 @@ class RedisServer:
 @dataclass
 class CeleryWorker:
     """``celery -A tasks worker`` with a prefork pool of ``concurrency`` processes; the app
-    it runs is configured by ``env`` (see ``process_env``)."""
+    it runs is configured by ``env`` (see ``process_env``). It takes tasks from ``queues``
+    (comma-separated), or from every queue the app declares."""
 
     env: dict[str, str]
     log_path: Path
     concurrency: int = 2
     name: str = "worker"
     loglevel: str = "INFO"
+    queues: str | None = None
+    app_module: str = "tasks"
     process: subprocess.Popen | None = None
 
     def start(self) -> None:
         self._log = self.log_path.open("ab")
-        argv = [sys.executable, "-m", "celery", "-A", "tasks", "worker", "--pool", "prefork"]
-        argv += ["--concurrency", str(self.concurrency), "--hostname", f"{self.name}@%h"]
-        argv += ["--loglevel", self.loglevel]
+        argv = [sys.executable, "-m", "celery", "-A", self.app_module, "worker"]
+        argv += ["--pool", "prefork", "--concurrency", str(self.concurrency)]
+        argv += ["--hostname", f"{self.name}@%h", "--loglevel", self.loglevel]
+        if self.queues:
+            argv += ["--queues", self.queues]
         argv += ["--without-mingle", "--without-gossip", "--without-heartbeat"]
         self.process = start_process_group(argv, self.env, self._log)
 
@@ -238,3 +245,61 @@ class CeleryWorker:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def wait_until_ready(self, timeout: float = 60.0) -> None:
+        """Until the worker takes tasks (Celery logs "ready." at INFO); a worker that ends
+        or is not ready in time is killed, and its log shown."""
+        deadline = time.monotonic() + timeout
+        while f"{self.name}@" not in self.output() or " ready." not in self.output():
+            if (
+                self.process is None
+                or self.process.poll() is not None
+                or (time.monotonic() > deadline)
+            ):
+                self.kill()
+                raise RuntimeError(f"worker {self.name} not ready:\n{self.output()[-2000:]}")
+            time.sleep(0.1)
+
+
+@dataclass(frozen=True)
+class ProcfileWorker:
+    """A Celery worker line of a Procfile: what `make run` starts."""
+
+    name: str  # its --hostname before the @
+    queues: tuple[str, ...]
+    concurrency: int
+    beat: bool
+
+
+def procfile_workers(procfile: Path) -> list[ProcfileWorker]:
+    """The ``celery -A tasks worker`` lines of a Procfile, read as Celery reads them."""
+    workers = []
+    for line in procfile.read_text().splitlines():
+        if line.lstrip().startswith("#") or " worker" not in line or "celery" not in line:
+            continue
+        option = _options(shlex.split(line.partition(":")[2]))
+        queues = option.get("-Q") or option.get("--queues")
+        hostname = option.get("--hostname") or option.get("-n") or "celery@%h"
+        workers.append(
+            ProcfileWorker(
+                name=hostname.partition("@")[0],
+                queues=tuple(queues.split(",")) if queues else (),
+                concurrency=int(option.get("--concurrency") or option.get("-c") or 0),
+                beat="--beat" in option or "-B" in option,
+            )
+        )
+    return workers
+
+
+def _options(argv: list[str]) -> dict[str, str]:
+    """``--name=value``, ``--name value`` and ``-n value`` alike; a flag maps to ""."""
+    options: dict[str, str] = {}
+    for position, word in enumerate(argv):
+        if not word.startswith("-"):
+            continue
+        name, equals, value = word.partition("=")
+        following = argv[position + 1] if position + 1 < len(argv) else "-"
+        if not equals and not following.startswith("-"):
+            value = following
+        options[name] = value
+    return options

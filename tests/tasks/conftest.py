@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from counselor import task_names
 from counselor.config import Defaults, embedded_broker
 from tests.support.environment import require_service
 from tests.support.isolation import require_committed_db
@@ -29,7 +30,7 @@ def send_task(app: Flask, monkeypatch: pytest.MonkeyPatch) -> SendTaskRecorder:
 
 @pytest.fixture(params=["embedded", "redis"])
 def broker_settings(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
-    """App settings for a worker's broker — what `make run` uses, or Redis — and a queue of
+    """App settings for a worker's broker — what `make run` uses, or Redis — and queues of
     the test's own, so nothing left on a shared Redis leaks in."""
     if request.param == "embedded":
         broker = embedded_broker(tmp_path / "broker")
@@ -38,8 +39,8 @@ def broker_settings(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
         if not url:
             require_service("Redis worker tests need COUNSELOR_TEST_REDIS_URL")
         broker = {"broker_url": url}
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    return {"CELERY": {**Defaults.CELERY, **broker, "task_default_queue": queue}}
+    queues = task_names.queue_settings(prefix=f"test-{uuid.uuid4().hex[:8]}-")
+    return {"CELERY": {**Defaults.CELERY, **broker, **queues}}
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
+from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy.orm.interfaces import LoaderOption
 
@@ -315,8 +316,13 @@ def deliver(kind: OutboxKind, ids: list[int]) -> DeliveryReport:
     with kind.open_sender() as send:
         for start in range(0, len(wanted), per_claim):
             # Claimed as late as possible: a slow attempt never eats another row's lease.
-            for row in claim(kind, wanted[start : start + per_claim]):
-                _attempt(kind, row, send, report)
+            claimed = claim(kind, wanted[start : start + per_claim])
+            for position, row in enumerate(claimed):
+                try:
+                    _attempt(kind, row, send, report)
+                except SoftTimeLimitExceeded:
+                    _give_back(claimed[position + 1 :])
+                    raise
     return report
 
 
@@ -334,6 +340,13 @@ def _attempt(
             else:
                 db.session.commit()  # what composing wrote exists before the message leaves
                 outcome = send(row, prepared)
+        except SoftTimeLimitExceeded:
+            # The task's time is up (a receiver that never finishes answering): this
+            # attempt failed and is retried like any other; the task then ends.
+            db.session.rollback()
+            _record(kind, row, Outcome.retry("stopped at the task's time limit"), report)
+            db.session.commit()
+            raise
         except Exception:  # a bug with one row must not stop the rest of the batch
             log.exception("%s could not be attempted", kind.describe(row))
             db.session.rollback()
@@ -375,6 +388,15 @@ def _record(kind: OutboxKind, row: OutboxMixin, outcome: Outcome, report: Delive
             report.retry.append((row.id, delay))
             # Wakes a worker when the row is due; the sweep is the backstop if it is lost.
             after_commit.send_after_commit(kind.deliver_task, [row.id], countdown=delay)
+
+
+def _give_back(rows: list[Row]) -> None:
+    """Rows claimed but not attempted when the task had to stop: claimable again at once,
+    their claim not counted as an attempt."""
+    for row in rows:
+        row.status, row.claim_token = OutboxStatus.PENDING, None
+        row.attempts = max(0, row.attempts - 1)
+    db.session.commit()
 
 
 def _fail(row: OutboxMixin, error: str | None, report: DeliveryReport) -> None:

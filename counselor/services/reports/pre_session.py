@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 
 from counselor import storage, task_names, tenancy, timeutil
@@ -35,6 +36,10 @@ from reports import render_pre_session_report
 log = logging.getLogger(__name__)
 
 SCHEDULED = "schedule"  # ``requested_by`` of a report the beat prepared before a session
+# Workers that may begin a report's render: one that stopped this often (killed, or past
+# its time limit) will not finish the next time either, and the report is failed.
+MAX_RENDER_ATTEMPTS = 3
+STALLED_SWEEP_LIMIT = 100  # stalled reports handed over per sweep
 
 
 def request_report(actor: Actor, couple_id: int, session_id: int | None = None) -> Report:
@@ -71,6 +76,10 @@ def generate_report(report_id: int) -> Report:
     """Build the data, render the PDF, store it; a failure is recorded on the row, shown to
     the counselor, and never leaves the row pending. Safe to run twice.
 
+    The start of each render is committed before it begins (``render_started_at``,
+    ``render_attempts``): a worker killed mid-render leaves the row pending with that
+    mark, and ``retry_stalled_reports`` hands it to another once the lease has run out.
+
     A worker's job for one report, whichever practice's: the report says which practice
     the rest runs for. An id that names no report is ``NotFound``."""
     report = db.session.scalar(
@@ -81,6 +90,12 @@ def generate_report(report_id: int) -> Report:
     if report.status == ReportStatus.READY:
         return report
     with tenancy.practice_scope(report.practice_id):
+        if report.render_attempts >= MAX_RENDER_ATTEMPTS:
+            _give_up(report)
+            return report
+        report.render_started_at = timeutil.utcnow()
+        report.render_attempts += 1
+        db.session.commit()
         return _generate(report)
 
 
@@ -92,6 +107,10 @@ def _generate(report: Report) -> Report:
             data = build_report_data(report.couple_id, report.session)
             pdf = render_pre_session_report(data)
             file_name = _store(report, pdf)
+    except SoftTimeLimitExceeded:
+        # Not the report's fault: it stays pending, and the sweep gives it another worker.
+        log.warning("report %s ran past the task's time limit; left for a retry", report.id)
+        raise
     except Exception as error:
         log.exception("report %s failed", report.id)
         report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}"[:300]
@@ -108,6 +127,55 @@ def _generate(report: Report) -> Report:
         {"report_id": report.id, "couple_id": report.couple_id, "session_id": report.session_id},
     )
     return report
+
+
+def _give_up(report: Report) -> None:
+    log.warning("report %s failed: %d renders began, none finished", report.id, MAX_RENDER_ATTEMPTS)
+    report.status = ReportStatus.FAILED
+    report.error = f"no worker finished it in {MAX_RENDER_ATTEMPTS} attempts"
+
+
+def retry_stalled_reports(now: datetime | None = None) -> list[int]:
+    """The beat's sweep for reports left pending past ``REPORT_RENDER_LEASE_SECONDS``:
+    their worker died mid-render, or they never reached one (the broker was down). Each
+    goes to a worker again, and its lease starts over, so a report waiting behind a long
+    queue is not handed over at every sweep; one whose renders began
+    ``MAX_RENDER_ATTEMPTS`` times is failed instead. Returns the ids handed over."""
+    now = now or timeutil.utcnow()
+    stalled = db.session.scalars(
+        tenancy.across_practices(
+            sa.select(Report).where(_stalled(now)).order_by(Report.id).limit(STALLED_SWEEP_LIMIT)
+        )
+    ).all()
+    handed_over = []
+    for report in stalled:
+        with tenancy.practice_scope(report.practice_id):
+            if report.render_attempts >= MAX_RENDER_ATTEMPTS:
+                _give_up(report)
+                continue
+            log.warning(
+                "report %s was still pending after its lease (%d renders began); handed over",
+                report.id,
+                report.render_attempts,
+            )
+            report.render_started_at = now
+            after_commit.send_after_commit(task_names.GENERATE_REPORT, report.id)
+            handed_over.append(report.id)
+    return handed_over
+
+
+def _stalled(now: datetime) -> sa.ColumnElement[bool]:
+    """Pending longer than the lease since a worker last began it (or, never begun, since
+    it was asked for): no worker is making it any more."""
+    expired = now - timedelta(seconds=current_app.config["REPORT_RENDER_LEASE_SECONDS"])
+    return sa.and_(
+        Report.status == ReportStatus.PENDING,
+        # Spelled out for NULL: a comparison with it is neither true nor false.
+        sa.or_(
+            sa.and_(Report.render_started_at.is_not(None), Report.render_started_at < expired),
+            sa.and_(Report.render_started_at.is_(None), Report.created_at < expired),
+        ),
+    )
 
 
 def _store(report: Report, pdf: bytes) -> str:
@@ -187,9 +255,15 @@ def _max_lead_hours() -> int:
 
 
 def _has_current_report(session: CoupleSession, now: datetime) -> bool:
+    """A report being made counts; one stalled (its worker died) does not, so it never
+    holds back the session's scheduled report."""
     latest = db.session.scalar(
         sa.select(Report)
-        .where(Report.session_id == session.id, Report.status != ReportStatus.FAILED)
+        .where(
+            Report.session_id == session.id,
+            Report.status != ReportStatus.FAILED,
+            sa.not_(_stalled(now)),
+        )
         .order_by(Report.id.desc())
         .limit(1)
     )
