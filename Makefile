@@ -23,10 +23,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.run-installed
 
 # `run` serves with gunicorn (2 workers), `dev` with Flask's reloading debug server; both
-# start the Celery worker with beat beside it (Procfile, Procfile.dev). The supervisor is
-# exec'd so that Ctrl-C reaches it directly: it stops both processes gracefully and exits 0.
+# start the Celery workers, one per kind of work, beside it (Procfile, Procfile.dev). The
+# supervisor is exec'd so that Ctrl-C reaches it directly: it stops every process
+# gracefully and exits 0.
 run: instance-ready
-	@echo "  Dashboard: http://$(HOST):$(PORT)/   (web + worker; Ctrl-C stops both)"
+	@echo "  Dashboard: http://$(HOST):$(PORT)/   (web + workers; Ctrl-C stops them all)"
 	@echo "  Emails are written to instance/outbox/ and their links logged below."
 	@echo "  Webhooks may go to this machine and to plain http:// (local trials only: the"
 	@echo "  defaults refuse both; see WEBHOOK_ALLOW_PRIVATE_TARGETS in the README)."
