@@ -12,18 +12,18 @@ are checked by its schemas, which name the parameter in a 422.)
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, abort, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 from counselor.services import validation
 
 
 class IdConverter(IntegerConverter):
-    """A database id: 1 to ``MAX_ID``; anything else is simply not found."""
+    """A database id: 1 to ``MAX_ID``; anything else is simply not found. It takes no
+    arguments (a route asking for ``<int(signed=True):…>`` fails when it is added): every
+    integer in a path here names a row."""
 
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, url_map: Map) -> None:
         super().__init__(url_map, min=1, max=validation.MAX_ID)
 
 
