@@ -18,7 +18,8 @@ error page elsewhere. Once the answer is sent, the rest of the body is read and 
 64 KiB at a time, for at most ``DRAIN_SECONDS`` and ``DRAIN_FACTOR`` times the cap: a server
 that closes a connection the client is still sending on resets it, and most clients (Python's
 http.client, for one) then report a broken pipe instead of the 413. A larger or slower body
-is cut off; its client sees the reset.
+is cut off; its client sees the reset. A client that stops sending altogether stalls the read
+as it would stall any view reading a body: gunicorn's worker timeout ends it.
 """
 
 from __future__ import annotations
