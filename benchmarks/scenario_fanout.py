@@ -25,12 +25,12 @@ from benchmarks.plan import Plan
 from benchmarks.profiling import profile
 from benchmarks.results import Check, Growth, ScenarioResult
 from benchmarks.workers import MeasuredWorker
-from counselor import tenancy, timeutil
+from counselor import task_names, tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import ClientLink, Couple, CoupleStatus, OutboxEmail, OutboxStatus
 from counselor.services.delivery import mail, outbox, reminders
 from counselor.unit_of_work import unit_of_work
-from tests.support.processes import ROOT, free_port
+from tests.support.processes import ROOT, free_port, own_queues_env
 
 FLAT_MIB = 10.0  # worker RSS may grow this much after warm-up and still count as flat
 DELIVERY_TIMEOUT = 900  # 10,000 reminders on a loaded 2-core machine take minutes
@@ -75,7 +75,7 @@ class FanOutBench:
         self.result.growth = Growth(
             "reminder fan-out", "reminders", "seconds, plan → last message", "worker peak RSS"
         )
-        self.queue = f"bench-{uuid.uuid4().hex[:8]}"
+        self.queue = f"bench-{uuid.uuid4().hex[:8]}-"  # a prefix of its queues' names
         self.chunk = app.config["MAIL_BATCH_SIZE"]
 
     def run(self) -> ScenarioResult:
@@ -85,13 +85,13 @@ class FanOutBench:
         controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
         controller.start()
         self.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port)
-        self.app.extensions["celery"].conf.task_default_queue = self.queue
+        self.app.extensions["celery"].conf.update(task_names.queue_settings(self.queue))
         worker = MeasuredWorker(
             self.env.process_env(
                 COUNSELOR_MAIL_SERVER="127.0.0.1",
                 COUNSELOR_MAIL_PORT=str(self.port),
                 COUNSELOR_MAIL_BATCH_SIZE=str(self.chunk),
-                COUNSELOR_CELERY__task_default_queue=self.queue,
+                **own_queues_env(self.queue),
             ),
             self.env.workdir / "fanout-worker.log",
             concurrency=2,

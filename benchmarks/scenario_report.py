@@ -20,7 +20,7 @@ from benchmarks.profiling import profile
 from benchmarks.report_floor import bare_document, register_font, talking_point_count
 from benchmarks.results import Check, Growth, ScenarioResult
 from benchmarks.workers import MeasuredWorker
-from counselor import tenancy, timeutil
+from counselor import task_names, tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import CoupleSession, OutboxEmail, Report, ReportStatus
 from counselor.services.reports import pre_session as report_service
@@ -28,7 +28,7 @@ from counselor.services.reports.report_data import build_report_data
 from counselor.unit_of_work import unit_of_work
 from reports import render_pre_session_report
 from reports.fonts import report_fonts
-from tests.support.processes import empty_tables
+from tests.support.processes import empty_tables, own_queues_env
 
 WEEKS = 10
 FLAT_MIB = 10.0
@@ -115,7 +115,7 @@ class ReportBench:
 
     def _worker(self, concurrency: int, queue: str) -> MeasuredWorker:
         worker = MeasuredWorker(
-            self.env.process_env(COUNSELOR_CELERY__task_default_queue=queue),
+            self.env.process_env(**own_queues_env(queue)),
             self.env.workdir / f"report-worker-{concurrency}.log",
             concurrency=concurrency,
             name=f"reports{concurrency}",
@@ -124,7 +124,8 @@ class ReportBench:
         return worker
 
     def _batches(self) -> None:
-        single_queue, pair_queue = (f"bench-{uuid.uuid4().hex[:8]}" for _ in range(2))
+        # Each worker's queues of its own (their names' prefix): a batch reaches only one.
+        single_queue, pair_queue = (f"bench-{uuid.uuid4().hex[:8]}-" for _ in range(2))
         single = self._worker(1, single_queue)
         pair = self._worker(2, pair_queue)
         try:
@@ -194,7 +195,7 @@ class ReportBench:
         ):  # the whole benchmark database: the previous batch's session is gone
             db.session.execute(tenancy.across_practices(reset))
         db.session.commit()
-        self.app.extensions["celery"].conf.task_default_queue = queue
+        self.app.extensions["celery"].conf.update(task_names.queue_settings(queue))
         worker.reset_peaks()
         sampler = ProcessSampler(worker.pool_pids)
         cpu = worker.cpu_seconds()

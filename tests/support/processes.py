@@ -8,6 +8,7 @@ one signal reaches a worker's pool as well."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shlex
 import signal
@@ -116,6 +117,14 @@ def worker_env(app: Flask, broker_url: str) -> dict[str, str]:
         "REPORTS_DIR": config["REPORTS_DIR"],
     }
     return process_env({name: value for name, value in settings.items() if value is not None})
+
+
+def own_queues_env(prefix: str) -> dict[str, str]:
+    """Environment for a worker whose queues are its own on a shared broker (the app's
+    queue names after ``prefix``); its publisher takes ``queue_settings(prefix)``."""
+    from counselor.task_names import queue_settings
+
+    return {f"COUNSELOR_CELERY__{k}": json.dumps(v) for k, v in queue_settings(prefix).items()}
 
 
 def start_process_group(argv: list[str], env: dict[str, str], log: IO[bytes]) -> subprocess.Popen:
