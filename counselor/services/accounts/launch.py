@@ -25,6 +25,7 @@ from counselor.extensions import db
 from counselor.models import Counselor, Couple, Practice, UsedLaunchToken
 from counselor.services.accounts import counselors
 from counselor.services.audit import Actor, record_event
+from counselor.services.validation import is_id
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,6 @@ LEEWAY_SECONDS = 30  # clocks of host and server may differ a little
 JTI_MAX = 128
 TOKEN_MAX = 4096
 TIME_CLAIMS = ("iat", "exp", "nbf")
-# Ids are 32-bit integers in the database; a larger one names no couple (and SQLite
-# cannot even bind it).
-DATABASE_ID_MAX = 2**31 - 1
 SECRET_BYTES = 32
 
 
@@ -212,7 +210,7 @@ def _check_couple(couple_id: int | str | None) -> int | None:
     if couple_id is None:
         return None
     number = int(couple_id)  # a whole number or ASCII digits, by _check_claim_types
-    if not 1 <= number <= DATABASE_ID_MAX:
+    if not is_id(number):  # beyond the database's ids (SQLite could not even bind it)
         raise LaunchRefused("couple_id not in the counselor's practice")
     found = db.session.scalar(sa.select(Couple.id).where(Couple.id == number))
     if found is None:
