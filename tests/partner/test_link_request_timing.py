@@ -114,6 +114,21 @@ def test_the_refusal_says_what_is_wrong(client, sent):
     assert "Not a valid email address." in response.get_data(as_text=True)
 
 
+def test_with_the_broker_down_the_request_does_the_lookup_itself(app, client, partner, monkeypatch):
+    """No row holds a link request for a sweep to find, so a request the broker refuses
+    would be lost: the request looks the address up itself instead (its time then tells,
+    but only while the broker is down)."""
+    down = SendTaskRecorder(error=ConnectionRefusedError("broker down"))
+    monkeypatch.setattr(app.extensions["celery"], "send_task", down)
+
+    known = client.post("/links/new", data={"email": partner.email})
+    unknown = client.post("/links/new", data={"email": UNKNOWN})
+
+    assert known.get_data() == unknown.get_data()
+    emails = db.session.scalars(across_practices(sa.select(OutboxEmail))).all()
+    assert [(e.partner_id, e.kind) for e in emails] == [(partner.id, EmailKind.LINK)]
+
+
 def logged_with(caplog, address: str) -> list[dict]:
     return [vars(r) for r in caplog.records if address.lower() in repr(vars(r)).lower()]
 

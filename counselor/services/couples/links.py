@@ -7,6 +7,7 @@ database keeps its SHA-256, so a leaked database reveals no working link.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,10 +22,11 @@ from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.models import AuditEvent, ClientLink, Couple, CoupleStatus, LinkPurpose, Partner
 from counselor.services.audit import Actor, record_event
-from counselor.services.delivery.after_commit import send_after_commit
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import check_email
 from counselor.tenancy import across_practices, get_in_practice
+
+log = logging.getLogger(__name__)
 
 TOKEN_BYTES = 24
 # The audit action of the counselor's *Revoke links*; its event's time is the revocation's
@@ -92,12 +94,26 @@ def request_link(address: str) -> None:
     carries the address only in the message body; where it shows a task's arguments it
     shows ``[address]``.
 
+    The task is sent at once, not after the commit: it reads nothing this request
+    writes. With the broker down, the request does the worker's part itself, so the
+    partner's request is not lost (there is no row for a sweep to find); only then does
+    its time depend on the address, and only while the broker is down.
+
     Text that is no email address cannot be on file: it is refused at once (the answer
     tells only what anyone can see), and nothing reaches the database with it."""
     problems = FieldErrors()
-    checked = check_email(problems, "email", address)
+    checked = check_email(problems, "email", address).lower()
     problems.raise_if_any()
-    send_after_commit(task_names.REQUEST_LINK, checked.lower(), argsrepr="('[address]',)")
+    try:
+        current_app.extensions["celery"].send_task(
+            task_names.REQUEST_LINK, args=[checked], argsrepr="('[address]',)"
+        )
+    except Exception:  # any broker failure: kombu raises several kinds
+        log.warning("broker unreachable: a link request is looked up in the request itself")
+        # Imported here: notifications composes link emails, which import this module.
+        from counselor.services.delivery import notifications
+
+        notifications.request_fresh_link(checked)
 
 
 def partner_actor(partner: Partner) -> Actor:
