@@ -28,6 +28,10 @@ ERROR_TEXT = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Page not found", "This page does not exist, or it is not part of your practice."),
     405: ("Not allowed", "That action is not available here."),
+    413: (
+        "That was more than we accept",
+        "What you sent was too large. Please shorten it and try again.",
+    ),
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again."),
 }

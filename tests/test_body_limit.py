@@ -87,6 +87,19 @@ def test_every_route_refuses_a_chunked_body_over_the_cap(app, client):
         assert_refused(response, rule)
 
 
+def test_a_path_no_route_serves_is_refused_in_its_own_language(client):
+    """The cap is checked before routing: under /api the envelope, elsewhere the page,
+    which says in words what happened."""
+    oversized = {"data": b"x" * (1024 * 1024 + 1)}
+
+    api_answer = client.post("/api/v1/no-such-thing", **oversized)
+    page = client.post("/no-such-page", **oversized)
+
+    assert_error(api_answer, 413)
+    assert page.status_code == 413
+    assert "more than we accept" in page.get_data(as_text=True)
+
+
 def test_an_endless_chunked_body_is_read_no_further_than_the_drain_budget(app, client):
     cap = app.config["MAX_CONTENT_LENGTH"]
     body = EndlessBody()

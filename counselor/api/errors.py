@@ -108,7 +108,8 @@ def install_blueprint_handlers(bp: Blueprint) -> None:
 
 
 def install_app_handlers(app: Flask, prefix: str) -> None:
-    """404 and 405 that no route saw: JSON under the API prefix, the usual page elsewhere."""
+    """404 and 405 that no route saw, and 413 for a body refused before routing
+    (counselor/request_limits.py): JSON under the API prefix, the usual page elsewhere."""
 
     def outside_any_route(error: HTTPException) -> Any:
         if request.path == prefix or request.path.startswith(prefix + "/"):
@@ -116,5 +117,5 @@ def install_app_handlers(app: Flask, prefix: str) -> None:
         page = current_app.error_handler_spec[None][None].get(HTTPException)
         return page(error) if page is not None else error
 
-    app.register_error_handler(404, outside_any_route)
-    app.register_error_handler(405, outside_any_route)
+    for code in (404, 405, 413):
+        app.register_error_handler(code, outside_any_route)
