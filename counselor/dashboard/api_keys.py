@@ -49,8 +49,7 @@ def api_keys_page() -> ResponseReturnValue:
         new_secret=new_secret,
         is_owner=current_user.role == CounselorRole.OWNER,
     )
-    # The page holding a new key must not linger in any cache.
-    return response, status, {"Cache-Control": "no-store"}
+    return response, status  # no-store, as every page (counselor/http_headers.py)
 
 
 @bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])

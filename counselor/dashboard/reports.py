@@ -44,12 +44,10 @@ def report_download(report_id: int) -> ResponseReturnValue:
         abort(409)
     label = re.sub(r"[^A-Za-z0-9]+", "-", report.couple.label).strip("-").lower() or "couple"
     day = (report.generated_at or report.created_at).date().isoformat()
-    response = send_file(
+    return send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"pre-session-report-{label}-{day}.pdf",
         max_age=0,
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response

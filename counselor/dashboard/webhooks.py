@@ -139,7 +139,8 @@ def _render(
     form: WebhookForm, created: WebhookEndpoint | None, secret: str | None, status: int
 ) -> Response:
     actor = current_actor()
-    response = make_response(
+    # Never cached, as every page (counselor/http_headers.py): it may show a signing secret.
+    return make_response(
         render_template(
             "dashboard/webhooks.html",
             form=form,
@@ -153,5 +154,3 @@ def _render(
         ),
         status,
     )
-    response.headers["Cache-Control"] = "no-store"  # the page may show a signing secret
-    return response

@@ -105,7 +105,7 @@ def _land(pending: PendingLaunch) -> Response:
 
 @bp.after_request
 def keep_the_token_to_ourselves(response: Response) -> Response:
-    """The URL carries a credential: no caching, and no Referer that repeats it."""
-    response.headers["Cache-Control"] = "no-store"
+    """The URL carries a credential: no Referer repeats it (and, as every response, it is
+    never cached: counselor/http_headers.py)."""
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

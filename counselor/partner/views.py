@@ -54,8 +54,8 @@ limit_per_token = limiter.limit(_per_token, key_func=_token_key)
 
 @bp.after_request
 def private_responses(response: Response) -> Response:
-    # These pages hold personal homework: never cache them, never leak the link onward.
-    response.headers["Cache-Control"] = "no-store"
+    # The URL is the partner's credential: no Referer repeats it (no-store is every
+    # response's, counselor/http_headers.py).
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
