@@ -194,7 +194,12 @@ def report_pdf(actor: Actor, report_id: int) -> tuple[Report, bytes]:
     report = get_in_practice(Report, report_id)
     if report.status != ReportStatus.READY or not report.file_name:
         raise InvalidInput.single("status", f"The report is {report.status.value}.")
-    pdf = (reports_dir() / str(report.practice_id) / report.file_name).read_bytes()
+    try:
+        pdf = (reports_dir() / str(report.practice_id) / report.file_name).read_bytes()
+    except FileNotFoundError:  # the folder was lost or not restored with the database
+        raise InvalidInput.single(
+            "file", "The stored file is missing: generate the report again."
+        ) from None
     if hashlib.sha256(pdf).hexdigest() != report.sha256:
         raise InvalidInput.single("file", "The stored file does not match its checksum.")
     record_event(actor, "report.download", "report", report.id)
