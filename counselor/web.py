@@ -30,7 +30,8 @@ ERROR_TEXT = {
     405: ("Not allowed", "That action is not available here."),
     413: (
         "That was more than we accept",
-        "What you sent was too large. Please shorten it and try again.",
+        "What you sent was too large. Go back (what you typed is usually still there), "
+        "shorten it and send it again.",
     ),
     429: ("Too many attempts", "Please wait a minute and try again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again."),

@@ -45,3 +45,19 @@ def test_a_database_error_mid_request_renders_the_friendly_500_page(
     assert row_counts() == before
     same_slug = sa.select(sa.func.count()).where(Practice.slug == failing_flush)
     assert db.session.scalar(same_slug) == 1
+
+
+def test_an_error_page_offers_each_reader_their_own_way_on(app, client, logged_in):
+    """A partner's error page points back to their page (they have no other); a counselor
+    signed in gets their couples, one signed out the login."""
+    too_much = {"data": {"reflection": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)}}
+    partner_page = app.test_client().post("/p/any-token/steps/1/done", **too_much)
+    signed_in = logged_in.get("/couples/1099511627776")
+    signed_out = app.test_client().get("/no-such-page")
+
+    assert partner_page.status_code == 413
+    assert signed_in.status_code == signed_out.status_code == 404
+    assert "Back button returns to your page" in partner_page.get_data(as_text=True)
+    assert "Go to your couples" not in partner_page.get_data(as_text=True)
+    assert "Go to your couples" in signed_in.get_data(as_text=True)
+    assert 'href="/login"' in signed_out.get_data(as_text=True)
