@@ -46,6 +46,14 @@ class Defaults:
     # Argon2 cost of password hashes, a profile of argon2-cffi (argon2.profiles). The test
     # suite uses CHEAPEST: it logs in thousands of times and proves nothing with the cost.
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a cost profile, not a secret
+    # An emailed password-reset link works once, for this long.
+    PASSWORD_RESET_MINUTES = 30
+    # An owner's invitation to a counselor works once, for this long.
+    INVITE_VALID_DAYS = 7
+    # Passkeys (WebAuthn) are bound to this domain, the relying party id. Unset, it is the
+    # host of PUBLIC_BASE_URL, else of the request. An IP address is not a valid one:
+    # passkeys need the service reached by a name ("localhost" in development).
+    WEBAUTHN_RP_ID: str | None = None
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Request bodies over this are refused with 413, whether sent with Content-Length or

@@ -103,6 +103,25 @@ SETTINGS: tuple[Setting, ...] = (
         listed=False,
     ),
     Setting(
+        "PASSWORD_RESET_MINUTES",
+        WholeNumber(5, 24 * 60, "minutes"),
+        "an emailed password-reset link works once, for this long",
+        "30",
+    ),
+    Setting(
+        "INVITE_VALID_DAYS",
+        WholeNumber(1, 30, "days"),
+        "an owner's invitation to a counselor works once, for this long",
+        "7",
+    ),
+    Setting(
+        "WEBAUTHN_RP_ID",
+        Text(optional=True),
+        "the domain passkeys are bound to; unset, the host of `PUBLIC_BASE_URL` or of the "
+        "request (an IP address cannot hold passkeys)",
+        "counsel.example.org",
+    ),
+    Setting(
         "TENANCY_REQUIRE_SCOPE",
         Flag(),
         "refuse database queries on a practice's rows made outside any practice's scope",

@@ -53,7 +53,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from counselor.extensions import Model, db
-from counselor.models import ClientLink, Couple, Partner, Practice
+from counselor.models import ClientLink, Counselor, Couple, Partner, Practice
 from counselor.models.mixins import PracticeOwned
 from counselor.services.errors import NotFound
 
@@ -72,6 +72,11 @@ def enter_practice(practice_id: int) -> None:
     """Scope the current session to one practice until ``leave_practice`` (or the end of
     the request, task or command)."""
     db.session.info[SCOPE_KEY] = practice_id
+
+
+def enter_as_counselor(counselor: Counselor) -> None:
+    """Scope the current session to what this counselor may see: their practice."""
+    enter_practice(counselor.practice_id)
 
 
 def leave_practice() -> None:

@@ -48,7 +48,7 @@ def require_login_and_enforce_idle_timeout() -> ResponseReturnValue | None:
         flash("You were logged out after a period of inactivity.", "info")
         return redirect(url_for("dashboard.login", next=request.full_path))
     session[LAST_SEEN_KEY] = timeutil.utcnow().timestamp()
-    tenancy.enter_practice(current_user.practice_id)
+    tenancy.enter_as_counselor(current_user)
     return None
 
 

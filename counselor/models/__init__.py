@@ -34,8 +34,17 @@ from counselor.models.practice import (
 )
 from counselor.models.progress import PartnerWeek, ReadinessSignal, WeeklyProgress
 from counselor.models.reports import Report, ReportStatus
+from counselor.models.security import (
+    AccountToken,
+    AccountTokenPurpose,
+    CounselorSession,
+    PasskeyCredential,
+    RecoveryCode,
+)
 
 __all__ = [
+    "AccountToken",
+    "AccountTokenPurpose",
     "ApiKey",
     "Assignee",
     "Assignment",
@@ -46,6 +55,7 @@ __all__ = [
     "ClientLink",
     "Counselor",
     "CounselorRole",
+    "CounselorSession",
     "Couple",
     "CoupleSession",
     "CoupleStatus",
@@ -58,8 +68,10 @@ __all__ = [
     "OutboxStatus",
     "Partner",
     "PartnerWeek",
+    "PasskeyCredential",
     "Practice",
     "ReadinessSignal",
+    "RecoveryCode",
     "ReminderCadence",
     "Report",
     "ReportStatus",

@@ -24,6 +24,7 @@ class AuditEvent(PracticeOwned, Model):
     object_type: Mapped[str] = mapped_column(sa.String(32))
     object_id: Mapped[int | None]
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))  # of the request, if one acted
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"

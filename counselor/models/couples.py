@@ -34,6 +34,10 @@ class Couple(PracticeOwned, Model):
     external_id: Mapped[str | None] = mapped_column(sa.String(128))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, onupdate=now_utc)
+    # When the couple was closed (retention counts from here) and when its client text was
+    # erased, on request or by the retention purge.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     practice: Mapped[Practice] = relationship()
     counselor: Mapped[Counselor] = relationship()

@@ -23,6 +23,9 @@ class ApiKey(PracticeOwned, Model):
     prefix: Mapped[str] = mapped_column(sa.String(16))  # shown in lists to tell keys apart
     key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counselors.id"))
+    # Set: the key acts for this counselor and sees only what they may see (their couples,
+    # when the practice limits counselors to their own). Null: the whole practice.
+    counselor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("counselors.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -21,6 +21,8 @@ class EmailKind(enum.StrEnum):
     COUNSELOR_DIGEST = "counselor_digest"  # Monday's list of couples needing attention
     REPORT_READY = "report_ready"  # a pre-session report is ready for the counselor
     WEBHOOK_DISABLED = "webhook_disabled"  # the practice owner: an endpoint kept failing
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a counselor asked for a new password
+    COUNSELOR_INVITE = "counselor_invite"  # an owner invited a counselor to the practice
 
 
 class OutboxEmail(OutboxMixin, Model):

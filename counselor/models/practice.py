@@ -47,6 +47,19 @@ class Practice(Model):
     reply_to: Mapped[str | None] = mapped_column(sa.String(254))
     # Emails to partners may name their counselor ("from Dana at ...").
     email_names_counselor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Access policy (Settings › Access): how long a dashboard session may stay idle and live
+    # at most, whether every counselor must use a second factor, and whether counselors who
+    # are not owners see every couple of the practice or only the couples they treat.
+    session_idle_minutes: Mapped[int] = mapped_column(default=30, server_default="30")
+    session_max_hours: Mapped[int] = mapped_column(default=12, server_default="12")
+    require_second_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    staff_see_all_couples: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Retention (Settings › Data retention), purged nightly: a closed couple's client text
+    # this many months after it closed; sent emails and delivered webhooks after this many
+    # days; report PDFs this many days after they were made.
+    retain_closed_client_text_months: Mapped[int] = mapped_column(default=84, server_default="84")
+    retain_messages_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    retain_report_pdfs_days: Mapped[int] = mapped_column(default=180, server_default="180")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     counselors: Mapped[list[Counselor]] = relationship(back_populates="practice")
@@ -76,6 +89,15 @@ class Counselor(PracticeOwned, UserMixin, Model):
     weekly_digest: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when an owner's invitation is accepted (or for counselors created with a
+    # password); an invited counselor has no usable password until then.
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Authenticator app (TOTP): the base32 secret, set at enrolment and confirmed by a
+    # first code; the last time-step accepted, so that a code works only once.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     practice: Mapped[Practice] = relationship(back_populates="counselors")
 

@@ -47,6 +47,8 @@ class Report(PracticeOwned, Model):
     # rendered again, at most a few times.
     render_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     render_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The PDF was deleted by the retention purge (or an erasure); the row stays.
+    file_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     couple: Mapped[Couple] = relationship()
     session: Mapped[CoupleSession | None] = relationship()
