@@ -29,12 +29,37 @@ apply — ``db.session.get`` answers from the identity map without asking the da
 is used only for deliberate cross-practice look-ups
 (``execution_options={ACROSS_PRACTICES: True}``).
 
+Least privilege inside a practice. When the practice limits its counselors to the couples
+they treat (``Practice.staff_see_all_couples`` off, the default), ``enter_as_counselor``
+also narrows the scope to one counselor's couples for a counselor who is not an owner:
+``Couple`` rows whose ``counselor_id`` is theirs, and every row that belongs to a couple —
+each entity with a ``couple_id`` column (partners, assignments, sessions, reports, weekly
+progress), and each with a ``partner_id`` (check-ins, client links, the partners' emails
+in the outbox) through its partner's couple. The criteria are added by the same hook, the
+same way, so they reach subqueries, counts, updates and deletes, and keep the statement
+cache warm (lambdas whose only free values are the two ids). Another counselor's couple
+then answers 404 exactly as another practice's does; owners, and everyone when the
+practice lets counselors see every couple, keep the whole practice. An API key limited to
+a counselor (``ApiKey.counselor_id``) enters the same way (``api/guard.py``).
+
+What the narrowing leaves practice-wide, because it is not client data: the practice, its
+counselors, API keys, webhooks and their deliveries (whose page shows no payload), audit
+events (read by owners only), the outbox's emails to counselors, and figures on the
+settings pages. Work that runs for the practice rather than for a counselor — tasks,
+commands, the outbox, reports rendering, the Monday digest (which lists only the
+recipient's own couples, ``services/delivery/digest.py``) — enters with
+``enter_practice``/``practice_scope``, which never narrow (and ``practice_scope`` lifts a
+narrowing for its block, giving it back afterwards).
+
 How it is proved: ``tests/test_tenancy.py`` shows the criteria in the compiled SQL and
 another practice's rows invisible to selects, updates, deletes and ``get_in_practice``; the
 whole suite runs with ``TENANCY_REQUIRE_SCOPE`` on, so a service test, route or task that
 queries a practice's rows without a scope or a mark fails; and the walks over every
 dashboard and API route with another practice's ids (``tests/dashboard/test_tenancy.py``,
-``tests/api/test_tenancy.py``) answer 404.
+``tests/api/test_tenancy.py``) answer 404. The narrowing: ``tests/test_tenancy_counselor.py``
+(the criteria in the SQL, every couple-owned entity covered) and the same walks run by a
+staff counselor, and a key limited to one, on a colleague's couple
+(``tests/dashboard/test_least_privilege.py``, ``tests/api/test_least_privilege.py``).
 """
 
 from __future__ import annotations
@@ -53,11 +78,13 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.util import find_tables
 
 from counselor.extensions import Model, db
-from counselor.models import ClientLink, Counselor, Couple, Partner, Practice
+from counselor.models import ClientLink, Counselor, CounselorRole, Couple, Partner, Practice
 from counselor.models.mixins import PracticeOwned
 from counselor.services.errors import NotFound
 
 SCOPE_KEY = "counselor.practice_id"
+# The counselor whose couples alone are visible, when the scope is narrowed to them.
+COUPLES_OF_KEY = "counselor.couples_of"
 ACROSS_PRACTICES = "across_practices"  # the execution option that marks deliberate spans
 
 Statement = TypeVar("Statement", bound=sa.Executable)
@@ -69,36 +96,63 @@ class UnscopedQuery(RuntimeError):
 
 
 def enter_practice(practice_id: int) -> None:
-    """Scope the current session to one practice until ``leave_practice`` (or the end of
-    the request, task or command)."""
+    """Scope the current session to the whole of one practice until ``leave_practice`` (or
+    the end of the request, task or command)."""
     db.session.info[SCOPE_KEY] = practice_id
+    db.session.info.pop(COUPLES_OF_KEY, None)
 
 
 def enter_as_counselor(counselor: Counselor) -> None:
-    """Scope the current session to what this counselor may see: their practice."""
+    """Scope the current session to what this counselor may see: their practice, and only
+    their own couples when ``sees_only_own_couples``."""
     enter_practice(counselor.practice_id)
+    if sees_only_own_couples(counselor):
+        db.session.info[COUPLES_OF_KEY] = counselor.id
+
+
+def sees_only_own_couples(counselor: Counselor) -> bool:
+    """Whether the practice limits this counselor to the couples they treat: a counselor
+    who is not an owner, in a practice that keeps counselors to their own couples."""
+    return counselor.role != CounselorRole.OWNER and not counselor.practice.staff_see_all_couples
 
 
 def leave_practice() -> None:
     db.session.info.pop(SCOPE_KEY, None)
+    db.session.info.pop(COUPLES_OF_KEY, None)
 
 
 def current_practice_id() -> int | None:
     return db.session.info.get(SCOPE_KEY)
 
 
+def couples_limited_to() -> int | None:
+    """The counselor whose couples alone the scope shows, or None (the whole practice)."""
+    return db.session.info.get(COUPLES_OF_KEY)
+
+
+def _current_scope() -> tuple[int | None, int | None]:
+    return current_practice_id(), couples_limited_to()
+
+
+def _restore_scope(scope: tuple[int | None, int | None]) -> None:
+    practice_id, counselor_id = scope
+    leave_practice()
+    if practice_id is not None:
+        enter_practice(practice_id)
+        if counselor_id is not None:
+            db.session.info[COUPLES_OF_KEY] = counselor_id
+
+
 @contextmanager
 def practice_scope(practice_id: int) -> Iterator[None]:
-    """Work for one practice inside a block (a task or command looping over practices)."""
-    previous = current_practice_id()
+    """Work for the whole of one practice inside a block (a task or command looping over
+    practices); the scope before it, narrowed or not, comes back afterwards."""
+    previous = _current_scope()
     enter_practice(practice_id)
     try:
         yield
     finally:
-        if previous is None:
-            leave_practice()
-        else:
-            enter_practice(previous)
+        _restore_scope(previous)
 
 
 def across_practices(statement: Statement) -> Statement:
@@ -129,17 +183,14 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def start_request_unscoped() -> None:
-        g.practice_outside_request = current_practice_id()
+        g.practice_outside_request = _current_scope()
         leave_practice()
 
     @app.teardown_request
     def end_request_unscoped(_error: BaseException | None) -> None:
         if "practice_outside_request" not in g:
             return  # refused before any hook ran (e.g. CSRF): the scope was never touched
-        leave_practice()
-        outside = g.pop("practice_outside_request")
-        if outside is not None:
-            enter_practice(outside)
+        _restore_scope(g.pop("practice_outside_request"))
 
 
 def _owned(mapper: sa.orm.Mapper) -> bool:
@@ -164,6 +215,9 @@ def _apply_scope(state: ORMExecuteState) -> None:
         # Every ORM statement, not only those naming a practice's entity at the top: the
         # criteria also reach entities inside subqueries (a count over a page, EXISTS).
         state.statement = state.statement.options(*_criteria(practice_id))
+        counselor_id = couples_limited_to()
+        if counselor_id is not None:
+            state.statement = state.statement.options(*_couple_criteria(counselor_id))
         return
     if current_app.config["TENANCY_REQUIRE_SCOPE"]:
         touched = _owned_tables().intersection(
@@ -203,5 +257,73 @@ def _criteria(practice_id: int) -> tuple:
                 .where(Couple.practice_id == practice_id)
             ),
             include_aliases=True,
+        ),
+    )
+
+
+@cache
+def _couple_owned() -> tuple[list[type], list[type], list[type]]:
+    """The entities that belong to a couple: those with a ``couple_id`` column, those
+    reached through a ``partner_id`` (required), and those whose ``partner_id`` may be
+    empty (a row for no partner, e.g. an email to a counselor, is not a couple's)."""
+    by_couple: list[type] = []
+    by_partner: list[type] = []
+    by_optional_partner: list[type] = []
+    for mapper in Model.registry.mappers:
+        columns = mapper.columns
+        if mapper.class_ is Couple:
+            continue
+        if "couple_id" in columns:
+            by_couple.append(mapper.class_)
+        elif "partner_id" in columns:
+            nullable = columns["partner_id"].nullable
+            (by_optional_partner if nullable else by_partner).append(mapper.class_)
+    return by_couple, by_partner, by_optional_partner
+
+
+def _couple_criteria(counselor_id: int) -> tuple:
+    """The WHERE criteria that keep a counselor to their own couples (lambdas, as above:
+    the counselor's id is their only free value)."""
+    by_couple, by_partner, by_optional_partner = _couple_owned()
+    return (
+        with_loader_criteria(
+            Couple, lambda cls: cls.counselor_id == counselor_id, include_aliases=True
+        ),
+        *(
+            with_loader_criteria(
+                entity,
+                lambda cls: cls.couple_id.in_(
+                    sa.select(Couple.id).where(Couple.counselor_id == counselor_id)
+                ),
+                include_aliases=True,
+            )
+            for entity in by_couple
+        ),
+        *(
+            with_loader_criteria(
+                entity,
+                lambda cls: cls.partner_id.in_(
+                    sa.select(Partner.id)
+                    .join(Couple, Partner.couple_id == Couple.id)
+                    .where(Couple.counselor_id == counselor_id)
+                ),
+                include_aliases=True,
+            )
+            for entity in by_partner
+        ),
+        *(
+            with_loader_criteria(
+                entity,
+                lambda cls: sa.or_(
+                    cls.partner_id.is_(None),
+                    cls.partner_id.in_(
+                        sa.select(Partner.id)
+                        .join(Couple, Partner.couple_id == Couple.id)
+                        .where(Couple.counselor_id == counselor_id)
+                    ),
+                ),
+                include_aliases=True,
+            )
+            for entity in by_optional_partner
         ),
     )
