@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from counselor import tenancy, timeutil
+from counselor import backup_cli, tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import ApiKey, CounselorRole, Couple
 from counselor.services import demo
@@ -37,6 +37,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(report_group)
     app.cli.add_command(keys_group)
     app.cli.add_command(launch_secret)
+    app.cli.add_command(backup_cli.backup_command)
+    app.cli.add_command(backup_cli.restore_command)
 
 
 def _fail(error: InvalidInput) -> None:
