@@ -43,7 +43,7 @@ from counselor.config import Defaults
 from counselor.extensions import db, limiter
 from counselor.models import Counselor, Couple, Partner
 from counselor.services.audit import Actor
-from tests.support import factories, isolation
+from tests.support import audit_guard, factories, isolation
 from tests.support.clock import NOW, Clock
 from tests.support.environment import require_service
 from tests.support.mailserver import running_smtp_server
@@ -51,6 +51,20 @@ from tests.support.processes import create_postgres_database, drop_postgres_data
 from tests.support.webhook_receiver import WebhookReceiver, running_receiver
 
 BACKENDS = ["sqlite", "postgresql"]
+
+# No statement of ours may change or remove an audit row, on either backend (PostgreSQL's
+# trigger aside): tests/support/audit_guard.py.
+audit_guard.install()
+
+
+@pytest.fixture(autouse=True)
+def audit_rows_left_alone() -> Iterator[None]:
+    """Fails a test whose code tried to UPDATE or DELETE audit rows, even if it caught the
+    error the guard raised."""
+    audit_guard.take_attempts()
+    yield
+    if attempts := audit_guard.take_attempts():
+        pytest.fail(f"audit rows are append-only, yet this test's code sent: {attempts}")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

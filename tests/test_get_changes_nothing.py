@@ -1,8 +1,9 @@
 """GET never changes state: every GET route of the app, visited with ids of real rows (the
 dashboard signed in, the partner pages through a working link, the API with a key), leaves
 every table as it was — but for the two writes a read is meant to make, both said in
-docs/design.md: the audit trail's record of a read (a counselor viewing a couple's page or
-opening a report, any API request), and an API key's last-used minute."""
+docs/design.md: the audit trail's record of a read (a counselor viewing the couples list, a
+couple's page or a form of theirs, opening a report, reading or exporting the audit trail,
+any API request), and an API key's last-used minute."""
 
 from __future__ import annotations
 
@@ -21,7 +22,17 @@ from tests.support.api import make_api_client
 
 # What a read may write: (table, column), or a whole table's new rows of these actions.
 READ_STAMPS = {("api_keys", "last_used_at")}
-VIEW_EVENTS = {"couple.view", "report.download"}
+VIEW_EVENTS = {
+    "couple.view",
+    "couple.list",
+    "couple.view_form",
+    "assignment.view_form",
+    "checkin.view_form",
+    "session.view_form",
+    "report.download",
+    "audit.view",
+    "audit.export",
+}
 
 
 def every_row() -> dict[str, list[tuple[Any, ...]]]:

@@ -9,11 +9,13 @@ bp = Blueprint("dashboard", __name__, template_folder="templates")
 from counselor.dashboard import (  # noqa: E402, F401
     api_keys,
     assign,
+    audit_log,
     auth,
     couple_status,
     couples,
     homework,
     partners,
+    passwords,
     reports,
     sessions,
     settings,

@@ -15,6 +15,7 @@ from counselor.dashboard.forms import CoupleForm, DeleteForm, EndAssignmentForm,
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, CoupleStatus
 from counselor.services.accounts import counselors
+from counselor.services.audit import record_event
 from counselor.services.couples import couples, links, sessions
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import InvalidInput
@@ -39,6 +40,8 @@ def couples_list() -> ResponseReturnValue:
         page=page,
         per_page=current_app.config["COUPLES_PER_PAGE"],
     )
+    # One event for the list (it shows partners' names), not one per couple on it.
+    record_event(current_actor(), "couple.list", "couple", None)
     return render_template(
         "dashboard/couples_list.html",
         listing=listing,
@@ -89,6 +92,7 @@ def couple_edit(couple_id: int) -> ResponseReturnValue:
     form = _couple_form(obj=couple)
     if request.method == "GET":
         form.status.data = couple.status.value
+        record_event(current_actor(), "couple.view_form", "couple", couple.id)
     if form.validate_on_submit():
         previous, status = couple.status, CoupleStatus(form.status.data)
         if status != previous and status in GUARDED and not confirmed():

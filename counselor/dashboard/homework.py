@@ -22,6 +22,7 @@ from counselor.models import (
     AssignmentStatus,
     CheckInSource,
 )
+from counselor.services.audit import record_event
 from counselor.services.errors import InvalidInput
 from counselor.services.homework import assignments, checkins, ladder, lifecycle
 from counselor.services.homework.assignments import AssignmentChanges
@@ -44,6 +45,7 @@ def assignment_edit(assignment_id: int) -> ResponseReturnValue:
             if assignment.assignee == Assignee.PARTNER
             else assignment.assignee.value
         )
+        record_event(actor, "assignment.view_form", "assignment", assignment.id)
     if form.validate_on_submit():
         changes = AssignmentChanges(
             title=form.title.data,
@@ -212,6 +214,7 @@ def checkin_new(assignment_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.idempotency_key.data = checkins.new_idempotency_key()
         form.occurred_on.data = timeutil.local_today(partners[0].timezone)
+        record_event(actor, "checkin.view_form", "assignment", assignment.id)
     if form.validate_on_submit():
         data = CheckInInput(
             partner_id=form.partner_id.data,

@@ -15,6 +15,7 @@ from counselor.dashboard.confirm import Confirmation, confirm_page, confirmed, o
 from counselor.dashboard.forms import DeleteForm, SessionForm
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, CoupleSession
+from counselor.services.audit import record_event
 from counselor.services.couples import sessions
 from counselor.services.errors import InvalidInput
 from counselor.tenancy import get_in_practice
@@ -31,6 +32,8 @@ def session_new(couple_id: int) -> ResponseReturnValue:
     actor = current_actor()
     couple = get_in_practice(Couple, couple_id)
     form = SessionForm()
+    if request.method == "GET":
+        record_event(actor, "session.view_form", "couple", couple.id)
     if form.validate_on_submit():
         try:
             sessions.add_session(actor, couple.id, _starts_at(form), form.external_id.data)
@@ -51,6 +54,7 @@ def session_edit(session_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         local = session.starts_at.astimezone(ZoneInfo(current_user.timezone))
         form.day.data, form.time.data = local.date(), local.time().replace(second=0)
+        record_event(actor, "session.view_form", "session", session.id)
     if form.validate_on_submit():
         try:
             sessions.update_session(actor, session.id, _starts_at(form), form.external_id.data)

@@ -1,0 +1,179 @@
+"""The audit trail in words: what each action means to a reader, and the kinds of action
+the Audit trail page filters by. An action not listed here still reads plainly (its
+name, spelled out), so an event added later is never hidden or shown as code alone."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from counselor.models import AuditEvent
+
+# Kinds of action, in the order the filter lists them.
+KINDS = {
+    "sign_in": "Sign-ins and sign-outs",
+    "account": "Passwords and second factors",
+    "reads": "Views of client data",
+    "writes": "Changes to client data",
+    "admin": "Counselors and practice settings",
+    "exports": "Exports, erasure and the audit trail",
+}
+
+ACTIONS: dict[str, tuple[str, str]] = {
+    # Sign-ins and sign-outs
+    "auth.login": ("sign_in", "Signed in"),
+    "counselor.login": ("sign_in", "Signed in"),
+    "counselor.launch": ("sign_in", "Signed in from the practice's system"),
+    "auth.login_failed": ("sign_in", "Failed sign-in"),
+    "auth.second_factor": ("sign_in", "Gave a second factor"),
+    "auth.second_factor_failed": ("sign_in", "Failed second factor"),
+    "auth.logout": ("sign_in", "Signed out"),
+    "session.end": ("sign_in", "Signed out a browser"),
+    "session.end_all": ("sign_in", "Signed out everywhere"),
+    # Passwords and second factors
+    "password.change": ("account", "Changed their password"),
+    "password.reset_requested": ("account", "Asked for a password reset"),
+    "password.reset": ("account", "Reset their password"),
+    "two_factor.totp_enrolled": ("account", "Set up an authenticator app"),
+    "two_factor.totp_removed": ("account", "Removed their authenticator app"),
+    "two_factor.passkey_added": ("account", "Added a passkey"),
+    "two_factor.passkey_removed": ("account", "Removed a passkey"),
+    "two_factor.recovery_codes_made": ("account", "Made new recovery codes"),
+    # Views of client data
+    "couple.list": ("reads", "Viewed the couples list"),
+    "couple.view": ("reads", "Viewed the couple page"),
+    "couple.view_form": ("reads", "Opened the couple's edit form"),
+    "assignment.view_form": ("reads", "Opened a step's edit form"),
+    "checkin.view_form": ("reads", "Opened the check-in form"),
+    "session.view_form": ("reads", "Opened a session's form"),
+    "report.download": ("reads", "Downloaded a report"),
+    # Changes to client data
+    "couple.create": ("writes", "Added a couple"),
+    "couple.update": ("writes", "Changed a couple's details"),
+    "couple.pause": ("writes", "Paused a couple"),
+    "couple.close": ("writes", "Closed a couple"),
+    "couple.reopen": ("writes", "Reopened a couple"),
+    "couple.revoke_links": ("writes", "Stopped the partners' links"),
+    "couple.restore_links": ("writes", "Brought the partners' links back"),
+    "assignment.create": ("writes", "Assigned a step"),
+    "assignment.update": ("writes", "Changed a step"),
+    "assignment.completed": ("writes", "Marked a step completed"),
+    "assignment.cancelled": ("writes", "Cancelled a step"),
+    "assignment.reopen": ("writes", "Reopened a step"),
+    "checkin.create": ("writes", "Recorded a check-in"),
+    "checkin.edit": ("writes", "Changed a check-in"),
+    "checkin.delete": ("writes", "Deleted a check-in"),
+    "checkin.share_reflection": ("writes", "Shared a reflection with the other partner"),
+    "checkin.withdraw_reflection": ("writes", "Took back a shared reflection"),
+    "session.create": ("writes", "Added a session"),
+    "session.update": ("writes", "Changed a session"),
+    "session.remove": ("writes", "Removed a session"),
+    "session.restore": ("writes", "Restored a session"),
+    "report.request": ("writes", "Asked for a pre-session report"),
+    "partner.send_link": ("writes", "Emailed a partner their link"),
+    "partner.request_link": ("writes", "Asked for a new link by email"),
+    "partner.snooze": ("writes", "Paused their reminders"),
+    "partner.unsubscribe": ("writes", "Unsubscribed from emails"),
+    "partner.resubscribe": ("writes", "Resumed emails"),
+    "partner.reminder_hour": ("writes", "Changed their reminder hour"),
+    # Counselors and practice settings
+    "counselor.create": ("admin", "Counselor account created"),
+    "counselor.invite": ("admin", "Invited a counselor"),
+    "counselor.join": ("admin", "Accepted an invitation"),
+    "counselor.deactivate": ("admin", "Deactivated a counselor"),
+    "counselor.reactivate": ("admin", "Reactivated a counselor"),
+    "counselor.role": ("admin", "Changed a counselor's role"),
+    "counselor.preferences": ("admin", "Changed their own settings"),
+    "practice.settings": ("admin", "Changed the practice's settings"),
+    "practice.access_settings": ("admin", "Changed who sees which couples"),
+    "practice.retention_settings": ("admin", "Changed how long data is kept"),
+    "practice.launch_secret": ("admin", "Set up sign-in from the practice's system"),
+    "api_key.create": ("admin", "Created an API key"),
+    "api_key.revoke": ("admin", "Revoked an API key"),
+    "webhook.create": ("admin", "Added a webhook"),
+    "webhook.delete": ("admin", "Deleted a webhook"),
+    "webhook.enable": ("admin", "Turned a webhook back on"),
+    # Exports, erasure and the audit trail
+    "couple.export": ("exports", "Exported a couple's data"),
+    "couple.erase": ("exports", "Erased a couple's data"),
+    "retention.purge": ("exports", "Purged data past its retention period"),
+    "audit.view": ("exports", "Viewed the audit trail"),
+    "audit.export": ("exports", "Exported the audit trail"),
+}
+
+# API requests are audited as "api.<METHOD> <route>" (counselor/api/guard.py).
+API_PREFIX = "api."
+API_VERBS = {
+    "GET": "read",
+    "POST": "sent",
+    "PATCH": "changed",
+    "PUT": "changed",
+    "DELETE": "removed",
+}
+API_ROUTES = {
+    "/couples": "the couples",
+    "/couples/{couple_id}": "a couple",
+    "/couples/{couple_id}/sessions": "a couple's sessions",
+    "/couples/{couple_id}/assignments": "a couple's steps",
+    "/couples/{couple_id}/progress": "a couple's progress",
+    "/couples/{couple_id}/reports": "a couple's reports",
+    "/couples/{couple_id}/export": "a couple's exported data",
+    "/couples/{couple_id}/erase": "a couple's erasure",
+    "/sessions/{session_id}": "a session",
+    "/assignments/{assignment_id}": "a step",
+    "/assignments/{assignment_id}/checkins": "a step's check-ins",
+    "/reports/{report_id}": "a report",
+    "/reports/{report_id}/pdf": "a report's PDF",
+    "/ladder": "the ladder",
+    "/webhooks": "the webhooks",
+    "/webhooks/{webhook_id}": "a webhook",
+}
+_API_EXPORT_ROUTES = ("/couples/{couple_id}/export", "/couples/{couple_id}/erase")
+
+
+def action_words(action: str) -> str:
+    """ "Viewed the couple page", "API: read a couple", "Failed sign-in"."""
+    if action in ACTIONS:
+        return ACTIONS[action][1]
+    if action.startswith(API_PREFIX):
+        method, _, route = action.removeprefix(API_PREFIX).partition(" ")
+        verb = API_VERBS.get(method, method)
+        return f"API: {verb} {API_ROUTES.get(route, route)}"
+    thing, _, what = action.partition(".")
+    spelled = f"{thing.replace('_', ' ')}: {what.replace('_', ' ')}" if what else thing
+    return spelled[:1].upper() + spelled[1:]
+
+
+def kind_of(action: str) -> str | None:
+    """The key in ``KINDS`` of an action, or None for one this module does not know."""
+    if action in ACTIONS:
+        return ACTIONS[action][0]
+    if action.startswith(API_PREFIX):
+        method, _, route = action.removeprefix(API_PREFIX).partition(" ")
+        if route in _API_EXPORT_ROUTES:
+            return "exports"
+        return "reads" if method == "GET" else "writes"
+    return None
+
+
+def kind_condition(kind: str) -> sa.ColumnElement[bool]:
+    """The SQL condition for the events of one kind (an unknown kind matches nothing)."""
+    names = [action for action, (its_kind, _) in ACTIONS.items() if its_kind == kind]
+    api_exports = [f"{API_PREFIX}{m} {route}" for m in API_VERBS for route in _API_EXPORT_ROUTES]
+    conditions: list[sa.ColumnElement[bool]] = [AuditEvent.action.in_(names)]
+    if kind == "exports":
+        conditions.append(AuditEvent.action.in_(api_exports))
+    elif kind in ("reads", "writes"):
+        api = AuditEvent.action.like(_like_escape(f"{API_PREFIX}GET ") + "%", escape="\\")
+        api_kind = (
+            api
+            if kind == "reads"
+            else sa.and_(AuditEvent.action.like(_like_escape(API_PREFIX) + "%", escape="\\"), ~api)
+        )
+        conditions.append(sa.and_(api_kind, AuditEvent.action.not_in(api_exports)))
+    return sa.or_(*conditions)
+
+
+def _like_escape(text: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", text)
