@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Partner
 from counselor.services.audit import Actor, record_event
@@ -71,6 +72,7 @@ def create_couple(actor: Actor, data: CoupleInput) -> Couple:
         label=label,
         external_id=external_id,
         status=data.status,
+        closed_at=timeutil.utcnow() if data.status == CoupleStatus.CLOSED else None,
     )
     couple.partners = [Partner(position=n, **vars(p)) for n, p in enumerate(partners, start=1)]
     db.session.add(couple)
@@ -83,6 +85,7 @@ def update_couple(actor: Actor, couple_id: int, data: CoupleInput) -> Couple:
     """Change label, status, counselor and both partners' details in one go. A partner
     whose email changes loses the links sent to the old address."""
     couple = get_in_practice(Couple, couple_id)
+    refuse_if_erased(couple)
     problems = FieldErrors()
     label, external_id = _check_couple_fields(problems, data, couple_id=couple.id)
     counselor = _resolve_counselor(problems, actor, data.counselor_id or couple.counselor_id)
@@ -122,6 +125,18 @@ def set_status(actor: Actor, couple_id: int, status: CoupleStatus) -> CoupleStat
     return previous
 
 
+ERASED_MESSAGE = (
+    "This couple's data was erased: the couple stays closed and can't be changed, given "
+    "homework, sent links or emailed."
+)
+
+
+def refuse_if_erased(couple: Couple) -> None:
+    """An erased couple is closed for good: nothing new may be stored about it."""
+    if couple.erased_at is not None:
+        raise InvalidInput.single("couple", ERASED_MESSAGE)
+
+
 def _change_status(actor: Actor, couple: Couple, status: CoupleStatus) -> None:
     """The one place a couple's status changes (the couple form, the status buttons and the
     API all come here), audited as ``couple.pause``, ``couple.close`` or ``couple.reopen``.
@@ -130,9 +145,12 @@ def _change_status(actor: Actor, couple: Couple, status: CoupleStatus) -> None:
     those links back: the next email the partners get carries a fresh one."""
     if status == couple.status:
         return
+    refuse_if_erased(couple)
     if status != CoupleStatus.ACTIVE and couple.status == CoupleStatus.ACTIVE:
         revoke_links([p.id for p in couple.partners])
     couple.status = status
+    # Retention counts a closed couple's months from here; reopening (or pausing) stops it.
+    couple.closed_at = timeutil.utcnow() if status == CoupleStatus.CLOSED else None
     record_event(actor, STATUS_ACTIONS[status], "couple", couple.id)
 
 
@@ -156,6 +174,10 @@ def _resolve_counselor(
     query = sa.select(Counselor).where(Counselor.active.is_(True))
     if counselor_id is None and actor.kind == "counselor":
         counselor_id = actor.id
+    elif counselor_id is None:
+        # An API key kept to one counselor's couples: a couple it creates is theirs (it
+        # would otherwise vanish from the key's own view).
+        counselor_id = tenancy.couples_limited_to()
     if counselor_id is not None:
         counselor = db.session.scalar(query.where(Counselor.id == counselor_id))
     else:

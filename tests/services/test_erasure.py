@@ -1,0 +1,270 @@
+"""services/couples/erasure.py: a couple's client text erased, counts kept, and the canary
+search — after erasing, no table, file of the instance or log line holds any value that
+identified the couple or that they wrote."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import io
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from counselor.extensions import db
+from counselor.models import (
+    Assignment,
+    AuditEvent,
+    CheckIn,
+    ClientLink,
+    Couple,
+    CoupleStatus,
+    EmailKind,
+    LinkPurpose,
+    OutboxEmail,
+    OutboxStatus,
+    ReportStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from counselor.services.couples import couples, erasure, export, links
+from counselor.services.couples.couples import CoupleInput, PartnerInput
+from counselor.services.delivery import mail, notifications, outbox, webhooks
+from counselor.services.errors import InvalidInput
+from counselor.services.homework import assignments
+from counselor.services.reports import pre_session
+from counselor.tenancy import across_practices
+from tests.support import factories
+from tests.support.clock import NOW, TODAY
+
+TAG = "cnry" + secrets.token_hex(4)
+
+
+def canary(what: str) -> str:
+    return f"{TAG}{what}"
+
+
+@pytest.fixture
+def every_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
+    return caplog
+
+
+@pytest.fixture
+def planted(clock, actor, counselor):
+    """A couple whose every client field carries the tag, with a rendered report, emails
+    sent to .eml files, one still waiting, a link and a webhook waiting."""
+    couple = couples.create_couple(
+        actor,
+        CoupleInput(
+            label=canary("label"),
+            external_id=canary("ext"),
+            partners=[
+                PartnerInput(canary("Ann"), f"{canary('ann')}@example.org", "America/Chicago"),
+                PartnerInput(canary("Bob"), f"{canary('bob')}@example.org", "America/Chicago"),
+            ],
+        ),
+    )
+    ann, bob = couple.partners
+    step = factories.AssignmentFactory(
+        couple=couple,
+        title=canary("title"),
+        instructions=canary("instructions"),
+        starts_on=TODAY - timedelta(weeks=2),
+    )
+    for day, partner in enumerate((ann, bob, ann)):
+        factories.CheckInFactory(
+            assignment=step,
+            partner=partner,
+            occurred_on=TODAY - timedelta(days=day),
+            comfort=4,
+            reflection=canary(f"reflection{day}"),
+        )
+    session = factories.SessionFactory(
+        couple=couple, starts_at=NOW + timedelta(hours=10), external_id=canary("session")
+    )
+    report = pre_session.request_report(actor, couple.id, session.id)
+    report.requested_by = pre_session.SCHEDULED  # so the counselor is emailed too
+    pre_session.generate_report(report.id)
+    assert report.status == ReportStatus.READY
+    sent = [notifications.send_link(actor, ann.id, send_now=True).id]
+    sent += [notifications.send_link(actor, bob.id, send_now=True).id]
+    sent += list(
+        db.session.scalars(sa.select(OutboxEmail.id).where(OutboxEmail.report_id == report.id))
+    )
+    outbox.deliver(mail.EMAILS, sent)
+    waiting = mail.queue_email(ann, EmailKind.REMINDER, not_before=NOW + timedelta(days=1))
+    links.issue_link(bob, LinkPurpose.HOMEWORK)
+    db.session.add(
+        WebhookEndpoint(
+            practice_id=couple.practice_id,
+            url="https://example.org/hook",
+            secret="whsec_" + "a" * 32,
+            events="checkin.created",
+        )
+    )
+    db.session.flush()
+    [delivery_id] = webhooks.emit(
+        couple.practice_id, "checkin.created", {"checkin_id": 1, "couple_id": couple.id}
+    )
+    db.session.flush()
+    return {"couple": couple, "report": report, "waiting": waiting, "delivery_id": delivery_id}
+
+
+def test_nothing_with_the_couple_s_text_is_left_anywhere(app, every_log, planted, actor):
+    couple, report = planted["couple"], planted["report"]
+    files = instance_files(app)
+    assert any(TAG in text for text in files.values()), "the PDF and emails held the canaries"
+    assert len(tables_holding(TAG)) >= 7, "names, emails, label, ids, texts were stored"
+
+    erasure.erase_couple(actor, couple)
+    db.session.flush()
+    db.session.expire_all()
+
+    assert tables_holding(TAG) == []
+    left = {path: text for path, text in instance_files(app).items() if TAG in text}
+    assert left == {}
+    logged = [line for line in logged_lines(every_log.records) if TAG in line]
+    assert logged == []
+    assert not (
+        Path(app.config["REPORTS_DIR"]) / str(couple.practice_id) / report.file_name
+    ).exists()
+
+
+def test_counts_stay_and_everything_stops(planted, actor, clock):
+    couple = planted["couple"]
+    check_ins_before = export.export_couple(actor, couple)["checkins"]
+
+    result = erasure.erase_couple(actor, couple)
+
+    db.session.expire_all()
+    assert result.erased_at == clock.now and not result.already_erased
+    assert couple.label == f"Erased couple #{couple.id}" and couple.external_id is None
+    assert (couple.status, couple.erased_at) == (CoupleStatus.CLOSED, clock.now)
+    assert couple.closed_at == clock.now
+    assert [p.first_name for p in couple.partners] == ["Partner 1", "Partner 2"]
+    assert all(p.email.endswith(".invalid") for p in couple.partners)
+    after = export.export_couple(actor, couple)
+    assert [(c["occurred_on"], c["comfort"]) for c in after["checkins"]] == [
+        (c["occurred_on"], c["comfort"]) for c in check_ins_before
+    ]
+    assert all(c["reflection"] is None for c in after["checkins"])
+    assert len(after["assignments"]) == 1 and after["assignments"][0]["instructions"] == ""
+    [report] = after["reports"]
+    assert report["file_purged_at"] == clock.now and report["sha256"]
+    assert not db.session.scalar(
+        sa.select(sa.func.count()).select_from(ClientLink).where(ClientLink.revoked_at.is_(None))
+    )
+    assert db.session.get(OutboxEmail, planted["waiting"].id).status == OutboxStatus.CANCELLED
+    delivery = db.session.get(WebhookDelivery, planted["delivery_id"])
+    assert delivery.status == OutboxStatus.CANCELLED
+    sent = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.status == OutboxStatus.SENT))
+    assert len(list(sent)) == 3, "the history of emails stays"
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_id == couple.id)
+    )
+    assert "couple.erase" in list(actions)
+
+
+def test_erasing_twice_answers_the_same_and_changes_nothing(planted, actor, clock):
+    couple = planted["couple"]
+    first = erasure.erase_couple(actor, couple)
+    clock.advance(hours=1)
+
+    second = erasure.erase_couple(actor, couple)
+
+    assert second.erased_at == first.erased_at and second.already_erased
+    erase_events = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "couple.erase", AuditEvent.object_id == couple.id)
+    )
+    assert erase_events == 1
+
+
+def test_an_erased_couple_gets_no_homework_links_emails_or_reopening(planted, actor):
+    couple = planted["couple"]
+    erasure.erase_couple(actor, couple)
+
+    with pytest.raises(InvalidInput, match="erased"):
+        couples.set_status(actor, couple.id, CoupleStatus.ACTIVE)
+    with pytest.raises(InvalidInput, match="erased"):
+        couples.update_couple(
+            actor,
+            couple.id,
+            CoupleInput(
+                label="Back again",
+                partners=[PartnerInput.of(p) for p in couple.partners],
+            ),
+        )
+    with pytest.raises(InvalidInput, match="closed"):
+        assignments.assign_homework(actor, couple.id, _step_input())
+    with pytest.raises(InvalidInput, match="active"):
+        notifications.send_link(actor, couple.partners[0].id)
+    step = db.session.scalar(
+        sa.select(Assignment).join(CheckIn, CheckIn.assignment_id == Assignment.id)
+    )
+    assert notifications.notify_new_step(step) == []
+    assert db.session.get(Couple, couple.id).status == CoupleStatus.CLOSED
+
+
+def _step_input():
+    from counselor.services.homework.assignments import AssignmentInput
+
+    return AssignmentInput(template_key="hand-over-a-chore")
+
+
+def tables_holding(needle: str) -> list[str]:
+    """``table.column`` of every text column of every table holding ``needle``."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if not isinstance(column.type, sa.String | sa.Text):
+                continue
+            hits = db.session.scalar(
+                across_practices(
+                    sa.select(sa.func.count()).select_from(table).where(sa.type_coerce(column, sa.String).contains(needle))
+                )
+            )
+            if hits:
+                found.append(f"{table.name}.{column.name}")
+    return found
+
+
+def instance_files(app) -> dict[str, str]:
+    """Every file of the instance (the app's instance folder, the reports folder and the
+    mail outbox), as text: emails decoded, PDFs' text extracted, raw bytes too."""
+    roots = {Path(app.instance_path), Path(app.config["REPORTS_DIR"])}
+    roots.add(Path(app.config["MAIL_OUTBOX_DIR"]))
+    texts = {}
+    for root in roots:
+        for path in root.rglob("*") if root.exists() else []:
+            if path.is_file():
+                texts[str(path)] = readable(path)
+    return texts
+
+
+def readable(path: Path) -> str:
+    data = path.read_bytes()
+    text = data.decode("utf-8", "replace")
+    if path.suffix == ".eml":
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        parts = [str(message["To"]), str(message["Subject"])]
+        parts += [
+            part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+        ]
+        text += "\n".join(parts)
+    if path.suffix == ".pdf":
+        text += " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return text
+
+
+def logged_lines(records: list[logging.LogRecord]) -> list[str]:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return [formatter.format(record) for record in records]
