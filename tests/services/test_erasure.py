@@ -229,7 +229,9 @@ def tables_holding(needle: str) -> list[str]:
                 continue
             hits = db.session.scalar(
                 across_practices(
-                    sa.select(sa.func.count()).select_from(table).where(sa.type_coerce(column, sa.String).contains(needle))
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(sa.type_coerce(column, sa.String).contains(needle))
                 )
             )
             if hits:
