@@ -12,7 +12,7 @@ import click
 from alembic.script import ScriptDirectory
 from flask import current_app
 
-from counselor import backups
+from counselor import backup_restore, backups
 from counselor.config import SECRET_KEY_FILE
 
 
@@ -57,7 +57,7 @@ def restore_command(archive: Path) -> None:
     files = _instance_files()
     key_set_elsewhere = _secret_key_set_elsewhere(files.secret_key_file)
     try:
-        summary = backups.restore_backup(archive, files, _migrations())
+        summary = backup_restore.restore_backup(archive, files, _migrations())
     except backups.BackupRefused as refusal:
         raise click.ClickException(str(refusal)) from None
     click.echo(
@@ -99,13 +99,13 @@ def _secret_key_set_elsewhere(key_file: Path) -> bool:
         return True
 
 
-def _migrations() -> backups.Migrations:
+def _migrations() -> backup_restore.Migrations:
     scripts = ScriptDirectory(current_app.extensions["migrate"].directory)
     head = scripts.get_current_head()
     if head is None:
         raise click.ClickException("This code has no migrations to compare the archive with.")
     known = frozenset(script.revision for script in scripts.walk_revisions())
-    return backups.Migrations(head=head, known=known)
+    return backup_restore.Migrations(head=head, known=known)
 
 
 def _when(created_at: str) -> str:

@@ -12,14 +12,10 @@ without:
 - ``manifest.json``: the archive's format, the app's version, the database's migration
   revision, when it was made, and each file's size and sha256.
 
-A restore goes only into an empty instance (no database or an empty one, no report file):
-it never merges two sets of data. It checks the whole archive — every file listed, nothing
-else in it, every checksum, the copy's integrity, a migration revision this code knows —
-before it writes anything, and puts the database in place last, in one rename.
-
-PostgreSQL is backed up with its own tools (``pg_dump``/``pg_restore``, docs/backups.md):
-both functions refuse it. The ``flask backup``/``flask restore`` commands are in
-``counselor/backup_cli.py``.
+A restore goes only into an empty instance, after checking the whole archive
+(``counselor/backup_restore.py``). PostgreSQL is backed up with its own tools
+(``pg_dump``/``pg_restore``, docs/backups.md): both refuse it. The ``flask backup`` and
+``flask restore`` commands are in ``counselor/backup_cli.py``.
 """
 
 from __future__ import annotations
@@ -33,9 +29,9 @@ import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO, Any
 
 from counselor import storage, timeutil
@@ -46,7 +42,7 @@ DATABASE = "database.sqlite3"
 SECRET_KEY = "secret_key"  # noqa: S105 - a member's name, not a secret
 REPORTS = "reports"
 DOCS = "docs/backups.md"
-_CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024
 _REPORT_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -63,14 +59,6 @@ class InstanceFiles:
     secret_key_file: Path
 
 
-@dataclass(frozen=True)
-class Migrations:
-    """The migration revisions this code knows: its head, and every revision up to it."""
-
-    head: str
-    known: frozenset[str]
-
-
 @dataclass
 class BackupSummary:
     path: Path
@@ -78,17 +66,6 @@ class BackupSummary:
     reports: int
     has_secret_key: bool
     size: int
-
-
-@dataclass
-class RestoreSummary:
-    migration_head: str
-    created_at: str
-    app_version: str
-    reports: int
-    has_secret_key: bool
-    needs_upgrade: bool
-    notes: list[str] = field(default_factory=list)
 
 
 def sqlite_path(database_uri: str) -> Path:
@@ -126,7 +103,7 @@ def create_backup(
         members = [(DATABASE, copy)]
         if files.secret_key_file.is_file():
             members.append((SECRET_KEY, files.secret_key_file))
-        reports = sorted(_report_files(files.reports_dir))
+        reports = sorted(report_files(files.reports_dir))
         members += [(f"{REPORTS}/{name}", files.reports_dir / name) for name in reports]
         partial = _write_archive(output, members, revision, created_at, app_version)
     _put_in_place(partial, output, force)
@@ -146,8 +123,8 @@ def _snapshot(source: Path, copy: Path) -> str:
     try:
         live.backup(target)  # every page in one step: one consistent read transaction
         target.execute("PRAGMA journal_mode=DELETE")  # one file, no -wal beside it
-        _check_integrity(target, "The live database")
-        revision = _revision(target)
+        check_integrity(target, "The live database")
+        revision = migration_revision(target)
     finally:
         target.close()
         live.close()
@@ -159,18 +136,18 @@ def _snapshot(source: Path, copy: Path) -> str:
     return revision
 
 
-def _report_files(folder: Path) -> Iterable[str]:
+def report_files(folder: Path) -> Iterable[str]:
     """Every stored report, as a path relative to the reports folder (partially written
     files, hidden, are left out)."""
     if not folder.is_dir():
         return
     for path in folder.rglob("*"):
         relative = path.relative_to(folder)
-        if path.is_file() and not path.is_symlink() and _is_report_name(relative.parts):
+        if path.is_file() and not path.is_symlink() and is_report_name(relative.parts):
             yield relative.as_posix()
 
 
-def _is_report_name(parts: tuple[str, ...]) -> bool:
+def is_report_name(parts: tuple[str, ...]) -> bool:
     return all(_REPORT_NAME.fullmatch(part) and not part.startswith(".") for part in parts)
 
 
@@ -257,198 +234,15 @@ def _put_in_place(partial: Path, output: Path, force: bool) -> None:
         partial.unlink(missing_ok=True)
 
 
-# --- restore ----------------------------------------------------------------------------
-
-
-def restore_backup(
-    archive_path: Path, files: InstanceFiles, migrations: Migrations
-) -> RestoreSummary:
-    """Restore the archive into this instance, which must be empty. Everything is checked
-    before anything is written; the database goes in place last, in one rename."""
-    _require_empty(files)
-    folder = storage.private_folder(files.database.parent)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".restore-") as scratch:
-        manifest, staged = _verified_contents(archive_path, Path(scratch))
-        revision = manifest["migration_head"]
-        if revision not in migrations.known:
-            raise BackupRefused(
-                f"The archive's database is at migration {revision}, which this version of "
-                "the service does not know: it was made by a newer version. Install that "
-                "version (or a later one) and restore again. Nothing was restored."
-            )
-        database = staged[DATABASE]
-        _check_staged_database(database, revision)
-        _require_empty(files)  # still empty, now that the checks are done
-        reports = [name for name in staged if name.startswith(f"{REPORTS}/")]
-        for name in reports:
-            storage.write_private_file(
-                files.reports_dir, name.removeprefix(f"{REPORTS}/"), staged[name].read_bytes()
-            )
-        if SECRET_KEY in staged:
-            storage.write_private_file(
-                files.secret_key_file.parent,
-                files.secret_key_file.name,
-                staged[SECRET_KEY].read_bytes(),
-            )
-        for sidecar in ("-wal", "-shm", "-journal"):  # an empty database's, never applied
-            Path(f"{files.database}{sidecar}").unlink(missing_ok=True)
-        os.chmod(database, storage.FILE_MODE)
-        os.replace(database, files.database)
-    return RestoreSummary(
-        migration_head=revision,
-        created_at=str(manifest.get("created_at", "")),
-        app_version=str(manifest.get("app_version", "")),
-        reports=len(reports),
-        has_secret_key=SECRET_KEY in staged,
-        needs_upgrade=revision != migrations.head,
-    )
-
-
-def _require_empty(files: InstanceFiles) -> None:
-    if _database_has_tables(files.database):
-        raise BackupRefused(
-            f"The database {files.database} already holds data. A restore goes only into an "
-            "empty instance: stop the service, move the instance folder (or the database "
-            "and the reports folder) aside, and run restore again."
-        )
-    if any(_report_files(files.reports_dir)):
-        raise BackupRefused(
-            f"The reports folder {files.reports_dir} already holds reports. A restore goes "
-            "only into an empty instance: move the folder aside and run restore again."
-        )
-
-
-def _database_has_tables(path: Path) -> bool:
-    if not path.exists() or path.stat().st_size == 0:
-        return False
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-    try:
-        return bool(connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
-    except sqlite3.DatabaseError as error:
-        raise BackupRefused(f"{path} is not an empty SQLite database ({error}).") from None
-    finally:
-        connection.close()
-
-
-def _verified_contents(archive_path: Path, scratch: Path) -> tuple[dict[str, Any], dict[str, Path]]:
-    """The manifest, and each listed file extracted under ``scratch`` once its size and
-    sha256 match the manifest's."""
-    try:
-        archive = tarfile.open(archive_path, mode="r:gz")  # noqa: SIM115 - the with below
-    except (OSError, tarfile.TarError) as error:
-        raise BackupRefused(f"{archive_path} is not a backup archive ({error}).") from None
-    with archive:
-        try:
-            members = archive.getmembers()
-        except (OSError, tarfile.TarError, EOFError) as error:
-            raise _damaged(f"it cannot be read to its end ({error})") from None
-        by_name = _members_by_name(members)
-        manifest = _read_manifest(archive, by_name.pop(MANIFEST, None))
-        listed = manifest["files"]
-        if set(by_name) != set(listed):
-            extra = sorted(set(by_name) - set(listed))
-            missing = sorted(set(listed) - set(by_name))
-            detail = "; ".join(
-                text
-                for text in (
-                    extra and f"not listed in its manifest: {', '.join(extra)}",
-                    missing and f"listed but missing: {', '.join(missing)}",
-                )
-                if text
-            )
-            raise _damaged(detail)
-        staged: dict[str, Path] = {}
-        for number, (name, member) in enumerate(sorted(by_name.items())):
-            staged[name] = _extract_checked(archive, member, listed[name], scratch / f"{number}")
-    return manifest, staged
-
-
-def _members_by_name(members: list[tarfile.TarInfo]) -> dict[str, tarfile.TarInfo]:
-    by_name: dict[str, tarfile.TarInfo] = {}
-    for member in members:
-        name = member.name
-        if not member.isreg() or name in by_name or not _allowed_name(name):
-            raise _damaged(f"it holds an entry no backup holds ({name!r})")
-        by_name[name] = member
-    return by_name
-
-
-def _allowed_name(name: str) -> bool:
-    if name in (MANIFEST, DATABASE, SECRET_KEY):
-        return True
-    parts = PurePosixPath(name).parts
-    return len(parts) > 1 and parts[0] == REPORTS and _is_report_name(parts[1:])
-
-
-def _read_manifest(archive: tarfile.TarFile, member: tarfile.TarInfo | None) -> dict[str, Any]:
-    if member is None:
-        raise _damaged("it has no manifest")
-    handle = archive.extractfile(member)
-    try:
-        manifest = json.loads(handle.read(_CHUNK) if handle else b"")
-    except ValueError:
-        raise _damaged("its manifest is not readable") from None
-    files = manifest.get("files") if isinstance(manifest, dict) else None
-    if (
-        not isinstance(files, dict)
-        or manifest.get("format") != FORMAT
-        or not isinstance(manifest.get("migration_head"), str)
-        or DATABASE not in files
-        or not all(
-            isinstance(entry, dict)
-            and isinstance(entry.get("sha256"), str)
-            and isinstance(entry.get("size"), int)
-            for entry in files.values()
-        )
-    ):
-        raise _damaged("its manifest is not one flask backup writes")
-    return manifest
-
-
-def _extract_checked(
-    archive: tarfile.TarFile, member: tarfile.TarInfo, listed: dict[str, Any], target: Path
-) -> Path:
-    source = archive.extractfile(member)
-    digest, size = hashlib.sha256(), 0
-    try:
-        with open(target, "xb") as out:
-            os.fchmod(out.fileno(), storage.FILE_MODE)
-            while source is not None and (chunk := source.read(_CHUNK)):
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-    except (OSError, tarfile.TarError, EOFError) as error:
-        raise _damaged(f"{member.name} could not be extracted ({error})") from None
-    if size != listed["size"] or digest.hexdigest() != listed["sha256"]:
-        raise _damaged(f"{member.name} does not match its checksum")
-    return target
-
-
-def _check_staged_database(path: Path, revision: str) -> None:
-    connection = sqlite3.connect(path)
-    try:
-        _check_integrity(connection, "The archive's database")
-        if _revision(connection) != revision:
-            raise _damaged("its database's migration revision is not its manifest's")
-    except sqlite3.DatabaseError:
-        raise _damaged("its database is not a SQLite database") from None
-    finally:
-        connection.close()
-
-
-def _check_integrity(connection: sqlite3.Connection, what: str) -> None:
+def check_integrity(connection: sqlite3.Connection, what: str) -> None:
     result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
     if result != ["ok"]:
         raise BackupRefused(f"{what} fails SQLite's integrity check: {'; '.join(result[:5])}")
 
 
-def _revision(connection: sqlite3.Connection) -> str | None:
+def migration_revision(connection: sqlite3.Connection) -> str | None:
     try:
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.OperationalError:
         return None
     return row[0] if row else None
-
-
-def _damaged(detail: str) -> BackupRefused:
-    return BackupRefused(f"The archive is damaged or was changed: {detail}. Nothing was restored.")
