@@ -43,6 +43,7 @@ TITLE_MAX = 120  # assignments.title
 INSTRUCTIONS_MAX = 4000  # assignments.instructions (text; a page's worth)
 REFLECTION_MAX = 2000  # checkins.reflection (text; what the partner's box allows)
 API_KEY_NAME_MAX = 80  # api_keys.name
+PASSKEY_NAME_MAX = 80  # passkey_credentials.name
 COUNSELOR_NAME_MAX = 200  # counselors.name
 
 NUL_MESSAGE = "Text may not contain NUL characters."
