@@ -2,12 +2,13 @@
 
 Two things reach logs that must not (issue 12, finding 3):
 
-- **Tokens in URLs.** Partner links (``/p/<token>…``, ``/u/<token>``) and launches
+- **Tokens in URLs.** Partner links (``/p/<token>…``, ``/u/<token>``), counselors'
+  single-use links (``/login/reset/<token>``, ``/join/<token>``) and launches
   (``/launch?token=…``) carry their credential in the URL, and many lines print URLs:
   gunicorn's access log (the request line and the Referer of every asset a partner page
   loads), werkzeug's request log (``make dev``), Flask's ``Exception on <path>``,
-  gunicorn's ``Error handling request <uri>``. Each becomes ``/p/[token]…`` or
-  ``token=[token]``.
+  gunicorn's ``Error handling request <uri>``. Each becomes ``/p/[token]…``,
+  ``/login/reset/[token]`` or ``token=[token]``.
 - **A database error's own text.** ``hide_parameters`` keeps SQL parameters out of
   SQLAlchemy's messages, but PostgreSQL's messages quote values themselves: ``DETAIL: Key
   (email)=(…) already exists``, ``Failing row contains (…)``, ``invalid input syntax for
@@ -41,8 +42,9 @@ from sqlalchemy.exc import StatementError
 
 LINK_LOGGER = "counselor.services.delivery.mail.links"
 REDACTED = "[token]"
-# A path segment after /p/ (partner pages) or /u/ (unsubscribe), and a token= parameter.
-TOKEN_IN_PATH = re.compile(r"(/[pu]/)[^/?#\s\"'<>]+")
+# A path segment after /p/ (partner pages), /u/ (unsubscribe), /login/reset/ (a new
+# password) or /join/ (an invitation), and a token= parameter.
+TOKEN_IN_PATH = re.compile(r"(/[pu]/|/login/reset/|/join/)[^/?#\s\"'<>]+")
 TOKEN_IN_QUERY = re.compile(r"([?&;]token=)[^&#\s\"'<>]+", re.IGNORECASE)
 DRIVER_MODULES = frozenset({"psycopg", "psycopg2", "sqlite3"})
 # Names a driver's error carries that say where a fault is without quoting a value.

@@ -29,6 +29,7 @@ RETRY_STALLED_REPORTS = "tasks.reports.retry_stalled_reports"
 COMPILE_PROGRESS = "tasks.progress.compile_progress"
 PURGE_IDEMPOTENCY_RECORDS = "tasks.housekeeping.purge_idempotency_records"
 REQUEST_LINK = "tasks.links.request_link"
+REQUEST_PASSWORD_RESET = "tasks.links.request_password_reset"  # noqa: S105 - a task's name
 
 
 class Queue(StrEnum):
@@ -45,6 +46,7 @@ class Queue(StrEnum):
 _QUEUE_OF = {
     DELIVER_EMAILS: Queue.MAIL,
     REQUEST_LINK: Queue.MAIL,  # a partner asked for their link: mail's latency is theirs
+    REQUEST_PASSWORD_RESET: Queue.MAIL,  # as for a partner's link: someone is waiting
     DELIVER_WEBHOOKS: Queue.WEBHOOKS,
     GENERATE_REPORT: Queue.REPORTS,
     # A sweep only hands rows over: it waits with the planners, never behind a delivery.

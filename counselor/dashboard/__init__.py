@@ -15,6 +15,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     couples,
     homework,
     partners,
+    passwords,
     reports,
     sessions,
     settings,

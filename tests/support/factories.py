@@ -62,6 +62,7 @@ class CounselorFactory(BaseFactory):
     role = CounselorRole.OWNER
     timezone = factory.SelfAttribute("practice.timezone")  # as create_counselor does
     password_hash = factory.LazyFunction(password_hash)
+    joined_at = factory.LazyFunction(timeutil.utcnow)  # joined; an invited counselor has None
 
 
 class CoupleFactory(BaseFactory):

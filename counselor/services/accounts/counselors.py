@@ -1,8 +1,14 @@
-"""Practices and counselor accounts: creation, passwords, logging in."""
+"""Practices and counselor accounts: creation, passwords, logging in.
+
+A password is set under the rule of ``passwords.py`` wherever it is set; ``store_password``
+writes its hash and stamps ``password_changed_at``. An invited counselor (``joined_at``
+null) holds ``unusable_password_hash()`` until they accept (``account_links.py``): no
+password signs them in, and logging in as them looks like logging in as no one."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from functools import cache
 
 import sqlalchemy as sa
@@ -13,6 +19,7 @@ from flask import current_app
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Practice
+from counselor.services.accounts import passwords, sessions
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import (
@@ -23,12 +30,19 @@ from counselor.services.validation import (
 )
 from counselor.tenancy import ACROSS_PRACTICES, across_practices
 
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+# Starts no hash argon2 knows, so nothing verifies against it (an invited counselor's).
+UNUSABLE_PREFIX = "!unusable:"
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
+
+
+def unusable_password_hash() -> str:
+    """A stored value no password matches: an invited counselor's until they join."""
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
 
 
 def _hasher() -> PasswordHasher:
@@ -82,7 +96,7 @@ def create_counselor(
     problems = FieldErrors()
     email = check_email(problems, "email", email)
     name = check_text(problems, "name", name, max_length=COUNSELOR_NAME_MAX)
-    check_password(problems, password)
+    check_password(problems, password, name=name, email=email)
     zone = check_timezone(problems, "timezone", practice.timezone if timezone is None else timezone)
     if email and counselor_by_email(email):
         problems.add("email", "A counselor with this email already exists.")
@@ -94,6 +108,7 @@ def create_counselor(
         role=role,
         timezone=zone,
         password_hash=hash_password(password),
+        joined_at=timeutil.utcnow(),  # created with a password: no invitation to accept
     )
     db.session.add(counselor)
     db.session.flush()
@@ -101,19 +116,74 @@ def create_counselor(
     return counselor
 
 
-def check_password(problems: FieldErrors, password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        problems.add("password", f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+def check_password(
+    problems: FieldErrors,
+    password: str,
+    *,
+    name: str,
+    email: str,
+    field: str = "password",
+) -> None:
+    """The password rule (``passwords.policy_problems``) for a counselor of this name and
+    email address."""
+    passwords.check_new_password(problems, password, name=name, email=email, field=field)
+
+
+def store_password(counselor: Counselor, password: str) -> None:
+    """Write a checked password's hash and stamp when it changed. The caller ends sessions
+    and records the event its case calls for."""
+    counselor.password_hash = hash_password(password)
+    counselor.password_changed_at = timeutil.utcnow()
+
+
+def verify_password(counselor: Counselor, password: str) -> bool:
+    """Whether ``password`` is the counselor's; as slow for a wrong one as for the right one
+    (text no keyboard types, a lone surrogate, is simply wrong)."""
+    hasher = _hasher()
+    try:
+        return hasher.verify(counselor.password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError, UnicodeEncodeError):
+        return False
 
 
 def set_password(counselor: Counselor, password: str) -> None:
+    """An operator sets a counselor's password (``flask set-password``): under the rule,
+    and every session of theirs ends, as after a reset by email."""
     problems = FieldErrors()
-    check_password(problems, password)
+    check_password(problems, password, name=counselor.name, email=counselor.email)
     problems.raise_if_any()
-    counselor.password_hash = hash_password(password)
+    store_password(counselor, password)
+    if counselor.joined_at is None:  # an operator's password stands for the invitation
+        counselor.joined_at = timeutil.utcnow()
+    sessions.end_all(counselor.id, "password_reset")
     record_event(
         Actor.system(counselor.practice_id), "counselor.set_password", "counselor", counselor.id
     )
+
+
+def change_password(
+    counselor: Counselor, current: str, new: str, *, keep_session_id: int | None
+) -> int:
+    """The counselor changes their own password, giving the current one. Every other
+    session of theirs ends (``keep_session_id``: the one asking); returns how many.
+    A wrong current password, or a new one the rule refuses, writes nothing."""
+    if not verify_password(counselor, current):
+        raise InvalidInput.single(
+            "current_password", "That is not your current password. Nothing was changed."
+        )
+    problems = FieldErrors()
+    check_password(problems, new, name=counselor.name, email=counselor.email, field="new_password")
+    problems.raise_if_any()
+    store_password(counselor, new)
+    ended = sessions.end_all(counselor.id, "password_changed", keep_session_id=keep_session_id)
+    record_event(Actor.for_counselor(counselor), "password.change", "counselor", counselor.id)
+    return ended
+
+
+def can_use_password(counselor: Counselor | None) -> bool:
+    """Whether this counselor may sign in with a password, or ask for a new one by email:
+    active, and joined (an invitation still open has no password yet)."""
+    return counselor is not None and counselor.active and counselor.joined_at is not None
 
 
 def counselor_by_email(email: str) -> Counselor | None:
@@ -138,6 +208,8 @@ def authenticate(email: str, password: str) -> Counselor:
     """The active counselor with these credentials, else ``InvalidInput`` (one message for all)."""
     hasher = _hasher()
     counselor = counselor_by_email(email or "")
+    if counselor is not None and counselor.joined_at is None:
+        counselor = None  # invited, not joined: as if no one (the same work, the same answer)
     stored = counselor.password_hash if counselor else _dummy_hash(hasher)
     try:
         hasher.verify(stored, password or "")

@@ -22,6 +22,7 @@ from sqlalchemy.orm.interfaces import LoaderOption
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
+    AccountTokenPurpose,
     Counselor,
     Couple,
     CoupleSession,
@@ -36,6 +37,7 @@ from counselor.models import (
     ReportStatus,
     WebhookEndpoint,
 )
+from counselor.services.accounts import account_links
 from counselor.services.couples import links
 from counselor.services.couples.sessions import NOT_REMOVED
 from counselor.services.delivery import digest
@@ -50,6 +52,8 @@ SUBJECTS = {
     EmailKind.COUNSELOR_DIGEST: "Couples to look at this week",
     EmailKind.REPORT_READY: "Pre-session reports are ready",
     EmailKind.WEBHOOK_DISABLED: "A webhook was disabled",
+    EmailKind.PASSWORD_RESET: "Choose a new password",
+    EmailKind.COUNSELOR_INVITE: "Join {practice} on Ladder homework",
 }
 
 
@@ -85,6 +89,10 @@ def reason_not_to_send(email: OutboxEmail) -> str | None:
         endpoint = _about(WebhookEndpoint, email.webhook_endpoint_id)
         if endpoint.active or endpoint.deleted_at is not None:
             return "the webhook was enabled again or removed"
+    if email.kind == EmailKind.PASSWORD_RESET and counselor.joined_at is None:
+        return "the counselor has not accepted their invitation"
+    if email.kind == EmailKind.COUNSELOR_INVITE and counselor.joined_at is not None:
+        return "the counselor has joined already"
     return None
 
 
@@ -95,6 +103,8 @@ def compose(email: OutboxEmail) -> Content:
         return _report_ready(email)
     if email.kind == EmailKind.WEBHOOK_DISABLED:
         return _webhook_disabled(email)
+    if email.kind in (EmailKind.PASSWORD_RESET, EmailKind.COUNSELOR_INVITE):
+        return _account_link(email)
     return _partner_email(email)
 
 
@@ -193,6 +203,29 @@ def _webhook_disabled(email: OutboxEmail) -> Content:
     return _render(email, counselor.email, counselor.practice, context)
 
 
+def _account_link(email: OutboxEmail) -> Content:
+    """A counselor's single-use link: to choose a new password, or to accept an owner's
+    invitation. The link is made now (``account_links.issue_token``: the outbox row holds
+    none) and is the only secret the email carries; nothing about any couple. It is not
+    handed to the link logger either (``Content.link``): no log line shows it."""
+    counselor = _about(Counselor, email.counselor_id, joinedload(Counselor.practice))
+    if email.kind == EmailKind.PASSWORD_RESET:
+        token = account_links.issue_token(counselor, AccountTokenPurpose.PASSWORD_RESET)
+        context = {
+            "url": public_url("dashboard.reset_password", token=token),
+            "ask_again_url": public_url("dashboard.forgot_password"),
+            "minutes": current_app.config["PASSWORD_RESET_MINUTES"],
+        }
+    else:
+        token = account_links.issue_token(counselor, AccountTokenPurpose.INVITE)
+        context = {
+            "url": public_url("dashboard.accept_invite", token=token),
+            "days": current_app.config["INVITE_VALID_DAYS"],
+            "inviter": account_links.inviter_name(counselor),
+        }
+    return _render(email, counselor.email, counselor.practice, {**context, "counselor": counselor})
+
+
 def ready_report_couples(counselor_id: int) -> list[int]:
     """The couples of this counselor with a ready report for a session still to come, one
     entry per session: what "N reports are ready" counts."""
@@ -222,9 +255,10 @@ def _render(
     unsubscribe_url: str | None = None,
     reply_to: str | None = None,
 ) -> Content:
-    """The subject and both bodies from the templates named after the email's kind (which
-    are given the practice and the subject too); the practice's name as the sender's."""
-    subject = SUBJECTS[email.kind]
+    """The subject (``{practice}`` in it: the practice's name) and both bodies from the
+    templates named after the email's kind (which are given the practice and the subject
+    too); the practice's name as the sender's."""
+    subject = SUBJECTS[email.kind].replace("{practice}", practice.name)
     context = {**context, "practice": practice, "subject": subject}
     return Content(
         to=to,

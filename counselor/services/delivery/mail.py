@@ -36,7 +36,7 @@ from sqlalchemy.orm import joinedload
 from counselor import task_names, timeutil
 from counselor.extensions import db
 from counselor.log_redaction import LINK_LOGGER
-from counselor.models import EmailKind, OutboxEmail, OutboxStatus, Partner
+from counselor.models import Counselor, EmailKind, OutboxEmail, OutboxStatus, Partner
 from counselor.services.delivery import email_content, outbox, quiet_hours
 from counselor.services.delivery.outbox import Backoff, OutboxKind, Outcome
 from counselor.services.delivery.smtp import (
@@ -70,6 +70,17 @@ def queue_email(
     db.session.flush()
     if not_before is None or not_before <= timeutil.utcnow():
         outbox.hand_over(EMAILS, [email.id])
+    return email
+
+
+def queue_counselor_email(counselor: Counselor, kind: EmailKind) -> OutboxEmail:
+    """An email to a counselor (a password reset link, an invitation), in the current
+    transaction; a worker sends it as soon as the transaction commits. Counselors' emails
+    keep no quiet hours, and these are awaited."""
+    email = OutboxEmail(practice_id=counselor.practice_id, counselor_id=counselor.id, kind=kind)
+    db.session.add(email)
+    db.session.flush()
+    outbox.hand_over(EMAILS, [email.id])
     return email
 
 
