@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +40,6 @@ class Defaults:
     # Made True when PUBLIC_BASE_URL is https (derived_settings); set it for other HTTPS setups.
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
-    # Minutes of inactivity after which a counselor must log in again.
-    IDLE_TIMEOUT_MINUTES = 30
     # Argon2 cost of password hashes, a profile of argon2-cffi (argon2.profiles). The test
     # suite uses CHEAPEST: it logs in thousands of times and proves nothing with the cost.
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 - a cost profile, not a secret
@@ -293,7 +290,6 @@ def embedded_broker(folder: Path) -> dict[str, Any]:
 def derived_settings(config: dict[str, Any]) -> None:
     """Settings computed from others once validation has passed. A service whose public
     address is https never sends its login cookies over plain http."""
-    config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=config["IDLE_TIMEOUT_MINUTES"])
     if serves_https(config):
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True

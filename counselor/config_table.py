@@ -84,12 +84,6 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # Counselors' sessions and pages.
     Setting(
-        "IDLE_TIMEOUT_MINUTES",
-        WholeNumber(1, 24 * 60, "minutes"),
-        "a counselor idle this long must log in again",
-        "30",
-    ),
-    Setting(
         "SESSION_COOKIE_SECURE",
         Flag(),
         "`True` on its own when `PUBLIC_BASE_URL` is https; set it for any other HTTPS setup",

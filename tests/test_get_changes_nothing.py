@@ -21,7 +21,9 @@ from tests.support import factories
 from tests.support.api import make_api_client
 
 # What a read may write: (table, column), or a whole table's new rows of these actions.
-READ_STAMPS = {("api_keys", "last_used_at")}
+# A dashboard session's last activity is bookkeeping the idle timeout needs, written at most
+# once a minute (services/accounts/sessions.py), whatever the method: only that column.
+READ_STAMPS = {("api_keys", "last_used_at"), ("counselor_sessions", "last_seen_at")}
 VIEW_EVENTS = {
     "couple.view",
     "couple.list",

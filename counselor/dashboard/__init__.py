@@ -17,6 +17,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     partners,
     passwords,
     reports,
+    security,
     sessions,
     settings,
     webhooks,

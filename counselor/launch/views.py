@@ -21,11 +21,12 @@ from flask import current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from counselor.dashboard.auth import signed_in_counselor, start_session
+from counselor.dashboard.auth import complete_sign_in, current_session, signed_in_counselor
 from counselor.extensions import limiter
 from counselor.launch import bp
 from counselor.launch.forms import SwitchForm
 from counselor.models import Counselor
+from counselor.services.accounts import two_factor
 from counselor.services.accounts.launch import (
     LaunchRefused,
     PendingLaunch,
@@ -96,11 +97,25 @@ def _refused(refused: LaunchRefused, signed_in: Counselor | None) -> ResponseRet
 
 def _land(pending: PendingLaunch) -> Response:
     """A fresh session for the launch's counselor (whoever was signed in before is signed
-    out by it), on the couple the token names, if any."""
-    start_session(pending.counselor)
+    out by it), on the couple the token names, if any.
+
+    The launch proves who the counselor is as a password does, no more: a counselor with
+    a second factor gives it next (docs/security.md, "Logging in"). A browser already
+    fully signed in as the same counselor keeps its session, so launching again from the
+    host does not ask for the second factor each time."""
+    counselor = pending.counselor
     if pending.couple_id is not None:
-        return redirect(url_for("dashboard.couple_detail", couple_id=pending.couple_id))
-    return redirect(url_for("dashboard.couples_list"))
+        target = url_for("dashboard.couple_detail", couple_id=pending.couple_id)
+    else:
+        target = url_for("dashboard.couples_list")
+    kept = current_session()
+    if kept is not None and kept.counselor_id == counselor.id and kept.second_factor_at:
+        return redirect(target)
+    owed = two_factor.has_second_factor(counselor)
+    complete_sign_in(counselor, second_factor_done=not owed)
+    if owed:
+        return redirect(url_for("dashboard.second_factor_challenge", next=target))
+    return redirect(target)
 
 
 @bp.after_request

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from counselor import timeutil
-from counselor.dashboard.auth import LAST_SEEN_KEY
-from counselor.services.accounts import launch
+from counselor.dashboard.auth import SESSION_KEY
+from counselor.services.accounts import launch, sessions
 from tests.support import factories
 from tests.support.guide import guide_snippet
 from tests.support.launch_tokens import mint, unsigned
@@ -36,9 +36,12 @@ def test_a_valid_token_logs_in_and_lands_on_the_couple(client, counselor, secret
     assert page.status_code == 200
     assert couple.label in page.get_data(as_text=True)
     with client.session_transaction() as session:
-        assert session.permanent
-        assert session["_user_id"] == str(counselor.id)
-        assert abs(session[LAST_SEEN_KEY] - time.time()) < 60
+        assert "_user_id" not in session  # only the session row's id signs in
+        row = sessions.by_cookie_id(session[SESSION_KEY])
+    assert row.counselor_id == counselor.id
+    assert row.ended_at is None
+    assert row.second_factor_at is not None  # no second factor set up: none owed
+    assert abs(row.last_seen_at.timestamp() - time.time()) < 60
 
 
 def test_without_a_couple_it_lands_on_the_couples_list(client, counselor, secret):

@@ -11,9 +11,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from counselor.dashboard.auth import SESSION_KEY
 from counselor.extensions import db
 from counselor.models import AuditEvent, UsedLaunchToken
-from counselor.services.accounts import launch
+from counselor.services.accounts import launch, sessions
 from counselor.tenancy import across_practices
 from counselor.unit_of_work import unit_of_work
 from tests.support import factories
@@ -36,8 +37,11 @@ def browser(client, colleague):
 
 
 def signed_in_as(client) -> str | None:
+    """The counselor (id, as text) of the live session row this browser's cookie names."""
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        raw_id = session.get(SESSION_KEY)
+    row = sessions.by_cookie_id(raw_id) if raw_id else None
+    return str(row.counselor_id) if row is not None and row.ended_at is None else None
 
 
 def hidden_fields(page: str) -> dict[str, str]:
