@@ -14,9 +14,10 @@ from datetime import date, datetime
 from typing import Any
 
 from wtforms import Field
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Length, StopValidation, ValidationError
 
 from counselor.services import validation
+from counselor.services.errors import FieldErrors
 
 
 class Storable:
@@ -47,3 +48,18 @@ def text_bounds(max_length: int, too_long: str | None = None) -> list[Any]:
         Storable(),
         Length(max=max_length, message=too_long or validation.too_long_message(max_length)),
     ]
+
+
+class WholeNumberWithin:
+    """A whole number from ``low`` to ``high``: ``validation.check_int_range``'s rule and
+    words, which the service applies again (e.g. Settings › Access's session limits)."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, form: Any, field: Field) -> None:
+        problems = FieldErrors()
+        validation.check_int_range(problems, field.name, field.data, self.low, self.high)
+        if problems.errors:
+            field.errors[:] = []  # "Not a valid integer value" says less than the range
+            raise StopValidation(problems.errors[field.name][0])

@@ -7,6 +7,7 @@ from flask import Blueprint
 bp = Blueprint("dashboard", __name__, template_folder="templates")
 
 from counselor.dashboard import (  # noqa: E402, F401
+    access_settings,
     api_keys,
     assign,
     audit_log,

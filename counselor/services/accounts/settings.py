@@ -1,4 +1,8 @@
-"""Settings a counselor changes for themselves, and those an owner changes for the practice."""
+"""Settings a counselor changes for themselves, and those an owner changes for the practice:
+Settings › Practice, and Settings › Access (how long sessions last, whether a second factor
+is required, which couples counselors see). The access policy is only stored here: the
+sessions enforce its limits (``sessions.py``), the sign-in its second factor, and the
+tenancy layer its couples (``tenancy.enter_as_counselor``)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ from dataclasses import dataclass
 from counselor.models import Counselor, CounselorRole, EmailDetail, ReminderCadence
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
-from counselor.services.validation import check_email, check_timezone
+from counselor.services.validation import check_email, check_int_range, check_timezone
+
+# Settings › Access: the bounds of the practice's session limits.
+SESSION_IDLE_MINUTES = (5, 240)
+SESSION_MAX_HOURS = (1, 24)
 
 
 @dataclass(frozen=True)
@@ -56,3 +64,35 @@ def update_practice_settings(counselor: Counselor, settings: PracticeSettingsInp
     practice.reply_to = reply_to or None
     practice.email_names_counselor = bool(settings.email_names_counselor)
     record_event(Actor.for_counselor(counselor), "practice.settings", "practice", practice.id)
+
+
+@dataclass(frozen=True)
+class AccessSettingsInput:
+    session_idle_minutes: int | None  # a session ends after this long without a request
+    session_max_hours: int | None  # and this long after sign-in, whatever happens
+    require_second_factor: bool  # every counselor signs in with a second factor
+    staff_see_all_couples: bool  # counselors who are not owners see every couple
+
+
+def update_access_settings(counselor: Counselor, settings: AccessSettingsInput) -> None:
+    """Owners only: the practice's access policy. Nothing is written unless every value is
+    good; audited as ``practice.access_settings``."""
+    if not may_manage_practice(counselor):
+        raise InvalidInput.single("practice", "Only an owner of the practice can change this.")
+    problems = FieldErrors()
+    idle = check_int_range(
+        problems, "session_idle_minutes", settings.session_idle_minutes, *SESSION_IDLE_MINUTES
+    )
+    lifetime = check_int_range(
+        problems, "session_max_hours", settings.session_max_hours, *SESSION_MAX_HOURS
+    )
+    problems.raise_if_any()
+    assert idle is not None and lifetime is not None  # else check_int_range added a problem
+    practice = counselor.practice
+    practice.session_idle_minutes = idle
+    practice.session_max_hours = lifetime
+    practice.require_second_factor = bool(settings.require_second_factor)
+    practice.staff_see_all_couples = bool(settings.staff_see_all_couples)
+    record_event(
+        Actor.for_counselor(counselor), "practice.access_settings", "practice", practice.id
+    )
