@@ -93,9 +93,12 @@ def test_the_guard_reads_the_statement_not_the_words_in_it():
 def test_only_the_suites_own_table_emptying_may_remove_audit_rows(app, actor):
     an_event(actor)
     db.session.commit()
-    with audit_guard.attempts_expected() as caught, pytest.raises(audit_guard.AuditRowChanged):
-        with db.engine.begin() as connection:
-            connection.execute(sa.delete(AuditEvent.__table__))
+    with (
+        audit_guard.attempts_expected() as caught,
+        pytest.raises(audit_guard.AuditRowChanged),
+        db.engine.begin() as connection,
+    ):
+        connection.execute(sa.delete(AuditEvent.__table__))
     assert len(caught) == 1
     processes.empty_tables()  # the teardown's own call: exempt (TRUNCATE or DELETE)
     assert count_rows(AuditEvent) == 0
