@@ -17,7 +17,7 @@ import sqlite3
 import stat
 import tarfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +68,7 @@ class Source:
 
 
 @pytest.fixture(scope="module")
-def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
+def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
     """An instance with a couple, two stored PDFs and a writer committing check-ins
     through the services, backed up while the writer runs."""
     instance = tmp_path_factory.mktemp("source") / "instance"
@@ -97,7 +97,9 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Source:
     assert result.exit_code == 0, result.output
     assert "2 report PDF(s), and the secret key" in result.output
     assert len(committed_before) >= ROWS_BEFORE_BACKUP
-    return Source(app, instance, archive, committed_before, committed, pdfs)
+    yield Source(app, instance, archive, committed_before, committed, pdfs)
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _write_checkins(
