@@ -70,6 +70,9 @@ BLUEPRINTS = ("dashboard", "partner")
 NOT_ON_ANY_PAGE = {
     "dashboard.login": "the fuzzer is logged in; tests/dashboard/test_auth.py posts it",
     "partner.unsubscribe": "mail programs post it (List-Unsubscribe); no CSRF, no fields",
+    "dashboard.forgot_password": "the fuzzer is logged in; tests/dashboard/test_passwords.py",
+    "dashboard.reset_password": "opened from an emailed token; tests/dashboard/test_passwords.py",
+    "dashboard.accept_invite": "opened from an emailed token; tests/dashboard/test_passwords.py",
 }
 PAGES_PER_ROUTE = 2  # pages crawled per GET route: enough to find each form it shows
 
