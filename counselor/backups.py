@@ -34,6 +34,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+import sqlalchemy as sa
+
 from counselor import storage, timeutil
 
 FORMAT = 1
@@ -76,9 +78,9 @@ def sqlite_path(database_uri: str) -> Path:
             f"restore it with pg_restore, as {DOCS} describes (with the report PDFs and "
             "the secret key beside it)."
         )
-    path = database_uri.split("///", 1)[-1].split("?", 1)[0]
-    if not path or path == ":memory:":
-        raise BackupRefused("An in-memory SQLite database has nothing to back up.")
+    path = sa.make_url(database_uri).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        raise BackupRefused("Only a SQLite database in a file, named by its path, is backed up.")
     return Path(path)
 
 
