@@ -181,6 +181,8 @@ class Defaults:
             task_names.PREPARE_UPCOMING_REPORTS: {"soft_time_limit": 600, "time_limit": 660},
             # Nightly, over every couple's twelve weeks.
             task_names.COMPILE_PROGRESS: {"soft_time_limit": 3300, "time_limit": 3600},
+            # Nightly, erasing closed couples and deleting files of every practice.
+            task_names.PURGE_RETAINED_DATA: {"soft_time_limit": 3300, "time_limit": 3600},
         },
         "beat_schedule": {
             "deliver-due-emails": {"task": task_names.DELIVER_DUE_EMAILS, "schedule": 60.0},
@@ -204,6 +206,11 @@ class Defaults:
             "purge-idempotency-records": {
                 "task": task_names.PURGE_IDEMPOTENCY_RECORDS,
                 "schedule": 3600.0,
+            },
+            # Nightly (UTC, retention.PURGE_AT): what each practice keeps only for a while.
+            "purge-retained-data": {
+                "task": task_names.PURGE_RETAINED_DATA,
+                "schedule": crontab(hour=3, minute=30),
             },
         },
     }

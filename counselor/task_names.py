@@ -28,6 +28,7 @@ PREPARE_UPCOMING_REPORTS = "tasks.reports.prepare_upcoming_reports"
 RETRY_STALLED_REPORTS = "tasks.reports.retry_stalled_reports"
 COMPILE_PROGRESS = "tasks.progress.compile_progress"
 PURGE_IDEMPOTENCY_RECORDS = "tasks.housekeeping.purge_idempotency_records"
+PURGE_RETAINED_DATA = "tasks.housekeeping.purge_retained_data"
 REQUEST_LINK = "tasks.links.request_link"
 REQUEST_PASSWORD_RESET = "tasks.links.request_password_reset"  # noqa: S105 - a task's name
 
@@ -58,6 +59,7 @@ _QUEUE_OF = {
     RETRY_STALLED_REPORTS: Queue.DEFAULT,
     COMPILE_PROGRESS: Queue.DEFAULT,
     PURGE_IDEMPOTENCY_RECORDS: Queue.DEFAULT,
+    PURGE_RETAINED_DATA: Queue.DEFAULT,
 }
 
 
