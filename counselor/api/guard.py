@@ -1,6 +1,10 @@
 """What every API request goes through: the key (401), its rate limit and its address's
 limit on refused keys (429), idempotent POSTs (replay or 409), and the audit event written
-after the response is known."""
+after the response is known.
+
+A key limited to a counselor acts in that counselor's scope (``tenancy.enter_as_counselor``:
+only their own couples when the practice keeps counselors to theirs), and is refused (401)
+while that counselor is deactivated."""
 
 from __future__ import annotations
 
@@ -101,6 +105,15 @@ def authenticate() -> Response | None:
         )
     g.api_actor = Actor("api_key", key.id, key.practice_id)
     tenancy.enter_practice(key.practice_id)
+    if key.counselor_id is not None:
+        counselor = api_keys.key_counselor(key.counselor_id)
+        if counselor is None:
+            abort(
+                401,
+                message="This API key acts for a counselor whose account is deactivated.",
+                headers={"WWW-Authenticate": 'Bearer realm="api"'},
+            )
+        tenancy.enter_as_counselor(counselor)
     if request.method == "POST" and IDEMPOTENCY_HEADER in request.headers:
         return _claim_idempotency_key(g.api_actor)
     return None

@@ -19,6 +19,10 @@ SETTINGS_PAGES = {
     "/settings/practice": "Practice",
     "/settings/api-keys": "API keys",
     "/settings/webhooks": "Webhooks",
+    "/settings/security": "Security",
+    "/settings/counselors": "Counselors",
+    "/settings/access": "Access",
+    "/settings/audit": "Audit trail",  # owners only: the tests' counselor is an owner
 }
 
 

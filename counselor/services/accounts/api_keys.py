@@ -1,4 +1,9 @@
-"""API keys of a practice: created (the secret shown once), looked up by hash, revoked."""
+"""API keys of a practice: created (the secret shown once), looked up by hash, revoked.
+
+A key acts for the whole practice, or for one counselor (``ApiKey.counselor_id``): it then
+sees what that counselor sees on the dashboard — only their own couples when the practice
+keeps counselors to theirs (``tenancy.enter_as_counselor``) — and stops working while the
+counselor is deactivated."""
 
 from __future__ import annotations
 
@@ -26,10 +31,14 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_api_key(actor: Actor, name: str) -> tuple[ApiKey, str]:
-    """A new key for the actor's practice; returns the row and the secret (shown only once)."""
+def create_api_key(actor: Actor, name: str, counselor_id: int | None = None) -> tuple[ApiKey, str]:
+    """A new key for the actor's practice, acting for the whole practice or, given
+    ``counselor_id``, for that active counselor of it; returns the row and the secret (shown
+    only once)."""
     problems = FieldErrors()
     name = check_text(problems, "name", name, max_length=API_KEY_NAME_MAX)
+    if counselor_id is not None and key_counselor(counselor_id) is None:
+        problems.add("counselor_id", "Choose an active counselor of this practice.")
     problems.raise_if_any()
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
@@ -38,11 +47,19 @@ def create_api_key(actor: Actor, name: str) -> tuple[ApiKey, str]:
         prefix=secret[:SHOWN_PREFIX_LENGTH],
         key_hash=hash_key(secret),
         created_by_id=actor.id if actor.kind == "counselor" else None,
+        counselor_id=counselor_id,
     )
     db.session.add(key)
     db.session.flush()
     record_event(actor, "api_key.create", "api_key", key.id)
     return key, secret
+
+
+def key_counselor(counselor_id: int) -> Counselor | None:
+    """The active counselor of the practice in scope a key acts for, or None."""
+    return db.session.scalar(
+        sa.select(Counselor).where(Counselor.id == counselor_id, Counselor.active.is_(True))
+    )
 
 
 def practice_api_keys() -> list[ApiKey]:
