@@ -39,6 +39,7 @@ from counselor.models import (
     AssignmentStatus,
     CoupleStatus,
     LinkPurpose,
+    PasskeyCredential,
     Visibility,
     WebhookEndpoint,
 )
@@ -70,6 +71,21 @@ BLUEPRINTS = ("dashboard", "partner")
 NOT_ON_ANY_PAGE = {
     "dashboard.login": "the fuzzer is logged in; tests/dashboard/test_auth.py posts it",
     "partner.unsubscribe": "mail programs post it (List-Unsubscribe); no CSRF, no fields",
+    "dashboard.second_factor_challenge": "the fuzzer's session owes no second factor; "
+    "tests/dashboard/test_two_factor.py posts it",
+    "dashboard.two_factor_app_remove": "offered once an app is set up (the world's is still "
+    "being set up); tests/dashboard/test_two_factor.py posts it",
+    **{
+        endpoint: "JSON that static/passkeys.js posts; tests/dashboard/test_two_factor.py"
+        for endpoint in (
+            "dashboard.passkey_registration_options",
+            "dashboard.passkey_register",
+            "dashboard.second_factor_passkey_options",
+            "dashboard.second_factor_passkey",
+            "dashboard.passkey_sign_in_options",
+            "dashboard.passkey_sign_in",
+        )
+    },
     "dashboard.forgot_password": "the fuzzer is logged in; tests/dashboard/test_passwords.py",
     "dashboard.reset_password": "opened from an emailed token; tests/dashboard/test_passwords.py",
     "dashboard.accept_invite": "opened from an emailed token; tests/dashboard/test_passwords.py",
@@ -247,6 +263,17 @@ def world(app, counselor, actor) -> World:
         )
     token = links.issue_link(first, LinkPurpose.HOMEWORK)
     unsubscribe = links.issue_link(first, LinkPurpose.UNSUBSCRIBE)
+    # Two-step sign-in: an app being set up, and a passkey to rename or remove.
+    counselor.totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    db.session.add(
+        PasskeyCredential(
+            practice_id=counselor.practice_id,
+            counselor_id=counselor.id,
+            credential_id="fuzzed-passkey",
+            public_key=b"\x00",
+            name="Laptop",
+        )
+    )
     db.session.commit()
     return World(
         starts=[
@@ -257,6 +284,8 @@ def world(app, counselor, actor) -> World:
             "/settings/practice",
             "/settings/api-keys",
             "/settings/webhooks",
+            "/settings/security/two-factor",
+            "/settings/security/two-factor/app",
             f"/p/{token}",
             "/p/no-such-link",  # the page offering a fresh link
             f"/u/{unsubscribe}",

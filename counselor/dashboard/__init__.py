@@ -19,8 +19,10 @@ from counselor.dashboard import (  # noqa: E402, F401
     partners,
     passwords,
     reports,
+    second_factor,
     security,
     sessions,
     settings,
+    two_factor,
     webhooks,
 )

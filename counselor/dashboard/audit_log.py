@@ -4,6 +4,8 @@ as CSV. Reading it and downloading it are themselves recorded (``audit.view``,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask import Response, abort, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -11,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional, ValidationError
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.helpers import current_actor
 from counselor.form_checks import WithinYears, text_bounds
@@ -120,7 +122,14 @@ def audit_log_export() -> ResponseReturnValue:
     lines = audit_log.csv_lines(audit_log.every_event(filters), zone)
     day = timeutil.local_today(zone).isoformat()
     return Response(
-        stream_with_context(lines),
+        stream_with_context(_in_practice(current_user.practice_id, lines)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="audit-trail-{day}.csv"'},
     )
+
+
+def _in_practice(practice_id: int, lines: Iterator[str]) -> Iterator[str]:
+    """The body, read in the owner's practice: a streamed body runs after the view, in an
+    app context (and so a database session) of its own, which no request has scoped."""
+    with tenancy.practice_scope(practice_id):
+        yield from lines

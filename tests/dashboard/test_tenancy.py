@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from counselor.extensions import db
-from counselor.models import Report, ReportStatus
+from counselor.models import PasskeyCredential, Report, ReportStatus
 from tests.support import factories
 from tests.support.helpers import row_counts
 
-ID_ARGUMENTS = {"couple_id", "assignment_id", "session_id", "partner_id", "report_id"}
+ID_ARGUMENTS = {"couple_id", "assignment_id", "session_id", "partner_id", "report_id", "passkey_id"}
 
 
 @pytest.fixture
@@ -24,7 +24,23 @@ def foreign_ids(app):
         "session_id": session.id,
         "partner_id": couple.partners[0].id,
         "report_id": _ready_report(couple).id,
+        "passkey_id": _passkey(couple.counselor).id,
     }
+
+
+def _passkey(counselor):
+    """Another practice's counselor's passkey (Settings › Two-step sign-in renames and
+    removes one)."""
+    passkey = PasskeyCredential(
+        practice_id=counselor.practice_id,
+        counselor_id=counselor.id,
+        credential_id="another-practice-passkey",
+        public_key=b"\x00",
+        name="Theirs",
+    )
+    db.session.add(passkey)
+    db.session.commit()
+    return passkey
 
 
 def _ready_report(couple):
