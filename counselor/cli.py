@@ -73,7 +73,10 @@ def create_practice(name: str, slug: str, timezone: str) -> None:
 @click.option("--name", required=True)
 @click.option("--owner", is_flag=True, help="Give the owner role (manages the practice).")
 @click.option("--timezone", help="IANA time zone.  [default: the practice's]")
-@click.password_option(help="Prompted for when not given.")
+@click.password_option(
+    help="Prompted for when not given. At least 12 characters, not easy to guess, not the "
+    "counselor's name or email address."
+)
 def create_counselor(
     slug: str, email: str, name: str, owner: bool, timezone: str | None, password: str
 ) -> None:
@@ -97,9 +100,10 @@ def create_counselor(
 
 @click.command("set-password", cls=UnitOfWorkCommand)
 @click.argument("email")
-@click.password_option(help="Prompted for when not given.")
+@click.password_option(help="Prompted for when not given. The same rule as for create-counselor.")
 def set_password(email: str, password: str) -> None:
-    """Set a counselor's password (e.g. after losing the demo password)."""
+    """Set a counselor's password (e.g. after losing the demo password); every session of
+    theirs ends. Counselors can also choose a new one themselves from the login page."""
     counselor = counselors.counselor_by_email(email)
     if counselor is None:
         raise click.BadParameter(f"no counselor with email {email!r}", param_hint="EMAIL")
@@ -108,7 +112,7 @@ def set_password(email: str, password: str) -> None:
             counselors.set_password(counselor, password)
     except InvalidInput as error:
         _fail(error)
-    click.echo(f"Password changed for {counselor.email}.")
+    click.echo(f"Password changed for {counselor.email}; they are signed out everywhere.")
 
 
 @click.command("seed-demo", cls=UnitOfWorkCommand)

@@ -179,3 +179,47 @@ def _live_session(counselor) -> CounselorSession:
     )
     db.session.commit()
     return row
+
+
+# The CLI's commands set passwords under the same rule.
+
+
+def run(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def test_create_counselor_command_refuses_a_weak_password_in_words(app):
+    factories.PracticeFactory(slug="north")
+    result = run(
+        app,
+        "create-counselor",
+        "--practice",
+        "north",
+        "--email",
+        "lee@north.example",
+        "--name",
+        "Dr. Lee",
+        input="aaaaaaaaaaaa\naaaaaaaaaaaa\n",
+    )
+    assert result.exit_code == 2
+    assert "password: This password would be easy to guess." in result.output
+    assert counselors.counselor_by_email("lee@north.example") is None
+
+
+def test_set_password_command_refuses_the_counselors_own_name(app):
+    counselor = factories.CounselorFactory(name="Dana Whitfield")
+    weak = "dana whitfield 2026!"
+    result = run(app, "set-password", counselor.email, input=f"{weak}\n{weak}\n")
+    assert result.exit_code == 2
+    assert "Don't use your name or email address in your password." in result.output
+    assert counselors.verify_password(counselor, factories.PASSWORD)
+
+
+def test_set_password_command_ends_every_session(app, counselor):
+    row = _live_session(counselor)
+    result = run(app, "set-password", counselor.email, input=f"{NEW}\n{NEW}\n")
+    assert result.exit_code == 0, result.output
+    assert "signed out everywhere" in result.output
+    db.session.expire_all()
+    assert db.session.get(CounselorSession, row.id).ended_reason == "password_reset"
+    assert counselors.authenticate(counselor.email, NEW) == counselor
