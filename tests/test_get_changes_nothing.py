@@ -34,6 +34,7 @@ VIEW_EVENTS = {
     "report.download",
     "audit.view",
     "audit.export",
+    "couple.export",
 }
 
 

@@ -22,6 +22,7 @@ SETTINGS_PAGES = {
     "/settings/security": "Security",
     "/settings/counselors": "Counselors",
     "/settings/access": "Access",
+    "/settings/retention": "Data retention",
     "/settings/audit": "Audit trail",  # owners only: the tests' counselor is an owner
 }
 
