@@ -9,15 +9,12 @@ link's page shows it and uses nothing up; only the POST that sets a password doe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import (
     current_app,
     flash,
     g,
-    make_response,
     redirect,
     render_template,
     request,
@@ -46,6 +43,7 @@ PASSWORD_HINT = (
     "easy to remember; not your name or email address."
 )
 SAME_AGAIN = "The two passwords are not the same."
+TOKEN_PAGES = frozenset({"dashboard.reset_password", "dashboard.accept_invite"})
 
 # Reached without a session: the guard (auth.py) lets these through.
 auth.PUBLIC_ENDPOINTS.update(
@@ -102,16 +100,13 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _no_referrer(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
-    """The URL carries a credential: no Referer repeats it."""
-
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Response:
-        response = make_response(view(*args, **kwargs))
+@bp.after_request
+def keep_the_token_to_ourselves(response: Response) -> Response:
+    """A page whose URL carries a link's token — any answer, a refusal or a 429 too —
+    tells no one that URL in a Referer."""
+    if request.endpoint in TOKEN_PAGES:
         response.headers["Referrer-Policy"] = "no-referrer"
-        return response
-
-    return wrapped
+    return response
 
 
 # Asking for a link, and using it.
@@ -141,7 +136,6 @@ def forgot_password() -> ResponseReturnValue:
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@_no_referrer
 def reset_password(token: str) -> ResponseReturnValue:
     found = _live(token, AccountTokenPurpose.PASSWORD_RESET)
     if found is None:
@@ -170,7 +164,6 @@ def reset_password(token: str) -> ResponseReturnValue:
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@_no_referrer
 def accept_invite(token: str) -> ResponseReturnValue:
     found = _live(token, AccountTokenPurpose.INVITE)
     if found is None:

@@ -159,6 +159,19 @@ class TestForgotRateLimited:
         assert len(sent.calls) == 2
 
 
+class TestLinkPagesRateLimited:
+    @pytest.fixture
+    def app_overrides(self) -> dict:
+        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "2 per minute"}
+
+    @pytest.mark.parametrize("path", ["/login/reset/", "/join/"])
+    def test_posts_past_the_limit_are_refused_and_still_send_no_referrer(self, client, path):
+        answers = [client.post(f"{path}guess{n}", data=new_password()) for n in range(3)]
+
+        assert [a.status_code for a in answers] == [404, 404, 429]
+        assert {a.headers["Referrer-Policy"] for a in answers} == {"no-referrer"}
+
+
 # Using the link.
 
 
