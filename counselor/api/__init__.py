@@ -56,6 +56,13 @@ from counselor.api import errors, guard  # noqa: E402
 errors.install_blueprint_handlers(bp)
 guard.install(bp)
 
-from counselor.api.resources import couples, homework, ladder, reports, webhooks  # noqa: E402, F401
+from counselor.api.resources import (  # noqa: E402, F401
+    couple_data,
+    couples,
+    homework,
+    ladder,
+    reports,
+    webhooks,
+)
 
 __all__ = ["PREFIX", "bp", "register_api"]

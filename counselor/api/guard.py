@@ -4,7 +4,8 @@ after the response is known.
 
 A key limited to a counselor acts in that counselor's scope (``tenancy.enter_as_counselor``:
 only their own couples when the practice keeps counselors to theirs), and is refused (401)
-while that counselor is deactivated."""
+while that counselor is deactivated. Such a key manages webhooks only if its counselor is an
+owner (403 otherwise), as on the dashboard: a webhook carries every couple's events."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from flask_smorest import abort as smorest_abort
 from counselor import tenancy
 from counselor.api import replay
 from counselor.extensions import db, limiter
+from counselor.models import CounselorRole
 from counselor.services import idempotency
 from counselor.services.accounts import api_keys
 from counselor.services.audit import Actor, record_event
@@ -26,6 +28,9 @@ from counselor.services.audit import Actor, record_event
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 REQUEST_STATE = ("api_actor", "api_object", "idempotency_record")  # kept in flask.g
+# Routes for the whole practice's configuration: a key acting for a counselor who is not an
+# owner is refused them (403), as that counselor is on the dashboard.
+OWNERS_ONLY = {"api.Webhooks", "api.WebhookById"}
 # flask_smorest ships no types; its abort always raises (an HTTPException with the error).
 abort: Callable[..., NoReturn] = smorest_abort
 
@@ -114,6 +119,13 @@ def authenticate() -> Response | None:
                 headers={"WWW-Authenticate": 'Bearer realm="api"'},
             )
         tenancy.enter_as_counselor(counselor)
+        if request.endpoint in OWNERS_ONLY and counselor.role != CounselorRole.OWNER:
+            abort(
+                403,
+                message="This API key acts for a counselor who is not an owner. Webhooks "
+                "carry events about every couple of the practice: manage them with a key "
+                "for the whole practice.",
+            )
     if request.method == "POST" and IDEMPOTENCY_HEADER in request.headers:
         return _claim_idempotency_key(g.api_actor)
     return None

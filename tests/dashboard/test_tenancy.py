@@ -1,4 +1,6 @@
-"""Another practice's couples, steps and sessions are out of reach: every such URL is a 404."""
+"""Another practice's couples, steps, sessions and counselors are out of reach: every such
+URL is a 404. (A colleague's couple, for a counselor kept to their own:
+``test_least_privilege.py``.)"""
 
 from __future__ import annotations
 
@@ -9,7 +11,15 @@ from counselor.models import PasskeyCredential, Report, ReportStatus
 from tests.support import factories
 from tests.support.helpers import row_counts
 
-ID_ARGUMENTS = {"couple_id", "assignment_id", "session_id", "partner_id", "report_id", "passkey_id"}
+ID_ARGUMENTS = {
+    "couple_id",
+    "assignment_id",
+    "session_id",
+    "partner_id",
+    "report_id",
+    "passkey_id",
+    "counselor_id",
+}
 
 
 @pytest.fixture
@@ -25,6 +35,7 @@ def foreign_ids(app):
         "partner_id": couple.partners[0].id,
         "report_id": _ready_report(couple).id,
         "passkey_id": _passkey(couple.counselor).id,
+        "counselor_id": couple.counselor_id,
     }
 
 
@@ -84,6 +95,7 @@ def test_every_dashboard_route_answers_404_for_another_practice(app, logged_in, 
     }
     assert after["audit_events"] == before["audit_events"]
     assert ("POST", "/assignments/<int:assignment_id>/end") in visited
+    assert ("POST", "/settings/counselors/<int:counselor_id>/deactivate") in visited
 
 
 def test_own_ids_work_on_the_same_routes(app, logged_in, counselor):

@@ -1,0 +1,47 @@
+"""/couples/{id}/export and /couples/{id}/erase: a couple's data on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from counselor.api import bp
+from counselor.api.guard import current_actor
+from counselor.api.resources import errors, idempotent
+from counselor.api.schemas.couple_data import CoupleExportSchema, ErasureSchema
+from counselor.models import Couple
+from counselor.services.couples import erasure, export
+from counselor.tenancy import get_in_practice
+
+
+@bp.route("/couples/<id:couple_id>/export")
+class CoupleExport(MethodView):
+    @bp.response(200, CoupleExportSchema)
+    @errors(404)
+    def get(self, couple_id: int) -> dict[str, Any]:
+        """Everything stored about a couple
+
+        One document: the couple, both partners, their homework, check-ins with
+        reflections, sessions, reports' metadata (no PDF), email and webhook history (no
+        text, link or token) and progress snapshots. The same document as the dashboard's
+        *Export couple*; its fields are described in docs/data-export.md."""
+        return export.export_couple(current_actor(), get_in_practice(Couple, couple_id))
+
+
+@bp.route("/couples/<id:couple_id>/erase")
+class CoupleErase(MethodView):
+    @bp.response(200, ErasureSchema)
+    @errors(404)
+    @idempotent
+    def post(self, couple_id: int) -> dict[str, Any]:
+        """Erase a couple's client text — it can't be undone
+
+        Names, email addresses, the label and external ids, reflections, the steps' own
+        text and report PDFs are removed; links stop, waiting emails and webhooks are
+        cancelled, and the couple is closed for good. Counts (steps, check-ins with their
+        dates and ratings, progress) and the audit trail stay. Erasing an erased couple
+        answers the same, with the time of the first erasure."""
+        couple = get_in_practice(Couple, couple_id)
+        result = erasure.erase_couple(current_actor(), couple)
+        return {"couple_id": result.couple_id, "erased_at": result.erased_at}
