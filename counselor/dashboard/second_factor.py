@@ -198,14 +198,26 @@ def passkey_sign_in() -> ResponseReturnValue:
     challenge = ceremony.take_challenge(ceremony.SIGN_IN)
     if challenge is None:
         return ceremony.refused("That took too long. Please try the passkey again.")
+    credential = ceremony.posted_json().get("credential")
     try:
         passkey = passkeys.authenticate(
-            ceremony.relying_party(),
-            ceremony.posted_json().get("credential"),
-            challenge,
-            counselor=None,
+            ceremony.relying_party(), credential, challenge, counselor=None
         )
     except InvalidInput as error:
+        _record_failed_sign_in(credential)
         return ceremony.refused(error.sentences, 401)
     complete_sign_in(passkey.counselor, second_factor_done=True)
     return ceremony.done(_next_target())
+
+
+def _record_failed_sign_in(credential: object) -> None:
+    """Audit a refused passkey sign-in against the account whose passkey it named, if
+    any, and keep it: the refusal's answer rolls its request back."""
+    owner = passkeys.registered_owner(credential)
+    if owner is None:
+        return  # no account named: nobody's trail to file it in
+    practice_id, counselor_id = owner
+    record_event(
+        Actor("anonymous", None, practice_id), "auth.login_failed", "counselor", counselor_id
+    )
+    db.session.commit()

@@ -339,3 +339,35 @@ def test_a_required_second_factor_holds_a_counselor_on_the_enrolment_pages(
     enrol_app(client, clock)
 
     assert client.get(f"/couples/{couple.id}").status_code == 200
+
+
+def test_a_refused_passkey_sign_in_is_audited_against_its_account(client, counselor, clock):
+    login(client, counselor.email, factories.PASSWORD)
+    authenticator = SoftAuthenticator()
+    add_passkey(client, authenticator)
+    client.post("/logout")
+
+    options = client.post("/login/passkey/options").get_data(as_text=True)
+    answer = authenticator.get(options, origin="http://evil.example")
+    assert client.post("/login/passkey", json={"credential": answer}).status_code == 401
+    failed = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "auth.login_failed")
+    ).all()
+    assert [(e.actor_type, e.object_type, e.object_id) for e in failed] == [
+        ("anonymous", "counselor", counselor.id)
+    ]
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}
+
+    def test_code_attempts_are_rate_limited_like_the_login(self, client, counselor, clock):
+        login(client, counselor.email, factories.PASSWORD)
+        enrol_app(client, clock)
+        client.post("/logout")
+        login(client, counselor.email, factories.PASSWORD)
+        for _ in range(3):
+            assert client.post(CHALLENGE, data={"challenge-code": "wrong-code"}).status_code == 401
+        assert client.post(CHALLENGE, data={"challenge-code": "wrong-code"}).status_code == 429

@@ -226,6 +226,25 @@ def authenticate(
     return passkey
 
 
+def registered_owner(credential: Any) -> tuple[int, int] | None:
+    """(practice id, counselor id) of the passkey an answer names, if registered: whose
+    failed sign-in it was, for the audit trail."""
+    try:
+        credential_id = _as_dict(credential).get("id")
+    except InvalidInput:
+        return None
+    if not isinstance(credential_id, str) or not credential_id:
+        return None
+    row = db.session.execute(
+        tenancy.across_practices(
+            sa.select(PasskeyCredential.practice_id, PasskeyCredential.counselor_id).where(
+                PasskeyCredential.credential_id == credential_id
+            )
+        )
+    ).first()
+    return (row.practice_id, row.counselor_id) if row is not None else None
+
+
 # --- the counselor's list ---------------------------------------------------------------
 
 
