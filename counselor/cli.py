@@ -12,7 +12,7 @@ import click
 from flask import Flask
 from flask_migrate import upgrade
 
-from counselor import backup_cli, tenancy, timeutil
+from counselor import backup_cli, couple_cli, tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import ApiKey, CounselorRole, Couple
 from counselor.services import demo
@@ -39,6 +39,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(launch_secret)
     app.cli.add_command(backup_cli.backup_command)
     app.cli.add_command(backup_cli.restore_command)
+    app.cli.add_command(couple_cli.couple_group)
 
 
 def _fail(error: InvalidInput) -> None:

@@ -270,3 +270,20 @@ def readable(path: Path) -> str:
 def logged_lines(records: list[logging.LogRecord]) -> list[str]:
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     return [formatter.format(record) for record in records]
+
+
+def test_the_cli_erases_only_with_yes(app, clock, counselor):
+    couple = factories.CoupleFactory(counselor=counselor)
+    runner = app.test_cli_runner()
+
+    refused = runner.invoke(args=["couple", "erase", "--couple", str(couple.id)])
+    db.session.expire_all()
+    assert refused.exit_code == 2 and "can't be undone" in refused.output
+    assert couple.erased_at is None
+
+    done = runner.invoke(args=["couple", "erase", "--couple", str(couple.id), "--yes"])
+    again = runner.invoke(args=["couple", "erase", "--couple", str(couple.id), "--yes"])
+    db.session.expire_all()
+    assert done.exit_code == 0 and f"Erased couple #{couple.id}" in done.output
+    assert again.exit_code == 0 and "already erased" in again.output
+    assert couple.erased_at == clock.now

@@ -77,12 +77,15 @@ def test_the_document_holds_the_couple_partners_homework_and_history(actor, coup
     assert document["format_version"] == export.FORMAT_VERSION
     assert document["exported_at"] == NOW
     assert document["practice"]["id"] == couple.practice_id
-    assert document["couple"].items() >= {
-        "id": couple.id,
-        "label": couple.label,
-        "status": "active",
-        "external_id": "ehr-77",
-    }.items()
+    assert (
+        document["couple"].items()
+        >= {
+            "id": couple.id,
+            "label": couple.label,
+            "status": "active",
+            "external_id": "ehr-77",
+        }.items()
+    )
     assert [p["first_name"] for p in document["partners"]] == [
         p.first_name for p in couple.partners
     ]
@@ -122,8 +125,9 @@ def test_exporting_is_audited(actor, couple):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_couple(actor, counselor):
-    small, large = factories.CoupleFactory(counselor=counselor), factories.CoupleFactory(
-        counselor=counselor
+    small, large = (
+        factories.CoupleFactory(counselor=counselor),
+        factories.CoupleFactory(counselor=counselor),
     )
     fill(small, steps=1, check_ins_per_step=1)
     fill(large, steps=6, check_ins_per_step=10)
@@ -149,3 +153,25 @@ def _check_ins(couple):
         .join(Assignment, Assignment.id == CheckIn.assignment_id)
         .where(Assignment.couple_id == couple.id)
     ).all()
+
+
+def test_the_cli_writes_the_document_to_a_private_file(app, couple, tmp_path):
+    output = tmp_path / "export.json"
+
+    result = app.test_cli_runner().invoke(
+        args=["couple", "export", "--couple", str(couple.id), "-o", str(output)]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(output.read_text())["couple"]["label"] == couple.label
+    assert output.stat().st_mode & 0o777 == 0o600
+    assert couple.label not in result.output
+
+
+def test_the_cli_names_a_couple_that_does_not_exist(app, tmp_path):
+    result = app.test_cli_runner().invoke(
+        args=["couple", "export", "--couple", "999999", "-o", str(tmp_path / "x.json")]
+    )
+
+    assert result.exit_code == 2 and "no couple with id 999999" in result.output
+    assert not (tmp_path / "x.json").exists()
