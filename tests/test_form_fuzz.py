@@ -43,7 +43,7 @@ from counselor.models import (
     Visibility,
     WebhookEndpoint,
 )
-from counselor.services.accounts import api_keys
+from counselor.services.accounts import api_keys, sessions
 from counselor.services.audit import Actor
 from counselor.services.couples import links
 from tests.support import factories
@@ -263,6 +263,8 @@ def world(app, counselor, actor) -> World:
         )
     token = links.issue_link(first, LinkPurpose.HOMEWORK)
     unsubscribe = links.issue_link(first, LinkPurpose.UNSUBSCRIBE)
+    # Signed in on another browser too: Settings › Security offers to end that session.
+    sessions.start(counselor, ip="192.0.2.7", user_agent="Firefox/125.0", second_factor_done=True)
     # Two-step sign-in: an app being set up, and a passkey to rename or remove.
     counselor.totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     db.session.add(
@@ -286,6 +288,7 @@ def world(app, counselor, actor) -> World:
             "/settings/webhooks",
             "/settings/security/two-factor",
             "/settings/security/two-factor/app",
+            "/settings/security",
             f"/p/{token}",
             "/p/no-such-link",  # the page offering a fresh link
             f"/u/{unsubscribe}",

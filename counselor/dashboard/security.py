@@ -1,6 +1,8 @@
 """Settings › Security: the counselor's signed-in browsers (sessions), each of which they
 may end, and *Sign out everywhere*, which ends them all, this one included. Ending a
-session is a sign-out, not a loss of data: no confirm page, the button says what it does."""
+session is a sign-out, not a loss of data: no confirm page, the button says what it does.
+The page also leads to changing the password (dashboard/passwords.py) and to two-step
+sign-in (dashboard/two_factor.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from werkzeug.routing import BuildError
 
 from counselor.dashboard import bp
 from counselor.dashboard.auth import current_session, sign_out_this_browser
@@ -35,15 +36,14 @@ def security_page() -> ResponseReturnValue:
         describe=describe_browser,
         form=SessionActionForm(),
         has_second_factor=two_factor.has_second_factor(current_user),
-        links=_account_links(),
     )
 
 
-@bp.route("/settings/security/sessions/<int:session_id>/end", methods=["POST"])
-def end_session(session_id: int) -> ResponseReturnValue:
+@bp.route("/settings/security/sessions/<int:counselor_session_id>/end", methods=["POST"])
+def end_session(counselor_session_id: int) -> ResponseReturnValue:
     """End one of the counselor's sessions (another counselor's, or an ended one, is 404).
     Ending this browser's own signs it out."""
-    row = sessions.own_live_session(current_user, session_id)
+    row = sessions.own_live_session(current_user, counselor_session_id)
     sessions.end(row, sessions.ENDED_BY_USER)
     record_event(current_actor(), "session.end", "counselor_session", row.id)
     this_one = current_session()
@@ -63,20 +63,6 @@ def sign_out_everywhere() -> ResponseReturnValue:
     sign_out_this_browser()
     flash("You are signed out everywhere, this browser included. Log in again here.", "info")
     return redirect(url_for("dashboard.login"))
-
-
-def _account_links() -> dict[str, str]:
-    """The password and two-step pages, once they exist (other parts of Settings)."""
-    links = {}
-    for name, endpoint in (
-        ("password", "dashboard.change_password"),
-        ("two_factor", "dashboard.two_factor_page"),
-    ):
-        try:
-            links[name] = url_for(endpoint)
-        except BuildError:
-            continue
-    return links
 
 
 # A browser's User-Agent in a few words: the first pattern that matches names it.

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from counselor import timeutil
 from counselor.extensions import db
 from tests.support import factories
 from tests.support.helpers import login, row_counts
@@ -76,20 +73,19 @@ def test_session_cookie_is_httponly_and_samesite(client, counselor):
     assert "SameSite=Lax" in cookie
 
 
-def test_idle_session_is_logged_out(logged_in, monkeypatch):
-    later = timeutil.utcnow() + timedelta(minutes=31)
-    monkeypatch.setattr(timeutil, "utcnow", lambda: later)
+def test_idle_session_is_logged_out(clock, logged_in, counselor):
+    """After the practice's session_idle_minutes (30 unless changed) without a request."""
+    assert counselor.practice.session_idle_minutes == 30
+    clock.advance(minutes=31)
     response = logged_in.get("/couples")
     assert response.status_code == 302
     assert response.location.startswith("/login")
     assert logged_in.get("/couples").status_code == 302
 
 
-def test_activity_keeps_the_session_alive(logged_in, monkeypatch):
-    start = timeutil.utcnow()
-    for minutes in (20, 40, 60):
-        moment = start + timedelta(minutes=minutes)
-        monkeypatch.setattr(timeutil, "utcnow", lambda moment=moment: moment)
+def test_activity_keeps_the_session_alive(clock, logged_in):
+    for _ in range(3):
+        clock.advance(minutes=20)
         assert logged_in.get("/couples").status_code == 200
 
 

@@ -47,7 +47,7 @@ def undo_form(html: str) -> tuple[str, dict[str, str]]:
 def audit_actions() -> list[str]:
     rows = db.session.scalars(
         sa.select(AuditEvent.action)
-        .where(AuditEvent.action.not_in(["couple.view", "counselor.login"]))
+        .where(AuditEvent.action.not_in(["couple.view", "auth.login"]))
         .order_by(AuditEvent.id)
     )
     return list(rows)

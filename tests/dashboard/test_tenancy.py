@@ -8,6 +8,7 @@ import pytest
 
 from counselor.extensions import db
 from counselor.models import PasskeyCredential, Report, ReportStatus
+from counselor.services.accounts import sessions
 from tests.support import factories
 from tests.support.helpers import row_counts
 
@@ -17,6 +18,7 @@ ID_ARGUMENTS = {
     "session_id",
     "partner_id",
     "report_id",
+    "counselor_session_id",
     "passkey_id",
     "counselor_id",
 }
@@ -35,8 +37,16 @@ def foreign_ids(app):
         "partner_id": couple.partners[0].id,
         "report_id": _ready_report(couple).id,
         "passkey_id": _passkey(couple.counselor).id,
+        "counselor_session_id": _signed_in_session(couple.counselor).id,
         "counselor_id": couple.counselor_id,
     }
+
+
+def _signed_in_session(counselor):
+    """Another practice's counselor, signed in somewhere (Settings › Security ends it)."""
+    row, _raw_id = sessions.start(counselor, ip=None, user_agent=None, second_factor_done=True)
+    db.session.commit()
+    return row
 
 
 def _passkey(counselor):

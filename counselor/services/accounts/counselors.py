@@ -220,8 +220,7 @@ def authenticate(email: str, password: str) -> Counselor:
     if hasher.check_needs_rehash(counselor.password_hash):
         counselor.password_hash = hasher.hash(password)
     counselor.last_login_at = timeutil.utcnow()
-    record_event(Actor.for_counselor(counselor), "counselor.login", "counselor", counselor.id)
-    return counselor
+    return counselor  # the sign-in it starts records auth.login (dashboard/auth.py)
 
 
 def load_counselor(counselor_id: int) -> Counselor | None:
