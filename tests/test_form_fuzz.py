@@ -37,6 +37,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     AssignmentStatus,
+    CounselorRole,
     CoupleStatus,
     LinkPurpose,
     PasskeyCredential,
@@ -263,6 +264,14 @@ def world(app, counselor, actor) -> World:
         )
     token = links.issue_link(first, LinkPurpose.HOMEWORK)
     unsubscribe = links.issue_link(first, LinkPurpose.UNSUBSCRIBE)
+    # Settings › Counselors: a colleague to deactivate, one invited, one deactivated.
+    for joined, active in ((True, True), (False, True), (True, False)):
+        factories.CounselorFactory(
+            practice=counselor.practice,
+            role=CounselorRole.COUNSELOR,
+            joined_at=timeutil.utcnow() if joined else None,
+            active=active,
+        )
     # Signed in on another browser too: Settings › Security offers to end that session.
     sessions.start(counselor, ip="192.0.2.7", user_agent="Firefox/125.0", second_factor_done=True)
     # Two-step sign-in: an app being set up, and a passkey to rename or remove.

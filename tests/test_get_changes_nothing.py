@@ -81,6 +81,7 @@ def world(app: Flask, counselor) -> dict[str, Any]:
         "report_id": report.id,
         "checkin_id": checkin.id,
         "endpoint_id": endpoint.id,
+        "counselor_id": factories.CounselorFactory(practice=counselor.practice).id,
     }
     tokens = {
         "partner": links.issue_link(partner, LinkPurpose.HOMEWORK),
