@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from counselor.dashboard import bp
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.helpers import current_actor
-from counselor.models import Couple
+from counselor.models import Couple, Report
 from counselor.services import validation
 from counselor.services.errors import InvalidInput
 from counselor.services.reports import pre_session
@@ -40,7 +40,14 @@ def report_request(couple_id: int) -> ResponseReturnValue:
 def report_download(report_id: int) -> ResponseReturnValue:
     try:
         report, pdf = pre_session.report_pdf(current_actor(), report_id)
-    except InvalidInput:
+    except InvalidInput as error:
+        if error.sentences == pre_session.PURGED_MESSAGE:
+            # Removed by retention: back to the couple's reports, where a new one is a click.
+            flash(error.sentences, "info")
+            report = get_in_practice(Report, report_id)
+            return redirect(
+                url_for("dashboard.couple_detail", couple_id=report.couple_id) + "#reports"
+            )
         abort(409)
     label = re.sub(r"[^A-Za-z0-9]+", "-", report.couple.label).strip("-").lower() or "couple"
     day = (report.generated_at or report.created_at).date().isoformat()

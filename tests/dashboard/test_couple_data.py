@@ -160,3 +160,32 @@ def test_an_erased_couple_s_export_holds_no_names(logged_in, couple, actor):
 
     assert [p["first_name"] for p in document["partners"]] == ["Partner 1", "Partner 2"]
     assert document["couple"]["erased_at"]
+
+
+def test_a_purged_report_says_why_and_leads_to_a_new_one(logged_in, couple, actor, app):
+    from counselor.models import Report, ReportStatus
+    from counselor.services import retention
+
+    report = Report(
+        practice_id=couple.practice_id,
+        couple_id=couple.id,
+        status=ReportStatus.READY,
+        requested_by="schedule",
+        file_name="report-x.pdf",
+        sha256="0" * 64,
+    )
+    db.session.add(report)
+    db.session.commit()
+    practice = couple.practice
+    from datetime import timedelta
+
+    retention.purge_practice(
+        practice, report.created_at + timedelta(days=practice.retain_report_pdfs_days + 1)
+    )
+    db.session.commit()
+
+    response = logged_in.get(f"/reports/{report.id}/pdf", follow_redirects=True)
+
+    html = response.get_data(as_text=True)
+    assert "removed under the practice&#39;s data retention setting" in html
+    assert "PDF removed (data retention)" in html and "Prepare report now" in html

@@ -40,6 +40,10 @@ SCHEDULED = "schedule"  # ``requested_by`` of a report the beat prepared before 
 # its time limit) will not finish the next time either, and the report is failed.
 MAX_RENDER_ATTEMPTS = 3
 STALLED_SWEEP_LIMIT = 100  # stalled reports handed over per sweep
+PURGED_MESSAGE = (
+    "This report's PDF was removed under the practice's data retention setting. "
+    "Prepare a new report to see the couple's progress."
+)
 
 
 def request_report(actor: Actor, couple_id: int, session_id: int | None = None) -> Report:
@@ -194,6 +198,8 @@ def report_pdf(actor: Actor, report_id: int) -> tuple[Report, bytes]:
     report = get_in_practice(Report, report_id)
     if report.status != ReportStatus.READY or not report.file_name:
         raise InvalidInput.single("status", f"The report is {report.status.value}.")
+    if report.file_purged_at is not None:
+        raise InvalidInput.single("file", PURGED_MESSAGE)
     try:
         pdf = (reports_dir() / str(report.practice_id) / report.file_name).read_bytes()
     except FileNotFoundError:  # the folder was lost or not restored with the database
