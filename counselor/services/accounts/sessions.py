@@ -123,7 +123,9 @@ def end_all(counselor_id: int, reason: str, *, keep_session_id: int | None = Non
     )
     if keep_session_id is not None:
         statement = statement.where(CounselorSession.id != keep_session_id)
-    ended = cast(CursorResult, db.session.execute(statement)).rowcount or 0
+    # Across practices: the counselor's id names one practice's rows, and an operator's
+    # command (``flask set-password``) runs in none.
+    ended = cast(CursorResult, db.session.execute(across_practices(statement))).rowcount or 0
     # Rows already loaded (the request's own session) must not keep answering as live.
     for row in list(db.session.identity_map.values()):
         if (
