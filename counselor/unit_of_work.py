@@ -13,6 +13,8 @@ The deliberate exceptions, each an edge's own decision:
 - the API guard (``counselor/api/guard.py``) commits an ``Idempotency-Key`` claim before
   the request runs, so that a concurrent request with the key sees it, and commits a
   refused request's audit event, which the rollback of a failed request would undo;
+- the dashboard's login commits a refused login's audit event (``auth.login_failed``)
+  before answering 401, which would roll it back;
 - ``flask report batch`` commits each report as it is made, so a batch stopped halfway
   keeps what it finished;
 - a report's render commits its start before rendering
