@@ -27,7 +27,8 @@ from counselor.services.audit import Actor, record_event
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
-REQUEST_STATE = ("api_actor", "api_object", "idempotency_record")  # kept in flask.g
+# Kept in flask.g.
+REQUEST_STATE = ("api_actor", "api_object", "api_replay_kind", "idempotency_record")
 # Routes for the whole practice's configuration: a key acting for a counselor who is not an
 # owner is refused them (403), as that counselor is on the dashboard.
 OWNERS_ONLY = {"api.Webhooks", "api.WebhookById"}
@@ -75,6 +76,12 @@ def api_key_id(actor: Actor) -> int:
 def set_audited_object(object_type: str, object_id: int | None) -> None:
     """Name the object a request created, for its audit event (default: from the path)."""
     g.api_object = (object_type, object_id)
+
+
+def set_replay_kind(kind: str) -> None:
+    """Replay this POST as ``kind`` (``api/replay.py``) rather than as the object it
+    audits: erasing a couple audits the couple, but its answer is the erasure."""
+    g.api_replay_kind = kind
 
 
 def install(bp: Blueprint) -> None:
@@ -164,6 +171,7 @@ def finish(response: Response) -> Response:
     if actor is None:
         return response  # no key: nothing to attribute the request to
     audited = _audited_object(actor)
+    replay_kind = g.get("api_replay_kind", audited[0])
     record_id = g.get("idempotency_record")
     _reset_request_state()
     if not 200 <= response.status_code < 300:
@@ -171,7 +179,7 @@ def finish(response: Response) -> Response:
     if record_id is not None:
         if 200 <= response.status_code < 300:
             # Only what was created, not the body: a replay renders it again (replay.py).
-            idempotency.complete(record_id, response.status_code, *audited)
+            idempotency.complete(record_id, response.status_code, replay_kind, audited[1])
         else:
             idempotency.release(record_id)
     record_event(actor, _audit_action(), *audited)

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from flask import Response, jsonify, url_for
 from flask_smorest import abort as smorest_abort
 
+from counselor.api.schemas.couple_data import ErasureSchema
 from counselor.api.schemas.couples import CoupleSchema, SessionSchema
 from counselor.api.schemas.homework import AssignmentSchema, CheckInSchema
 from counselor.api.schemas.reports import ReportSchema
@@ -79,6 +80,13 @@ REPLAYABLE = {
         ("api.ReportById", "report_id"),
     ),
     "webhook_endpoint": Replayable("webhook", webhooks.get_endpoint, _webhook_without_secret),
+    "couple_erasure": Replayable(
+        "erased couple",
+        lambda _actor, couple_id: get_in_practice(Couple, couple_id),
+        lambda couple: ErasureSchema().dump(
+            {"couple_id": couple.id, "erased_at": couple.erased_at}
+        ),
+    ),
 }
 
 

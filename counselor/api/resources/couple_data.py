@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from counselor.api import bp
-from counselor.api.guard import current_actor
+from counselor.api.guard import current_actor, set_replay_kind
 from counselor.api.resources import errors, idempotent
 from counselor.api.schemas.couple_data import CoupleExportSchema, ErasureSchema
 from counselor.models import Couple
@@ -44,4 +44,5 @@ class CoupleErase(MethodView):
         answers the same, with the time of the first erasure."""
         couple = get_in_practice(Couple, couple_id)
         result = erasure.erase_couple(current_actor(), couple)
+        set_replay_kind("couple_erasure")
         return {"couple_id": result.couple_id, "erased_at": result.erased_at}
