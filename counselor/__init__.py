@@ -125,6 +125,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed in the file, not left in free space: an
+    # erased couple's text must not be recoverable from the database file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

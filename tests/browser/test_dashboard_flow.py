@@ -93,5 +93,8 @@ def test_demo_pages_fit_a_tablet_and_the_list_is_captured(page, app, capture):
 
 
 def _assert_no_horizontal_scroll(page):
+    # Measured once the page has loaded: one still laying out (a scrollbar appearing, a
+    # stylesheet arriving) can read a few pixels wide for a moment.
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"

@@ -9,6 +9,7 @@ import email.policy
 import io
 import logging
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -135,6 +136,38 @@ def test_nothing_with_the_couple_s_text_is_left_anywhere(app, every_log, planted
     assert not (
         Path(app.config["REPORTS_DIR"]) / str(couple.practice_id) / report.file_name
     ).exists()
+
+
+@pytest.fixture
+def fresh_tag(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A tag no earlier test of this process wrote, even in a transaction rolled back."""
+    tag = "cnry" + secrets.token_hex(4)
+    monkeypatch.setattr(sys.modules[__name__], "TAG", tag)
+    return tag
+
+
+@pytest.mark.committed_db
+def test_the_sqlite_file_itself_keeps_no_erased_bytes(fresh_tag, database_url, planted, actor):
+    """The rows say nothing; the file must not either (free pages, freed cells, the WAL):
+    SQLite runs with secure_delete on. PostgreSQL's own pages are the server's to vacuum
+    (docs/data-export.md)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the bytes of SQLite's file; PostgreSQL's are the server's")
+    db.session.commit()
+    assert fresh_tag.encode() in _database_file_bytes(), "the canaries were written"
+
+    erasure.erase_couple(actor, planted["couple"])
+    db.session.commit()
+
+    assert fresh_tag.encode() not in _database_file_bytes()
+
+
+def _database_file_bytes() -> bytes:
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    path = Path(str(db.engine.url.database))
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 def test_counts_stay_and_everything_stops(planted, actor, clock):
