@@ -1,6 +1,6 @@
 """Settings › Audit trail in a real browser, at desktop and phone width: an owner opens the
 tab, filters by couple and kind, pages through, and downloads the CSV, which opens as text
-with the formula-looking label quoted."""
+with the formula-looking label quoted. Screenshots under COUNSELOR_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def owner(app) -> Counselor:
 
 
 @pytest.mark.parametrize("viewport", WIDTHS, ids=["desktop", "phone"])
-def test_an_owner_filters_pages_through_and_downloads_the_trail(page, owner, viewport):
+def test_an_owner_filters_pages_through_and_downloads_the_trail(page, owner, viewport, capture):
     page.set_viewport_size(viewport)
     log_in(page, owner.email, factories.PASSWORD)
     page.goto("/settings")
@@ -53,6 +53,8 @@ def test_an_owner_filters_pages_through_and_downloads_the_trail(page, owner, vie
     page.wait_for_url("**/settings/audit")
     page.get_by_role("heading", name="Audit trail").wait_for()
     _assert_no_horizontal_scroll(page)
+    if viewport["width"] == 1280:  # capture writes both widths: one writer per file
+        capture(page, "audit-trail", full_page=False)
 
     page.get_by_label("Couple").fill("calc")
     page.get_by_label("What").select_option(label="Views of client data")
