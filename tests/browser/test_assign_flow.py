@@ -11,8 +11,8 @@ from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, Couple
 from counselor.services import demo
 from counselor.services.accounts import counselors
-from tests.browser.test_dashboard_flow import _assert_no_horizontal_scroll, log_in
 from tests.support import factories
+from tests.support.browser import assert_no_sideways_scroll, log_in
 
 # A live server's threads serve the pages: the rows must be committed for them to see.
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
@@ -68,7 +68,7 @@ def test_the_form_shows_the_couple_and_asks_before_assigning_a_step_twice(
     assert "Current rung: 2. Small turns toward your partner" in context.inner_text()
     assert page.locator("li.is-duplicate", has_text=CHORE).count() == 1
     assert "What to watch for on rung 2, their current rung." in page.inner_text("#step-form")
-    _assert_no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     capture(page, "assign-again")
     assert chore_steps(couple_id) == 1
 
@@ -84,11 +84,11 @@ def test_the_form_shows_the_couple_and_asks_before_assigning_a_step_twice(
     active = page.locator("#context").inner_text()
     assert "Active now" in active and CHORE in active and "Ask their view on a work email" in active
     assert "Keep a log of your solo moments" in active  # completed last week
-    _assert_no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     capture(page, "assign-form")
 
     ask_to_assign_the_chore_again(page, couple_id)
-    _assert_no_horizontal_scroll(page)  # captured above, at both widths
+    assert_no_sideways_scroll(page)  # captured above, at both widths
     assert chore_steps(couple_id) == 1
 
     page.get_by_role("button", name="Assign it again").click()

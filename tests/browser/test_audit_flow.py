@@ -14,9 +14,8 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Counselor
 from counselor.services.audit import Actor, record_event
-from tests.browser.test_dashboard_flow import _assert_no_horizontal_scroll
 from tests.support import factories
-from tests.support.browser import log_in
+from tests.support.browser import assert_no_sideways_scroll, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
@@ -52,7 +51,7 @@ def test_an_owner_filters_pages_through_and_downloads_the_trail(page, owner, vie
     page.get_by_role("navigation", name="Settings").get_by_role("link", name="Audit trail").click()
     page.wait_for_url("**/settings/audit")
     page.get_by_role("heading", name="Audit trail").wait_for()
-    _assert_no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     if viewport["width"] == 1280:  # capture writes both widths: one writer per file
         capture(page, "audit-trail", full_page=False)
 
@@ -65,7 +64,7 @@ def test_an_owner_filters_pages_through_and_downloads_the_trail(page, owner, vie
     assert "Okafor" not in page.locator("table.audit").inner_text()
     first = rows.first.inner_text()
     assert "Jo Park" in first and "Viewed the couple page" in first
-    _assert_no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
 
     page.get_by_role("link", name="Older →").click()
     page.wait_for_url("**before=*")

@@ -13,11 +13,10 @@ from counselor.models import Counselor, EmailKind, OutboxEmail
 from counselor.tenancy import across_practices
 from tests.support import factories
 from tests.support.account_links import INVITE_LINK, body, send_waiting_emails, written_emails
-from tests.support.browser import log_in
+from tests.support.browser import assert_fits_a_phone, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
-PHONE = {"width": 390, "height": 844}
 CHOSEN = "plum orchard under winter rain"
 
 
@@ -26,14 +25,6 @@ def owner(app, live_server) -> Counselor:
     app.config["PUBLIC_BASE_URL"] = live_server  # the emailed links point at the test server
     practice = factories.PracticeFactory(name="Riverside Couples Counselling")
     return factories.CounselorFactory(practice=practice, name="Dr. Morgan Lee")
-
-
-def fits_a_phone(page) -> None:
-    original = page.viewport_size
-    page.set_viewport_size(PHONE)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
-    page.set_viewport_size(original)
 
 
 def stored(email: str) -> Counselor:
@@ -49,7 +40,7 @@ def test_an_owner_invites_deactivates_and_reactivates_a_counselor(
     tabs = page.get_by_role("navigation", name="Settings")
     tabs.get_by_role("link", name="Counselors").click()
     page.wait_for_url("**/settings/counselors")
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
 
     page.get_by_label("Name").fill("Robin Vale")
     page.get_by_label("Email address").fill("robin.vale@example.org")
@@ -59,7 +50,7 @@ def test_an_owner_invites_deactivates_and_reactivates_a_counselor(
     row = page.locator("tr", has_text="Robin Vale")
     assert "invited" in row.inner_text()
     capture(page, "settings-counselors")
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
 
     invited = stored("robin.vale@example.org")
     assert invited.joined_at is None
@@ -89,7 +80,7 @@ def test_an_owner_invites_deactivates_and_reactivates_a_counselor(
     page.get_by_role("link", name="Deactivate Robin Vale").click()
     page.get_by_role("heading", name="Deactivate Robin Vale?").wait_for()
     assert "Robin Vale treats no couples at the moment." in page.locator("main").inner_text()
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
     page.get_by_role("button", name="Deactivate Robin Vale").click()
     page.get_by_text("Robin Vale is deactivated and signed out everywhere.").wait_for()
     assert "deactivated" in page.locator("tr", has_text="Robin Vale").inner_text()
@@ -105,6 +96,6 @@ def test_an_owner_invites_deactivates_and_reactivates_a_counselor(
     # Reactivate: the undo; Robin signs in again.
     page.get_by_role("button", name="Reactivate Robin Vale").click()
     page.get_by_text("Robin Vale can sign in again.").wait_for()
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
     log_in(robin, "robin.vale@example.org", CHOSEN)
     theirs.close()

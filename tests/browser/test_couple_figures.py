@@ -21,9 +21,9 @@ from counselor.services.accounts import counselors
 from counselor.services.reports import pre_session
 from tests.browser.test_dashboard_flow import log_in
 from tests.support import factories
+from tests.support.browser import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
-PHONE = {"width": 390, "height": 844}
 PDFTOPPM = shutil.which("pdftoppm")
 
 

@@ -9,7 +9,7 @@ from counselor.services import demo
 from counselor.services.accounts import counselors
 from counselor.services.progress.compile import compile_progress
 from tests.support import factories
-from tests.support.browser import log_in
+from tests.support.browser import assert_no_sideways_scroll, log_in
 
 # A live server's threads serve the pages: the rows must be committed for them to see.
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
@@ -80,21 +80,13 @@ def test_demo_pages_fit_a_tablet_and_the_list_is_captured(page, app, capture):
         page.goto("/couples")
         assert page.locator("table.couples tbody tr").count() == 3
         shots[f"couples-list-{width}"] = page.url
-        _assert_no_horizontal_scroll(page)
+        assert_no_sideways_scroll(page)
         if width == 1280:
             capture(page, "couples-list")
         page.get_by_role("link", name="Alex & Sam R.").click()
         page.get_by_role("heading", name="The ladder").wait_for()
-        _assert_no_horizontal_scroll(page)  # captured by test_couple_figures
+        assert_no_sideways_scroll(page)  # captured by test_couple_figures
         page.get_by_role("link", name="Assign a step").click()
         page.get_by_role("link", name="Share a small worry you'd usually keep").click()
         page.get_by_label("Step title").wait_for()
-        _assert_no_horizontal_scroll(page)  # captured by test_assign_flow
-
-
-def _assert_no_horizontal_scroll(page):
-    # Measured once the page has loaded: one still laying out (a scrollbar appearing, a
-    # stylesheet arriving) can read a few pixels wide for a moment.
-    page.wait_for_load_state("load")
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+        assert_no_sideways_scroll(page)  # captured by test_assign_flow

@@ -11,17 +11,11 @@ from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent, Couple, CoupleStatus
 from tests.support import factories
-from tests.support.browser import log_in
+from tests.support.browser import PHONE, assert_no_sideways_scroll, log_in
 from tests.support.helpers import row_counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def assert_fits(page):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 def stored_couple(couple_id: int) -> Couple:
@@ -46,21 +40,21 @@ def test_erasing_a_couple_takes_its_typed_name(page, counselor, capture, viewpor
     assert page.get_by_role("link", name="Export first").get_attribute("href") == (
         f"/couples/{couple.id}/export"
     )
-    assert_fits(page)
+    assert_no_sideways_scroll(page)
     capture(page, f"erase-confirm-{viewport['width']}")
 
     before = row_counts()
     page.get_by_label("Type the couple's name to confirm").fill("Noor and Eli")
     page.get_by_role("button", name="Erase this couple's data").click()
     page.get_by_text("nothing was erased").wait_for()
-    assert_fits(page)
+    assert_no_sideways_scroll(page)
     assert row_counts() == before
     assert stored_couple(couple.id).erased_at is None
 
     page.get_by_label("Type the couple's name to confirm").fill("Noor & Eli B.")
     page.get_by_role("button", name="Erase this couple's data").click()
     page.get_by_text("The couple's data was erased.").wait_for()
-    assert_fits(page)
+    assert_no_sideways_scroll(page)
     capture(page, f"erased-couple-{viewport['width']}")
     heading = page.get_by_role("heading", level=1).inner_text()
     assert f"Erased couple #{couple.id}" in heading

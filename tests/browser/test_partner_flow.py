@@ -12,10 +12,10 @@ from counselor.services.audit import Actor
 from counselor.services.homework import assignments
 from counselor.services.homework.assignments import AssignmentInput
 from tests.support import factories
+from tests.support.browser import PHONE, assert_no_sideways_scroll
 
 # A live server's threads serve the pages: the rows must be committed for them to see.
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
-PHONE = {"width": 390, "height": 844}
 
 
 def test_partner_marks_a_step_done_from_the_emailed_link(app, browser, live_server, smtp, capture):
@@ -55,8 +55,7 @@ def test_partner_marks_a_step_done_from_the_emailed_link(app, browser, live_serv
     assert "1 of 3" in page.locator("#confirmation").inner_text()
     assert "2 steps still open this week" in page.locator("#confirmation").inner_text()
     capture(page, "partner-done", full_page=False)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
+    assert_no_sideways_scroll(page)
     context.close()
 
     check_in = db.session.scalar(sa.select(CheckIn))

@@ -19,10 +19,10 @@ from counselor.services.homework.assignments import AssignmentInput
 from counselor.services.homework.checkins import CheckInInput
 from tests.browser.test_dashboard_flow import log_in
 from tests.support import factories
+from tests.support.browser import PHONE, assert_no_sideways_scroll
 
 # A live server's threads serve the pages: the rows must be committed for them to see.
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
-PHONE = {"width": 390, "height": 844}
 SHARED = "I told José about the dentist appointment. It felt lighter."
 PRIVATE = "Told him about the deadline; he just listened."
 
@@ -37,11 +37,6 @@ def record(partner, assignment_id: int, days_ago: int, **fields) -> CheckIn:
     )
     check_in, _ = checkins.record_checkin(links.partner_actor(partner), assignment_id, data)
     return check_in
-
-
-def no_sideways_scroll(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_server, page, capture):
@@ -78,7 +73,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_serv
     phone.goto(f"/p/{zoe_link}")
     mine = phone.locator("#my-checkins")
     mine.scroll_into_view_if_needed()
-    no_sideways_scroll(phone)
+    assert_no_sideways_scroll(phone)
     capture(phone, "partner-my-checkins")
 
     # Edit: a kinder comfort rating and a few words, for the counselor only.
@@ -86,7 +81,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_serv
     phone.get_by_role("heading", name="Change your check-in").wait_for()
     phone.get_by_label("4", exact=True).check()
     phone.get_by_label("Anything you noticed? (optional)").fill("We did the shopping his way.")
-    no_sideways_scroll(phone)
+    assert_no_sideways_scroll(phone)
     capture(phone, "partner-edit-checkin")
     phone.get_by_role("button", name="Save changes").click()
     phone.get_by_text("Saved. Your check-in is updated.").wait_for()
@@ -94,7 +89,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_serv
     # Delete: asked first, then gone.
     phone.locator("#my-checkins li", has_text=PRIVATE).get_by_role("link", name="Delete").click()
     phone.get_by_role("heading", name="Delete this check-in?").wait_for()
-    no_sideways_scroll(phone)
+    assert_no_sideways_scroll(phone)
     capture(phone, "partner-delete")
     phone.get_by_role("button", name="Delete check-in").click()
     phone.get_by_text("Done. That check-in is deleted.").wait_for()
@@ -104,7 +99,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_serv
     phone.locator("#shared-by-me").get_by_role("link", name="Take it back").click()
     phone.get_by_role("heading", name="Take back this reflection?").wait_for()
     assert "Your counselor will still see it" in phone.locator("main").inner_text()
-    no_sideways_scroll(phone)
+    assert_no_sideways_scroll(phone)
     capture(phone, "partner-withdraw")
     phone.get_by_role("button", name="Take it back").click()
     phone.get_by_text("Taken back.").wait_for()
@@ -113,7 +108,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_serv
     # Stop emails asks first and says who can turn them back on; she keeps them.
     phone.get_by_role("link", name="Stop emails").click()
     phone.get_by_text("Only your counselor can turn them back on.").wait_for()
-    no_sideways_scroll(phone)
+    assert_no_sideways_scroll(phone)
     capture(phone, "partner-stop-emails")
     phone.get_by_role("link", name="No, keep my emails").click()
     phone.get_by_role("heading", name="Hi Zoë").wait_for()

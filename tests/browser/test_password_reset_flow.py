@@ -19,13 +19,12 @@ from tests.support.account_links import (
     send_waiting_emails,
     written_emails,
 )
-from tests.support.browser import log_in
+from tests.support.browser import assert_fits_a_phone, log_in
 from tests.support.send_task import SendTaskRecorder
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
 NEW = "plum orchard under winter rain"
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -33,14 +32,6 @@ def owner(app, live_server) -> Counselor:
     app.config["PUBLIC_BASE_URL"] = live_server  # the emailed links point at the test server
     practice = factories.PracticeFactory(name="Riverside Couples Counselling")
     return factories.CounselorFactory(practice=practice, name="Dr. Morgan Lee")
-
-
-def fits_a_phone(page) -> None:
-    original = page.viewport_size
-    page.set_viewport_size(PHONE)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
-    page.set_viewport_size(original)
 
 
 def test_a_counselor_resets_their_password_from_the_emailed_link(
@@ -59,7 +50,7 @@ def test_a_counselor_resets_their_password_from_the_emailed_link(
     page.get_by_role("link", name="Forgot your password?").click()
     page.wait_for_url("**/login/forgot")
     capture(page, "password-forgot")
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
     page.get_by_label("Your email address").fill(owner.email)
     page.get_by_role("button", name="Email me a link").click()
     page.get_by_text("If that address belongs to a counselor here").wait_for()
@@ -78,7 +69,7 @@ def test_a_counselor_resets_their_password_from_the_emailed_link(
     page.goto(link.group(0))
     page.get_by_role("heading", name="Choose a new password").wait_for()
     capture(page, "password-reset")
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
     page.get_by_label("New password", exact=True).fill("password1234")
     page.get_by_label("The new password again").fill("password1234")
     page.get_by_role("button", name="Set my new password").click()
@@ -100,7 +91,7 @@ def test_a_counselor_resets_their_password_from_the_emailed_link(
     before.close()
     page.goto(link.group(0))
     page.get_by_text("This link has expired or was already used. Ask for a new one.").wait_for()
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
 
 
 def test_an_invited_counselor_joins_from_the_emailed_link(page, owner, capture):
@@ -117,7 +108,7 @@ def test_an_invited_counselor_joins_from_the_emailed_link(page, owner, capture):
     page.get_by_role("heading", name="Join Riverside Couples Counselling").wait_for()
     assert invited.email in page.locator("main").inner_text()
     capture(page, "invitation-join")
-    fits_a_phone(page)
+    assert_fits_a_phone(page)
     page.get_by_label("New password", exact=True).fill(NEW)
     page.get_by_label("The new password again").fill(NEW)
     page.get_by_role("button", name="Join the practice").click()

@@ -7,20 +7,14 @@ from __future__ import annotations
 import pytest
 
 from tests.support import factories
-from tests.support.browser import log_in
+from tests.support.browser import PHONE, assert_no_sideways_scroll, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
-PHONE = {"width": 390, "height": 844}
 PHONE_AGENT = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
 )
-
-
-def assert_no_horizontal_scroll(page) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 @pytest.fixture
@@ -52,7 +46,7 @@ def test_a_counselor_ends_another_session_then_signs_out_everywhere(
     capture(page, "settings-security")
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
-        assert_no_horizontal_scroll(page)
+        assert_no_sideways_scroll(page)
     page.set_viewport_size({"width": 1280, "height": 900})
 
     other = page.locator("tr", has_text="Safari on iOS")
@@ -63,7 +57,7 @@ def test_a_counselor_ends_another_session_then_signs_out_everywhere(
     phone.goto("/couples")
     phone.wait_for_url("**/login**")
     phone.get_by_text("This session was ended.").wait_for()
-    assert_no_horizontal_scroll(phone)
+    assert_no_sideways_scroll(phone)
 
     page.get_by_role("button", name="Sign out everywhere, this browser too").click()
     page.wait_for_url("**/login")

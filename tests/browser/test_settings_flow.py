@@ -9,12 +9,10 @@ import pytest
 
 from counselor.extensions import db
 from counselor.models import Counselor
-from tests.browser.test_dashboard_flow import _assert_no_horizontal_scroll, log_in
 from tests.support import factories
+from tests.support.browser import PHONE, assert_no_sideways_scroll, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
-
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -69,7 +67,7 @@ def test_an_owner_picks_a_zone_by_searching_and_sets_the_practice_emails(page, o
 
     page.set_viewport_size(PHONE)
     page.reload()
-    _assert_no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)
     for name in ("Your account", "Practice", "API keys", "Webhooks"):
         box = tabs.get_by_role("link", name=name).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name
@@ -95,7 +93,7 @@ def test_the_picker_works_by_keyboard_and_without_script(browser, live_server, o
         page.get_by_role("button", name="Save my settings").click()
         page.get_by_text("Your settings are saved.").wait_for()
         assert stored(owner).timezone == "Asia/Tokyo"
-        _assert_no_horizontal_scroll(page)
+        assert_no_sideways_scroll(page)
         context.close()
         stored(owner).timezone = "America/Chicago"
         db.session.commit()
@@ -114,4 +112,4 @@ def test_the_webhooks_tab_links_to_the_guide_served_by_the_app(page, owner, capt
     capture(page, "guide", full_page=False)
     page.set_viewport_size(PHONE)
     page.reload()
-    _assert_no_horizontal_scroll(page)
+    assert_no_sideways_scroll(page)

@@ -20,11 +20,11 @@ import pytest
 from counselor.extensions import db
 from counselor.models import Counselor
 from tests.support import factories
+from tests.support.browser import assert_fits_a_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
 PAGE = "/settings/security/two-factor"
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -87,14 +87,6 @@ def fresh_code(secret: str) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30)
 
 
-def assert_fits(page) -> None:
-    """At phone width nothing makes the page scroll sideways."""
-    page.set_viewport_size(PHONE)
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert overflow <= 0, f"{page.url} is {overflow}px too wide at 390px"
-
-
 def test_an_authenticator_app_is_set_up_and_then_asked_for(site, counselor, capture):
     page = site
     password_step(page, counselor)
@@ -102,13 +94,13 @@ def test_an_authenticator_app_is_set_up_and_then_asked_for(site, counselor, capt
     page.goto("/settings/security")
     page.get_by_role("link", name="Set up two-step sign-in").click()
     reach(page, PAGE)
-    assert_fits(page)
+    assert_fits_a_phone(page)
     capture(page, "two-factor")
     page.get_by_role("button", name="Set up an authenticator app").click()
     reach(page, f"{PAGE}/app")
     assert page.locator("svg.qr-code").is_visible()
     assert page.locator("svg.qr-code").bounding_box()["width"] >= 150  # big enough to scan
-    assert_fits(page)
+    assert_fits_a_phone(page)
     capture(page, "two-factor-app")
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
 
@@ -122,7 +114,7 @@ def test_an_authenticator_app_is_set_up_and_then_asked_for(site, counselor, capt
     page.get_by_role("heading", name="Your recovery codes").wait_for()
     codes = page.locator("#recovery-codes code").all_inner_texts()
     assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-9]{5}-[a-z2-9]{5}", c) for c in codes)
-    assert_fits(page)
+    assert_fits_a_phone(page)
     page.get_by_role("link", name="I've kept them safe").click()
     page.get_by_text("Two-step sign-in is on.").wait_for()
     log_out(page)
@@ -130,7 +122,7 @@ def test_an_authenticator_app_is_set_up_and_then_asked_for(site, counselor, capt
     password_step(page, counselor)
     reach(page, "/login/second-factor")
     page.get_by_role("heading", name="One more step").wait_for()
-    assert_fits(page)
+    assert_fits_a_phone(page)
     capture(page, "second-factor")
     page.goto("/couples")  # nothing else opens before the second step
     reach(page, "/login/second-factor")
@@ -157,7 +149,7 @@ def test_a_passkey_is_added_and_signs_in_as_second_step_and_alone(site, counselo
     page.get_by_role("button", name="Add a passkey").click()
     page.get_by_text("Passkey “This laptop” added").wait_for()
     assert page.locator(".passkey-name", has_text="This laptop").is_visible()
-    assert_fits(page)
+    assert_fits_a_phone(page)
     capture(page, "two-factor-passkeys")
     log_out(page)
 
@@ -168,7 +160,7 @@ def test_a_passkey_is_added_and_signs_in_as_second_step_and_alone(site, counselo
     log_out(page)
 
     page.goto("/login?next=/settings")  # the passkey alone, no password
-    assert_fits(page)
+    assert_fits_a_phone(page)
     capture(page, "login-passkey")
     page.get_by_role("button", name="Sign in with a passkey").click()
     reach(page, "/settings")
