@@ -104,6 +104,8 @@ def require_a_live_session() -> ResponseReturnValue | None:
     counselor = row.counselor
     tenancy.enter_as_counselor(counselor)
     sessions.touch(row)
+    # The layout offers no way around the second step while it is owed (base.html).
+    g.second_factor_owed = row.second_factor_at is None
     return _second_factor_rules(row, counselor)
 
 

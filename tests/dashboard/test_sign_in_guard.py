@@ -107,6 +107,12 @@ class TestSecondFactorOwed:
         assert client.post("/logout").location == "/login"
         assert the_session().ended_at is not None
 
+    def test_the_challenge_page_offers_no_way_around_it(self, app, client, with_a_factor):
+        login(client, with_a_factor.email, factories.PASSWORD)
+        page = client.get(path_of(app, "dashboard.second_factor_challenge")).get_data(as_text=True)
+        assert 'aria-label="Main"' not in page  # no Couples, Ladder or Settings links
+        assert "Log out" in page
+
     def test_giving_it_opens_the_dashboard_under_a_new_id(self, client, with_a_factor):
         login(client, with_a_factor.email, factories.PASSWORD)
         with client.session_transaction() as session:
