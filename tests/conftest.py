@@ -48,6 +48,7 @@ from tests.support.clock import NOW, Clock
 from tests.support.environment import require_service
 from tests.support.mailserver import running_smtp_server
 from tests.support.processes import create_postgres_database, drop_postgres_database, migrate
+from tests.support.send_task import SendTaskRecorder, install_send_task
 from tests.support.webhook_receiver import WebhookReceiver, running_receiver
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -236,6 +237,12 @@ def smtp(app: Flask):
     with running_smtp_server() as (handler, port):
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
         yield handler
+
+
+@pytest.fixture
+def send_task(app: Flask, monkeypatch: pytest.MonkeyPatch) -> SendTaskRecorder:
+    """What the web process hands to workers, recorded instead of published."""
+    return install_send_task(app, monkeypatch)
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ from tests.support.api import make_api_client
 from tests.support.helpers import assign_form
 from tests.support.launch_tokens import mint
 from tests.support.mailserver import LINK_PATTERN, running_smtp_server
-from tests.support.send_task import SendTaskRecorder
+from tests.support.send_task import SendTaskRecorder, install_send_task
 from tests.support.web_server import SQLITE_ONLY, running_gunicorn
 from tests.support.webhook_receiver import running_receiver
 
@@ -129,8 +129,7 @@ def field(label: str) -> str:
 def test_no_client_field_token_or_secret_reaches_a_log_or_a_wrong_email(
     every_log, app, database_url, monkeypatch, tmp_path
 ):
-    recorder = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
+    recorder = install_send_task(app, monkeypatch)
     flow = Flow(app, recorder)
     counselor = factories.CounselorFactory(name=flow.plant("counselor name", field("Counselor")))
     tenancy.enter_practice(counselor.practice_id)  # the test's own queries, as the pages'

@@ -20,7 +20,7 @@ from tests.support.account_links import (
     written_emails,
 )
 from tests.support.browser import assert_fits_a_phone, log_in
-from tests.support.send_task import SendTaskRecorder
+from tests.support.send_task import install_send_task
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
@@ -43,8 +43,7 @@ def test_a_counselor_resets_their_password_from_the_emailed_link(
     earlier.set_default_timeout(10_000)
     log_in(earlier, owner.email, factories.PASSWORD)
     # The request hands the address to a worker; the test is that worker.
-    handed = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", handed)
+    handed = install_send_task(app, monkeypatch)
 
     page.goto("/login")
     page.get_by_role("link", name="Forgot your password?").click()

@@ -26,7 +26,7 @@ from tests.support.account_links import (
     written_emails,
 )
 from tests.support.helpers import count_statements, login, row_counts
-from tests.support.send_task import SendTaskRecorder
+from tests.support.send_task import SendTaskRecorder, install_send_task
 
 NEW = "plum orchard under winter rain"
 UNKNOWN = "nobody@example.org"
@@ -34,14 +34,6 @@ EXPIRED_TEXT = "This link has expired or was already used. Ask for a new one."
 ROUNDS = 60
 
 pytestmark = pytest.mark.usefixtures("clock")
-
-
-@pytest.fixture
-def sent(app, monkeypatch) -> SendTaskRecorder:
-    """What the request hands to Celery, in place of a broker."""
-    recorder = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
-    return recorder
 
 
 def reset_token(counselor) -> str:
@@ -67,7 +59,7 @@ def test_the_login_page_offers_a_reset(client):
     assert 'href="/login/forgot"' in page and "Forgot your password?" in page
 
 
-def test_an_address_on_file_and_one_that_is_not_get_the_same_answer(client, counselor, sent):
+def test_an_address_on_file_and_one_that_is_not_get_the_same_answer(client, counselor, send_task):
     form = client.get("/login/forgot")
     assert form.status_code == 200
 
@@ -80,14 +72,14 @@ def test_an_address_on_file_and_one_that_is_not_get_the_same_answer(client, coun
         "If that address belongs to a counselor here, we've sent a link. "
         "It works once, for 30 minutes."
     ) in html.unescape(known.get_data(as_text=True))
-    assert sent.calls == [
+    assert send_task.calls == [
         (task_names.REQUEST_PASSWORD_RESET, [counselor.email.lower()]),
         (task_names.REQUEST_PASSWORD_RESET, [UNKNOWN]),
     ]
-    assert {o["argsrepr"] for o in sent.options} == {"('[address]',)"}
+    assert {o["argsrepr"] for o in send_task.options} == {"('[address]',)"}
 
 
-def test_the_request_writes_nothing_and_sends_the_same_statements(client, counselor, sent):
+def test_the_request_writes_nothing_and_sends_the_same_statements(client, counselor, send_task):
     client.post("/login/forgot", data={"email": counselor.email})  # once-per-process work
     before = row_counts()
     statements = {}
@@ -108,7 +100,7 @@ def timed_post(client, address: str) -> float:
     return elapsed
 
 
-def test_an_address_on_file_takes_as_long_as_one_that_is_not(client, counselor, sent):
+def test_an_address_on_file_takes_as_long_as_one_that_is_not(client, counselor, send_task):
     """The median of each round's ratio, the two requests of a round back to back in
     alternating order, so what the machine does meanwhile weighs on both alike; the band
     is generous, for a loaded, shared machine."""
@@ -124,21 +116,19 @@ def test_an_address_on_file_takes_as_long_as_one_that_is_not(client, counselor, 
 
 
 @pytest.mark.parametrize("text", ["", "not an address", "a\x00@example.org"])
-def test_text_that_is_no_address_is_refused_and_sends_nothing(client, sent, text):
+def test_text_that_is_no_address_is_refused_and_sends_nothing(client, send_task, text):
     response = client.post("/login/forgot", data={"email": text})
     assert response.status_code == 422
     assert 'class="error"' in response.get_data(as_text=True)
-    assert sent.calls == []
+    assert send_task.calls == []
 
 
-def test_with_the_broker_down_the_request_queues_the_email_itself(app, client, counselor):
-    down = SendTaskRecorder(error=ConnectionRefusedError("broker down"))
-    app.extensions["celery"].send_task, saved = down, app.extensions["celery"].send_task
-    try:
-        known = client.post("/login/forgot", data={"email": counselor.email})
-        unknown = client.post("/login/forgot", data={"email": UNKNOWN})
-    finally:
-        app.extensions["celery"].send_task = saved
+def test_with_the_broker_down_the_request_queues_the_email_itself(
+    app, client, counselor, monkeypatch
+):
+    install_send_task(app, monkeypatch, SendTaskRecorder(error=ConnectionRefusedError("down")))
+    known = client.post("/login/forgot", data={"email": counselor.email})
+    unknown = client.post("/login/forgot", data={"email": UNKNOWN})
 
     assert known.get_data() == unknown.get_data()
     emails = db.session.scalars(across_practices(sa.select(OutboxEmail))).all()
@@ -150,13 +140,15 @@ class TestForgotRateLimited:
     def app_overrides(self) -> dict:
         return {"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "2 per minute"}
 
-    def test_requests_past_the_limit_are_refused_for_any_address(self, client, counselor, sent):
+    def test_requests_past_the_limit_are_refused_for_any_address(
+        self, client, counselor, send_task
+    ):
         statuses = [
             client.post("/login/forgot", data={"email": address}).status_code
             for address in (counselor.email, UNKNOWN, UNKNOWN, counselor.email)
         ]
         assert statuses == [200, 200, 429, 429]
-        assert len(sent.calls) == 2
+        assert len(send_task.calls) == 2
 
 
 class TestLinkPagesRateLimited:
@@ -259,18 +251,13 @@ def test_a_link_that_does_not_work_gets_one_plain_page(client, counselor, clock,
     assert counselors.verify_password(counselor, factories.PASSWORD)
 
 
-def test_no_token_or_password_reaches_a_log(app, client, counselor, caplog):
+def test_no_token_or_password_reaches_a_log(app, client, counselor, caplog, monkeypatch):
     """The whole way, every logger at DEBUG: asked (the broker down, so the request does
     the worker's part), sent (.eml, outbox mode), opened, used."""
     caplog.set_level(logging.DEBUG)
-    app.extensions["celery"].send_task, saved = (
-        SendTaskRecorder(error=ConnectionRefusedError("down")),
-        app.extensions["celery"].send_task,
-    )
-    try:
+    with monkeypatch.context() as broker_down:
+        install_send_task(app, broker_down, SendTaskRecorder(error=ConnectionRefusedError("down")))
         client.post("/login/forgot", data={"email": counselor.email})
-    finally:
-        app.extensions["celery"].send_task = saved
     send_waiting_emails()
     token = link_token(written_emails(to=counselor.email)[0])
     client.get(f"/login/reset/{token}")

@@ -15,7 +15,7 @@ from counselor.services.couples import links
 from counselor.services.couples.couples import PartnerInput
 from tasks.links import request_link
 from tests.support.api import couple_body, make_api_client
-from tests.support.send_task import SendTaskRecorder
+from tests.support.send_task import install_send_task
 
 INVALID = "This link no longer works"
 NEW_ADDRESS = "robin.new@example.net"
@@ -113,8 +113,7 @@ def test_the_partner_can_ask_for_a_fresh_link_at_the_new_address(
     logged_in.post(
         f"/couples/{couple.id}/edit", data=edit_form(couple, **{"partners-0-email": NEW_ADDRESS})
     )
-    sent = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", sent)
+    sent = install_send_task(app, monkeypatch)
 
     assert logged_in.post("/links/new", data={"email": NEW_ADDRESS}).status_code == 200
     [(name, args)] = sent.calls

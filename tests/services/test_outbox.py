@@ -27,7 +27,6 @@ from counselor.services.delivery import mail, outbox, webhooks
 from counselor.services.delivery.outbox import DeliveryReport, OutboxKind, Outcome
 from counselor.services.delivery.webhook_delivery import WEBHOOKS
 from tests.support import factories
-from tests.support.send_task import SendTaskRecorder
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -71,13 +70,6 @@ def webhook_outbox(counselor) -> Outbox:
 @pytest.fixture(params=[email_outbox, webhook_outbox], ids=["email", "webhook"])
 def box(request: pytest.FixtureRequest, counselor) -> Outbox:
     return request.param(counselor)
-
-
-@pytest.fixture
-def send_task(app, monkeypatch) -> SendTaskRecorder:
-    recorder = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
-    return recorder
 
 
 def scripted(kind: OutboxKind, outcomes: Iterable[Outcome | Exception]) -> OutboxKind:

@@ -16,17 +16,8 @@ from counselor.services.audit import Actor
 from counselor.services.delivery import mail, outbox
 from counselor.services.reports import pre_session
 from tests.support import factories
-from tests.support.send_task import SendTaskRecorder
 
 pytestmark = pytest.mark.usefixtures("clock")
-
-
-@pytest.fixture
-def send_task(app, monkeypatch) -> SendTaskRecorder:
-    """What the web hands to workers, recorded instead of sent."""
-    recorder = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
-    return recorder
 
 
 def couple_with_session(counselor, hours_ahead: float = 10, **fields):

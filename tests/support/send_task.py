@@ -1,10 +1,13 @@
-"""A stand-in for Celery's ``send_task`` (the ``send_task`` fixture of tests/tasks installs
-it): it records what the web process hands to workers, and can look at the database at
-that moment or fail as a broker that is down would."""
+"""A stand-in for Celery's ``send_task`` (the ``send_task`` fixture of tests/conftest.py
+installs it): it records what the web process hands to workers, and can look at the
+database at that moment or fail as a broker that is down would."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+import pytest
+from flask import Flask
 
 
 class SendTaskRecorder:
@@ -27,3 +30,13 @@ class SendTaskRecorder:
     def forget(self) -> None:
         self.calls.clear()
         self.options.clear()
+
+
+def install_send_task(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, recorder: SendTaskRecorder | None = None
+) -> SendTaskRecorder:
+    """Put ``recorder`` (a plain one by default) in place of the app's ``send_task`` until
+    the test ends."""
+    recorder = recorder or SendTaskRecorder()
+    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
+    return recorder

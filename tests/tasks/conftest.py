@@ -18,14 +18,6 @@ from counselor import task_names
 from counselor.config import Defaults, embedded_broker
 from tests.support.environment import require_service
 from tests.support.isolation import require_committed_db
-from tests.support.send_task import SendTaskRecorder
-
-
-@pytest.fixture
-def send_task(app: Flask, monkeypatch: pytest.MonkeyPatch) -> SendTaskRecorder:
-    recorder = SendTaskRecorder()
-    monkeypatch.setattr(app.extensions["celery"], "send_task", recorder)
-    return recorder
 
 
 @pytest.fixture(params=["embedded", "redis"])
