@@ -16,6 +16,7 @@ requires a second factor they have not set up to the views marked
 from __future__ import annotations
 
 import unicodedata
+from typing import cast
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -25,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from counselor import tenancy, timeutil
 from counselor.dashboard import bp
-from counselor.dashboard.access import ENROLMENT_REQUIRED_OK, SECOND_FACTOR_PENDING_OK
+from counselor.dashboard.access import ENROLMENT_REQUIRED_OK, SECOND_FACTOR_PENDING_OK, View
 from counselor.dashboard.forms import LoginForm
 from counselor.extensions import db, limiter, login_manager
 from counselor.models import Counselor, CounselorSession
@@ -173,15 +174,41 @@ def mark_second_factor_done() -> None:
     if row is None:
         raise RuntimeError("no session to mark: the guard lets only a live session here")
     row.second_factor_at = timeutil.utcnow()
-    session[SESSION_KEY] = sessions.rotate(row)
+    renew_session_id()
 
 
-def _login_limit() -> str:
+def renew_session_id() -> None:
+    """Give this browser's session a new id (after the second factor, after a password
+    change): a copy of the old cookie, wherever it went, stops working."""
+    row = current_session()
+    if row is not None:
+        session[SESSION_KEY] = sessions.rotate(row)
+
+
+def login_limit() -> str:
+    """The rate of sign-in attempts (``LOGIN_RATE_LIMIT``), shared by every form that
+    checks a secret: the login, the second step, password pages."""
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def limit_wrong_guesses(view: View) -> View:
+    """Rate-limit a signed-in form's POSTs that got a secret wrong (the current password,
+    a code): only those count, the view saying so with ``note_wrong_guess``."""
+    limited = limiter.limit(login_limit, methods=["POST"], deduct_when=_guessed_wrong)(view)
+    return cast(View, limited)
+
+
+def note_wrong_guess(error: InvalidInput, field: str) -> None:
+    """The refusal was of the secret typed in ``field``: it counts towards the limit."""
+    g.wrong_guess = field in error.errors
+
+
+def _guessed_wrong(_response: Response) -> bool:
+    return bool(g.get("wrong_guess"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.couples_list"))

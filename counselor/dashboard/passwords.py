@@ -14,7 +14,6 @@ from typing import Any
 from flask import (
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -96,10 +95,6 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.after_request
 def keep_the_token_to_ourselves(response: Response) -> Response:
     """A page whose URL carries a link's token — any answer, a refusal or a 429 too —
@@ -113,7 +108,7 @@ def keep_the_token_to_ourselves(response: Response) -> Response:
 
 
 @bp.route("/login/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(auth.login_limit, methods=["POST"])
 def forgot_password() -> ResponseReturnValue:
     """The same answer, in the same time, whether or not the address is a counselor's:
     the address is handed to a worker, which looks it up (``request_password_reset``)."""
@@ -135,7 +130,7 @@ def forgot_password() -> ResponseReturnValue:
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(auth.login_limit, methods=["POST"])
 def reset_password(token: str) -> ResponseReturnValue:
     found = _live(token, AccountTokenPurpose.PASSWORD_RESET)
     if found is None:
@@ -163,7 +158,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(auth.login_limit, methods=["POST"])
 def accept_invite(token: str) -> ResponseReturnValue:
     found = _live(token, AccountTokenPurpose.INVITE)
     if found is None:
@@ -210,12 +205,8 @@ def _link_does_not_work(purpose: AccountTokenPurpose) -> ResponseReturnValue:
 # Changing one's own password.
 
 
-def _wrong_current_password(_response: Response) -> bool:
-    return bool(g.get("wrong_current_password"))
-
-
 @bp.route("/settings/security/password", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_wrong_current_password)
+@auth.limit_wrong_guesses
 def change_password() -> ResponseReturnValue:
     """Settings › Security › Password: the current password, then the new one twice. Only
     wrong current passwords count towards the rate limit."""
@@ -230,9 +221,10 @@ def change_password() -> ResponseReturnValue:
                 keep_session_id=row.id if row is not None else None,
             )
         except InvalidInput as error:
-            g.wrong_current_password = "current_password" in error.errors
+            auth.note_wrong_guess(error, "current_password")
             show_errors(form, error)
         else:
+            auth.renew_session_id()
             flash(_changed_message(ended), "success")
             return redirect(url_for("dashboard.change_password"), 303)
     status = 422 if request.method == "POST" else 200

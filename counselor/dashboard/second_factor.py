@@ -14,7 +14,7 @@ verified the user (a PIN, a fingerprint, a face) is both steps at once."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -54,10 +54,6 @@ class ChallengeForm(FlaskForm):
     )
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _next_target() -> str:
     target = request.args.get("next")
     if target and is_local_path(target):
@@ -66,7 +62,7 @@ def _next_target() -> str:
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(auth.login_limit, methods=["POST"])
 @open_while_second_factor_pending
 def second_factor_challenge() -> ResponseReturnValue:
     row = current_session()
@@ -111,7 +107,7 @@ def second_factor_passkey_options() -> ResponseReturnValue:
 
 
 @bp.route("/login/second-factor/passkey", methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(auth.login_limit, methods=["POST"])
 @open_while_second_factor_pending
 def second_factor_passkey() -> ResponseReturnValue:
     row = current_session()
@@ -193,7 +189,7 @@ def passkey_sign_in_options() -> ResponseReturnValue:
 
 
 @bp.route("/login/passkey", methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(auth.login_limit, methods=["POST"])
 def passkey_sign_in() -> ResponseReturnValue:
     challenge = ceremony.take_challenge(ceremony.SIGN_IN)
     if challenge is None:

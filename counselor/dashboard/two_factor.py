@@ -24,7 +24,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import HiddenField, PasswordField, StringField
 
-from counselor.dashboard import bp
+from counselor.dashboard import auth, bp
 from counselor.dashboard import passkey_ceremony as ceremony
 from counselor.dashboard.access import open_while_enrolment_required
 from counselor.form_checks import text_bounds
@@ -142,6 +142,7 @@ def two_factor_app_setup() -> ResponseReturnValue:
 
 
 @bp.route("/settings/security/two-factor/app/remove", methods=["GET", "POST"])
+@auth.limit_wrong_guesses
 def two_factor_app_remove() -> ResponseReturnValue:
     counselor = current_user
     if not two_factor.has_totp(counselor):
@@ -154,6 +155,7 @@ def two_factor_app_remove() -> ResponseReturnValue:
             try:
                 two_factor.remove_totp(counselor, form.proof.data or "")
             except InvalidInput as error:
+                auth.note_wrong_guess(error, "proof")
                 show_errors(form, error)
             else:
                 flash(
@@ -258,6 +260,7 @@ def passkey_rename(passkey_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/settings/security/two-factor/passkeys/<int:passkey_id>/remove", methods=["POST"])
+@auth.limit_wrong_guesses
 def passkey_remove(passkey_id: int) -> ResponseReturnValue:
     """The button's POST shows the confirm page; the confirm page's POST removes."""
     counselor = current_user
@@ -268,6 +271,7 @@ def passkey_remove(passkey_id: int) -> ResponseReturnValue:
         try:
             passkeys.remove(counselor, passkey.id, form.proof.data or "")
         except InvalidInput as error:
+            auth.note_wrong_guess(error, "proof")
             show_errors(form, error)
             status = 422
         else:

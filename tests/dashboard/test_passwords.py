@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from counselor import task_names, tenancy, timeutil
+from counselor.dashboard.auth import SESSION_KEY
 from counselor.extensions import db
 from counselor.models import AccountTokenPurpose, AuditEvent, EmailKind, OutboxEmail
 from counselor.services.accounts import account_links, counselors
@@ -360,6 +361,21 @@ def test_a_change_keeps_this_browser_and_ends_the_others(app, logged_in, counsel
     assert counselors.verify_password(counselor, NEW)
     assert counselor.password_changed_at == timeutil.utcnow()
     assert "password.change" in actions()
+
+
+def test_a_copy_of_this_browsers_cookie_from_before_the_change_stops_working(app, logged_in):
+    with logged_in.session_transaction() as session:
+        before = session[SESSION_KEY]
+
+    assert change(logged_in).status_code == 303
+
+    with logged_in.session_transaction() as session:
+        assert session[SESSION_KEY] != before
+    assert logged_in.get("/couples").status_code == 200
+    copied = app.test_client()
+    with copied.session_transaction() as session:
+        session[SESSION_KEY] = before
+    assert copied.get("/couples").status_code == 302
 
 
 def test_a_weak_new_password_is_refused_with_the_estimators_words(logged_in, counselor):

@@ -371,3 +371,15 @@ class TestRateLimit:
         for _ in range(3):
             assert client.post(CHALLENGE, data={"challenge-code": "wrong-code"}).status_code == 401
         assert client.post(CHALLENGE, data={"challenge-code": "wrong-code"}).status_code == 429
+
+    def test_wrong_proofs_on_removal_are_rate_limited_and_remove_nothing(
+        self, client, counselor, clock
+    ):
+        """A stolen session can't guess the password (or a code) there, either."""
+        login(client, counselor.email, factories.PASSWORD)
+        enrol_app(client, clock)
+        wrong = {"confirmed": "yes", "proof": "not my password"}
+        for _ in range(3):
+            assert client.post(f"{PAGE}/app/remove", data=wrong).status_code == 422
+        assert client.post(f"{PAGE}/app/remove", data=wrong).status_code == 429
+        assert counselor.totp_confirmed_at is not None

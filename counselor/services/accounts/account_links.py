@@ -198,7 +198,7 @@ def reset_password(found: AccountToken, password: str) -> Counselor:
     _check(counselor, password)
     _use_or_refuse(found)
     counselors.store_password(counselor, password)
-    sessions.end_all(counselor.id, "password_reset")
+    sessions.end_all(counselor.id, sessions.PASSWORD_RESET)
     record_event(Actor.for_counselor(counselor), "password.reset", "counselor", counselor.id)
     return counselor
 

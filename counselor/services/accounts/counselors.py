@@ -28,7 +28,7 @@ from counselor.services.validation import (
     check_text,
     check_timezone,
 )
-from counselor.tenancy import ACROSS_PRACTICES, across_practices
+from counselor.tenancy import across_practices
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # Starts no hash argon2 knows, so nothing verifies against it (an invited counselor's).
@@ -155,7 +155,7 @@ def set_password(counselor: Counselor, password: str) -> None:
     store_password(counselor, password)
     if counselor.joined_at is None:  # an operator's password stands for the invitation
         counselor.joined_at = timeutil.utcnow()
-    sessions.end_all(counselor.id, "password_reset")
+    sessions.end_all(counselor.id, sessions.PASSWORD_RESET)
     record_event(
         Actor.system(counselor.practice_id), "counselor.set_password", "counselor", counselor.id
     )
@@ -175,7 +175,9 @@ def change_password(
     check_password(problems, new, name=counselor.name, email=counselor.email, field="new_password")
     problems.raise_if_any()
     store_password(counselor, new)
-    ended = sessions.end_all(counselor.id, "password_changed", keep_session_id=keep_session_id)
+    ended = sessions.end_all(
+        counselor.id, sessions.PASSWORD_CHANGED, keep_session_id=keep_session_id
+    )
     record_event(Actor.for_counselor(counselor), "password.change", "counselor", counselor.id)
     return ended
 
@@ -219,14 +221,7 @@ def authenticate(email: str, password: str) -> Counselor:
         raise InvalidInput.single("email", "That email and password do not match an account.")
     if hasher.check_needs_rehash(counselor.password_hash):
         counselor.password_hash = hasher.hash(password)
-    counselor.last_login_at = timeutil.utcnow()
-    return counselor  # the sign-in it starts records auth.login (dashboard/auth.py)
-
-
-def load_counselor(counselor_id: int) -> Counselor | None:
-    """The logged-in counselor of a session cookie (Flask-Login's user loader). Across
-    practices: the counselor is who tells the request's practice."""
-    return db.session.get(Counselor, counselor_id, execution_options={ACROSS_PRACTICES: True})
+    return counselor  # the sign-in it starts stamps last_login_at and records auth.login
 
 
 def practice_counselors() -> list[Counselor]:

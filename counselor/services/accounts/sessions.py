@@ -16,6 +16,7 @@ from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import joinedload
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -34,6 +35,7 @@ DEACTIVATED = "deactivated"
 ENDED_BY_USER = "ended_by_user"
 SIGNED_OUT_EVERYWHERE = "signed_out_everywhere"
 PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+PASSWORD_RESET = "password_reset"  # noqa: S105 - a reason, not a password
 ENDED = "ended"  # refused because the row was already ended, whatever the reason
 
 
@@ -77,7 +79,12 @@ def rotate(row: CounselorSession) -> str:
 def by_cookie_id(raw_id: str) -> CounselorSession | None:
     """The session row a cookie's id names, ended or not. Across practices: the session
     is how a request learns its practice."""
-    statement = sa.select(CounselorSession).where(CounselorSession.id_hash == hash_id(raw_id))
+    statement = (
+        sa.select(CounselorSession)
+        .where(CounselorSession.id_hash == hash_id(raw_id))
+        # Every request reads the counselor and their practice's limits: one statement.
+        .options(joinedload(CounselorSession.counselor).joinedload(Counselor.practice))
+    )
     return db.session.scalar(across_practices(statement))
 
 

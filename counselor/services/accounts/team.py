@@ -123,7 +123,7 @@ def deactivate(actor: Counselor, counselor_id: int) -> int:
     if _is_active_owner(target) and _other_active_owners(target) == 0:
         raise InvalidInput.single("counselor", LAST_OWNER)
     target.active = False
-    ended = sessions.end_all(target.id, "deactivated")
+    ended = sessions.end_all(target.id, sessions.DEACTIVATED)
     record_event(Actor.for_counselor(actor), "counselor.deactivate", "counselor", target.id)
     return ended
 

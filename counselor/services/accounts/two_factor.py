@@ -18,13 +18,12 @@ from typing import cast
 
 import pyotp
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import CursorResult
 
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, PasskeyCredential, RecoveryCode
+from counselor.services.accounts import counselors
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import InvalidInput
 
@@ -45,8 +44,12 @@ LAST_FACTOR_MESSAGE = (
 
 
 def has_second_factor(counselor: Counselor) -> bool:
-    """Whether the counselor has a confirmed authenticator app or a passkey."""
-    return factor_count(counselor) > 0
+    """Whether the counselor has a confirmed authenticator app or a passkey (asked on every
+    request of a practice that requires one: the app's column first, no query)."""
+    if counselor.totp_confirmed_at is not None:
+        return True
+    passkey = sa.select(PasskeyCredential.id).where(PasskeyCredential.counselor_id == counselor.id)
+    return db.session.scalar(passkey.limit(1)) is not None
 
 
 def factor_count(counselor: Counselor) -> int:
@@ -267,15 +270,6 @@ def verify_code(counselor: Counselor, code: str) -> str | None:
 # --- proofs and the practice's rule ----------------------------------------------------
 
 
-def password_matches(counselor: Counselor, password: str) -> bool:
-    """Whether ``password`` is the counselor's current password (Argon2 reads its own
-    parameters from the hash)."""
-    try:
-        return PasswordHasher().verify(counselor.password_hash, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
 def require_proof(counselor: Counselor, proof: str) -> None:
     """Refuse unless ``proof`` is the counselor's password or a fresh code of their app."""
     if not proof:
@@ -284,7 +278,7 @@ def require_proof(counselor: Counselor, proof: str) -> None:
         )
     if SIX_DIGITS.match(_compact(proof)) and verify_totp(counselor, proof):
         return
-    if not password_matches(counselor, proof):
+    if not counselors.verify_password(counselor, proof):
         raise InvalidInput.single(
             "proof", "That is neither your password nor a current code from your app."
         )
