@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from counselor.dashboard import bp
 from counselor.services import retention
+from counselor.services.accounts import settings
 from counselor.services.errors import InvalidInput
 from counselor.services.retention import DAYS_MAX, DAYS_MIN, MONTHS_MAX, MONTHS_MIN, RetentionInput
 from counselor.web import show_errors
@@ -55,7 +56,7 @@ def retention_page() -> ResponseReturnValue:
             "report_pdfs_days": practice.retain_report_pdfs_days,
         },
     )
-    may_manage = retention.may_manage_retention(current_user)
+    may_manage = settings.may_manage_practice(current_user)
     if may_manage and form.validate_on_submit():
         try:
             retention.update_retention_settings(

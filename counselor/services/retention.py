@@ -30,7 +30,6 @@ from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import (
     Counselor,
-    CounselorRole,
     Couple,
     CoupleStatus,
     OutboxEmail,
@@ -39,6 +38,7 @@ from counselor.models import (
     Report,
     WebhookDelivery,
 )
+from counselor.services.accounts.settings import may_manage_practice
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples.erasure import (
     delete_outbox_copies,
@@ -97,13 +97,9 @@ class RetentionPreview:
     report_pdfs: Upcoming
 
 
-def may_manage_retention(counselor: Counselor) -> bool:
-    return counselor.role == CounselorRole.OWNER
-
-
 def update_retention_settings(counselor: Counselor, data: RetentionInput) -> Practice:
     """Owners only; every value within its bounds, or nothing is written."""
-    if not may_manage_retention(counselor):
+    if not may_manage_practice(counselor):
         raise InvalidInput.single("retention", "Only an owner of the practice can change this.")
     problems = FieldErrors()
     months = check_int_range(

@@ -320,3 +320,25 @@ def test_the_cli_erases_only_with_yes(app, clock, counselor):
     assert done.exit_code == 0 and f"Erased couple #{couple.id}" in done.output
     assert again.exit_code == 0 and "already erased" in again.output
     assert couple.erased_at == clock.now
+
+
+def test_a_report_rendering_while_the_couple_is_erased_keeps_no_pdf(
+    actor, counselor, clock, monkeypatch
+):
+    """The erasure lands between the worker's render and its claim of the report: the
+    report stays failed and its PDF is not kept."""
+    couple = factories.CoupleFactory(counselor=counselor)
+    session = factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(hours=10))
+    report = pre_session.request_report(actor, couple.id, session.id)
+    render = pre_session.render_pre_session_report
+
+    def erased_meanwhile(data):
+        pdf = render(data)
+        erasure.erase_couple(actor, couple)
+        return pdf
+
+    monkeypatch.setattr(pre_session, "render_pre_session_report", erased_meanwhile)
+    pre_session.generate_report(report.id)
+
+    assert report.status == ReportStatus.FAILED
+    assert list((pre_session.reports_dir() / str(couple.practice_id)).glob("*.pdf")) == []

@@ -36,13 +36,11 @@ from counselor.extensions import db
 from counselor.models import (
     Assignment,
     CheckIn,
-    ClientLink,
     Couple,
     CoupleSession,
     CoupleStatus,
     OutboxEmail,
     OutboxStatus,
-    Partner,
     Report,
     ReportStatus,
     TaskTemplate,
@@ -50,6 +48,8 @@ from counselor.models import (
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples.export import emails_of, webhook_deliveries_of
+from counselor.services.couples.links import revoke_links
+from counselor.services.reports.pre_session import reports_dir
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,8 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
     if couple.erased_at is not None:
         return Erasure(couple.id, couple.erased_at, already_erased=True)
     now = timeutil.utcnow()
-    partner_ids = sa.select(Partner.id).where(Partner.couple_id == couple.id)
     assignment_ids = sa.select(Assignment.id).where(Assignment.couple_id == couple.id)
     email_ids = list(db.session.scalars(sa.select(OutboxEmail.id).where(emails_of(couple.id))))
-    report_files = db.session.execute(
-        sa.select(Report.practice_id, Report.file_name).where(
-            Report.couple_id == couple.id, Report.file_name.is_not(None)
-        )
-    ).all()
 
     for partner in couple.partners:
         partner.first_name = f"Partner {partner.position}"
@@ -128,11 +122,8 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
         .where(CoupleSession.couple_id == couple.id)
         .values(external_id=None)
     )
-    _execute(
-        sa.update(ClientLink)
-        .where(ClientLink.partner_id.in_(partner_ids), ClientLink.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    # A stamp of its own, so that undoing an earlier *Revoke links* never restores these.
+    revoke_links([partner.id for partner in couple.partners])
     _execute(
         sa.update(OutboxEmail)
         .where(emails_of(couple.id), OutboxEmail.status == OutboxStatus.PENDING)
@@ -155,6 +146,13 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
     )
     record_event(actor, "couple.erase", "couple", couple.id)
     db.session.flush()
+    # Read after the reports' UPDATEs: a render finishing meanwhile has committed its file
+    # by then (its claim held the row), so that PDF goes too.
+    report_files = db.session.execute(
+        sa.select(Report.practice_id, Report.file_name).where(
+            Report.couple_id == couple.id, Report.file_name.is_not(None)
+        )
+    ).all()
     delete_report_files(report_files)
     delete_outbox_copies(email_ids)
     log.info("couple %s erased", couple.id)
@@ -163,7 +161,7 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
 
 def delete_report_files(files: Iterable[tuple[int, str | None]]) -> int:
     """Delete report PDFs by (practice id, file name); a file already gone is fine."""
-    folder = Path(current_app.config["REPORTS_DIR"])
+    folder = reports_dir()
     deleted = 0
     for practice_id, name in files:
         if not name:

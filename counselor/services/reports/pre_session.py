@@ -6,11 +6,13 @@ import hashlib
 import logging
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
+from sqlalchemy.engine import CursorResult
 
 from counselor import storage, task_names, tenancy, timeutil
 from counselor.extensions import db
@@ -119,6 +121,11 @@ def _generate(report: Report) -> Report:
         log.exception("report %s failed", report.id)
         report.status, report.error = ReportStatus.FAILED, f"{type(error).__name__}"[:300]
         return report
+    if not _still_wanted(report):
+        # Erased (or failed by a sweep) while it rendered: the PDF is not kept.
+        (reports_dir() / str(report.practice_id) / file_name).unlink(missing_ok=True)
+        db.session.refresh(report)
+        return report
     report.file_name, report.status, report.error = file_name, ReportStatus.READY, None
     report.period_start, report.period_end = data.period_start, data.period_end
     report.data_fingerprint = fingerprint(data)
@@ -180,6 +187,19 @@ def _stalled(now: datetime) -> sa.ColumnElement[bool]:
             sa.and_(Report.render_started_at.is_(None), Report.created_at < expired),
         ),
     )
+
+
+def _still_wanted(report: Report) -> bool:
+    """Claim the report as ready, if it is still pending in the database: a conditional
+    UPDATE, so an erasure that failed it meanwhile wins; one arriving later waits for this
+    transaction (the claim holds the row) and then finds the file to delete."""
+    claim = (
+        sa.update(Report)
+        .where(Report.id == report.id, Report.status == ReportStatus.PENDING)
+        .values(status=ReportStatus.READY)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(cast(CursorResult, db.session.execute(claim)).rowcount)
 
 
 def _store(report: Report, pdf: bytes) -> str:
