@@ -221,7 +221,8 @@ def authenticate(email: str, password: str) -> Counselor:
         raise InvalidInput.single("email", "That email and password do not match an account.")
     if hasher.check_needs_rehash(counselor.password_hash):
         counselor.password_hash = hasher.hash(password)
-    return counselor  # the sign-in it starts stamps last_login_at and records auth.login
+    counselor.last_login_at = timeutil.utcnow()
+    return counselor  # the sign-in it starts records auth.login (dashboard/auth.py)
 
 
 def practice_counselors() -> list[Counselor]:
