@@ -14,6 +14,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     auth,
     counselors,
     couple_data,
+    couple_page,
     couple_status,
     couples,
     homework,

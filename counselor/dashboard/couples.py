@@ -1,4 +1,4 @@
-"""Couples: the list, one couple's page, and adding or editing a couple."""
+"""Couples: the list, and adding or editing a couple (a couple's own page is couple_page)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from counselor import timeutil
 from counselor.dashboard import bp
-from counselor.dashboard.confirm import confirmed, form_fields, take_undo
+from counselor.dashboard.confirm import confirmed, form_fields
 from counselor.dashboard.couple_status import GUARDED, offer_status_undo, status_confirmation
-from counselor.dashboard.forms import CoupleForm, DeleteForm, EndAssignmentForm, PartnerForm
+from counselor.dashboard.forms import CoupleForm, PartnerForm
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, CoupleStatus
 from counselor.services.accounts import counselors
 from counselor.services.audit import record_event
-from counselor.services.couples import couples, links, sessions
+from counselor.services.couples import couples
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import InvalidInput
 from counselor.services.pages import dashboard
@@ -67,23 +66,6 @@ def couple_new() -> ResponseReturnValue:
             flash(f"{couple.label} added.", "success")
             return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
     return _render_couple_form(form, couple=None)
-
-
-@bp.route("/couples/<int:couple_id>")
-def couple_detail(couple_id: int) -> ResponseReturnValue:
-    now = timeutil.utcnow()
-    page = dashboard.couple_overview(current_actor(), couple_id, now)
-    return render_template(
-        "dashboard/couple_detail.html",
-        view=page,
-        couple=page.couple,
-        end_form=EndAssignmentForm(),
-        delete_form=DeleteForm(),
-        now=now,
-        undo=take_undo(couple_id),
-        removed_sessions=sessions.removed_sessions(couple_id),
-        last_revocation=links.last_revocation(couple_id),
-    )
 
 
 @bp.route("/couples/<int:couple_id>/edit", methods=["GET", "POST"])

@@ -95,6 +95,11 @@ class CoupleSession(PracticeOwned, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     # Removed by the counselor: kept so that the removal can be undone.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The counselor's own words, never in any email: what to cover (before the session) and
+    # private notes (after it). Both reach the pre-session report; both are client text,
+    # so erasure and retention clear them.
+    agenda: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
 
     couple: Mapped[Couple] = relationship()
 

@@ -60,6 +60,9 @@ class Practice(Model):
     retain_closed_client_text_months: Mapped[int] = mapped_column(default=84, server_default="84")
     retain_messages_days: Mapped[int] = mapped_column(default=90, server_default="90")
     retain_report_pdfs_days: Mapped[int] = mapped_column(default=180, server_default="180")
+    # Paper of the printed report and handout: "letter" or "a4"; None chooses by the
+    # practice's time zone (Letter in the Americas, A4 elsewhere; reports/pages.py).
+    paper_size: Mapped[str | None] = mapped_column(sa.String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     counselors: Mapped[list[Counselor]] = relationship(back_populates="practice")
@@ -98,6 +101,11 @@ class Counselor(PracticeOwned, UserMixin, Model):
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The secret calendar (iCalendar) feed of this counselor's sessions: the SHA-256 of the
+    # token in its URL, kept only as a hash; None when there is no feed (never made, or
+    # revoked). A new feed replaces the old URL.
+    calendar_feed_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    calendar_feed_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     practice: Mapped[Practice] = relationship(back_populates="counselors")
 

@@ -1,0 +1,32 @@
+"""A couple's page: everything about one couple, in the order a counselor needs it
+before a session."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+
+from counselor import timeutil
+from counselor.dashboard import bp
+from counselor.dashboard.confirm import take_undo
+from counselor.dashboard.forms import DeleteForm, EndAssignmentForm
+from counselor.dashboard.helpers import current_actor
+from counselor.services.couples import links, sessions
+from counselor.services.pages import couple_page
+
+
+@bp.route("/couples/<int:couple_id>")
+def couple_detail(couple_id: int) -> ResponseReturnValue:
+    now = timeutil.utcnow()
+    page = couple_page.couple_overview(current_actor(), couple_id, now)
+    return render_template(
+        "dashboard/couple_detail.html",
+        view=page,
+        couple=page.couple,
+        end_form=EndAssignmentForm(),
+        delete_form=DeleteForm(),
+        now=now,
+        undo=take_undo(couple_id),
+        removed_sessions=sessions.removed_sessions(couple_id),
+        last_revocation=links.last_revocation(couple_id),
+    )
