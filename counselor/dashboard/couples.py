@@ -32,10 +32,15 @@ def index() -> ResponseReturnValue:
 def couples_list() -> ResponseReturnValue:
     search = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
+    when = _choice(request.args.get("when", ""), dashboard.WHEN_CHOICES)
+    sort = _choice(request.args.get("sort", ""), dashboard.SORT_CHOICES)
     page = request.args.get("page", 1, type=int) or 1
     listing = dashboard.list_couples(
         search=search,
         status=status or None,
+        when=when or None,
+        sort=sort or None,
+        timezone=current_user.timezone,
         page=page,
         per_page=current_app.config["COUPLES_PER_PAGE"],
     )
@@ -47,7 +52,14 @@ def couples_list() -> ResponseReturnValue:
         search=search,
         status=status,
         statuses=[s.value for s in CoupleStatus],
+        when=when,
+        sort=sort,
     )
+
+
+def _choice(value: str, choices: tuple[str, ...]) -> str:
+    """A query parameter that names one of ``choices``, else "" (the default)."""
+    return value if value in choices else ""
 
 
 @bp.route("/couples/new", methods=["GET", "POST"])

@@ -1,27 +1,52 @@
 """The couples list the dashboard opens on, in a fixed number of queries (a couple's own
-page is ``couple_page``)."""
+page is ``couple_page``).
+
+The list narrows to couples with a session today or this week, in the viewer's zone
+(``when``), and sorts (``sort``) in SQL before it pages, so a sort key is a correlated
+subquery of the one SELECT of couples, never a query per couple:
+
+- ``next_session``: the next live session (``sessions.live_sessions``), soonest first; the
+  same subquery gives the column the list shows;
+- ``last_checkin``: the latest check-in's day, most recent first; also the column shown;
+- ``completion``: this week's completion of the partner who did least, lowest first. The
+  list shows figures judged live (``progress.current``), which SQL cannot sort without
+  repeating the week rules; so the sort reads the nightly compile's ``PartnerWeek`` row of
+  each partner's current week, written by those same rules, and ranks by the share of
+  ``readiness.completion``. A partner whose week began since the last compile (a Monday
+  morning) has no row yet and sorts with the couples that have no figure, last.
+
+Couples without a key sort last; name, then id, break ties (the default order).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
     CheckIn,
     Couple,
+    CoupleSession,
     CoupleStatus,
     LadderRung,
     Partner,
     ReadinessSignal,
 )
-from counselor.services.couples.sessions import next_sessions
+from counselor.models import PartnerWeek as StoredPartnerWeek
+from counselor.services.couples.sessions import live_sessions
 from counselor.services.homework.assignments import current_rung
 from counselor.services.progress import current, readiness, week_rules
+
+# ``when``: couples with a session today, or this week (Monday to Sunday), viewer's zone.
+WHEN_CHOICES = ("today", "week")
+# ``sort``: besides the default, by name.
+SORT_CHOICES = ("next_session", "last_checkin", "completion")
 
 
 @dataclass(frozen=True)
@@ -54,65 +79,166 @@ class CouplesPage:
 
 
 def list_couples(
-    *, search: str = "", status: str | None = None, page: int = 1, per_page: int = 25
+    *,
+    search: str = "",
+    status: str | None = None,
+    when: str | None = None,
+    sort: str | None = None,
+    timezone: str = "UTC",
+    page: int = 1,
+    per_page: int = 25,
 ) -> CouplesPage:
     """One page of the practice's couples with this week's figures for each partner; a
-    page number past the last is the last page (and below 1 the first)."""
+    page number past the last is the last page (and below 1 the first). ``when`` and
+    ``sort`` take the values of ``WHEN_CHOICES`` and ``SORT_CHOICES`` (anything else: all
+    couples, by name); ``timezone`` is the viewer's, which says when today and this week
+    are."""
+    now = timeutil.utcnow()
     query = sa.select(Couple)
     if status in {s.value for s in CoupleStatus}:
         query = query.where(Couple.status == status)
     if search.strip():
-        pattern = f"%{_escape_like(search.strip())}%"
-        partner_match = (
-            sa.select(Partner.id)
-            .where(
-                Partner.couple_id == Couple.id,
-                sa.or_(
-                    Partner.first_name.ilike(pattern, escape="\\"),
-                    Partner.email.ilike(pattern, escape="\\"),
-                ),
-            )
-            .exists()
-        )
-        query = query.where(
-            sa.or_(
-                Couple.label.ilike(pattern, escape="\\"),
-                Couple.external_id.ilike(pattern, escape="\\"),
-                partner_match,
-            )
-        )
+        query = query.where(_matches(search.strip()))
+    if when in WHEN_CHOICES:
+        query = query.where(_has_session_between(*session_window(when, timezone, now)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = min(max(1, page), CouplesPage([], 1, per_page, total).pages)
-    couples = db.session.scalars(
-        query.order_by(sa.func.lower(Couple.label), Couple.id)
+    next_at = _next_session_at(now).label("next_session_at")
+    last_on = _last_checkin_on().label("last_checkin_on")
+    ordering: list[sa.ColumnElement] = []
+    if sort == "next_session":
+        ordering.append(sa.nulls_last(next_at.asc()))
+    elif sort == "last_checkin":
+        ordering.append(sa.nulls_last(last_on.desc()))
+    elif sort == "completion":
+        ordering.append(sa.nulls_last(_lowest_completion(now).asc()))
+    rows = db.session.execute(
+        query.add_columns(next_at, last_on)
+        .order_by(*ordering, sa.func.lower(Couple.label), Couple.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
         .options(selectinload(Couple.partners))
     ).all()
-    return CouplesPage(_couple_rows(list(couples)), page, per_page, total)
+    return CouplesPage(_couple_rows([tuple(row) for row in rows]), page, per_page, total)
 
 
-def _couple_rows(couples: list[Couple]) -> list[CoupleRow]:
-    couple_ids = [c.id for c in couples]
-    if not couple_ids:
+def session_window(when: str, timezone: str, now: datetime) -> tuple[datetime, datetime]:
+    """The UTC moments ``when`` ("today", else this week, Monday to Sunday) starts and ends
+    on the wall clock of ``timezone``: from its first midnight to the midnight after."""
+    today = timeutil.local_today(timezone, now)
+    first, days = (today, 1) if when == "today" else (timeutil.week_start(today), 7)
+    return (
+        timeutil.local_datetime_to_utc(first, 0, 0, timezone),
+        timeutil.local_datetime_to_utc(first + timedelta(days=days), 0, 0, timezone),
+    )
+
+
+def _matches(search: str) -> sa.ColumnElement[bool]:
+    pattern = f"%{_escape_like(search)}%"
+    partner_match = (
+        sa.select(Partner.id)
+        .where(
+            Partner.couple_id == Couple.id,
+            sa.or_(
+                Partner.first_name.ilike(pattern, escape="\\"),
+                Partner.email.ilike(pattern, escape="\\"),
+            ),
+        )
+        .exists()
+    )
+    return sa.or_(
+        Couple.label.ilike(pattern, escape="\\"),
+        Couple.external_id.ilike(pattern, escape="\\"),
+        partner_match,
+    )
+
+
+def _has_session_between(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    return (
+        live_sessions()
+        .with_only_columns(CoupleSession.id)
+        .where(
+            CoupleSession.couple_id == Couple.id,
+            CoupleSession.starts_at >= start,
+            CoupleSession.starts_at < end,
+        )
+        .exists()
+    )
+
+
+def _next_session_at(now: datetime) -> sa.ScalarSelect[datetime]:
+    """The couple's next live session that has not started, as a correlated subquery."""
+    return (
+        live_sessions()
+        .with_only_columns(sa.func.min(CoupleSession.starts_at))
+        .where(CoupleSession.couple_id == Couple.id, CoupleSession.starts_at >= now)
+        .scalar_subquery()
+    )
+
+
+def _last_checkin_on() -> sa.ScalarSelect[date]:
+    """The local day of the couple's latest check-in, as a correlated subquery."""
+    return (
+        sa.select(sa.func.max(CheckIn.occurred_on))
+        .join(Assignment, CheckIn.assignment_id == Assignment.id)
+        .where(Assignment.couple_id == Couple.id)
+        .scalar_subquery()
+    )
+
+
+def _lowest_completion(now: datetime) -> sa.ScalarSelect[float]:
+    """This week's completion of the couple's partner who did least, from the stored
+    ``PartnerWeek`` rows (see the module's docstring): ``readiness.completion`` — done,
+    capped at the target, over the target; none when nothing was due — in SQL."""
+    done = StoredPartnerWeek.done
+    target = StoredPartnerWeek.target
+    capped = sa.case((done > target, target), (done < 0, 0), else_=done)
+    share = sa.cast(capped, sa.Float) / sa.func.nullif(target, 0)
+    return (
+        sa.select(sa.func.min(share))
+        .join(Partner, Partner.id == StoredPartnerWeek.partner_id)
+        .where(
+            StoredPartnerWeek.couple_id == Couple.id,
+            StoredPartnerWeek.week_start == _partner_monday(now),
+        )
+        .scalar_subquery()
+    )
+
+
+def _partner_monday(now: datetime) -> sa.ColumnElement[date]:
+    """The Monday of each partner's current week, by their zone, for the zones the
+    practice's partners live in (one query): each zone's Monday is computed here as
+    ``week_rules.partner_current_week`` computes it, not repeated in SQL (which SQLite could
+    not do anyway); at any moment they are at most two Mondays."""
+    zones = db.session.scalars(sa.select(Partner.timezone).distinct()).all()
+    by_monday: dict[date, list[str]] = {}
+    for zone in zones:
+        monday = timeutil.week_start(timeutil.local_today(zone, now))
+        by_monday.setdefault(monday, []).append(zone)
+    if not by_monday:
+        return sa.type_coerce(sa.null(), sa.Date)
+    return sa.case(*((Partner.timezone.in_(named), monday) for monday, named in by_monday.items()))
+
+
+def _couple_rows(rows: list[tuple[Couple, datetime | None, date | None]]) -> list[CoupleRow]:
+    """The rows of a page from (couple, next session, last check-in day)."""
+    if not rows:
         return []
-    standing = current.couples_now(couples)
-    last_checkins = _last_checkin_days(couple_ids)
-    upcoming = next_sessions(couple_ids)
-    rows = []
-    for couple in couples:
+    standing = current.couples_now([couple for couple, _, _ in rows])
+    listed = []
+    for couple, next_session_at, last_checkin_on in rows:
         now = standing[couple.id]
-        rows.append(
+        listed.append(
             CoupleRow(
                 couple=couple,
                 current_rung=current_rung(now.assignments),
                 partner_weeks=[PartnerWeek(p, now.this_week[p.id]) for p in couple.partners],
-                last_checkin_on=last_checkins.get(couple.id),
-                next_session_at=upcoming.get(couple.id),
+                last_checkin_on=last_checkin_on,
+                next_session_at=next_session_at,
                 signals=_signals(couple.partners, now.readiness),
             )
         )
-    return rows
+    return listed
 
 
 def _signals(
@@ -125,16 +251,6 @@ def _signals(
         if signal is not None:
             by_signal[signal].append(partner)
     return {signal: named for signal, named in by_signal.items() if named}
-
-
-def _last_checkin_days(couple_ids: list[int]) -> dict[int, date]:
-    rows = db.session.execute(
-        sa.select(Assignment.couple_id, sa.func.max(CheckIn.occurred_on))
-        .join(CheckIn, CheckIn.assignment_id == Assignment.id)
-        .where(Assignment.couple_id.in_(couple_ids))
-        .group_by(Assignment.couple_id)
-    )
-    return dict(rows.all())
 
 
 def _escape_like(text: str) -> str:
