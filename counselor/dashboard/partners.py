@@ -1,10 +1,20 @@
-"""Partner email actions on a couple's page: send a link, resume emails, revoke links."""
+"""Partner link and email actions on a couple's page: send a link, copy a link, resume
+emails, revoke links."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from counselor import timeutil
@@ -15,6 +25,7 @@ from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, Partner
 from counselor.services.couples import links, preferences
 from counselor.services.delivery import notifications
+from counselor.services.delivery.email_content import public_url
 from counselor.services.errors import InvalidInput
 from counselor.tenancy import get_in_practice
 
@@ -36,6 +47,31 @@ def partner_send_link(partner_id: int) -> ResponseReturnValue:
     else:
         flash(_link_sent(partner, notifications.goes_out_at(email)), "success")
     return redirect(url_for("dashboard.couple_detail", couple_id=partner.couple_id))
+
+
+@bp.route("/partners/<int:partner_id>/copy-link", methods=["POST"])
+def partner_copy_link(partner_id: int) -> ResponseReturnValue:
+    """*Copy Sam's link*: a fresh link shown once, on this POST's own answer — never a
+    redirect, so the token is in no URL the browser's history keeps (and the answer,
+    like every page, is ``no-store``)."""
+    partner = get_in_practice(Partner, partner_id)
+    _require_csrf()
+    try:
+        token = links.copy_link(current_actor(), partner.id)
+    except InvalidInput as error:
+        flash(error.sentences, "error")
+        return redirect(url_for("dashboard.couple_detail", couple_id=partner.couple_id))
+    response = make_response(
+        render_template(
+            "dashboard/partner_link_once.html",
+            partner=partner,
+            couple=partner.couple,
+            link=public_url("partner.homework", token=token),
+            link_days=current_app.config["LINK_TTL_DAYS"],
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _link_sent(partner: Partner, at: datetime | None) -> str:

@@ -55,6 +55,26 @@ def issue_link(partner: Partner, purpose: LinkPurpose) -> str:
     return token
 
 
+def copy_link(actor: Actor, partner_id: int) -> str:
+    """*Copy Sam's link*: a fresh homework link, the kind the link email carries, for the
+    counselor to send through a channel of their own. Returns the token, which the page
+    shows once; the audit event records that a link was given, never the token. Only
+    while the couple is active (the link would not work otherwise) and not erased."""
+    partner = get_in_practice(Partner, partner_id)
+    couple = partner.couple
+    if couple.erased_at is not None:
+        raise InvalidInput.single("partner", "This couple's data was erased: there is no link.")
+    if couple.status != CoupleStatus.ACTIVE:
+        raise InvalidInput.single(
+            "partner",
+            f"{couple.label} is {couple.status.value}: links work only while the couple is "
+            "active, so no link was made. Reopen the couple first.",
+        )
+    token = issue_link(partner, LinkPurpose.HOMEWORK)
+    record_event(actor, "partner.link_copied", "partner", partner.id)
+    return token
+
+
 def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
     """The live link for this token and purpose, else ``None`` (tampered, expired,
     revoked, or the couple's work is paused or closed) — all look the same to the client."""
