@@ -16,6 +16,7 @@ from reports.data import (
     TalkingPoint,
     WeekCell,
 )
+from reports.handout import HandoutData, HandoutStep, render_handout
 from reports.render import render_pre_session_report
 from reports.talking_points import derive_talking_points
 
@@ -23,6 +24,8 @@ __all__ = [
     "DISCUSS_BARRIERS",
     "READY_TO_MOVE_UP",
     "AssignmentRow",
+    "HandoutData",
+    "HandoutStep",
     "PartnerReadiness",
     "PartnerSummary",
     "PreSessionReportData",
@@ -32,5 +35,6 @@ __all__ = [
     "TalkingPoint",
     "WeekCell",
     "derive_talking_points",
+    "render_handout",
     "render_pre_session_report",
 ]

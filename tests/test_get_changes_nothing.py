@@ -32,6 +32,7 @@ VIEW_EVENTS = {
     "checkin.view_form",
     "session.view_form",
     "report.download",
+    "couple.handout_printed",
     "audit.view",
     "audit.export",
     "couple.export",

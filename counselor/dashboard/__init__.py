@@ -17,6 +17,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     couple_page,
     couple_status,
     couples,
+    handout,
     homework,
     partners,
     passwords,
