@@ -1,5 +1,6 @@
 """A couple's page: everything about one couple, in the order a counselor needs it
-before a session."""
+before a session — since the last session, the next session, the active steps, the ladder,
+the history (``services.pages.couple_page``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from flask.typing import ResponseReturnValue
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.confirm import take_undo
-from counselor.dashboard.forms import DeleteForm, EndAssignmentForm
 from counselor.dashboard.helpers import current_actor
 from counselor.services.couples import links, sessions
 from counselor.services.pages import couple_page
@@ -23,8 +23,6 @@ def couple_detail(couple_id: int) -> ResponseReturnValue:
         "dashboard/couple_detail.html",
         view=page,
         couple=page.couple,
-        end_form=EndAssignmentForm(),
-        delete_form=DeleteForm(),
         now=now,
         undo=take_undo(couple_id),
         removed_sessions=sessions.removed_sessions(couple_id),

@@ -69,6 +69,9 @@ def test_a_cancelled_step_comes_back_whole_with_undo(page, counselor, capture):
     banner = page.locator(".undo-banner")
     banner.wait_for()
     assert "“Ask for a lift” cancelled. Its check-ins stay on record." in banner.inner_text()
+    # A cancelled step leaves Active steps for History, folded until asked for.
+    assert page.locator("#active-steps div.step").count() == 0
+    page.locator(".ended-steps summary").click()
     card = page.locator("div.step", has_text="Ask for a lift")
     assert "Cancelled" in card.locator(".step-head").inner_text()
     assert card.get_by_role("link", name="Cancel step").count() == 0

@@ -160,7 +160,7 @@ def test_removing_a_session_asks_then_restores(logged_in, counselor):
     html = couple_page(logged_in, couple)
     assert undo_form(html) == (f"/sessions/{session.id}/restore", {})
     later = couple_page(logged_in, couple)
-    assert "No upcoming session." in later
+    assert "No session booked." in later
     assert "Removed sessions (1)" in later
     assert f'action="/sessions/{session.id}/restore"' in later
 

@@ -134,7 +134,7 @@ def ready_and_stuck_couple(counselor, this_week):
 def test_couple_page_shows_each_partner_s_suggestion(logged_in, counselor, this_week):
     couple = ready_and_stuck_couple(counselor, this_week)
     html = logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
-    alex_card, sam_card = html.split('class="card partner-card"')[1:3]
+    alex_card, sam_card = html.split('class="period-partner"')[1:3]
     assert "Suggests moving up — the counselor decides." in alex_card
     assert "Suggests talking about barriers." in sam_card
     assert "On target 2 weeks running." in alex_card

@@ -71,7 +71,7 @@ def log(assignment, partner, *days: date) -> None:
 
 def grid(page: str, title: str) -> dict[str, list[str]]:
     """A step's grid on the couple page: row label -> the cells' text."""
-    block = page[page.index(f"<h4>{title}</h4>") :]
+    block = page[page.index(f'class="step-title">{title}</h') :]
     table = block[: block.index("</table>")]
     return {
         label: [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
@@ -117,10 +117,11 @@ def test_a_step_ended_mid_week_shows_its_pro_rata_target_never_2_of_1(
         "completion": 1.0,
         "mean_comfort": None,
     }
-    # The partner's week counts what counted: 1 of 1, on the card as in the API.
+    # The partner's week counts what counted: 1 of 1, on the page (since the last session)
+    # as in the API.
     assert alex_api["weeks"][-1]["target"] == 1 and alex_api["weeks"][-1]["done"] == 1
-    card = seen.page.split('class="card partner-card"')[1]
-    assert "<strong>1 of 1</strong> this week (100%)" in card
+    figures = seen.page.split('class="period-partner"')[1]
+    assert "<strong>1 of 1</strong> this week (100%)" in figures
 
 
 # --- a together step --------------------------------------------------------------------

@@ -109,7 +109,7 @@ def everywhere(
     couple_seen: dict[str, ReadinessSignal | None] = {}
 
     page = logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
-    head, *cards = page.split('class="card partner-card"')
+    head, *cards = page.split('class="period-partner"')  # each partner since the last session
     couple_seen["couple page"] = couple_text(head)
     seen["couple page"] = {
         name: (
@@ -364,7 +364,7 @@ def test_the_dashboard_and_the_pdf_give_the_same_figures_for_the_same_week(
     data = pre_session.build_report_data(couple.id, None)
     text = " ".join(all_text(render_pre_session_report(data)).split())
 
-    cards = page.split('class="card partner-card"')[1:]
+    cards = page.split('class="period-partner"')[1:]
     on_page = [
         found(r"<strong>(\d+) of (\d+)</strong> this week \((\d+)%\)", card).groups()
         for card in cards
@@ -382,7 +382,7 @@ def test_the_dashboard_and_the_pdf_give_the_same_figures_for_the_same_week(
     # Each step's rows: the grid's last two columns and the report's last two weeks.
     grid_cells = {
         (title, label): re.findall(r'class="cell[^"]*"[^>]*>([^<]*)<', row)[-2:]
-        for title, table in re.findall(r"<h4>(.*?)</h4>(.*?)</table>", page, re.S)
+        for title, table in re.findall(r'class="step-title">(.*?)</h\d>(.*?)</table>', page, re.S)
         for label, row in re.findall(r'<th scope="row">(.*?)</th>(.*?)</tr>', table, re.S)
     }
     report_cells = {
