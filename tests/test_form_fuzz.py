@@ -263,6 +263,10 @@ def world(app, counselor, actor) -> World:
             )
         )
     token = links.issue_link(first, LinkPurpose.HOMEWORK)
+    # A partner whose reminders are paused: their page offers Resume now instead of Pause.
+    snoozing = factories.CoupleFactory(counselor=counselor).partners[0]
+    snoozing.snoozed_until = timeutil.utcnow() + timedelta(days=3)
+    snoozing_token = links.issue_link(snoozing, LinkPurpose.HOMEWORK)
     unsubscribe = links.issue_link(first, LinkPurpose.UNSUBSCRIBE)
     # Settings › Counselors: a colleague to deactivate, one invited, one deactivated.
     for joined, active in ((True, True), (False, True), (True, False)):
@@ -299,6 +303,7 @@ def world(app, counselor, actor) -> World:
             "/settings/security/two-factor/app",
             "/settings/security",
             f"/p/{token}",
+            f"/p/{snoozing_token}",
             "/p/no-such-link",  # the page offering a fresh link
             f"/u/{unsubscribe}",
         ]

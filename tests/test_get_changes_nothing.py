@@ -32,6 +32,7 @@ VIEW_EVENTS = {
     "checkin.view_form",
     "session.view_form",
     "report.download",
+    "partner.previewed",
     "couple.handout_printed",
     "audit.view",
     "audit.export",
@@ -81,6 +82,7 @@ def world(app: Flask, counselor) -> dict[str, Any]:
         "session_id": session.id,
         "report_id": report.id,
         "checkin_id": checkin.id,
+        "partner_id": partner.id,
         "endpoint_id": endpoint.id,
         "counselor_id": factories.CounselorFactory(practice=counselor.practice).id,
     }

@@ -19,6 +19,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     couples,
     handout,
     homework,
+    partner_preview,
     partners,
     passwords,
     reports,

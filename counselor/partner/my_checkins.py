@@ -21,6 +21,7 @@ from counselor.partner import bp
 from counselor.partner.forms import ConfirmedForm, EditCheckInForm
 from counselor.partner.views import (
     _live_link,
+    change_refusal,
     day_label,
     limit_per_ip,
     limit_per_token,
@@ -55,15 +56,6 @@ def _back(token: str, notice: str | None = None) -> str:
     return url_for("partner.homework", token=token, notice=notice)
 
 
-def _refusal(check_in: CheckIn) -> str | None:
-    """Why this check-in can no longer be changed, if it can't."""
-    try:
-        checkins.check_changeable(check_in)
-    except InvalidInput as error:
-        return error.sentences
-    return None
-
-
 @bp.route("/p/<token>/checkins/<int:checkin_id>/edit", methods=["GET", "POST"])
 @limit_per_ip
 @limit_per_token
@@ -80,7 +72,7 @@ def edit_checkin(token: str, checkin_id: int) -> ResponseReturnValue:
                 "share_with_partner": reflections.is_shared(check_in),
             }
         )
-        return _edit_page(token, partner, check_in, form, _refusal(check_in))
+        return _edit_page(token, partner, check_in, form, change_refusal(check_in))
     form = EditCheckInForm()
     if not form.validate_on_submit():
         return _edit_page(token, partner, check_in, form, status=422)
@@ -173,7 +165,7 @@ def _confirmed_change(token: str, checkin_id: int, what: str) -> ResponseReturnV
         except InvalidInput as error:
             return _confirm_page(what, token, partner, check_in, form, error, status=422)
         return redirect(_back(token, notice))
-    refused = _refusal(check_in) if what == "delete" else None
+    refused = change_refusal(check_in) if what == "delete" else None
     return _confirm_page(what, token, partner, check_in, form, refused=refused)
 
 

@@ -1,6 +1,7 @@
 """The partner's pages. GET only shows; every change is a POST with a CSRF token
 (except the one-click unsubscribe that mail programs send, which carries its own link).
-Changing or deleting a check-in and taking back a reflection: ``my_checkins.py``."""
+Changing or deleting a check-in and taking back a reflection: ``my_checkins.py``. The
+counselor's read-only preview of the page renders it here too (``render_partner_page``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from wtforms import SelectChoice
 
 from counselor import tenancy, timeutil
 from counselor.extensions import csrf, limiter
-from counselor.models import Assignment, CheckInSource, ClientLink, LinkPurpose, Partner
+from counselor.models import Assignment, CheckIn, CheckInSource, ClientLink, LinkPurpose, Partner
 from counselor.partner import bp
 from counselor.partner.forms import (
     ConfirmedForm,
@@ -24,7 +25,7 @@ from counselor.partner.forms import (
 from counselor.services.couples import links, preferences
 from counselor.services.delivery.quiet_hours import QuietHours
 from counselor.services.errors import InvalidInput, NotFound
-from counselor.services.homework import checkins
+from counselor.services.homework import change_window, checkins
 from counselor.services.homework.assignments import assignee_partner_ids
 from counselor.services.homework.checkins import BACKDATE_DAYS, CheckInInput
 from counselor.services.pages import partner_page
@@ -90,36 +91,86 @@ def _render_homework(
     status: int = 200,
     hour_form: ReminderHourForm | None = None,
 ) -> ResponseReturnValue:
-    partner = link.partner
+    return (
+        render_partner_page(
+            link.partner,
+            token=token,
+            failed_step=failed_step,
+            failed_form=failed_form,
+            hour_form=hour_form,
+        ),
+        status,
+    )
+
+
+def render_partner_page(
+    partner: Partner,
+    *,
+    token: str | None,
+    failed_step: int | None = None,
+    failed_form: MarkDoneForm | None = None,
+    hour_form: ReminderHourForm | None = None,
+) -> str:
+    """The partner's page: behind their link (``token``), or without one (``None``) as the
+    counselor's read-only preview, which has no form, no link carrying a token and no
+    CSRF token (``partner/homework.html`` checks ``preview``). One template and one view
+    model for both, so the preview shows what the partner sees."""
+    preview = token is None
     view = partner_page.partner_homework(partner)
     today = timeutil.local_today(partner.timezone)
+    # A preview's forms are only drawn: no CSRF token is made for them.
+    meta = {"csrf": False} if preview else {}
     forms = {}
     for step in view.steps:
         if failed_form is not None and step.assignment.id == failed_step:
             form = failed_form
         else:
-            form = MarkDoneForm(formdata=None)
+            form = MarkDoneForm(formdata=None, meta=meta)
         form.checkin_key.data = form.checkin_key.data or step.checkin_key
         form.when.choices = _when_choices(today, step.assignment.starts_on)
         forms[step.assignment.id] = form
-    done_id = request.args.get("done", type=int)
-    return (
-        render_template(
-            "partner/homework.html",
-            token=token,
-            view=view,
-            partner=partner,
-            practice=partner.couple.practice,
-            forms=forms,
-            done_step=next((s for s in view.steps if s.assignment.id == done_id), None),
-            week_start=timeutil.week_start(today),
-            confirm_form=ConfirmForm(),
-            hour_form=hour_form or _hour_form(partner, reminder_hour=str(partner.reminder_hour)),
-            quiet_hours=QuietHours.of(partner),
-            notice=request.args.get("notice"),
-        ),
-        status,
+    # A form opens when it holds errors, or when the address asks for it (?step=<id>):
+    # all other cards show only their *Mark done* button.
+    open_step = failed_step if failed_form is not None else request.args.get("step", type=int)
+    done_id = None if preview else request.args.get("done", type=int)
+    return render_template(
+        "partner/homework.html",
+        token=token,
+        preview=preview,
+        view=view,
+        partner=partner,
+        practice=partner.couple.practice,
+        forms=forms,
+        open_step=open_step,
+        done_step=next((s for s in view.steps if s.assignment.id == done_id), None),
+        week_start=timeutil.week_start(today),
+        confirm_form=ConfirmForm(meta=meta),
+        hour_form=hour_form or _hour_form(partner, meta, reminder_hour=str(partner.reminder_hour)),
+        quiet_hours=QuietHours.of(partner),
+        notice=None if preview else request.args.get("notice"),
+        history_note=history_note,
+        change_days=change_window.CHANGE_DAYS,
     )
+
+
+def change_refusal(check_in: CheckIn) -> str | None:
+    """Why the partner can no longer change or delete this check-in, if they can't: the
+    services' own rule (``checkins.check_changeable``) and its words."""
+    try:
+        checkins.check_changeable(check_in)
+    except InvalidInput as error:
+        return error.sentences
+    return None
+
+
+def history_note(check_in: CheckIn) -> str | None:
+    """``None`` for a check-in *My history* offers to change or delete; else why not, in
+    short. The list says the window once above it, so a check-in only past the window
+    says just that, not the whole refusal again."""
+    refusal = change_refusal(check_in)
+    if refusal is not None and not change_window.within_window(check_in):
+        return f"Recorded more than {change_window.CHANGE_DAYS} days ago, so it stays as it is."
+    return refusal
 
 
 def _when_choices(today: date, starts_on: date) -> list[SelectChoice]:
@@ -196,8 +247,20 @@ def snooze(token: str) -> ResponseReturnValue:
     return redirect(url_for("partner.homework", token=token, notice="snoozed"))
 
 
-def _hour_form(partner: Partner, **data: str) -> ReminderHourForm:
-    return ReminderHourForm(**data).offer_hours(QuietHours.of(partner).allowed_hours())
+@bp.route("/p/<token>/resume", methods=["POST"])
+@limit_per_ip
+@limit_per_token
+def resume_reminders(token: str) -> ResponseReturnValue:
+    """*Resume now*, offered while reminders are paused: the undo of *Pause reminders*."""
+    link = _live_link(token)
+    if ConfirmForm().validate_on_submit():
+        preferences.resume_reminders(links.partner_actor(link.partner), link.partner)
+    return redirect(url_for("partner.homework", token=token, notice="resumed"))
+
+
+def _hour_form(partner: Partner, meta: dict | None = None, **data: str) -> ReminderHourForm:
+    form = ReminderHourForm(meta=meta or {}, **data)
+    return form.offer_hours(QuietHours.of(partner).allowed_hours())
 
 
 @bp.route("/p/<token>/reminder-hour", methods=["POST"])

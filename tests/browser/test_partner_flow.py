@@ -43,6 +43,13 @@ def test_partner_marks_a_step_done_from_the_emailed_link(app, browser, live_serv
     page = context.new_page()
     page.goto(mail.homework_link)
     step = page.locator("article.step-card", has_text="Share a small worry")
+    # Each card starts closed, showing the week's progress: tapping Mark done opens its form.
+    # (The target is the week's share of 3 a week for a step assigned today: 3 on a Monday.)
+    progress = step.locator(".progress-line").inner_text()
+    assert progress.startswith("0 of ") and progress.endswith(" this week")
+    target = progress.removeprefix("0 of ").removesuffix(" this week")
+    assert not step.get_by_label("4", exact=True).is_visible()
+    step.locator("summary", has_text="Mark done").click()
     step.get_by_label("4", exact=True).check()
     step.get_by_label("Anything you noticed? (optional)").fill(
         "I told José about the dentist appointment. It felt lighter <really> & calmer."
@@ -52,7 +59,7 @@ def test_partner_marks_a_step_done_from_the_emailed_link(app, browser, live_serv
     step.get_by_role("button", name="Mark done").click()
 
     page.locator("#confirmation").wait_for()
-    assert "1 of 3" in page.locator("#confirmation").inner_text()
+    assert f"1 of {target}" in page.locator("#confirmation").inner_text()
     assert "2 steps still open this week" in page.locator("#confirmation").inner_text()
     capture(page, "partner-done", full_page=False)
     assert_no_sideways_scroll(page)

@@ -69,9 +69,10 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_serv
     phone.goto(f"/p/{jose_link}")
     assert SHARED in phone.locator("main").inner_text()  # shared with José, for now
 
-    # Zoë's page lists what she recorded, each with Edit and Delete.
+    # Zoë's page lists what she recorded under My history (folded), each with Edit and Delete.
     phone.goto(f"/p/{zoe_link}")
     mine = phone.locator("#my-checkins")
+    mine.locator("summary").click()
     mine.scroll_into_view_if_needed()
     assert_no_sideways_scroll(phone)
     capture(phone, "partner-my-checkins")
@@ -86,7 +87,7 @@ def test_partner_edits_deletes_and_takes_back_on_a_phone(app, browser, live_serv
     phone.get_by_role("button", name="Save changes").click()
     phone.get_by_text("Saved. Your check-in is updated.").wait_for()
 
-    # Delete: asked first, then gone.
+    # Delete: asked first, then gone. (My history comes back open after the change.)
     phone.locator("#my-checkins li", has_text=PRIVATE).get_by_role("link", name="Delete").click()
     phone.get_by_role("heading", name="Delete this check-in?").wait_for()
     assert_no_sideways_scroll(phone)

@@ -68,12 +68,12 @@ def fresh(check_in: CheckIn) -> CheckIn | None:
     return stored(CheckIn, check_in.id)
 
 
-def test_the_page_lists_my_recent_checkins_with_edit_and_delete(
+def test_my_history_lists_my_recent_checkins_with_edit_and_delete(
     client, token, partner, mine, theirs
 ):
     html = page(client, token)
 
-    assert "Your recent check-ins" in html
+    assert 'My history <span class="count">(1 check-in)</span>' in html
     assert f'href="/p/{token}/checkins/{mine.id}/edit">Edit' in html
     assert f'href="/p/{token}/checkins/{mine.id}/delete">Delete' in html
     assert f"/checkins/{theirs.id}/" not in html  # the other partner's: no actions
@@ -95,7 +95,11 @@ def test_after_seven_days_the_actions_are_gone_and_the_pages_say_why(client, tok
     refused = client.post(f"/p/{token}/checkins/{mine.id}/edit", data=edit_form())
     delete = client.post(f"/p/{token}/checkins/{mine.id}/delete", data={"confirmed": "yes"})
 
-    assert "Your recent check-ins" not in html
+    # Still in My history (four weeks), without its buttons, saying why.
+    assert "I told them about the dentist." in html
+    assert f"/checkins/{mine.id}/edit" not in html
+    assert f"/checkins/{mine.id}/delete" not in html
+    assert "Recorded more than 7 days ago, so it stays as it is." in html
     assert "You can change a check-in for 7 days after recording it" in edit_page
     assert 'name="reflection"' not in edit_page
     assert refused.status_code == delete.status_code == 422

@@ -250,7 +250,9 @@ def test_snooze_pauses_reminders_for_a_week(client, partner, token, step):
     db.session.expire_all()
     assert partner.snoozed_until == NOW + timedelta(days=7)
     html = client.get(response.location).get_data(as_text=True)
-    assert "Reminders are paused for a week." in html
+    # Until when, in the partner's zone (Chicago): a week from Wednesday noon.
+    assert "Reminders are paused until Wednesday 20 May." in html
+    assert f'action="/p/{token}/resume"' in html
 
 
 ONLY_THE_COUNSELOR = "Only your counselor can turn them back on"

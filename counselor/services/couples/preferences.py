@@ -1,5 +1,6 @@
-"""A partner's email preferences: snooze, stop (by the partner), resume (by the counselor),
-and the reminder hour — which every form and the API check with ``check_reminder_hour``."""
+"""A partner's email preferences: snooze and resume reminders (by the partner), stop emails
+(by the partner), resume them (by the counselor), and the reminder hour — which every form
+and the API check with ``check_reminder_hour``."""
 
 from __future__ import annotations
 
@@ -18,6 +19,16 @@ SNOOZE_DAYS = 7
 def snooze_reminders(actor: Actor, partner: Partner, days: int = SNOOZE_DAYS) -> None:
     partner.snoozed_until = timeutil.utcnow() + timedelta(days=days)
     record_event(actor, "partner.snooze", "partner", partner.id)
+
+
+def resume_reminders(actor: Actor, partner: Partner) -> None:
+    """The partner's *Resume now*, the undo of a snooze: reminders come again at their
+    hour. A partner whose reminders are not paused (any more) has nothing to resume, and
+    nothing is recorded."""
+    if partner.snoozed_until is None or partner.snoozed_until <= timeutil.utcnow():
+        return
+    partner.snoozed_until = None
+    record_event(actor, "partner.resume_reminders", "partner", partner.id)
 
 
 def stop_emails(actor: Actor, partner: Partner) -> None:

@@ -1,19 +1,29 @@
-"""What a partner sees behind their link: this week's steps, the check-ins they may still
-change, the reflections they shared, and the reflections shared with them."""
+"""What a partner sees behind their link: this week's steps, their own check-ins of the last
+four weeks, the reflections they shared, the reflections shared with them, and whether their
+reminders are paused. The counselor's preview of the page (``dashboard/partner_preview.py``)
+shows the same view."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cached_property
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner
-from counselor.services.homework.change_window import changeable_checkins
+from counselor.services.couples.email_status import EmailStatus, email_status
 from counselor.services.homework.reflections import reflections_shared_by, reflections_shared_with
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import week_rules
+
+# *My history*: the partner's own check-ins of this many weeks, today's included; at most
+# HISTORY_LIMIT of them (a partner marking the same step done over and over).
+HISTORY_WEEKS = 4
+HISTORY_LIMIT = 100
 
 
 @dataclass(frozen=True)
@@ -55,9 +65,17 @@ class PartnerHomework:
         return reflections_shared_with(self.partner)
 
     @cached_property
-    def my_checkins(self) -> list[CheckIn]:
-        """The partner's own check-ins they may still change or delete."""
-        return changeable_checkins(self.partner)
+    def my_history(self) -> list[CheckIn]:
+        """The partner's own check-ins of the last ``HISTORY_WEEKS`` weeks, latest day
+        first. It holds every check-in they may still change or delete (recorded within
+        the change window, so done at most two weeks ago); whether one may be is
+        ``checkins.check_changeable``'s answer, asked by the page."""
+        return own_checkins_since(self.partner, history_start(self.partner))
+
+    @property
+    def email_status(self) -> EmailStatus:
+        """Whether reminders come, are paused (until when) or are stopped."""
+        return email_status(self.partner)
 
     @cached_property
     def shared_by_me(self) -> list[CheckIn]:
@@ -77,6 +95,25 @@ class PartnerHomework:
 def other_partner(partner: Partner) -> Partner | None:
     """The partner's partner, whose name the page uses ("Let José read this")."""
     return next((p for p in partner.couple.partners if p.id != partner.id), None)
+
+
+def history_start(partner: Partner) -> date:
+    """The first day *My history* covers, in the partner's zone."""
+    today = timeutil.local_today(partner.timezone)
+    return today - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1)
+
+
+def own_checkins_since(partner: Partner, first_day: date) -> list[CheckIn]:
+    """The partner's own check-ins done on ``first_day`` or later, latest day first (the
+    latest recorded first within a day), on any step, active or ended."""
+    query = (
+        sa.select(CheckIn)
+        .where(CheckIn.partner_id == partner.id, CheckIn.occurred_on >= first_day)
+        .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
+        .options(selectinload(CheckIn.assignment))
+        .limit(HISTORY_LIMIT)
+    )
+    return list(db.session.scalars(query))
 
 
 def partner_steps(partner: Partner) -> list[Assignment]:
