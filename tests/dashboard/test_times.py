@@ -92,8 +92,8 @@ def test_the_couple_page_shows_times_on_the_counselor_s_clock_not_the_practice_s
     page = text_of(logged_in.get(f"/couples/{couple.id}"))
 
     assert "Times are in your time zone, Europe/London" in page
-    assert "Next session Fri 15 May 2026, 15:00 BST" in page  # the reports card
-    assert "<li>Fri 15 May 2026, 15:00 BST" in page  # the sessions card
+    # The next session, at the top of the page.
+    assert '<p class="next-when"><strong>Fri 15 May 2026, 15:00 BST</strong></p>' in page
     assert "09:00" not in page and "CDT" not in page  # nothing on the practice's clock
     assert "sent Wed 13 May 17:05 BST" in page
     # A partner's reminder hour is on their own clock, and says so.
