@@ -133,6 +133,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from counselor.api import register_api
+    from counselor.calendar_feed import bp as calendar_bp
     from counselor.dashboard import bp as dashboard_bp
     from counselor.launch import bp as launch_bp
     from counselor.partner import bp as client_bp
@@ -140,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(client_bp)
     app.register_blueprint(launch_bp)
+    app.register_blueprint(calendar_bp)
     register_api(app)
 
 

@@ -3,12 +3,13 @@
 Two things reach logs that must not (issue 12, finding 3):
 
 - **Tokens in URLs.** Partner links (``/p/<token>…``, ``/u/<token>``), counselors'
-  single-use links (``/login/reset/<token>``, ``/join/<token>``) and launches
-  (``/launch?token=…``) carry their credential in the URL, and many lines print URLs:
+  single-use links (``/login/reset/<token>``, ``/join/<token>``), calendar feeds
+  (``/calendar/<token>.ics``) and launches (``/launch?token=…``) carry their credential
+  in the URL, and many lines print URLs:
   gunicorn's access log (the request line and the Referer of every asset a partner page
   loads), werkzeug's request log (``make dev``), Flask's ``Exception on <path>``,
   gunicorn's ``Error handling request <uri>``. Each becomes ``/p/[token]…``,
-  ``/login/reset/[token]`` or ``token=[token]``.
+  ``/login/reset/[token]``, ``/calendar/[token]`` or ``token=[token]``.
 - **A database error's own text.** ``hide_parameters`` keeps SQL parameters out of
   SQLAlchemy's messages, but PostgreSQL's messages quote values themselves: ``DETAIL: Key
   (email)=(…) already exists``, ``Failing row contains (…)``, ``invalid input syntax for
@@ -43,8 +44,9 @@ from sqlalchemy.exc import StatementError
 LINK_LOGGER = "counselor.services.delivery.mail.links"
 REDACTED = "[token]"
 # A path segment after /p/ (partner pages), /u/ (unsubscribe), /login/reset/ (a new
-# password) or /join/ (an invitation), and a token= parameter.
-TOKEN_IN_PATH = re.compile(r"(/[pu]/|/login/reset/|/join/)[^/?#\s\"'<>]+")
+# password), /join/ (an invitation) or /calendar/ (a calendar feed, ".ics" and all), and
+# a token= parameter.
+TOKEN_IN_PATH = re.compile(r"(/[pu]/|/login/reset/|/join/|/calendar/)[^/?#\s\"'<>]+")
 TOKEN_IN_QUERY = re.compile(r"([?&;]token=)[^&#\s\"'<>]+", re.IGNORECASE)
 DRIVER_MODULES = frozenset({"psycopg", "psycopg2", "sqlite3"})
 # Names a driver's error carries that say where a fault is without quoting a value.

@@ -46,7 +46,7 @@ from counselor.models import (
 )
 from counselor.services.accounts import api_keys, sessions
 from counselor.services.audit import Actor
-from counselor.services.couples import links
+from counselor.services.couples import calendar_feed, links
 from tests.support import factories
 from tests.support.clock import TODAY
 
@@ -278,6 +278,8 @@ def world(app, counselor, actor) -> World:
         )
     # Signed in on another browser too: Settings › Security offers to end that session.
     sessions.start(counselor, ip="192.0.2.7", user_agent="Firefox/125.0", second_factor_done=True)
+    # A calendar feed: Settings › Your account offers a new address and Stop the feed.
+    calendar_feed.create_feed(counselor)
     # Two-step sign-in: an app being set up, and a passkey to rename or remove.
     counselor.totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
     db.session.add(

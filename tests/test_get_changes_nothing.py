@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from counselor.extensions import db
 from counselor.models import LinkPurpose, Report, ReportStatus, WebhookEndpoint
-from counselor.services.couples import links
+from counselor.services.couples import calendar_feed, links
 from counselor.tenancy import across_practices
 from tests.support import factories
 from tests.support.api import make_api_client
@@ -31,6 +31,8 @@ VIEW_EVENTS = {
     "assignment.view_form",
     "checkin.view_form",
     "session.view_form",
+    "session.view_notes",
+    "calendar.feed_read",
     "report.download",
     "partner.previewed",
     "couple.handout_printed",
@@ -89,6 +91,7 @@ def world(app: Flask, counselor) -> dict[str, Any]:
     tokens = {
         "partner": links.issue_link(partner, LinkPurpose.HOMEWORK),
         "unsubscribe": links.issue_link(partner, LinkPurpose.UNSUBSCRIBE),
+        "calendar": calendar_feed.create_feed(counselor),
     }
     db.session.commit()
     return {"ids": ids, "tokens": tokens}
@@ -102,7 +105,9 @@ def get_urls(app: Flask, ids: dict[str, int], tokens: dict[str, str]) -> list[tu
             continue
         values: dict[str, Any] = {name: ids[name] for name in rule.arguments if name in ids}
         if "token" in rule.arguments:
-            purpose = "unsubscribe" if rule.endpoint == "partner.unsubscribe" else "partner"
+            purpose = {"partner.unsubscribe": "unsubscribe", "calendar.feed": "calendar"}.get(
+                rule.endpoint, "partner"
+            )
             values["token"] = tokens[purpose]
         urls.append((rule.endpoint, rule.build(values)[1]))
     return urls

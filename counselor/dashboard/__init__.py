@@ -12,6 +12,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     assign,
     audit_log,
     auth,
+    calendar_settings,
     counselors,
     couple_data,
     couple_page,

@@ -90,13 +90,38 @@ class DeleteForm(FlaskForm):
     pass
 
 
+def unix_line_breaks(text: str | None) -> str | None:
+    """A textarea's line breaks (CRLF, as browsers send them) as one character each, so that
+    its length counts what the service stores and the browser's ``maxlength`` allowed."""
+    return text.replace("\r\n", "\n") if isinstance(text, str) else text
+
+
 class SessionForm(FlaskForm):
     day = DateField("Date", validators=[InputRequired(message="Enter the date."), WithinYears()])
     time = TimeField("Time", validators=[InputRequired(message="Enter the time.")])
+    agenda = TextAreaField(
+        "Agenda (optional)",
+        description="What to cover in this session. Counselors of the practice read it here "
+        "and in the pre-session report; it is never emailed.",
+        render_kw={"rows": 5, "maxlength": bounds.SESSION_TEXT_MAX},
+        filters=[unix_line_breaks],
+        validators=text_bounds(bounds.SESSION_TEXT_MAX),
+    )
     external_id = StringField(
         "External id",
         description="The id in your practice system, if any.",
         validators=text_bounds(bounds.EXTERNAL_ID_MAX),
+    )
+
+
+class NotesForm(FlaskForm):
+    notes = TextAreaField(
+        "Notes",
+        description="After the session: private, only counselors of the practice read "
+        "these, never emailed.",
+        render_kw={"rows": 10, "maxlength": bounds.SESSION_TEXT_MAX},
+        filters=[unix_line_breaks],
+        validators=text_bounds(bounds.SESSION_TEXT_MAX),
     )
 
 

@@ -1,5 +1,7 @@
-"""Upcoming sessions of a couple, entered and shown on the counselor's own clock (their
-time zone, as every time on the dashboard)."""
+"""Sessions of a couple, entered and shown on the counselor's own clock (their time zone,
+as every time on the dashboard): the date, time and agenda (*Edit*), and the private notes
+written after the session (*Notes*). Saving leads back to the couple's page, at the next
+session for an upcoming one and at its history for a past one."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.confirm import Confirmation, confirm_page, confirmed, offer_undo
-from counselor.dashboard.forms import DeleteForm, SessionForm
+from counselor.dashboard.forms import DeleteForm, NotesForm, SessionForm
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Couple, CoupleSession
 from counselor.services.audit import record_event
@@ -36,12 +39,18 @@ def session_new(couple_id: int) -> ResponseReturnValue:
         record_event(actor, "session.view_form", "couple", couple.id)
     if form.validate_on_submit():
         try:
-            sessions.add_session(actor, couple.id, _starts_at(form), form.external_id.data)
+            session = sessions.add_session(
+                actor,
+                couple.id,
+                _starts_at(form),
+                form.external_id.data,
+                agenda=form.agenda.data or "",
+            )
         except InvalidInput as error:
             show_errors(form, error, aliases={"starts_at": "day"})
         else:
             flash("Session added.", "success")
-            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+            return redirect(_back_to_couple(session))
     return _render(form, couple, session=None)
 
 
@@ -57,13 +66,55 @@ def session_edit(session_id: int) -> ResponseReturnValue:
         record_event(actor, "session.view_form", "session", session.id)
     if form.validate_on_submit():
         try:
-            sessions.update_session(actor, session.id, _starts_at(form), form.external_id.data)
+            sessions.update_session(
+                actor,
+                session.id,
+                _starts_at(form),
+                form.external_id.data,
+                agenda=form.agenda.data or "",
+            )
         except InvalidInput as error:
             show_errors(form, error, aliases={"starts_at": "day"})
         else:
             flash("Session updated.", "success")
-            return redirect(url_for("dashboard.couple_detail", couple_id=couple.id))
+            return redirect(_back_to_couple(session))
     return _render(form, couple, session=session)
+
+
+@bp.route("/sessions/<int:session_id>/notes", methods=["GET", "POST"])
+def session_notes(session_id: int) -> ResponseReturnValue:
+    """The counselor's private notes on a session, written after it."""
+    actor = current_actor()
+    session = sessions.get_session(session_id)
+    form = NotesForm(obj=session)
+    if request.method == "GET":
+        record_event(actor, "session.view_notes", "session", session.id)
+    if form.validate_on_submit():
+        try:
+            sessions.write_notes(actor, session.id, form.notes.data or "")
+        except InvalidInput as error:
+            show_errors(form, error)
+        else:
+            flash("Notes saved.", "success")
+            return redirect(_back_to_couple(session))
+    page = render_template(
+        "dashboard/session_notes.html",
+        form=form,
+        couple=session.couple,
+        session=session,
+        started=session.starts_at <= timeutil.utcnow(),
+    )
+    return page, 422 if request.method == "POST" else 200
+
+
+def _back_to_couple(session: CoupleSession) -> str:
+    """The couple's page where this session shows: its next session, or its history."""
+    upcoming = session.starts_at > timeutil.utcnow()
+    return url_for(
+        "dashboard.couple_detail",
+        couple_id=session.couple_id,
+        _anchor="next-session" if upcoming else "history",
+    )
 
 
 @bp.route("/sessions/<int:session_id>/delete", methods=["GET", "POST"])

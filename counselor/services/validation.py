@@ -42,6 +42,7 @@ TEMPLATE_KEY_MAX = 64  # task_templates.key, ladder_rungs.key
 TITLE_MAX = 120  # assignments.title
 INSTRUCTIONS_MAX = 4000  # assignments.instructions (text; a page's worth)
 REFLECTION_MAX = 2000  # checkins.reflection (text; what the partner's box allows)
+SESSION_TEXT_MAX = 4000  # couple_sessions.agenda and .notes (text; a page's worth)
 API_KEY_NAME_MAX = 80  # api_keys.name
 PASSKEY_NAME_MAX = 80  # passkey_credentials.name
 COUNSELOR_NAME_MAX = 200  # counselors.name

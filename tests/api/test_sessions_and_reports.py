@@ -39,6 +39,46 @@ def test_invalid_sessions_are_refused(api, couple, body):
     assert_error(api.post(f"/couples/{couple['id']}/sessions", json=body), 422)
 
 
+def test_a_sessions_agenda_and_notes_are_read_and_written(api, couple):
+    past = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    created = api.post(
+        f"/couples/{couple['id']}/sessions",
+        json={"starts_at": "2031-03-02T15:00:00Z", "agenda": "  Money first  "},
+    ).get_json()
+    assert (created["agenda"], created["notes"]) == ("Money first", None)
+
+    early = api.patch(f"/sessions/{created['id']}", json={"notes": "Too early"})
+    assert "not started yet" in assert_error(early, 422)["errors"]["json"]["notes"][0]
+    changed = api.patch(
+        f"/sessions/{created['id']}", json={"starts_at": past, "notes": "Talked about money."}
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["agenda"], changed.get_json()["notes"]) == (
+        "Money first",  # left out: kept
+        "Talked about money.",
+    )
+    cleared = api.patch(f"/sessions/{created['id']}", json={"agenda": None, "notes": ""})
+    assert (cleared.get_json()["agenda"], cleared.get_json()["notes"]) == (None, None)
+    assert api.get(f"/sessions/{created['id']}").get_json()["starts_at"].startswith(past[:16])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"agenda": "x" * 4001},
+        {"notes": "a\u0000b"},
+        {"agenda": 7},
+        {"colour": "red"},
+    ],
+)
+def test_invalid_session_changes_are_refused(api, couple, body):
+    session = api.post(
+        f"/couples/{couple['id']}/sessions", json={"starts_at": "2031-03-02T15:00:00Z"}
+    ).get_json()
+    assert_error(api.patch(f"/sessions/{session['id']}", json=body), 422)
+    assert api.get(f"/sessions/{session['id']}").get_json()["agenda"] is None
+
+
 def test_request_poll_and_download_a_report(api, couple):
     session = api.post(
         f"/couples/{couple['id']}/sessions",

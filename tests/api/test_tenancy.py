@@ -16,6 +16,7 @@ from tests.support.helpers import row_counts
 BODIES: dict[tuple[str, str], Any] = {
     ("patch", "/couples/{couple_id}"): {"label": "Renamed"},
     ("post", "/couples/{couple_id}/sessions"): {"starts_at": "2031-01-01T10:00:00Z"},
+    ("patch", "/sessions/{session_id}"): {"agenda": "Money first"},
     ("post", "/couples/{couple_id}/assignments"): {
         "template_key": "TEMPLATE",
         "assignee": "each",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from counselor.extensions import db
-from counselor.models import CoupleSession
+from counselor.models import AuditEvent, CoupleSession
 from tests.support import factories
 from tests.support.helpers import row_counts
 
@@ -50,4 +50,74 @@ def test_a_session_without_a_time_is_refused(logged_in, counselor):
     )
     assert response.status_code == 422
     assert 'id="time-error">Enter the time.' in response.get_data(as_text=True)
+    assert row_counts() == before
+
+
+def test_an_agenda_is_written_with_the_session_and_leads_back_to_the_next_session(
+    logged_in, counselor
+):
+    couple = factories.CoupleFactory(counselor=counselor)
+    response = logged_in.post(
+        f"/couples/{couple.id}/sessions/new",
+        data={"day": "2031-07-01", "time": "15:30", "agenda": "Money first,\r\nthen holidays"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/couples/{couple.id}#next-session")
+    session = db.session.scalar(sa.select(CoupleSession))
+    assert session.agenda == "Money first,\nthen holidays"
+
+    form = logged_in.get(f"/sessions/{session.id}/edit").get_data(as_text=True)
+    assert "Money first,\nthen holidays</textarea>" in form
+    assert "it is never emailed" in form
+    assert f'href="/sessions/{session.id}/notes"' in form
+
+
+def test_notes_are_written_after_the_session_on_their_own_page(logged_in, counselor):
+    session = factories.SessionFactory(
+        couple=factories.CoupleFactory(counselor=counselor),
+        starts_at=datetime.now(UTC) - timedelta(hours=3),
+        agenda="Money first",
+    )
+    page = logged_in.get(f"/sessions/{session.id}/notes").get_data(as_text=True)
+    assert "After the session: private, only counselors of the practice read these" in page
+    assert "never emailed" in page
+    assert "Money first" in page  # the agenda, to write the notes against
+    assert "has not started yet" not in page
+
+    response = logged_in.post(
+        f"/sessions/{session.id}/notes", data={"notes": "Talked about money."}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/couples/{session.couple_id}#history")
+    db.session.expire_all()
+    assert session.notes == "Talked about money."
+    assert "Talked about money.</textarea>" in logged_in.get(
+        f"/sessions/{session.id}/notes"
+    ).get_data(as_text=True)
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.object_type == "session", AuditEvent.object_id == session.id)
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["session.view_notes", "session.notes_written", "session.view_notes"]
+
+
+def test_notes_before_the_session_and_text_too_long_are_refused(logged_in, counselor):
+    session = factories.SessionFactory(couple=factories.CoupleFactory(counselor=counselor))
+    page = logged_in.get(f"/sessions/{session.id}/notes").get_data(as_text=True)
+    assert "This session has not started yet." in page
+    before = row_counts()
+
+    early = logged_in.post(f"/sessions/{session.id}/notes", data={"notes": "Too early"})
+    assert early.status_code == 422
+    assert "notes are written after it" in early.get_data(as_text=True)
+    long = logged_in.post(
+        f"/sessions/{session.id}/edit",
+        data={"day": "2031-01-10", "time": "09:00", "agenda": "x" * 4001},
+    )
+    assert long.status_code == 422
+    assert "Keep this to 4000 characters or fewer." in long.get_data(as_text=True)
+
+    db.session.expire_all()
+    assert (session.notes, session.agenda) == (None, None)
     assert row_counts() == before

@@ -88,7 +88,13 @@ def planted(clock, actor, counselor):
             reflection=canary(f"reflection{day}"),
         )
     session = factories.SessionFactory(
-        couple=couple, starts_at=NOW + timedelta(hours=10), external_id=canary("session")
+        couple=couple,
+        starts_at=NOW + timedelta(hours=10),
+        external_id=canary("session"),
+        agenda=canary("agenda"),
+    )
+    factories.SessionFactory(
+        couple=couple, starts_at=NOW - timedelta(days=7), notes=canary("notes")
     )
     report = pre_session.request_report(actor, couple.id, session.id)
     report.requested_by = pre_session.SCHEDULED  # so the counselor is emailed too

@@ -45,7 +45,9 @@ def fill(couple, steps: int = 1, check_ins_per_step: int = 2) -> None:
                 comfort=3,
                 reflection=f"reflection {n}-{day}",
             )
-    session = factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=2))
+    session = factories.SessionFactory(
+        couple=couple, starts_at=NOW + timedelta(days=2), agenda="Money, then the holidays"
+    )
     db.session.add(
         Report(
             practice_id=couple.practice_id,
@@ -96,7 +98,8 @@ def test_the_document_holds_the_couple_partners_homework_and_history(actor, coup
     assert reflections == {"reflection 0-0", "reflection 0-1"}
     withdrawn = [c for c in document["checkins"] if c["reflection_withdrawn_at"]]
     assert [c["id"] for c in withdrawn] == [check_in.id]
-    assert len(document["sessions"]) == 1
+    [session] = document["sessions"]
+    assert (session["agenda"], session["notes"]) == ("Money, then the holidays", None)
     [report] = document["reports"]
     assert (report["file_name"], report["sha256"]) == ("report-1.pdf", "ab" * 32)
     [email] = document["emails"]

@@ -15,6 +15,7 @@ from counselor.extensions import db
 from counselor.models import (
     AuditEvent,
     CounselorRole,
+    CoupleSession,
     CoupleStatus,
     EmailKind,
     OutboxEmail,
@@ -98,6 +99,9 @@ def test_the_purge_removes_what_is_past_each_setting_and_nothing_else(
     app, practice, actor, counselor, clock
 ):
     old_closed = closed_couple(actor, counselor)
+    old_session = factories.SessionFactory(
+        couple=old_closed, starts_at=clock.now, agenda="Old agenda", notes="Old notes"
+    )
     partner = factories.CoupleFactory(counselor=counselor).partners[0]
     old_sent = finished_email(partner)
     old_failed = finished_email(partner, OutboxStatus.FAILED)
@@ -110,6 +114,9 @@ def test_the_purge_removes_what_is_past_each_setting_and_nothing_else(
 
     clock.advance(days=200)
     recent_closed = closed_couple(actor, counselor)
+    recent_session = factories.SessionFactory(
+        couple=recent_closed, starts_at=clock.now, notes="Recent notes"
+    )
     recent_report, recent_pdf = stored_report(app, partner.couple)
     clock.advance(days=190)
     recent_sent = finished_email(partner)
@@ -125,6 +132,10 @@ def test_the_purge_removes_what_is_past_each_setting_and_nothing_else(
     db.session.expire_all()
     assert stored(type(old_closed), old_closed.id).erased_at == clock.now
     assert stored(type(recent_closed), recent_closed.id).erased_at is None
+    # A session's agenda and notes are client text: gone with the rest of it.
+    erased_session = stored(CoupleSession, old_session.id)
+    assert (erased_session.agenda, erased_session.notes) == (None, None)
+    assert stored(CoupleSession, recent_session.id).notes == "Recent notes"
     assert stored(OutboxEmail, gone["sent"]) is None and stored(OutboxEmail, gone["failed"]) is None
     assert stored(OutboxEmail, old_pending.id).status == OutboxStatus.PENDING
     assert stored(OutboxEmail, recent_sent.id) is not None

@@ -11,8 +11,17 @@ import sqlalchemy as sa
 from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleSession
-from counselor.services.couples.sessions import add_session, next_sessions, update_session
+from counselor.services.couples.sessions import (
+    NOTES_BEFORE_SESSION,
+    add_session,
+    last_session_before,
+    last_session_with_notes,
+    next_sessions,
+    update_session,
+    write_notes,
+)
 from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.validation import SESSION_TEXT_MAX
 from tests.support import factories
 from tests.support.clock import NOW
 from tests.support.helpers import count_rows, count_statements
@@ -106,3 +115,100 @@ def test_next_sessions_is_one_query(actor, counselor):
 
     assert counter.count == 1, counter.statements
     assert upcoming == {c.id: NOW + timedelta(days=n) for n, c in enumerate(couples, start=1)}
+
+
+# --- agenda and notes ---------------------------------------------------------------------
+
+
+def audit_actions(session_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.object_type == "session", AuditEvent.object_id == session_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_an_agenda_is_stored_cleaned_and_audited_without_its_words(actor, couple):
+    session = add_session(
+        actor, couple.id, NOW + timedelta(days=2), agenda="  Money\r\nthen\x07 holidays\x1b  "
+    )
+    assert session.agenda == "Money\nthen holidays"
+    update_session(actor, session.id, session.starts_at, agenda="Money\nthen holidays")
+    update_session(actor, session.id, session.starts_at)  # None: the agenda stays
+    assert session.agenda == "Money\nthen holidays"
+    update_session(actor, session.id, session.starts_at, agenda="   ")  # blank clears it
+    assert session.agenda is None
+
+    assert audit_actions(session.id) == [
+        "session.create",
+        "session.agenda_changed",
+        "session.update",  # the same words again: no agenda event
+        "session.update",
+        "session.update",
+        "session.agenda_changed",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x" * (SESSION_TEXT_MAX + 1), "Keep this to 4000 characters or fewer."),
+        ("a\x00b", "Text may not contain NUL characters."),
+        ("\ud800", "Text must be valid Unicode."),
+    ],
+)
+def test_agenda_and_notes_out_of_bounds_are_refused(actor, couple, text, message):
+    with pytest.raises(InvalidInput) as error:
+        add_session(actor, couple.id, NOW + timedelta(days=2), agenda=text)
+    assert error.value.errors == {"agenda": [message]}
+    session = factories.SessionFactory(couple=couple, starts_at=NOW - timedelta(hours=2))
+    with pytest.raises(InvalidInput) as error:
+        write_notes(actor, session.id, text)
+    assert error.value.errors == {"notes": [message]}
+    assert count_rows(CoupleSession) == 1
+    assert session.notes is None
+
+
+def test_notes_are_written_once_the_session_has_started(actor, couple, clock):
+    session = factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(hours=1))
+    with pytest.raises(InvalidInput) as error:
+        write_notes(actor, session.id, "Too early")
+    assert error.value.errors == {"notes": [NOTES_BEFORE_SESSION]}
+
+    clock.advance(hours=1)
+    write_notes(actor, session.id, "  Talked about money.\r\n")
+    write_notes(actor, session.id, "Talked about money.")  # the same: nothing to audit
+    assert session.notes == "Talked about money."
+    write_notes(actor, session.id, "")
+    assert session.notes is None
+    assert audit_actions(session.id) == ["session.notes_written", "session.notes_written"]
+
+
+def test_an_erased_couples_session_takes_no_new_text(actor, couple):
+    session = factories.SessionFactory(couple=couple, starts_at=NOW - timedelta(days=1))
+    couple.erased_at = NOW
+    with pytest.raises(InvalidInput):
+        write_notes(actor, session.id, "After erasure")
+    with pytest.raises(InvalidInput):
+        update_session(actor, session.id, session.starts_at, agenda="After erasure")
+    assert (session.notes, session.agenda) == (None, None)
+
+
+def test_the_last_session_with_notes_before_a_moment(actor, couple):
+    def at(days: int, notes: str | None = None, **kwargs) -> CoupleSession:
+        kwargs.setdefault("couple", couple)
+        return factories.SessionFactory(starts_at=NOW + timedelta(days=days), notes=notes, **kwargs)
+
+    at(-21, "Three weeks ago")
+    two_weeks = at(-14, "Two weeks ago")
+    one_week = at(-7)  # no notes
+    at(-3, "Removed", removed_at=NOW)
+    at(-1, "Another couple's", couple=factories.CoupleFactory(counselor=couple.counselor))
+    upcoming = at(7)
+
+    assert last_session_with_notes(couple.id, upcoming.starts_at) == two_weeks
+    assert last_session_with_notes(couple.id, two_weeks.starts_at).notes == "Three weeks ago"
+    assert last_session_with_notes(couple.id, NOW - timedelta(days=30)) is None
+    assert last_session_before(couple.id, upcoming.starts_at) == one_week

@@ -17,6 +17,7 @@ from counselor.api.schemas.couples import (
     CouplePageSchema,
     CoupleSchema,
     SessionArgs,
+    SessionChangesArgs,
     SessionPageSchema,
     SessionSchema,
 )
@@ -79,6 +80,11 @@ class CoupleById(MethodView):
         return couples.update_couple(current_actor(), couple.id, _changed_couple(couple, changes))
 
 
+def _cleared(text: str | None) -> str:
+    """A text field the request names: null clears it, as blank text does."""
+    return text or ""
+
+
 def _counselor_id(email: str | None) -> int | None:
     if not email:
         return None
@@ -126,10 +132,15 @@ class CoupleSessions(MethodView):
     @errors(400, 404, 409, 422)
     @idempotent
     def post(self, data: dict[str, Any], couple_id: int) -> Any:
-        """Add an upcoming session"""
+        """Add an upcoming session
+
+        With its `agenda`; `notes` only for a session that has started."""
+        actor = current_actor()
         session = sessions.add_session(
-            current_actor(), couple_id, data["starts_at"], data.get("external_id")
+            actor, couple_id, data["starts_at"], data.get("external_id"), data.get("agenda")
         )
+        if data.get("notes"):
+            sessions.write_notes(actor, session.id, data["notes"])
         set_audited_object("session", session.id)
         return session, 201
 
@@ -141,6 +152,29 @@ class SessionById(MethodView):
     def get(self, session_id: int) -> Any:
         """One session (a removed one is not found)"""
         return sessions.get_session(session_id)
+
+    @bp.arguments(SessionChangesArgs)
+    @bp.response(200, SessionSchema)
+    @errors(400, 404, 422)
+    def patch(self, changes: dict[str, Any], session_id: int) -> Any:
+        """Change a session's time, external id, agenda or notes
+
+        Notes are for a session that has started: notes on one still to come are refused
+        with 422."""
+        actor = current_actor()
+        session = sessions.get_session(session_id)
+        if changes.keys() - {"notes"}:
+            sessions.update_session(
+                actor,
+                session.id,
+                changes.get("starts_at", session.starts_at),
+                changes.get("external_id", session.external_id),
+                agenda=_cleared(changes["agenda"]) if "agenda" in changes else None,
+            )
+        if "notes" in changes:
+            sessions.write_notes(actor, session.id, _cleared(changes["notes"]))
+        set_audited_object("session", session.id)
+        return session
 
     @bp.response(204)
     @errors(404)

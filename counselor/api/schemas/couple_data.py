@@ -108,6 +108,8 @@ class ExportSessionSchema(ma.Schema):
     id = number()
     starts_at = instant()
     external_id = string(null=True)
+    agenda = string(null=True, metadata={"description": "What to cover; client text."})
+    notes = string(null=True, metadata={"description": "The counselor's notes; client text."})
     created_at = instant()
     removed_at = instant(null=True)
 

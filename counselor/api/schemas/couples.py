@@ -146,11 +146,30 @@ class CoupleChangesArgs(Args):
     )
 
 
+AGENDA: dict[str, Any] = {
+    "metadata": {
+        "description": "What to cover in the session, written before it (up to 4000 "
+        "characters; blank or null clears it). Client text: in the pre-session report, "
+        "never in an email."
+    }
+}
+NOTES: dict[str, Any] = {
+    "metadata": {
+        "description": "The counselor's private notes, written once the session has started "
+        "(422 before; up to 4000 characters; blank or null clears them). Client text, like a "
+        "reflection: every key of the practice reads and writes them (keys have no scopes "
+        "yet); never in an email."
+    }
+}
+
+
 class SessionSchema(ma.Schema):
     id = fields.Integer(dump_only=True, required=True)
     couple_id = fields.Integer(dump_only=True, required=True)
     starts_at = UtcDateTime(required=True)
     external_id = fields.String(required=True, allow_none=True)
+    agenda = fields.String(required=True, allow_none=True, **AGENDA)
+    notes = fields.String(required=True, allow_none=True, **NOTES)
     created_at = UtcDateTime(dump_only=True, required=True)
 
 
@@ -167,3 +186,19 @@ class SessionArgs(Args):
     external_id = fields.String(
         allow_none=True, validate=[validate.Length(max=bounds.EXTERNAL_ID_MAX), storable_text]
     )
+    agenda = text(bounds.SESSION_TEXT_MAX, allow_none=True, **AGENDA)
+    notes = text(bounds.SESSION_TEXT_MAX, allow_none=True, **NOTES)
+
+
+class SessionChangesArgs(Args):
+    """Fields left out keep their value."""
+
+    starts_at = fields.AwareDateTime(
+        validate=sane_date,
+        metadata={"description": "ISO 8601 with an offset, e.g. 2026-12-01T15:00:00-06:00"},
+    )
+    external_id = fields.String(
+        allow_none=True, validate=[validate.Length(max=bounds.EXTERNAL_ID_MAX), storable_text]
+    )
+    agenda = text(bounds.SESSION_TEXT_MAX, allow_none=True, **AGENDA)
+    notes = text(bounds.SESSION_TEXT_MAX, allow_none=True, **NOTES)

@@ -5,8 +5,8 @@ figures the practice counts, and closes the couple for good:
 
 - removed: the partners' names (now "Partner 1"/"Partner 2") and email addresses (now an
   address at the reserved ``.invalid`` domain, so no mail can ever go), the couple's label
-  (now "Erased couple #id") and external id, the sessions' external ids, every
-  reflection, the steps' own titles and instructions (a step from the ladder keeps the
+  (now "Erased couple #id") and external id, the sessions' external ids, agendas and
+  notes, every reflection, the steps' own titles and instructions (a step from the ladder keeps the
   ladder's title), the report PDFs (files deleted, ``file_purged_at`` set) and the mail
   outbox's ``.eml`` copies of the couple's emails;
 - stopped: every link (revoked), pending emails and webhook deliveries about the couple
@@ -120,7 +120,7 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
     _execute(
         sa.update(CoupleSession)
         .where(CoupleSession.couple_id == couple.id)
-        .values(external_id=None)
+        .values(external_id=None, agenda=None, notes=None)
     )
     # A stamp of its own, so that undoing an earlier *Revoke links* never restores these.
     revoke_links([partner.id for partner in couple.partners])

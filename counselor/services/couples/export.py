@@ -215,6 +215,8 @@ def _sessions(couple_id: int) -> list[Document]:
             "id": s.id,
             "starts_at": s.starts_at,
             "external_id": s.external_id,
+            "agenda": s.agenda,
+            "notes": s.notes,
             "created_at": s.created_at,
             "removed_at": s.removed_at,
         }

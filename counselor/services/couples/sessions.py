@@ -4,10 +4,19 @@ Removing a session keeps its row (``removed_at``) so that the removal can be und
 removed session is gone for every other purpose: lists, the next session, report
 scheduling, the API. Every query for sessions starts from ``live_sessions()`` or loads one
 with ``get_session``, the one place that leaves removed sessions out.
+
+A session also carries the counselor's own words: its agenda (what to cover, written with
+the date and time, before the session) and private notes (``write_notes``, once it has
+started). Both are client text. Their changes are audited without the words
+(``session.agenda_changed``, ``session.notes_written``); they are never in an email or a log
+line; they are in the couple's export (``export.py``) and erasure clears them
+(``erasure.py``). The couple's page and the pre-session report read the notes of the last
+session that has some through ``last_session_with_notes``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,11 +27,18 @@ from counselor.extensions import db
 from counselor.models import Couple, CoupleSession
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, NotFound
-from counselor.services.validation import check_external_id
+from counselor.services.validation import SESSION_TEXT_MAX, check_external_id, check_text
 from counselor.tenancy import get_in_practice
 
 # The criterion every query for sessions carries.
 NOT_REMOVED = CoupleSession.removed_at.is_(None)
+# Invisible control characters a paste can carry; tab and line breaks stay. (A NUL is
+# refused with a message instead, as everywhere: ``validation.unstorable``.)
+CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NOTES_BEFORE_SESSION = (
+    "This session has not started yet: notes are written after it. What to cover goes in "
+    "its agenda."
+)
 
 
 def live_sessions() -> sa.Select[CoupleSession]:
@@ -40,10 +56,17 @@ def get_session(session_id: Any) -> CoupleSession:
 
 
 def add_session(
-    actor: Actor, couple_id: int, starts_at: datetime | None, external_id: str | None = None
+    actor: Actor,
+    couple_id: int,
+    starts_at: datetime | None,
+    external_id: str | None = None,
+    agenda: str | None = None,
 ) -> CoupleSession:
+    """A new session of the couple, with its agenda if one is given."""
     couple = get_in_practice(Couple, couple_id)
-    starts_at, external_id = _check_session(starts_at, external_id, session_id=None)
+    starts_at, external_id, agenda = _check_session(starts_at, external_id, agenda, session_id=None)
+    if agenda:
+        _refuse_if_erased(couple)
     session = CoupleSession(
         practice_id=actor.practice_id,
         couple_id=couple.id,
@@ -53,18 +76,77 @@ def add_session(
     db.session.add(session)
     db.session.flush()
     record_event(actor, "session.create", "session", session.id)
+    _store_agenda(actor, session, agenda)
     return session
 
 
 def update_session(
-    actor: Actor, session_id: int, starts_at: datetime | None, external_id: str | None = None
+    actor: Actor,
+    session_id: int,
+    starts_at: datetime | None,
+    external_id: str | None = None,
+    agenda: str | None = None,
 ) -> CoupleSession:
+    """Change a session's time and external id, and its agenda unless ``agenda`` is None
+    (blank text clears it)."""
     session = get_session(session_id)
-    session.starts_at, session.external_id = _check_session(
-        starts_at, external_id, session_id=session.id
+    session.starts_at, session.external_id, checked_agenda = _check_session(
+        starts_at, external_id, agenda, session_id=session.id
     )
     record_event(actor, "session.update", "session", session.id)
+    if agenda is not None:
+        _store_agenda(actor, session, checked_agenda)
     return session
+
+
+def write_notes(actor: Actor, session_id: int, text: str | None) -> CoupleSession:
+    """The counselor's private notes on a session that has started (blank text clears
+    them). Audited as ``session.notes_written`` when they changed; the words stay out of
+    the audit trail, as every client text does."""
+    session = get_session(session_id)
+    problems = FieldErrors()
+    notes = session_text(problems, "notes", text)
+    if notes and session.starts_at > timeutil.utcnow():
+        problems.add("notes", NOTES_BEFORE_SESSION)
+    problems.raise_if_any()
+    if notes:
+        _refuse_if_erased(session.couple)
+    if notes != session.notes:
+        session.notes = notes
+        record_event(actor, "session.notes_written", "session", session.id)
+    return session
+
+
+def session_text(problems: FieldErrors, field: str, value: str | None) -> str | None:
+    """An agenda or notes as stored: line breaks as ``\\n``, invisible control characters
+    taken out, trimmed; None when blank. More than ``SESSION_TEXT_MAX`` characters, or a
+    character no database stores, is a problem for ``field``."""
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = check_text(
+        problems,
+        field,
+        CONTROL_CHARACTERS.sub("", text),
+        max_length=SESSION_TEXT_MAX,
+        required=False,
+    )
+    return text or None
+
+
+def _refuse_if_erased(couple: Couple) -> None:
+    """``couples.refuse_if_erased``, imported when called: couples.py imports the delivery
+    services, which import this module."""
+    from counselor.services.couples.couples import refuse_if_erased
+
+    refuse_if_erased(couple)
+
+
+def _store_agenda(actor: Actor, session: CoupleSession, agenda: str | None) -> None:
+    """Audited as ``session.agenda_changed`` when it changed (never the words)."""
+    if agenda != session.agenda:
+        if agenda:
+            _refuse_if_erased(session.couple)
+        session.agenda = agenda
+        record_event(actor, "session.agenda_changed", "session", session.id)
 
 
 def remove_session(actor: Actor, session_id: int) -> CoupleSession:
@@ -86,6 +168,31 @@ def restore_session(actor: Actor, session_id: int) -> CoupleSession:
     session.removed_at = None
     record_event(actor, "session.restore", "session", session.id)
     return session
+
+
+def last_session_with_notes(couple_id: int, before: datetime) -> CoupleSession | None:
+    """The couple's latest session that started before ``before`` and has notes, or None:
+    the "last time" of the couple's page and of the report for a session at ``before``."""
+    return db.session.scalar(
+        live_sessions()
+        .where(
+            CoupleSession.couple_id == couple_id,
+            CoupleSession.starts_at < before,
+            CoupleSession.notes.is_not(None),
+        )
+        .order_by(CoupleSession.starts_at.desc(), CoupleSession.id.desc())
+        .limit(1)
+    )
+
+
+def last_session_before(couple_id: int, before: datetime) -> CoupleSession | None:
+    """The couple's latest session that started before ``before``, notes or not."""
+    return db.session.scalar(
+        live_sessions()
+        .where(CoupleSession.couple_id == couple_id, CoupleSession.starts_at < before)
+        .order_by(CoupleSession.starts_at.desc(), CoupleSession.id.desc())
+        .limit(1)
+    )
 
 
 def couple_sessions(couple_id: int) -> list[CoupleSession]:
@@ -136,8 +243,11 @@ def _held_by_removed_session(external_id: str | None) -> bool:
 
 
 def _check_session(
-    starts_at: datetime | None, external_id: str | None, session_id: int | None
-) -> tuple[datetime, str | None]:
+    starts_at: datetime | None,
+    external_id: str | None,
+    agenda: str | None,
+    session_id: int | None,
+) -> tuple[datetime, str | None, str | None]:
     problems = FieldErrors()
     if starts_at is None:
         problems.add("starts_at", "Enter the date and time the session starts.")
@@ -151,6 +261,7 @@ def _check_session(
             "A removed session has this external id: restore it from the couple's page "
             "(under Removed sessions), or use another id."
         ]
+    checked_agenda = session_text(problems, "agenda", agenda)
     problems.raise_if_any()
     assert starts_at is not None  # else a problem was added above
-    return starts_at, external_id
+    return starts_at, external_id, checked_agenda

@@ -1,0 +1,48 @@
+"""GET /calendar/<token>.ics: a counselor's sessions for their calendar app, no sign-in.
+
+The token in the URL is the whole credential (``services/couples/calendar_feed.py`` makes,
+replaces and revokes it; Settings › Your account shows it once). An unknown, replaced or
+revoked token, or one of a deactivated counselor, answers the same plain 404. The answer is
+never cached (``no-store``, as every answer: ``http_headers.py``), sends no Referer, and the
+token is taken out of every log line (``log_redaction.py``). Requests are limited per
+client address and per token, as the partners' links are.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, request
+
+from counselor import tenancy
+from counselor.extensions import limiter
+from counselor.services.couples import calendar_feed
+
+bp = Blueprint("calendar", __name__)
+
+
+def _per_ip() -> str:
+    return current_app.config["CLIENT_RATE_LIMIT"]
+
+
+def _per_token() -> str:
+    return current_app.config["CLIENT_TOKEN_RATE_LIMIT"]
+
+
+def _token_key() -> str:
+    return "calendar:" + calendar_feed.hash_token((request.view_args or {}).get("token", ""))
+
+
+@bp.route("/calendar/<token>.ics")
+@limiter.limit(_per_ip)
+@limiter.limit(_per_token, key_func=_token_key)
+def feed(token: str) -> Response:
+    counselor = calendar_feed.counselor_for_feed(token)
+    if counselor is None:
+        abort(404)
+    tenancy.enter_as_counselor(counselor)
+    body = calendar_feed.feed_ics(counselor)
+    calendar_feed.record_feed_read(counselor)
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="sessions.ics"'
+    # The URL is the credential: no Referer repeats it.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

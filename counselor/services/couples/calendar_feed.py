@@ -1,0 +1,151 @@
+"""A counselor's sessions as an iCalendar feed (RFC 5545) at a secret, revocable URL.
+
+The URL carries a random token (``create_feed``), shown to the counselor once; their row
+keeps only its SHA-256 (``Counselor.calendar_feed_hash``), so a new feed replaces the old
+URL and ``revoke_feed`` ends it. A calendar app fetches the URL without signing in
+(``counselor/calendar_feed.py``), and may show what it fetched on a lock screen or share
+it with whoever shares the calendar, so the feed holds couple labels and times only: each
+session's start, the couple's label and a link to the couple's page (which asks to sign
+in). Never a partner's name or address (beyond what the label says), an agenda, notes or
+a reflection.
+
+What it lists: the sessions of the couples the counselor treats (``Couple.counselor_id``),
+read inside the counselor's own scope (``tenancy.enter_as_counselor``, entered by the
+edge), so it never shows more than the dashboard shows them. An owner's feed is their own
+sessions too, not the whole practice's: it is their calendar. Sessions from
+``DAYS_BACK`` days ago on, in the practice's time zone with its VTIMEZONE. A session has
+no end time of its own, so each event lasts ``SESSION_MINUTES``.
+
+A removed session leaves the feed: a calendar app drops an event that is no longer listed
+at its next fetch. (A ``STATUS:CANCELLED`` entry would stay in the feed for good and speak
+of a session the counselor took off the schedule, often one entered by mistake.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from icalendar import Calendar, Event
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Counselor, Couple, CoupleSession, Practice
+from counselor.services.audit import Actor, record_event
+from counselor.services.couples.sessions import live_sessions
+from counselor.services.delivery.email_content import public_url
+from counselor.tenancy import across_practices
+
+# How long a session lasts in the feed: the usual therapy hour.
+SESSION_MINUTES = 50
+# How far back the feed reaches: last month's sessions stay in the calendar.
+DAYS_BACK = 30
+# How often a calendar app is asked to fetch the feed again (RFC 7986 REFRESH-INTERVAL).
+REFRESH_HOURS = 1
+TOKEN_BYTES = 32
+TOKEN_MAX = 100  # longer than any token made here: not even hashed
+PRODUCT_ID = "-//Ladder homework//Session calendar//EN"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_feed(counselor: Counselor) -> str:
+    """A new secret feed URL's token for ``counselor``, replacing any earlier one (which
+    stops working). The token is returned once and never stored. Audited as
+    ``calendar.feed_created``."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    counselor.calendar_feed_hash = hash_token(token)
+    counselor.calendar_feed_created_at = timeutil.utcnow()
+    record_event(Actor.for_counselor(counselor), "calendar.feed_created", "counselor", counselor.id)
+    return token
+
+
+def revoke_feed(counselor: Counselor) -> None:
+    """End the counselor's feed: its URL answers 404 from now on. Revoking when there is
+    no feed changes nothing. Audited as ``calendar.feed_revoked``."""
+    if counselor.calendar_feed_hash is None:
+        return
+    counselor.calendar_feed_hash = None
+    counselor.calendar_feed_created_at = None
+    record_event(Actor.for_counselor(counselor), "calendar.feed_revoked", "counselor", counselor.id)
+
+
+def counselor_for_feed(token: str) -> Counselor | None:
+    """The active counselor whose feed this token opens, else None (unknown, replaced,
+    revoked, or the counselor deactivated: all look the same)."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    # Across practices: the token is what tells whose feed it is.
+    return db.session.scalar(
+        across_practices(
+            sa.select(Counselor).where(
+                Counselor.calendar_feed_hash == hash_token(token), Counselor.active.is_(True)
+            )
+        )
+    )
+
+
+def record_feed_read(counselor: Counselor) -> None:
+    """A calendar app fetched the feed: audited as ``calendar.feed_read`` (a read of couple
+    labels and times)."""
+    record_event(Actor.for_counselor(counselor), "calendar.feed_read", "counselor", counselor.id)
+
+
+def feed_ics(counselor: Counselor) -> bytes:
+    """The feed's iCalendar text. Call it in the counselor's scope
+    (``tenancy.enter_as_counselor``)."""
+    practice = db.session.scalar(sa.select(Practice).where(Practice.id == counselor.practice_id))
+    assert practice is not None  # the counselor's own practice, in scope
+    zone = ZoneInfo(practice.timezone)
+    now = timeutil.utcnow()
+    rows = db.session.execute(
+        live_sessions()
+        .add_columns(Couple.label)
+        .join(Couple, Couple.id == CoupleSession.couple_id)
+        .where(
+            Couple.counselor_id == counselor.id,
+            CoupleSession.starts_at >= now - timedelta(days=DAYS_BACK),
+        )
+        .order_by(CoupleSession.starts_at, CoupleSession.id)
+    ).all()
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"Sessions · {practice.name}")
+    calendar.add("x-wr-timezone", practice.timezone)
+    calendar.add(
+        "refresh-interval", timedelta(hours=REFRESH_HOURS), parameters={"VALUE": "DURATION"}
+    )
+    calendar.add("x-published-ttl", timedelta(hours=REFRESH_HOURS))
+    host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    last_start = now
+    for session, label in rows:
+        start = session.starts_at.astimezone(zone)
+        last_start = max(last_start, session.starts_at)
+        event = Event()
+        event.add("uid", f"session-{session.id}@{host}")
+        event.add("dtstamp", now)
+        event.add("dtstart", start)
+        event.add("dtend", start + timedelta(minutes=SESSION_MINUTES))
+        event.add("summary", f"Session: {label}")
+        couple_url = public_url("dashboard.couple_detail", couple_id=session.couple_id)
+        event.add("url", couple_url)
+        event.add("description", f"The couple's page (sign in to see it): {couple_url}")
+        calendar.add_component(event)
+    # The practice's zone as a VTIMEZONE, its rules from the window's start to a year past
+    # the last session (a calendar app needs no more, and every year costs bytes).
+    calendar.add_missing_timezones(
+        first_date=date.fromordinal((now - timedelta(days=DAYS_BACK + 1)).toordinal()),
+        last_date=date(last_start.year + 2, 1, 1),
+    )
+    return calendar.to_ical()

@@ -1,0 +1,190 @@
+"""counselor/services/couples/calendar_feed.py: a counselor's sessions as iCalendar, read
+back with the ``icalendar`` library as a calendar app would."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+from icalendar import Calendar
+
+from counselor import tenancy
+from counselor.extensions import db
+from counselor.models import AuditEvent, CounselorRole
+from counselor.services.couples import calendar_feed
+from tests.support import factories
+
+pytestmark = pytest.mark.usefixtures("clock")
+
+NEW_YORK = ZoneInfo("America/New_York")
+# The clock (tests/support/clock.py) stands at 13 May 2026; the DST change in New York
+# falls on 8 March 2026, between these two sessions, both at 10:00 local time.
+BEFORE_DST = datetime(2026, 5, 1, 10, 0, tzinfo=NEW_YORK)
+
+
+def parsed(counselor) -> Calendar:
+    tenancy.enter_as_counselor(counselor)
+    return Calendar.from_ical(calendar_feed.feed_ics(counselor))
+
+
+def uid(session) -> str:
+    return f"session-{session.id}@{urlsplit(current_app.config['PUBLIC_BASE_URL']).hostname}"
+
+
+def summaries(calendar: Calendar) -> list[str]:
+    return [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")]
+
+
+@pytest.fixture
+def new_york_counselor(app):
+    practice = factories.PracticeFactory(timezone="America/New_York", name="Hudson Practice")
+    return factories.CounselorFactory(practice=practice)
+
+
+def test_sessions_keep_their_local_time_across_a_daylight_saving_change(clock, new_york_counselor):
+    clock.set(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    couple = factories.CoupleFactory(counselor=new_york_counselor, label="Alex & Sam R.")
+    for day in (6, 13):  # EST (UTC-5), then EDT (UTC-4)
+        factories.SessionFactory(
+            couple=couple, starts_at=datetime(2026, 3, day, 10, 0, tzinfo=NEW_YORK)
+        )
+
+    calendar = parsed(new_york_counselor)
+
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"]) == calendar_feed.PRODUCT_ID
+    assert str(calendar["X-WR-CALNAME"]) == "Sessions · Hudson Practice"
+    assert [tz.tz_name for tz in calendar.timezones] == ["America/New_York"]
+    events = calendar.walk("VEVENT")
+    assert len(events) == 2
+    for event, day, offset in zip(events, (6, 13), (-5, -4), strict=True):
+        start = event.decoded("DTSTART")
+        assert event["DTSTART"].params["TZID"] == "America/New_York"
+        assert (start.day, start.hour, start.minute) == (day, 10, 0)
+        assert start.utcoffset() == timedelta(hours=offset)
+        assert event.decoded("DTEND") - start == timedelta(minutes=calendar_feed.SESSION_MINUTES)
+        assert str(event["SUMMARY"]) == "Session: Alex & Sam R."
+    # The raw text says 10:00 on the practice's clock, as RFC 5545 local time with a TZID.
+    text = calendar_feed.feed_ics(new_york_counselor).decode()
+    assert "DTSTART;TZID=America/New_York:20260306T100000" in text
+    assert "DTSTART;TZID=America/New_York:20260313T100000" in text
+    assert "BEGIN:VTIMEZONE" in text
+
+
+def test_uids_are_stable_and_each_event_links_to_the_couple_page(app, new_york_counselor):
+    couple = factories.CoupleFactory(counselor=new_york_counselor)
+    session = factories.SessionFactory(couple=couple)
+    first = parsed(new_york_counselor).walk("VEVENT")[0]
+    again = parsed(new_york_counselor).walk("VEVENT")[0]
+    assert str(first["UID"]) == str(again["UID"]) == uid(session)
+    assert str(first["URL"]).endswith(f"/couples/{couple.id}")
+
+
+def test_no_client_text_and_no_partner_detail_in_the_feed(app, counselor):
+    couple = factories.CoupleFactory(
+        counselor=counselor,
+        label="The R. couple",
+        partners=[
+            {"first_name": "Morgana", "email": "morgana@example.org"},
+            {"first_name": "Tristan", "email": "tristan@example.org"},
+        ],
+    )
+    factories.SessionFactory(
+        couple=couple,
+        starts_at=datetime.now(UTC) - timedelta(days=2),
+        agenda="AGENDA-MARKER talk about money",
+        notes="NOTES-MARKER she cried",
+    )
+    step = factories.AssignmentFactory(couple=couple)
+    factories.CheckInFactory(assignment=step, reflection="REFLECTION-MARKER")
+
+    tenancy.enter_as_counselor(counselor)
+    body = calendar_feed.feed_ics(counselor).decode()
+
+    assert "Session: The R. couple" in body
+    for secret in (
+        "AGENDA-MARKER",
+        "NOTES-MARKER",
+        "REFLECTION-MARKER",
+        "Morgana",
+        "Tristan",
+        "@example.org",
+    ):
+        assert secret not in body
+
+
+def test_the_window_starts_thirty_days_back_and_removed_sessions_leave(clock, counselor):
+    couple = factories.CoupleFactory(counselor=counselor, label="Window")
+    now = clock.now
+    factories.SessionFactory(couple=couple, starts_at=now - timedelta(days=31))
+    kept = factories.SessionFactory(couple=couple, starts_at=now - timedelta(days=29))
+    factories.SessionFactory(couple=couple, starts_at=now + timedelta(days=7), removed_at=now)
+    upcoming = factories.SessionFactory(couple=couple, starts_at=now + timedelta(days=400))
+
+    uids = [str(e["UID"]) for e in parsed(counselor).walk("VEVENT")]
+
+    assert uids == [uid(kept), uid(upcoming)]
+
+
+def test_only_the_counselors_own_couples_never_another_practices(app, counselor):
+    practice = counselor.practice
+    practice.staff_see_all_couples = True  # even where colleagues' couples are visible
+    staff = factories.CounselorFactory(practice=practice, role=CounselorRole.COUNSELOR)
+    factories.SessionFactory(couple=factories.CoupleFactory(counselor=staff, label="Mine"))
+    factories.SessionFactory(couple=factories.CoupleFactory(counselor=counselor, label="Owner's"))
+    factories.SessionFactory(couple=factories.CoupleFactory(label="Elsewhere"))
+
+    assert summaries(parsed(staff)) == ["Session: Mine"]
+    assert summaries(parsed(counselor)) == ["Session: Owner's"]
+
+
+def test_a_staff_counselor_kept_to_their_couples_sees_no_colleagues_session(app, counselor):
+    staff = factories.CounselorFactory(practice=counselor.practice, role=CounselorRole.COUNSELOR)
+    factories.SessionFactory(couple=factories.CoupleFactory(counselor=staff, label="Mine"))
+    factories.SessionFactory(couple=factories.CoupleFactory(counselor=counselor, label="Theirs"))
+    assert summaries(parsed(staff)) == ["Session: Mine"]
+
+
+def test_an_empty_feed_is_a_valid_calendar(app, counselor):
+    calendar = parsed(counselor)
+    assert calendar.walk("VEVENT") == []
+    assert str(calendar["X-WR-TIMEZONE"]) == "America/Chicago"
+
+
+def test_a_token_opens_the_feed_until_it_is_replaced_or_revoked(app, counselor):
+    tenancy.enter_practice(counselor.practice_id)
+    first = calendar_feed.create_feed(counselor)
+    assert counselor.calendar_feed_hash == calendar_feed.hash_token(first)
+    assert first not in counselor.calendar_feed_hash  # only the hash is kept
+    assert calendar_feed.counselor_for_feed(first) is counselor
+
+    second = calendar_feed.create_feed(counselor)
+    assert calendar_feed.counselor_for_feed(first) is None
+    assert calendar_feed.counselor_for_feed(second) is counselor
+
+    calendar_feed.revoke_feed(counselor)
+    assert calendar_feed.counselor_for_feed(second) is None
+    assert counselor.calendar_feed_created_at is None
+    calendar_feed.revoke_feed(counselor)  # nothing to revoke: nothing happens
+
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_id == counselor.id)
+    ).all()
+    assert actions == ["calendar.feed_created", "calendar.feed_created", "calendar.feed_revoked"]
+
+
+@pytest.mark.parametrize("token", ["", "x" * 101, "not-a-token"])
+def test_unknown_tokens_open_nothing(app, token):
+    assert calendar_feed.counselor_for_feed(token) is None
+
+
+def test_a_deactivated_counselors_feed_is_closed(app, counselor):
+    tenancy.enter_practice(counselor.practice_id)
+    token = calendar_feed.create_feed(counselor)
+    counselor.active = False
+    db.session.flush()
+    assert calendar_feed.counselor_for_feed(token) is None
