@@ -6,6 +6,7 @@ Pure by design: nothing here imports Flask or the database.
 from reports.data import (
     DISCUSS_BARRIERS,
     READY_TO_MOVE_UP,
+    TOGETHER_LABEL,
     AssignmentRow,
     PartnerReadiness,
     PartnerSummary,
@@ -23,6 +24,7 @@ from reports.talking_points import derive_talking_points
 __all__ = [
     "DISCUSS_BARRIERS",
     "READY_TO_MOVE_UP",
+    "TOGETHER_LABEL",
     "AssignmentRow",
     "HandoutData",
     "HandoutStep",

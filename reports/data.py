@@ -14,6 +14,8 @@ from datetime import date, datetime
 # The values of PartnerReadiness.signal, as the dashboard and the API name them.
 READY_TO_MOVE_UP = "ready_to_move_up"
 DISCUSS_BARRIERS = "discuss_barriers"
+# AssignmentRow.assignee_label (and its one row's label) of a step the couple does together.
+TOGETHER_LABEL = "Together"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,10 @@ class PartnerSummary:
     are the last chart week so far, the figure the dashboard shows. ``reminders_stopped``:
     the partner stopped emails; ``reminders_paused_until``: the partner paused reminders
     until that day (the practice's date) — both as the dashboard and the API say.
+    ``ratings_this_period`` and ``ratings_previous_period`` count the comfort ratings each
+    mean rests on. ``last_check_in_on`` is the partner's latest check-in in the last
+    eight weeks or so (None: none), and ``last_check_in_comfort`` the lowest comfort rated
+    that day (None: not rated).
     """
 
     name: str
@@ -84,6 +90,10 @@ class PartnerSummary:
     reminders_paused_until: date | None = None
     done_this_week: int = 0
     target_this_week: int = 0
+    ratings_this_period: int = 0
+    ratings_previous_period: int = 0
+    last_check_in_on: date | None = None
+    last_check_in_comfort: int | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,9 @@ class AssignmentRow:
     ``assignee_label`` is human-readable ("Each partner", "Together", "Zoë"). ``title`` is
     told apart from another step's with the same title by its start date. ``ended_on``: the
     day a completed or cancelled step ended (its last week's target is pro rata).
+    ``check_ins_by_partner``: each partner's name with their check-ins of the step in the
+    period — for a together step, who actually checks it off. ``early_weeks``: per row
+    label of ``cells``, the period weeks whose whole target was met by Wednesday.
     """
 
     title: str
@@ -128,6 +141,8 @@ class AssignmentRow:
     status: str
     cells: tuple[tuple[str, tuple[WeekCell, ...]], ...]
     ended_on: date | None = None
+    check_ins_by_partner: tuple[tuple[str, int], ...] = ()
+    early_weeks: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,7 +181,10 @@ class PreSessionReportData:
     ladder in order, so its last rung is the top one. ``talking_points`` left as
     None are derived by ``reports.talking_points``. ``readiness_signal`` is the couple's
     suggestion (READY_TO_MOVE_UP, DISCUSS_BARRIERS or None), decided by the service with
-    each partner's.
+    each partner's. ``agenda`` is the report's session's agenda; ``last_session_on`` and
+    ``last_session_notes`` are the day and the counselor's notes of the latest earlier
+    session that has notes (None: none has). ``paper`` is "letter" or "a4"
+    (``reports.paper``).
     """
 
     practice_name: str
@@ -187,6 +205,10 @@ class PreSessionReportData:
     practice_logo_png: bytes | None = None
     talking_points: tuple[TalkingPoint, ...] | None = None
     readiness_signal: str | None = None
+    agenda: str | None = None
+    last_session_on: date | None = None
+    last_session_notes: str | None = None
+    paper: str = "a4"
 
     @property
     def has_check_ins_this_period(self) -> bool:

@@ -10,6 +10,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 from reports.charts import Scale, Series, has_values, weekly_chart
 from reports.data import AssignmentRow, PreSessionReportData, ReflectionItem, WeekCell
 from reports.formatting import day_month, short_date
+from reports.ladder_strip import ladder_strip
 from reports.styles import (
     CONCERN,
     CONTENT_WIDTH,
@@ -35,9 +36,10 @@ COMPLETION_SCALE = Scale(0, 100, 25, "%d%%", "Completion (% of weekly target)")
 COMFORT_SCALE = Scale(1, 5, 1, "%d", "Mean comfort (1 = hard, 5 = easy)")
 
 
-def empty_details(s: Styles) -> list[Flowable]:
+def empty_details(data: PreSessionReportData, s: Styles) -> list[Flowable]:
     """The short version for a couple with nothing assigned and nothing logged."""
     return [
+        *_ladder(data, s),
         Paragraph("Steps", s.h2),
         Paragraph(
             f"{NO_STEPS} The week-by-week table and the charts start with the first step.",
@@ -49,8 +51,10 @@ def empty_details(s: Styles) -> list[Flowable]:
 
 
 def detail_pages(data: PreSessionReportData, s: Styles) -> list[Flowable]:
-    """The week-by-week table, both charts, reflections and step texts."""
+    """The ladder, the week-by-week table, both charts, reflections and step texts."""
     return [
+        *_ladder(data, s),
+        CondPageBreak(160),  # the heading, its note and the first rows stay together
         Paragraph("Steps this period, week by week", s.h2),
         *_assignment_section(data, s),
         CondPageBreak(230),
@@ -64,6 +68,14 @@ def detail_pages(data: PreSessionReportData, s: Styles) -> list[Flowable]:
         *_reflections(data.reflections, s),
         Paragraph("Steps as assigned", s.h2),
         *_step_texts(data.assignments, s),
+    ]
+
+
+def _ladder(data: PreSessionReportData, s: Styles) -> list[Flowable]:
+    return [
+        CondPageBreak(100),
+        Paragraph("Where the couple is on the ladder", s.h2),
+        ladder_strip(data, s),
     ]
 
 
@@ -205,13 +217,14 @@ def _reflections(items: tuple[ReflectionItem, ...], s: Styles) -> list[Flowable]
         return [Paragraph(NO_REFLECTIONS, s.empty)]
     story: list[Flowable] = []
     for item in items:
-        story += [CondPageBreak(70), _reflection_header(item, s), Spacer(1, 3)]
+        story += [CondPageBreak(70), reflection_header(item, s), Spacer(1, 3)]
         story += client_paragraphs(item.text, s.reflection, s.fonts)
         story.append(Spacer(1, 8))
     return story
 
 
-def _reflection_header(item: ReflectionItem, s: Styles) -> Table:
+def reflection_header(item: ReflectionItem, s: Styles) -> Table:
+    """A reflection's line: date, partner, comfort, rung and step, and who may read it."""
     comfort = f" · comfort {item.comfort}/5" if item.comfort is not None else ""
     about = markup(truncate(f"Rung {item.rung_position} · {item.step_title}", 110), s.fonts)
     who = markup(truncate(item.partner_name, 40), s.fonts)

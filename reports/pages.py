@@ -15,9 +15,10 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from reports.fonts import FontFamily
-from reports.styles import MARGIN_X, MUTED, PAGE_SIZE, RULE
+from reports.styles import MUTED, RULE, PageGeometry, page_geometry
 
 CONFIDENTIAL = "Confidential — prepared for the treating counselor"
+A4_PAGE = page_geometry("a4")
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,15 @@ class PageFurniture:
     generated: str
     generated_at: datetime
 
+    def page(self) -> PageGeometry:
+        """The page drawn on: A4, unless a subclass knows the paper."""
+        return A4_PAGE
+
     def draw(self, canvas: Canvas, page: int, pages: int) -> None:
         """Draw the header and footer of page ``page`` of ``pages``."""
-        width, height = PAGE_SIZE
-        right = width - MARGIN_X
+        width, height = self.page().size
+        margin_x = self.page().margin_x
+        right = width - margin_x
         canvas.saveState()
         canvas.setStrokeColor(RULE)
         canvas.setLineWidth(0.6)
@@ -43,15 +49,15 @@ class PageFurniture:
         confidential_width = stringWidth(CONFIDENTIAL, self.fonts.bold, 8)
         canvas.drawRightString(right, header_y, CONFIDENTIAL)
         canvas.setFont(self.fonts.regular, 8)
-        room = right - MARGIN_X - confidential_width - 16
-        canvas.drawString(MARGIN_X, header_y, self._fit(self.couple_label, room, 8))
-        canvas.line(MARGIN_X, header_y - 5, right, header_y - 5)
-        canvas.line(MARGIN_X, footer_y + 10, right, footer_y + 10)
+        room = right - margin_x - confidential_width - 16
+        canvas.drawString(margin_x, header_y, self._fit(self.couple_label, room, 8))
+        canvas.line(margin_x, header_y - 5, right, header_y - 5)
+        canvas.line(margin_x, footer_y + 10, right, footer_y + 10)
         page_label = f"Page {page} of {pages}"
         canvas.drawRightString(right, footer_y, page_label)
-        room = right - MARGIN_X - stringWidth(page_label, self.fonts.regular, 8) - 16
+        room = right - margin_x - stringWidth(page_label, self.fonts.regular, 8) - 16
         left = f"{self.practice_name} · Generated {self.generated}"
-        canvas.drawString(MARGIN_X, footer_y, self._fit(left, room, 8))
+        canvas.drawString(margin_x, footer_y, self._fit(left, room, 8))
         canvas.restoreState()
 
     def _fit(self, text: str, room: float, size: float) -> str:
@@ -65,6 +71,16 @@ class PageFurniture:
         """The PDF's creation date: the generation time, never the clock."""
         moment = self.generated_at.astimezone(UTC)
         return f"D:{moment:%Y%m%d%H%M%S}+00'00'"
+
+
+@dataclass(frozen=True)
+class ReportFurniture(PageFurniture):
+    """The pre-session report's furniture, on the practice's paper."""
+
+    geometry: PageGeometry
+
+    def page(self) -> PageGeometry:
+        return self.geometry
 
 
 class NumberedCanvas(Canvas):

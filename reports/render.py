@@ -1,7 +1,9 @@
 """render_pre_session_report: a PreSessionReportData in, the PDF's bytes out.
 
-Page 1 is the one-glance summary; the pages after it hold the week-by-week
-table, the charts, the reflections and the step texts. Every page carries the
+Page 1 is the session (``reports.summary``); the pages after it hold the agenda and
+notes in full when page 1 had to cut them, the ladder, the week-by-week table, the
+charts, the reflections and the step texts. The page is the practice's paper
+(``data.paper``). Every page carries the
 couple, the confidentiality line, "Page N of M" and the generation time. The
 output depends only on the data: no clock, no environment, same bytes each time.
 """
@@ -11,22 +13,21 @@ from __future__ import annotations
 from functools import partial
 from io import BytesIO
 
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Spacer
 
 from reports.data import PreSessionReportData
 from reports.details import detail_pages, empty_details
 from reports.fonts import report_fonts
 from reports.formatting import date_time, in_zone
-from reports.pages import NumberedCanvas, PageFurniture
+from reports.pages import NumberedCanvas, ReportFurniture
 from reports.styles import (
     CONTENT_WIDTH,
     MARGIN_BOTTOM,
     MARGIN_TOP,
-    MARGIN_X,
-    PAGE_SIZE,
     build_styles,
+    page_geometry,
 )
-from reports.summary import summary_page
+from reports.summary import caution, summary_page
 from reports.talking_points import derive_talking_points
 from reports.text import one_line
 
@@ -40,25 +41,29 @@ def render_pre_session_report(data: PreSessionReportData) -> bytes:
         if data.talking_points is not None
         else derive_talking_points(data)
     )
-    story = summary_page(data, points, styles)
+    page = page_geometry(data.paper)
+    story, in_full = summary_page(data, points, styles, page.frame_height)
     if data.assignments or data.reflections:
-        story += [PageBreak(), *detail_pages(data, styles)]
-    else:
-        story += empty_details(styles)
+        story += [PageBreak(), caution(styles), *in_full, *detail_pages(data, styles)]
+    elif in_full:
+        story += [PageBreak(), caution(styles), *in_full, *empty_details(data, styles)]
+    else:  # a couple with nothing yet: one page
+        story += [Spacer(1, 8), caution(styles), *empty_details(data, styles)]
 
-    furniture = PageFurniture(
+    furniture = ReportFurniture(
         fonts=fonts,
         couple_label=one_line(data.couple_label, fonts),
         practice_name=one_line(data.practice_name, fonts),
         generated=date_time(in_zone(data.generated_at, data.timezone_name)),
         generated_at=data.generated_at,
+        geometry=page,
     )
     buffer = BytesIO()
     document = BaseDocTemplate(
         buffer,
-        pagesize=PAGE_SIZE,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
+        pagesize=page.size,
+        leftMargin=page.margin_x,
+        rightMargin=page.margin_x,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
         title=f"Pre-session report — {one_line(data.couple_label, fonts)}",
@@ -70,10 +75,10 @@ def render_pre_session_report(data: PreSessionReportData) -> bytes:
     )
     # No frame padding: tables drawn CONTENT_WIDTH wide line up with the headings.
     frame = Frame(
-        MARGIN_X,
+        page.margin_x,
         MARGIN_BOTTOM,
         CONTENT_WIDTH,
-        PAGE_SIZE[1] - MARGIN_TOP - MARGIN_BOTTOM,
+        page.frame_height,
         leftPadding=0,
         rightPadding=0,
         topPadding=0,

@@ -11,11 +11,14 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 
 from reports.fonts import FontFamily
+from reports.paper import page_size
 
 PAGE_SIZE = A4
 MARGIN_X = 18 * mm
 MARGIN_TOP = 24 * mm
 MARGIN_BOTTOM = 20 * mm
+# One content width on either paper, A4's (the narrower): on Letter the side margins
+# grow, so no table or chart needs a second layout. The frame's height follows the page.
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN_X
 
 INK = colors.HexColor("#1F2933")
@@ -39,6 +42,25 @@ PARTNER_COLOURS = (
     colors.HexColor("#009E73"),
     colors.HexColor("#CC79A7"),
 )
+
+
+@dataclass(frozen=True)
+class PageGeometry:
+    """A paper's page size, its side margin and the height of its text frame."""
+
+    size: tuple[float, float]
+    margin_x: float
+    frame_height: float
+
+
+def page_geometry(paper: str) -> PageGeometry:
+    """The geometry for a paper name from ``reports.paper`` ("letter" or "a4")."""
+    size = page_size(paper)
+    return PageGeometry(
+        size=size,
+        margin_x=(size[0] - CONTENT_WIDTH) / 2,
+        frame_height=size[1] - MARGIN_TOP - MARGIN_BOTTOM,
+    )
 
 
 def hex_of(colour: colors.Color) -> str:
@@ -69,6 +91,10 @@ class Styles:
     cell_head: ParagraphStyle
     reflection: ParagraphStyle
     empty: ParagraphStyle
+    h2_tight: ParagraphStyle
+    h3_box: ParagraphStyle
+    box_text: ParagraphStyle
+    readiness: ParagraphStyle
 
 
 def build_styles(fonts: FontFamily) -> Styles:
@@ -101,4 +127,11 @@ def build_styles(fonts: FontFamily) -> Styles:
             "empty", fontSize=9.5, leading=13, textColor=MUTED, borderPadding=(6, 8, 6, 8),
             backColor=ZEBRA, spaceBefore=10, spaceAfter=10, leftIndent=8, rightIndent=8,
         ),
+        h2_tight=style("h2_tight", fontName=bold, fontSize=12, leading=15, spaceBefore=8,
+                       spaceAfter=3, textColor=ACCENT, keepWithNext=True),
+        h3_box=style("h3_box", fontName=bold, fontSize=9, leading=12, spaceAfter=2,
+                     textColor=ACCENT, keepWithNext=True),
+        box_text=style("box_text", fontSize=8.5, leading=11.5, spaceAfter=2),
+        readiness=style("readiness", fontSize=8.5, leading=11.5, leftIndent=10,
+                        firstLineIndent=-10, spaceAfter=1),
     )  # fmt: skip

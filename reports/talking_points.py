@@ -1,27 +1,45 @@
 """The rules that turn a couple's numbers into talking points, all in one place.
 
-Each rule names the data behind it in the point's ``evidence``. Readiness is not
-decided here: the service judges it with the one rule the dashboard and the API use
-(``counselor.services.progress.readiness``: the last two finished weeks, every step of
-the current rung at 80% or more, never on the ladder's top rung) and passes the verdict
-in ``PartnerSummary.readiness``; these rules only put it into words. The rules, in the
-order their points appear:
+Each point names its figures and how many data points it rests on ("based on 5
+ratings"), in its ``evidence``. No rule fires on a single data point: a comparison of
+comfort needs ``MIN_RATINGS`` ratings in *each* period compared, a completion figure
+``MIN_DUE`` check-offs due. Readiness is not decided here: the service judges it with the
+one rule the dashboard and the API use (``counselor.services.progress.readiness``: the
+last two finished weeks, every step of the current rung at 80% or more, never on the
+ladder's top rung) and passes the verdict in ``PartnerSummary.readiness``; these rules
+only put it into words. The rules, in the order their points appear:
 
-1. **Ready to move up** — the partners the readiness rule suggests moving up; on the
-   ladder's top rung, the partners who keep every step up get a point about keeping
-   it going instead.
-2. **Talk about barriers** — the partners the readiness rule flags: steps were due in
-   both of the last two finished weeks and none was done.
-3. **Stuck at 0%** — a partner had something due this period and checked off
-   nothing (unless rule 2 already names them).
-4. **Big gap** — the best and worst partner's completion this period differ by
-   at least 40 percentage points.
-5. **Comfort falling** — a partner's mean comfort dropped by at least 0.5
-   (on the 1–5 scale) against the previous period.
-6. **Reminders stopped** — a partner turned reminder emails off.
+== ======================== ==========================================================
+#  Rule                     Fires when (per partner unless said)
+== ======================== ==========================================================
+1  Ready to move up         the readiness rule suggests moving up; on the top rung, a
+                            partner who keeps every step up gets "keep it going"
+2  Talk about barriers      the readiness rule flags two finished weeks with steps due
+                            and none done
+3  Stuck at 0%              ``MIN_DUE``+ check-offs due this period, none done (unless
+                            rule 2 names the partner)
+4  Ahead while one lags     two partners' completion this period ≥ 40 points apart and
+                            the better one at 80% or more
+5  Big gap                  ≥ 40 points apart, neither at 80% (rule 4 otherwise)
+6  Comfort falling          mean comfort down ≥ 0.5 (1–5) with ``MIN_RATINGS``+
+                            ratings in each period
+7  Easier, yet fewer        mean comfort up ≥ 0.5 (``MIN_RATINGS``+ ratings in each
+                            period) while completion fell ≥ 20 points (``MIN_DUE``+ due
+                            in each period)
+8  Silence after low        the partner's last check-in was rated 2 or lower and ≥ 7
+   comfort                  days have passed without another (the rule rests on the
+                            days of silence, counted, not on the one rating)
+9  Together step, one       a *together* step checked off ``LOPSIDED_CHECK_INS``+
+   partner                  times this period by one partner and never by the other
+10 Step done early          a step of 2+ a week met its whole weekly target by
+                            Wednesday in ``EARLY_WEEKS``+ weeks, or was completed
+                            before its due date
+11 Reminders stopped        a partner turned reminder emails off
+== ======================== ==========================================================
 
-When no rule fires, a single neutral point suggests reviewing how the steps felt.
-The service suggests; the counselor decides — no point is an instruction.
+When no rule fires, a single point says so and still carries each partner's completion
+and comfort with their counts. Every threshold is a constant below. The service
+suggests; the counselor decides — no point is an instruction.
 """
 
 from __future__ import annotations
@@ -29,16 +47,29 @@ from __future__ import annotations
 from reports.data import (
     DISCUSS_BARRIERS,
     READY_TO_MOVE_UP,
+    TOGETHER_LABEL,
+    AssignmentRow,
     PartnerSummary,
     PreSessionReportData,
     ReadinessWeek,
     TalkingPoint,
 )
-from reports.formatting import day_month
+from reports.formatting import day_month, short_date
 
 GAP_THRESHOLD = 0.4
-COMFORT_DROP = 0.5
-STEADY_TEXT = "Steady: review how the steps felt"
+AHEAD_AT_LEAST = 0.8
+COMFORT_CHANGE = 0.5
+COMPLETION_DROP = 0.2
+MIN_RATINGS = 3
+MIN_DUE = 3
+SILENCE_DAYS = 7
+LOW_COMFORT_AT_MOST = 2
+LOPSIDED_CHECK_INS = 3
+EARLY_WEEKS = 2
+EARLY_TIMES_PER_WEEK = 2
+FALLBACK_TEXT = "No rule flagged a concern: ask how the steps felt"
+TITLE_LIMIT = 60
+_EPSILON = 1e-9
 
 
 def derive_talking_points(data: PreSessionReportData) -> list[TalkingPoint]:
@@ -48,11 +79,15 @@ def derive_talking_points(data: PreSessionReportData) -> list[TalkingPoint]:
         *_moving_up(data),
         *_barriers(partners),
         *_stuck_at_zero(partners),
-        *_big_gap(partners),
+        *_gap(partners),
         *_comfort_falling(partners),
+        *_easier_yet_fewer(partners),
+        *_silence_after_low_comfort(data),
+        *_together_by_one(data),
+        *_done_early(data.assignments),
         *_reminders_stopped(partners),
     ]
-    return points or [_steady(partners)]
+    return points or [_fallback(partners)]
 
 
 def counts(done: int, target: int) -> str:
@@ -63,6 +98,11 @@ def counts(done: int, target: int) -> str:
 def percent(ratio: float | None) -> str:
     """'67%' for 0.666…; an en dash when nothing was due."""
     return "–" if ratio is None else f"{round(ratio * 100)}%"
+
+
+def based_on(number: int, noun: str) -> str:
+    """'based on 5 ratings', 'based on 1 rating'."""
+    return f"based on {number} {noun}{'s' * (number != 1)}"
 
 
 def _both_periods(p: PartnerSummary) -> str:
@@ -79,6 +119,14 @@ def _names(named: list[PartnerSummary]) -> str:
 
 def _week(week: ReadinessWeek) -> str:
     return f"the week of {day_month(week.week_start)}"
+
+
+def _quoted(title: str) -> str:
+    """A step's title in quotes, cut to ``TITLE_LIMIT`` characters."""
+    return f"“{title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + '…'}”"
+
+
+# --- 1 and 2: readiness, as the service decided it ----------------------------------------
 
 
 def _moving_up(data: PreSessionReportData) -> list[TalkingPoint]:
@@ -112,14 +160,17 @@ def _about(
 
 
 def _rung_evidence(named: list[PartnerSummary], rung: str) -> str:
-    """'Zoë: weakest rung 3 step 83% in the week of 27 Oct, 100% in the week of 3 Nov'."""
+    """'Zoë: weakest rung 3 step 83% in the week of 27 Oct, 100% in the week of 3 Nov' and
+    the check-offs of those weeks it rests on."""
 
     def weeks(p: PartnerSummary) -> str:
         return ", ".join(
             f"{percent(w.lowest_rung_completion)} in {_week(w)}" for w in p.readiness.weeks
         )
 
-    return "; ".join(f"{p.name}: weakest {rung} step {weeks(p)}" for p in named)
+    due = sum(w.target for p in named for w in p.readiness.weeks)
+    judged = "; ".join(f"{p.name}: weakest {rung} step {weeks(p)}" for p in named)
+    return f"{judged} — {based_on(due, 'check-off')} due in the last two full weeks"
 
 
 def _barriers(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
@@ -127,54 +178,214 @@ def _barriers(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
         TalkingPoint(
             f"{p.name} did none of the steps due in the last two full weeks: talk about barriers",
             f"{p.name}: "
-            + "; ".join(f"{counts(w.done, w.target)} in {_week(w)}" for w in p.readiness.weeks),
+            + "; ".join(f"{counts(w.done, w.target)} in {_week(w)}" for w in p.readiness.weeks)
+            + f" — {based_on(sum(w.target for w in p.readiness.weeks), 'check-off')} due",
         )
         for p in partners
         if p.readiness.signal == DISCUSS_BARRIERS
     ]
 
 
+# --- 3 to 5: completion ----------------------------------------------------------------
+
+
 def _stuck_at_zero(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
     return [
-        TalkingPoint(f"{p.name} has not checked off any step this period", _both_periods(p))
+        TalkingPoint(
+            f"{p.name} has not checked off any step this period",
+            f"{_both_periods(p)} — {based_on(p.target_this_period, 'check-off')} due",
+        )
         for p in partners
-        if p.target_this_period > 0
+        if p.target_this_period >= MIN_DUE
         and p.done_this_period == 0
         and p.readiness.signal != DISCUSS_BARRIERS
     ]
 
 
-def _big_gap(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
-    rated = [p for p in partners if p.completion_this_period is not None]
+def _gap(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
+    """Rule 4 when the better partner is at 80% or more, else rule 5."""
+    rated = [
+        p
+        for p in partners
+        if p.completion_this_period is not None and p.target_this_period >= MIN_DUE
+    ]
     if len(rated) < 2:
         return []
     high = max(rated, key=lambda p: p.completion_this_period or 0.0)
     low = min(rated, key=lambda p: p.completion_this_period or 0.0)
-    gap = (high.completion_this_period or 0.0) - (low.completion_this_period or 0.0)
-    if gap < GAP_THRESHOLD - 1e-9:
+    best, worst = high.completion_this_period or 0.0, low.completion_this_period or 0.0
+    if best - worst < GAP_THRESHOLD - _EPSILON:
         return []
-    evidence = "; ".join(
+    figures = "; ".join(
         f"{p.name}: {counts(p.done_this_period, p.target_this_period)} "
         f"({percent(p.completion_this_period)})"
         for p in (high, low)
     )
-    points = round(gap * 100)
-    text = f"A big gap between partners: {high.name} and {low.name} differ by {points} points"
-    return [TalkingPoint(text, f"{evidence} this period")]
+    due = high.target_this_period + low.target_this_period
+    apart = round((best - worst) * 100)
+    evidence = f"{figures} this period — {based_on(due, 'check-off')} due"
+    if best >= AHEAD_AT_LEAST - _EPSILON:
+        text = (
+            f"{high.name} is keeping up ({percent(best)}) while {low.name} lags "
+            f"({percent(worst)}): {apart} points apart"
+        )
+        return [TalkingPoint(text, evidence)]
+    text = f"A big gap between partners: {high.name} and {low.name} differ by {apart} points"
+    return [TalkingPoint(text, evidence)]
+
+
+# --- 6 to 8: comfort -------------------------------------------------------------------
+
+
+def _comfort_compared(p: PartnerSummary) -> float | None:
+    """This period's mean comfort less the previous one's, when each rests on enough
+    ratings; else None."""
+    if p.mean_comfort is None or p.previous_mean_comfort is None:
+        return None
+    if min(p.ratings_this_period, p.ratings_previous_period) < MIN_RATINGS:
+        return None
+    return p.mean_comfort - p.previous_mean_comfort
+
+
+def _comfort_figures(p: PartnerSummary) -> str:
+    return (
+        f"mean comfort {p.mean_comfort:.1f} this period, {p.previous_mean_comfort:.1f} "
+        "before (scale 1–5)"
+    )
+
+
+def _ratings(p: PartnerSummary) -> str:
+    return f"based on {p.ratings_this_period} and {p.ratings_previous_period} ratings"
 
 
 def _comfort_falling(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
     return [
         TalkingPoint(
             f"{p.name}'s comfort is falling",
-            f"{p.name}: mean comfort {p.mean_comfort:.1f} this period; "
-            f"{p.previous_mean_comfort:.1f} before (scale 1–5)",
+            f"{p.name}: {_comfort_figures(p)} — {_ratings(p)}",
         )
         for p in partners
-        if p.mean_comfort is not None
-        and p.previous_mean_comfort is not None
-        and p.previous_mean_comfort - p.mean_comfort >= COMFORT_DROP - 1e-9
+        if (change := _comfort_compared(p)) is not None and change <= -COMFORT_CHANGE + _EPSILON
     ]
+
+
+def _easier_yet_fewer(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
+    points = []
+    for p in partners:
+        change = _comfort_compared(p)
+        now, before = p.completion_this_period, p.completion_previous_period
+        if change is None or change < COMFORT_CHANGE - _EPSILON or now is None or before is None:
+            continue
+        if min(p.target_this_period, p.target_previous_period) < MIN_DUE:
+            continue
+        if before - now < COMPLETION_DROP - _EPSILON:
+            continue
+        points.append(
+            TalkingPoint(
+                f"{p.name} finds the steps easier but does fewer of them",
+                f"{p.name}: {_comfort_figures(p)}; completion {percent(now)} "
+                f"({counts(p.done_this_period, p.target_this_period)}), {percent(before)} "
+                f"({counts(p.done_previous_period, p.target_previous_period)}) before — "
+                f"{_ratings(p)}, {p.target_this_period + p.target_previous_period} "
+                "check-offs due",
+            )
+        )
+    return points
+
+
+def _silence_after_low_comfort(data: PreSessionReportData) -> list[TalkingPoint]:
+    points = []
+    for p in data.partners:
+        last, comfort = p.last_check_in_on, p.last_check_in_comfort
+        if last is None or comfort is None or comfort > LOW_COMFORT_AT_MOST:
+            continue
+        silent = (data.period_end - last).days
+        if silent < SILENCE_DAYS:
+            continue
+        said = next(
+            (r for r in data.reflections if r.partner_name == p.name and r.occurred_on == last),
+            None,
+        )
+        about = f" on {_quoted(said.step_title)}, with a reflection" if said else ""
+        points.append(
+            TalkingPoint(
+                f"{p.name} has not checked in for {silent} days since rating a step {comfort} of 5",
+                f"{p.name}: last check-in {short_date(last)}, comfort {comfort} of 5{about} — "
+                f"{based_on(silent, 'day')} without a check-in",
+            )
+        )
+    return points
+
+
+# --- 9 and 10: steps -------------------------------------------------------------------
+
+
+def _together_by_one(data: PreSessionReportData) -> list[TalkingPoint]:
+    points = []
+    for row in data.assignments:
+        if row.assignee_label != TOGETHER_LABEL or len(row.check_ins_by_partner) < 2:
+            continue
+        doers = [(name, n) for name, n in row.check_ins_by_partner if n > 0]
+        if len(doers) != 1 or doers[0][1] < LOPSIDED_CHECK_INS:
+            continue
+        name, number = doers[0]
+        others = [other for other, n in row.check_ins_by_partner if n == 0]
+        figures = "; ".join(
+            [f"{name}: {number} check-ins", *(f"{other}: none" for other in others)]
+        )
+        points.append(
+            TalkingPoint(
+                f"Only {name} checks off the together step {_quoted(row.title)}",
+                f"{figures} this period — {based_on(number, 'check-in')}",
+            )
+        )
+    return points
+
+
+def _done_early(rows: tuple[AssignmentRow, ...]) -> list[TalkingPoint]:
+    points = []
+    for row in rows:
+        weeks = len(row.cells[0][1]) if row.cells else 0
+        early = [
+            (label, n)
+            for label, n in row.early_weeks
+            if n >= EARLY_WEEKS and row.times_per_week >= EARLY_TIMES_PER_WEEK
+        ]
+        if early:
+            who = " and ".join(label for label, _ in early)
+            figures = "; ".join(f"{label}: {n} of {weeks} weeks" for label, n in early)
+            points.append(
+                TalkingPoint(
+                    f"{who}: {_quoted(row.title)} done by Wednesday most weeks — room for more?",
+                    f"{figures} met the {row.times_per_week}× a week target by Wednesday — "
+                    f"{based_on(sum(n for _, n in early), 'week')}",
+                )
+            )
+        elif _completed_before_due(row):
+            assert row.ended_on is not None and row.due_on is not None
+            ahead = (row.due_on - row.ended_on).days
+            done = sum(c.counted for _, cells in row.cells for c in cells)
+            points.append(
+                TalkingPoint(
+                    f"{_quoted(row.title)} was completed {ahead} days before its due date",
+                    f"Completed {short_date(row.ended_on)}, due {short_date(row.due_on)}; "
+                    f"{done} check-offs this period — {based_on(done, 'check-off')}",
+                )
+            )
+    return points
+
+
+def _completed_before_due(row: AssignmentRow) -> bool:
+    return (
+        row.status == "completed"
+        and row.ended_on is not None
+        and row.due_on is not None
+        and row.ended_on < row.due_on
+        and sum(c.done for _, cells in row.cells for c in cells) >= MIN_DUE
+    )
+
+
+# --- 11 and the fallback ---------------------------------------------------------------
 
 
 def _reminders_stopped(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
@@ -182,18 +393,38 @@ def _reminders_stopped(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoin
         TalkingPoint(
             f"{p.name} has stopped reminder emails",
             f"{p.name}: reminders stopped; {counts(p.done_this_period, p.target_this_period)} "
-            "this period",
+            f"this period — based on {p.name}'s email setting",
         )
         for p in partners
         if p.reminders_stopped
     ]
 
 
-def _steady(partners: tuple[PartnerSummary, ...]) -> TalkingPoint:
-    due = [p for p in partners if p.target_this_period > 0]
-    if not due:
-        return TalkingPoint(STEADY_TEXT, "No steps were due this period")
-    evidence = "; ".join(
-        f"{p.name}: {counts(p.done_this_period, p.target_this_period)} this period" for p in due
+def _fallback(partners: tuple[PartnerSummary, ...]) -> TalkingPoint:
+    """No rule fired: the figures that were looked at, with their counts."""
+    due = sum(p.target_this_period for p in partners)
+    ratings = sum(p.ratings_this_period for p in partners)
+    if due == 0 and ratings == 0:
+        return TalkingPoint(FALLBACK_TEXT, "No steps were due and no comfort was rated this period")
+    figures = "; ".join(_partner_figures(p) for p in partners)
+    rated = f"{ratings} rating{'s' * (ratings != 1)}"
+    return TalkingPoint(FALLBACK_TEXT, f"{figures} — {based_on(due, 'check-off')} due and {rated}")
+
+
+def _partner_figures(p: PartnerSummary) -> str:
+    """'Zoë: 4 of 6 (67%) this period, 5 of 6 before; comfort 3.8 from 5 ratings'."""
+    if p.target_this_period > 0:
+        done = (
+            f"{counts(p.done_this_period, p.target_this_period)} "
+            f"({percent(p.completion_this_period)}) this period, "
+            f"{counts(p.done_previous_period, p.target_previous_period)} before"
+        )
+    else:
+        done = "nothing due this period"
+    comfort = (
+        f"comfort {p.mean_comfort:.1f} from {p.ratings_this_period} "
+        f"rating{'s' * (p.ratings_this_period != 1)}"
+        if p.mean_comfort is not None
+        else "no comfort rated"
     )
-    return TalkingPoint(STEADY_TEXT, f"{evidence}; no rule flagged a concern")
+    return f"{p.name}: {done}; {comfort}"

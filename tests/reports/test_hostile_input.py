@@ -59,7 +59,8 @@ def test_markup_in_client_text_prints_literally(hostile_text: str) -> None:
     assert SCRIPT in text
     assert TOM_AND_JERRY in text
     assert "<b>" in text
-    assert "Dr <script>alert(1)</script>" in text
+    # The counselor's name sits in a narrow column of page 1 and may wrap.
+    assert "Dr<script>alert(1)</script>" in squashed(text)
 
 
 def test_hebrew_and_arabic_come_back_in_logical_order(hostile_text: str) -> None:

@@ -207,7 +207,7 @@ def test_check_ins_listed_under_the_steps_name_their_step_as_the_step_cards_do(
     partner_page = app.test_client().get(f"/p/{token}").get_data(as_text=True)
 
     reflections = page[page.index('id="reflections-h"') :]
-    own_list = partner_page[partner_page.index("Your recent check-ins") :]
+    own_list = partner_page[partner_page.index('id="my-checkins-h"') :]
     for listing in (reflections, own_list):
         assert "Ask for a lift (from 27 Apr)" in listing
         assert "Ask for a lift (from 11 May)" in listing

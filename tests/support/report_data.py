@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reports import (
+    READY_TO_MOVE_UP,
     AssignmentRow,
     PartnerReadiness,
     PartnerSummary,
@@ -34,6 +35,10 @@ RUNGS = (
     RungInfo(5, "Ask for specific support"),
     RungInfo(6, 'Ask "How can we do this together?"'),
 )
+
+
+AGENDA = "Check in on José's week at work.\nPlan the weekend talk together."
+NOTES = "Both tired; José quiet. Agreed to try the worry step daily and review in two weeks."
 
 
 def _completion(done: int, target: int) -> float | None:
@@ -75,6 +80,10 @@ def make_partner(name: str, **overrides: Any) -> PartnerSummary:
         "readiness": NOT_JUDGED,
         "done_this_week": 2,  # the last chart week, so far
         "target_this_week": 3,
+        "ratings_this_period": 5,
+        "ratings_previous_period": 4,
+        "last_check_in_on": date(2025, 11, 8),
+        "last_check_in_comfort": 4,
     }
     fields.update(overrides)
     fields.setdefault(
@@ -155,12 +164,20 @@ def make_report_data(**overrides: Any) -> PreSessionReportData:
                 done_this_week=0,
                 weekly_completion=(None, 0.33, 0.67, 0.67, 0.33, 0.67, 0.17, 0.0),
                 weekly_mean_comfort=(None, 3.0, 3.5, 3.5, 3.0, 3.5, 2.5, None),
+                ratings_this_period=4,
+                ratings_previous_period=5,
+                last_check_in_on=date(2025, 11, 4),
+                last_check_in_comfort=2,
             ),
         ),
         assignments=_assignments(),
         chart_weeks=CHART_WEEKS,
         reflections=_reflections(),
         generated_at=datetime(2025, 11, 10, 6, 30, tzinfo=UTC),
+        agenda=AGENDA,
+        last_session_on=PERIOD_START,
+        last_session_notes=NOTES,
+        paper="a4",
     )
     return replace(data, **overrides)
 
@@ -198,6 +215,7 @@ def _assignments() -> tuple[AssignmentRow, ...]:
             times_per_week=1,
             due_on=date(2025, 11, 23),
             cells=(("Together", week_cells((1, 1), (0, 1))),),
+            check_ins_by_partner=(("Zoë", 1), ("José", 0)),
         ),
     )
 
@@ -240,6 +258,12 @@ def make_empty_data() -> PreSessionReportData:
         "streak_weeks": 0,
         "weekly_completion": (None,) * 8,
         "weekly_mean_comfort": (None,) * 8,
+        "done_this_week": 0,
+        "target_this_week": 0,
+        "ratings_this_period": 0,
+        "ratings_previous_period": 0,
+        "last_check_in_on": None,
+        "last_check_in_comfort": None,
     }
     return make_report_data(
         current_rung=None,
@@ -248,7 +272,124 @@ def make_empty_data() -> PreSessionReportData:
         partners=(make_partner("Zoë", **quiet), make_partner("José", **quiet)),
         assignments=(),
         reflections=(),
+        agenda=None,
+        last_session_on=None,
+        last_session_notes=None,
     )
+
+
+def make_quiet_data() -> PreSessionReportData:
+    """A couple a week into their first step: one check-in, one reflection, no agenda yet
+    and no notes from an earlier session."""
+    partners = (
+        make_partner("Zoë", done_this_period=1, target_this_period=2, done_previous_period=0,
+                     target_previous_period=0, mean_comfort=4.0, previous_mean_comfort=None,
+                     ratings_this_period=1, ratings_previous_period=0, streak_weeks=0,
+                     done_this_week=1, target_this_week=2, weekly_completion=(None,) * 7 + (0.5,),
+                     weekly_mean_comfort=(None,) * 7 + (4.0,)),
+        make_partner("José", done_this_period=0, target_this_period=2, done_previous_period=0,
+                     target_previous_period=0, mean_comfort=None, previous_mean_comfort=None,
+                     ratings_this_period=0, ratings_previous_period=0, streak_weeks=0,
+                     last_check_in_on=None, last_check_in_comfort=None, done_this_week=0,
+                     target_this_week=2, weekly_completion=(None,) * 7 + (0.0,),
+                     weekly_mean_comfort=(None,) * 8),
+    )  # fmt: skip
+    step = make_assignment(
+        "Notice one moment you did it alone",
+        rung_position=1,
+        rung_title="Notice your solo defaults",
+        starts_on=date(2025, 11, 3),
+        cells=(("Zoë", week_cells((0, 0), (1, 2))), ("José", week_cells((0, 0), (0, 2)))),
+    )
+    return make_report_data(
+        current_rung=1,
+        period_start=date(2025, 10, 27),
+        period_description="the last 14 days",
+        partners=partners,
+        assignments=(step,),
+        reflections=(
+            make_reflection(
+                "It was odd to notice. I always carry the bags.",
+                rung_position=1,
+                step_title=step.title,
+                occurred_on=date(2025, 11, 5),
+            ),
+        ),
+        agenda=None,
+        last_session_on=None,
+        last_session_notes=None,
+    )
+
+
+BUSY_AGENDA = "\n".join(
+    f"{n}. " + line
+    for n, line in enumerate(
+        [
+            "Start with José's week: the appointment with his father and how it went.",
+            "Ask Zoë what made the worry step easy this time, and what would make it easier "
+            "for José.",
+            "The together step: only Zoë has been checking it off. Is José there for it?",
+            "Review the chore hand-over: three kinds of pasta, no onions — what did they "
+            "learn about letting the other do it their way?",
+            "Comfort is falling for José although he keeps trying; name that effort.",
+            "Decide whether rung 3 stays for another two weeks or whether Zoë's pace "
+            "suggests adding a step.",
+            "Leave ten minutes for what they bring themselves.",
+            "Homework for the next two weeks: agree on one change together.",
+        ]
+        * 3,
+        start=1,
+    )
+)
+BUSY_NOTES = (
+    "Session went well overall. Zoë talked about work pressure; José mostly listened and "
+    "said later that he felt 'left out of the planning'. We practised the worry exchange in "
+    "the room: José managed one small worry, Zoë responded with a question rather than a "
+    "fix, which he noticed and appreciated.\n"
+    "Agreed: the worry step daily, the chore hand-over weekly, the weekend talk together. "
+    "Watch for José withdrawing when Zoë is busy; he may stop checking in rather than say "
+    "it is hard. Next time ask about his father's health and the appointment.\n" * 4
+)
+
+
+def make_busy_data() -> PreSessionReportData:
+    """A busy fortnight: many check-ins and reflections, a long agenda and long notes, and
+    figures that set off most talking-point rules."""
+    data = make_report_data()
+    zoe, jose = data.partners
+    zoe = replace(zoe, done_this_period=12, target_this_period=12, done_previous_period=8,
+                  target_previous_period=12, completion_this_period=1.0,
+                  completion_previous_period=8 / 12, ratings_this_period=12,
+                  ratings_previous_period=8,
+                  readiness=make_readiness(READY_TO_MOVE_UP, (6, 6, 1.0), (6, 6, 1.0)))  # fmt: skip
+    jose = replace(jose, done_this_period=3, target_this_period=12, completion_this_period=0.25,
+                   done_previous_period=8, target_previous_period=12,
+                   completion_previous_period=8 / 12, last_check_in_on=date(2025, 11, 1),
+                   last_check_in_comfort=1,
+                   readiness=make_readiness(None, (2, 6, 0.33), (1, 6, 0.17)))  # fmt: skip
+    worry, chore, talk = data.assignments
+    worry = replace(worry, early_weeks=(("Zoë", 2), ("José", 0)))
+    talk = replace(talk, check_ins_by_partner=(("Zoë", 4), ("José", 0)))
+    texts = [r.text for r in data.reflections]
+    reflections = tuple(
+        make_reflection(
+            f"{texts[i % 3]} " + "We talked about it again the next evening. " * (i % 4),
+            occurred_on=PERIOD_END - timedelta(days=i // 2),
+            partner_name=("Zoë", "José")[i % 2],
+            shared=i % 3 != 1,
+            comfort=(4, 2, 5, 3, 1, 4)[i % 6],
+        )
+        for i in range(14)
+    )
+    return replace(
+        data,
+        partners=(zoe, jose),
+        assignments=(worry, chore, talk, *(replace(a, title=f"{a.title} ({n})")
+                                           for n, a in enumerate(data.assignments * 3))),
+        reflections=reflections,
+        agenda=BUSY_AGENDA,
+        last_session_notes=BUSY_NOTES,
+    )  # fmt: skip
 
 
 # --- the hostile set ---------------------------------------------------------------
@@ -316,7 +457,10 @@ def make_hostile_data(*, check_ins: bool = True) -> PreSessionReportData:
     ]
     right_to_left = make_reflection(f"{HEBREW}. {ARABIC}.", partner_name=names[1], shared=False)
     reflections = (*long_ones, right_to_left) if check_ins else ()
+    hostile_words = " ".join(HOSTILE_INSERTS)
     return make_report_data(
+        agenda=f"{SCRIPT}\n{hostile_words}\n" + hostile_reflection_text(7, 1500),
+        last_session_notes=f"{HEBREW}\n{ARABIC} {EMOJI}\n{TOM_AND_JERRY} " + "x" * 400,
         practice_name=f"Practice {TOM_AND_JERRY}",
         counselor_name=f"Dr {SCRIPT}",
         couple_label=f"{TOM_AND_JERRY} {EMOJI} & {HEBREW}",

@@ -8,6 +8,12 @@ as many weeks just before them. Figures follow the same rules as the dashboard
 partner's reminders and the couple's and each partner's readiness
 (``week_rules.couple_readiness``) are decided here by the functions the dashboard and the
 API call, and handed to the report, which only shows them.
+
+The report's session brings its agenda; the "Last time" box holds the notes of the latest
+earlier session that has some (``sessions.last_session_with_notes``, the couple page's
+rule). Both are part of the data, so of its ``fingerprint``: a report prepared before
+the agenda or the notes changed is prepared again. The paper is the practice's
+(``reports.paper.paper_name``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,6 @@ from sqlalchemy.orm import selectinload
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
-    Assignee,
     Assignment,
     AssignmentStatus,
     CheckIn,
@@ -36,21 +41,21 @@ from counselor.models import (
 )
 from counselor.services import validation
 from counselor.services.couples.email_status import EmailState, email_status
-from counselor.services.couples.sessions import NOT_REMOVED
+from counselor.services.couples.sessions import NOT_REMOVED, last_session_with_notes
 from counselor.services.homework import ladder, reflections
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import readiness, snapshots, week_rules
+from counselor.services.reports.report_steps import active_during, assignment_row
 from counselor.tenancy import get_in_practice
 from reports import (
-    AssignmentRow,
     PartnerReadiness,
     PartnerSummary,
     PreSessionReportData,
     ReadinessWeek,
     ReflectionItem,
     RungInfo,
-    WeekCell,
 )
+from reports.paper import paper_name
 
 DEFAULT_PERIOD_DAYS = 14
 CHART_WEEKS = 8
@@ -86,15 +91,16 @@ def build_report_data(
             assignments,
             day_counts,
             comforts,
-            _Weeks(period_weeks, previous_weeks, chart_weeks, now, zone),
+            _Weeks(period_weeks, previous_weeks, chart_weeks, now, zone, today),
             verdict.partners[p.id],
             seeds,
         )
         for p in couple.partners
     )
-    shown = [a for a in assignments if _active_during(a, period_weeks[0], today)]
+    shown = [a for a in assignments if active_during(a, period_weeks[0], today)]
     titles = step_titles(shown)
     active = [a for a in assignments if a.status == AssignmentStatus.ACTIVE]
+    last_time = last_session_with_notes(couple.id, session.starts_at if session else now)
     return PreSessionReportData(
         practice_name=couple.practice.name,
         counselor_name=couple.counselor.name,
@@ -109,11 +115,15 @@ def build_report_data(
         rungs=tuple(RungInfo(r.position, r.title) for r in rungs),
         partners=partners,
         assignments=tuple(
-            _assignment_row(a, titles[a.id], couple, day_counts, period_weeks) for a in shown
+            assignment_row(a, titles[a.id], couple, day_counts, period_weeks, today) for a in shown
         ),
         chart_weeks=tuple(chart_weeks),
         reflections=_reflections(couple.id, start, zone),
         generated_at=now.astimezone(ZoneInfo(zone)),
+        agenda=session.agenda if session else None,
+        last_session_on=timeutil.to_local(last_time.starts_at, zone).date() if last_time else None,
+        last_session_notes=last_time.notes if last_time else None,
+        paper=paper_name(couple.practice.paper_size, zone),
     )
 
 
@@ -191,10 +201,35 @@ def _comforts(couple_id: int, since: date) -> dict[int, list[tuple[date, int]]]:
     return by_partner
 
 
-def _mean_comfort(values: list[tuple[date, int]], weeks: list[date]) -> float | None:
+def _in_weeks(values: list[tuple[date, int]], weeks: list[date]) -> list[int]:
     wanted = set(weeks)
-    picked = [c for day, c in values if timeutil.week_start(day) in wanted]
+    return [c for day, c in values if timeutil.week_start(day) in wanted]
+
+
+def _mean_comfort(values: list[tuple[date, int]], weeks: list[date]) -> float | None:
+    picked = _in_weeks(values, weeks)
     return round(mean(picked), 2) if picked else None
+
+
+def _last_check_in(
+    partner_id: int,
+    day_counts: week_rules.DayCounts,
+    comforts: list[tuple[date, int]],
+    today: date,
+) -> tuple[date | None, int | None]:
+    """The partner's latest check-in day the report read (none later than today) and the
+    lowest comfort rated that day (None: not rated)."""
+    days = [
+        day
+        for (_, partner), per_day in day_counts.items()
+        if partner == partner_id
+        for day in per_day
+        if day <= today
+    ]
+    if not days:
+        return None, None
+    last = max(days)
+    return last, min((c for day, c in comforts if day == last), default=None)
 
 
 @dataclass(frozen=True)
@@ -206,6 +241,7 @@ class _Weeks:
     chart: list[date]  # CHART_WEEKS weeks, the last one this week
     now: datetime
     zone: str
+    today: date
 
 
 def _partner_summary(
@@ -227,6 +263,7 @@ def _partner_summary(
     seed = seeds.get((partner.id, weeks.chart[0] - timedelta(weeks=1)), 0)
     mine = comforts.get(partner.id, [])
     emails = email_status(partner, weeks.now)
+    last_day, last_comfort = _last_check_in(partner.id, day_counts, mine, weeks.today)
     return PartnerSummary(
         name=partner.first_name,
         done_this_period=done,
@@ -247,6 +284,10 @@ def _partner_summary(
         readiness=_partner_readiness(assessment),
         done_this_week=weekly[-1].done,
         target_this_week=weekly[-1].target,
+        ratings_this_period=len(_in_weeks(mine, weeks.period)),
+        ratings_previous_period=len(_in_weeks(mine, weeks.previous)),
+        last_check_in_on=last_day,
+        last_check_in_comfort=last_comfort,
     )
 
 
@@ -263,52 +304,6 @@ def _partner_readiness(assessment: readiness.Assessment) -> PartnerReadiness:
             )
             for week in assessment.weeks
         ),
-    )
-
-
-def _active_during(assignment: Assignment, first: date, last: date) -> bool:
-    until = week_rules.active_until(assignment)
-    return assignment.starts_on <= last and (until is None or until >= first)
-
-
-def _assignee_label(assignment: Assignment, couple: Couple) -> str:
-    if assignment.assignee == Assignee.EACH:
-        return "Each partner"
-    if assignment.assignee == Assignee.TOGETHER:
-        return "Together"
-    return next(p.first_name for p in couple.partners if p.id == assignment.assignee_partner_id)
-
-
-def _assignment_row(
-    assignment: Assignment,
-    title: str,
-    couple: Couple,
-    day_counts: week_rules.DayCounts,
-    weeks: list[date],
-) -> AssignmentRow:
-    cells = tuple(
-        (
-            label,  # one joint row for a together step, as on the couple page
-            tuple(
-                WeekCell(w, f.done, f.target)
-                for w in weeks
-                for f in [week_rules.assignment_week(assignment, partner.id, w, day_counts)]
-            ),
-        )
-        for label, partner in week_rules.step_rows(assignment, couple.partners)
-    )
-    return AssignmentRow(
-        title=title,
-        instructions=assignment.instructions,
-        rung_position=assignment.rung.position,
-        rung_title=assignment.rung.title,
-        assignee_label=_assignee_label(assignment, couple),
-        times_per_week=assignment.times_per_week,
-        starts_on=assignment.starts_on,
-        due_on=assignment.due_on,
-        status=assignment.status.value,
-        cells=cells,
-        ended_on=assignment.ended_on if assignment.status != AssignmentStatus.ACTIVE else None,
     )
 
 
