@@ -13,9 +13,10 @@ from wtforms import BooleanField, EmailField, RadioField, SelectChoice
 from counselor.dashboard import bp
 from counselor.dashboard.timezone_field import TimezoneField
 from counselor.services.accounts import settings
-from counselor.services.accounts.settings import PracticeSettingsInput
+from counselor.services.accounts.settings import BY_TIME_ZONE, PracticeSettingsInput
 from counselor.services.errors import InvalidInput
 from counselor.web import show_errors
+from reports.paper import A4_NAME, LETTER_NAME, PAPER_LABELS, paper_name
 
 
 class MyPreferencesForm(FlaskForm):
@@ -59,6 +60,15 @@ class PracticeSettingsForm(FlaskForm):
         description="Off: emails name only the practice. On: they also name the couple's "
         "counselor.",
     )
+    paper_size = RadioField(
+        "Paper for printed reports and handouts",
+        choices=[
+            SelectChoice(BY_TIME_ZONE, "By the practice's time zone: Letter in the Americas, "
+                         "A4 elsewhere"),
+            SelectChoice(LETTER_NAME, PAPER_LABELS[LETTER_NAME]),
+            SelectChoice(A4_NAME, PAPER_LABELS[A4_NAME]),
+        ],
+    )  # fmt: skip
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -91,6 +101,7 @@ def practice_settings_page() -> ResponseReturnValue:
             "email_detail": practice.email_detail.value,
             "reply_to": practice.reply_to or "",
             "email_names_counselor": practice.email_names_counselor,
+            "paper_size": practice.paper_size or BY_TIME_ZONE,
         },
     )
     if form.validate_on_submit():
@@ -103,6 +114,7 @@ def practice_settings_page() -> ResponseReturnValue:
                     email_detail=form.email_detail.data,
                     reply_to=form.reply_to.data or "",
                     email_names_counselor=bool(form.email_names_counselor.data),
+                    paper_size=form.paper_size.data,
                 ),
             )
         except InvalidInput as error:
@@ -117,6 +129,7 @@ def practice_settings_page() -> ResponseReturnValue:
             form=form,
             practice=practice,
             may_manage=settings.may_manage_practice(current_user),
+            paper=PAPER_LABELS[paper_name(practice.paper_size, practice.timezone)],
         ),
         status,
     )

@@ -12,10 +12,13 @@ from counselor.models import Counselor, CounselorRole, EmailDetail, ReminderCade
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import check_email, check_int_range, check_timezone
+from reports.paper import PAPER_NAMES
 
 # Settings › Access: the bounds of the practice's session limits.
 SESSION_IDLE_MINUTES = (5, 240)
 SESSION_MAX_HOURS = (1, 24)
+# Settings › Practice: no paper chosen, the practice's time zone decides.
+BY_TIME_ZONE = "timezone"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class PracticeSettingsInput:
     reply_to: str = ""
     # Emails to partners name their counselor ("from Dana at Riverside …").
     email_names_counselor: bool = False
+    # The paper of printed reports and handouts: "letter", "a4" or BY_TIME_ZONE (Letter in
+    # the Americas, A4 elsewhere: ``reports.paper``); None leaves it as it is.
+    paper_size: str | None = None
 
 
 def update_my_preferences(counselor: Counselor, timezone: str, weekly_digest: bool) -> None:
@@ -44,7 +50,8 @@ def may_manage_practice(counselor: Counselor) -> bool:
 
 def update_practice_settings(counselor: Counselor, settings: PracticeSettingsInput) -> None:
     """Owners only: the practice's time zone, reminder cadence, what emails to partners say
-    and whom they come from. Nothing is written unless every value is good."""
+    and whom they come from, and the paper reports are printed on. Nothing is written
+    unless every value is good."""
     if not may_manage_practice(counselor):
         raise InvalidInput.single("practice", "Only an owner of the practice can change this.")
     problems = FieldErrors()
@@ -56,6 +63,9 @@ def update_practice_settings(counselor: Counselor, settings: PracticeSettingsInp
     reply_to = (settings.reply_to or "").strip()
     if reply_to:
         reply_to = check_email(problems, "reply_to", reply_to)
+    paper = settings.paper_size
+    if paper is not None and paper not in (BY_TIME_ZONE, *PAPER_NAMES):
+        problems.add("paper_size", "Choose Letter, A4 or by the practice's time zone.")
     problems.raise_if_any()
     practice = counselor.practice
     practice.timezone = timezone
@@ -63,6 +73,8 @@ def update_practice_settings(counselor: Counselor, settings: PracticeSettingsInp
     practice.email_detail = EmailDetail(settings.email_detail)
     practice.reply_to = reply_to or None
     practice.email_names_counselor = bool(settings.email_names_counselor)
+    if paper is not None:
+        practice.paper_size = None if paper == BY_TIME_ZONE else paper
     record_event(Actor.for_counselor(counselor), "practice.settings", "practice", practice.id)
 
 
