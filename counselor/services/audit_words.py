@@ -51,7 +51,6 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "calendar.feed_read": ("reads", "Calendar feed read by a calendar app"),
     "report.download": ("reads", "Downloaded a report"),
     "couple.handout_printed": ("reads", "Printed the couple's steps"),
-    "couple.handout_printed": ("reads", "Printed the couple's steps"),
     "partner.previewed": ("reads", "Previewed a partner's page"),
     # Changes to client data
     "couple.create": ("writes", "Added a couple"),
