@@ -102,14 +102,14 @@ def session_notes(session_id: int) -> ResponseReturnValue:
         form=form,
         couple=session.couple,
         session=session,
-        started=session.starts_at <= timeutil.utcnow(),
+        started=sessions.has_started(session, timeutil.utcnow()),
     )
     return page, 422 if request.method == "POST" else 200
 
 
 def _back_to_couple(session: CoupleSession) -> str:
     """The couple's page where this session shows: its next session, or its history."""
-    upcoming = session.starts_at > timeutil.utcnow()
+    upcoming = not sessions.is_over(session, timeutil.utcnow())
     return url_for(
         "dashboard.couple_detail",
         couple_id=session.couple_id,

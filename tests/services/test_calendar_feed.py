@@ -15,7 +15,7 @@ from icalendar import Calendar
 from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent, CounselorRole
-from counselor.services.couples import calendar_feed
+from counselor.services.couples import calendar_feed, sessions
 from tests.support import factories
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -66,7 +66,7 @@ def test_sessions_keep_their_local_time_across_a_daylight_saving_change(clock, n
         assert event["DTSTART"].params["TZID"] == "America/New_York"
         assert (start.day, start.hour, start.minute) == (day, 10, 0)
         assert start.utcoffset() == timedelta(hours=offset)
-        assert event.decoded("DTEND") - start == timedelta(minutes=calendar_feed.SESSION_MINUTES)
+        assert event.decoded("DTEND") - start == timedelta(minutes=sessions.SESSION_MINUTES)
         assert str(event["SUMMARY"]) == "Session: Alex & Sam R."
     # The raw text says 10:00 on the practice's clock, as RFC 5545 local time with a TZID.
     text = calendar_feed.feed_ics(new_york_counselor).decode()

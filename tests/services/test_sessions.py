@@ -11,9 +11,12 @@ import sqlalchemy as sa
 from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent, CoupleSession
+from counselor.services.couples import sessions
 from counselor.services.couples.sessions import (
     NOTES_BEFORE_SESSION,
     add_session,
+    has_started,
+    is_over,
     last_session_before,
     last_session_with_notes,
     next_sessions,
@@ -212,3 +215,44 @@ def test_the_last_session_with_notes_before_a_moment(actor, couple):
     assert last_session_with_notes(couple.id, two_weeks.starts_at).notes == "Three weeks ago"
     assert last_session_with_notes(couple.id, NOW - timedelta(days=30)) is None
     assert last_session_before(couple.id, upcoming.starts_at) == one_week
+
+
+def test_a_session_from_the_calendars_edges_is_no_last_time(actor, couple):
+    """Stored before the edges refused such dates: its day falls off the calendar in a
+    zone behind UTC, so it is never the "last time" the couple's page and report show."""
+    factories.SessionFactory(couple=couple, starts_at=datetime(1, 1, 1, tzinfo=UTC), notes="Old")
+    assert last_session_with_notes(couple.id, NOW) is None
+
+    sane = factories.SessionFactory(couple=couple, starts_at=NOW - timedelta(days=7), notes="Ok")
+    found = last_session_with_notes(couple.id, NOW)
+    assert found == sane
+    assert found.starts_at.astimezone(ZoneInfo("America/Chicago")).year == NOW.year
+
+
+# --- started and over: one rule ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("minutes_since_start", "started", "over"),
+    [(-1, False, False), (0, True, False), (49, True, False), (50, True, True), (90, True, True)],
+)
+def test_started_and_over_in_python_and_in_sql_agree(
+    actor, couple, minutes_since_start, started, over
+):
+    session = factories.SessionFactory(
+        couple=couple, starts_at=NOW - timedelta(minutes=minutes_since_start)
+    )
+    assert sessions.SESSION_MINUTES == 50
+    assert (has_started(session, NOW), is_over(session, NOW)) == (started, over)
+
+    def matches(criterion: sa.ColumnElement[bool]) -> bool:
+        found = sa.select(CoupleSession.id).where(CoupleSession.id == session.id, criterion)
+        return db.session.scalar(found) is not None
+
+    assert (matches(sessions.started_by(NOW)), matches(sessions.over_by(NOW))) == (started, over)
+
+
+def test_a_session_at_the_calendars_last_minute_is_not_over():
+    last = CoupleSession(starts_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
+    assert not is_over(last, NOW)
+    assert not has_started(last, NOW)

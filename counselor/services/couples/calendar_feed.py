@@ -37,12 +37,10 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, Couple, CoupleSession, Practice
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.sessions import live_sessions
+from counselor.services.couples.sessions import SESSION_MINUTES, live_sessions
 from counselor.services.delivery.email_content import public_url
 from counselor.tenancy import across_practices
 
-# How long a session lasts in the feed: the usual therapy hour.
-SESSION_MINUTES = 50
 # How far back the feed reaches: last month's sessions stay in the calendar.
 DAYS_BACK = 30
 # How often a calendar app is asked to fetch the feed again (RFC 7986 REFRESH-INTERVAL).

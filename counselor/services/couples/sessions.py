@@ -12,12 +12,18 @@ started). Both are client text. Their changes are audited without the words
 line; they are in the couple's export (``export.py``) and erasure clears them
 (``erasure.py``). The couple's page and the pre-session report read the notes of the last
 session that has some through ``last_session_with_notes``.
+
+When a session has started and when it is over is one rule, here: a session has no end
+time of its own and lasts ``SESSION_MINUTES``. It has started at its start
+(``has_started``, in SQL ``started_by``): from then on notes may be written. It is over
+``SESSION_MINUTES`` later (``is_over``, in SQL ``over_by``): until then it is still the
+couple's next session.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,11 +33,20 @@ from counselor.extensions import db
 from counselor.models import Couple, CoupleSession
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, NotFound
-from counselor.services.validation import SESSION_TEXT_MAX, check_external_id, check_text
+from counselor.services.validation import (
+    EARLIEST_MOMENT,
+    LATEST_MOMENT,
+    SESSION_TEXT_MAX,
+    check_external_id,
+    check_text,
+)
 from counselor.tenancy import get_in_practice
 
 # The criterion every query for sessions carries.
 NOT_REMOVED = CoupleSession.removed_at.is_(None)
+# How long a session lasts: the usual therapy hour (a session has no end time of its own).
+SESSION_MINUTES = 50
+SESSION_LENGTH = timedelta(minutes=SESSION_MINUTES)
 # Invisible control characters a paste can carry; tab and line breaks stay. (A NUL is
 # refused with a message instead, as everywhere: ``validation.unstorable``.)
 CONTROL_CHARACTERS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -39,6 +54,28 @@ NOTES_BEFORE_SESSION = (
     "This session has not started yet: notes are written after it. What to cover goes in "
     "its agenda."
 )
+
+
+def has_started(session: CoupleSession, now: datetime) -> bool:
+    """Whether the session has started at ``now``: notes may be written from then on."""
+    return session.starts_at <= now
+
+
+def is_over(session: CoupleSession, now: datetime) -> bool:
+    """Whether the session is over at ``now``, ``SESSION_MINUTES`` after its start; until
+    then it is the couple's next session. (Counted back from ``now``, so that a session
+    stored at the calendar's last minute does not overflow.)"""
+    return session.starts_at <= now - SESSION_LENGTH
+
+
+def started_by(now: datetime) -> sa.ColumnElement[bool]:
+    """``has_started`` in SQL: the sessions that have started at ``now``."""
+    return CoupleSession.starts_at <= now
+
+
+def over_by(now: datetime) -> sa.ColumnElement[bool]:
+    """``is_over`` in SQL: the sessions that are over at ``now``."""
+    return CoupleSession.starts_at <= now - SESSION_LENGTH
 
 
 def live_sessions() -> sa.Select[CoupleSession]:
@@ -106,7 +143,7 @@ def write_notes(actor: Actor, session_id: int, text: str | None) -> CoupleSessio
     session = get_session(session_id)
     problems = FieldErrors()
     notes = session_text(problems, "notes", text)
-    if notes and session.starts_at > timeutil.utcnow():
+    if notes and not has_started(session, timeutil.utcnow()):
         problems.add("notes", NOTES_BEFORE_SESSION)
     problems.raise_if_any()
     if notes:
@@ -172,12 +209,16 @@ def restore_session(actor: Actor, session_id: int) -> CoupleSession:
 
 def last_session_with_notes(couple_id: int, before: datetime) -> CoupleSession | None:
     """The couple's latest session that started before ``before`` and has notes, or None:
-    the "last time" of the couple's page and of the report for a session at ``before``."""
+    the "last time" of the couple's page and of the report for a session at ``before``.
+    A session stored at a moment off the calendar (0001-01-01, 9999-12-31, from before the
+    edges refused them) is left out: its local day cannot be worked out in every zone."""
     return db.session.scalar(
         live_sessions()
         .where(
             CoupleSession.couple_id == couple_id,
             CoupleSession.starts_at < before,
+            CoupleSession.starts_at >= EARLIEST_MOMENT,
+            CoupleSession.starts_at <= LATEST_MOMENT,
             CoupleSession.notes.is_not(None),
         )
         .order_by(CoupleSession.starts_at.desc(), CoupleSession.id.desc())

@@ -39,7 +39,7 @@ from counselor.models import (
 )
 from counselor.services.accounts import account_links
 from counselor.services.couples import links
-from counselor.services.couples.sessions import NOT_REMOVED
+from counselor.services.couples.sessions import NOT_REMOVED, started_by
 from counselor.services.delivery import digest
 from counselor.services.pages import partner_page
 
@@ -238,7 +238,7 @@ def ready_report_couples(counselor_id: int) -> list[int]:
             Couple.status == CoupleStatus.ACTIVE,
             Report.status == ReportStatus.READY,
             NOT_REMOVED,
-            CoupleSession.starts_at > timeutil.utcnow(),
+            sa.not_(started_by(timeutil.utcnow())),
         )
         .distinct()
     ).all()

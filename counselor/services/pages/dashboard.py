@@ -39,7 +39,7 @@ from counselor.models import (
     ReadinessSignal,
 )
 from counselor.models import PartnerWeek as StoredPartnerWeek
-from counselor.services.couples.sessions import live_sessions
+from counselor.services.couples.sessions import live_sessions, over_by
 from counselor.services.homework.assignments import current_rung
 from counselor.services.progress import current, readiness, week_rules
 
@@ -167,11 +167,12 @@ def _has_session_between(start: datetime, end: datetime) -> sa.ColumnElement[boo
 
 
 def _next_session_at(now: datetime) -> sa.ScalarSelect[datetime]:
-    """The couple's next live session that has not started, as a correlated subquery."""
+    """The couple's next live session — the first that is not over (``sessions.is_over``)
+    — as a correlated subquery."""
     return (
         live_sessions()
         .with_only_columns(sa.func.min(CoupleSession.starts_at))
-        .where(CoupleSession.couple_id == Couple.id, CoupleSession.starts_at >= now)
+        .where(CoupleSession.couple_id == Couple.id, sa.not_(over_by(now)))
         .scalar_subquery()
     )
 

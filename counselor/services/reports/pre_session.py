@@ -28,7 +28,7 @@ from counselor.models import (
     ReportStatus,
 )
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.sessions import NOT_REMOVED, get_session
+from counselor.services.couples.sessions import NOT_REMOVED, get_session, started_by
 from counselor.services.delivery import after_commit, mail, webhooks
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.reports.report_data import build_report_data, fingerprint
@@ -259,7 +259,7 @@ def prepare_upcoming_reports(now: datetime | None = None) -> list[int]:
             .where(
                 NOT_REMOVED,
                 Couple.status == CoupleStatus.ACTIVE,
-                CoupleSession.starts_at > now,
+                sa.not_(started_by(now)),  # a report is made before its session
                 CoupleSession.starts_at <= now + timedelta(hours=_max_lead_hours()),
             )
         )
