@@ -18,6 +18,7 @@ from counselor.dashboard.auth import current_session, sign_out_this_browser
 from counselor.dashboard.helpers import current_actor
 from counselor.services.accounts import sessions, two_factor
 from counselor.services.audit import record_event
+from counselor.services.couples import calendar_feed
 
 
 class SessionActionForm(FlaskForm):
@@ -60,8 +61,12 @@ def sign_out_everywhere() -> ResponseReturnValue:
     counselor_id = current_user.id
     record_event(current_actor(), "session.end_all", "counselor", counselor_id)
     sessions.end_all(counselor_id, sessions.SIGNED_OUT_EVERYWHERE)
+    had_feed = current_user.calendar_feed_hash is not None
+    calendar_feed.revoke_feed(current_user)  # its address goes with every sign-in
     sign_out_this_browser()
     flash("You are signed out everywhere, this browser included. Log in again here.", "info")
+    if had_feed:
+        flash("Your calendar feed address is stopped too: make a new one in Settings.", "info")
     return redirect(url_for("dashboard.login"))
 
 

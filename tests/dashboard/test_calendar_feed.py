@@ -149,3 +149,13 @@ class TestFeedRateLimit:
         db.session.commit()
         statuses = [client.get(f"/calendar/{token}.ics").status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
+
+
+def test_signing_out_everywhere_stops_the_feed(app, logged_in, counselor):
+    path = make_address(logged_in)
+
+    response = logged_in.post("/settings/security/sign-out-everywhere", follow_redirects=True)
+
+    assert "Your calendar feed address is stopped too" in response.get_data(as_text=True)
+    assert app.test_client().get(path).status_code == 404
+    assert actions(counselor)[-1] == "calendar.feed_revoked"

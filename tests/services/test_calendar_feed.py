@@ -14,7 +14,8 @@ from icalendar import Calendar
 
 from counselor import tenancy
 from counselor.extensions import db
-from counselor.models import AuditEvent, CounselorRole
+from counselor.models import AccountTokenPurpose, AuditEvent, CounselorRole
+from counselor.services.accounts import account_links, counselors, team
 from counselor.services.couples import calendar_feed, sessions
 from tests.support import factories
 
@@ -188,3 +189,62 @@ def test_a_deactivated_counselors_feed_is_closed(app, counselor):
     counselor.active = False
     db.session.flush()
     assert calendar_feed.counselor_for_feed(token) is None
+
+
+# The feed goes with the counselor's access: it never outlives a deactivation, a password
+# reset or *Sign out everywhere* (the dashboard's, tests/dashboard/test_calendar_feed.py).
+
+
+def feed_revocations(counselor) -> list[int | None]:
+    """The actors of the counselor's ``calendar.feed_revoked`` events."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent.actor_id).where(
+                AuditEvent.action == "calendar.feed_revoked", AuditEvent.object_id == counselor.id
+            )
+        )
+    )
+
+
+def test_deactivating_revokes_the_feed_and_reactivating_does_not_bring_it_back(app, counselor):
+    tenancy.enter_practice(counselor.practice_id)
+    staff = factories.CounselorFactory(practice=counselor.practice, role=CounselorRole.COUNSELOR)
+    token = calendar_feed.create_feed(staff)
+
+    team.deactivate(counselor, staff.id)
+    team.reactivate(counselor, staff.id)
+
+    assert staff.active and staff.calendar_feed_hash is None
+    assert calendar_feed.counselor_for_feed(token) is None
+    assert feed_revocations(staff) == [counselor.id]  # by the owner who deactivated them
+
+
+def test_a_password_reset_by_email_revokes_the_feed(app, counselor):
+    tenancy.enter_practice(counselor.practice_id)
+    token = calendar_feed.create_feed(counselor)
+    link = account_links.issue_token(counselor, AccountTokenPurpose.PASSWORD_RESET)
+    found = account_links.live_token(link, AccountTokenPurpose.PASSWORD_RESET)
+
+    account_links.reset_password(found, "A much newer passphrase 9")
+
+    assert calendar_feed.counselor_for_feed(token) is None
+    assert feed_revocations(counselor) == [counselor.id]
+
+
+def test_an_operators_new_password_revokes_the_feed(app, counselor):
+    tenancy.enter_practice(counselor.practice_id)
+    token = calendar_feed.create_feed(counselor)
+
+    counselors.set_password(counselor, "A much newer passphrase 9")
+
+    assert calendar_feed.counselor_for_feed(token) is None
+    assert feed_revocations(counselor) == [None]  # the system's
+
+
+def test_changing_ones_own_password_keeps_the_feed(app, counselor):
+    tenancy.enter_practice(counselor.practice_id)
+    token = calendar_feed.create_feed(counselor)
+    counselors.change_password(
+        counselor, factories.PASSWORD, "A much newer passphrase 9", keep_session_id=None
+    )
+    assert calendar_feed.counselor_for_feed(token) is counselor

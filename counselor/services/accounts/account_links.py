@@ -191,7 +191,8 @@ def queue_password_reset(address: str) -> OutboxEmail | None:
 
 def reset_password(found: AccountToken, password: str) -> Counselor:
     """Set a new password with a live reset link (``live_token``; its practice in scope):
-    under the rule, the link used up, every session of the counselor ended.
+    under the rule, the link used up, every session of the counselor ended and their
+    calendar feed revoked (``calendar_feed.revoke_feed``).
     ``InvalidInput`` on ``password`` when the rule refuses it (nothing written, the link
     still good), on ``token`` when another request used the link meanwhile."""
     counselor = found.counselor
@@ -199,8 +200,17 @@ def reset_password(found: AccountToken, password: str) -> Counselor:
     _use_or_refuse(found)
     counselors.store_password(counselor, password)
     sessions.end_all(counselor.id, sessions.PASSWORD_RESET)
+    _revoke_calendar_feed(counselor)
     record_event(Actor.for_counselor(counselor), "password.reset", "counselor", counselor.id)
     return counselor
+
+
+def _revoke_calendar_feed(counselor: Counselor) -> None:
+    """``calendar_feed.revoke_feed``, imported when called: the calendar feed imports the
+    email content, which imports this module."""
+    from counselor.services.couples.calendar_feed import revoke_feed
+
+    revoke_feed(counselor)
 
 
 # Invitations: an owner adds a counselor (Settings › Counselors); they choose a password.

@@ -148,7 +148,8 @@ def verify_password(counselor: Counselor, password: str) -> bool:
 
 def set_password(counselor: Counselor, password: str) -> None:
     """An operator sets a counselor's password (``flask set-password``): under the rule,
-    and every session of theirs ends, as after a reset by email."""
+    and every session of theirs ends and their calendar feed is revoked, as after a reset
+    by email."""
     problems = FieldErrors()
     check_password(problems, password, name=counselor.name, email=counselor.email)
     problems.raise_if_any()
@@ -156,6 +157,11 @@ def set_password(counselor: Counselor, password: str) -> None:
     if counselor.joined_at is None:  # an operator's password stands for the invitation
         counselor.joined_at = timeutil.utcnow()
     sessions.end_all(counselor.id, sessions.PASSWORD_RESET)
+    # Imported when called: the calendar feed imports the email content, which imports
+    # this module.
+    from counselor.services.couples.calendar_feed import revoke_feed
+
+    revoke_feed(counselor, Actor.system(counselor.practice_id))
     record_event(
         Actor.system(counselor.practice_id), "counselor.set_password", "counselor", counselor.id
     )

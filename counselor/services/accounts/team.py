@@ -6,10 +6,12 @@ last active owner: an owner cannot deactivate themselves, and no deactivation or
 of role leaves the practice without an active (joined) owner — on PostgreSQL the owners'
 rows are locked while that is counted, so two owners demoting each other at once cannot
 both succeed. Deactivating ends every session of the counselor at once
-(``sessions.end_all``), stops an API key limited to them (``api/guard.py``) and an unused
-invitation link (``account_links``); their couples stay theirs until an owner gives each
-to another counselor on the couple's edit form. Reactivating undoes it: they sign in again
-with their password (an invited counselor's invitation can be sent again).
+(``sessions.end_all``), revokes their calendar feed (``calendar_feed.revoke_feed``: a
+reactivation does not bring its address back), stops an API key limited to them
+(``api/guard.py``) and an unused invitation link (``account_links``); their couples stay
+theirs until an owner gives each to another counselor on the couple's edit form.
+Reactivating undoes it: they sign in again with their password (an invited counselor's
+invitation can be sent again) and make a new calendar address if they want one.
 
 Audit events name ids only: ``counselor.invite``, ``counselor.deactivate``,
 ``counselor.reactivate``, ``counselor.role``.
@@ -25,6 +27,7 @@ from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus
 from counselor.services.accounts import account_links, counselors, sessions
 from counselor.services.audit import Actor, record_event
+from counselor.services.couples import calendar_feed
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import COUNSELOR_NAME_MAX, check_email, check_text
 from counselor.tenancy import get_in_practice
@@ -110,8 +113,9 @@ def resend_invite(actor: Counselor, counselor_id: int) -> Counselor:
 
 
 def deactivate(actor: Counselor, counselor_id: int) -> int:
-    """Stop a counselor's access: every session of theirs ends at once. Refused for
-    oneself and for the last active owner. Returns how many sessions ended."""
+    """Stop a counselor's access: every session of theirs ends at once and their calendar
+    feed is revoked. Refused for oneself and for the last active owner. Returns how many
+    sessions ended."""
     _require_owner(actor)
     target = get_in_practice(Counselor, counselor_id)
     if target.id == actor.id:
@@ -124,6 +128,7 @@ def deactivate(actor: Counselor, counselor_id: int) -> int:
         raise InvalidInput.single("counselor", LAST_OWNER)
     target.active = False
     ended = sessions.end_all(target.id, sessions.DEACTIVATED)
+    calendar_feed.revoke_feed(target, Actor.for_counselor(actor))
     record_event(Actor.for_counselor(actor), "counselor.deactivate", "counselor", target.id)
     return ended
 

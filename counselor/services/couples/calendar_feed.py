@@ -2,7 +2,10 @@
 
 The URL carries a random token (``create_feed``), shown to the counselor once; their row
 keeps only its SHA-256 (``Counselor.calendar_feed_hash``), so a new feed replaces the old
-URL and ``revoke_feed`` ends it. A calendar app fetches the URL without signing in
+URL and ``revoke_feed`` ends it. So does everything that ends all of the counselor's
+sign-ins — a deactivation, a password reset, *Sign out everywhere* — so that a feed never
+outlives the access it was made with (a reactivated counselor makes a new one). A calendar
+app fetches the URL without signing in
 (``counselor/calendar_feed.py``), and may show what it fetched on a lock screen or share
 it with whoever shares the calendar, so the feed holds couple labels and times only: each
 session's start, the couple's label and a link to the couple's page (which asks to sign
@@ -65,14 +68,17 @@ def create_feed(counselor: Counselor) -> str:
     return token
 
 
-def revoke_feed(counselor: Counselor) -> None:
+def revoke_feed(counselor: Counselor, actor: Actor | None = None) -> None:
     """End the counselor's feed: its URL answers 404 from now on. Revoking when there is
-    no feed changes nothing. Audited as ``calendar.feed_revoked``."""
+    no feed changes nothing. Audited as ``calendar.feed_revoked``, by ``actor`` (an owner
+    deactivating them, the system for an operator's command) or else the counselor."""
     if counselor.calendar_feed_hash is None:
         return
     counselor.calendar_feed_hash = None
     counselor.calendar_feed_created_at = None
-    record_event(Actor.for_counselor(counselor), "calendar.feed_revoked", "counselor", counselor.id)
+    record_event(
+        actor or Actor.for_counselor(counselor), "calendar.feed_revoked", "counselor", counselor.id
+    )
 
 
 def counselor_for_feed(token: str) -> Counselor | None:
