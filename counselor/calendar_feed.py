@@ -6,6 +6,9 @@ revoked token, or one of a deactivated counselor, answers the same plain 404. Th
 never cached (``no-store``, as every answer: ``http_headers.py``), sends no Referer, and the
 token is taken out of every log line (``log_redaction.py``). Requests are limited per
 client address and per token, as the partners' links are.
+
+Flask answers HEAD with the GET view, the body then dropped: a HEAD is not a read, so it
+records none (``calendar_feed.record_feed_read`` audits at most one read a day anyway).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ def feed(token: str) -> Response:
         abort(404)
     tenancy.enter_as_counselor(counselor)
     body = calendar_feed.feed_ics(counselor)
-    calendar_feed.record_feed_read(counselor)
+    if request.method != "HEAD":
+        calendar_feed.record_feed_read(counselor)
     response = Response(body, content_type="text/calendar; charset=utf-8")
     response.headers["Content-Disposition"] = 'inline; filename="sessions.ics"'
     # The URL is the credential: no Referer repeats it.

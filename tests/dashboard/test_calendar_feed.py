@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -14,11 +15,13 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
+from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import AuditEvent
 from counselor.services.couples import calendar_feed
 from tests.support import factories
 from tests.support.helpers import row_counts
+from tests.support.web_server import SQLITE_ONLY
 
 ADDRESS = re.compile(r'id="calendar-url" type="text" value="([^"]+)"')
 
@@ -121,15 +124,23 @@ def test_another_practices_sessions_never_reach_the_feed(app, logged_in, counsel
     assert "Theirs" not in body
 
 
-def test_the_token_never_reaches_a_log_line(app, logged_in, counselor, caplog):
-    path = make_address(logged_in)
-    token = path.removeprefix("/calendar/").removesuffix(".ics")
+@SQLITE_ONLY
+@pytest.mark.committed_db
+def test_the_token_never_reaches_the_request_log(app, live_server, counselor, caplog):
+    """A real request through werkzeug's server (``make dev``'s, the same as
+    ``live_server``), with the log redaction ``create_app`` installs: the request line is
+    logged, its token is not (gunicorn's access log: tests/test_logs_canary.py)."""
+    tenancy.enter_practice(counselor.practice_id)
+    token = calendar_feed.create_feed(counselor)
+    db.session.commit()
     caplog.set_level(logging.DEBUG)
-    logging.getLogger("werkzeug").info('"GET %s HTTP/1.1" 200 -', path)
-    app.test_client().get(path)
-    assert caplog.records
-    assert not [r for r in caplog.records if token in r.getMessage()]
-    assert any("/calendar/[token]" in r.getMessage() for r in caplog.records)
+
+    with urllib.request.urlopen(f"{live_server}/calendar/{token}.ics", timeout=10) as answer:  # noqa: S310 - 127.0.0.1
+        assert answer.status == 200
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /calendar/[token] HTTP/1.1" in line for line in lines), lines
+    assert token not in caplog.text
 
 
 def test_a_counselor_signed_out_can_not_make_or_stop_a_feed(client, counselor):
@@ -159,3 +170,20 @@ def test_signing_out_everywhere_stops_the_feed(app, logged_in, counselor):
     assert "Your calendar feed address is stopped too" in response.get_data(as_text=True)
     assert app.test_client().get(path).status_code == 404
     assert actions(counselor)[-1] == "calendar.feed_revoked"
+
+
+def test_reads_are_audited_once_a_day_and_a_head_is_no_read(app, clock, logged_in, counselor):
+    path = make_address(logged_in)
+    calendar_app = app.test_client()
+
+    head = calendar_app.head(path)
+    assert head.status_code == 200 and head.content_type.startswith("text/calendar")
+    assert actions(counselor) == ["calendar.feed_created"]
+    for _ in range(3):  # an app fetching every hour
+        assert calendar_app.get(path).status_code == 200
+        clock.advance(hours=1)
+    assert actions(counselor) == ["calendar.feed_created", "calendar.feed_read"]
+
+    clock.advance(days=1)
+    calendar_app.get(path)
+    assert actions(counselor).count("calendar.feed_read") == 2

@@ -22,9 +22,6 @@ from tests.support import factories
 pytestmark = pytest.mark.usefixtures("clock")
 
 NEW_YORK = ZoneInfo("America/New_York")
-# The clock (tests/support/clock.py) stands at 13 May 2026; the DST change in New York
-# falls on 8 March 2026, between these two sessions, both at 10:00 local time.
-BEFORE_DST = datetime(2026, 5, 1, 10, 0, tzinfo=NEW_YORK)
 
 
 def parsed(counselor) -> Calendar:
@@ -76,6 +73,38 @@ def test_sessions_keep_their_local_time_across_a_daylight_saving_change(clock, n
     assert "BEGIN:VTIMEZONE" in text
 
 
+def test_sessions_keep_their_local_time_when_the_clocks_fall_back(app, clock, new_york_counselor):
+    """New York leaves daylight saving time on 1 November 2026: one session before, one
+    after, both at 10:00 local time, read as a calendar app reads them, from the URL."""
+    clock.set(datetime(2026, 10, 20, 12, 0, tzinfo=UTC))
+    couple = factories.CoupleFactory(counselor=new_york_counselor, label="Alex & Sam R.")
+    before, after = datetime(2026, 10, 30, 10, 0), datetime(2026, 11, 6, 10, 0)  # EDT, EST
+    for local in (before, after):
+        factories.SessionFactory(couple=couple, starts_at=local.replace(tzinfo=NEW_YORK))
+    tenancy.enter_practice(new_york_counselor.practice_id)
+    token = calendar_feed.create_feed(new_york_counselor)
+    db.session.commit()
+
+    response = app.test_client().get(f"/calendar/{token}.ics")
+
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "DTSTART;TZID=America/New_York:20261030T100000" in text
+    assert "DTSTART;TZID=America/New_York:20261106T100000" in text
+    events = Calendar.from_ical(response.data).walk("VEVENT")
+    starts = [event.decoded("DTSTART") for event in events]
+    assert [(s.month, s.day, s.hour) for s in starts] == [(10, 30, 10), (11, 6, 10)]
+    assert [s.utcoffset() for s in starts] == [timedelta(hours=-4), timedelta(hours=-5)]
+    assert [s.astimezone(UTC).hour for s in starts] == [14, 15]
+
+
+def test_the_refresh_hints_are_durations_as_rfc_5545_writes_them(app, counselor):
+    tenancy.enter_as_counselor(counselor)
+    lines = calendar_feed.feed_ics(counselor).decode().split("\r\n")
+    assert "REFRESH-INTERVAL;VALUE=DURATION:PT1H" in lines
+    assert "X-PUBLISHED-TTL:PT1H" in lines
+
+
 def test_uids_are_stable_and_each_event_links_to_the_couple_page(app, new_york_counselor):
     couple = factories.CoupleFactory(counselor=new_york_counselor)
     session = factories.SessionFactory(couple=couple)
@@ -83,6 +112,10 @@ def test_uids_are_stable_and_each_event_links_to_the_couple_page(app, new_york_c
     again = parsed(new_york_counselor).walk("VEVENT")[0]
     assert str(first["UID"]) == str(again["UID"]) == uid(session)
     assert str(first["URL"]).endswith(f"/couples/{couple.id}")
+    assert "DESCRIPTION" not in first  # the link once, as its URL
+    tenancy.enter_as_counselor(new_york_counselor)
+    text = calendar_feed.feed_ics(new_york_counselor).decode()
+    assert text.count(f"/couples/{couple.id}") == 1
 
 
 def test_no_client_text_and_no_partner_detail_in_the_feed(app, counselor):

@@ -8,9 +8,16 @@ outlives the access it was made with (a reactivated counselor makes a new one). 
 app fetches the URL without signing in
 (``counselor/calendar_feed.py``), and may show what it fetched on a lock screen or share
 it with whoever shares the calendar, so the feed holds couple labels and times only: each
-session's start, the couple's label and a link to the couple's page (which asks to sign
-in). Never a partner's name or address (beyond what the label says), an agenda, notes or
-a reflection.
+session's start, the couple's label and, as its URL, the couple's page on the dashboard.
+The URL names the couple's id, which opens nothing without signing in as someone who may
+see the couple; it is said once (no DESCRIPTION repeats it). Never a partner's name or
+address (beyond what the label says), an agenda, notes or a reflection.
+
+Reads are audited as ``calendar.feed_read``, once per counselor per day of the practice's
+calendar: a calendar app fetches the feed every ``REFRESH_HOURS`` around the clock, and
+a row per fetch would bury the trail in identical rows while saying nothing more than the
+first one of the day does — that the address is in use, from which client address. A
+HEAD request (asked how the feed stands, not its body) is not a read.
 
 What it lists: the sessions of the couples the counselor treats (``Couple.counselor_id``),
 read inside the counselor's own scope (``tenancy.enter_as_counselor``, entered by the
@@ -34,11 +41,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vDuration
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import Counselor, Couple, CoupleSession, Practice
+from counselor.models import AuditEvent, Counselor, Couple, CoupleSession, Practice
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples.sessions import SESSION_MINUTES, live_sessions
 from counselor.services.delivery.email_content import public_url
@@ -98,8 +105,29 @@ def counselor_for_feed(token: str) -> Counselor | None:
 
 def record_feed_read(counselor: Counselor) -> None:
     """A calendar app fetched the feed: audited as ``calendar.feed_read`` (a read of couple
-    labels and times)."""
-    record_event(Actor.for_counselor(counselor), "calendar.feed_read", "counselor", counselor.id)
+    labels and times), unless a read of this counselor's feed was already audited today,
+    the practice's day (see the module's docstring). One query on the audit trail's
+    (practice, time) index finds that row."""
+    practice = db.session.get(Practice, counselor.practice_id)
+    assert practice is not None  # the counselor's own practice, in scope
+    today = timeutil.local_today(practice.timezone)
+    day_start = timeutil.local_datetime_to_utc(today, 0, 0, practice.timezone)
+    day_end = timeutil.local_datetime_to_utc(today + timedelta(days=1), 0, 0, practice.timezone)
+    read_today = db.session.scalar(
+        sa.select(AuditEvent.id)
+        .where(
+            AuditEvent.practice_id == counselor.practice_id,
+            AuditEvent.at >= day_start,
+            AuditEvent.at < day_end,
+            AuditEvent.action == "calendar.feed_read",
+            AuditEvent.object_id == counselor.id,
+        )
+        .limit(1)
+    )
+    if read_today is None:
+        record_event(
+            Actor.for_counselor(counselor), "calendar.feed_read", "counselor", counselor.id
+        )
 
 
 def feed_ics(counselor: Counselor) -> bytes:
@@ -130,7 +158,9 @@ def feed_ics(counselor: Counselor) -> bytes:
     calendar.add(
         "refresh-interval", timedelta(hours=REFRESH_HOURS), parameters={"VALUE": "DURATION"}
     )
-    calendar.add("x-published-ttl", timedelta(hours=REFRESH_HOURS))
+    # An X- property has no type of its own: given as a DURATION, it is written as one
+    # (``PT1H``), as calendar apps read it.
+    calendar.add("x-published-ttl", vDuration(timedelta(hours=REFRESH_HOURS)))
     host = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
     last_start = now
     for session, label in rows:
@@ -142,9 +172,7 @@ def feed_ics(counselor: Counselor) -> bytes:
         event.add("dtstart", start)
         event.add("dtend", start + timedelta(minutes=SESSION_MINUTES))
         event.add("summary", f"Session: {label}")
-        couple_url = public_url("dashboard.couple_detail", couple_id=session.couple_id)
-        event.add("url", couple_url)
-        event.add("description", f"The couple's page (sign in to see it): {couple_url}")
+        event.add("url", public_url("dashboard.couple_detail", couple_id=session.couple_id))
         calendar.add_component(event)
     # The practice's zone as a VTIMEZONE, its rules from the window's start to a year past
     # the last session (a calendar app needs no more, and every year costs bytes).
