@@ -17,9 +17,7 @@ from counselor.services.couples.sessions import (
     add_session,
     has_started,
     is_over,
-    last_session_before,
     last_session_with_notes,
-    next_sessions,
     update_session,
     write_notes,
 )
@@ -27,7 +25,7 @@ from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.validation import SESSION_TEXT_MAX
 from tests.support import factories
 from tests.support.clock import NOW
-from tests.support.helpers import count_rows, count_statements
+from tests.support.helpers import count_rows
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -82,42 +80,6 @@ def test_session_of_another_practice_is_not_found(actor):
     theirs = factories.SessionFactory(starts_at=NOW + timedelta(days=2))
     with pytest.raises(NotFound):
         tenancy.get_in_practice(CoupleSession, theirs.id)
-
-
-def test_next_sessions_gives_the_soonest_future_session_per_couple(actor, couple, counselor):
-    other = factories.CoupleFactory(counselor=counselor)
-    soon, later = NOW + timedelta(days=2), NOW + timedelta(days=9)
-    for starts_at in (later, NOW - timedelta(days=1), soon):
-        factories.SessionFactory(couple=couple, starts_at=starts_at)
-    factories.SessionFactory(couple=other, starts_at=later)
-
-    upcoming = next_sessions([couple.id, other.id])
-
-    assert upcoming == {couple.id: soon, other.id: later}
-
-
-def test_next_sessions_leaves_out_couples_with_only_past_sessions(actor, couple):
-    factories.SessionFactory(couple=couple, starts_at=NOW - timedelta(hours=1))
-    assert next_sessions([couple.id]) == {}
-
-
-def test_next_sessions_ignores_other_practices(couple):
-    factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=1))
-    with tenancy.practice_scope(factories.CounselorFactory().practice_id):
-        assert next_sessions([couple.id]) == {}
-
-
-def test_next_sessions_is_one_query(actor, counselor):
-    couples = [factories.CoupleFactory(counselor=counselor) for _ in range(4)]
-    for n, couple in enumerate(couples, start=1):
-        factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n))
-        factories.SessionFactory(couple=couple, starts_at=NOW + timedelta(days=n + 7))
-    ids = [couple.id for couple in couples]
-    with count_statements() as counter:
-        upcoming = next_sessions(ids)
-
-    assert counter.count == 1, counter.statements
-    assert upcoming == {c.id: NOW + timedelta(days=n) for n, c in enumerate(couples, start=1)}
 
 
 # --- agenda and notes ---------------------------------------------------------------------
@@ -206,7 +168,7 @@ def test_the_last_session_with_notes_before_a_moment(actor, couple):
 
     at(-21, "Three weeks ago")
     two_weeks = at(-14, "Two weeks ago")
-    one_week = at(-7)  # no notes
+    at(-7)  # no notes
     at(-3, "Removed", removed_at=NOW)
     at(-1, "Another couple's", couple=factories.CoupleFactory(counselor=couple.counselor))
     upcoming = at(7)
@@ -214,7 +176,6 @@ def test_the_last_session_with_notes_before_a_moment(actor, couple):
     assert last_session_with_notes(couple.id, upcoming.starts_at) == two_weeks
     assert last_session_with_notes(couple.id, two_weeks.starts_at).notes == "Three weeks ago"
     assert last_session_with_notes(couple.id, NOW - timedelta(days=30)) is None
-    assert last_session_before(couple.id, upcoming.starts_at) == one_week
 
 
 def test_a_session_from_the_calendars_edges_is_no_last_time(actor, couple):

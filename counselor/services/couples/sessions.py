@@ -226,16 +226,6 @@ def last_session_with_notes(couple_id: int, before: datetime) -> CoupleSession |
     )
 
 
-def last_session_before(couple_id: int, before: datetime) -> CoupleSession | None:
-    """The couple's latest session that started before ``before``, notes or not."""
-    return db.session.scalar(
-        live_sessions()
-        .where(CoupleSession.couple_id == couple_id, CoupleSession.starts_at < before)
-        .order_by(CoupleSession.starts_at.desc(), CoupleSession.id.desc())
-        .limit(1)
-    )
-
-
 def couple_sessions(couple_id: int) -> list[CoupleSession]:
     """Every session of the couple, soonest first."""
     return list(
@@ -256,22 +246,6 @@ def removed_sessions(couple_id: int) -> list[CoupleSession]:
             .order_by(CoupleSession.removed_at.desc(), CoupleSession.id.desc())
         )
     )
-
-
-def next_sessions(couple_ids: list[int]) -> dict[int, datetime]:
-    """The next upcoming session time per couple, in one query."""
-    if not couple_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(CoupleSession.couple_id, sa.func.min(CoupleSession.starts_at))
-        .where(
-            NOT_REMOVED,
-            CoupleSession.couple_id.in_(couple_ids),
-            CoupleSession.starts_at >= timeutil.utcnow(),
-        )
-        .group_by(CoupleSession.couple_id)
-    )
-    return dict(rows.all())
 
 
 def _held_by_removed_session(external_id: str | None) -> bool:
