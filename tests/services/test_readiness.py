@@ -9,7 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from counselor.extensions import db
 from counselor.services.progress.readiness import (
     NO_WEEK,
     READY_COMPLETION,
@@ -19,6 +21,7 @@ from counselor.services.progress.readiness import (
     WeekEvidence,
     assess,
     completion,
+    completion_sql,
     couple_signal,
     is_top_rung,
     judged_weeks,
@@ -175,19 +178,40 @@ def test_the_couple_s_suggestion_comes_from_its_partners(partners, expected):
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class _Dividers(ast.NodeVisitor):
+    """Where something done is divided, or something is divided by a target: the name of
+    each function (the innermost) that does it."""
+
+    def __init__(self) -> None:
+        self.function = "<module>"
+        self.found: list[str] = []
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        outer, self.function = self.function, node.name
+        self.generic_visit(node)
+        self.function = outer
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        dividing = isinstance(node.op, ast.Div | ast.FloorDiv)
+        if dividing and ("done" in ast.unparse(node.left) or "target" in ast.unparse(node.right)):
+            self.found.append(self.function)
+        self.generic_visit(node)
+
+
 def test_nothing_but_completion_divides_done_by_target():
-    """Every share of a target shown anywhere is ``readiness.completion``: no other code
-    divides something done by a target, and no template does the sum itself."""
+    """Every share of a target shown anywhere is ``readiness.completion``, and every one a
+    query sorts by is its SQL twin ``completion_sql``: no other code divides something
+    done by a target, and no template does the sum itself."""
     dividers = []
     for path in sorted((*ROOT.glob("counselor/**/*.py"), *ROOT.glob("reports/**/*.py"))):
-        tree = ast.parse(path.read_text(), str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv):
-                left, right = ast.unparse(node.left), ast.unparse(node.right)
-                if "done" in left or "target" in right:
-                    dividers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert [place.split(":")[0] for place in dividers] == [
-        "counselor/services/progress/readiness.py"  # completion()
+        visitor = _Dividers()
+        visitor.visit(ast.parse(path.read_text(), str(path)))
+        dividers += [f"{path.relative_to(ROOT)}::{name}" for name in visitor.found]
+    assert dividers == [
+        "counselor/services/progress/readiness.py::completion",
+        "counselor/services/progress/readiness.py::completion_sql",
     ], dividers
     in_templates = [
         str(path.relative_to(ROOT))
@@ -195,3 +219,17 @@ def test_nothing_but_completion_divides_done_by_target():
         if re.search(r"\{\{[^}]*\b(done|target)\b[^}]*\s/\s[^}]*\}\}", path.read_text())
     ]
     assert in_templates == []
+
+
+def test_completion_in_sql_agrees_with_completion(app, database_url):
+    """``completion_sql`` against ``completion`` on a grid of done and target, on both
+    databases: nothing due (0, or a negative target), done beyond the target, none done."""
+    for done in range(-1, 7):
+        for target in range(-1, 5):
+            in_sql = completion_sql(sa.literal(done, sa.Integer), sa.literal(target, sa.Integer))
+            share = db.session.scalar(sa.select(in_sql))
+            expected = completion(done, target)
+            if expected is None:
+                assert share is None, (done, target)
+            else:
+                assert share == pytest.approx(expected), (done, target)

@@ -1,7 +1,9 @@
 """Rung readiness, decided once: the rule that suggests moving a couple up a rung, or
 talking about what gets in the way, and the completion ratio every figure is built on.
 
-Everything here is pure: numbers in, a suggestion out, no database and no clock. Every
+Everything here is pure: numbers in, a suggestion out, no database and no clock
+(``completion_sql`` builds the same ratio as a SQL expression, for a sort; it runs no
+query itself). Every
 place that shows readiness gets it from one service function,
 ``week_rules.couple_readiness``, which judges a couple and each partner live from the
 check-ins:
@@ -69,6 +71,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
+
 READY_COMPLETION = 0.8
 JUDGED_WEEKS = 2  # finished weeks the rule looks at, besides the one in progress
 ONE_WEEK = timedelta(weeks=1)
@@ -89,6 +94,21 @@ def completion(done: int, target: int) -> float | None:
     if target <= 0:
         return None
     return min(max(done, 0), target) / target
+
+
+def completion_sql(
+    done: sa.ColumnElement[int] | InstrumentedAttribute[int],
+    target: sa.ColumnElement[int] | InstrumentedAttribute[int],
+) -> sa.ColumnElement[float]:
+    """``completion`` as a SQL expression of two integer columns, for a query that sorts
+    by it (the couples list): ``done`` held between 0 and ``target``, over ``target``;
+    NULL when ``target`` is 0 or less. The two are checked to agree on both databases
+    (tests/services/test_readiness.py)."""
+    capped = sa.case((done > target, target), (done < 0, 0), else_=done)
+    return sa.case(
+        (target > 0, sa.cast(capped, sa.Float) / sa.func.nullif(target, 0)),
+        else_=sa.null(),
+    )
 
 
 @dataclass(frozen=True)
