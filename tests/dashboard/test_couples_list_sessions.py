@@ -89,6 +89,32 @@ def test_next_session_column_is_on_the_viewer_s_clock(logged_in, counselor):
     assert "Thu 14 May 2026, 01:30 CEST" in logged_in.get("/couples").get_data(as_text=True)
 
 
+def test_a_session_under_way_is_still_the_next_one_until_it_is_over(logged_in, clock, counselor):
+    couple_with_session(counselor, "Under way", NOW - timedelta(minutes=30))
+    page = logged_in.get("/couples").get_data(as_text=True)
+    assert "Wed 13 May 2026, 11:30 CDT" in page  # started at 11:30, over at 12:20
+    clock.advance(minutes=20)
+    page = logged_in.get("/couples").get_data(as_text=True)
+    assert "Wed 13 May 2026, 11:30 CDT" not in page
+
+
+def test_with_a_filter_the_column_shows_the_session_inside_the_window(logged_in, counselor):
+    """At noon in Chicago, a 9:00 session today is over: it is what put the couple on
+    *Session today*, so it is the one shown, and sorted by, not Friday's."""
+    couple_with_session(counselor, "B morning", NOW - timedelta(hours=3), NOW + timedelta(days=2))
+    couple_with_session(counselor, "A afternoon", NOW + timedelta(hours=2))
+    page = logged_in.get("/couples?when=today&sort=next_session").get_data(as_text=True)
+    assert labels(page) == ["B morning", "A afternoon"]
+    assert '<th scope="col">Session today</th>' in page
+    assert "Wed 13 May 2026, 09:00 CDT" in page
+    assert "Fri 15 May 2026" not in page
+    # Without the filter, the next session: Friday's, and the afternoon's sorts first.
+    page = logged_in.get("/couples?sort=next_session").get_data(as_text=True)
+    assert labels(page) == ["A afternoon", "B morning"]
+    assert "Fri 15 May 2026, 12:00 CDT" in page
+    assert '<th scope="col">Next session</th>' in page
+
+
 def test_sort_by_next_session_soonest_first_couples_without_one_last(logged_in, counselor):
     couple_with_session(counselor, "A in five days", NOW + timedelta(days=5))
     couple_with_session(counselor, "B tomorrow", NOW - timedelta(days=1), NOW + timedelta(days=1))
@@ -145,7 +171,31 @@ def test_sort_by_completion_lowest_first_from_the_compiled_week(logged_in, couns
     ]
     assert "3/3" in page and "1/3" in page  # the shown figures are the live ones
     assert "Completion this week, lowest first</a>" in page
-    assert "as of the nightly figures" in page
+    assert "Which couples are on each page follows last night's figures" in page
+
+
+def test_a_page_is_ranked_by_the_figures_it_shows(logged_in, counselor):
+    """The nightly figures choose the page; the live ones, shown, order it: a couple that
+    caught up since the compile moves below one that did not."""
+    caught_up = factories.CoupleFactory(counselor=counselor, label="A caught up today")
+    steady = factories.CoupleFactory(counselor=counselor, label="B steady")
+    steps = {c.id: factories.AssignmentFactory(couple=c) for c in (caught_up, steady)}
+
+    def check_in(couple, partner, days_ago: int) -> None:
+        factories.CheckInFactory(
+            assignment=steps[couple.id], partner=partner, occurred_on=TODAY - timedelta(days_ago)
+        )
+
+    for partner in steady.partners:
+        check_in(steady, partner, 1)  # 1/3 each, last night and now
+    check_in(caught_up, caught_up.partners[0], 1)  # 1/3 and 0/3 last night
+    progress_compile.compile_progress()
+    for partner in caught_up.partners:
+        for days_ago in (0, 2):
+            check_in(caught_up, partner, days_ago)  # 3/3 and 2/3 now
+    db.session.commit()
+
+    assert listed(logged_in, "?sort=completion") == ["B steady", "A caught up today"]
 
 
 def test_filters_and_sorts_combine_with_search_and_pages(logged_in, counselor, app):

@@ -5,15 +5,23 @@ The list narrows to couples with a session today or this week, in the viewer's z
 (``when``), and sorts (``sort``) in SQL before it pages, so a sort key is a correlated
 subquery of the one SELECT of couples, never a query per couple:
 
-- ``next_session``: the next live session (``sessions.live_sessions``), soonest first; the
-  same subquery gives the column the list shows;
+- ``next_session``: the session the list shows, soonest first. That is the couple's next
+  live session (``sessions.live_sessions``), the first that is not over
+  (``sessions.is_over``); while ``when`` narrows the list, it is the couple's first
+  session inside that day or week instead, over or not (the one that put the couple on
+  the list: a 9:00 session today still shows at 10:00);
 - ``last_checkin``: the latest check-in's day, most recent first; also the column shown;
 - ``completion``: this week's completion of the partner who did least, lowest first. The
   list shows figures judged live (``progress.current``), which SQL cannot sort without
-  repeating the week rules; so the sort reads the nightly compile's ``PartnerWeek`` row of
-  each partner's current week, written by those same rules, and ranks by the share of
-  ``readiness.completion``. A partner whose week began since the last compile (a Monday
-  morning) has no row yet and sorts with the couples that have no figure, last.
+  repeating the week rules; so which couples fall on which page follows the nightly
+  compile's ``PartnerWeek`` rows of each partner's current week (written by those same
+  rules), ranked by ``readiness.completion_sql``: the lowest share of the couple's
+  partners that have a row with something due. A partner without a row — their week
+  began since the last compile (a Monday before the night's run), or they have no step
+  — or with nothing due is left out, so the couple ranks by the other partner; a couple
+  with neither ranks last. Then the rows of the page are ranked again by the live
+  figures they show (``_by_live_completion``), so that the page reads in order: ordered
+  by last night's figures, this week so far shown.
 
 Couples without a key sort last; name, then id, break ties (the default order).
 """
@@ -61,7 +69,8 @@ class CoupleRow:
     current_rung: LadderRung | None
     partner_weeks: list[PartnerWeek]
     last_checkin_on: date | None
-    next_session_at: datetime | None
+    # The session the list shows: the next one, or with ``when`` the first in the window.
+    session_at: datetime | None
     # Each compiled suggestion (moving up, barriers) with the partners it is about.
     signals: dict[ReadinessSignal, list[Partner]] = field(default_factory=dict)
 
@@ -100,26 +109,32 @@ def list_couples(
     if search.strip():
         query = query.where(_matches(search.strip()))
     if when in WHEN_CHOICES:
-        query = query.where(_has_session_between(*session_window(when, timezone, now)))
+        first_in_window = _first_session_between(*session_window(when, timezone, now))
+        query = query.where(first_in_window.is_not(None))
+        session_at = first_in_window.label("session_at")
+    else:
+        session_at = _next_session_at(now).label("session_at")
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = min(max(1, page), CouplesPage([], 1, per_page, total).pages)
-    next_at = _next_session_at(now).label("next_session_at")
     last_on = _last_checkin_on().label("last_checkin_on")
     ordering: list[sa.ColumnElement] = []
     if sort == "next_session":
-        ordering.append(sa.nulls_last(next_at.asc()))
+        ordering.append(sa.nulls_last(session_at.asc()))
     elif sort == "last_checkin":
         ordering.append(sa.nulls_last(last_on.desc()))
     elif sort == "completion":
         ordering.append(sa.nulls_last(_lowest_completion(now).asc()))
     rows = db.session.execute(
-        query.add_columns(next_at, last_on)
+        query.add_columns(session_at, last_on)
         .order_by(*ordering, sa.func.lower(Couple.label), Couple.id)
         .limit(per_page)
         .offset((page - 1) * per_page)
         .options(selectinload(Couple.partners))
     ).all()
-    return CouplesPage(_couple_rows([tuple(row) for row in rows]), page, per_page, total)
+    listed = _couple_rows([tuple(row) for row in rows])
+    if sort == "completion":
+        listed = _by_live_completion(listed)
+    return CouplesPage(listed, page, per_page, total)
 
 
 def session_window(when: str, timezone: str, now: datetime) -> tuple[datetime, datetime]:
@@ -153,16 +168,18 @@ def _matches(search: str) -> sa.ColumnElement[bool]:
     )
 
 
-def _has_session_between(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+def _first_session_between(start: datetime, end: datetime) -> sa.ScalarSelect[datetime]:
+    """The couple's first live session from ``start`` to ``end``, as a correlated
+    subquery."""
     return (
         live_sessions()
-        .with_only_columns(CoupleSession.id)
+        .with_only_columns(sa.func.min(CoupleSession.starts_at))
         .where(
             CoupleSession.couple_id == Couple.id,
             CoupleSession.starts_at >= start,
             CoupleSession.starts_at < end,
         )
-        .exists()
+        .scalar_subquery()
     )
 
 
@@ -189,12 +206,9 @@ def _last_checkin_on() -> sa.ScalarSelect[date]:
 
 def _lowest_completion(now: datetime) -> sa.ScalarSelect[float]:
     """This week's completion of the couple's partner who did least, from the stored
-    ``PartnerWeek`` rows (see the module's docstring): ``readiness.completion`` — done,
-    capped at the target, over the target; none when nothing was due — in SQL."""
-    done = StoredPartnerWeek.done
-    target = StoredPartnerWeek.target
-    capped = sa.case((done > target, target), (done < 0, 0), else_=done)
-    share = sa.cast(capped, sa.Float) / sa.func.nullif(target, 0)
+    ``PartnerWeek`` rows (see the module's docstring), as a correlated subquery: NULL when
+    no partner has a row with something due."""
+    share = readiness.completion_sql(StoredPartnerWeek.done, StoredPartnerWeek.target)
     return (
         sa.select(sa.func.min(share))
         .join(Partner, Partner.id == StoredPartnerWeek.partner_id)
@@ -221,13 +235,26 @@ def _partner_monday(now: datetime) -> sa.ColumnElement[date]:
     return sa.case(*((Partner.timezone.in_(named), monday) for monday, named in by_monday.items()))
 
 
+def _by_live_completion(rows: list[CoupleRow]) -> list[CoupleRow]:
+    """The page's rows ranked by the live figures they show: the lowest completion of the
+    couple's partners with something due, lowest first, couples with none last; ties keep
+    the order of the nightly figures."""
+
+    def lowest(row: CoupleRow) -> tuple[bool, float]:
+        shares = [pw.week.completion for pw in row.partner_weeks]
+        known = [share for share in shares if share is not None]
+        return (not known, min(known, default=0.0))
+
+    return sorted(rows, key=lowest)
+
+
 def _couple_rows(rows: list[tuple[Couple, datetime | None, date | None]]) -> list[CoupleRow]:
-    """The rows of a page from (couple, next session, last check-in day)."""
+    """The rows of a page from (couple, session shown, last check-in day)."""
     if not rows:
         return []
     standing = current.couples_now([couple for couple, _, _ in rows])
     listed = []
-    for couple, next_session_at, last_checkin_on in rows:
+    for couple, session_at, last_checkin_on in rows:
         now = standing[couple.id]
         listed.append(
             CoupleRow(
@@ -235,7 +262,7 @@ def _couple_rows(rows: list[tuple[Couple, datetime | None, date | None]]) -> lis
                 current_rung=current_rung(now.assignments),
                 partner_weeks=[PartnerWeek(p, now.this_week[p.id]) for p in couple.partners],
                 last_checkin_on=last_checkin_on,
-                next_session_at=next_session_at,
+                session_at=session_at,
                 signals=_signals(couple.partners, now.readiness),
             )
         )
