@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from counselor.extensions import db
+from counselor.models import AuditEvent
 from counselor.services.reports import pre_session
 from tests.support.api import API, assert_error, couple_body
 
@@ -60,6 +63,52 @@ def test_a_sessions_agenda_and_notes_are_read_and_written(api, couple):
     cleared = api.patch(f"/sessions/{created['id']}", json={"agenda": None, "notes": ""})
     assert (cleared.get_json()["agenda"], cleared.get_json()["notes"]) == (None, None)
     assert api.get(f"/sessions/{created['id']}").get_json()["starts_at"].startswith(past[:16])
+
+
+def session_actions(session_id: int) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.action.like("session.%"), AuditEvent.object_id == session_id)
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_a_session_with_notes_does_not_move_to_a_time_still_to_come(api, couple):
+    past = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    later = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    session = api.post(
+        f"/couples/{couple['id']}/sessions", json={"starts_at": past, "notes": "Money."}
+    ).get_json()
+
+    moved = api.patch(f"/sessions/{session['id']}", json={"starts_at": later})
+
+    errors = assert_error(moved, 422)["errors"]["json"]
+    assert list(errors) == ["starts_at"]
+    assert "has notes" in errors["starts_at"][0]
+    kept = api.get(f"/sessions/{session['id']}").get_json()
+    assert (kept["starts_at"][:16], kept["notes"]) == (past[:16], "Money.")
+    # Earlier in the past is fine; clearing the notes in the same request lets it move.
+    earlier = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    assert api.patch(f"/sessions/{session['id']}", json={"starts_at": earlier}).status_code == 200
+    cleared = api.patch(f"/sessions/{session['id']}", json={"starts_at": later, "notes": None})
+    assert cleared.status_code == 200, cleared.get_json()
+    assert (cleared.get_json()["starts_at"][:16], cleared.get_json()["notes"]) == (later[:16], None)
+
+
+def test_changing_only_the_agenda_records_only_the_agenda(api, couple):
+    session = api.post(
+        f"/couples/{couple['id']}/sessions", json={"starts_at": "2031-03-02T15:00:00Z"}
+    ).get_json()
+
+    changed = api.patch(f"/sessions/{session['id']}", json={"agenda": "Money first"})
+
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["agenda"] == "Money first"
+    assert session_actions(session["id"]) == ["session.create", "session.agenda_changed"]
+    api.patch(f"/sessions/{session['id']}", json={"agenda": "Money first"})  # the same words
+    assert session_actions(session["id"]) == ["session.create", "session.agenda_changed"]
 
 
 @pytest.mark.parametrize(

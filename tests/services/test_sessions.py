@@ -217,3 +217,26 @@ def test_a_session_at_the_calendars_last_minute_is_not_over():
     last = CoupleSession(starts_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC))
     assert not is_over(last, NOW)
     assert not has_started(last, NOW)
+
+
+def test_a_session_with_notes_keeps_a_time_that_has_come(actor, couple):
+    session = factories.SessionFactory(couple=couple, starts_at=NOW - timedelta(hours=1))
+    write_notes(actor, session.id, "Talked about money.")
+
+    with pytest.raises(InvalidInput) as error:
+        update_session(actor, session.id, NOW + timedelta(days=7))
+    assert error.value.errors == {"starts_at": [sessions.NOTES_KEEP_IT_PAST]}
+    assert session.starts_at == NOW - timedelta(hours=1)
+    update_session(actor, session.id, NOW)  # now has come: it has started
+    assert session.starts_at == NOW
+
+
+def test_changing_only_the_agenda_is_audited_as_that_alone(actor, couple):
+    session = add_session(actor, couple.id, NOW + timedelta(days=2))
+    sessions.change_agenda(actor, session.id, " Money ")
+    sessions.change_agenda(actor, session.id, "Money")
+    assert session.agenda == "Money"
+    with pytest.raises(InvalidInput) as error:
+        sessions.change_agenda(actor, session.id, "x" * (SESSION_TEXT_MAX + 1))
+    assert list(error.value.errors) == ["agenda"]
+    assert audit_actions(session.id) == ["session.create", "session.agenda_changed"]

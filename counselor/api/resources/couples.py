@@ -160,10 +160,14 @@ class SessionById(MethodView):
         """Change a session's time, external id, agenda or notes
 
         Notes are for a session that has started: notes on one still to come are refused
-        with 422."""
+        with 422, and so is moving a session with notes to a time still to come (clearing
+        its notes in the same request lets it move)."""
         actor = current_actor()
         session = sessions.get_session(session_id)
-        if changes.keys() - {"notes"}:
+        notes = _cleared(changes["notes"]) if "notes" in changes else None
+        if notes is not None and not notes.strip():  # cleared before the session moves
+            sessions.write_notes(actor, session.id, notes)
+        if changes.keys() & {"starts_at", "external_id"}:
             sessions.update_session(
                 actor,
                 session.id,
@@ -171,8 +175,10 @@ class SessionById(MethodView):
                 changes.get("external_id", session.external_id),
                 agenda=_cleared(changes["agenda"]) if "agenda" in changes else None,
             )
-        if "notes" in changes:
-            sessions.write_notes(actor, session.id, _cleared(changes["notes"]))
+        elif "agenda" in changes:  # the agenda alone: no session.update
+            sessions.change_agenda(actor, session.id, _cleared(changes["agenda"]))
+        if notes is not None and notes.strip():
+            sessions.write_notes(actor, session.id, notes)
         set_audited_object("session", session.id)
         return session
 

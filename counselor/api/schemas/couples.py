@@ -195,7 +195,10 @@ class SessionChangesArgs(Args):
 
     starts_at = fields.AwareDateTime(
         validate=sane_date,
-        metadata={"description": "ISO 8601 with an offset, e.g. 2026-12-01T15:00:00-06:00"},
+        metadata={
+            "description": "ISO 8601 with an offset, e.g. 2026-12-01T15:00:00-06:00. A "
+            "session with notes has taken place: a time still to come is refused (422)."
+        },
     )
     external_id = fields.String(
         allow_none=True, validate=[validate.Length(max=bounds.EXTERNAL_ID_MAX), storable_text]

@@ -54,11 +54,20 @@ NOTES_BEFORE_SESSION = (
     "This session has not started yet: notes are written after it. What to cover goes in "
     "its agenda."
 )
+NOTES_KEEP_IT_PAST = (
+    "This session has notes, so it has taken place: it can't move to a time still to come. "
+    "Add a new session instead, or clear its notes first."
+)
 
 
 def has_started(session: CoupleSession, now: datetime) -> bool:
     """Whether the session has started at ``now``: notes may be written from then on."""
-    return session.starts_at <= now
+    return _started(session.starts_at, now)
+
+
+def _started(starts_at: datetime, now: datetime) -> bool:
+    """``has_started`` for a start not yet stored (a change being checked)."""
+    return starts_at <= now
 
 
 def is_over(session: CoupleSession, now: datetime) -> bool:
@@ -125,14 +134,26 @@ def update_session(
     agenda: str | None = None,
 ) -> CoupleSession:
     """Change a session's time and external id, and its agenda unless ``agenda`` is None
-    (blank text clears it)."""
+    (blank text clears it). A session with notes has started and stays so: a time still
+    to come is refused (``NOTES_KEEP_IT_PAST``)."""
     session = get_session(session_id)
     session.starts_at, session.external_id, checked_agenda = _check_session(
-        starts_at, external_id, agenda, session_id=session.id
+        starts_at, external_id, agenda, session_id=session.id, has_notes=bool(session.notes)
     )
     record_event(actor, "session.update", "session", session.id)
     if agenda is not None:
         _store_agenda(actor, session, checked_agenda)
+    return session
+
+
+def change_agenda(actor: Actor, session_id: int, agenda: str | None) -> CoupleSession:
+    """Change only a session's agenda (blank text clears it): audited as
+    ``session.agenda_changed`` when it changed, and as nothing else."""
+    session = get_session(session_id)
+    problems = FieldErrors()
+    checked_agenda = session_text(problems, "agenda", agenda)
+    problems.raise_if_any()
+    _store_agenda(actor, session, checked_agenda)
     return session
 
 
@@ -262,12 +283,15 @@ def _check_session(
     external_id: str | None,
     agenda: str | None,
     session_id: int | None,
+    has_notes: bool = False,
 ) -> tuple[datetime, str | None, str | None]:
     problems = FieldErrors()
     if starts_at is None:
         problems.add("starts_at", "Enter the date and time the session starts.")
     elif starts_at.tzinfo is None:
         problems.add("starts_at", "Include the time zone offset, e.g. 2026-12-01T15:00:00-06:00.")
+    elif has_notes and not _started(starts_at, timeutil.utcnow()):
+        problems.add("starts_at", NOTES_KEEP_IT_PAST)
     external_id = check_external_id(
         problems, CoupleSession, external_id, own_id=session_id, noun="session"
     )
