@@ -16,12 +16,14 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from counselor import timeutil
 from counselor.dashboard import bp
 from counselor.dashboard.confirm import Confirmation, confirm_page, confirmed, offer_undo
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.helpers import current_actor
+from counselor.extensions import limiter
 from counselor.models import Couple, Partner
 from counselor.services.couples import links, preferences
 from counselor.services.delivery import notifications
@@ -49,11 +51,25 @@ def partner_send_link(partner_id: int) -> ResponseReturnValue:
     return redirect(url_for("dashboard.couple_detail", couple_id=partner.couple_id))
 
 
+# How many links one counselor may copy: enough for a day's sessions, and a ceiling on
+# working links minted in a hurry by whoever holds a counselor's signed-in browser.
+COPY_LINK_LIMIT = "10 per hour"
+
+
+def _per_counselor() -> str:
+    """The rate limit's key: the counselor signed in (the client's address before that,
+    where the sign-in check then refuses the request anyway)."""
+    who = current_user.get_id() if current_user.is_authenticated else request.remote_addr
+    return f"copy-link:{who}"
+
+
 @bp.route("/partners/<int:partner_id>/copy-link", methods=["POST"])
+@limiter.limit(COPY_LINK_LIMIT, key_func=_per_counselor)
 def partner_copy_link(partner_id: int) -> ResponseReturnValue:
     """*Copy Sam's link*: a fresh link shown once, on this POST's own answer — never a
     redirect, so the token is in no URL the browser's history keeps (and the answer,
-    like every page, is ``no-store``)."""
+    like every page, is ``no-store``). At most ``COPY_LINK_LIMIT`` per counselor: past
+    it, 429 and no link."""
     partner = get_in_practice(Partner, partner_id)
     _require_csrf()
     try:

@@ -13,7 +13,7 @@ from counselor.extensions import db
 from counselor.models import AuditEvent, ClientLink, CoupleStatus, LinkPurpose
 from counselor.services.couples import links
 from tests.support import factories
-from tests.support.helpers import count_rows, row_counts
+from tests.support.helpers import count_rows, login, row_counts
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -94,3 +94,25 @@ def test_the_copy_needs_its_csrf_token(logged_in, couple, csrf_checked):
     before = row_counts()
     assert copy(logged_in, couple.partners[0]).status_code == 400
     assert row_counts() == before
+
+
+class TestCopyLinkRateLimit:
+    @pytest.fixture
+    def app_overrides(self) -> dict:
+        return {"RATELIMIT_ENABLED": True}
+
+    def test_a_counselor_copies_ten_links_an_hour_then_none(self, app, logged_in, couple):
+        sam = couple.partners[0]
+        statuses = [copy(logged_in, sam).status_code for _ in range(10)]
+        links_before = count_rows(ClientLink)
+
+        refused = copy(logged_in, sam)
+
+        assert statuses == [200] * 10
+        assert refused.status_code == 429
+        assert "Too many attempts" in refused.get_data(as_text=True)
+        assert count_rows(ClientLink) == links_before
+        colleague = factories.CounselorFactory(practice=couple.practice)
+        theirs = app.test_client()
+        login(theirs, colleague.email, factories.PASSWORD)
+        assert copy(theirs, sam).status_code == 200  # per counselor, not per couple
