@@ -55,7 +55,7 @@ def test_the_couple_page_charts_every_week_from_the_first_run(
         weeks = figures.group(1).split(", ")
         assert len(weeks) == 8 and sum(w.endswith("%") for w in weeks) >= 6, summary
         assert weeks[-1].endswith("%"), summary
-    capture(page, "couple-page")
+    capture(page, "couple-page", full_page=False)
 
     phone = browser.new_context(
         base_url=live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True

@@ -72,7 +72,9 @@ def zoe_link(app) -> str:
     return f"/p/{token}"
 
 
-def test_three_closed_cards_fit_in_one_and_a_half_phone_screens(browser, live_server, zoe_link):
+def test_three_closed_cards_fit_in_one_and_a_half_phone_screens(
+    browser, live_server, zoe_link, capture
+):
     context = browser.new_context(
         base_url=live_server, viewport=PHONE, device_scale_factor=2, is_mobile=True
     )
@@ -88,6 +90,7 @@ def test_three_closed_cards_fit_in_one_and_a_half_phone_screens(browser, live_se
     assert_no_sideways_scroll(phone)
     small = [(text, h) for text, h in phone.evaluate(CONTROL_HEIGHTS) if h < TAP_TARGET]
     assert small == [], f"tap targets under {TAP_TARGET}px: {small}"
+    capture(phone, "partner-page")
 
     # From the keyboard: the first Tab stops on a card's Mark done, with a visible ring,
     # and Enter opens that card's form (and only that one).
