@@ -69,8 +69,8 @@ class PartnerSummary:
     until that day (the practice's date) — both as the dashboard and the API say.
     ``ratings_this_period`` and ``ratings_previous_period`` count the comfort ratings each
     mean rests on. ``last_check_in_on`` is the partner's latest check-in in the last
-    eight weeks or so (None: none), and ``last_check_in_comfort`` the lowest comfort rated
-    that day (None: not rated).
+    eight weeks or so (None: none), and ``recent_comforts`` the partner's last three
+    comfort ratings in those weeks, newest first (fewer when fewer were given).
     """
 
     name: str
@@ -93,7 +93,7 @@ class PartnerSummary:
     ratings_this_period: int = 0
     ratings_previous_period: int = 0
     last_check_in_on: date | None = None
-    last_check_in_comfort: int | None = None
+    recent_comforts: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,9 @@ class PreSessionReportData:
     each partner's. ``agenda`` is the report's session's agenda; ``last_session_on`` and
     ``last_session_notes`` are the day and the counselor's notes of the latest earlier
     session that has notes (None: none has). ``paper`` is "letter" or "a4"
-    (``reports.paper``).
+    (``reports.paper``). ``readiness_bar`` is the completion (0–1) every current-rung step
+    must reach in both judged weeks for the readiness rule to suggest moving up — the
+    service's own constant, so page 1 describes the rule it applied (None: not said).
     """
 
     practice_name: str
@@ -209,6 +211,7 @@ class PreSessionReportData:
     last_session_on: date | None = None
     last_session_notes: str | None = None
     paper: str = "a4"
+    readiness_bar: float | None = None
 
     @property
     def has_check_ins_this_period(self) -> bool:

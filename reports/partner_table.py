@@ -8,6 +8,7 @@ from reportlab.lib import colors
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from reports.data import DISCUSS_BARRIERS, READY_TO_MOVE_UP, PartnerSummary, PreSessionReportData
+from reports.figures import counts, percent
 from reports.formatting import comfort_change, day_month, one_decimal, weeks
 from reports.styles import (
     CONCERN,
@@ -19,7 +20,7 @@ from reports.styles import (
     hex_of,
     partner_colour,
 )
-from reports.talking_points import COMFORT_CHANGE, counts, percent
+from reports.talking_points import comfort_falling
 from reports.text import fit_width
 
 PARTNER_HEADERS = (
@@ -57,14 +58,15 @@ def partner_table(data: PreSessionReportData, s: Styles) -> list[Flowable]:
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
                 ("LEFTPADDING", (0, 0), (-1, -1), 4),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-            ]
+            ],
         )
     )
     rung = f"rung {data.current_rung}" if data.current_rung else "current-rung"
     weeks_judged = _judged_weeks(data)
+    bar = "at the bar" if data.readiness_bar is None else f"{percent(data.readiness_bar)}+"
     rule = (
         f"Readiness{weeks_judged}: the weakest {rung} step's completion each week, then "
-        "check-offs done/due. 80%+ in both: moving up; none done in both: barriers. "
+        f"check-offs done/due. {bar} in both: moving up; none done in both: barriers. "
         "The counselor decides."
     )
     return [table, Paragraph(rule, s.small)]
@@ -97,15 +99,12 @@ def _partner_row(index: int, p: PartnerSummary, s: Styles) -> list[Paragraph]:
 
 
 def _comfort(p: PartnerSummary) -> str:
-    """'3.8, up 0.6' and, under it, how many ratings the mean rests on."""
+    """'3.8, up 0.6' and, under it, how many ratings the mean rests on; "down" in red only
+    when the comfort-falling talking point rests on it (enough ratings in both periods)."""
     if p.mean_comfort is None:
         return one_decimal(None)
     change = comfort_change(p.mean_comfort, p.previous_mean_comfort)
-    falling = (
-        p.previous_mean_comfort is not None
-        and p.previous_mean_comfort - p.mean_comfort >= COMFORT_CHANGE - 1e-9
-    )
-    if falling:
+    if comfort_falling(p):  # the talking points' rule, so red means a point was made
         change = f'<font color="#{hex_of(CONCERN)}">{change}</font>'
     ratings = p.ratings_this_period
     noun = "rating" if ratings == 1 else "ratings"

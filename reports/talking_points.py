@@ -3,11 +3,13 @@
 Each point names its figures and how many data points it rests on ("based on 5
 ratings"), in its ``evidence``. No rule fires on a single data point: a comparison of
 comfort needs ``MIN_RATINGS`` ratings in *each* period compared, a completion figure
-``MIN_DUE`` check-offs due. Readiness is not decided here: the service judges it with the
-one rule the dashboard and the API use (``counselor.services.progress.readiness``: the
-last two finished weeks, every step of the current rung at 80% or more, never on the
-ladder's top rung) and passes the verdict in ``PartnerSummary.readiness``; these rules
-only put it into words. The rules, in the order their points appear:
+``MIN_DUE`` check-offs due, a silence after low comfort ``LOW_RATINGS`` low ratings. A
+rule that fires for several partners makes one point naming them all. Readiness is not
+decided here: the service judges it with the one rule the dashboard and the API use
+(``counselor.services.progress.readiness``: the last two finished weeks, every step of
+the current rung at its bar — ``PreSessionReportData.readiness_bar`` — or more, never on
+the ladder's top rung) and passes the verdict in ``PartnerSummary.readiness``; these
+rules only put it into words. The rules, in the order their points appear:
 
 == ======================== ==========================================================
 #  Rule                     Fires when (per partner unless said)
@@ -18,23 +20,26 @@ only put it into words. The rules, in the order their points appear:
                             and none done
 3  Stuck at 0%              ``MIN_DUE``+ check-offs due this period, none done (unless
                             rule 2 names the partner)
-4  Ahead while one lags     two partners' completion this period ≥ 40 points apart and
-                            the better one at 80% or more
-5  Big gap                  ≥ 40 points apart, neither at 80% (rule 4 otherwise)
+4  Ahead while one lags     two partners' completion this period ≥ 40 points apart, each
+                            with ``MIN_DUE``+ due, and the better one at 80% or more
+5  Big gap                  ≥ 40 points apart, each with ``MIN_DUE``+ due, neither at 80%
+                            (rule 4 otherwise)
 6  Comfort falling          mean comfort down ≥ 0.5 (1–5) with ``MIN_RATINGS``+
                             ratings in each period
 7  Easier, yet fewer        mean comfort up ≥ 0.5 (``MIN_RATINGS``+ ratings in each
                             period) while completion fell ≥ 20 points (``MIN_DUE``+ due
                             in each period)
-8  Silence after low        the partner's last check-in was rated 2 or lower and ≥ 7
-   comfort                  days have passed without another (the rule rests on the
-                            days of silence, counted, not on the one rating)
+8  Silence after low        ``LOW_RATINGS``+ of the partner's last ``RECENT_RATINGS``
+   comfort                  ratings were 2 or lower and ≥ 7 days have passed since the
+                            last check-in (the point counts both: ratings and days)
 9  Together step, one       a *together* step checked off ``LOPSIDED_CHECK_INS``+
    partner                  times this period by one partner and never by the other
 10 Step done early          a step of 2+ a week met its whole weekly target by
                             Wednesday in ``EARLY_WEEKS``+ weeks, or was completed
-                            before its due date
-11 Reminders stopped        a partner turned reminder emails off
+                            before its due date with ``MIN_DUE``+ check-offs counted
+11 Reminders stopped        a partner turned reminder emails off — a setting, not a
+                            count: the point gives it with the period's check-offs
+                            and how many were due
 == ======================== ==========================================================
 
 When no rule fires, a single point says so and still carries each partner's completion
@@ -44,6 +49,8 @@ suggests; the counselor decides — no point is an instruction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reports.data import (
     DISCUSS_BARRIERS,
     READY_TO_MOVE_UP,
@@ -51,10 +58,23 @@ from reports.data import (
     AssignmentRow,
     PartnerSummary,
     PreSessionReportData,
-    ReadinessWeek,
     TalkingPoint,
 )
-from reports.formatting import day_month, short_date
+from reports.figures import (
+    based_on,
+    both_periods,
+    comfort_figures,
+    counts,
+    names,
+    partner_figures,
+    percent,
+    plural,
+    quoted,
+    ratings_compared,
+    readiness_evidence,
+    week_of,
+)
+from reports.formatting import short_date
 
 GAP_THRESHOLD = 0.4
 AHEAD_AT_LEAST = 0.8
@@ -64,11 +84,12 @@ MIN_RATINGS = 3
 MIN_DUE = 3
 SILENCE_DAYS = 7
 LOW_COMFORT_AT_MOST = 2
+RECENT_RATINGS = 3  # PartnerSummary.recent_comforts holds up to this many
+LOW_RATINGS = 2  # of the recent ones at LOW_COMFORT_AT_MOST or lower
 LOPSIDED_CHECK_INS = 3
 EARLY_WEEKS = 2
 EARLY_TIMES_PER_WEEK = 2
 FALLBACK_TEXT = "No rule flagged a concern: ask how the steps felt"
-TITLE_LIMIT = 60
 _EPSILON = 1e-9
 
 
@@ -90,40 +111,22 @@ def derive_talking_points(data: PreSessionReportData) -> list[TalkingPoint]:
     return points or [_fallback(partners)]
 
 
-def counts(done: int, target: int) -> str:
-    """'4 of 6', the way every figure in the report is written."""
-    return f"{done} of {target}"
+def _about(
+    named: list[PartnerSummary], partners: tuple[PartnerSummary, ...], action: str, evidence: str
+) -> TalkingPoint:
+    """'Ready to …' when it is about every partner, else 'Zoë is ready to …'."""
+    if len(named) == len(partners):
+        return TalkingPoint(action[0].upper() + action[1:], evidence)
+    verb = "is" if len(named) == 1 else "are"
+    return TalkingPoint(f"{names(named)} {verb} {action}", evidence)
 
 
-def percent(ratio: float | None) -> str:
-    """'67%' for 0.666…; an en dash when nothing was due."""
-    return "–" if ratio is None else f"{round(ratio * 100)}%"
-
-
-def based_on(number: int, noun: str) -> str:
-    """'based on 5 ratings', 'based on 1 rating'."""
-    return f"based on {number} {noun}{'s' * (number != 1)}"
-
-
-def _both_periods(p: PartnerSummary) -> str:
-    this = counts(p.done_this_period, p.target_this_period)
-    before = counts(p.done_previous_period, p.target_previous_period)
-    return f"{p.name}: {this} this period; {before} before"
-
-
-def _names(named: list[PartnerSummary]) -> str:
-    """'Zoë', 'Zoë and José', 'Ann, Bo and Cy'."""
-    names = [p.name for p in named]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _week(week: ReadinessWeek) -> str:
-    return f"the week of {day_month(week.week_start)}"
-
-
-def _quoted(title: str) -> str:
-    """A step's title in quotes, cut to ``TITLE_LIMIT`` characters."""
-    return f"“{title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + '…'}”"
+def _merged(
+    named: list[PartnerSummary], text: Callable[[str, bool], str], evidence: str
+) -> list[TalkingPoint]:
+    """One point for a rule that fired for ``named`` (none: no point); ``text`` words it
+    from their names and whether there are several."""
+    return [TalkingPoint(text(names(named), len(named) > 1), evidence)] if named else []
 
 
 # --- 1 and 2: readiness, as the service decided it ----------------------------------------
@@ -142,64 +145,49 @@ def _moving_up(data: PreSessionReportData) -> list[TalkingPoint]:
     points = []
     if ready:
         action = f"ready to discuss moving up from {rung}"
-        points.append(_about(ready, partners, action, _rung_evidence(ready, short)))
+        points.append(_about(ready, partners, action, readiness_evidence(ready, short)))
     if on_top:
         action = f"consistent on the top {rung}: discuss how to keep it going"
-        points.append(_about(on_top, partners, action, _rung_evidence(on_top, short)))
+        points.append(_about(on_top, partners, action, readiness_evidence(on_top, short)))
     return points
 
 
-def _about(
-    named: list[PartnerSummary], partners: tuple[PartnerSummary, ...], action: str, evidence: str
-) -> TalkingPoint:
-    """'Ready to …' when it is about every partner, else 'Zoë is ready to …'."""
-    if len(named) == len(partners):
-        return TalkingPoint(action[0].upper() + action[1:], evidence)
-    verb = "is" if len(named) == 1 else "are"
-    return TalkingPoint(f"{_names(named)} {verb} {action}", evidence)
-
-
-def _rung_evidence(named: list[PartnerSummary], rung: str) -> str:
-    """'Zoë: weakest rung 3 step 83% in the week of 27 Oct, 100% in the week of 3 Nov' and
-    the check-offs of those weeks it rests on."""
-
-    def weeks(p: PartnerSummary) -> str:
-        return ", ".join(
-            f"{percent(w.lowest_rung_completion)} in {_week(w)}" for w in p.readiness.weeks
-        )
-
-    due = sum(w.target for p in named for w in p.readiness.weeks)
-    judged = "; ".join(f"{p.name}: weakest {rung} step {weeks(p)}" for p in named)
-    return f"{judged} — {based_on(due, 'check-off')} due in the last two full weeks"
-
-
 def _barriers(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
-    return [
-        TalkingPoint(
-            f"{p.name} did none of the steps due in the last two full weeks: talk about barriers",
-            f"{p.name}: "
-            + "; ".join(f"{counts(w.done, w.target)} in {_week(w)}" for w in p.readiness.weeks)
-            + f" — {based_on(sum(w.target for w in p.readiness.weeks), 'check-off')} due",
-        )
-        for p in partners
-        if p.readiness.signal == DISCUSS_BARRIERS
-    ]
+    named = [p for p in partners if p.readiness.signal == DISCUSS_BARRIERS]
+    figures = "; ".join(
+        f"{p.name}: "
+        + ", ".join(f"{counts(w.done, w.target)} in {week_of(w)}" for w in p.readiness.weeks)
+        for p in named
+    )
+    due = sum(w.target for p in named for w in p.readiness.weeks)
+    return _merged(
+        named,
+        lambda who, _: (
+            f"{who} did none of the steps due in the last two full weeks: talk about barriers"
+        ),
+        f"{figures} — {based_on(due, 'check-off')} due",
+    )
 
 
 # --- 3 to 5: completion ----------------------------------------------------------------
 
 
 def _stuck_at_zero(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
-    return [
-        TalkingPoint(
-            f"{p.name} has not checked off any step this period",
-            f"{_both_periods(p)} — {based_on(p.target_this_period, 'check-off')} due",
-        )
+    named = [
+        p
         for p in partners
         if p.target_this_period >= MIN_DUE
         and p.done_this_period == 0
         and p.readiness.signal != DISCUSS_BARRIERS
     ]
+    due = sum(p.target_this_period for p in named)
+    return _merged(
+        named,
+        lambda who, several: (
+            f"{who} {'have' if several else 'has'} not checked off any step this period"
+        ),
+        f"{'; '.join(both_periods(p) for p in named)} — {based_on(due, 'check-off')} due",
+    )
 
 
 def _gap(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
@@ -237,9 +225,9 @@ def _gap(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
 # --- 6 to 8: comfort -------------------------------------------------------------------
 
 
-def _comfort_compared(p: PartnerSummary) -> float | None:
-    """This period's mean comfort less the previous one's, when each rests on enough
-    ratings; else None."""
+def comfort_compared(p: PartnerSummary) -> float | None:
+    """This period's mean comfort less the previous one's, when each rests on
+    ``MIN_RATINGS`` ratings or more; else None."""
     if p.mean_comfort is None or p.previous_mean_comfort is None:
         return None
     if min(p.ratings_this_period, p.ratings_previous_period) < MIN_RATINGS:
@@ -247,32 +235,27 @@ def _comfort_compared(p: PartnerSummary) -> float | None:
     return p.mean_comfort - p.previous_mean_comfort
 
 
-def _comfort_figures(p: PartnerSummary) -> str:
-    return (
-        f"mean comfort {p.mean_comfort:.1f} this period, {p.previous_mean_comfort:.1f} "
-        "before (scale 1–5)"
-    )
-
-
-def _ratings(p: PartnerSummary) -> str:
-    return f"based on {p.ratings_this_period} and {p.ratings_previous_period} ratings"
+def comfort_falling(p: PartnerSummary) -> bool:
+    """Rule 6 for one partner: the test page 1's comfort column colours "down" by too."""
+    change = comfort_compared(p)
+    return change is not None and change <= -COMFORT_CHANGE + _EPSILON
 
 
 def _comfort_falling(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
-    return [
-        TalkingPoint(
-            f"{p.name}'s comfort is falling",
-            f"{p.name}: {_comfort_figures(p)} — {_ratings(p)}",
-        )
-        for p in partners
-        if (change := _comfort_compared(p)) is not None and change <= -COMFORT_CHANGE + _EPSILON
-    ]
+    named = [p for p in partners if comfort_falling(p)]
+    return _merged(
+        named,
+        lambda who, several: (
+            f"Comfort is falling for {who}" if several else f"{who}'s comfort is falling"
+        ),
+        f"{comfort_figures(named)} — {based_on(ratings_compared(named), 'rating')}",
+    )
 
 
 def _easier_yet_fewer(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
     points = []
     for p in partners:
-        change = _comfort_compared(p)
+        change = comfort_compared(p)
         now, before = p.completion_this_period, p.completion_previous_period
         if change is None or change < COMFORT_CHANGE - _EPSILON or now is None or before is None:
             continue
@@ -280,14 +263,14 @@ def _easier_yet_fewer(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint
             continue
         if before - now < COMPLETION_DROP - _EPSILON:
             continue
+        due = p.target_this_period + p.target_previous_period
         points.append(
             TalkingPoint(
                 f"{p.name} finds the steps easier but does fewer of them",
-                f"{p.name}: {_comfort_figures(p)}; completion {percent(now)} "
+                f"{comfort_figures([p])}; completion {percent(now)} "
                 f"({counts(p.done_this_period, p.target_this_period)}), {percent(before)} "
                 f"({counts(p.done_previous_period, p.target_previous_period)}) before — "
-                f"{_ratings(p)}, {p.target_this_period + p.target_previous_period} "
-                "check-offs due",
+                f"{based_on(ratings_compared([p]), 'rating')} and {plural(due, 'check-off')} due",
             )
         )
     return points
@@ -296,8 +279,9 @@ def _easier_yet_fewer(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint
 def _silence_after_low_comfort(data: PreSessionReportData) -> list[TalkingPoint]:
     points = []
     for p in data.partners:
-        last, comfort = p.last_check_in_on, p.last_check_in_comfort
-        if last is None or comfort is None or comfort > LOW_COMFORT_AT_MOST:
+        last, recent = p.last_check_in_on, p.recent_comforts[:RECENT_RATINGS]
+        low = sum(c <= LOW_COMFORT_AT_MOST for c in recent)
+        if last is None or low < LOW_RATINGS:
             continue
         silent = (data.period_end - last).days
         if silent < SILENCE_DAYS:
@@ -306,12 +290,16 @@ def _silence_after_low_comfort(data: PreSessionReportData) -> list[TalkingPoint]
             (r for r in data.reflections if r.partner_name == p.name and r.occurred_on == last),
             None,
         )
-        about = f" on {_quoted(said.step_title)}, with a reflection" if said else ""
+        about = f" on {quoted(said.step_title)}, with a reflection" if said else ""
+        ratings = ", ".join(str(c) for c in recent)
         points.append(
             TalkingPoint(
-                f"{p.name} has not checked in for {silent} days since rating a step {comfort} of 5",
-                f"{p.name}: last check-in {short_date(last)}, comfort {comfort} of 5{about} — "
-                f"{based_on(silent, 'day')} without a check-in",
+                f"{p.name} has not checked in for {silent} days after rating steps "
+                f"{LOW_COMFORT_AT_MOST} of 5 or lower",
+                f"{p.name}: last check-in {short_date(last)}{about}; last "
+                f"{plural(len(recent), 'rating')} {ratings} (newest first), {low} of them "
+                f"{LOW_COMFORT_AT_MOST} or lower — {based_on(len(recent), 'rating')} and "
+                f"{silent} days without a check-in",
             )
         )
     return points
@@ -335,7 +323,7 @@ def _together_by_one(data: PreSessionReportData) -> list[TalkingPoint]:
         )
         points.append(
             TalkingPoint(
-                f"Only {name} checks off the together step {_quoted(row.title)}",
+                f"Only {name} checks off the together step {quoted(row.title)}",
                 f"{figures} this period — {based_on(number, 'check-in')}",
             )
         )
@@ -356,7 +344,7 @@ def _done_early(rows: tuple[AssignmentRow, ...]) -> list[TalkingPoint]:
             figures = "; ".join(f"{label}: {n} of {weeks} weeks" for label, n in early)
             points.append(
                 TalkingPoint(
-                    f"{who}: {_quoted(row.title)} done by Wednesday most weeks — room for more?",
+                    f"{who}: {quoted(row.title)} done by Wednesday most weeks — room for more?",
                     f"{figures} met the {row.times_per_week}× a week target by Wednesday — "
                     f"{based_on(sum(n for _, n in early), 'week')}",
                 )
@@ -364,15 +352,20 @@ def _done_early(rows: tuple[AssignmentRow, ...]) -> list[TalkingPoint]:
         elif _completed_before_due(row):
             assert row.ended_on is not None and row.due_on is not None
             ahead = (row.due_on - row.ended_on).days
-            done = sum(c.counted for _, cells in row.cells for c in cells)
+            done = _counted(row)
             points.append(
                 TalkingPoint(
-                    f"{_quoted(row.title)} was completed {ahead} days before its due date",
+                    f"{quoted(row.title)} was completed {ahead} days before its due date",
                     f"Completed {short_date(row.ended_on)}, due {short_date(row.due_on)}; "
                     f"{done} check-offs this period — {based_on(done, 'check-off')}",
                 )
             )
     return points
+
+
+def _counted(row: AssignmentRow) -> int:
+    """The step's check-offs this period as counted (none beyond a week's target)."""
+    return sum(c.counted for _, cells in row.cells for c in cells)
 
 
 def _completed_before_due(row: AssignmentRow) -> bool:
@@ -381,7 +374,7 @@ def _completed_before_due(row: AssignmentRow) -> bool:
         and row.ended_on is not None
         and row.due_on is not None
         and row.ended_on < row.due_on
-        and sum(c.done for _, cells in row.cells for c in cells) >= MIN_DUE
+        and _counted(row) >= MIN_DUE
     )
 
 
@@ -389,15 +382,18 @@ def _completed_before_due(row: AssignmentRow) -> bool:
 
 
 def _reminders_stopped(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoint]:
-    return [
-        TalkingPoint(
-            f"{p.name} has stopped reminder emails",
-            f"{p.name}: reminders stopped; {counts(p.done_this_period, p.target_this_period)} "
-            f"this period — based on {p.name}'s email setting",
-        )
-        for p in partners
-        if p.reminders_stopped
-    ]
+    """A setting, not a count: the point gives it with the period's check-offs."""
+    named = [p for p in partners if p.reminders_stopped]
+    whose = f"{named[0].name}'s own" if len(named) == 1 else "each one's own"
+    figures = "; ".join(
+        f"{p.name}: {counts(p.done_this_period, p.target_this_period)} this period" for p in named
+    )
+    due = sum(p.target_this_period for p in named)
+    return _merged(
+        named,
+        lambda who, several: f"{who} {'have' if several else 'has'} stopped reminder emails",
+        f"Reminders stopped ({whose} email setting); {figures} — {based_on(due, 'check-off')} due",
+    )
 
 
 def _fallback(partners: tuple[PartnerSummary, ...]) -> TalkingPoint:
@@ -406,25 +402,8 @@ def _fallback(partners: tuple[PartnerSummary, ...]) -> TalkingPoint:
     ratings = sum(p.ratings_this_period for p in partners)
     if due == 0 and ratings == 0:
         return TalkingPoint(FALLBACK_TEXT, "No steps were due and no comfort was rated this period")
-    figures = "; ".join(_partner_figures(p) for p in partners)
-    rated = f"{ratings} rating{'s' * (ratings != 1)}"
-    return TalkingPoint(FALLBACK_TEXT, f"{figures} — {based_on(due, 'check-off')} due and {rated}")
-
-
-def _partner_figures(p: PartnerSummary) -> str:
-    """'Zoë: 4 of 6 (67%) this period, 5 of 6 before; comfort 3.8 from 5 ratings'."""
-    if p.target_this_period > 0:
-        done = (
-            f"{counts(p.done_this_period, p.target_this_period)} "
-            f"({percent(p.completion_this_period)}) this period, "
-            f"{counts(p.done_previous_period, p.target_previous_period)} before"
-        )
-    else:
-        done = "nothing due this period"
-    comfort = (
-        f"comfort {p.mean_comfort:.1f} from {p.ratings_this_period} "
-        f"rating{'s' * (p.ratings_this_period != 1)}"
-        if p.mean_comfort is not None
-        else "no comfort rated"
+    figures = "; ".join(partner_figures(p) for p in partners)
+    return TalkingPoint(
+        FALLBACK_TEXT,
+        f"{figures} — {based_on(due, 'check-off')} due and {plural(ratings, 'rating')}",
     )
-    return f"{p.name}: {done}; {comfort}"

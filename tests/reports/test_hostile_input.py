@@ -90,7 +90,7 @@ def test_zero_check_ins_variant_renders_and_says_so() -> None:
     assert "No check-ins yet in this period." in text
     assert "No reflections yet." in text
     assert "No comfort ratings in the last 8 weeks." in text
-    assert "has not checked off any step this period" in text
+    assert "have not checked off any step this period" in text  # both partners, one point
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,7 @@ def test_page_one_lists_the_talking_points_with_their_evidence() -> None:
     assert "A big gap between partners: Zoë and José differ by 50 points" in first
     assert "Zoë: 4 of 6 (67%); José: 1 of 6 (17%) this period — based on 12 check-offs" in first
     assert "José's comfort is falling" in first
-    assert "based on 4 and 5 ratings" in first
+    assert "from 4 ratings this period, 3.4 from 5 before (scale 1–5) — based on 9 ratings" in first
     assert "José has stopped reminder emails" in first
 
 

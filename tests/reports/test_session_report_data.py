@@ -1,6 +1,7 @@
 """The report's data from the database: the session's agenda and last time's notes reach
 page 1 and the fingerprint, the paper follows the practice, the figures the new talking
-points need are filled in, and the number of statements does not grow with the data."""
+points need are filled in, and the number of statements is fixed: it does not grow with
+the data, and a new one shows here."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from tests.support.helpers import count_statements
 from tests.support.pdf_text import page_texts
 
 CHICAGO = ZoneInfo("America/Chicago")
+# build_report_data's statements, pinned: the notes for "Last time"
+# (sessions.last_session_with_notes) made it one more than before the agenda and notes.
+STATEMENTS = 14
 
 
 def session_at(couple, day: date, hour: int = 9, **fields):
@@ -96,7 +100,7 @@ def test_the_figures_the_talking_points_need(clock, actor, counselor):
 
     zoe_row, jose_row = data.partners
     assert (zoe_row.ratings_this_period, zoe_row.last_check_in_on) == (2, monday + timedelta(1))
-    assert zoe_row.last_check_in_comfort == 4
+    assert zoe_row.recent_comforts == (4, 2)  # newest first
     assert (jose_row.ratings_this_period, jose_row.last_check_in_on) == (0, None)
     [row] = data.assignments
     assert row.check_ins_by_partner == (("Zoë", 2), ("José", 0))
@@ -130,4 +134,4 @@ def test_the_statements_do_not_grow_with_the_data(clock, actor, counselor):
             )
     big_session = session_at(big, TODAY + timedelta(days=1), agenda="Plenty.")
 
-    assert statements(big, big_session) == statements(small, small_session)
+    assert statements(big, big_session) == statements(small, small_session) == STATEMENTS

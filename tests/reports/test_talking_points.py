@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from reports import DISCUSS_BARRIERS, READY_TO_MOVE_UP, derive_talking_points
 from reports.talking_points import FALLBACK_TEXT
 from tests.support.report_data import (
@@ -94,10 +96,23 @@ def test_barriers_when_the_rule_flags_two_empty_weeks() -> None:
         "Sam did none of the steps due in the last two full weeks: talk about barriers"
     )
     assert point.evidence == (
-        "Sam: 0 of 6 in the week of 27 Oct; 0 of 5 in the week of 3 Nov — "
+        "Sam: 0 of 6 in the week of 27 Oct, 0 of 5 in the week of 3 Nov — "
         "based on 11 check-offs due"
     )
     assert not any("barriers" in t for t in texts(partners=(make_partner("Sam"),)))
+
+
+def test_barriers_for_both_partners_make_one_point() -> None:
+    stuck = make_readiness(DISCUSS_BARRIERS, (0, 6, 0.0), (0, 5, 0.0))
+    partners = tuple(
+        make_partner(name, done_this_period=0, readiness=stuck, **NOTHING_RATED)
+        for name in ("Zoë", "José")
+    )
+    [point] = derive_talking_points(make_report_data(partners=partners))
+    assert point.text == (
+        "Zoë and José did none of the steps due in the last two full weeks: talk about barriers"
+    )
+    assert point.evidence.endswith("— based on 22 check-offs due")
 
 
 # --- 3. stuck at zero -----------------------------------------------------------------
@@ -107,9 +122,21 @@ def test_partner_stuck_at_zero_with_three_due_but_not_with_two() -> None:
     partners = (make_partner("Sam", done_this_period=0, done_previous_period=2, **NOTHING_RATED),)
     [point] = derive_talking_points(make_report_data(partners=partners))
     assert point.text == "Sam has not checked off any step this period"
-    assert point.evidence == "Sam: 0 of 6 this period; 2 of 6 before — based on 6 check-offs due"
+    assert point.evidence == "Sam: 0 of 6 this period, 2 of 6 before — based on 6 check-offs due"
     two_due = (make_partner("Sam", done_this_period=0, target_this_period=2),)
     assert not any("not checked off" in t for t in texts(partners=two_due))
+
+
+def test_both_partners_stuck_at_zero_make_one_point() -> None:
+    partners = tuple(
+        make_partner(name, done_this_period=0, **NOTHING_RATED) for name in ("Zoë", "José")
+    )
+    [point] = [p for p in derive_talking_points(make_report_data(partners=partners))]
+    assert point.text == "Zoë and José have not checked off any step this period"
+    assert point.evidence == (
+        "Zoë: 0 of 6 this period, 5 of 6 before; José: 0 of 6 this period, 5 of 6 before"
+        " — based on 12 check-offs due"
+    )
 
 
 # --- 4 and 5. one ahead while the other lags; a big gap -------------------------------
@@ -136,6 +163,28 @@ def test_big_gap_at_forty_points_but_not_below() -> None:
     assert not any("gap" in t or "keeping up" in t for t in texts(partners=narrow))
 
 
+def completion(done: int, target: int = 100) -> dict:
+    return {"done_this_period": done, "target_this_period": target}
+
+
+@pytest.mark.parametrize(
+    ("better", "worse", "expected"),
+    [
+        (80, 40, "Zoë is keeping up (80%) while José lags (40%): 40 points apart"),
+        (79, 39, "A big gap between partners: Zoë and José differ by 40 points"),
+        (80, 41, None),  # 39 points apart
+        (79, 40, None),
+    ],
+)
+def test_the_gap_rules_at_exactly_forty_points_and_eighty_percent(better, worse, expected):
+    partners = (
+        make_partner("Zoë", **completion(better)),
+        make_partner("José", **completion(worse)),
+    )
+    got = [t for t in texts(partners=partners) if "gap" in t or "keeping up" in t]
+    assert got == ([expected] if expected else [])
+
+
 def test_no_gap_on_too_few_check_offs_due() -> None:
     few = (
         make_partner("Zoë", done_this_period=2, target_this_period=2),
@@ -152,17 +201,42 @@ def test_comfort_falling_by_half_a_point_on_three_ratings_in_each_period() -> No
     point = point_about("comfort", partners=(make_partner("Zoë", **falling),))
     assert point.text == "Zoë's comfort is falling"
     assert point.evidence == (
-        "Zoë: mean comfort 3.0 this period, 3.5 before (scale 1–5) — based on 5 and 4 ratings"
+        "Zoë: mean comfort 3.0 from 5 ratings this period, 3.5 from 4 before (scale 1–5)"
+        " — based on 9 ratings"
     )
     less = (make_partner("Zoë", mean_comfort=3.1, previous_mean_comfort=3.5),)
     assert not any("comfort" in t for t in texts(partners=less))
 
 
-def test_comfort_falling_needs_three_ratings_in_each_period() -> None:
-    falling = {"mean_comfort": 1.0, "previous_mean_comfort": 5.0}
-    for few in ({"ratings_this_period": 2}, {"ratings_previous_period": 1}):
-        partners = (make_partner("Zoë", **falling, **few),)
-        assert not any("comfort" in t for t in texts(partners=partners)), few
+@pytest.mark.parametrize(
+    ("this_period", "before", "fires"), [(3, 3, True), (2, 3, False), (3, 2, False)]
+)
+def test_comfort_falling_needs_three_ratings_in_each_period(this_period, before, fires) -> None:
+    ratings = {"ratings_this_period": this_period, "ratings_previous_period": before}
+    partners = (make_partner("Zoë", mean_comfort=3.0, previous_mean_comfort=3.5, **ratings),)
+    assert any("comfort is falling" in t for t in texts(partners=partners)) is fires
+
+
+def test_comfort_falling_for_both_partners_makes_one_point() -> None:
+    falling = {"mean_comfort": 3.0, "previous_mean_comfort": 3.5, "reminders_stopped": False}
+    partners = (make_partner("Zoë", **falling), make_partner("José", **falling))
+    [point] = [p for p in derive_talking_points(make_report_data(partners=partners))
+               if "omfort" in p.text]  # fmt: skip
+    assert point.text == "Comfort is falling for Zoë and José"
+    assert point.evidence == (
+        "Zoë: mean comfort 3.0 from 5 ratings this period, 3.5 from 4 before; "
+        "José: mean comfort 3.0 from 5 ratings this period, 3.5 from 4 before (scale 1–5)"
+        " — based on 18 ratings"
+    )
+
+
+def test_page_one_colours_down_only_when_the_rule_fires() -> None:
+    from reports.talking_points import comfort_falling
+
+    assert comfort_falling(make_partner("Zoë", mean_comfort=3.0, previous_mean_comfort=3.5))
+    one_each = {"ratings_this_period": 1, "ratings_previous_period": 1}
+    lone = make_partner("Zoë", mean_comfort=1.0, previous_mean_comfort=5.0, **one_each)
+    assert not comfort_falling(lone)
 
 
 # --- 7. easier, yet fewer -------------------------------------------------------------
@@ -180,8 +254,8 @@ def test_comfort_rising_while_completion_falls() -> None:
     point = point_about("easier", partners=(make_partner("Zoë", **EASIER_FEWER),))
     assert point.text == "Zoë finds the steps easier but does fewer of them"
     assert point.evidence == (
-        "Zoë: mean comfort 4.2 this period, 3.4 before (scale 1–5); completion 50% (3 of 6), "
-        "83% (5 of 6) before — based on 5 and 4 ratings, 12 check-offs due"
+        "Zoë: mean comfort 4.2 from 5 ratings this period, 3.4 from 4 before (scale 1–5); "
+        "completion 50% (3 of 6), 83% (5 of 6) before — based on 9 ratings and 12 check-offs due"
     )
 
 
@@ -192,30 +266,72 @@ def test_no_easier_yet_fewer_when_completion_holds_or_ratings_are_few() -> None:
     assert not any("easier" in t for t in texts(partners=few))
 
 
+@pytest.mark.parametrize(
+    ("change", "fires"),
+    [((4.0, 3.5), True), ((3.9, 3.5), False)],  # up exactly 0.5, up 0.4
+)
+def test_easier_yet_fewer_at_exactly_half_a_point(change, fires) -> None:
+    now, before = change
+    zoe = make_partner(
+        "Zoë", **(EASIER_FEWER | {"mean_comfort": now, "previous_mean_comfort": before})
+    )
+    assert any("easier" in t for t in texts(partners=(zoe,))) is fires
+
+
+@pytest.mark.parametrize(
+    ("done_now", "done_before", "fires"),
+    [(30, 50, True), (31, 50, False)],  # completion down exactly 20 points, down 19
+)
+def test_easier_yet_fewer_at_exactly_twenty_points(done_now, done_before, fires) -> None:
+    figures = {"done_this_period": done_now, "target_this_period": 100,
+               "done_previous_period": done_before, "target_previous_period": 100}  # fmt: skip
+    zoe = make_partner("Zoë", **(EASIER_FEWER | figures))
+    assert any("easier" in t for t in texts(partners=(zoe,))) is fires
+
+
+@pytest.mark.parametrize(("due", "fires"), [(3, True), (2, False)])
+def test_easier_yet_fewer_needs_three_due_in_each_period(due, fires) -> None:
+    figures = {"done_this_period": due - 1, "target_this_period": due,
+               "done_previous_period": due, "target_previous_period": due}  # fmt: skip
+    zoe = make_partner("Zoë", **(EASIER_FEWER | figures))
+    assert any("easier" in t for t in texts(partners=(zoe,))) is fires
+
+
 # --- 8. silence after low comfort -----------------------------------------------------
 
 
-def test_a_week_of_silence_after_a_low_rating() -> None:
-    quiet_since = {"last_check_in_on": date(2025, 11, 2), "last_check_in_comfort": 2}
+LOW_AND_QUIET = {"last_check_in_on": date(2025, 11, 2), "recent_comforts": (2, 4, 1)}
+
+
+def test_a_week_of_silence_after_low_ratings() -> None:
     reflection = make_reflection("Hard.", partner_name="Zoë", occurred_on=date(2025, 11, 2))
     point = point_about(
         "has not checked in",
-        partners=(make_partner("Zoë", **quiet_since),),
+        partners=(make_partner("Zoë", **LOW_AND_QUIET),),
         reflections=(reflection,),
     )
-    assert point.text == "Zoë has not checked in for 7 days since rating a step 2 of 5"
+    assert point.text == "Zoë has not checked in for 7 days after rating steps 2 of 5 or lower"
     assert point.evidence == (
-        "Zoë: last check-in Sun 2 Nov 2025, comfort 2 of 5 on “Share one worry from your "
-        "day”, with a reflection — based on 7 days without a check-in"
+        "Zoë: last check-in Sun 2 Nov 2025 on “Share one worry from your day”, with a "
+        "reflection; last 3 ratings 2, 4, 1 (newest first), 2 of them 2 or lower — based on "
+        "3 ratings and 7 days without a check-in"
     )
 
 
-def test_no_silence_point_for_six_days_or_a_comfortable_last_check_in() -> None:
-    six_days = {"last_check_in_on": date(2025, 11, 3), "last_check_in_comfort": 1}
-    comfortable = {"last_check_in_on": date(2025, 10, 28), "last_check_in_comfort": 3}
-    for quiet in (six_days, comfortable):
-        partners = (make_partner("Zoë", **quiet),)
-        assert not any("checked in" in t for t in texts(partners=partners)), quiet
+@pytest.mark.parametrize(
+    ("quiet", "fires"),
+    [
+        ({}, True),
+        ({"recent_comforts": (1, 2)}, True),  # two ratings, both low
+        ({"last_check_in_on": date(2025, 11, 3)}, False),  # six days
+        ({"recent_comforts": (1, 4, 3)}, False),  # one low rating of three
+        ({"recent_comforts": (1,)}, False),  # a single rating, however low
+        ({"recent_comforts": (3, 3, 3)}, False),
+    ],
+)
+def test_silence_needs_seven_days_and_two_low_ratings_of_the_last_three(quiet, fires) -> None:
+    partners = (make_partner("Zoë", **(LOW_AND_QUIET | quiet)),)
+    assert any("checked in" in t for t in texts(partners=partners)) is fires
 
 
 # --- 9. a together step done by one partner -------------------------------------------
@@ -282,6 +398,25 @@ def test_a_step_completed_before_its_due_date() -> None:
     assert not any("completed" in t for t in texts(assignments=(on_time,)))
 
 
+@pytest.mark.parametrize(
+    ("cells", "fires"),
+    [
+        (((2, 2), (1, 2)), True),  # 3 counted
+        (((2, 2), (0, 2)), False),  # 2 counted
+        (((1, 1), (3, 1)), False),  # 4 done, but only 2 counted: the rest beyond the target
+    ],
+)
+def test_completed_before_due_needs_three_check_offs_counted(cells, fires) -> None:
+    done = make_assignment(
+        "Share one worry",
+        status="completed",
+        ended_on=date(2025, 11, 4),
+        due_on=date(2025, 11, 9),
+        cells=(("Zoë", week_cells(*cells)),),
+    )
+    assert any("completed" in t for t in texts(assignments=(done,))) is fires
+
+
 # --- 11. reminders stopped ------------------------------------------------------------
 
 
@@ -289,9 +424,21 @@ def test_reminders_stopped() -> None:
     point = point_about("reminder", partners=(make_partner("José", reminders_stopped=True),))
     assert point.text == "José has stopped reminder emails"
     assert point.evidence == (
-        "José: reminders stopped; 4 of 6 this period — based on José's email setting"
+        "Reminders stopped (José's own email setting); José: 4 of 6 this period — "
+        "based on 6 check-offs due"
     )
     assert not any("reminder" in t for t in texts(partners=(make_partner("José"),)))
+
+
+def test_reminders_stopped_by_both_make_one_point() -> None:
+    partners = tuple(make_partner(n, reminders_stopped=True) for n in ("Zoë", "José"))
+    [point] = [p for p in derive_talking_points(make_report_data(partners=partners))
+               if "reminder" in p.text]  # fmt: skip
+    assert point.text == "Zoë and José have stopped reminder emails"
+    assert point.evidence == (
+        "Reminders stopped (each one's own email setting); Zoë: 4 of 6 this period; "
+        "José: 4 of 6 this period — based on 12 check-offs due"
+    )
 
 
 # --- the fallback and the order ---------------------------------------------------------
@@ -315,19 +462,42 @@ def test_the_fallback_for_a_couple_with_nothing_due() -> None:
     assert point.evidence == "No steps were due and no comfort was rated this period"
 
 
-def test_no_rule_fires_on_a_single_rating() -> None:
-    """One rating, however extreme, against one before: no comfort rule."""
-    lone = make_partner(
-        "Zoë",
-        mean_comfort=1.0,
-        previous_mean_comfort=5.0,
-        ratings_this_period=1,
-        ratings_previous_period=1,
-        done_this_period=2,
-        done_previous_period=6,
+# Each rule that reads comfort, with data that makes it fire on enough ratings; the same
+# data with one rating each (however extreme) must not.
+RATING_RULES = {
+    "comfort is falling": ({"mean_comfort": 1.0, "previous_mean_comfort": 5.0},
+                           {"ratings_this_period": 1, "ratings_previous_period": 1}),
+    "easier": ({"mean_comfort": 5.0, "previous_mean_comfort": 1.0, "done_this_period": 0,
+                "done_previous_period": 6, "ratings_this_period": 3},
+               {"ratings_this_period": 1, "ratings_previous_period": 1}),
+    "has not checked in": ({"last_check_in_on": date(2025, 10, 20), "recent_comforts": (1, 1)},
+                           {"recent_comforts": (1,)}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("words", RATING_RULES)
+def test_no_rule_fires_on_a_single_rating(words: str) -> None:
+    enough, single = RATING_RULES[words]
+    assert any(words in t for t in texts(partners=(make_partner("Zoë", **enough),)))
+    lone = make_partner("Zoë", **(enough | single))
+    assert not any(words in t for t in texts(partners=(lone,)))
+
+
+def test_no_rule_fires_on_a_single_check_off() -> None:
+    """The rules that count check-offs, check-ins or weeks, each given one."""
+    one_due = {"target_this_period": 1, "target_previous_period": 1, **NOTHING_RATED}
+    partners = (
+        make_partner("Zoë", done_this_period=1, done_previous_period=1, **one_due),
+        make_partner("José", done_this_period=0, done_previous_period=1, **one_due),
     )
-    got = texts(partners=(lone,))
-    assert not any("comfort" in t or "easier" in t for t in got)
+    steps = (
+        together(("Zoë", 1), ("José", 0)),
+        make_assignment("Early", early_weeks=(("Zoë", 1),)),
+        make_assignment("Done", status="completed", ended_on=date(2025, 11, 4),
+                        due_on=date(2025, 11, 9), cells=(("Zoë", week_cells((1, 2), (0, 0))),)),
+    )  # fmt: skip
+    [point] = derive_talking_points(make_report_data(partners=partners, assignments=steps))
+    assert point.text == FALLBACK_TEXT
 
 
 def test_rules_appear_in_documented_order() -> None:

@@ -16,6 +16,7 @@ from reports import (
     ReadinessWeek,
     ReflectionItem,
     RungInfo,
+    TalkingPoint,
     WeekCell,
 )
 
@@ -83,7 +84,7 @@ def make_partner(name: str, **overrides: Any) -> PartnerSummary:
         "ratings_this_period": 5,
         "ratings_previous_period": 4,
         "last_check_in_on": date(2025, 11, 8),
-        "last_check_in_comfort": 4,
+        "recent_comforts": (4, 3, 4),
     }
     fields.update(overrides)
     fields.setdefault(
@@ -167,7 +168,7 @@ def make_report_data(**overrides: Any) -> PreSessionReportData:
                 ratings_this_period=4,
                 ratings_previous_period=5,
                 last_check_in_on=date(2025, 11, 4),
-                last_check_in_comfort=2,
+                recent_comforts=(2, 4, 3),
             ),
         ),
         assignments=_assignments(),
@@ -178,6 +179,7 @@ def make_report_data(**overrides: Any) -> PreSessionReportData:
         last_session_on=PERIOD_START,
         last_session_notes=NOTES,
         paper="a4",
+        readiness_bar=0.8,  # counselor.services.progress.readiness.READY_COMPLETION
     )
     return replace(data, **overrides)
 
@@ -263,7 +265,7 @@ def make_empty_data() -> PreSessionReportData:
         "ratings_this_period": 0,
         "ratings_previous_period": 0,
         "last_check_in_on": None,
-        "last_check_in_comfort": None,
+        "recent_comforts": (),
     }
     return make_report_data(
         current_rung=None,
@@ -290,7 +292,7 @@ def make_quiet_data() -> PreSessionReportData:
         make_partner("José", done_this_period=0, target_this_period=2, done_previous_period=0,
                      target_previous_period=0, mean_comfort=None, previous_mean_comfort=None,
                      ratings_this_period=0, ratings_previous_period=0, streak_weeks=0,
-                     last_check_in_on=None, last_check_in_comfort=None, done_this_week=0,
+                     last_check_in_on=None, recent_comforts=(), done_this_week=0,
                      target_this_week=2, weekly_completion=(None,) * 7 + (0.0,),
                      weekly_mean_comfort=(None,) * 8),
     )  # fmt: skip
@@ -365,7 +367,7 @@ def make_busy_data() -> PreSessionReportData:
     jose = replace(jose, done_this_period=3, target_this_period=12, completion_this_period=0.25,
                    done_previous_period=8, target_previous_period=12,
                    completion_previous_period=8 / 12, last_check_in_on=date(2025, 11, 1),
-                   last_check_in_comfort=1,
+                   recent_comforts=(1, 2, 4),
                    readiness=make_readiness(None, (2, 6, 0.33), (1, 6, 0.17)))  # fmt: skip
     worry, chore, talk = data.assignments
     worry = replace(worry, early_weeks=(("Zoë", 2), ("José", 0)))
@@ -390,6 +392,21 @@ def make_busy_data() -> PreSessionReportData:
         agenda=BUSY_AGENDA,
         last_session_notes=BUSY_NOTES,
     )  # fmt: skip
+
+
+def make_crowded_data() -> PreSessionReportData:
+    """The busy couple with four partners' worth of talking points: 19 of them, more
+    than page 1 shows."""
+    busy = make_busy_data()
+    points = tuple(
+        TalkingPoint(
+            f"Point {n}: {name} has stopped reminder emails and needs a word about it",
+            f"{name}: reminders stopped; 4 of 6 this period — based on 6 check-offs due "
+            "and the partner's own email setting, read on the day the report was made",
+        )
+        for n, name in enumerate(["Zoë", "José"] * 10, start=1)
+    )[:19]
+    return replace(busy, talking_points=points)
 
 
 # --- the hostile set ---------------------------------------------------------------

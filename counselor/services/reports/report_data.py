@@ -56,6 +56,7 @@ from reports import (
     RungInfo,
 )
 from reports.paper import paper_name
+from reports.talking_points import RECENT_RATINGS
 
 DEFAULT_PERIOD_DAYS = 14
 CHART_WEEKS = 8
@@ -124,6 +125,7 @@ def build_report_data(
         last_session_on=timeutil.to_local(last_time.starts_at, zone).date() if last_time else None,
         last_session_notes=last_time.notes if last_time else None,
         paper=paper_name(couple.practice.paper_size, zone),
+        readiness_bar=readiness.READY_COMPLETION,
     )
 
 
@@ -211,14 +213,8 @@ def _mean_comfort(values: list[tuple[date, int]], weeks: list[date]) -> float | 
     return round(mean(picked), 2) if picked else None
 
 
-def _last_check_in(
-    partner_id: int,
-    day_counts: week_rules.DayCounts,
-    comforts: list[tuple[date, int]],
-    today: date,
-) -> tuple[date | None, int | None]:
-    """The partner's latest check-in day the report read (none later than today) and the
-    lowest comfort rated that day (None: not rated)."""
+def _last_check_in(partner_id: int, day_counts: week_rules.DayCounts, today: date) -> date | None:
+    """The partner's latest check-in day the report read (none later than today)."""
     days = [
         day
         for (_, partner), per_day in day_counts.items()
@@ -226,10 +222,14 @@ def _last_check_in(
         for day in per_day
         if day <= today
     ]
-    if not days:
-        return None, None
-    last = max(days)
-    return last, min((c for day, c in comforts if day == last), default=None)
+    return max(days, default=None)
+
+
+def _recent_comforts(comforts: list[tuple[date, int]], today: date) -> tuple[int, ...]:
+    """The partner's last ``RECENT_RATINGS`` comfort ratings up to today, newest first
+    (the lower first of a day's ratings): what the silence-after-low-comfort rule reads."""
+    newest_first = sorted(((-day.toordinal(), c) for day, c in comforts if day <= today))
+    return tuple(c for _, c in newest_first[:RECENT_RATINGS])
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,6 @@ def _partner_summary(
     seed = seeds.get((partner.id, weeks.chart[0] - timedelta(weeks=1)), 0)
     mine = comforts.get(partner.id, [])
     emails = email_status(partner, weeks.now)
-    last_day, last_comfort = _last_check_in(partner.id, day_counts, mine, weeks.today)
     return PartnerSummary(
         name=partner.first_name,
         done_this_period=done,
@@ -286,8 +285,8 @@ def _partner_summary(
         target_this_week=weekly[-1].target,
         ratings_this_period=len(_in_weeks(mine, weeks.period)),
         ratings_previous_period=len(_in_weeks(mine, weeks.previous)),
-        last_check_in_on=last_day,
-        last_check_in_comfort=last_comfort,
+        last_check_in_on=_last_check_in(partner.id, day_counts, weeks.today),
+        recent_comforts=_recent_comforts(mine, weeks.today),
     )
 
 
