@@ -48,7 +48,10 @@ def weekly_chart(
     height: float = 175,
 ) -> Drawing:
     """A line chart with one line per series over ``week_labels``, a legend and axis titles."""
-    drawing = Drawing(width, height)
+    # The drawing's own starting font: ReportLab's graphics state would otherwise begin in
+    # its default Helvetica, named (and not embedded) in the PDF. Every label and string
+    # below names the font as well.
+    drawing = Drawing(width, height, initialFontName=fonts.regular, initialFontSize=7.5)
     chart = HorizontalLineChart()
     chart.x, chart.y = 46, 30
     # The stubs type a chart's size as int; ReportLab draws at any number.

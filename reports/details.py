@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from reportlab.lib import colors
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
 from reports.charts import Scale, Series, has_values, weekly_chart
 from reports.data import AssignmentRow, PreSessionReportData, ReflectionItem, WeekCell
@@ -24,6 +24,7 @@ from reports.styles import (
     Styles,
     hex_of,
     partner_colour,
+    table_style,
 )
 from reports.text import client_paragraphs, fit_width, markup, one_line, text_paragraph, truncate
 
@@ -66,6 +67,7 @@ def detail_pages(data: PreSessionReportData, s: Styles) -> list[Flowable]:
         CondPageBreak(120),  # the heading never ends a page alone
         Paragraph("Recent reflections", s.h2),
         *_reflections(data.reflections, s),
+        CondPageBreak(100),  # the heading and the first step's title, kind and text
         Paragraph("Steps as assigned", s.h2),
         *_step_texts(data.assignments, s),
     ]
@@ -118,7 +120,8 @@ def _assignment_table(rows: tuple[AssignmentRow, ...], week_starts: list[date], 
         repeatRows=1,
     )
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
@@ -129,7 +132,7 @@ def _assignment_table(rows: tuple[AssignmentRow, ...], week_starts: list[date], 
                 ("RIGHTPADDING", (0, 0), (-1, -1), 4),
                 ("LEFTPADDING", (2, 0), (-2, -1), 2),  # week columns can be narrow
                 ("RIGHTPADDING", (2, 0), (-2, -1), 2),
-            ]
+            ],
         )
     )
     return table
@@ -236,14 +239,15 @@ def reflection_header(item: ReflectionItem, s: Styles) -> Table:
         [[left, Paragraph(f"<b>{tag}</b>", s.cell_right)]], colWidths=[CONTENT_WIDTH - 118, 118]
     )
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BACKGROUND", (0, 0), (0, 0), ZEBRA),
                 ("BACKGROUND", (1, 0), (1, 0), _tag_fill(item)),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
+            ],
         )
     )
     return table
@@ -259,7 +263,7 @@ def _step_texts(rows: tuple[AssignmentRow, ...], s: Styles) -> list[Flowable]:
     if not rows:
         return [Paragraph(NO_STEPS, s.empty)]
     story: list[Flowable] = []
-    for row in rows:
+    for number, row in enumerate(rows):
         until = f" until {short_date(row.due_on)}" if row.due_on else ""
         ended = f" on {short_date(row.ended_on)}" if row.ended_on else ""
         meta = (
@@ -267,8 +271,9 @@ def _step_texts(rows: tuple[AssignmentRow, ...], s: Styles) -> list[Flowable]:
             f"{row.times_per_week}× a week · from {short_date(row.starts_on)}{until} · "
             f"{row.status}{ended}"
         )
+        # Not before the first: a break there would part it from the heading above it.
+        story += [CondPageBreak(60)] if number else []
         story += [
-            CondPageBreak(60),
             text_paragraph(row.title, s.h3, s.fonts),
             Paragraph(markup(meta, s.fonts), s.muted),
             Spacer(1, 2),

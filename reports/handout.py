@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
-from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import unescape
 
@@ -25,24 +23,19 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
     KeepTogether,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from reports.fonts import FontFamily, report_fonts
 from reports.formatting import date_range, day_month, short_date
-from reports.pages import NumberedCanvas, PageFurniture
+from reports.pages import PageFurniture, PdfMetadata, build_pdf
 from reports.paper import page_size
-from reports.styles import INK, MUTED, RULE, Styles, build_styles
+from reports.styles import INK, MARGIN_X, RULE, PageGeometry, Styles, build_styles, table_style
 from reports.text import client_paragraphs, fit_width, markup, one_line, text_paragraph
 
 # HandoutStep.assignee: the values of the service's Assignee.
@@ -55,7 +48,6 @@ NO_STEPS = "No steps are active this week. Your counselor will give you new ones
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SMALLEST_TEXT = 9  # points: no text on the sheet is smaller
 
-MARGIN_X = 18 * mm
 MARGIN_TOP = 19 * mm  # the furniture's header and footer sit in the margins
 MARGIN_BOTTOM = 16 * mm
 LABEL_WIDTH = 72  # the column naming a row's partner ("Together" for a joint row)
@@ -201,53 +193,42 @@ def _render(
     data: HandoutData, layout: Layout, fonts: FontFamily, styles: Styles
 ) -> tuple[bytes, int]:
     """The PDF in ``layout`` and its number of pages."""
-    paper = page_size(data.paper)
-    width = paper[0] - 2 * MARGIN_X
-    sheet = _sheet(styles, layout, width)
+    geometry = PageGeometry(
+        page_size(data.paper), MARGIN_X, margin_top=MARGIN_TOP, margin_bottom=MARGIN_BOTTOM
+    )
+    sheet = _sheet(styles, layout, geometry.content_width)
     story = _heading(data, sheet)
     if data.steps:
         story += [_step(step, data.days, sheet) for step in data.steps]
     else:
         story.append(Paragraph(NO_STEPS, sheet.empty))
+    return build_pdf(story, geometry, _furniture(data, fonts), _metadata(data, fonts))
 
+
+def _furniture(data: HandoutData, fonts: FontFamily) -> PageFurniture:
+    """The report's header and footer, worded for a sheet that goes home: the couple and
+    the practice above, the week, the printing date and "Page N of M" below. No
+    "Confidential — prepared for the treating counselor": the couple keeps this one."""
     week = date_range(data.days[0], data.days[-1])
-    furniture = HandoutFurniture(
+    return PageFurniture(
         fonts=fonts,
-        couple_label=one_line(data.couple_label, fonts),
-        practice_name=one_line(data.practice_name, fonts),
-        generated=short_date(data.printed_on),
+        header_left=one_line(data.couple_label, fonts),
+        header_right=one_line(data.practice_name, fonts),
+        footer_left=f"Steps for the week of {week} · Printed {short_date(data.printed_on)}",
         generated_at=datetime.combine(data.printed_on, time(), UTC),
-        page_size=paper,
-        week=week,
+        size=SMALLEST_TEXT,
+        header_from_top=12 * mm,  # the sheet's margins are narrower than the report's
+        footer_from_bottom=10 * mm,
     )
-    buffer = BytesIO()
-    document = BaseDocTemplate(
-        buffer,
-        pagesize=paper,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=f"Steps for {furniture.couple_label}, {week}",
-        author=furniture.practice_name,
+
+
+def _metadata(data: HandoutData, fonts: FontFamily) -> PdfMetadata:
+    week = date_range(data.days[0], data.days[-1])
+    return PdfMetadata(
+        title=f"Steps for {one_line(data.couple_label, fonts)}, {week}",
+        author=one_line(data.practice_name, fonts),
         subject=f"Steps for the week of {week}",
-        creator="Counselor homework service",
-        invariant=True,  # reproducible bytes: ReportLab would otherwise read the clock
-        initialFontName=fonts.regular,
     )
-    frame = Frame(
-        MARGIN_X,
-        MARGIN_BOTTOM,
-        width,
-        paper[1] - MARGIN_TOP - MARGIN_BOTTOM,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    document.addPageTemplates([PageTemplate(id="handout", frames=[frame])])
-    document.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))
-    return buffer.getvalue(), document.page
 
 
 def _heading(data: HandoutData, sheet: _Sheet) -> list[Flowable]:
@@ -272,16 +253,16 @@ def _step(step: HandoutStep, days: tuple[date, ...], sheet: _Sheet) -> Flowable:
         colWidths=[sheet.width - who_width, who_width],
     )
     head.setStyle(
-        TableStyle(
+        table_style(
+            sheet.fonts,
             [
-                ("FONTNAME", (0, 0), (-1, -1), sheet.fonts.regular),  # not Helvetica
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), sheet.layout.rule_gap),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
+            ],
         )
     )
     return KeepTogether(
@@ -327,9 +308,9 @@ def _tick_grid(step: HandoutStep, days: tuple[date, ...], sheet: _Sheet) -> Tabl
         rowHeights=[None, *[height] * len(step.rows)],
     )
     grid.setStyle(
-        TableStyle(
+        table_style(
+            sheet.fonts,
             [
-                ("FONTNAME", (0, 0), (-1, -1), sheet.fonts.regular),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ALIGN", (1, 1), (7, -1), "CENTER"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -338,7 +319,7 @@ def _tick_grid(step: HandoutStep, days: tuple[date, ...], sheet: _Sheet) -> Tabl
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
                 ("LEFTPADDING", (8, 0), (8, -1), 10),
                 ("LINEBELOW", (8, 1), (8, -1), 0.6, RULE),
-            ]
+            ],
         )
     )
     return grid
@@ -356,35 +337,3 @@ class TickBox(Flowable):
         self.canv.setStrokeColor(INK)
         self.canv.setLineWidth(0.8)
         self.canv.rect(0, 0, self.SIZE, self.SIZE, stroke=1, fill=0)
-
-
-@dataclass(frozen=True)
-class HandoutFurniture(PageFurniture):
-    """The report's header and footer, worded for a sheet that goes home: the couple and
-    the practice above, the week, the printing date and "Page N of M" below. No
-    "Confidential — prepared for the treating counselor": the couple keeps this one."""
-
-    page_size: tuple[float, float]
-    week: str
-
-    def draw(self, canvas: Canvas, page: int, pages: int) -> None:
-        width, height = self.page_size
-        right = width - MARGIN_X
-        canvas.saveState()
-        canvas.setStrokeColor(RULE)
-        canvas.setLineWidth(0.6)
-        canvas.setFillColor(MUTED)
-        header_y, footer_y = height - 12 * mm, 10 * mm
-        size = SMALLEST_TEXT
-        canvas.setFont(self.fonts.regular, size)
-        half = (right - MARGIN_X) / 2 - 8
-        canvas.drawString(MARGIN_X, header_y, self._fit(self.couple_label, half, size))
-        canvas.drawRightString(right, header_y, self._fit(self.practice_name, half, size))
-        canvas.line(MARGIN_X, header_y - 5, right, header_y - 5)
-        canvas.line(MARGIN_X, footer_y + 10, right, footer_y + 10)
-        page_label = f"Page {page} of {pages}"
-        canvas.drawRightString(right, footer_y, page_label)
-        canvas.drawString(
-            MARGIN_X, footer_y, f"Steps for the week of {self.week} · Printed {self.generated}"
-        )
-        canvas.restoreState()

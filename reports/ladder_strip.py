@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table
 
 from reports.data import PreSessionReportData, RungInfo
-from reports.styles import ACCENT, CONTENT_WIDTH, DONE_FILL, RULE, Styles, hex_of
+from reports.styles import ACCENT, CONTENT_WIDTH, DONE_FILL, RULE, Styles, hex_of, table_style
 from reports.text import markup, truncate
 
 
@@ -54,5 +54,5 @@ def ladder_strip(data: PreSessionReportData, s: Styles) -> Flowable:
             style.append(("BACKGROUND", (i, 0), (i, 0), DONE_FILL))
         elif rung.position == current:
             style.append(("BACKGROUND", (i, 0), (i, 0), ACCENT))
-    table.setStyle(TableStyle(style))
+    table.setStyle(table_style(s.fonts, style))
     return table

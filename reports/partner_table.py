@@ -5,7 +5,7 @@ readiness with the two weeks it was judged on."""
 from __future__ import annotations
 
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Table
 
 from reports.data import DISCUSS_BARRIERS, READY_TO_MOVE_UP, PartnerSummary, PreSessionReportData
 from reports.figures import counts, percent
@@ -19,6 +19,7 @@ from reports.styles import (
     Styles,
     hex_of,
     partner_colour,
+    table_style,
 )
 from reports.talking_points import comfort_falling
 from reports.text import fit_width
@@ -48,7 +49,8 @@ def partner_table(data: PreSessionReportData, s: Styles) -> list[Flowable]:
     scale = CONTENT_WIDTH / sum(PARTNER_WIDTHS)
     table = Table(rows, colWidths=[w * scale for w in PARTNER_WIDTHS], repeatRows=1)
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, MUTED),

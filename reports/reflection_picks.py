@@ -1,6 +1,7 @@
 """The two or three reflections most worth reading before the session, and why each.
 
-One rule, pure, so that page 1 of the report and the couple page pick the same ones:
+One rule, pure, for page 1 of the report (the couple page lists the period's reflections
+newest first and picks none):
 
 1. **Most recent** — the newest reflection of the period.
 2. **Lowest comfort** — the lowest-rated one (the newest of equals); only when it is

@@ -10,23 +10,14 @@ output depends only on the data: no clock, no environment, same bytes each time.
 
 from __future__ import annotations
 
-from functools import partial
-from io import BytesIO
-
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate, Spacer
+from reportlab.platypus import PageBreak, Spacer
 
 from reports.data import PreSessionReportData
 from reports.details import detail_pages, empty_details
 from reports.fonts import report_fonts
 from reports.formatting import date_time, in_zone
-from reports.pages import NumberedCanvas, ReportFurniture
-from reports.styles import (
-    CONTENT_WIDTH,
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    build_styles,
-    page_geometry,
-)
+from reports.pages import CONFIDENTIAL, PageFurniture, PdfMetadata, build_pdf
+from reports.styles import build_styles, page_geometry
 from reports.summary import caution, summary_page
 from reports.talking_points import derive_talking_points
 from reports.text import one_line
@@ -50,40 +41,21 @@ def render_pre_session_report(data: PreSessionReportData) -> bytes:
     else:  # a couple with nothing yet: one page
         story += [Spacer(1, 8), caution(styles), *empty_details(data, styles)]
 
-    furniture = ReportFurniture(
+    furniture = PageFurniture(
         fonts=fonts,
-        couple_label=one_line(data.couple_label, fonts),
-        practice_name=one_line(data.practice_name, fonts),
-        generated=date_time(in_zone(data.generated_at, data.timezone_name)),
+        header_left=one_line(data.couple_label, fonts),
+        header_right=CONFIDENTIAL,
+        header_right_bold=True,
+        footer_left=(
+            f"{one_line(data.practice_name, fonts)} · Generated "
+            f"{date_time(in_zone(data.generated_at, data.timezone_name))}"
+        ),
         generated_at=data.generated_at,
-        geometry=page,
     )
-    buffer = BytesIO()
-    document = BaseDocTemplate(
-        buffer,
-        pagesize=page.size,
-        leftMargin=page.margin_x,
-        rightMargin=page.margin_x,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
+    metadata = PdfMetadata(
         title=f"Pre-session report — {one_line(data.couple_label, fonts)}",
         author=one_line(data.practice_name, fonts),
-        subject="Confidential — prepared for the treating counselor",
-        creator="Counselor homework service",
-        invariant=True,  # reproducible bytes: ReportLab would otherwise read the clock
-        initialFontName=fonts.regular,  # no reference to an unembedded Helvetica
+        subject=CONFIDENTIAL,
     )
-    # No frame padding: tables drawn CONTENT_WIDTH wide line up with the headings.
-    frame = Frame(
-        page.margin_x,
-        MARGIN_BOTTOM,
-        CONTENT_WIDTH,
-        page.frame_height,
-        leftPadding=0,
-        rightPadding=0,
-        topPadding=0,
-        bottomPadding=0,
-    )
-    document.addPageTemplates([PageTemplate(id="report", frames=[frame])])
-    document.build(story, canvasmaker=partial(NumberedCanvas, furniture=furniture))
-    return buffer.getvalue()
+    pdf, _ = build_pdf(story, page, furniture, metadata)
+    return pdf

@@ -12,31 +12,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 
 from reports.bidi import has_rtl
 from reports.data import PreSessionReportData, TalkingPoint
 from reports.details import reflection_header
 from reports.formatting import short_date
 from reports.reflection_picks import PickedReflection
-from reports.styles import ACCENT, CONTENT_WIDTH, MUTED, RULE, ZEBRA, Styles, hex_of
+from reports.styles import ACCENT, CONTENT_WIDTH, MUTED, RULE, ZEBRA, Styles, hex_of, table_style
 from reports.text import clean, client_paragraphs, markup, text_paragraph
 
 CONTINUED = "… (continued on page 2)"
 CONTINUED_LATER = "… (continued in full after the summary)"
+LATER = "after the summary"  # where what page 1 left out follows, when page 1 ran on
 BOX_GAP = 10
 
 
 @dataclass(frozen=True)
 class Room:
-    """How much of the agenda, the notes and each reflection page 1 shows, and how many
-    reflections."""
+    """How much of the agenda, the notes and each reflection page 1 shows, how many
+    reflections, and where what it leaves out follows."""
 
     text_chars: int
     text_lines: int
     reflections: int
     reflection_chars: int
     continued: str = CONTINUED
+    later: str = "on page 2"
 
 
 def excerpt(text: str, room_chars: int, room_lines: int) -> tuple[str, bool]:
@@ -67,9 +69,10 @@ def session_boxes(data: PreSessionReportData, room: Room, s: Styles) -> list[Flo
     half = (CONTENT_WIDTH - BOX_GAP) / 2
     agenda = [Paragraph("Agenda for this session", s.h3_box), *_agenda(data, room, s)]
     last = [Paragraph(_last_time_heading(data), s.h3_box), *_notes(data, room, s)]
-    table = Table([[agenda, "", last]], colWidths=[half, BOX_GAP, half])
+    table = Table([[agenda, Spacer(BOX_GAP, 1), last]], colWidths=[half, BOX_GAP, half])
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("BACKGROUND", (0, 0), (0, 0), ZEBRA),
@@ -82,7 +85,7 @@ def session_boxes(data: PreSessionReportData, room: Room, s: Styles) -> list[Flo
                 ("RIGHTPADDING", (0, 0), (-1, -1), 8),
                 ("LEFTPADDING", (1, 0), (1, 0), 0),
                 ("RIGHTPADDING", (1, 0), (1, 0), 0),
-            ]
+            ],
         )
     )
     return [table]
@@ -176,7 +179,13 @@ def _why_and_words(pick: PickedReflection, shown: str, cut: bool, s: Styles) -> 
     return [Paragraph(f"{why}  {escape(words)}", s.reflection)]
 
 
-def talking_points_table(points: list[TalkingPoint], names: tuple[str, ...], s: Styles) -> Flowable:
+NUMBER_WIDTH = 24  # "19" in bold 8.5 pt (12 pt) on one line, inside 6 + 2 pt of padding
+
+
+def talking_points_table(
+    points: list[TalkingPoint], names: tuple[str, ...], s: Styles, first_number: int = 1
+) -> Flowable:
+    """The points numbered from ``first_number``, each with its evidence under it."""
     if not points:
         return Paragraph("No talking points for this session.", s.empty)
     rows = [
@@ -187,18 +196,20 @@ def talking_points_table(points: list[TalkingPoint], names: tuple[str, ...], s: 
                 Paragraph(markup(p.evidence, s.fonts, names), s.small),
             ],
         ]
-        for number, p in enumerate(points, start=1)
+        for number, p in enumerate(points, start=first_number)
     ]  # fmt: skip
-    table = Table(rows, colWidths=[18, CONTENT_WIDTH - 18])
+    table = Table(rows, colWidths=[NUMBER_WIDTH, CONTENT_WIDTH - NUMBER_WIDTH])
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBEFORE", (0, 0), (0, -1), 2.5, ACCENT),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.4, RULE),
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
+                ("RIGHTPADDING", (0, 0), (0, -1), 2),
+            ],
         )
     )
     return table

@@ -9,6 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.platypus import TableStyle
 
 from reports.fonts import FontFamily
 from reports.paper import page_size
@@ -46,21 +47,33 @@ PARTNER_COLOURS = (
 
 @dataclass(frozen=True)
 class PageGeometry:
-    """A paper's page size, its side margin and the height of its text frame."""
+    """A paper's page size and its margins; the text frame is what they leave."""
 
     size: tuple[float, float]
     margin_x: float
-    frame_height: float
+    margin_top: float = MARGIN_TOP
+    margin_bottom: float = MARGIN_BOTTOM
+
+    @property
+    def content_width(self) -> float:
+        return self.size[0] - 2 * self.margin_x
+
+    @property
+    def frame_height(self) -> float:
+        return self.size[1] - self.margin_top - self.margin_bottom
 
 
 def page_geometry(paper: str) -> PageGeometry:
-    """The geometry for a paper name from ``reports.paper`` ("letter" or "a4")."""
+    """The report's geometry for a paper name from ``reports.paper`` ("letter" or "a4"):
+    ``CONTENT_WIDTH`` wide, centred."""
     size = page_size(paper)
-    return PageGeometry(
-        size=size,
-        margin_x=(size[0] - CONTENT_WIDTH) / 2,
-        frame_height=size[1] - MARGIN_TOP - MARGIN_BOTTOM,
-    )
+    return PageGeometry(size=size, margin_x=(size[0] - CONTENT_WIDTH) / 2)
+
+
+def table_style(fonts: FontFamily, commands: list[tuple[Any, ...]]) -> TableStyle:
+    """A TableStyle whose cells are set in ``fonts``: a table's plain-string cells (even an
+    empty one) would otherwise name ReportLab's unembedded Helvetica in the PDF."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.regular), *commands])
 
 
 def hex_of(colour: colors.Color) -> str:

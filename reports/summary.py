@@ -2,9 +2,10 @@
 partner did against the period before with the readiness figures behind any suggestion,
 the talking points and the reflections most worth reading.
 
-Page 1 never runs over: ``summary_page`` measures it and, when it is too tall for the
-frame, shows less of the agenda, the notes and the reflections (``ROOMS``, most generous
-first); what is cut is said, and the agenda and notes follow in full on page 2.
+Page 1 never runs over: it shows at most ``PAGE_ONE_POINTS`` talking points (the rest
+open page 2), and ``summary_page`` lays it out in a frame of the page's size and, when it
+does not fit, shows less of the agenda, the notes and the reflections (``ROOMS``, most
+generous first); what is cut is said, and the agenda and notes follow in full on page 2.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from io import BytesIO
 
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.platypus import Flowable, Image, Paragraph, Spacer, Table, TableStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Frame, Image, Paragraph, Spacer, Table
 
 from reports.data import (
     DISCUSS_BARRIERS,
@@ -31,6 +33,7 @@ from reports.partner_table import partner_table
 from reports.reflection_picks import telling_reflections
 from reports.session_page import (
     CONTINUED_LATER,
+    LATER,
     Room,
     full_copies,
     picked_reflections,
@@ -46,6 +49,7 @@ from reports.styles import (
     RULE,
     Styles,
     hex_of,
+    table_style,
 )
 from reports.text import markup, text_paragraph, truncate
 
@@ -62,41 +66,61 @@ COUPLE_SUGGESTIONS = {
 }
 LOGO_MAX = (42 * mm, 16 * mm)
 FACT_SHARES = (0.2, 0.27, 0.28, 0.25)  # counselor, session, period, rung
-# From the most generous to the least: the first that fits page 1 is used.
+# From the most generous to the least: the first that fits page 1 is used. Page 1 keeps
+# two reflections until the agenda and the notes are at their smallest.
 ROOMS = (
     Room(text_chars=600, text_lines=9, reflections=3, reflection_chars=300),
     Room(text_chars=420, text_lines=7, reflections=3, reflection_chars=200),
     Room(text_chars=300, text_lines=5, reflections=3, reflection_chars=140),
     Room(text_chars=200, text_lines=4, reflections=2, reflection_chars=120),
     Room(text_chars=140, text_lines=3, reflections=2, reflection_chars=90),
-    Room(text_chars=90, text_lines=2, reflections=1, reflection_chars=70),
+    Room(text_chars=90, text_lines=2, reflections=2, reflection_chars=70),
+    Room(text_chars=60, text_lines=1, reflections=2, reflection_chars=50),
     Room(text_chars=60, text_lines=1, reflections=1, reflection_chars=50),
 )
-SAFETY = 8  # points kept free: the measure adds spaces ReportLab would collapse anyway
+PAGE_ONE_POINTS = 6  # talking points on page 1; the rest open page 2
 
 
 def summary_page(
     data: PreSessionReportData, points: list[TalkingPoint], s: Styles, frame_height: float
 ) -> tuple[list[Flowable], list[Flowable]]:
     """The flowables of page 1, in reading order, and those that open page 2 (the
-    agenda and notes in full, when page 1 had to cut them)."""
+    talking points beyond ``PAGE_ONE_POINTS``, and the agenda and notes in full when
+    page 1 had to cut them)."""
     for room in ROOMS:
         story = _page_one(data, points, s, room)
-        if _height(story) <= frame_height - SAFETY:
-            return story, full_copies(data, room, s)
-    # Even the least room is too much (many partners, many talking points): page 1 runs
-    # on, and the full copies come later than page 2.
-    room = replace(ROOMS[-1], continued=CONTINUED_LATER)
-    return _page_one(data, points, s, room), full_copies(data, room, s)
+        if _fits(story, frame_height):  # laid out once to measure, fine to lay out again
+            return story, _page_two(data, points, s, room)
+    # Even the least room is too much (many partners, long names): page 1 runs on, and
+    # what follows it comes later than page 2.
+    room = replace(ROOMS[-1], continued=CONTINUED_LATER, later=LATER)
+    return _page_one(data, points, s, room), _page_two(data, points, s, room)
 
 
-def _height(story: list[Flowable]) -> float:
-    """The height ``story`` takes in the frame, spaces counted in full (an upper bound)."""
-    total = 0.0
-    for flowable in story:
-        _, height = flowable.wrap(CONTENT_WIDTH, 10_000)
-        total += height + flowable.getSpaceBefore() + flowable.getSpaceAfter()
-    return total
+def _fits(story: list[Flowable], frame_height: float) -> bool:
+    """Whether ``story`` fits one frame of the page, laid out as the document will lay it
+    out (spaces collapsed as the frame collapses them) on a canvas that is thrown away."""
+    frame = Frame(
+        0, 0, CONTENT_WIDTH, frame_height,
+        leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+    )  # fmt: skip
+    scratch = Canvas(BytesIO())
+    return all(frame.add(flowable, scratch) for flowable in story)
+
+
+def _page_two(
+    data: PreSessionReportData, points: list[TalkingPoint], s: Styles, room: Room
+) -> list[Flowable]:
+    """The talking points page 1 had no room for, then the agenda and notes in full."""
+    story: list[Flowable] = []
+    if len(points) > PAGE_ONE_POINTS:
+        names = tuple(p.name for p in data.partners)
+        rest = points[PAGE_ONE_POINTS:]
+        story += [
+            Paragraph("Talking points, continued", s.h2),
+            talking_points_table(rest, names, s, first_number=PAGE_ONE_POINTS + 1),
+        ]
+    return story + full_copies(data, room, s)
 
 
 def _page_one(
@@ -115,7 +139,15 @@ def _page_one(
         story += partner_table(data, s)
     if not data.has_check_ins_this_period:
         story.append(Paragraph("No check-ins yet in this period.", s.empty))
-    story += [Paragraph("Talking points", s.h2_tight), talking_points_table(points, names, s)]
+    story += [
+        Paragraph("Talking points", s.h2_tight),
+        talking_points_table(points[:PAGE_ONE_POINTS], names, s),
+    ]
+    if len(points) > PAGE_ONE_POINTS:
+        more = len(points) - PAGE_ONE_POINTS
+        story.append(
+            Paragraph(f"{more} more talking point{'s' * (more != 1)} {room.later}.", s.small)
+        )
     story += [
         Paragraph("Reflections worth reading first", s.h2_tight),
         *picked_reflections(telling_reflections(data.reflections), room, s),
@@ -150,13 +182,14 @@ def _title_block(data: PreSessionReportData, s: Styles) -> Flowable:
     else:
         table = Table([[left, logo]], colWidths=[CONTENT_WIDTH - LOGO_MAX[0], LOGO_MAX[0]])
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
+            ],
         )
     )
     return table
@@ -180,14 +213,15 @@ def caution(s: Styles) -> Flowable:
     """That the report supports counselling, and for whom it is: it opens page 2."""
     table = Table([[Paragraph(CAUTION, s.muted)]], colWidths=[CONTENT_WIDTH])
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("BACKGROUND", (0, 0), (-1, -1), CAUTION_FILL),
                 ("LINEBEFORE", (0, 0), (0, -1), 2.5, CAUTION_EDGE),
                 ("TOPPADDING", (0, 0), (-1, -1), 5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
                 ("LEFTPADDING", (0, 0), (-1, -1), 8),
-            ]
+            ],
         )
     )
     return table
@@ -225,7 +259,8 @@ def _facts(data: PreSessionReportData, s: Styles) -> Flowable:
     ]
     table = Table([row], colWidths=[CONTENT_WIDTH * share for share in FACT_SHARES])
     table.setStyle(
-        TableStyle(
+        table_style(
+            s.fonts,
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEABOVE", (0, 0), (-1, 0), 0.6, RULE),
@@ -233,7 +268,7 @@ def _facts(data: PreSessionReportData, s: Styles) -> Flowable:
                 ("LEFTPADDING", (0, 0), (0, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-            ]
+            ],
         )
     )
     return table

@@ -4,10 +4,14 @@ first — and it never runs over, however long the agenda and the notes are."""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 
 from reports import render_pre_session_report
 from reports.reflection_picks import (
@@ -17,6 +21,7 @@ from reports.reflection_picks import (
     telling_reflections,
 )
 from reports.session_page import CONTINUED, excerpt
+from reports.styles import MARGIN_BOTTOM, MARGIN_TOP
 from tests.support.pdf_text import page_texts, squashed
 from tests.support.report_data import (
     AGENDA,
@@ -24,6 +29,7 @@ from tests.support.report_data import (
     BUSY_NOTES,
     NOTES,
     make_busy_data,
+    make_crowded_data,
     make_hostile_data,
     make_quiet_data,
     make_readiness,
@@ -84,8 +90,10 @@ def test_a_long_agenda_and_long_notes_are_cut_on_page_one_and_whole_on_page_two(
     pages = page_texts(render_pre_session_report(replace(make_busy_data(), paper=paper)))
     first, second = pages[0], pages[1]
     assert first.count(CONTINUED) == 2
-    assert flat(BUSY_AGENDA.splitlines()[0]) in flat(first)
+    assert flat(BUSY_AGENDA.splitlines()[0][:40]) in flat(first)
     assert flat(BUSY_NOTES[:40]) in flat(first)
+    # Agenda and notes give way before the reflections drop below two.
+    assert "MOST RECENT" in first and "LOWEST COMFORT" in first
     # Page 1 ends with its own last line: nothing of it ran onto page 2.
     assert "Following pages:" in first and "Talking points" in first
     assert "Reflections worth reading first" in first
@@ -93,12 +101,63 @@ def test_a_long_agenda_and_long_notes_are_cut_on_page_one_and_whole_on_page_two(
     assert "Agenda for this session, in full" in second
 
 
-def test_no_heading_ends_a_page() -> None:
-    for build in (make_busy_data, make_hostile_data, make_quiet_data, make_report_data):
-        for number, text in enumerate(page_texts(render_pre_session_report(build())), 1):
-            body = [line for line in text.splitlines() if line.strip()]
-            last_body_line = body[-5]  # before the header's two lines and the footer's two
-            assert last_body_line.strip() not in HEADINGS, (build.__name__, number)
+# Headings whose words depend on the data, as patterns; the fixed ones as they are.
+HEADING_PATTERNS = (
+    *(re.escape(heading) for heading in HEADINGS),
+    r"Talking points, continued",
+    r"Notes from the session on .+, in full",
+    r"Last time(: notes from .+)?",
+    r"Agenda for this session",
+)
+
+
+def last_body_lines(pdf: bytes) -> list[str]:
+    """Each page's lowest line of text between the header and the footer."""
+    lasts = []
+    for page in PdfReader(BytesIO(pdf)).pages:
+        low, high = MARGIN_BOTTOM - 6, float(page.mediabox.height) - MARGIN_TOP + 6
+        lines: dict[int, list[str]] = defaultdict(list)
+
+        def keep(
+            text: str, cm: list[float], tm: list[float], *_: object, low=low, high=high, lines=lines
+        ) -> None:
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            if text.strip() and low <= y <= high:
+                lines[round(y)].append(text)
+
+        page.extract_text(visitor_text=keep)
+        lasts.append(" ".join("".join(lines[min(lines)]).split()) if lines else "")
+    return lasts
+
+
+def is_heading(line: str, step_titles: list[str]) -> bool:
+    """Whether ``line`` is a heading, or the last line of a step's title (an h3)."""
+    if any(re.fullmatch(pattern, line) for pattern in HEADING_PATTERNS):
+        return True
+    tail = squashed(line)
+    return len(tail) >= 8 and any(squashed(title).endswith(tail) for title in step_titles)
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize(
+    "build", [make_busy_data, make_hostile_data, make_quiet_data, make_report_data,
+              make_crowded_data]
+)  # fmt: skip
+def test_no_heading_ends_a_page(build, paper) -> None:
+    data = replace(build(), paper=paper)
+    titles = [a.title for a in data.assignments]
+    lasts = last_body_lines(render_pre_session_report(data))
+    assert all(lasts), lasts  # every page has a body the test can read
+    for number, line in enumerate(lasts, 1):
+        assert not is_heading(line, titles), (number, line)
+
+
+def test_the_heading_test_sees_a_heading_at_the_foot_of_a_page() -> None:
+    """The check above is not vacuous: a heading pushed to a page's foot is caught."""
+    assert is_heading("Talking points, continued", [])
+    assert is_heading("Notes from the session on Mon 27 Oct 2025, in full", [])
+    assert is_heading("week together", ["Talk through a stressful week together"])
+    assert not is_heading("Following pages: the ladder, 3 steps week by week", [])
 
 
 def test_excerpt_cuts_at_a_word_and_at_a_line() -> None:
@@ -144,3 +203,31 @@ def test_a_comfortable_lowest_is_not_picked_and_withdrawn_counts_as_counselor_on
         ("taken back", (COUNSELOR_ONLY,)),
     ]
     assert telling_reflections([]) == ()
+
+
+# --- talking points beyond page 1 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_page_one_shows_six_talking_points_and_page_two_the_rest(paper) -> None:
+    data = replace(make_crowded_data(), paper=paper)
+    pages = page_texts(render_pre_session_report(data))
+    first, second = flat(pages[0]), flat(pages[1])
+    assert "Point 6:" in first and "Point 7:" not in first
+    assert "13 more talking points on page 2." in first
+    assert "Following pages:" in first  # page 1's own content stayed on page 1
+    assert second.index("Talking points, continued") < second.index("in full")  # first
+    assert "Talking points, continued" in second
+    for n in range(7, 20):
+        assert f"Point {n}:" in second, n
+    # Numbers from 10 up sit on one line, not split into "1" over "0".
+    numbers = [line.strip() for line in pages[1].splitlines()]
+    assert {"10", "19"} <= set(numbers)
+
+
+def test_page_one_describes_the_readiness_rule_the_service_applied() -> None:
+    for bar, words in ((0.8, "80%+ in both: moving up"), (0.75, "75%+ in both: moving up")):
+        first = flat(page_texts(render_pre_session_report(make_report_data(readiness_bar=bar)))[0])
+        assert words in first, bar
+    unsaid = flat(page_texts(render_pre_session_report(make_report_data(readiness_bar=None)))[0])
+    assert "at the bar in both: moving up" in unsaid

@@ -21,7 +21,9 @@ from reports.talking_points import FALLBACK_TEXT
 from tests.support.pdf_text import all_text, body_text, page_texts, squashed
 from tests.support.report_data import (
     make_assignment,
+    make_busy_data,
     make_empty_data,
+    make_hostile_data,
     make_partner,
     make_report_data,
 )
@@ -273,3 +275,19 @@ def test_a_partner_with_a_single_week_of_figures_renders() -> None:
     )
     pdf = render_pre_session_report(replace(data, partners=(lonely, *data.partners[1:])))
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("build", [make_busy_data, make_hostile_data, make_empty_data])
+def test_every_font_the_report_names_is_embedded(build, paper) -> None:
+    """No unembedded Helvetica: not from a table's plain cells, not from a chart."""
+    for number, page in enumerate(PdfReader(BytesIO(render(build(), paper))).pages, 1):
+        fonts = [f.get_object()["/BaseFont"] for f in page["/Resources"]["/Font"].values()]
+        for xobject in page["/Resources"].get("/XObject", {}).values():
+            resources = xobject.get_object().get("/Resources", {})
+            fonts += [f.get_object()["/BaseFont"] for f in resources.get("/Font", {}).values()]
+        assert fonts and all("+" in name for name in fonts), (number, fonts)  # subsets
+
+
+def render(data, paper: str) -> bytes:
+    return render_pre_session_report(replace(data, paper=paper))
