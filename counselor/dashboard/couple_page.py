@@ -24,6 +24,7 @@ def couple_detail(couple_id: int) -> ResponseReturnValue:
         view=page,
         couple=page.couple,
         now=now,
+        sessions_shown=couple_page.SESSIONS_SHOWN,
         undo=take_undo(couple_id),
         removed_sessions=sessions.removed_sessions(couple_id),
         last_revocation=links.last_revocation(couple_id),

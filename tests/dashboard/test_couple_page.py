@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import html as html_module
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from counselor.extensions import db
-from counselor.models import EmailKind, OutboxEmail, OutboxStatus
+from counselor.models import EmailKind, OutboxEmail, OutboxStatus, Report
+from counselor.services.couples import sessions
+from counselor.services.delivery.digest import QUIET_DAYS
+from counselor.services.pages.couple_page import EARLIER_SHOWN, ComfortTrend
 from counselor.services.reports.report_data import build_report_data
+from reports.formatting import comfort_change
 from tests.support import factories
 from tests.support.clock import NOW, TODAY, Clock
 from tests.support.couple_page_data import AGENDA, NOTES, couple_before_a_session
@@ -74,12 +78,39 @@ def test_the_period_figures_are_the_reports_own(logged_in, counselor):
             f"Before: {summary.done_previous_period} of {summary.target_previous_period}"
             f" ({before}%)" in words
         )
-        assert f"Comfort {summary.mean_comfort:.1f}" in words
+        # Comfort in the report's own words (reports.formatting.comfort_change), with how
+        # many ratings the mean rests on, as the PDF's partner table gives it.
+        change = comfort_change(summary.mean_comfort, summary.previous_mean_comfort)
+        ratings = summary.ratings_this_period
+        assert (
+            f"Comfort {summary.mean_comfort:.1f},"
+            f" {ARROWS[change.split()[0]]} {change} ({summary.previous_mean_comfort:.1f} before)"
+            f" · {ratings} rating{'' if ratings == 1 else 's'}"
+        ) in words.replace(" ,", ",")  # text() leaves a space where </strong> was
     # Sam's comfort fell against the period before: an arrow, and the same in words.
     sam = data.partners[1]
-    assert round(sam.mean_comfort, 1) < round(sam.previous_mean_comfort, 1)
+    assert comfort_change(sam.mean_comfort, sam.previous_mean_comfort).startswith("down")
     assert 'class="trend trend-down" aria-hidden="true">↓</span>' in blocks[1]
-    assert f"down from {sam.previous_mean_comfort:.1f}" in text(blocks[1])
+
+
+ARROWS = {"up": "↑", "down": "↓", "steady": "→"}
+
+
+@pytest.mark.parametrize(
+    ("mean", "previous", "direction", "change"),
+    [
+        (3.2, 3.0, "steady", "steady"),  # a fifth of a point: steady, as in the PDF
+        (3.3, 3.0, "up", "up 0.3"),
+        (2.6, 3.4, "down", "down 0.8"),
+        (3.0, None, None, "–"),
+    ],
+)
+def test_the_comfort_direction_is_the_reports_comfort_change(mean, previous, direction, change):
+    trend = ComfortTrend(mean, previous, ratings=4)
+
+    assert trend.change == comfort_change(mean, previous) == change
+    assert trend.direction == direction
+    assert trend.arrow == ARROWS.get(direction or "", "")
 
 
 def test_the_readiness_signal_is_the_reports_for_the_couple_and_each_partner(
@@ -223,7 +254,7 @@ def test_the_active_steps_have_their_grids_and_the_history_the_rest(logged_in, c
     # History: the past session with its notes and a link to edit them; the cancelled step
     # with its grid and Reopen.
     assert NOTES in history
-    assert f'href="/sessions/{seeded.past_session.id}/notes">Edit notes</a>' in history
+    assert f'href="/sessions/{seeded.past_session.id}/notes">Edit notes<' in history
     assert "Name one thing you liked" in history and "Reopen" in history
     assert 'id="reports"' in history
 
@@ -237,8 +268,22 @@ def test_the_partner_cards_lead_to_preview_copy_and_send(logged_in, couple):
         assert f"Send {partner.first_name} a link" in page
 
 
+def add_report(couple, session) -> None:
+    db.session.add(
+        Report(
+            practice_id=couple.practice_id,
+            couple_id=couple.id,
+            session_id=session.id if session else None,
+            requested_by="test",
+        )
+    )
+    db.session.commit()
+
+
 def test_the_page_costs_the_same_statements_however_much_the_couple_did(logged_in, counselor):
     small = couple_before_a_session(counselor, NOW)
+    # One report (its sessions come in one more statement however many reports there are).
+    add_report(small.couple, small.next_session)
     logged_in.get(f"/couples/{small.couple.id}")  # warm up: session user, caches
     with count_statements() as few:
         page_of(logged_in, small.couple)
@@ -254,6 +299,139 @@ def test_the_page_costs_the_same_statements_however_much_the_couple_did(logged_i
             )
     for days in range(1, 6):
         factories.SessionFactory(couple=big.couple, starts_at=NOW - timedelta(weeks=days))
+        removed = factories.SessionFactory(
+            couple=big.couple,
+            starts_at=NOW + timedelta(days=days),
+            removed_at=NOW - timedelta(hours=days),
+        )
+    alex, sam = big.couple.partners
+    alex.unsubscribed_at = NOW - timedelta(days=2)
+    sam.snoozed_until = NOW + timedelta(days=3)
+    for partner, status in [(alex, OutboxStatus.FAILED), (sam, OutboxStatus.PENDING)] * 3:
+        db.session.add(
+            OutboxEmail(
+                practice_id=big.couple.practice_id,
+                partner_id=partner.id,
+                kind=EmailKind.REMINDER,
+                status=status,
+            )
+        )
+    for session in [big.next_session, big.past_session, removed, None] * 2:
+        add_report(big.couple, session)
     with count_statements() as many:
         page_of(logged_in, big.couple)
     assert few.count == many.count, (few.statements, many.statements)
+
+
+def attention_items(client, couple) -> list[str]:
+    since = section(page_of(client, couple), "since-last-session")
+    return [text(li) for li in re.findall(r'<li class="attention-\w+">(.*?)</li>', since, re.S)]
+
+
+@pytest.mark.parametrize(("days", "silent"), [(7, False), (8, True)])
+def test_a_partner_is_silent_after_more_than_seven_days_as_in_the_digest(
+    logged_in, counselor, days, silent
+):
+    """The digest's rule (``delivery.digest``, QUIET_DAYS): a last check-in exactly seven
+    days ago is not yet silence; eight days ago is."""
+    couple = factories.CoupleFactory(
+        counselor=counselor, partners=[{"first_name": "Alex"}, {"first_name": "Sam"}]
+    )
+    alex, sam = couple.partners
+    step = factories.AssignmentFactory(couple=couple, starts_on=TODAY - timedelta(weeks=3))
+    factories.CheckInFactory(assignment=step, partner=alex, occurred_on=TODAY)
+    last = TODAY - timedelta(days=days)
+    factories.CheckInFactory(assignment=step, partner=sam, occurred_on=last)
+    db.session.commit()
+
+    silence = f"No check-in from Sam for {QUIET_DAYS} days (last on {last:%a %d %b})."
+    assert (silence in attention_items(logged_in, couple)) is silent
+
+
+def test_paused_reminders_need_attention_on_the_same_clock_as_the_partners_card(
+    logged_in, counselor
+):
+    """Until when: one moment (the card's ``email_status``), on the viewer's clock with its
+    label, in Needs attention and on the partner's card alike — even where the practice's
+    day and the viewer's differ."""
+    counselor.timezone = "Asia/Tokyo"
+    couple = factories.CoupleFactory(
+        counselor=counselor, partners=[{"first_name": "Alex"}, {"first_name": "Sam"}]
+    )
+    alex = couple.partners[0]
+    alex.snoozed_until = datetime(2026, 5, 16, 20, 0, tzinfo=UTC)  # Sun 17 May in Tokyo
+    db.session.commit()
+
+    until = "Sun 17 May, 05:00 JST"
+    assert attention_items(logged_in, couple) == [f"Alex paused reminders until {until}."]
+    card = page_of(logged_in, couple).split('class="card partner-card"')[1]
+    assert f"Reminders paused until {until}" in text(card)
+
+
+def test_every_reflection_of_the_period_is_listed_and_earlier_ones_say_latest(logged_in, counselor):
+    """The period's reflections are all there, however many ("since then (N)" is true);
+    those before it are the latest EARLIER_SHOWN, and the page says so."""
+    seeded = couple_before_a_session(counselor, NOW)
+    alex = seeded.couple.partners[0]
+    step = seeded.steps[0]
+    for n in range(EARLIER_SHOWN + 5):  # today and the days before, within the period
+        factories.CheckInFactory(
+            assignment=step, partner=alex, occurred_on=TODAY, reflection=f"Since {n}"
+        )
+    period_start = build_report_data(seeded.couple.id, seeded.next_session, NOW).period_start
+    for n in range(EARLIER_SHOWN + 2):
+        factories.CheckInFactory(
+            assignment=step,
+            partner=alex,
+            occurred_on=period_start - timedelta(days=1 + n % 5),
+            reflection=f"Before {n}",
+        )
+    db.session.commit()
+
+    page = page_of(logged_in, seeded.couple)
+    since = section(page, "since-last-session")
+    total = EARLIER_SHOWN + 5 + 3
+    assert f"Reflections since then ({total})" in text(since)
+    assert since.count("<blockquote") == total
+    history = section(page, "history")
+    assert f"Show the latest {EARLIER_SHOWN}</summary>" in history
+    assert history.count("<blockquote") == EARLIER_SHOWN
+
+
+def test_a_session_stays_next_while_under_way_then_goes_to_history_with_its_agenda(
+    logged_in, counselor
+):
+    seeded = couple_before_a_session(counselor, NOW)
+    upcoming = seeded.next_session
+
+    upcoming.starts_at = NOW - timedelta(minutes=sessions.SESSION_MINUTES - 1)
+    db.session.commit()
+    page = page_of(logged_in, seeded.couple)
+    next_session = section(page, "next-session")
+    assert "Under way" in next_session and AGENDA in next_session
+    assert f'href="/sessions/{upcoming.id}/notes">Write notes</a>' in next_session
+    assert AGENDA not in section(page, "history")
+
+    upcoming.starts_at = NOW - timedelta(minutes=sessions.SESSION_MINUTES)
+    db.session.commit()
+    page = page_of(logged_in, seeded.couple)
+    assert "No session booked." in text(section(page, "next-session"))
+    history = section(page, "history")
+    assert f'<div class="agenda" dir="auto">{AGENDA}</div>' in history
+    assert history.index(AGENDA) < history.index(NOTES)  # newest first
+
+
+def test_the_partner_card_heading_is_the_name_and_later_sessions_say_which(logged_in, counselor):
+    seeded = couple_before_a_session(counselor, NOW)
+    later = factories.SessionFactory(couple=seeded.couple, starts_at=NOW + timedelta(days=9))
+    page = page_of(logged_in, seeded.couple)
+
+    headings = re.findall(r'<h3 id="partner-\d+-h">(.*?)</h3>', page)
+    assert headings == ["Alex", "Sam"]
+    when = later.starts_at.astimezone(ZoneInfo(counselor.timezone))
+    label = f"the session of {when:%a %d %b, %H:%M} {when.tzname()}"
+    assert f'/sessions/{later.id}/edit">Edit<span class="visually-hidden"> {label}</span>' in page
+    assert (
+        f'/sessions/{later.id}/delete" class="danger">Remove<span class="visually-hidden"> {label}'
+        in page
+    )

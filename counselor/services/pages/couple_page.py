@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -30,23 +31,27 @@ from counselor.models import (
     Report,
 )
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples.email_status import EmailStatus, email_status
+from counselor.services.couples import sessions
+from counselor.services.couples.email_status import EmailState, EmailStatus, email_status
 from counselor.services.couples.sessions import couple_sessions
 from counselor.services.delivery import notifications, reminders
 from counselor.services.delivery.digest import QUIET_DAYS
 from counselor.services.homework import ladder
-from counselor.services.homework.reflections import recent_reflections
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import live, readiness, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
 from counselor.services.reports.pre_session import couple_reports
-from counselor.services.reports.report_data import REFLECTIONS_SHOWN, build_report_data
+from counselor.services.reports.report_data import build_report_data
 from reports import PartnerSummary, PreSessionReportData, TalkingPoint, derive_talking_points
+from reports.formatting import comfort_change
 
 GRID_WEEKS = 4
 CHART_WEEKS = 8
 # Past sessions shown with their notes; earlier ones wait behind "Earlier sessions".
 SESSIONS_SHOWN = 3
+# Reflections written before the period, under History: the latest this many (the page
+# says "latest N" when there are more). Those of the period are all listed.
+EARLIER_SHOWN = 30
 
 
 @dataclass(frozen=True)
@@ -76,19 +81,25 @@ class RungView:
 
 @dataclass(frozen=True)
 class ComfortTrend:
-    """A partner's mean comfort over the period against the period before: ``direction``
-    is "up", "down" or "steady" as the two means read to one decimal, None when either
-    period has no rating."""
+    """A partner's mean comfort over the period against the period before, read as the
+    pre-session report reads it: ``change`` is the report's own words
+    (``reports.formatting.comfort_change``: "up 0.6", "down 0.8", "steady" under a
+    quarter point, "–" when either period has no rating), and ``ratings`` how many
+    ratings the period's mean rests on."""
 
     mean: float | None
     previous: float | None
+    ratings: int
+
+    @property
+    def change(self) -> str:
+        return comfort_change(self.mean, self.previous)
 
     @property
     def direction(self) -> str | None:
-        if self.mean is None or self.previous is None:
-            return None
-        now, before = round(self.mean, 1), round(self.previous, 1)
-        return "up" if now > before else "down" if now < before else "steady"
+        """ "up", "down" or "steady" as ``change`` says; None when it cannot say."""
+        word = self.change.split()[0]
+        return word if word in ("up", "down", "steady") else None
 
     @property
     def arrow(self) -> str:
@@ -108,11 +119,14 @@ class PeriodFigures:
 
 @dataclass(frozen=True)
 class Attention:
-    """Something the counselor should know before the session, about one partner."""
+    """Something the counselor should know before the session, about one partner. A
+    paused partner's ``until`` is the moment reminders resume (UTC): the page shows it on
+    the viewer's clock with its label, as the partner's card does."""
 
     partner: Partner
     kind: str  # "stopped", "failed", "paused", "silent"
     text: str
+    until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -134,10 +148,12 @@ class CoupleOverview:
     period: list[PeriodFigures]
     talking_points: list[TalkingPoint]
     attention: list[Attention]
-    reflections: list[CheckIn]  # written in the period, newest first
-    earlier_reflections: list[CheckIn]  # before the period, newest first
+    reflections: list[CheckIn]  # written in the period, every one, newest first
+    earlier_reflections: list[CheckIn]  # before the period, the latest EARLIER_SHOWN
+    earlier_capped: bool  # there are more earlier ones than those listed
     # The next session and its report.
-    next_session: CoupleSession | None
+    next_session: CoupleSession | None  # the first not over yet: it may have started
+    next_session_started: bool
     next_report: Report | None
     later_sessions: list[CoupleSession]
     partner_cards: list[PartnerCard]
@@ -159,22 +175,30 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
     couple = progress.couple
     titles = step_titles(progress.assignments)
     grids = [AssignmentGrid(a, titles[a.id], _grid_rows(progress, a)) for a in progress.assignments]
-    sessions = couple_sessions(couple.id)
-    upcoming = [s for s in sessions if s.starts_at >= now]
+    all_sessions = couple_sessions(couple.id)
+    # A session stays the next one until it is over, agenda and all.
+    upcoming = [s for s in all_sessions if not sessions.is_over(s, now)]
     next_session = upcoming[0] if upcoming else None
     data = build_report_data(couple.id, next_session, now)
     period = [
         PeriodFigures(
             partner,
             summary,
-            ComfortTrend(summary.mean_comfort, summary.previous_mean_comfort),
+            ComfortTrend(
+                summary.mean_comfort, summary.previous_mean_comfort, summary.ratings_this_period
+            ),
             readiness.completion(summary.done_this_week, summary.target_this_week),
         )
         for partner, summary in zip(couple.partners, data.partners, strict=True)
     ]
     latest_emails = notifications.latest_emails([p.id for p in couple.partners])
     next_reminders = reminders.next_reminders(actor, couple.id)
-    written = recent_reflections(couple.id, REFLECTIONS_SHOWN)
+    cards = [
+        PartnerCard(p, email_status(p, now), latest_emails.get(p.id), next_reminders.get(p.id))
+        for p in couple.partners
+    ]
+    earlier = _reflections(couple.id, before=data.period_start).limit(EARLIER_SHOWN + 1)
+    earlier_reflections = list(db.session.scalars(earlier))
     reports = couple_reports(couple.id)
     record_event(actor, "couple.view", "couple", couple.id)
     return CoupleOverview(
@@ -182,18 +206,17 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         report=data,
         period=period,
         talking_points=derive_talking_points(data),
-        attention=_attention(couple, period, latest_emails, progress.assignments, now),
-        reflections=[c for c in written if c.occurred_on >= data.period_start],
-        earlier_reflections=[c for c in written if c.occurred_on < data.period_start],
+        attention=_attention(couple, cards, latest_emails, progress.assignments, now),
+        reflections=list(db.session.scalars(_reflections(couple.id, since=data.period_start))),
+        earlier_reflections=earlier_reflections[:EARLIER_SHOWN],
+        earlier_capped=len(earlier_reflections) > EARLIER_SHOWN,
         next_session=next_session,
+        next_session_started=next_session is not None and sessions.has_started(next_session, now),
         next_report=next(
             (r for r in reports if next_session and r.session_id == next_session.id), None
         ),
         later_sessions=upcoming[1:],
-        partner_cards=[
-            PartnerCard(p, email_status(p, now), latest_emails.get(p.id), next_reminders.get(p.id))
-            for p in couple.partners
-        ],
+        partner_cards=cards,
         current_rung=progress.current_rung,
         active_steps=[g for g in grids if g.assignment.status == AssignmentStatus.ACTIVE],
         ended_steps=sorted(
@@ -205,51 +228,78 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
             RungView(r, [g for g in grids if g.assignment.rung_id == r.id])
             for r in ladder.ladder_rungs()
         ],
-        past_sessions=[s for s in sessions if s.starts_at < now][::-1],
+        past_sessions=[s for s in all_sessions if sessions.is_over(s, now)][::-1],
         completion_chart=_completion_chart(progress.partners),
         reports=reports,
         step_titles=titles,
     )
 
 
+def _reflections(
+    couple_id: int, *, since: date | None = None, before: date | None = None
+) -> sa.Select[CheckIn]:
+    """The couple's check-ins that carry a reflection, done on ``since`` or later or
+    before ``before``, newest first — every one, for the counselor, withdrawn ones
+    included (the page marks them)."""
+    query = (
+        sa.select(CheckIn)
+        .join(Assignment)
+        .where(Assignment.couple_id == couple_id, CheckIn.reflection.is_not(None))
+        .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
+        .options(selectinload(CheckIn.assignment), selectinload(CheckIn.partner))
+    )
+    if since is not None:
+        query = query.where(CheckIn.occurred_on >= since)
+    if before is not None:
+        query = query.where(CheckIn.occurred_on < before)
+    return query
+
+
 def _attention(
     couple: Couple,
-    period: list[PeriodFigures],
+    cards: list[PartnerCard],
     latest_emails: dict[int, OutboxEmail],
     assignments: list[Assignment],
     now: datetime,
 ) -> list[Attention]:
-    """Per partner: stopped emails or paused reminders (as the report says), a last email
-    that failed, and no check-in for QUIET_DAYS days (the digest's figure) while a step of
-    theirs has been active all that time."""
+    """Per partner: stopped emails or paused reminders (their card's ``email_status``, so
+    both say the same moment), a last email that failed, and a silent partner."""
     last_days = _last_checkin_days(couple, assignments)
     items = []
-    for figures in period:
-        partner, summary = figures.partner, figures.summary
-        if summary.reminders_stopped:
+    for card in cards:
+        partner = card.partner
+        if card.emails.state == EmailState.STOPPED:
             items.append(Attention(partner, "stopped", f"{partner.first_name} stopped emails."))
-        elif summary.reminders_paused_until:
-            until = f"{summary.reminders_paused_until:%a %d %b}"
-            text = f"{partner.first_name} paused reminders until {until}."
-            items.append(Attention(partner, "paused", text))
+        elif card.emails.state == EmailState.PAUSED:
+            text = f"{partner.first_name} paused reminders until"
+            items.append(Attention(partner, "paused", text, until=card.emails.paused_until))
         email = latest_emails.get(partner.id)
         if email is not None and email.status == OutboxStatus.FAILED:
             text = f"The last email to {partner.first_name} failed."
             items.append(Attention(partner, "failed", text))
-        today = timeutil.local_today(partner.timezone, now)
-        quiet_since = today - timedelta(days=QUIET_DAYS)
-        owed = any(
-            a.status == AssignmentStatus.ACTIVE
-            and week_rules.does_step(a, partner.id)
-            and a.starts_on <= quiet_since
-            for a in assignments
-        )
         last = last_days.get(partner.id)
-        if owed and (last is None or last < quiet_since):
+        if _is_silent(partner, assignments, last, now):
             seen = f"last on {last:%a %d %b}" if last else "none yet"
             text = f"No check-in from {partner.first_name} for {QUIET_DAYS} days ({seen})."
             items.append(Attention(partner, "silent", text))
     return items
+
+
+def _is_silent(
+    partner: Partner, assignments: list[Assignment], last: date | None, now: datetime
+) -> bool:
+    """No check-in for QUIET_DAYS days, by the Monday digest's rule
+    (``delivery.digest``): the latest check-in is *more* than QUIET_DAYS days before
+    today in the partner's zone — one exactly QUIET_DAYS days ago is not yet silence.
+    Only while a step of theirs has been active all that time."""
+    quiet_since = timeutil.local_today(partner.timezone, now) - timedelta(days=QUIET_DAYS)
+    owed = any(
+        a.status == AssignmentStatus.ACTIVE
+        and week_rules.does_step(a, partner.id)
+        and a.starts_on <= quiet_since
+        for a in assignments
+    )
+    return owed and (last is None or last < quiet_since)
 
 
 def _last_checkin_days(couple: Couple, assignments: list[Assignment]) -> dict[int, date]:

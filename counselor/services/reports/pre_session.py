@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import selectinload
 
 from counselor import storage, task_names, tenancy, timeutil
 from counselor.extensions import db
@@ -233,12 +234,13 @@ def report_pdf(actor: Actor, report_id: int) -> tuple[Report, bytes]:
 
 
 def couple_reports(couple_id: int, limit: int = 20) -> list[Report]:
-    """A couple's reports, newest first."""
+    """A couple's reports, newest first, each with its session (one query for all)."""
     return list(
         db.session.scalars(
             sa.select(Report)
             .where(Report.couple_id == couple_id)
             .order_by(Report.created_at.desc(), Report.id.desc())
+            .options(selectinload(Report.session))
             .limit(limit)
         )
     )
