@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import AssignmentStatus, AuditEvent, Visibility
+from counselor.services.pages import partner_page
 from tests.partner.test_pages import issue, page
 from tests.support import factories
 from tests.support.clock import NOW, TODAY
@@ -138,10 +139,14 @@ def test_my_history_holds_four_weeks_each_saying_whether_it_can_change(
     html = page(client, token)
 
     history = html[
-        html.index('id="my-checkins"') : html.index("</details>", html.index("My history"))
+        html.index('id="my-checkins"') : html.index("</section>", html.index("My history"))
     ]
-    assert '<details class="card my-history" id="my-checkins">' in html  # closed
-    assert 'My history <span class="count">(3 check-ins)</span>' in history
+    # A heading of its own (not inside the summary, so heading navigation finds it), then
+    # the list folded away.
+    assert (
+        '<h2 id="my-checkins-h">My history</h2>\n<details>\n  <summary>Show 3 check-ins</summary>'
+        in history
+    )
     assert "Written 29 days ago." not in html
     assert "Written 27 days ago." in history
     # Latest day first; each with its step, day and comfort.
@@ -161,7 +166,8 @@ def test_the_history_is_open_after_a_change_the_partner_made(client, partner, to
 
     html = client.get(f"/p/{token}?notice=edited").get_data(as_text=True)
 
-    assert '<details class="card my-history" id="my-checkins" open>' in html
+    history = html[html.index('id="my-checkins"') :]
+    assert '<h2 id="my-checkins-h">My history</h2>\n<details open>' in history
 
 
 def test_while_paused_every_visit_says_until_when_and_offers_resume(client, partner, token, steps):
@@ -235,3 +241,48 @@ class TestRateLimited:
         statuses = [client.post(f"/p/{token}/resume").status_code for _ in range(3)]
 
         assert statuses == [302, 302, 429]
+
+
+@pytest.mark.parametrize("asked", ["abc", "-1", "", "99999999999999999999", "other-couple"])
+def test_an_address_naming_no_step_of_theirs_opens_no_card(client, token, steps, asked):
+    """``?step=`` that is no number, a negative one, or another couple's step: the page
+    answers as usual, every card closed."""
+    if asked == "other-couple":
+        asked = str(factories.AssignmentFactory(couple=factories.CoupleFactory()).id)
+        db.session.commit()
+
+    response = client.get(f"/p/{token}?step={asked}")
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert OPEN_DETAILS.search(html) is None
+    assert all(f'id="step-{step.id}"' in html for step in steps)
+
+
+def test_my_history_says_latest_when_it_lists_only_the_first_of_many(
+    client, partner, token, steps, monkeypatch
+):
+    monkeypatch.setattr(partner_page, "HISTORY_LIMIT", 3)
+    for days_ago in range(4):
+        factories.CheckInFactory(
+            assignment=steps[0], partner=partner, occurred_on=TODAY - timedelta(days=days_ago)
+        )
+    db.session.commit()
+
+    history = page(client, token)
+    history = history[history.index('id="my-checkins"') :]
+    assert "<summary>Show the latest 3 check-ins</summary>" in history
+    assert history.count('<li id="checkin-') == 3
+
+
+def test_my_history_counts_them_all_when_none_is_left_out(
+    client, partner, token, steps, monkeypatch
+):
+    monkeypatch.setattr(partner_page, "HISTORY_LIMIT", 3)
+    for days_ago in range(3):
+        factories.CheckInFactory(
+            assignment=steps[0], partner=partner, occurred_on=TODAY - timedelta(days=days_ago)
+        )
+    db.session.commit()
+
+    assert "<summary>Show 3 check-ins</summary>" in page(client, token)

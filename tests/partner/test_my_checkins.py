@@ -73,7 +73,8 @@ def test_my_history_lists_my_recent_checkins_with_edit_and_delete(
 ):
     html = page(client, token)
 
-    assert 'My history <span class="count">(1 check-in)</span>' in html
+    assert '<h2 id="my-checkins-h">My history</h2>' in html
+    assert "<summary>Show 1 check-in</summary>" in html
     assert f'href="/p/{token}/checkins/{mine.id}/edit">Edit' in html
     assert f'href="/p/{token}/checkins/{mine.id}/delete">Delete' in html
     assert f"/checkins/{theirs.id}/" not in html  # the other partner's: no actions

@@ -65,12 +65,23 @@ class PartnerHomework:
         return reflections_shared_with(self.partner)
 
     @cached_property
+    def _history_rows(self) -> list[CheckIn]:
+        # One more than is shown, to tell whether the list is cut.
+        first_day = history_start(self.partner)
+        return own_checkins_since(self.partner, first_day, limit=HISTORY_LIMIT + 1)
+
+    @property
     def my_history(self) -> list[CheckIn]:
         """The partner's own check-ins of the last ``HISTORY_WEEKS`` weeks, latest day
-        first. It holds every check-in they may still change or delete (recorded within
-        the change window, so done at most two weeks ago); whether one may be is
-        ``checkins.check_changeable``'s answer, asked by the page."""
-        return own_checkins_since(self.partner, history_start(self.partner))
+        first, at most ``HISTORY_LIMIT``. It holds every check-in they may still change or
+        delete (recorded within the change window, so done at most two weeks ago);
+        whether one may be is ``checkins.check_changeable``'s answer, asked by the page."""
+        return self._history_rows[:HISTORY_LIMIT]
+
+    @property
+    def history_capped(self) -> bool:
+        """The four weeks hold more check-ins than *My history* lists (it says "latest")."""
+        return len(self._history_rows) > HISTORY_LIMIT
 
     @property
     def email_status(self) -> EmailStatus:
@@ -103,15 +114,17 @@ def history_start(partner: Partner) -> date:
     return today - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1)
 
 
-def own_checkins_since(partner: Partner, first_day: date) -> list[CheckIn]:
+def own_checkins_since(
+    partner: Partner, first_day: date, limit: int = HISTORY_LIMIT
+) -> list[CheckIn]:
     """The partner's own check-ins done on ``first_day`` or later, latest day first (the
-    latest recorded first within a day), on any step, active or ended."""
+    latest recorded first within a day), on any step, active or ended; at most ``limit``."""
     query = (
         sa.select(CheckIn)
         .where(CheckIn.partner_id == partner.id, CheckIn.occurred_on >= first_day)
         .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
         .options(selectinload(CheckIn.assignment))
-        .limit(HISTORY_LIMIT)
+        .limit(limit)
     )
     return list(db.session.scalars(query))
 
