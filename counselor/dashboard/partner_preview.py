@@ -5,7 +5,7 @@ render_partner_page``) drawn without a token: no form, no CSRF token, no link th
 as the partner's, and no link row minted for it. Opening it is audited as a read.
 
 While the couple is paused, closed or erased, the partner's link does not open their page
-(``links.resolve_link`` refuses a homework link of a couple that is not active): the
+(``links.homework_page_open``, which ``links.resolve_link`` asks too): the
 preview then shows what the partner gets instead, the page saying the link no longer
 works, drawn without its form as well.
 """
@@ -17,10 +17,11 @@ from flask.typing import ResponseReturnValue
 
 from counselor.dashboard import bp
 from counselor.dashboard.helpers import current_actor
-from counselor.models import CoupleStatus, Partner
+from counselor.models import Partner
 from counselor.partner.forms import FreshLinkForm
 from counselor.partner.views import render_partner_page
 from counselor.services.audit import record_event
+from counselor.services.couples.links import homework_page_open
 from counselor.tenancy import get_in_practice
 
 
@@ -28,7 +29,7 @@ from counselor.tenancy import get_in_practice
 def partner_preview(partner_id: int) -> ResponseReturnValue:
     partner = get_in_practice(Partner, partner_id)
     record_event(current_actor(), "partner.previewed", "partner", partner.id)
-    if partner.couple.status != CoupleStatus.ACTIVE:
+    if not homework_page_open(partner):
         return render_template(
             "partner/invalid_link.html",
             form=FreshLinkForm(meta={"csrf": False}),

@@ -98,9 +98,16 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
     )
     if link is None or link.revoked_at is not None or link.expires_at <= timeutil.utcnow():
         return None
-    if link.partner.couple.status != CoupleStatus.ACTIVE and purpose == LinkPurpose.HOMEWORK:
+    if purpose == LinkPurpose.HOMEWORK and not homework_page_open(link.partner):
         return None
     return link
+
+
+def homework_page_open(partner: Partner) -> bool:
+    """Whether the partner's homework page opens at all: only while their couple is active
+    (a paused, closed or erased couple's links show the page saying the link no longer
+    works). The partner's link and the counselor's preview both ask here."""
+    return partner.couple.status == CoupleStatus.ACTIVE
 
 
 def request_link(address: str) -> None:
