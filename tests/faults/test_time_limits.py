@@ -104,8 +104,10 @@ def test_a_render_past_its_soft_limit_leaves_the_report_pending_for_the_sweep(
         # Celery logs the exception after the task's own line: wait for both, so that a busy
         # machine does not stop the worker between the two.
         wait_for(
-            lambda: "ran past the task's time limit" in worker.output()
-            and "SoftTimeLimitExceeded" in worker.output()
+            lambda: (
+                "ran past the task's time limit" in worker.output()
+                and "SoftTimeLimitExceeded" in worker.output()
+            )
         )
     finally:
         worker.stop()
