@@ -51,14 +51,24 @@ def one_decimal(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
-def comfort_change(now: float | None, before: float | None) -> str:
-    """'up 0.6', 'down 0.8', 'steady' or '–' when either period had no rating."""
+def comfort_direction(now: float | None, before: float | None) -> str | None:
+    """'up', 'down' or 'steady' (a change under a quarter point); None when either period
+    had no rating."""
     if now is None or before is None:
-        return "–"
+        return None
     delta = round(now - before, 1)
     if abs(delta) < 0.25:
         return "steady"
-    return f"up {delta:.1f}" if delta > 0 else f"down {-delta:.1f}"
+    return "up" if delta > 0 else "down"
+
+
+def comfort_change(now: float | None, before: float | None) -> str:
+    """'up 0.6', 'down 0.8', 'steady' or '–' when either period had no rating."""
+    direction = comfort_direction(now, before)
+    if direction in (None, "steady"):
+        return direction or "–"
+    assert now is not None and before is not None  # a direction needs both
+    return f"{direction} {abs(round(now - before, 1)):.1f}"
 
 
 def weeks(count: int) -> str:

@@ -11,6 +11,8 @@ does not.
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -56,13 +58,27 @@ def set_sharing(check_in: CheckIn, share: bool, *, had_text: bool) -> str | None
     return None
 
 
-def recent_reflections(couple_id: int, limit: int = 12) -> list[CheckIn]:
+def recent_reflections(
+    couple_id: int,
+    limit: int | None = 12,
+    *,
+    since: date | None = None,
+    before: date | None = None,
+) -> list[CheckIn]:
     """The couple's latest check-ins that carry a reflection, newest first: all of them,
-    for the counselor, withdrawn ones included (the page marks them)."""
+    for the counselor, withdrawn ones included (the page marks them). ``since`` and
+    ``before`` bound the day they were done (on ``since`` or later, before ``before``);
+    ``limit`` None lists every one."""
     query = _reflections(couple_id).options(
         selectinload(CheckIn.assignment), selectinload(CheckIn.partner)
     )
-    return list(db.session.scalars(query.limit(limit)))
+    if since is not None:
+        query = query.where(CheckIn.occurred_on >= since)
+    if before is not None:
+        query = query.where(CheckIn.occurred_on < before)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
 
 
 def reflections_shared_with(partner: Partner, limit: int = 5) -> list[CheckIn]:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -37,13 +36,14 @@ from counselor.services.couples.sessions import couple_sessions
 from counselor.services.delivery import notifications, reminders
 from counselor.services.delivery.digest import QUIET_DAYS
 from counselor.services.homework import ladder
+from counselor.services.homework.reflections import recent_reflections
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import live, readiness, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
 from counselor.services.reports.pre_session import couple_reports
 from counselor.services.reports.report_data import build_report_data
 from reports import PartnerSummary, PreSessionReportData, TalkingPoint, derive_talking_points
-from reports.formatting import comfort_change
+from reports.formatting import comfort_change, comfort_direction
 
 GRID_WEEKS = 4
 CHART_WEEKS = 8
@@ -98,8 +98,7 @@ class ComfortTrend:
     @property
     def direction(self) -> str | None:
         """ "up", "down" or "steady" as ``change`` says; None when it cannot say."""
-        word = self.change.split()[0]
-        return word if word in ("up", "down", "steady") else None
+        return comfort_direction(self.mean, self.previous)
 
     @property
     def arrow(self) -> str:
@@ -197,8 +196,7 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         PartnerCard(p, email_status(p, now), latest_emails.get(p.id), next_reminders.get(p.id))
         for p in couple.partners
     ]
-    earlier = _reflections(couple.id, before=data.period_start).limit(EARLIER_SHOWN + 1)
-    earlier_reflections = list(db.session.scalars(earlier))
+    earlier_reflections = recent_reflections(couple.id, EARLIER_SHOWN + 1, before=data.period_start)
     reports = couple_reports(couple.id)
     record_event(actor, "couple.view", "couple", couple.id)
     return CoupleOverview(
@@ -206,8 +204,8 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         report=data,
         period=period,
         talking_points=derive_talking_points(data),
-        attention=_attention(couple, cards, latest_emails, progress.assignments, now),
-        reflections=list(db.session.scalars(_reflections(couple.id, since=data.period_start))),
+        attention=_attention(couple, cards, progress.assignments, now),
+        reflections=recent_reflections(couple.id, None, since=data.period_start),
         earlier_reflections=earlier_reflections[:EARLIER_SHOWN],
         earlier_capped=len(earlier_reflections) > EARLIER_SHOWN,
         next_session=next_session,
@@ -235,30 +233,9 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
     )
 
 
-def _reflections(
-    couple_id: int, *, since: date | None = None, before: date | None = None
-) -> sa.Select[CheckIn]:
-    """The couple's check-ins that carry a reflection, done on ``since`` or later or
-    before ``before``, newest first — every one, for the counselor, withdrawn ones
-    included (the page marks them)."""
-    query = (
-        sa.select(CheckIn)
-        .join(Assignment)
-        .where(Assignment.couple_id == couple_id, CheckIn.reflection.is_not(None))
-        .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
-        .options(selectinload(CheckIn.assignment), selectinload(CheckIn.partner))
-    )
-    if since is not None:
-        query = query.where(CheckIn.occurred_on >= since)
-    if before is not None:
-        query = query.where(CheckIn.occurred_on < before)
-    return query
-
-
 def _attention(
     couple: Couple,
     cards: list[PartnerCard],
-    latest_emails: dict[int, OutboxEmail],
     assignments: list[Assignment],
     now: datetime,
 ) -> list[Attention]:
@@ -273,8 +250,7 @@ def _attention(
         elif card.emails.state == EmailState.PAUSED:
             text = f"{partner.first_name} paused reminders until"
             items.append(Attention(partner, "paused", text, until=card.emails.paused_until))
-        email = latest_emails.get(partner.id)
-        if email is not None and email.status == OutboxStatus.FAILED:
+        if card.latest_email is not None and card.latest_email.status == OutboxStatus.FAILED:
             text = f"The last email to {partner.first_name} failed."
             items.append(Attention(partner, "failed", text))
         last = last_days.get(partner.id)
