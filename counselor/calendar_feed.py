@@ -13,21 +13,14 @@ records none (``calendar_feed.record_feed_read`` audits at most one read a day a
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 
 from counselor import tenancy
 from counselor.extensions import limiter
+from counselor.request_limits import client_address_limit, client_token_limit
 from counselor.services.couples import calendar_feed
 
 bp = Blueprint("calendar", __name__)
-
-
-def _per_ip() -> str:
-    return current_app.config["CLIENT_RATE_LIMIT"]
-
-
-def _per_token() -> str:
-    return current_app.config["CLIENT_TOKEN_RATE_LIMIT"]
 
 
 def _token_key() -> str:
@@ -35,8 +28,8 @@ def _token_key() -> str:
 
 
 @bp.route("/calendar/<token>.ics")
-@limiter.limit(_per_ip)
-@limiter.limit(_per_token, key_func=_token_key)
+@limiter.limit(client_address_limit)
+@limiter.limit(client_token_limit, key_func=_token_key)
 def feed(token: str) -> Response:
     counselor = calendar_feed.counselor_for_feed(token)
     if counselor is None:

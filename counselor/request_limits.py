@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 TOO_LARGE = "counselor.body_too_large"  # the environ key a refused request carries
@@ -140,3 +140,14 @@ def _refuse(environ: dict[str, Any]) -> None:
     environ["wsgi.input"] = io.BytesIO()
     environ["CONTENT_LENGTH"] = "0"
     environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+
+def client_address_limit() -> str:
+    """The rate limit on one client address at a page opened by a secret URL (a partner's
+    link, a calendar feed): ``CLIENT_RATE_LIMIT``."""
+    return current_app.config["CLIENT_RATE_LIMIT"]
+
+
+def client_token_limit() -> str:
+    """The rate limit on one secret URL's token, whoever uses it: ``CLIENT_TOKEN_RATE_LIMIT``."""
+    return current_app.config["CLIENT_TOKEN_RATE_LIMIT"]

@@ -22,6 +22,7 @@ from counselor.partner.forms import (
     MarkDoneForm,
     ReminderHourForm,
 )
+from counselor.request_limits import client_address_limit, client_token_limit
 from counselor.services.couples import links, preferences
 from counselor.services.delivery.quiet_hours import QuietHours
 from counselor.services.errors import InvalidInput, NotFound
@@ -37,20 +38,12 @@ class InvalidLink(Exception):
     """The link is tampered with, expired or revoked."""
 
 
-def _per_ip() -> str:
-    return current_app.config["CLIENT_RATE_LIMIT"]
-
-
-def _per_token() -> str:
-    return current_app.config["CLIENT_TOKEN_RATE_LIMIT"]
-
-
 def _token_key() -> str:
     return "token:" + links.hash_token((request.view_args or {}).get("token", ""))
 
 
-limit_per_ip = limiter.limit(_per_ip)
-limit_per_token = limiter.limit(_per_token, key_func=_token_key)
+limit_per_ip = limiter.limit(client_address_limit)
+limit_per_token = limiter.limit(client_token_limit, key_func=_token_key)
 
 
 @bp.after_request
