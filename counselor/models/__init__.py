@@ -17,7 +17,7 @@ from counselor.models.integration import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from counselor.models.ladder import LadderRung, TaskTemplate, TemplateWho
+from counselor.models.ladder import LadderRung, TaskTemplate, TemplateWho, WeeklyCheckinItem
 from counselor.models.messaging import (
     ClientLink,
     EmailKind,
@@ -32,7 +32,19 @@ from counselor.models.practice import (
     Practice,
     ReminderCadence,
 )
-from counselor.models.progress import PartnerWeek, ReadinessSignal, WeeklyProgress
+from counselor.models.progress import (
+    PartnerWeek,
+    ReadinessSignal,
+    ReminderEffect,
+    WeeklyProgress,
+)
+from counselor.models.responses import (
+    Acknowledgement,
+    Noticed,
+    ReflectionReply,
+    ReplyKind,
+    WeeklyAnswer,
+)
 from counselor.models.reports import Report, ReportStatus
 from counselor.models.security import (
     AccountToken,
@@ -45,6 +57,7 @@ from counselor.models.security import (
 __all__ = [
     "AccountToken",
     "AccountTokenPurpose",
+    "Acknowledgement",
     "ApiKey",
     "Assignee",
     "Assignment",
@@ -64,6 +77,7 @@ __all__ = [
     "IdempotencyRecord",
     "LadderRung",
     "LinkPurpose",
+    "Noticed",
     "OutboxEmail",
     "OutboxStatus",
     "Partner",
@@ -72,7 +86,10 @@ __all__ = [
     "Practice",
     "ReadinessSignal",
     "RecoveryCode",
+    "ReflectionReply",
     "ReminderCadence",
+    "ReminderEffect",
+    "ReplyKind",
     "Report",
     "ReportStatus",
     "TaskTemplate",
@@ -81,5 +98,7 @@ __all__ = [
     "Visibility",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WeeklyAnswer",
+    "WeeklyCheckinItem",
     "WeeklyProgress",
 ]

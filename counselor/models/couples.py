@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from counselor.extensions import Model
 from counselor.models.mixins import PracticeOwned
-from counselor.models.practice import Counselor, Practice
+from counselor.models.practice import Counselor, Practice, ReminderCadence
 from counselor.models.types import UTCDateTime, enum_column, now_utc
 
 
@@ -38,6 +38,10 @@ class Couple(PracticeOwned, Model):
     # erased, on request or by the retention purge.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # None: the practice's choice (Practice.reveal_together); True/False overrides it.
+    reveal_together: Mapped[bool | None]
+    # The weekly healthy-dependence check-in, turned on by the counselor per couple.
+    weekly_checkin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     practice: Mapped[Practice] = relationship()
     counselor: Mapped[Counselor] = relationship()
@@ -71,6 +75,10 @@ class Partner(Model):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # This partner's own reminder cadence; None: the practice's. Adaptive cadence sets it
+    # to gentle (``cadence_lowered_at``) when reminders have not been followed by check-ins.
+    reminder_cadence: Mapped[ReminderCadence | None] = mapped_column(enum_column(ReminderCadence))
+    cadence_lowered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 

@@ -60,6 +60,9 @@ class Assignment(PracticeOwned, Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The practice's local date when the step was completed or cancelled: its last day.
     ended_on: Mapped[date | None]
+    # A snapshot, like the text: checking this step off is leaning on the other partner,
+    # who is then invited to acknowledge it (services/homework/leaning.py).
+    leans_on_partner: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     couple: Mapped[Couple] = relationship()
     rung: Mapped[LadderRung] = relationship()

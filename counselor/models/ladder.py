@@ -52,8 +52,32 @@ class TaskTemplate(Model):
     version: Mapped[int] = mapped_column(default=1)
     retired: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # Doing this step means turning toward the other partner, whatever its rung
+    # (steps on rungs 2–5 always do; services/homework/leaning.py).
+    leans_on_partner: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     rung: Mapped[LadderRung] = relationship(back_populates="templates")
 
     def __repr__(self) -> str:
         return f"<TaskTemplate {self.key} v{self.version}>"
+
+
+class WeeklyCheckinItem(Model):
+    """One statement of the weekly healthy-dependence check-in, synced from the ladder file
+    like a template: ``version`` grows whenever its words change; never deleted."""
+
+    __tablename__ = "weekly_checkin_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger)
+    # What the partner rates, and the words at each end of the 1–5 scale.
+    text: Mapped[str] = mapped_column(sa.String(240))
+    low_label: Mapped[str] = mapped_column(sa.String(60))
+    high_label: Mapped[str] = mapped_column(sa.String(60))
+    version: Mapped[int] = mapped_column(default=1)
+    retired: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+    def __repr__(self) -> str:
+        return f"<WeeklyCheckinItem {self.key} v{self.version}>"

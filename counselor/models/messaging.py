@@ -23,6 +23,7 @@ class EmailKind(enum.StrEnum):
     WEBHOOK_DISABLED = "webhook_disabled"  # the practice owner: an endpoint kept failing
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a counselor asked for a new password
     COUNSELOR_INVITE = "counselor_invite"  # an owner invited a counselor to the practice
+    COUNSELOR_REPLIED = "counselor_replied"  # a partner: "your counselor replied" (no text)
 
 
 class OutboxEmail(OutboxMixin, Model):

@@ -63,6 +63,15 @@ class Practice(Model):
     # Paper of the printed report and handout: "letter" or "a4"; None chooses by the
     # practice's time zone (Letter in the Americas, A4 elsewhere; reports/pages.py).
     paper_size: Mapped[str | None] = mapped_column(sa.String(8))
+    # Couples' side (Settings › Partner pages): a shared reflection on a step both partners
+    # do stays hidden from the other partner until they have written their own for that
+    # week (each couple may override it); partners may be emailed "your counselor replied"
+    # (never the reply itself).
+    reveal_together: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    email_counselor_replies: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Settings › Reminders: a partner whose reminders have gone unheeded for four weeks
+    # drops to the gentle cadence, and their counselor is told.
+    adaptive_cadence: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     counselors: Mapped[list[Counselor]] = relationship(back_populates="practice")

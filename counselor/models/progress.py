@@ -63,3 +63,30 @@ class PartnerWeek(PracticeOwned, Model):
     @property
     def completion(self) -> float | None:
         return completion(self.done, self.target)
+
+
+class ReminderEffect(PracticeOwned, Model):
+    """Do reminders help this partner? Written by the nightly job over a rolling window,
+    one row per partner and local weekday (0 Monday): reminders sent that weekday and how
+    many were followed by the partner's check-in within 48 hours, beside comparable days
+    without a reminder (services/progress/reminder_effect.py) and how many of those were."""
+
+    __tablename__ = "reminder_effects"
+    __table_args__ = (
+        sa.UniqueConstraint("partner_id", "weekday"),
+        sa.Index("ix_reminder_effects_practice", "practice_id"),
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"))
+    couple_id: Mapped[int] = mapped_column(sa.ForeignKey("couples.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id"))
+    weekday: Mapped[int] = mapped_column(sa.SmallInteger)
+    window_start: Mapped[date]
+    window_end: Mapped[date]
+    reminders: Mapped[int] = mapped_column(default=0)
+    reminders_followed: Mapped[int] = mapped_column(default=0)
+    quiet_days: Mapped[int] = mapped_column(default=0)
+    quiet_days_followed: Mapped[int] = mapped_column(default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)

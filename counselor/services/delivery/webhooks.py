@@ -27,7 +27,13 @@ from counselor.services.errors import FieldErrors, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
-EVENTS = ("checkin.created", "assignment.completed", "report.ready", "partner.unsubscribed")
+EVENTS = (
+    "checkin.created",
+    "acknowledgement.created",
+    "assignment.completed",
+    "report.ready",
+    "partner.unsubscribed",
+)
 MAX_ENDPOINTS = 20  # per practice: every event is written once per endpoint
 RECENT_DELIVERIES = 20
 
