@@ -38,6 +38,7 @@ from counselor.models.progress import (
     ReminderEffect,
     WeeklyProgress,
 )
+from counselor.models.reports import Report, ReportStatus
 from counselor.models.responses import (
     Acknowledgement,
     Noticed,
@@ -45,7 +46,6 @@ from counselor.models.responses import (
     ReplyKind,
     WeeklyAnswer,
 )
-from counselor.models.reports import Report, ReportStatus
 from counselor.models.security import (
     AccountToken,
     AccountTokenPurpose,
