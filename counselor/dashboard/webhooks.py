@@ -35,6 +35,9 @@ from counselor.web import show_errors
 
 EVENT_LABELS = {
     "checkin.created": "checkin.created — a partner checked off a step",
+    "acknowledgement.created": (
+        "acknowledgement.created — a partner answered the other's leaning on them"
+    ),
     "assignment.completed": "assignment.completed — a step was marked completed",
     "report.ready": "report.ready — a pre-session report is ready",
     "partner.unsubscribed": "partner.unsubscribed — a partner stopped our emails",
