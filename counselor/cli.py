@@ -139,7 +139,8 @@ def ladder_group() -> None:
 
 @ladder_group.command("sync")
 def ladder_sync() -> None:
-    """Load counselor/ladder/ladder.toml into the database (upsert by key)."""
+    """Load counselor/ladder/ladder.toml into the database (upsert by key): the rungs, their
+    templates and the weekly check-in's items."""
     _print_sync(ladder.sync_ladder())
 
 
@@ -172,6 +173,13 @@ def _print_sync(result: ladder.SyncResult) -> None:
     ):
         if keys:
             click.echo(f"Ladder {label}: {', '.join(keys)}")
+    for label, keys in (
+        ("added", result.items_created),
+        ("updated", result.items_updated),
+        ("retired", result.items_retired),
+    ):
+        if keys:
+            click.echo(f"Weekly check-in items {label}: {', '.join(keys)}")
 
 
 @click.group("reminders", cls=UnitOfWorkGroup)

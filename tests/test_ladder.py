@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from counselor.extensions import db
-from counselor.ladder import LadderFileError, RungSpec, load_ladder
-from counselor.models import LadderRung, TaskTemplate
+from counselor.ladder import LadderFileError, RungSpec, load_ladder, load_weekly_checkin
+from counselor.models import LadderRung, TaskTemplate, WeeklyCheckinItem
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests.support import factories
@@ -240,3 +240,144 @@ def test_retired_template_comes_back_when_the_file_has_it_again(app):
 
     assert key in result.updated
     assert ladder.template_by_key(key) is not None
+
+
+# --- leans_on_partner and the weekly check-in's items -------------------------------------
+
+
+@pytest.mark.parametrize("value", ["yes", 1, "true"])
+def test_loader_rejects_leans_on_partner_that_is_not_a_bool(tmp_path, value):
+    with pytest.raises(LadderFileError, match="leans_on_partner"):
+        load_ladder(write_ladder(tmp_path, two_rungs(leans_on_partner=value)))
+
+
+def test_leans_on_partner_defaults_to_false(tmp_path):
+    rungs = load_ladder(write_ladder(tmp_path, two_rungs(leans_on_partner=True)))
+    assert [t.leans_on_partner for t in rungs[0].templates] == [True, False]
+
+
+def test_shipped_ladder_marks_leaning_only_outside_rungs_two_to_five_where_it_applies():
+    marked = {t.key for r in load_ladder() for t in r.templates if t.leans_on_partner}
+    assert marked == {"revisit-separate-lanes"}
+
+
+def weekly_item(key: str, **changes) -> dict:
+    values = {
+        "key": key,
+        "text": f"This week, {key}.",
+        "low_label": "Not at all",
+        "high_label": "Very much",
+    }
+    return values | changes
+
+
+def write_weekly(tmp_path: Path, items: list[dict]) -> Path:
+    lines = ["[weekly_checkin]"]
+    for item in items:
+        lines.append("[[weekly_checkin.items]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in item.items()]
+    path = tmp_path / "weekly.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_shipped_weekly_checkin_has_the_six_signals_in_order():
+    items = load_weekly_checkin()
+    assert [i.key for i in items] == [
+        "decided-together",
+        "shared-stress",
+        "overlapping-days",
+        "felt-trusted",
+        "felt-valued",
+        "felt-included",
+    ]
+    assert all(i.text.startswith("This week") for i in items)
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ([], "0 items"),
+        ([weekly_item(f"item-{n}") for n in range(13)], "13 items"),
+        ([weekly_item("same"), weekly_item("same")], "same"),
+        ([weekly_item("long", text="x" * 241)], "text is longer than 240"),
+        ([weekly_item("long", high_label="x" * 61)], "high_label is longer than 60"),
+        ([weekly_item("k" * 65)], "key is longer than 64"),
+        ([weekly_item("blank", low_label=" ")], "low_label"),
+    ],
+    ids=["none", "thirteen", "duplicate", "long-text", "long-label", "long-key", "blank-label"],
+)
+def test_weekly_loader_rejects(tmp_path, items, message):
+    with pytest.raises(LadderFileError, match=message):
+        load_weekly_checkin(write_weekly(tmp_path, items))
+
+
+def test_weekly_loader_accepts_twelve_items_at_the_limits(tmp_path):
+    items = [weekly_item(f"item-{n}", text="x" * 240, low_label="y" * 60) for n in range(12)]
+    assert len(load_weekly_checkin(write_weekly(tmp_path, items))) == 12
+
+
+def current_item(key: str) -> WeeklyCheckinItem:
+    return db.session.scalar(sa.select(WeeklyCheckinItem).where(WeeklyCheckinItem.key == key))
+
+
+def test_database_items_match_the_file(app):
+    specs = load_weekly_checkin()
+    rows = db.session.scalars(
+        sa.select(WeeklyCheckinItem)
+        .where(WeeklyCheckinItem.retired.is_(False))
+        .order_by(WeeklyCheckinItem.position)
+    ).all()
+    assert [(r.key, r.text, r.low_label, r.high_label) for r in rows] == [
+        (s.key, s.text, s.low_label, s.high_label) for s in specs
+    ]
+
+
+def test_changed_item_words_bump_its_version_and_a_retired_item_comes_back(app):
+    specs = load_weekly_checkin()
+    old = current_item("felt-valued").version
+    reworded = [replace(s, low_label="Hardly") if s.key == "felt-valued" else s for s in specs]
+
+    result = ladder.sync_ladder(items=reworded)
+    assert result.items_updated == ["felt-valued"]
+    assert (current_item("felt-valued").low_label, current_item("felt-valued").version) == (
+        "Hardly",
+        old + 1,
+    )
+
+    result = ladder.sync_ladder(items=[s for s in specs if s.key != "felt-trusted"])
+    assert result.items_retired == ["felt-trusted"]
+    assert current_item("felt-trusted").retired is True
+
+    result = ladder.sync_ladder()
+    assert "felt-trusted" in result.items_updated
+    assert current_item("felt-trusted").retired is False
+    assert current_item("felt-trusted").version == 1  # same words: no new version
+
+
+def test_leaning_flag_alone_updates_without_a_new_version(app):
+    key = "celebrate-team-wins"
+    before = ladder.template_by_key(key).version
+
+    result = ladder.sync_ladder(edited(load_ladder(), key, leans_on_partner=True))
+
+    assert result.updated == [key]
+    template = ladder.template_by_key(key)
+    assert (template.leans_on_partner, template.version) == (True, before)
+    assert ladder.template_by_key("revisit-separate-lanes").leans_on_partner is True
+
+
+def test_cli_sync_reports_item_changes(app):
+    from counselor.cli import _print_sync
+
+    result = ladder.SyncResult(items_updated=["felt-valued"], items_retired=["old-item"])
+    runner = app.test_cli_runner()
+    import click
+
+    @click.command()
+    def show() -> None:
+        _print_sync(result)
+
+    output = runner.invoke(show).output
+    assert "Weekly check-in items updated: felt-valued" in output
+    assert "Weekly check-in items retired: old-item" in output

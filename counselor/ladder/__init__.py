@@ -1,4 +1,6 @@
-"""The practical-steps ladder as data: ``ladder.toml`` and a loader that checks it."""
+"""The practical-steps ladder as data: ``ladder.toml`` and a loader that checks it. The
+same file holds the weekly healthy-dependence check-in's items (``[weekly_checkin]``),
+versioned on sync the way templates are."""
 
 from __future__ import annotations
 
@@ -8,6 +10,10 @@ from pathlib import Path
 
 LADDER_FILE = Path(__file__).with_name("ladder.toml")
 WHO_VALUES = ("each", "together")
+# The weekly check-in: how many items (one screen, under a minute), and the columns'
+# lengths (models/ladder.py WeeklyCheckinItem).
+WEEKLY_ITEMS_MIN, WEEKLY_ITEMS_MAX = 1, 12
+KEY_MAX, ITEM_TEXT_MAX, ITEM_LABEL_MAX = 64, 240, 60
 
 
 class LadderFileError(ValueError):
@@ -21,6 +27,9 @@ class TemplateSpec:
     instructions: str
     times_per_week: int
     who: str
+    # Doing the step means turning toward the other partner (rungs 2–5 always do; this
+    # marks the steps of other rungs that do too).
+    leans_on_partner: bool = False
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,17 @@ class RungSpec:
     purpose: str
     counselor_note: str
     templates: tuple[TemplateSpec, ...]
+
+
+@dataclass(frozen=True)
+class WeeklyItemSpec:
+    """A statement of the weekly check-in, rated 1–5 between ``low_label`` (1) and
+    ``high_label`` (5)."""
+
+    key: str
+    text: str
+    low_label: str
+    high_label: str
 
 
 def load_ladder(path: Path = LADDER_FILE) -> list[RungSpec]:
@@ -71,12 +91,16 @@ def _template_from(entry: dict, rung: str) -> TemplateSpec:
     who = entry.get("who")
     if who not in WHO_VALUES:
         raise LadderFileError(f"{where}: who must be one of {', '.join(WHO_VALUES)}.")
+    leans = entry.get("leans_on_partner", False)
+    if not isinstance(leans, bool):
+        raise LadderFileError(f"{where}: leans_on_partner must be true or false.")
     return TemplateSpec(
         key=key,
         title=_text(entry, "title", where),
         instructions=_text(entry, "instructions", where),
         times_per_week=times,
         who=who,
+        leans_on_partner=leans,
     )
 
 
@@ -95,3 +119,43 @@ def _check_whole_ladder(rungs: list[RungSpec]) -> None:
     duplicates = sorted({key for key in keys if keys.count(key) > 1})
     if duplicates:
         raise LadderFileError(f"keys must be unique across the file; repeated: {duplicates}.")
+
+
+def load_weekly_checkin(path: Path = LADDER_FILE) -> list[WeeklyItemSpec]:
+    """Read and check the weekly check-in's items (``[[weekly_checkin.items]]``), in the
+    order the partner sees them."""
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    section = raw.get("weekly_checkin", {})
+    entries = section.get("items", []) if isinstance(section, dict) else []
+    if not WEEKLY_ITEMS_MIN <= len(entries) <= WEEKLY_ITEMS_MAX:
+        raise LadderFileError(
+            f"the weekly check-in has {len(entries)} items; give it "
+            f"{WEEKLY_ITEMS_MIN} to {WEEKLY_ITEMS_MAX}."
+        )
+    items = [_weekly_item_from(entry) for entry in entries]
+    keys = [item.key for item in items]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise LadderFileError(f"weekly check-in keys must be unique; repeated: {duplicates}.")
+    return items
+
+
+def _weekly_item_from(entry: dict) -> WeeklyItemSpec:
+    key = _text(entry, "key", "a weekly check-in item")
+    where = f"weekly check-in item {key!r}"
+    item = WeeklyItemSpec(
+        key=key,
+        text=_text(entry, "text", where),
+        low_label=_text(entry, "low_label", where),
+        high_label=_text(entry, "high_label", where),
+    )
+    for field, value, most in (
+        ("key", item.key, KEY_MAX),
+        ("text", item.text, ITEM_TEXT_MAX),
+        ("low_label", item.low_label, ITEM_LABEL_MAX),
+        ("high_label", item.high_label, ITEM_LABEL_MAX),
+    ):
+        if len(value) > most:
+            raise LadderFileError(f"{where}: {field} is longer than {most} characters.")
+    return item

@@ -25,8 +25,11 @@ import sqlalchemy as sa
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[2]
-# Rows every database keeps: the schema's version and the shipped ladder.
-KEEP_TABLES = frozenset({"ladder_rungs", "task_templates", "alembic_version"})
+# Rows every database keeps: the schema's version and the shipped ladder (with the weekly
+# check-in's items, which the same file holds).
+KEEP_TABLES = frozenset(
+    {"ladder_rungs", "task_templates", "weekly_checkin_items", "alembic_version"}
+)
 
 
 def free_port() -> int:

@@ -10,8 +10,14 @@ from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.ladder import RungSpec, TemplateSpec, load_ladder
-from counselor.models import LadderRung, TaskTemplate, TemplateWho
+from counselor.ladder import (
+    RungSpec,
+    TemplateSpec,
+    WeeklyItemSpec,
+    load_ladder,
+    load_weekly_checkin,
+)
+from counselor.models import LadderRung, TaskTemplate, TemplateWho, WeeklyCheckinItem
 
 
 @dataclass
@@ -19,21 +25,38 @@ class SyncResult:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     retired: list[str] = field(default_factory=list)
+    # The weekly check-in's items, by key.
+    items_created: list[str] = field(default_factory=list)
+    items_updated: list[str] = field(default_factory=list)
+    items_retired: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.retired)
+        return bool(
+            self.created
+            or self.updated
+            or self.retired
+            or self.items_created
+            or self.items_updated
+            or self.items_retired
+        )
 
 
-def sync_ladder(specs: list[RungSpec] | None = None) -> SyncResult:
-    """Upsert rungs and templates by key.
+def sync_ladder(
+    specs: list[RungSpec] | None = None, items: list[WeeklyItemSpec] | None = None
+) -> SyncResult:
+    """Upsert rungs, templates and the weekly check-in's items by key (each list from the
+    ladder file unless given).
 
     A template whose text changes gets a new ``version``; assignments keep the
-    snapshot they were given, so old homework never changes under a client.
-    Templates missing from the file are retired (hidden from pickers), never deleted.
+    snapshot they were given, so old homework never changes under a client. Whether a
+    template leans on the partner is not its text: a change of that alone is an update
+    without a new version. Templates missing from the file are retired (hidden from
+    pickers), never deleted. Items follow the same rules (``sync_weekly_items``).
     """
     specs = load_ladder() if specs is None else specs
     result = SyncResult()
+    sync_weekly_items(load_weekly_checkin() if items is None else items, result)
     rungs = {rung.key: rung for rung in db.session.scalars(sa.select(LadderRung))}
     templates = {t.key: t for t in db.session.scalars(sa.select(TaskTemplate))}
     now = timeutil.utcnow()
@@ -103,13 +126,48 @@ def _upsert_template(
     elif (template.title, template.instructions, template.times_per_week, template.who) != text:
         template.version += 1
         result.updated.append(spec.key)
-    elif template.retired or template.rung is not rung:
+    elif (
+        template.retired
+        or template.rung is not rung
+        or template.leans_on_partner != spec.leans_on_partner
+    ):
         result.updated.append(spec.key)
     template.rung = rung
     template.position = position
     template.title, template.instructions, template.times_per_week, template.who = text
+    template.leans_on_partner = spec.leans_on_partner
     template.retired = False
     template.updated_at = now
+
+
+def sync_weekly_items(specs: list[WeeklyItemSpec], result: SyncResult) -> None:
+    """Upsert the weekly check-in's items by key, in the file's order. Changed words (the
+    statement or either end's label) give an item a new ``version`` — an answer keeps the
+    version it was given, so what a partner rated never changes under them. An item
+    missing from the file is retired (no longer asked), never deleted: answers point to it."""
+    items = {item.key: item for item in db.session.scalars(sa.select(WeeklyCheckinItem))}
+    now = timeutil.utcnow()
+    for position, spec in enumerate(specs, start=1):
+        item = items.get(spec.key)
+        words = (spec.text, spec.low_label, spec.high_label)
+        if item is None:
+            item = WeeklyCheckinItem(key=spec.key, version=1)
+            db.session.add(item)
+            result.items_created.append(spec.key)
+        elif (item.text, item.low_label, item.high_label) != words:
+            item.version += 1
+            result.items_updated.append(spec.key)
+        elif item.retired or item.position != position:
+            result.items_updated.append(spec.key)
+        item.position = position
+        item.text, item.low_label, item.high_label = words
+        item.retired = False
+        item.updated_at = now
+    wanted = {spec.key for spec in specs}
+    for key, item in items.items():
+        if key not in wanted and not item.retired:
+            item.retired = True
+            result.items_retired.append(key)
 
 
 def ladder_rungs() -> list[LadderRung]:
