@@ -24,6 +24,7 @@ from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import notifications
 from counselor.services.errors import DuplicateAssignment, FieldErrors, InvalidInput
 from counselor.services.homework import ladder
+from counselor.services.homework.leaning import leans_on_partner
 from counselor.services.validation import (
     INSTRUCTIONS_MAX,
     TITLE_MAX,
@@ -110,6 +111,7 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
         assignee=assignee,
         assignee_partner_id=partner_id,
         created_by_id=actor.id if actor.kind == "counselor" else None,
+        leans_on_partner=leans_on_partner(rung.position, template),
         **fields,
     )
     db.session.add(assignment)
