@@ -1,6 +1,8 @@
 """The audit trail in words: what each action means to a reader, and the kinds of action
 the Audit trail page filters by. An action not listed here still reads plainly (its
-name, spelled out), so an event added later is never hidden or shown as code alone."""
+name, spelled out), so an event added later is never hidden or shown as code alone. A new
+action takes one line in ``ACTIONS`` (its kind and its words, no client text);
+tests/services/test_audit_words.py finds any action the code records without one."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "session.end_all": ("sign_in", "Signed out everywhere"),
     # Passwords and second factors
     "password.change": ("account", "Changed their password"),
+    "counselor.set_password": ("account", "Password set by the operator"),
     "password.reset_requested": ("account", "Asked for a password reset"),
     "password.reset": ("account", "Reset their password"),
     "two_factor.totp_enrolled": ("account", "Set up an authenticator app"),
@@ -85,6 +88,28 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "partner.unsubscribe": ("writes", "Unsubscribed from emails"),
     "partner.resubscribe": ("writes", "Resumed emails"),
     "partner.reminder_hour": ("writes", "Changed their reminder hour"),
+    # What comes back from the couple (issue 15): acknowledgements of being leaned on,
+    # replies to reflections, the weekly check-in, and reminders that adapt.
+    "acknowledgement.create": ("writes", "Answered being leaned on"),
+    "acknowledgement.share": ("writes", "Shared an acknowledgement with the other partner"),
+    "acknowledgement.withdraw": ("writes", "Took back a shared acknowledgement"),
+    "acknowledgement.stop_sharing": ("writes", "Took back a shared acknowledgement"),
+    "acknowledgement.delete": ("writes", "Deleted an acknowledgement"),
+    "reply.create": ("writes", "Replied to a shared reflection"),
+    "reply.remove": ("writes", "Took back a reply to a reflection"),
+    "counselor_note.create": ("writes", "Wrote a note on a reflection"),
+    "counselor_note.change": ("writes", "Changed a note on a reflection"),
+    "counselor_note.remove": ("writes", "Removed a note on a reflection"),
+    "reveal_together.change": ("writes", "Changed whether reflections wait for both partners"),
+    "couple.reveal_together": ("writes", "Changed whether reflections wait for both partners"),
+    "weekly_checkin.enable": ("writes", "Turned on the weekly check-in"),
+    "weekly_checkin.turned_on": ("writes", "Turned on the weekly check-in"),
+    "weekly_checkin.disable": ("writes", "Turned off the weekly check-in"),
+    "weekly_checkin.turned_off": ("writes", "Turned off the weekly check-in"),
+    "weekly_checkin.answer": ("writes", "Answered the weekly check-in"),
+    "weekly_checkin.answered": ("writes", "Answered the weekly check-in"),
+    "partner.cadence_lowered": ("writes", "Reminders made gentle: they were not followed"),
+    "partner.cadence_restored": ("writes", "Reminders back to their usual cadence"),
     # Counselors and practice settings
     "counselor.create": ("admin", "Counselor account created"),
     "counselor.invite": ("admin", "Invited a counselor"),
@@ -99,6 +124,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "practice.access_settings": ("admin", "Changed who sees which couples"),
     "practice.retention_settings": ("admin", "Changed how long data is kept"),
     "practice.launch_secret": ("admin", "Set up sign-in from the practice's system"),
+    "practice.adaptive_cadence.change": ("admin", "Changed whether reminders adapt"),
     "api_key.create": ("admin", "Created an API key"),
     "api_key.revoke": ("admin", "Revoked an API key"),
     "webhook.create": ("admin", "Added a webhook"),
