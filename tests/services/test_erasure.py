@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
@@ -29,6 +30,7 @@ from counselor.models import (
     LinkPurpose,
     OutboxEmail,
     OutboxStatus,
+    ReplyKind,
     ReportStatus,
     WebhookDelivery,
     WebhookEndpoint,
@@ -44,6 +46,7 @@ from tests.support import factories
 from tests.support.clock import NOW, TODAY
 
 TAG = "cnry" + secrets.token_hex(4)
+LAST_WEEK = timeutil.week_start(TODAY) - timedelta(weeks=1)
 
 
 def canary(what: str) -> str:
@@ -79,7 +82,7 @@ def planted(clock, actor, counselor):
         instructions=canary("instructions"),
         starts_on=TODAY - timedelta(weeks=2),
     )
-    for day, partner in enumerate((ann, bob, ann)):
+    check_ins = [
         factories.CheckInFactory(
             assignment=step,
             partner=partner,
@@ -87,6 +90,18 @@ def planted(clock, actor, counselor):
             comfort=4,
             reflection=canary(f"reflection{day}"),
         )
+        for day, partner in enumerate((ann, bob, ann))
+    ]
+    # What came back: Bob's acknowledgement of Ann's leaning act, his reply to her
+    # reflection, the counselor's note on it, and the weekly check-in's answers.
+    factories.make_acknowledgement(check_ins[0], felt_valued=5, note=canary("ack note"))
+    factories.make_reflection_reply(check_ins[0], body=canary("partner reply"))
+    factories.make_reflection_reply(
+        check_ins[0], ReplyKind.COUNSELOR, body=canary("counselor note"), removed_at=NOW
+    )
+    item = factories.make_weekly_item()
+    for partner, score in ((ann, 2), (bob, 4)):
+        factories.make_weekly_answer(partner, item, LAST_WEEK, score)
     session = factories.SessionFactory(
         couple=couple,
         starts_at=NOW + timedelta(hours=10),
@@ -121,14 +136,22 @@ def planted(clock, actor, counselor):
         couple.practice_id, "checkin.created", {"checkin_id": 1, "couple_id": couple.id}
     )
     db.session.flush()
-    return {"couple": couple, "report": report, "waiting": waiting, "delivery_id": delivery_id}
+    return {
+        "couple": couple,
+        "report": report,
+        "waiting": waiting,
+        "delivery_id": delivery_id,
+        "check_ins": check_ins,
+    }
 
 
 def test_nothing_with_the_couple_s_text_is_left_anywhere(app, every_log, planted, actor):
     couple, report = planted["couple"], planted["report"]
     files = instance_files(app)
     assert any(TAG in text for text in files.values()), "the PDF and emails held the canaries"
-    assert len(tables_holding(TAG)) >= 7, "names, emails, label, ids, texts were stored"
+    holding = tables_holding(TAG)
+    assert len(holding) >= 9, "names, emails, label, ids, texts were stored"
+    assert {"acknowledgements.note", "reflection_replies.body"} <= set(holding)
 
     erasure.erase_couple(actor, couple)
     db.session.flush()
@@ -209,6 +232,48 @@ def test_counts_stay_and_everything_stops(planted, actor, clock):
         sa.select(AuditEvent.action).where(AuditEvent.object_id == couple.id)
     )
     assert "couple.erase" in list(actions)
+
+
+def test_what_came_back_loses_its_words_and_keeps_its_figures(planted, actor):
+    """Acknowledgements keep noticed / felt valued and lose their note; replies keep their
+    rows (kind, author, dates; the body is required, so it becomes ""); the weekly
+    check-in's scores are figures, like comfort ratings, and stay."""
+    couple = planted["couple"]
+    before = export.export_couple(actor, couple)
+
+    erasure.erase_couple(actor, couple)
+
+    db.session.expire_all()
+    after = export.export_couple(actor, couple)
+    [acknowledgement] = after["acknowledgements"]
+    assert acknowledgement["note"] is None
+    assert (acknowledgement["noticed"], acknowledgement["felt_valued"]) == ("yes", 5)
+    assert [r["body"] for r in after["reflection_replies"]] == ["", ""]
+    assert [_without(r, "body") for r in after["reflection_replies"]] == [
+        _without(r, "body") for r in before["reflection_replies"]
+    ]
+    assert after["weekly_answers"] == before["weekly_answers"]
+    assert sorted(a["score"] for a in after["weekly_answers"]) == [2, 4]
+
+
+def test_erasure_leaves_another_couple_s_replies_and_notes_alone(planted, actor, counselor):
+    other = factories.CoupleFactory(counselor=counselor)
+    check_in = factories.CheckInFactory(
+        assignment=factories.AssignmentFactory(couple=other), reflection="Ours"
+    )
+    factories.make_acknowledgement(check_in, note="Their note")
+    factories.make_reflection_reply(check_in, body="Their reply")
+
+    erasure.erase_couple(actor, planted["couple"])
+
+    db.session.expire_all()
+    kept = export.export_couple(actor, other)
+    assert [a["note"] for a in kept["acknowledgements"]] == ["Their note"]
+    assert [r["body"] for r in kept["reflection_replies"]] == ["Their reply"]
+
+
+def _without(row: dict, key: str) -> dict:
+    return {k: v for k, v in row.items() if k != key}
 
 
 def test_erasing_twice_answers_the_same_and_changes_nothing(planted, actor, clock):

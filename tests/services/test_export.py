@@ -9,12 +9,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     AuditEvent,
     ClientLink,
     EmailKind,
     LinkPurpose,
+    Noticed,
+    ReminderEffect,
+    ReplyKind,
     Report,
     ReportStatus,
     Visibility,
@@ -28,23 +32,31 @@ from tests.support.clock import NOW, TODAY
 from tests.support.helpers import count_statements
 
 pytestmark = pytest.mark.usefixtures("clock")
+THIS_WEEK = timeutil.week_start(TODAY)
 
 
 def fill(couple, steps: int = 1, check_ins_per_step: int = 2) -> None:
-    """Rows of every kind for the couple: steps, check-ins, a session, a report, an email,
-    a link."""
+    """Rows of every kind for the couple: steps, check-ins with an acknowledgement and a
+    reply each, weekly answers and reminder figures (one week and weekday per step), a
+    session, a report, an email, a link."""
+    item = factories.make_weekly_item()
     for n in range(steps):
         step = factories.AssignmentFactory(
             couple=couple, title=f"Step {n}", starts_on=TODAY - timedelta(weeks=2)
         )
         for day in range(check_ins_per_step):
-            factories.CheckInFactory(
+            check_in = factories.CheckInFactory(
                 assignment=step,
                 partner=couple.partners[day % 2],
                 occurred_on=TODAY - timedelta(days=day),
                 comfort=3,
                 reflection=f"reflection {n}-{day}",
             )
+            factories.make_acknowledgement(check_in, note=f"noticed {n}-{day}")
+            factories.make_reflection_reply(check_in, body=f"reply {n}-{day}")
+        for partner in couple.partners:
+            factories.make_weekly_answer(partner, item, THIS_WEEK - timedelta(weeks=n), 3)
+            reminder_effect(partner, weekday=n)
     session = factories.SessionFactory(
         couple=couple, starts_at=NOW + timedelta(days=2), agenda="Money, then the holidays"
     )
@@ -108,6 +120,104 @@ def test_the_document_holds_the_couple_partners_homework_and_history(actor, coup
     assert link["purpose"] == "homework"
 
 
+def reminder_effect(partner, weekday: int) -> ReminderEffect:
+    row = ReminderEffect(
+        practice_id=partner.couple.practice_id,
+        couple_id=partner.couple_id,
+        partner_id=partner.id,
+        weekday=weekday,
+        window_start=TODAY - timedelta(weeks=8),
+        window_end=TODAY,
+        reminders=6,
+        reminders_followed=4,
+        quiet_days=10,
+        quiet_days_followed=3,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def test_what_came_back_from_the_couple_is_in_the_document(actor, couple, counselor):
+    """Acknowledgements with their note, both kinds of reply with their words (a removed
+    one too), the weekly answers by item key and version, and the reminder figures."""
+    ann, bob = couple.partners
+    step = factories.AssignmentFactory(couple=couple, starts_on=TODAY - timedelta(weeks=2))
+    leaned = factories.CheckInFactory(assignment=step, partner=ann, reflection="Asked Bob")
+    acknowledgement = factories.make_acknowledgement(
+        leaned, Noticed.NOT_SURE, felt_valued=4, note="I liked being asked"
+    )
+    partner_reply = factories.make_reflection_reply(leaned, body="Glad you did")
+    counselor_note = factories.make_reflection_reply(
+        leaned, ReplyKind.COUNSELOR, body="Let's talk about this on Thursday", removed_at=NOW
+    )
+    item = factories.make_weekly_item(version=2)
+    factories.make_weekly_answer(bob, item, THIS_WEEK, score=5)
+    reminder_effect(ann, weekday=2)
+
+    document = export.export_couple(actor, couple)
+
+    assert document["acknowledgements"] == [
+        {
+            "id": acknowledgement.id,
+            "checkin_id": leaned.id,
+            "partner_id": bob.id,
+            "noticed": "not_sure",
+            "felt_valued": 4,
+            "note": "I liked being asked",
+            "visibility": "counselor",
+            "created_at": acknowledgement.created_at,
+        }
+    ]
+    replies = {r["kind"]: r for r in document["reflection_replies"]}
+    assert replies["partner"].items() >= {
+        "id": partner_reply.id,
+        "checkin_id": leaned.id,
+        "partner_id": bob.id,
+        "counselor_id": None,
+        "body": "Glad you did",
+        "removed_at": None,
+    }.items()
+    assert replies["counselor"].items() >= {
+        "id": counselor_note.id,
+        "partner_id": None,
+        "counselor_id": counselor.id,
+        "body": "Let's talk about this on Thursday",
+        "removed_at": NOW,
+    }.items()
+    [answer] = document["weekly_answers"]
+    assert answer.items() >= {
+        "partner_id": bob.id,
+        "week_start": THIS_WEEK,
+        "item_key": item.key,
+        "item_version": 2,
+        "score": 5,
+    }.items()
+    [effect] = document["progress"]["reminder_effects"]
+    assert effect.items() >= {
+        "partner_id": ann.id,
+        "weekday": 2,
+        "reminders": 6,
+        "reminders_followed": 4,
+        "quiet_days": 10,
+        "quiet_days_followed": 3,
+    }.items()
+    assert document["couple"]["weekly_checkin"] is False
+    assert document["couple"]["reveal_together"] is None
+    assert [p["reminder_cadence"] for p in document["partners"]] == [None, None]
+    assert document["assignments"][0]["leans_on_partner"] is False
+
+
+def test_another_couple_s_replies_and_answers_are_not_in_the_document(actor, couple, counselor):
+    other = factories.CoupleFactory(counselor=counselor)
+    fill(other)
+
+    document = export.export_couple(actor, couple)
+
+    assert document["acknowledgements"] == document["reflection_replies"] == []
+    assert document["weekly_answers"] == document["progress"]["reminder_effects"] == []
+
+
 def test_no_token_hash_or_pdf_bytes_and_every_value_is_json(actor, couple):
     fill(couple)
     token_hashes = list(db.session.scalars(sa.select(ClientLink.token_hash)))
@@ -143,9 +253,11 @@ def test_the_number_of_queries_does_not_grow_with_the_couple(actor, counselor):
             document = export.export_couple(actor, couple)
             db.session.flush()  # the audit event's INSERT counts too
         counts.append(counter.count)
-    assert len(document["checkins"]) == 60
+    assert len(document["checkins"]) == len(document["reflection_replies"]) == 60
+    assert len(document["weekly_answers"]) == len(document["progress"]["reminder_effects"]) == 12
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 14
+    # 14, and one each for acknowledgements, replies, weekly answers and reminder figures
+    assert counts[1] <= 18
 
 
 def _check_ins(couple):

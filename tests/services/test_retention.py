@@ -4,7 +4,7 @@ deliveries deleted, old report PDFs removed), with the ``clock`` moving time."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,17 +13,22 @@ import sqlalchemy as sa
 from counselor import storage, tenancy
 from counselor.extensions import db
 from counselor.models import (
+    Acknowledgement,
     AuditEvent,
     CounselorRole,
     CoupleSession,
     CoupleStatus,
     EmailKind,
+    Noticed,
     OutboxEmail,
     OutboxStatus,
+    ReflectionReply,
+    ReplyKind,
     Report,
     ReportStatus,
     WebhookDelivery,
     WebhookEndpoint,
+    WeeklyAnswer,
 )
 from counselor.services import retention
 from counselor.services.couples import couples
@@ -154,6 +159,44 @@ def test_the_purge_removes_what_is_past_each_setting_and_nothing_else(
         ("couple.erase", "system", old_closed.id),
         ("retention.purge", "system", practice.id),
     ]
+
+
+def test_the_purge_erases_what_came_back_and_keeps_its_figures(practice, actor, counselor, clock):
+    """Through erase_couple: a closed couple's acknowledgement notes and replies lose their
+    words; the answers' figures (noticed, felt valued, weekly scores) stay; a couple
+    still within its time keeps everything."""
+    old_closed = factories.CoupleFactory(counselor=counselor)
+    recent_closed = factories.CoupleFactory(counselor=counselor)
+    rows = {}
+    for couple in (old_closed, recent_closed):
+        step = factories.AssignmentFactory(couple=couple)
+        check_in = factories.CheckInFactory(assignment=step, reflection="Asked for help")
+        rows[couple.id] = (
+            factories.make_acknowledgement(check_in, felt_valued=4, note="Felt trusted"),
+            factories.make_reflection_reply(check_in, body="Thank you for asking"),
+            factories.make_reflection_reply(check_in, ReplyKind.COUNSELOR, body="Let's talk"),
+            factories.make_weekly_answer(
+                couple.partners[0], factories.make_weekly_item(), date(2026, 5, 11), score=2
+            ),
+        )
+    couples.set_status(actor, old_closed.id, CoupleStatus.CLOSED)
+    clock.advance(days=200)
+    couples.set_status(actor, recent_closed.id, CoupleStatus.CLOSED)
+    clock.advance(days=200)
+
+    assert retention.purge_practice(practice).couples_erased == 1
+
+    db.session.expire_all()
+    acknowledgement, partner_reply, counselor_note, answer = rows[old_closed.id]
+    erased = stored(Acknowledgement, acknowledgement.id)
+    assert (erased.note, erased.felt_valued, erased.noticed) == (None, 4, Noticed.YES)
+    assert stored(ReflectionReply, partner_reply.id).body == ""
+    assert stored(ReflectionReply, counselor_note.id).body == ""
+    assert stored(WeeklyAnswer, answer.id).score == 2
+    acknowledgement, partner_reply, counselor_note, _ = rows[recent_closed.id]
+    assert stored(Acknowledgement, acknowledgement.id).note == "Felt trusted"
+    assert stored(ReflectionReply, partner_reply.id).body == "Thank you for asking"
+    assert stored(ReflectionReply, counselor_note.id).body == "Let's talk"
 
 
 def test_a_second_purge_finds_nothing_and_audits_nothing(app, practice, actor, counselor, clock):

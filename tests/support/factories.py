@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from typing import TypeVar
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -12,6 +14,7 @@ from factory.alchemy import SQLAlchemyModelFactory
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
+    Acknowledgement,
     Assignee,
     Assignment,
     CheckIn,
@@ -21,9 +24,14 @@ from counselor.models import (
     Couple,
     CoupleSession,
     LadderRung,
+    Noticed,
     Partner,
     Practice,
+    ReflectionReply,
+    ReplyKind,
     TaskTemplate,
+    WeeklyAnswer,
+    WeeklyCheckinItem,
 )
 from counselor.services.accounts import counselors
 
@@ -138,3 +146,88 @@ class SessionFactory(BaseFactory):
     couple = factory.SubFactory(CoupleFactory)
     practice_id = factory.SelfAttribute("couple.practice_id")
     starts_at = factory.LazyFunction(lambda: datetime.now(UTC) + timedelta(days=3))
+
+
+# Issue 15's rows, made directly: the services that make them are tested on their own, and
+# erasure, export and the canary need the rows whatever those services do.
+
+_weekly_keys = itertools.count(1)
+Row = TypeVar("Row")
+
+
+def make_weekly_item(**fields: object) -> WeeklyCheckinItem:
+    """A weekly check-in item of its own key (never one of the ladder file's)."""
+    n = next(_weekly_keys)
+    values: dict[str, object] = {
+        "key": f"test-item-{n}",
+        "position": 100 + n,
+        "text": f"Test statement {n}",
+        "low_label": "Not at all",
+        "high_label": "Very much",
+        **fields,
+    }
+    item = WeeklyCheckinItem(**values)
+    return _committed(item)
+
+
+def make_weekly_answer(
+    partner: Partner, item: WeeklyCheckinItem, week_start: date, score: int = 3, **fields: object
+) -> WeeklyAnswer:
+    answer = WeeklyAnswer(
+        practice_id=partner.couple.practice_id,
+        couple_id=partner.couple_id,
+        partner_id=partner.id,
+        week_start=week_start,
+        item_id=item.id,
+        item_version=item.version,
+        score=score,
+        **fields,
+    )
+    return _committed(answer)
+
+
+def _other_partner(check_in: CheckIn) -> Partner:
+    return next(p for p in check_in.assignment.couple.partners if p.id != check_in.partner_id)
+
+
+def make_acknowledgement(
+    check_in: CheckIn, noticed: Noticed = Noticed.YES, **fields: object
+) -> Acknowledgement:
+    """The other partner's answer to ``check_in`` (pass ``partner=`` to choose)."""
+    values: dict[str, object] = {"partner": _other_partner(check_in), **fields}
+    acknowledgement = Acknowledgement(
+        practice_id=check_in.practice_id, checkin=check_in, noticed=noticed, **values
+    )
+    return _committed(acknowledgement)
+
+
+def make_reflection_reply(
+    check_in: CheckIn,
+    kind: ReplyKind = ReplyKind.PARTNER,
+    body: str = "Thank you",
+    **fields: object,
+) -> ReflectionReply:
+    """A reply to ``check_in``'s reflection: the other partner's, or (``ReplyKind.COUNSELOR``)
+    the couple's counselor's."""
+    couple = check_in.assignment.couple
+    author: dict[str, object] = (
+        {"partner_id": _other_partner(check_in).id}
+        if kind == ReplyKind.PARTNER
+        else {"counselor_id": couple.counselor_id}
+    )
+    reply = ReflectionReply(
+        practice_id=check_in.practice_id,
+        couple_id=couple.id,
+        checkin=check_in,
+        kind=kind,
+        body=body,
+        **{**author, **fields},
+    )
+    return _committed(reply)
+
+
+def _committed(row: Row) -> Row:
+    """As the factories above persist (``sqlalchemy_session_persistence = "commit"``)."""
+    db.session.add(row)
+    db.session.commit()
+    return row

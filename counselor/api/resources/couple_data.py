@@ -23,8 +23,9 @@ class CoupleExport(MethodView):
         """Everything stored about a couple
 
         One document: the couple, both partners, their homework, check-ins with
-        reflections, sessions, reports' metadata (no PDF), email and webhook history (no
-        text, link or token) and progress snapshots. The same document as the dashboard's
+        reflections, acknowledgements, replies, weekly check-in answers, sessions,
+        reports' metadata (no PDF), email and webhook history (no text, link or token)
+        and progress snapshots with the reminder figures. The same document as the dashboard's
         *Export couple*; its fields are described in docs/data-export.md."""
         return export.export_couple(current_actor(), get_in_practice(Couple, couple_id))
 
@@ -37,11 +38,12 @@ class CoupleErase(MethodView):
     def post(self, couple_id: int) -> dict[str, Any]:
         """Erase a couple's client text — it can't be undone
 
-        Names, email addresses, the label and external ids, reflections, the steps' own
-        text and report PDFs are removed; links stop, waiting emails and webhooks are
-        cancelled, and the couple is closed for good. Counts (steps, check-ins with their
-        dates and ratings, progress) and the audit trail stay. Erasing an erased couple
-        answers the same, with the time of the first erasure."""
+        Names, email addresses, the label and external ids, reflections, replies' words
+        and acknowledgements' notes, the steps' own text and report PDFs are removed;
+        links stop, waiting emails and webhooks are cancelled, and the couple is closed
+        for good. Counts (steps, check-ins with their dates and ratings, acknowledgements'
+        answers, weekly check-in scores, progress) and the audit trail stay. Erasing an
+        erased couple answers the same, with the time of the first erasure."""
         couple = get_in_practice(Couple, couple_id)
         result = erasure.erase_couple(current_actor(), couple)
         set_replay_kind("couple_erasure")

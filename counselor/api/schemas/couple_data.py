@@ -48,6 +48,13 @@ class ExportCoupleSchema(ma.Schema):
     updated_at = instant()
     closed_at = instant(null=True)
     erased_at = instant(null=True)
+    reveal_together = fields.Boolean(
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "null: the practice's choice."},
+    )
+    weekly_checkin = fields.Boolean(dump_only=True, required=True)
 
 
 class ExportPartnerSchema(ma.Schema):
@@ -61,6 +68,10 @@ class ExportPartnerSchema(ma.Schema):
     quiet_end_hour = number()
     snoozed_until = instant(null=True)
     unsubscribed_at = instant(null=True)
+    reminder_cadence = string(
+        null=True, metadata={"description": "off, gentle or standard; null: the practice's."}
+    )
+    cadence_lowered_at = instant(null=True)
     created_at = instant()
 
 
@@ -81,6 +92,7 @@ class ExportAssignmentSchema(ma.Schema):
     assignee = string(metadata={"description": "each, together or partner."})
     assignee_partner_id = number(null=True)
     times_per_week = number()
+    leans_on_partner = fields.Boolean(dump_only=True, required=True)
     starts_on = day()
     due_on = day(null=True)
     status = string(metadata={"description": "active, completed or cancelled."})
@@ -102,6 +114,38 @@ class ExportCheckInSchema(ma.Schema):
     created_at = instant()
     edited_at = instant(null=True)
     reflection_withdrawn_at = instant(null=True)
+
+
+class ExportAcknowledgementSchema(ma.Schema):
+    id = number()
+    checkin_id = number()
+    partner_id = number(metadata={"description": "The partner who was leaned on."})
+    noticed = string(metadata={"description": "yes, not_sure or no."})
+    felt_valued = number(null=True)
+    note = string(null=True, metadata={"description": "Client text; null once erased."})
+    visibility = string(metadata={"description": "counselor or shared."})
+    created_at = instant()
+
+
+class ExportReplySchema(ma.Schema):
+    id = number()
+    checkin_id = number()
+    kind = string(metadata={"description": "partner or counselor."})
+    partner_id = number(null=True)
+    counselor_id = number(null=True)
+    body = string(metadata={"description": 'Client text; "" once erased.'})
+    created_at = instant()
+    removed_at = instant(null=True)
+
+
+class ExportWeeklyAnswerSchema(ma.Schema):
+    partner_id = number()
+    week_start = day()
+    item_key = string()
+    item_version = number()
+    score = number()
+    created_at = instant()
+    updated_at = instant()
 
 
 class ExportSessionSchema(ma.Schema):
@@ -183,9 +227,22 @@ class ExportStepWeekSchema(ma.Schema):
     computed_at = instant()
 
 
+class ExportReminderEffectSchema(ma.Schema):
+    partner_id = number()
+    weekday = number(metadata={"description": "0 Monday to 6 Sunday."})
+    window_start = day()
+    window_end = day()
+    reminders = number()
+    reminders_followed = number()
+    quiet_days = number()
+    quiet_days_followed = number()
+    computed_at = instant()
+
+
 class ExportProgressSchema(ma.Schema):
     partner_weeks = fields.List(fields.Nested(ExportPartnerWeekSchema), required=True)
     step_weeks = fields.List(fields.Nested(ExportStepWeekSchema), required=True)
+    reminder_effects = fields.List(fields.Nested(ExportReminderEffectSchema), required=True)
 
 
 def _many(schema: type[ma.Schema]) -> fields.List:
@@ -202,6 +259,9 @@ class CoupleExportSchema(ma.Schema):
     partners = _many(ExportPartnerSchema)
     assignments = _many(ExportAssignmentSchema)
     checkins = _many(ExportCheckInSchema)
+    acknowledgements = _many(ExportAcknowledgementSchema)
+    reflection_replies = _many(ExportReplySchema)
+    weekly_answers = _many(ExportWeeklyAnswerSchema)
     sessions = _many(ExportSessionSchema)
     reports = _many(ExportReportSchema)
     emails = _many(ExportEmailSchema)

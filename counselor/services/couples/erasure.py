@@ -6,13 +6,18 @@ figures the practice counts, and closes the couple for good:
 - removed: the partners' names (now "Partner 1"/"Partner 2") and email addresses (now an
   address at the reserved ``.invalid`` domain, so no mail can ever go), the couple's label
   (now "Erased couple #id") and external id, the sessions' external ids, agendas and
-  notes, every reflection, the steps' own titles and instructions (a step from the ladder keeps the
-  ladder's title), the report PDFs (files deleted, ``file_purged_at`` set) and the mail
-  outbox's ``.eml`` copies of the couple's emails;
+  notes, every reflection, the notes of the leaned-on partner's acknowledgements, the
+  words of every reply to a reflection (the partner's and the counselor's: the body is
+  required, so it becomes ""), the steps' own titles and instructions (a step from the
+  ladder keeps the ladder's title), the report PDFs (files deleted, ``file_purged_at``
+  set) and the mail outbox's ``.eml`` copies of the couple's emails;
 - stopped: every link (revoked), pending emails and webhook deliveries about the couple
   (cancelled), reports still being made (failed, so no new PDF is written);
-- kept: the assignments, check-ins with their dates and ratings, sessions' times, progress
-  snapshots, reports' rows and the email and webhook history (kind, status, dates), and
+- kept: the assignments, check-ins with their dates and ratings, acknowledgements' answers
+  (noticed, felt valued, shared or not) and replies' rows (kind, author, dates), the weekly
+  check-in's 1–5 answers (figures, like the comfort ratings: the words rated are the
+  ladder's, not the couple's), sessions' times, progress snapshots and the reminder
+  figures, reports' rows and the email and webhook history (kind, status, dates), and
   the audit trail, which holds ids only.
 
 An erased couple is closed with ``erased_at`` set; reopening, editing, new homework,
@@ -34,6 +39,7 @@ from flask import current_app
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
+    Acknowledgement,
     Assignment,
     CheckIn,
     Couple,
@@ -41,6 +47,7 @@ from counselor.models import (
     CoupleStatus,
     OutboxEmail,
     OutboxStatus,
+    ReflectionReply,
     Report,
     ReportStatus,
     TaskTemplate,
@@ -83,6 +90,7 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
         return Erasure(couple.id, couple.erased_at, already_erased=True)
     now = timeutil.utcnow()
     assignment_ids = sa.select(Assignment.id).where(Assignment.couple_id == couple.id)
+    checkin_ids = sa.select(CheckIn.id).where(CheckIn.assignment_id.in_(assignment_ids))
     email_ids = list(db.session.scalars(sa.select(OutboxEmail.id).where(emails_of(couple.id))))
 
     for partner in couple.partners:
@@ -103,6 +111,15 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
             # A key a host system chose may carry text of its own: ids only from now on.
             idempotency_key=sa.literal("erased-") + sa.cast(CheckIn.id, sa.String),
         )
+    )
+    _execute(
+        sa.update(Acknowledgement)
+        .where(Acknowledgement.checkin_id.in_(checkin_ids))
+        .values(note=None)
+    )
+    # The body is required (a reply is its words); erased, it is empty, its row kept.
+    _execute(
+        sa.update(ReflectionReply).where(ReflectionReply.couple_id == couple.id).values(body="")
     )
     _execute(
         sa.update(Assignment)

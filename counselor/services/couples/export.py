@@ -6,6 +6,8 @@ The dashboard's *Export couple*, the API's ``GET /couples/{id}/export`` and
 loaded set-based — one query per kind of row, however many rows the couple has — and never
 holds a secret: no link token or its hash, no email's text or link (an email is composed
 when it is sent and kept nowhere), no PDF bytes (a report's file name and checksum).
+What comes back from the couple (acknowledgements, replies to reflections, the weekly
+check-in's answers) and the reminder figures are loaded by ``export_parts``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from counselor.models import (
     WeeklyProgress,
 )
 from counselor.services.audit import Actor, record_event
+from counselor.services.couples import export_parts
 
 FORMAT_VERSION = 1
 
@@ -53,6 +56,9 @@ def export_couple(actor: Actor, couple: Couple) -> Document:
         "partners": _partners(couple.id),
         "assignments": _assignments(couple.id),
         "checkins": _checkins(couple.id),
+        "acknowledgements": export_parts.acknowledgements(couple.id),
+        "reflection_replies": export_parts.reflection_replies(couple.id),
+        "weekly_answers": export_parts.weekly_answers(couple.id),
         "sessions": _sessions(couple.id),
         "reports": _reports(couple.id),
         "emails": _emails(couple.id),
@@ -120,6 +126,8 @@ def _couple_part(couple: Couple) -> Document:
             "updated_at": couple.updated_at,
             "closed_at": couple.closed_at,
             "erased_at": couple.erased_at,
+            "reveal_together": couple.reveal_together,
+            "weekly_checkin": couple.weekly_checkin,
         },
     }
 
@@ -140,6 +148,8 @@ def _partners(couple_id: int) -> list[Document]:
             "quiet_end_hour": p.quiet_end_hour,
             "snoozed_until": p.snoozed_until,
             "unsubscribed_at": p.unsubscribed_at,
+            "reminder_cadence": p.reminder_cadence.value if p.reminder_cadence else None,
+            "cadence_lowered_at": p.cadence_lowered_at,
             "created_at": p.created_at,
         }
         for p in partners
@@ -167,6 +177,7 @@ def _assignments(couple_id: int) -> list[Document]:
             "assignee": a.assignee.value,
             "assignee_partner_id": a.assignee_partner_id,
             "times_per_week": a.times_per_week,
+            "leans_on_partner": a.leans_on_partner,
             "starts_on": a.starts_on,
             "due_on": a.due_on,
             "status": a.status.value,
@@ -348,4 +359,5 @@ def _progress(couple_id: int) -> Document:
             }
             for s in steps
         ],
+        "reminder_effects": export_parts.reminder_effects(couple_id),
     }
