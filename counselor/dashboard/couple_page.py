@@ -12,6 +12,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.confirm import take_undo
 from counselor.dashboard.helpers import current_actor
 from counselor.services.couples import links, sessions
+from counselor.services.homework import replies
 from counselor.services.pages import couple_page
 
 
@@ -28,4 +29,8 @@ def couple_detail(couple_id: int) -> ResponseReturnValue:
         undo=take_undo(couple_id),
         removed_sessions=sessions.removed_sessions(couple_id),
         last_revocation=links.last_revocation(couple_id),
+        note_presets=lambda c: replies.note_presets(
+            page.next_session.starts_at if page.next_session else None, c.partner.timezone
+        ),
+        note_max=replies.NOTE_MAX,
     )

@@ -60,6 +60,17 @@ class PracticeSettingsForm(FlaskForm):
         description="Off: emails name only the practice. On: they also name the couple's "
         "counselor.",
     )
+    reveal_together = BooleanField(
+        "Reveal shared reflections when both have written",
+        description="On a step both partners do, a reflection one shares stays hidden from "
+        "the other until they have written theirs for that week, or the week ends. Each "
+        "couple's page can override this.",
+    )
+    email_counselor_replies = BooleanField(
+        "Email partners “Your counselor replied” when you write a note on a reflection",
+        description="The email never contains the note, only a link to their page; at most "
+        "one a day.",
+    )
     paper_size = RadioField(
         "Paper for printed reports and handouts",
         choices=[
@@ -102,6 +113,8 @@ def practice_settings_page() -> ResponseReturnValue:
             "reply_to": practice.reply_to or "",
             "email_names_counselor": practice.email_names_counselor,
             "paper_size": practice.paper_size or BY_TIME_ZONE,
+            "reveal_together": practice.reveal_together,
+            "email_counselor_replies": practice.email_counselor_replies,
         },
     )
     if form.validate_on_submit():
@@ -115,6 +128,8 @@ def practice_settings_page() -> ResponseReturnValue:
                     reply_to=form.reply_to.data or "",
                     email_names_counselor=bool(form.email_names_counselor.data),
                     paper_size=form.paper_size.data,
+                    reveal_together=bool(form.reveal_together.data),
+                    email_counselor_replies=bool(form.email_counselor_replies.data),
                 ),
             )
         except InvalidInput as error:

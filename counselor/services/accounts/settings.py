@@ -33,6 +33,10 @@ class PracticeSettingsInput:
     # The paper of printed reports and handouts: "letter", "a4" or BY_TIME_ZONE (Letter in
     # the Americas, A4 elsewhere: ``reports.paper``); None leaves it as it is.
     paper_size: str | None = None
+    # Shared reflections shown only when both partners have written (``homework.reflections``)
+    # and "Your counselor replied" emails (``homework.replies``); None leaves each as it is.
+    reveal_together: bool | None = None
+    email_counselor_replies: bool | None = None
 
 
 def update_my_preferences(counselor: Counselor, timezone: str, weekly_digest: bool) -> None:
@@ -75,6 +79,10 @@ def update_practice_settings(counselor: Counselor, settings: PracticeSettingsInp
     practice.email_names_counselor = bool(settings.email_names_counselor)
     if paper is not None:
         practice.paper_size = None if paper == BY_TIME_ZONE else paper
+    if settings.reveal_together is not None:
+        practice.reveal_together = settings.reveal_together
+    if settings.email_counselor_replies is not None:
+        practice.email_counselor_replies = settings.email_counselor_replies
     record_event(Actor.for_counselor(counselor), "practice.settings", "practice", practice.id)
 
 

@@ -54,6 +54,7 @@ SUBJECTS = {
     EmailKind.WEBHOOK_DISABLED: "A webhook was disabled",
     EmailKind.PASSWORD_RESET: "Choose a new password",
     EmailKind.COUNSELOR_INVITE: "Join {practice} on Ladder homework",
+    EmailKind.COUNSELOR_REPLIED: "Your counselor replied",
 }
 
 
@@ -77,6 +78,11 @@ def reason_not_to_send(email: OutboxEmail) -> str | None:
             return "the partner stopped emails"
         if partner.couple.status != CoupleStatus.ACTIVE:
             return "the couple is not active"
+        if (
+            email.kind == EmailKind.COUNSELOR_REPLIED
+            and not partner.couple.practice.email_counselor_replies
+        ):
+            return "the practice no longer emails that the counselor replied"
         return None
     counselor = _about(Counselor, email.counselor_id)
     if not counselor.active:

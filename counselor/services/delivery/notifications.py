@@ -115,6 +115,32 @@ def email_partner(partner: Partner, kind: EmailKind, *, send_now: bool) -> Outbo
     )
 
 
+def email_counselor_replied(partner: Partner) -> OutboxEmail | None:
+    """"Your counselor replied" (``homework/replies.py``: the practice allows it): no words
+    of the note, a fresh link. It keeps the partner's quiet hours and the daily cap, and
+    goes at most once a local day however many notes are written (its dedupe key); not
+    to a partner who stopped emails. Not joined to a waiting new-step or link email,
+    whose words would not say a counselor replied."""
+    if partner.unsubscribed_at is not None:
+        return None
+    now = timeutil.utcnow()
+    booked = quiet_hours.booked_days([partner], now).get(partner.id)
+    at = quiet_hours.next_allowed_moment(partner, now, booked)
+    day = timeutil.local_today(partner.timezone, at)
+    ids = mail.insert_planned_emails(
+        [
+            {
+                "practice_id": partner.couple.practice_id,
+                "partner_id": partner.id,
+                "kind": EmailKind.COUNSELOR_REPLIED,
+                "next_attempt_at": None if at <= now else at,
+                "dedupe_key": f"counselor-replied:{partner.id}:{day.isoformat()}",
+            }
+        ]
+    )
+    return db.session.get(OutboxEmail, ids[0]) if ids else None
+
+
 def _waiting_email(partner: Partner) -> OutboxEmail | None:
     """The partner's new-step or link email no worker has taken yet, if any."""
     return db.session.scalar(

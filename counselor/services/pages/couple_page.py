@@ -9,7 +9,7 @@ progress), so they agree with the API from the first run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -27,6 +27,8 @@ from counselor.models import (
     OutboxEmail,
     OutboxStatus,
     Partner,
+    ReflectionReply,
+    ReplyKind,
     Report,
 )
 from counselor.services.audit import Actor, record_event
@@ -36,7 +38,8 @@ from counselor.services.couples.sessions import couple_sessions
 from counselor.services.delivery import notifications, reminders
 from counselor.services.delivery.digest import QUIET_DAYS
 from counselor.services.homework import ladder
-from counselor.services.homework.reflections import recent_reflections
+from counselor.services.homework.reflections import held_back_ids, recent_reflections
+from counselor.services.homework.replies import couple_replies
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import live, readiness, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
@@ -166,6 +169,10 @@ class CoupleOverview:
     reports: list[Report]
     # Every step's title as the page lists it (homework.titles), by assignment id.
     step_titles: dict[int, str]
+    # Replies to the couple's reflections (removed ones too), by check-in id and kind.
+    replies: dict[int, dict[ReplyKind, ReflectionReply]] = field(default_factory=dict)
+    # Reflections *reveal together* holds back now, with the partner they wait for.
+    held_back: dict[int, Partner] = field(default_factory=dict)
 
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
@@ -230,6 +237,8 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         completion_chart=_completion_chart(progress.partners),
         reports=reports,
         step_titles=titles,
+        replies=couple_replies(couple.id),
+        held_back=held_back_ids(couple, now),
     )
 
 

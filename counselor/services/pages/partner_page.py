@@ -14,9 +14,16 @@ from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner
+from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner, ReflectionReply
 from counselor.services.couples.email_status import EmailStatus, email_status
-from counselor.services.homework.reflections import reflections_shared_by, reflections_shared_with
+from counselor.services.homework import replies
+from counselor.services.homework.reflections import (
+    HeldBack,
+    held_back_from,
+    held_back_from_other,
+    reflections_shared_by,
+    reflections_shared_with,
+)
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import week_rules
 
@@ -63,6 +70,35 @@ class PartnerHomework:
     @cached_property
     def shared_with_me(self) -> list[CheckIn]:
         return reflections_shared_with(self.partner)
+
+    @cached_property
+    def held_back(self) -> list[HeldBack]:
+        """The other partner's shared reflections *reveal together* holds back from this
+        partner until they write their own (or the week ends): told of, never shown."""
+        return held_back_from(self.partner)
+
+    @cached_property
+    def my_replies(self) -> dict[int, ReflectionReply]:
+        """This partner's live replies to the reflections shared with them, by check-in."""
+        return replies.replies_given_by(self.partner, (c.id for c in self.shared_with_me))
+
+    @cached_property
+    def notes_to_me(self) -> list[replies.NoteToMe]:
+        """The counselor's notes on this partner's reflections, of the last
+        ``HISTORY_WEEKS`` weeks."""
+        since = timeutil.utcnow() - timedelta(weeks=HISTORY_WEEKS)
+        return replies.notes_for(self.partner, since)
+
+    @cached_property
+    def replies_to_mine(self) -> dict[int, ReflectionReply]:
+        """The other partner's replies to the reflections listed in ``shared_by_me``."""
+        return replies.replies_received(self.partner, (c.id for c in self.shared_by_me))
+
+    @cached_property
+    def waiting_for_other(self) -> dict[int, date]:
+        """This partner's shared reflections the other cannot read yet (*reveal together*),
+        by check-in id, with the day they show anyway."""
+        return held_back_from_other(self.partner)
 
     @cached_property
     def _history_rows(self) -> list[CheckIn]:
