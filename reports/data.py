@@ -169,6 +169,61 @@ class TalkingPoint:
     evidence: str
 
 
+# LeaningAct.noticed in words.
+NOTICED_WORDS = {"yes": "yes", "not_sure": "not sure", "no": "no"}
+
+
+@dataclass(frozen=True)
+class LeaningAct:
+    """A check-off of a step that leans on the other partner (done alone, on rungs 2–5 or a
+    step the ladder marks), paired with that partner's acknowledgement: ``noticed`` is
+    "yes", "not_sure" or "no", None while not acknowledged; ``felt_valued`` 1–5 or None;
+    ``note`` is client text; ``shared``: the partner who leaned may read the answer."""
+
+    occurred_on: date
+    leaner_name: str
+    leaned_on_name: str
+    step_title: str
+    acknowledged: bool
+    noticed: str | None = None
+    felt_valued: int | None = None
+    note: str | None = None
+    shared: bool = False
+
+    @property
+    def answer(self) -> str:
+        """The answer in short, as the couple page and the report give it: "noticed: yes ·
+        felt valued 5/5 · shared with Alex", or "not acknowledged yet"."""
+        if not self.acknowledged:
+            return "not acknowledged yet"
+        parts = [f"noticed: {NOTICED_WORDS.get(self.noticed or '', self.noticed)}"]
+        if self.felt_valued is not None:
+            parts.append(f"felt valued {self.felt_valued}/5")
+        parts.append(f"shared with {self.leaner_name}" if self.shared else "counselor only")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class LeaningDirection:
+    """One partner leaning on the other over the period: how many leaning acts, how many
+    the other acknowledged, and how many they noticed (answered "yes")."""
+
+    leaner_name: str
+    leaned_on_name: str
+    acts: int
+    acknowledged: int
+    noticed: int
+
+    @property
+    def summary(self) -> str:
+        """In words: "Alex leaned on Sam 4 times; Sam noticed 3 (answered 4)"."""
+        times = "1 time" if self.acts == 1 else f"{self.acts} times"
+        return (
+            f"{self.leaner_name} leaned on {self.leaned_on_name} {times}; "
+            f"{self.leaned_on_name} noticed {self.noticed} (answered {self.acknowledged})"
+        )
+
+
 @dataclass(frozen=True)
 class PreSessionReportData:
     """Everything the pre-session report shows, ready to render.
@@ -212,6 +267,10 @@ class PreSessionReportData:
     last_session_notes: str | None = None
     paper: str = "a4"
     readiness_bar: float | None = None
+    # Each leaning act of the period with its acknowledgement, oldest first, and the
+    # counts per direction (who leaned on whom) — the couple page reads the same.
+    leaning_acts: tuple[LeaningAct, ...] = ()
+    leaning: tuple[LeaningDirection, ...] = ()
 
     @property
     def has_check_ins_this_period(self) -> bool:

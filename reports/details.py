@@ -11,6 +11,7 @@ from reports.charts import Scale, Series, has_values, weekly_chart
 from reports.data import AssignmentRow, PreSessionReportData, ReflectionItem, WeekCell
 from reports.formatting import day_month, short_date
 from reports.ladder_strip import ladder_strip
+from reports.leaning import leaning_section
 from reports.styles import (
     CONCERN,
     CONTENT_WIDTH,
@@ -67,6 +68,7 @@ def detail_pages(data: PreSessionReportData, s: Styles) -> list[Flowable]:
         CondPageBreak(120),  # the heading never ends a page alone
         Paragraph("Recent reflections", s.h2),
         *_reflections(data.reflections, s),
+        *leaning_section(data, s),
         CondPageBreak(100),  # the heading and the first step's title, kind and text
         Paragraph("Steps as assigned", s.h2),
         *_step_texts(data.assignments, s),

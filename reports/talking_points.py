@@ -40,6 +40,12 @@ rules only put it into words. The rules, in the order their points appear:
 11 Reminders stopped        a partner turned reminder emails off — a setting, not a
                             count: the point gives it with the period's check-offs
                             and how many were due
+12 Leans, rarely noticed    per direction (one partner leaning on the other): at
+                            least ``MIN_LEANING_ACTS`` leaning acts this period, and
+                            fewer than ``RARELY_NOTICED_BELOW`` of them (a share)
+                            acknowledged with *noticed: yes* — an act not
+                            acknowledged counts as not noticed. "Alex leans, Sam
+                            rarely notices"; the reverse is its own point
 == ======================== ==========================================================
 
 When no rule fires, a single point says so and still carries each partner's completion
@@ -89,6 +95,8 @@ LOW_RATINGS = 2  # of the recent ones at LOW_COMFORT_AT_MOST or lower
 LOPSIDED_CHECK_INS = 3
 EARLY_WEEKS = 2
 EARLY_TIMES_PER_WEEK = 2
+MIN_LEANING_ACTS = 3
+RARELY_NOTICED_BELOW = 0.5  # "rarely": under half of the acts noticed ("yes")
 FALLBACK_TEXT = "No rule flagged a concern: ask how the steps felt"
 _EPSILON = 1e-9
 
@@ -107,6 +115,7 @@ def derive_talking_points(data: PreSessionReportData) -> list[TalkingPoint]:
         *_together_by_one(data),
         *_done_early(data.assignments),
         *_reminders_stopped(partners),
+        *_leans_rarely_noticed(data),
     ]
     return points or [_fallback(partners)]
 
@@ -394,6 +403,24 @@ def _reminders_stopped(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoin
         lambda who, several: f"{who} {'have' if several else 'has'} stopped reminder emails",
         f"Reminders stopped ({whose} email setting); {figures} — {based_on(due, 'check-off')} due",
     )
+
+
+def _leans_rarely_noticed(data: PreSessionReportData) -> list[TalkingPoint]:
+    """Rule 12, per direction: the leaned-on partner rarely noticed being leaned on."""
+    points = []
+    for d in data.leaning:
+        if d.acts < MIN_LEANING_ACTS or d.noticed >= d.acts * RARELY_NOTICED_BELOW - _EPSILON:
+            continue
+        points.append(
+            TalkingPoint(
+                f"{d.leaner_name} leans on {d.leaned_on_name}, and {d.leaned_on_name} "
+                "rarely notices",
+                f"{d.leaner_name} leaned on {d.leaned_on_name} {plural(d.acts, 'time')} this "
+                f"period; {d.leaned_on_name} answered {d.acknowledged} and noticed "
+                f"{d.noticed} — {based_on(d.acts, 'leaning step')}",
+            )
+        )
+    return points
 
 
 def _fallback(partners: tuple[PartnerSummary, ...]) -> TalkingPoint:

@@ -57,6 +57,7 @@ errors.install_blueprint_handlers(bp)
 guard.install(bp)
 
 from counselor.api.resources import (  # noqa: E402, F401
+    acknowledgements,
     couple_data,
     couples,
     homework,

@@ -271,3 +271,34 @@ def test_period_pairs_pair_each_act_with_its_answer(actor, couple):
     assert pairs[0].acknowledgement is not None and pairs[0].acknowledgement.id == ack.id
     assert pairs[1].acknowledgement is None
     assert leaning.period_pairs(couple.id, TODAY, TODAY) == []
+
+
+def test_the_report_data_pairs_the_period_s_acts_and_counts_each_direction(actor, couple):
+    from counselor.services.reports.report_data import build_report_data
+
+    step = leaning_step(couple, title="Ask their view on a work email")
+    alex, sam = couple.partners
+    first, second = act(step, alex, 2), act(step, alex, 1)
+    act(step, sam, 1)
+    act(step, alex, 30)  # before the period (the last 14 days, without a session)
+    answer(sam, first, AcknowledgementInput("yes", 5, "Felt trusted", True))
+    answer(sam, second, AcknowledgementInput("not_sure"))
+
+    data = build_report_data(couple.id, None)
+
+    assert [(a.leaner_name, a.acknowledged, a.noticed) for a in data.leaning_acts] == [
+        (alex.first_name, True, "yes"),
+        (alex.first_name, True, "not_sure"),
+        (sam.first_name, False, None),
+    ]
+    first_act = data.leaning_acts[0]
+    assert (first_act.leaned_on_name, first_act.felt_valued, first_act.note) == (
+        sam.first_name,
+        5,
+        "Felt trusted",
+    )
+    assert first_act.shared is True
+    assert [(d.leaner_name, d.acts, d.acknowledged, d.noticed) for d in data.leaning] == [
+        (alex.first_name, 2, 2, 1),
+        (sam.first_name, 1, 0, 0),
+    ]

@@ -46,6 +46,7 @@ from counselor.services.progress.charts import LineChart, completion_chart
 from counselor.services.reports.pre_session import couple_reports
 from counselor.services.reports.report_data import build_report_data
 from reports import PartnerSummary, PreSessionReportData, TalkingPoint, derive_talking_points
+from reports.data import LeaningDirection
 from reports.formatting import comfort_change, comfort_direction
 
 GRID_WEEKS = 4
@@ -169,6 +170,9 @@ class CoupleOverview:
     reports: list[Report]
     # Every step's title as the page lists it (homework.titles), by assignment id.
     step_titles: dict[int, str]
+    # Per direction, how often one partner leaned on the other and how often the other
+    # noticed: the report's own (``report.leaning``; the acts are ``report.leaning_acts``).
+    leaning: tuple[LeaningDirection, ...] = ()
     # Replies to the couple's reflections (removed ones too), by check-in id and kind.
     replies: dict[int, dict[ReplyKind, ReflectionReply]] = field(default_factory=dict)
     # Reflections *reveal together* holds back now, with the partner they wait for.
@@ -237,6 +241,7 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         completion_chart=_completion_chart(progress.partners),
         reports=reports,
         step_titles=titles,
+        leaning=data.leaning,
         replies=couple_replies(couple.id),
         held_back=held_back_ids(couple, now),
     )

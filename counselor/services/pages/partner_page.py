@@ -17,6 +17,7 @@ from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner, ReflectionReply
 from counselor.services.couples.email_status import EmailStatus, email_status
 from counselor.services.homework import replies
+from counselor.services.homework.leaning import LeaningView, leaning_view
 from counselor.services.homework.reflections import (
     HeldBack,
     held_back_from,
@@ -70,6 +71,12 @@ class PartnerHomework:
     @cached_property
     def shared_with_me(self) -> list[CheckIn]:
         return reflections_shared_with(self.partner)
+
+    @cached_property
+    def leaning(self) -> LeaningView:
+        """The other partner's leaning acts this partner is invited to acknowledge, their
+        answers, and the answers shared with them (``homework.leaning``)."""
+        return leaning_view(self.partner)
 
     @cached_property
     def held_back(self) -> list[HeldBack]:

@@ -38,11 +38,13 @@ from counselor.models import (
     Couple,
     CoupleSession,
     Partner,
+    Visibility,
 )
 from counselor.services import validation
 from counselor.services.couples.email_status import EmailState, email_status
 from counselor.services.couples.sessions import NOT_REMOVED, last_session_with_notes
 from counselor.services.homework import ladder, reflections
+from counselor.services.homework.leaning import period_pairs
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import readiness, snapshots, week_rules
 from counselor.services.reports.report_steps import active_during, assignment_row
@@ -55,6 +57,7 @@ from reports import (
     ReflectionItem,
     RungInfo,
 )
+from reports.data import LeaningAct, LeaningDirection
 from reports.paper import paper_name
 from reports.talking_points import RECENT_RATINGS
 
@@ -102,6 +105,7 @@ def build_report_data(
     titles = step_titles(shown)
     active = [a for a in assignments if a.status == AssignmentStatus.ACTIVE]
     last_time = last_session_with_notes(couple.id, session.starts_at if session else now)
+    leaning_acts, leaning = _leaning(couple, start, today)  # one query
     return PreSessionReportData(
         practice_name=couple.practice.name,
         counselor_name=couple.counselor.name,
@@ -126,6 +130,8 @@ def build_report_data(
         last_session_notes=last_time.notes if last_time else None,
         paper=paper_name(couple.practice.paper_size, zone),
         readiness_bar=readiness.READY_COMPLETION,
+        leaning_acts=leaning_acts,
+        leaning=leaning,
     )
 
 
@@ -338,3 +344,47 @@ def _reflections(couple_id: int, since: date, zone: str) -> tuple[ReflectionItem
         )
         for c in rows
     )
+
+
+def _leaning(
+    couple: Couple, since: date, today: date
+) -> tuple[tuple[LeaningAct, ...], tuple[LeaningDirection, ...]]:
+    """Every leaning act of the period (``homework.leaning``'s rule) with its
+    acknowledgement, oldest first, and per partner who leaned, in the couple's order, how
+    many acts, how many the other acknowledged and how many they noticed ("yes"): what the
+    couple page, the report and the talking points read. One query."""
+    names = {p.id: p.first_name for p in couple.partners}
+    pairs = period_pairs(couple.id, since, today)
+    acts = tuple(
+        LeaningAct(
+            occurred_on=pair.occurred_on,
+            leaner_name=names.get(pair.leaner_id, ""),
+            leaned_on_name=_other_name(names, pair.leaner_id),
+            step_title=pair.step_title,
+            acknowledged=pair.acknowledgement is not None,
+            noticed=pair.acknowledgement.noticed.value if pair.acknowledgement else None,
+            felt_valued=pair.acknowledgement.felt_valued if pair.acknowledgement else None,
+            note=pair.acknowledgement.note if pair.acknowledgement else None,
+            shared=pair.acknowledgement is not None
+            and pair.acknowledgement.visibility == Visibility.SHARED,
+        )
+        for pair in pairs
+    )
+    directions = []
+    for partner_id, name in names.items():
+        mine = [act for act, pair in zip(acts, pairs, strict=True) if pair.leaner_id == partner_id]
+        if mine:
+            directions.append(
+                LeaningDirection(
+                    leaner_name=name,
+                    leaned_on_name=_other_name(names, partner_id),
+                    acts=len(mine),
+                    acknowledged=sum(act.acknowledged for act in mine),
+                    noticed=sum(act.noticed == "yes" for act in mine),
+                )
+            )
+    return acts, tuple(directions)
+
+
+def _other_name(names: dict[int, str], partner_id: int) -> str:
+    return next((name for pid, name in names.items() if pid != partner_id), "")

@@ -1,0 +1,98 @@
+"""Leaning on each other in the report: rule 12 ("Alex leans, Sam rarely notices", and the
+reverse) at its boundaries, and the section that pairs each act with its answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from reports import derive_talking_points, render_pre_session_report
+from reports.data import LeaningAct, LeaningDirection
+from reports.talking_points import MIN_LEANING_ACTS, RARELY_NOTICED_BELOW
+from tests.support.pdf_text import all_text
+from tests.support.report_data import make_report_data
+
+DAY = date(2025, 11, 4)
+
+
+def direction(leaner: str, other: str, acts: int, noticed: int, answered: int | None = None):
+    return LeaningDirection(leaner, other, acts, noticed if answered is None else answered, noticed)
+
+
+def rarely_points(*directions: LeaningDirection) -> list[str]:
+    points = derive_talking_points(make_report_data(leaning=directions))
+    return [p.text for p in points if "rarely notices" in p.text]
+
+
+def test_rarely_is_at_least_three_acts_and_fewer_than_half_noticed() -> None:
+    assert (MIN_LEANING_ACTS, RARELY_NOTICED_BELOW) == (3, 0.5)
+    assert rarely_points(direction("Alex", "Sam", 3, 1)) == [
+        "Alex leans on Sam, and Sam rarely notices"
+    ]
+    assert rarely_points(direction("Alex", "Sam", 2, 0)) == []  # too few acts to judge
+    assert rarely_points(direction("Alex", "Sam", 3, 2)) == []  # two of three noticed
+    assert rarely_points(direction("Alex", "Sam", 4, 2)) == []  # exactly half is not rarely
+    assert rarely_points(direction("Alex", "Sam", 4, 1)) == [
+        "Alex leans on Sam, and Sam rarely notices"
+    ]
+
+
+def test_unanswered_acts_count_as_not_noticed_and_the_evidence_says_so() -> None:
+    data = make_report_data(leaning=(direction("Alex", "Sam", 5, 2, answered=2),))
+    [point] = [p for p in derive_talking_points(data) if "rarely notices" in p.text]
+    assert point.evidence == (
+        "Alex leaned on Sam 5 times this period; Sam answered 2 and noticed 2 — "
+        "based on 5 leaning steps"
+    )
+
+
+def test_the_reverse_is_its_own_point() -> None:
+    assert rarely_points(direction("Alex", "Sam", 3, 3), direction("Sam", "Alex", 3, 0)) == [
+        "Sam leans on Alex, and Alex rarely notices"
+    ]
+    assert rarely_points(direction("Alex", "Sam", 3, 0), direction("Sam", "Alex", 3, 1)) == [
+        "Alex leans on Sam, and Sam rarely notices",
+        "Sam leans on Alex, and Alex rarely notices",
+    ]
+
+
+def test_the_words_of_a_direction_and_of_an_answer() -> None:
+    assert (
+        direction("Alex", "Sam", 4, 3).summary
+        == "Alex leaned on Sam 4 times; Sam noticed 3 (answered 3)"
+    )
+    assert direction("Alex", "Sam", 1, 0, 0).summary == (
+        "Alex leaned on Sam 1 time; Sam noticed 0 (answered 0)"
+    )
+    answered = LeaningAct(DAY, "Alex", "Sam", "Ask", True, "not_sure", 4, None, True)
+    assert answered.answer == "noticed: not sure · felt valued 4/5 · shared with Alex"
+    private = LeaningAct(DAY, "Alex", "Sam", "Ask", True, "yes")
+    assert private.answer == "noticed: yes · counselor only"
+    assert LeaningAct(DAY, "Alex", "Sam", "Ask", False).answer == "not acknowledged yet"
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_report_pairs_each_act_with_its_answer(paper) -> None:
+    acts = (
+        LeaningAct(
+            DAY, "Zoë", "José", "Ask their view on a work email", True, "yes", 5, "Glad.", False
+        ),
+        LeaningAct(date(2025, 11, 6), "Zoë", "José", "Hand over a chore", False),
+    )
+    data = make_report_data(
+        paper=paper, leaning_acts=acts, leaning=(LeaningDirection("Zoë", "José", 2, 1, 1),)
+    )
+    text = " ".join(all_text(render_pre_session_report(data)).split())
+    assert "Leaning on each other" in text
+    assert "Zoë leaned on José 2 times; José noticed 1 (answered 1)." in text
+    assert (
+        "Ask their view on a work email — noticed: yes · felt valued 5/5 · counselor only" in text
+    )
+    assert "Glad." in text
+    assert "Hand over a chore — not acknowledged yet" in text
+
+
+def test_a_period_without_leaning_says_so() -> None:
+    text = " ".join(all_text(render_pre_session_report(make_report_data())).split())
+    assert "No step that leans on the other partner was checked off in this period." in text
