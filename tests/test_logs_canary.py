@@ -30,6 +30,12 @@ their own first name, email address and link tokens, the counselor's name and th
 title (the practice's email settings allow both); nothing else planted — not the other
 partner's name, address or tokens, not the reflection, label, external ids, instructions,
 and no secret. An email to anyone else holds no planted client field at all.
+
+What comes back from the couple (issue 15), a second test: an acknowledgement's note, a
+partner's reply, a counselor's note on a reflection and a weekly check-in item both partners
+answered are planted; the couple page, both partner pages and the report read them, the
+reminder and digest planners run and an email of every ``EmailKind`` is sent by the outbox
+worker. No email holds any of it, nor does any log line.
 """
 
 from __future__ import annotations
@@ -48,12 +54,28 @@ import sqlalchemy as sa
 from flask import Flask
 
 import tasks.outbox
+import tasks.reminders
 import tasks.reports  # noqa: F401
-from counselor import log_redaction, tenancy, timeutil
+from counselor import log_redaction, task_names, tenancy, timeutil
 from counselor.extensions import db
-from counselor.models import Assignment, Couple, LinkPurpose, Report, ReportStatus
+from counselor.models import (
+    Assignment,
+    Counselor,
+    Couple,
+    EmailDetail,
+    EmailKind,
+    LinkPurpose,
+    OutboxEmail,
+    OutboxStatus,
+    ReplyKind,
+    Report,
+    ReportStatus,
+    Visibility,
+    WebhookEndpoint,
+)
 from counselor.services.accounts import launch
 from counselor.services.couples import links
+from counselor.services.delivery import mail, outbox
 from counselor.unit_of_work import unit_of_work
 from tests.support import factories
 from tests.support.api import make_api_client
@@ -374,6 +396,139 @@ def assert_emails_hold_only_their_recipients_data(
         for other, their_tokens in tokens.items():
             if other != to:
                 assert not their_tokens & set(TOKEN_IN_LINK.findall(text)), to
+
+
+# What comes back from the couple (issue 15): the other partner's acknowledgement note and
+# reply, the counselor's note, the weekly check-in. Emails of every kind are composed and
+# sent by the outbox worker while the couple has all of them; none carries any.
+# The kinds sent to a partner; "your counselor replied" never holds the note.
+PARTNER_KINDS = {
+    EmailKind.NEW_STEP,
+    EmailKind.LINK,
+    EmailKind.REMINDER,
+    EmailKind.COUNSELOR_REPLIED,
+}
+
+
+def test_acknowledgements_replies_and_weekly_answers_reach_no_email_or_log(
+    every_log, app, clock, monkeypatch
+):
+    """Planted: the shared reflection, Bob's acknowledgement note on Ann's leaning act and
+    his reply to her reflection, the counselor's note on it, and a weekly check-in item
+    both partners answered (a 1–5 score can't be a canary: the item's words and labels
+    stand for its presence). The pages and the report that show them are opened, the
+    reminder and digest planners run, and an email of every kind is sent; no email and
+    no log line holds any of it."""
+    flow = Flow(app, install_send_task(app, monkeypatch))
+    counselor = factories.CounselorFactory()
+    practice = counselor.practice
+    practice.email_detail = EmailDetail.TITLES  # the most an email to a partner may say
+    practice.email_names_counselor = True
+    practice.email_counselor_replies = True
+    tenancy.enter_practice(practice.id)
+    couple = factories.CoupleFactory(counselor=counselor, weekly_checkin=True)
+    ann, bob = couple.partners
+    today = timeutil.local_today(ann.timezone)
+    step = factories.AssignmentFactory(
+        couple=couple, leans_on_partner=True, starts_on=today - timedelta(days=3)
+    )
+    session = factories.SessionFactory(couple=couple, starts_at=clock.now + timedelta(days=1))
+    leaned = factories.CheckInFactory(
+        assignment=step,
+        partner=ann,
+        occurred_on=today,
+        comfort=4,
+        reflection=flow.plant("reflection", field("reflection")),
+        visibility=Visibility.SHARED,
+    )
+    factories.make_acknowledgement(
+        leaned, felt_valued=5, note=flow.plant("acknowledgement note", field("ack"))
+    )
+    factories.make_reflection_reply(leaned, body=flow.plant("partner reply", field("reply")))
+    factories.make_reflection_reply(
+        leaned, ReplyKind.COUNSELOR, body=flow.plant("counselor note", field("cnote"))
+    )
+    item = factories.make_weekly_item(
+        key=flow.plant("weekly item key", field("-item")),
+        text=flow.plant("weekly item", field("item: I decided alone")),
+        low_label=flow.plant("weekly low label", field("never")),
+        high_label=flow.plant("weekly high label", field("always")),
+    )
+    this_week = timeutil.week_start(today)
+    for partner, scores in ((ann, (2, 3)), (bob, (5, 4))):
+        for weeks_back, score in enumerate(scores):
+            week = this_week - timedelta(weeks=weeks_back)
+            factories.make_weekly_answer(partner, item, week, score)
+
+    # Where they are read: the couple page, each partner's page, the report.
+    flow.post("/login", {"email": counselor.email, "password": factories.PASSWORD})
+    couple_page = flow.client.get(f"/couples/{couple.id}")
+    assert couple_page.status_code == 200
+    assert field("reflection") in couple_page.get_data(as_text=True), "the page read them"
+    with unit_of_work():
+        tokens = [links.issue_link(p, LinkPurpose.HOMEWORK) for p in (ann, bob)]
+    for token in tokens:
+        assert flow.client.get(f"/p/{token}").status_code == 200
+    flow.post(f"/couples/{couple.id}/reports", {"session_id": str(session.id)})
+    flow.run_handed_over_tasks()
+    report = db.session.scalar(sa.select(Report).where(Report.couple_id == couple.id))
+    assert report.status == ReportStatus.READY
+
+    # The workers: reminders and digests planned, then an email of every kind sent.
+    celery = app.extensions["celery"]
+    for task in (task_names.PLAN_REMINDERS, task_names.PLAN_COUNSELOR_DIGESTS):
+        celery.tasks[task].apply().get(propagate=True)
+    with unit_of_work():
+        queue_every_kind(couple, counselor)
+    flow.run_handed_over_tasks()
+
+    outcomes = db.session.execute(
+        sa.select(OutboxEmail.kind, OutboxEmail.status, OutboxEmail.last_error)
+    ).all()
+    sent = {kind for kind, status, _ in outcomes if status == OutboxStatus.SENT}
+    assert sent == set(EmailKind), f"an email of every kind was sent: {outcomes}"
+    emails = read_emails(Path(app.config["MAIL_OUTBOX_DIR"]), [])
+    assert len(emails) == len(outcomes)
+    for to, text in emails:
+        for what, value in flow.planted.items():
+            assert value not in text, f"{what} in an email to {to}"
+    for line in logged_lines(every_log.records):
+        assert TAG not in line, f"a planted value in a log line: {line[:300]}"
+
+
+def queue_every_kind(couple: Couple, counselor: Counselor) -> None:
+    """One email of each kind about ``couple``: the partner's kinds to its first partner,
+    the counselor's to ``counselor`` (an invitation to a colleague not yet joined, a
+    disabled webhook's notice about an endpoint of the practice)."""
+    partner = couple.partners[0]
+    endpoint = WebhookEndpoint(
+        practice_id=counselor.practice_id,
+        url="https://hooks.example.org/in",
+        secret="whsec_" + "A" * 43 + "=",
+        events="acknowledgement.created",
+        active=False,
+        disabled_reason="It answered 500 ten times in a row.",
+    )
+    db.session.add(endpoint)
+    db.session.flush()
+    invited = factories.CounselorFactory(practice=counselor.practice, joined_at=None)
+    for kind in EmailKind:
+        if kind in PARTNER_KINDS:
+            mail.queue_email(partner, kind)
+        elif kind == EmailKind.COUNSELOR_INVITE:
+            mail.queue_counselor_email(invited, kind)
+        elif kind == EmailKind.WEBHOOK_DISABLED:
+            disabled = OutboxEmail(
+                practice_id=counselor.practice_id,
+                counselor_id=counselor.id,
+                kind=kind,
+                webhook_endpoint_id=endpoint.id,
+            )
+            db.session.add(disabled)
+            db.session.flush()
+            outbox.hand_over(mail.EMAILS, [disabled.id])
+        else:
+            mail.queue_counselor_email(counselor, kind)
 
 
 @SQLITE_ONLY

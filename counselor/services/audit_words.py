@@ -100,6 +100,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "counselor_note.create": ("writes", "Wrote a note on a reflection"),
     "counselor_note.change": ("writes", "Changed a note on a reflection"),
     "counselor_note.remove": ("writes", "Removed a note on a reflection"),
+    "counselor_note.restore": ("writes", "Restored a removed note on a reflection"),
     "reveal_together.change": ("writes", "Changed whether reflections wait for both partners"),
     "couple.reveal_together": ("writes", "Changed whether reflections wait for both partners"),
     "weekly_checkin.enable": ("writes", "Turned on the weekly check-in"),

@@ -70,7 +70,7 @@ def test_a_partner_replies_once_and_the_author_reads_it(alex, sam, shared):
         replies.reply_to_reflection(partner_actor(sam), sam, shared.id, "And another thing")
     assert partner_homework(alex).replies_to_mine[shared.id].body == REPLY
     assert partner_homework(sam).my_replies[shared.id].body == REPLY
-    assert actions()[-1] == replies.REPLY_CREATE
+    assert actions()[-1] == replies.REPLY_CREATE_ACTION
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * (replies.REPLY_MAX + 1)])
@@ -109,7 +109,11 @@ def test_taking_a_reply_back_hides_it_from_the_author_and_a_new_one_takes_its_pl
     assert kept.removed_at is not None and kept.body == REPLY  # the counselor still reads it
     replies.reply_to_reflection(partner_actor(sam), sam, shared.id, "Kinder words")
     assert partner_homework(alex).replies_to_mine[shared.id].body == "Kinder words"
-    assert actions()[-3:] == [replies.REPLY_CREATE, replies.REPLY_REMOVE, replies.REPLY_CREATE]
+    assert actions()[-3:] == [
+        replies.REPLY_CREATE_ACTION,
+        replies.REPLY_REMOVE_ACTION,
+        replies.REPLY_CREATE_ACTION,
+    ]
 
 
 def test_a_withdrawn_reflection_takes_its_reply_with_it_from_the_author(alex, sam, shared):
@@ -136,10 +140,10 @@ def test_a_note_is_written_changed_removed_and_restored(actor, alex, shared):
     replies.restore_note(actor, shared.id)
     assert len(partner_homework(alex).notes_to_me) == 1
     assert actions()[-4:] == [
-        replies.NOTE_CREATE,
-        replies.NOTE_CHANGE,
-        replies.NOTE_REMOVE,
-        replies.NOTE_RESTORE,
+        replies.NOTE_CREATE_ACTION,
+        replies.NOTE_CHANGE_ACTION,
+        replies.NOTE_REMOVE_ACTION,
+        replies.NOTE_RESTORE_ACTION,
     ]
 
 

@@ -26,6 +26,7 @@ from counselor.services.accounts import counselors
 from counselor.services.couples import couples, sessions
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import FieldErrors, InvalidInput
+from counselor.services.homework import reflections
 from counselor.services.pages import api_lists
 from counselor.tenancy import get_in_practice
 
@@ -77,6 +78,11 @@ class CoupleById(MethodView):
 
         Pausing or closing a couple stops every link already emailed to the partners."""
         couple = get_in_practice(Couple, couple_id)
+        if "reveal_together" in changes:
+            value = changes.pop("reveal_together")
+            reflections.set_reveal_together(current_actor(), couple, value)
+            if not changes:  # the setting alone changes nothing else
+                return couple
         return couples.update_couple(current_actor(), couple.id, _changed_couple(couple, changes))
 
 

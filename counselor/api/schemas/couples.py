@@ -34,6 +34,15 @@ REMINDER_HOUR: dict[str, Any] = {
 }
 
 
+REVEAL_TOGETHER: dict[str, Any] = {
+    "metadata": {
+        "description": "Whether a shared reflection on a step both partners do waits until "
+        "the other partner has written theirs for that week (or the week has ended): true "
+        "or false for this couple, null for the practice's choice (Settings › Practice)."
+    }
+}
+
+
 class RemindersSchema(ma.Schema):
     state = fields.Enum(
         EmailState,
@@ -87,6 +96,9 @@ class CoupleSchema(ma.Schema):
     status = fields.Enum(CoupleStatus, by_value=True, dump_only=True, required=True)
     counselor_email = fields.String(attribute="counselor.email", required=True)
     partners = fields.List(fields.Nested(PartnerSchema), required=True)
+    reveal_together = fields.Boolean(
+        dump_only=True, required=True, allow_none=True, **REVEAL_TOGETHER
+    )
     created_at = UtcDateTime(dump_only=True, required=True)
     updated_at = UtcDateTime(dump_only=True, required=True)
 
@@ -143,6 +155,10 @@ class CoupleChangesArgs(Args):
     counselor_email = text(bounds.EMAIL_MAX)
     partners = fields.List(
         fields.Nested(PartnerChangesArgs), validate=validate.Length(min=1, max=2)
+    )
+    # Only JSON true, false or null (marshmallow's Boolean would take "yes" or "off").
+    reveal_together = fields.Boolean(
+        truthy={True}, falsy={False}, allow_none=True, **REVEAL_TOGETHER
     )
 
 

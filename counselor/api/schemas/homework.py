@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import g
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import fields, validate
 
@@ -27,9 +28,10 @@ from counselor.models import (
     AssignmentStatus,
     CheckInSource,
     ReadinessSignal,
+    ReplyKind,
 )
 from counselor.services import validation as bounds
-from counselor.services.homework import reflections
+from counselor.services.homework import reflections, replies
 from counselor.services.progress.live import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 
 ASSIGNEE_DOC = {
@@ -165,6 +167,49 @@ class AssignmentChangesArgs(Args):
     )
 
 
+class ReplySchema(ma.Schema):
+    kind = fields.Enum(
+        ReplyKind,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": '"partner": the other partner\'s one reply to a shared '
+            'reflection; "counselor": the counselor\'s note, which the partner who wrote '
+            "the reflection reads on their page."
+        },
+    )
+    body = fields.String(
+        required=True,
+        metadata={
+            "description": "Client text, like the reflection: never in an email, a log or a "
+            "webhook. Empty once the couple is erased."
+        },
+    )
+    created_at = UtcDateTime(required=True)
+    removed = fields.Function(
+        lambda reply: reply.removed_at is not None,
+        required=True,
+        metadata={
+            "type": "boolean",
+            "description": "Taken back by its author: the partner no longer reads it.",
+        },
+    )
+
+
+class RepliesField(fields.List):
+    """A check-in's replies, read once for a whole page (``CheckInPageSchema``) or, for one
+    check-in, on their own."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.Nested(ReplySchema), dump_only=True, required=True, **kwargs)
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        loaded = g.get("checkin_replies")
+        if loaded is None or obj.id not in loaded:
+            loaded = replies.replies_on([obj.id])
+        return loaded[obj.id]
+
+
 class CheckInSchema(ma.Schema):
     id = fields.Integer(dump_only=True, required=True)
     assignment_id = fields.Integer(dump_only=True, required=True)
@@ -177,7 +222,9 @@ class CheckInSchema(ma.Schema):
         required=True,
         metadata={
             "type": "boolean",
-            "description": "Whether the other partner can read the reflection now.",
+            "description": "Whether the partner shared the reflection and has not taken it "
+            "back. With reveal together, the other partner reads it once they have written "
+            "theirs for that week, or once the week has ended.",
         },
     )
     source = fields.Enum(CheckInSource, by_value=True, dump_only=True, required=True)
@@ -197,10 +244,22 @@ class CheckInSchema(ma.Schema):
             "partner no longer sees it (`share_with_partner` is false); null if they did not."
         },
     )
+    replies = RepliesField(
+        metadata={
+            "description": "At most one reply of each kind, read-only: the other partner's "
+            "and the counselor's note (written on the couple's page). Not a thread."
+        }
+    )
 
 
 class CheckInPageSchema(PageSchema):
     items = fields.List(fields.Nested(CheckInSchema), required=True)
+
+    @ma.pre_dump
+    def load_replies(self, page: Any, **_kwargs: Any) -> Any:
+        """The page's replies in one query, for ``RepliesField``."""
+        g.checkin_replies = replies.replies_on(c.id for c in page.items)
+        return page
 
 
 class CheckInArgs(Args):

@@ -43,12 +43,12 @@ from counselor.tenancy import get_in_practice
 REPLY_MAX = 500  # characters: a reply, not a letter
 NOTE_MAX = 500
 
-REPLY_CREATE = "reflection_reply.create"
-REPLY_REMOVE = "reflection_reply.remove"
-NOTE_CREATE = "reflection_note.create"
-NOTE_CHANGE = "reflection_note.change"
-NOTE_REMOVE = "reflection_note.remove"
-NOTE_RESTORE = "reflection_note.restore"
+REPLY_CREATE_ACTION = "reply.create"
+REPLY_REMOVE_ACTION = "reply.remove"
+NOTE_CREATE_ACTION = "counselor_note.create"
+NOTE_CHANGE_ACTION = "counselor_note.change"
+NOTE_REMOVE_ACTION = "counselor_note.remove"
+NOTE_RESTORE_ACTION = "counselor_note.restore"
 
 # The counselor's presets; ``{when}`` is "on Thursday" (the weekday of the couple's next
 # session, on the reflection author's clock) or "at our next session".
@@ -127,7 +127,7 @@ def reply_to_reflection(
         reply.created_at = timeutil.utcnow()
         reply.removed_at = None
     db.session.flush()
-    record_event(actor, REPLY_CREATE, "reflection_reply", reply.id)
+    record_event(actor, REPLY_CREATE_ACTION, "reflection_reply", reply.id)
     return reply
 
 
@@ -145,7 +145,7 @@ def take_back_reply(actor: Actor, partner: Partner, checkin_id: int) -> Reflecti
     reply = own_reply(partner, checkin_id)
     reply.removed_at = timeutil.utcnow()
     db.session.flush()
-    record_event(actor, REPLY_REMOVE, "reflection_reply", reply.id)
+    record_event(actor, REPLY_REMOVE_ACTION, "reflection_reply", reply.id)
     return reply
 
 
@@ -225,6 +225,22 @@ def couple_replies(couple_id: int) -> dict[int, dict[ReplyKind, ReflectionReply]
     return replies
 
 
+def replies_on(checkin_ids: Iterable[int]) -> dict[int, list[ReflectionReply]]:
+    """For the counselor (the API's check-ins): every reply on the listed check-ins,
+    removed ones included, partner's first, in one query."""
+    ids = list(checkin_ids)
+    found: dict[int, list[ReflectionReply]] = {i: [] for i in ids}
+    if ids:
+        rows = db.session.scalars(
+            sa.select(ReflectionReply)
+            .where(ReflectionReply.checkin_id.in_(ids))
+            .order_by(ReflectionReply.checkin_id, ReflectionReply.kind.desc())
+        )
+        for reply in rows:
+            found[reply.checkin_id].append(reply)
+    return found
+
+
 def _reflection(checkin_id: int) -> CheckIn:
     check_in = get_in_practice(CheckIn, checkin_id)
     if not check_in.reflection:
@@ -246,7 +262,7 @@ def write_note(actor: Actor, checkin_id: int, body: str | None) -> ReflectionRep
             note.body = text
             note.counselor_id = actor.id
             db.session.flush()
-            record_event(actor, NOTE_CHANGE, "reflection_reply", note.id)
+            record_event(actor, NOTE_CHANGE_ACTION, "reflection_reply", note.id)
         return note
     if note is None:
         note = ReflectionReply(
@@ -264,7 +280,7 @@ def write_note(actor: Actor, checkin_id: int, body: str | None) -> ReflectionRep
         note.created_at = timeutil.utcnow()
         note.removed_at = None
     db.session.flush()
-    record_event(actor, NOTE_CREATE, "reflection_reply", note.id)
+    record_event(actor, NOTE_CREATE_ACTION, "reflection_reply", note.id)
     if check_in.partner.couple.practice.email_counselor_replies:
         notifications.email_counselor_replied(check_in.partner)
     return note
@@ -283,7 +299,7 @@ def remove_note(actor: Actor, checkin_id: int) -> ReflectionReply:
     note = live_note(checkin_id)
     note.removed_at = timeutil.utcnow()
     db.session.flush()
-    record_event(actor, NOTE_REMOVE, "reflection_reply", note.id)
+    record_event(actor, NOTE_REMOVE_ACTION, "reflection_reply", note.id)
     return note
 
 
@@ -296,7 +312,7 @@ def restore_note(actor: Actor, checkin_id: int) -> ReflectionReply:
     if note.removed_at is not None:
         note.removed_at = None
         db.session.flush()
-        record_event(actor, NOTE_RESTORE, "reflection_reply", note.id)
+        record_event(actor, NOTE_RESTORE_ACTION, "reflection_reply", note.id)
     return note
 
 
