@@ -224,6 +224,76 @@ class LeaningDirection:
         )
 
 
+# What the weekly check-in is, said wherever its figures are: the partner's page, the
+# couple page and the report.
+PRACTICE_TOOL_NOTE = (
+    "A practice tool to talk about in your sessions, not a clinical test or a validated measure."
+)
+
+
+@dataclass(frozen=True)
+class WeeklyItem:
+    """A statement of the weekly healthy-dependence check-in, rated 1 (``low_label``) to 5
+    (``high_label``); 5 is always the more shared, trusted, valued or included end."""
+
+    key: str
+    text: str
+    low_label: str
+    high_label: str
+
+
+@dataclass(frozen=True)
+class WeeklyPartnerSeries:
+    """One partner's weekly check-in answers. ``scores`` holds, per item of
+    ``WeeklyCheckinData.items``, a score per week of its ``weeks`` (None: not answered);
+    ``means`` the partner's mean per week; ``change`` the latest week's mean minus the week
+    before's and ``item_changes`` the same per item (None when either week is unanswered)."""
+
+    name: str
+    partner_id: int
+    scores: tuple[tuple[int | None, ...], ...]
+    means: tuple[float | None, ...]
+    change: float | None
+    item_changes: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class WeeklyDivergence:
+    """An item the partners scored ``divergence_points`` or more apart in the same week;
+    ``scores`` in the order of the partners."""
+
+    week_start: date
+    item_key: str
+    item_text: str
+    scores: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class WeeklyCheckinData:
+    """The couple's weekly check-in, decided by the service's one function
+    (``services/homework/weekly_checkin.couple_series``) for the couple page, the API and
+    the report. ``weeks`` are Mondays, oldest first; ``latest_week`` the latest of them
+    anyone answered (None: nobody yet); ``divergences`` newest week first, in item order."""
+
+    enabled: bool
+    weeks: tuple[date, ...]
+    items: tuple[WeeklyItem, ...]
+    partners: tuple[WeeklyPartnerSeries, ...]
+    divergences: tuple[WeeklyDivergence, ...]
+    divergence_points: int
+    latest_week: date | None
+
+    @property
+    def shown(self) -> bool:
+        """Worth a section: the check-in is on, or answers were given while it was."""
+        return self.enabled or bool(self.items)
+
+    def is_divergent(self, week_start: date, item_key: str) -> bool:
+        return any(
+            d.week_start == week_start and d.item_key == item_key for d in self.divergences
+        )
+
+
 @dataclass(frozen=True)
 class PreSessionReportData:
     """Everything the pre-session report shows, ready to render.
@@ -271,6 +341,8 @@ class PreSessionReportData:
     # counts per direction (who leaned on whom) — the couple page reads the same.
     leaning_acts: tuple[LeaningAct, ...] = ()
     leaning: tuple[LeaningDirection, ...] = ()
+    # The weekly check-in's series; None when it is off and was never answered.
+    weekly_checkin: WeeklyCheckinData | None = None
 
     @property
     def has_check_ins_this_period(self) -> bool:

@@ -28,6 +28,7 @@ from reports.styles import (
     table_style,
 )
 from reports.text import client_paragraphs, fit_width, markup, one_line, text_paragraph, truncate
+from reports.weekly_checkin import weekly_checkin_section
 
 MAX_WEEK_COLUMNS = 10
 NO_STEPS = "No steps assigned yet."
@@ -47,6 +48,7 @@ def empty_details(data: PreSessionReportData, s: Styles) -> list[Flowable]:
             f"{NO_STEPS} The week-by-week table and the charts start with the first step.",
             s.empty,
         ),
+        *weekly_checkin_section(data.weekly_checkin, s),
         Paragraph("Reflections", s.h2),
         Paragraph(NO_REFLECTIONS, s.empty),
     ]
@@ -65,6 +67,7 @@ def detail_pages(data: PreSessionReportData, s: Styles) -> list[Flowable]:
         CondPageBreak(230),
         Paragraph("Comfort ratings, last 8 weeks", s.h2),
         *_chart_section(data, s, completion=False),
+        *weekly_checkin_section(data.weekly_checkin, s),
         CondPageBreak(120),  # the heading never ends a page alone
         Paragraph("Recent reflections", s.h2),
         *_reflections(data.reflections, s),

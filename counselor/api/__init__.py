@@ -64,6 +64,7 @@ from counselor.api.resources import (  # noqa: E402, F401
     ladder,
     reports,
     webhooks,
+    weekly_checkin,
 )
 
 __all__ = ["PREFIX", "bp", "register_api"]

@@ -33,4 +33,5 @@ from counselor.dashboard import (  # noqa: E402, F401
     settings,
     two_factor,
     webhooks,
+    weekly_checkin,
 )

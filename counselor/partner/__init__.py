@@ -6,4 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("partner", __name__, template_folder="templates")
 
-from counselor.partner import acknowledgements, my_checkins, replies, views  # noqa: E402, F401
+from counselor.partner import (  # noqa: E402, F401
+    acknowledgements,
+    my_checkins,
+    replies,
+    views,
+    weekly_checkin,
+)

@@ -26,7 +26,7 @@ from counselor.services.accounts import counselors
 from counselor.services.couples import couples, sessions
 from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.errors import FieldErrors, InvalidInput
-from counselor.services.homework import reflections
+from counselor.services.homework import reflections, weekly_checkin
 from counselor.services.pages import api_lists
 from counselor.tenancy import get_in_practice
 
@@ -83,7 +83,14 @@ class CoupleById(MethodView):
             reflections.set_reveal_together(current_actor(), couple, value)
             if not changes:  # the setting alone changes nothing else
                 return couple
-        return couples.update_couple(current_actor(), couple.id, _changed_couple(couple, changes))
+        enabled = changes.pop("weekly_checkin", None)
+        if changes or enabled is None:  # the check-in alone changes nothing else
+            couple = couples.update_couple(
+                current_actor(), couple.id, _changed_couple(couple, changes)
+            )
+        if enabled is not None:
+            weekly_checkin.set_enabled(current_actor(), couple.id, enabled)
+        return couple
 
 
 def _cleared(text: str | None) -> str:

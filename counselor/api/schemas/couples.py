@@ -33,6 +33,14 @@ REMINDER_HOUR: dict[str, Any] = {
     }
 }
 
+WEEKLY_CHECKIN: dict[str, Any] = {
+    "metadata": {
+        "description": "Whether the partners' pages offer the weekly healthy-dependence "
+        "check-in (GET /couples/{couple_id}/weekly-checkins has the answers). Turning it off "
+        "keeps the answers given."
+    }
+}
+
 
 REVEAL_TOGETHER: dict[str, Any] = {
     "metadata": {
@@ -99,6 +107,7 @@ class CoupleSchema(ma.Schema):
     reveal_together = fields.Boolean(
         dump_only=True, required=True, allow_none=True, **REVEAL_TOGETHER
     )
+    weekly_checkin = fields.Boolean(dump_only=True, required=True, **WEEKLY_CHECKIN)
     created_at = UtcDateTime(dump_only=True, required=True)
     updated_at = UtcDateTime(dump_only=True, required=True)
 
@@ -160,6 +169,7 @@ class CoupleChangesArgs(Args):
     reveal_together = fields.Boolean(
         truthy={True}, falsy={False}, allow_none=True, **REVEAL_TOGETHER
     )
+    weekly_checkin = fields.Boolean(**WEEKLY_CHECKIN)
 
 
 AGENDA: dict[str, Any] = {

@@ -41,6 +41,7 @@ from counselor.services.homework import ladder
 from counselor.services.homework.reflections import held_back_ids, recent_reflections
 from counselor.services.homework.replies import couple_replies
 from counselor.services.homework.titles import step_titles
+from counselor.services.homework.weekly_checkin import WeeklyCheckinView, checkin_view
 from counselor.services.progress import live, readiness, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
 from counselor.services.reports.pre_session import couple_reports
@@ -173,6 +174,9 @@ class CoupleOverview:
     # Per direction, how often one partner leaned on the other and how often the other
     # noticed: the report's own (``report.leaning``; the acts are ``report.leaning_acts``).
     leaning: tuple[LeaningDirection, ...] = ()
+    # The weekly check-in's series (the report's own) and chart (no series: off, never
+    # answered); None only for a page built without it.
+    weekly_checkin: WeeklyCheckinView | None = None
     # Replies to the couple's reflections (removed ones too), by check-in id and kind.
     replies: dict[int, dict[ReplyKind, ReflectionReply]] = field(default_factory=dict)
     # Reflections *reveal together* holds back now, with the partner they wait for.
@@ -242,6 +246,7 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         reports=reports,
         step_titles=titles,
         leaning=data.leaning,
+        weekly_checkin=checkin_view(data.weekly_checkin),
         replies=couple_replies(couple.id),
         held_back=held_back_ids(couple, now),
     )

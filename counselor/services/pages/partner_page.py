@@ -16,7 +16,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner, ReflectionReply
 from counselor.services.couples.email_status import EmailStatus, email_status
-from counselor.services.homework import replies
+from counselor.services.homework import replies, weekly_checkin
 from counselor.services.homework.leaning import LeaningView, leaning_view
 from counselor.services.homework.reflections import (
     HeldBack,
@@ -136,6 +136,12 @@ class PartnerHomework:
         """The partner's own reflections the other partner can read now (each can be
         taken back)."""
         return reflections_shared_by(self.partner)
+
+    @cached_property
+    def weekly_checkin(self) -> weekly_checkin.WeeklyCard | None:
+        """The weekly check-in's card (None: the counselor has not turned it on, or the
+        couple is not active)."""
+        return weekly_checkin.partner_card(self.partner)
 
     @property
     def other_partner(self) -> Partner | None:

@@ -43,7 +43,7 @@ from counselor.models import (
 from counselor.services import validation
 from counselor.services.couples.email_status import EmailState, email_status
 from counselor.services.couples.sessions import NOT_REMOVED, last_session_with_notes
-from counselor.services.homework import ladder, reflections
+from counselor.services.homework import ladder, reflections, weekly_checkin
 from counselor.services.homework.leaning import period_pairs
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import readiness, snapshots, week_rules
@@ -106,6 +106,7 @@ def build_report_data(
     active = [a for a in assignments if a.status == AssignmentStatus.ACTIVE]
     last_time = last_session_with_notes(couple.id, session.starts_at if session else now)
     leaning_acts, leaning = _leaning(couple, start, today)  # one query
+    weekly = weekly_checkin.couple_series(couple, now)  # one query
     return PreSessionReportData(
         practice_name=couple.practice.name,
         counselor_name=couple.counselor.name,
@@ -132,6 +133,7 @@ def build_report_data(
         readiness_bar=readiness.READY_COMPLETION,
         leaning_acts=leaning_acts,
         leaning=leaning,
+        weekly_checkin=weekly if weekly.shown else None,
     )
 
 

@@ -1,0 +1,82 @@
+"""The weekly healthy-dependence check-in behind the partner's link: every statement on one
+screen, each rated 1–5 with a radio group, no JavaScript. GET only shows (this week's answers
+filled in once given); the POST, with its CSRF token, saves all of them or none and goes back
+to the homework page with a thank-you. The rules are ``services/homework/weekly_checkin.py``'s.
+"""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from counselor.models import ClientLink
+from counselor.partner import bp
+from counselor.partner.forms import ConfirmForm
+from counselor.partner.views import _live_link, limit_per_ip, limit_per_token
+from counselor.services.couples import links
+from counselor.services.errors import InvalidInput
+from counselor.services.homework import weekly_checkin
+
+FIELD_PREFIX = "item-"
+SCORES = range(weekly_checkin.LOWEST, weekly_checkin.HIGHEST + 1)
+
+
+@bp.route("/p/<token>/weekly", methods=["GET", "POST"])
+@limit_per_ip
+@limit_per_token
+def weekly_checkin_page(token: str) -> ResponseReturnValue:
+    link = _live_link(token)
+    partner = link.partner
+    if not weekly_checkin.form_open(partner):
+        if request.method == "POST":
+            return redirect(url_for("partner.homework", token=token))
+        return _page(token, link, chosen={}, errors={})
+    form = ConfirmForm()
+    if request.method == "GET":
+        chosen = {
+            key: str(score) for key, score in weekly_checkin.answers_this_week(partner).items()
+        }
+        return _page(token, link, chosen=chosen, errors={})
+    chosen = {
+        name.removeprefix(FIELD_PREFIX): value
+        for name, value in request.form.items()
+        if name.startswith(FIELD_PREFIX)
+    }
+    if not form.validate_on_submit():
+        expired = {"form": ["This page was open a long time. Check your answers and save again."]}
+        return _page(token, link, chosen, errors=expired, form=form, status=400)
+    try:
+        weekly_checkin.record_answers(links.partner_actor(partner), partner, chosen)
+    except InvalidInput as error:
+        return _page(token, link, chosen, errors=error.errors, form=form, status=422)
+    return redirect(url_for("partner.homework", token=token, notice="weekly") + "#weekly-checkin")
+
+
+def _page(
+    token: str,
+    link: ClientLink,
+    chosen: dict[str, str],
+    errors: dict[str, list[str]],
+    form: ConfirmForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    partner = link.partner
+    is_open = weekly_checkin.form_open(partner)
+    return (
+        render_template(
+            "partner/weekly_checkin.html",
+            token=token,
+            partner=partner,
+            practice=partner.couple.practice,
+            items=weekly_checkin.current_items() if is_open else [],
+            is_open=is_open,
+            answered=is_open and bool(weekly_checkin.answers_this_week(partner)),
+            chosen=chosen,
+            errors=errors,
+            form=form or ConfirmForm(),
+            scores=SCORES,
+            prefix=FIELD_PREFIX,
+            note=weekly_checkin.PRACTICE_TOOL_NOTE,
+        ),
+        status,
+    )

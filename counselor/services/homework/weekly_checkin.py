@@ -1,0 +1,351 @@
+"""The weekly healthy-dependence check-in: its rules in one place.
+
+The counselor turns it on per couple (``Couple.weekly_checkin``). Each partner then rates
+every current item (the ladder file's ``[weekly_checkin]``, synced by
+``homework.ladder.sync_weekly_items``) from 1 to 5 once per their own local week
+(``week_rules.partner_current_week``); answering again in the same week replaces their
+answers. Every item is required and nothing is written unless all are valid.
+
+``couple_series`` reads the answers back as each partner's series — per week, each item's
+score and the partner's mean; the latest week's change; and the items the partners scored
+``DIVERGENCE_POINTS`` or more apart in the same week. The couple page, the API and the
+report all show what it returns (the report's data carries it), so they always agree.
+It is a practice tool to talk about in sessions, not a validated clinical measure
+(``reports.data.PRACTICE_TOOL_NOTE``, shown wherever its figures are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from statistics import mean
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import Couple, CoupleStatus, Partner, WeeklyAnswer, WeeklyCheckinItem
+from counselor.services.audit import Actor, record_event
+from counselor.services.couples.couples import refuse_if_erased
+from counselor.services.errors import FieldErrors, InvalidInput
+from counselor.services.progress import week_rules
+from counselor.services.progress.charts import LineChart, Tick, completion_chart
+from counselor.tenancy import get_in_practice
+from reports.data import (
+    PRACTICE_TOOL_NOTE,
+    WeeklyCheckinData,
+    WeeklyDivergence,
+    WeeklyItem,
+    WeeklyPartnerSeries,
+)
+from reports.weekly_checkin import signed_change
+
+# Two scores this far apart or more, for the same item in the same week, are flagged: a
+# one-point gap is ordinary wobble on a 1–5 scale, two points is a different week.
+DIVERGENCE_POINTS = 2
+# The weeks the series covers, the latest being the current one (as the completion chart).
+WEEKS_SHOWN = 8
+LOWEST, HIGHEST = 1, 5
+CHOOSE_A_SCORE = f"Choose a number from {LOWEST} to {HIGHEST}."
+
+
+def current_items() -> list[WeeklyCheckinItem]:
+    """The items a partner is asked now, in the ladder file's order."""
+    return list(
+        db.session.scalars(
+            sa.select(WeeklyCheckinItem)
+            .where(WeeklyCheckinItem.retired.is_(False))
+            .order_by(WeeklyCheckinItem.position, WeeklyCheckinItem.id)
+        )
+    )
+
+
+def form_open(partner: Partner) -> bool:
+    """Whether the partner may answer: the counselor turned the check-in on and the couple
+    is active (a paused, closed or erased couple's partner gets no form)."""
+    couple = partner.couple
+    return (
+        couple.weekly_checkin and couple.status == CoupleStatus.ACTIVE and couple.erased_at is None
+    )
+
+
+def answers_this_week(partner: Partner, now: datetime | None = None) -> dict[str, int]:
+    """The partner's scores for their current week, by item key (empty: not answered)."""
+    week = week_rules.partner_current_week(partner, now)
+    rows = db.session.execute(
+        sa.select(WeeklyCheckinItem.key, WeeklyAnswer.score)
+        .join(WeeklyCheckinItem, WeeklyAnswer.item_id == WeeklyCheckinItem.id)
+        .where(WeeklyAnswer.partner_id == partner.id, WeeklyAnswer.week_start == week)
+    )
+    return {key: score for key, score in rows}
+
+
+def record_answers(
+    actor: Actor,
+    partner: Partner,
+    scores: Mapping[str, object],
+    now: datetime | None = None,
+) -> date:
+    """Store the partner's score for every current item (``scores`` by item key; a form's
+    strings are read as whole numbers) for their current local week, replacing any they
+    gave this week. Every item is required: one missing or out of range refuses them all,
+    naming each. Returns the week's Monday. The audit event names the partner, never the
+    scores."""
+    if not form_open(partner):
+        raise InvalidInput.single(
+            "weekly_checkin", "The weekly check-in is not open for you right now."
+        )
+    items = current_items()
+    problems = FieldErrors()
+    chosen: dict[int, tuple[WeeklyCheckinItem, int]] = {}
+    for item in items:
+        score = _score(scores.get(item.key))
+        if score is None:
+            problems.add(item.key, CHOOSE_A_SCORE)
+        else:
+            chosen[item.id] = (item, score)
+    problems.raise_if_any()
+    week = week_rules.partner_current_week(partner, now)
+    _upsert(partner, week, chosen.values())
+    record_event(actor, "weekly_checkin.answered", "partner", partner.id)
+    return week
+
+
+def _score(value: object) -> int | None:
+    """A whole number from LOWEST to HIGHEST, from an int or a form's text; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = int(value) if value.isascii() and value.isdigit() and len(value) <= 2 else None
+    if isinstance(value, int) and LOWEST <= value <= HIGHEST:
+        return value
+    return None
+
+
+def _upsert(partner: Partner, week: date, chosen: Iterable[tuple[WeeklyCheckinItem, int]]) -> None:
+    """One statement for the week's answers: the unique (partner, week, item) key makes a
+    second answer — a re-post, a second tab — replace the first instead of failing. The
+    answer records the version of the words the partner was shown."""
+    stamp = timeutil.utcnow()
+    rows = [
+        {
+            "practice_id": partner.couple.practice_id,
+            "couple_id": partner.couple_id,
+            "partner_id": partner.id,
+            "week_start": week,
+            "item_id": item.id,
+            "item_version": item.version,
+            "score": score,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        for item, score in chosen
+    ]
+    if not rows:
+        return
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(WeeklyAnswer).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=["partner_id", "week_start", "item_id"],
+        set_={
+            "score": statement.excluded.score,
+            "item_version": statement.excluded.item_version,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+    db.session.execute(statement)
+
+
+def set_enabled(actor: Actor, couple_id: int, enabled: bool) -> bool:
+    """Turn the couple's weekly check-in on or off; returns whether it was on. Answers
+    already given stay (the couple page and the report keep showing them)."""
+    couple = get_in_practice(Couple, couple_id)
+    if enabled:
+        refuse_if_erased(couple)  # nothing new is asked of an erased couple
+    previous = couple.weekly_checkin
+    if previous != enabled:
+        couple.weekly_checkin = enabled
+        action = "weekly_checkin.turned_on" if enabled else "weekly_checkin.turned_off"
+        record_event(actor, action, "couple", couple.id)
+    return previous
+
+
+# --- the series -------------------------------------------------------------------------
+
+
+def series_weeks(partners: Iterable[Partner], now: datetime | None = None) -> list[date]:
+    """The Mondays the series covers, oldest first, up to the later of the partners'
+    current weeks (one partner's Monday may come first in their zone)."""
+    latest = max(week_rules.partner_current_week(p, now) for p in partners)
+    return timeutil.week_starts_back(latest, WEEKS_SHOWN)
+
+
+def couple_series(couple: Couple, now: datetime | None = None) -> WeeklyCheckinData:
+    """The couple's series over ``WEEKS_SHOWN`` weeks, in one query."""
+    partners = list(couple.partners)
+    weeks = series_weeks(partners, now)
+    rows = db.session.execute(
+        sa.select(
+            WeeklyAnswer.partner_id, WeeklyAnswer.week_start, WeeklyAnswer.score, WeeklyCheckinItem
+        )
+        .join(WeeklyCheckinItem, WeeklyAnswer.item_id == WeeklyCheckinItem.id)
+        .where(
+            WeeklyAnswer.couple_id == couple.id,
+            WeeklyAnswer.week_start >= weeks[0],
+            WeeklyAnswer.week_start <= weeks[-1],
+        )
+    ).all()
+    answers = [(partner_id, week, item, score) for partner_id, week, score, item in rows]
+    return series_from(answers, partners, weeks, enabled=couple.weekly_checkin)
+
+
+def series_from(
+    answers: Iterable[tuple[int, date, WeeklyCheckinItem, int]],
+    partners: list[Partner],
+    weeks: list[date],
+    *,
+    enabled: bool,
+) -> WeeklyCheckinData:
+    """The series from (partner id, week, item, score) answers: the rules, without a query.
+    Items are those answered in the weeks (a retired one too, in its current words), in
+    the ladder file's order."""
+    score_of: dict[tuple[int, date, str], int] = {}
+    items: dict[str, WeeklyCheckinItem] = {}
+    for partner_id, week, item, score in answers:
+        score_of[(partner_id, week, item.key)] = score
+        items[item.key] = item
+    ordered = sorted(items.values(), key=lambda i: (i.position, i.id))
+    answered = sorted({week for _, week, _ in score_of}, reverse=True)
+    latest = answered[0] if answered else None
+    previous = latest - timedelta(weeks=1) if latest else None
+    series = []
+    for partner in partners:
+        scores = tuple(
+            tuple(score_of.get((partner.id, week, item.key)) for week in weeks) for item in ordered
+        )
+        means = tuple(_mean(row[index] for row in scores) for index in range(len(weeks)))
+        series.append(
+            WeeklyPartnerSeries(
+                name=partner.first_name,
+                partner_id=partner.id,
+                scores=scores,
+                means=means,
+                change=_change(means, weeks, latest, previous),
+                item_changes=tuple(_whole(_change(row, weeks, latest, previous)) for row in scores),
+            )
+        )
+    return WeeklyCheckinData(
+        enabled=enabled,
+        weeks=tuple(weeks),
+        items=tuple(WeeklyItem(i.key, i.text, i.low_label, i.high_label) for i in ordered),
+        partners=tuple(series),
+        divergences=_divergences(score_of, partners, ordered, answered),
+        divergence_points=DIVERGENCE_POINTS,
+        latest_week=latest,
+    )
+
+
+def _mean(values: Iterable[int | None]) -> float | None:
+    given = [v for v in values if v is not None]
+    return round(mean(given), 2) if given else None
+
+
+def _change(
+    values: tuple[float | None, ...] | tuple[int | None, ...],
+    weeks: list[date],
+    latest: date | None,
+    previous: date | None,
+) -> float | None:
+    """The latest answered week's value minus the week before's; None when either is
+    missing (a partner who skipped a week has no change to show, not a drop)."""
+    if latest is None or previous is None or previous not in weeks:
+        return None
+    now, before = values[weeks.index(latest)], values[weeks.index(previous)]
+    if now is None or before is None:
+        return None
+    return round(now - before, 2)
+
+
+def _whole(change: float | None) -> int | None:
+    return None if change is None else int(change)
+
+
+def _divergences(
+    score_of: dict[tuple[int, date, str], int],
+    partners: list[Partner],
+    items: list[WeeklyCheckinItem],
+    weeks_newest_first: list[date],
+) -> tuple[WeeklyDivergence, ...]:
+    """Per week (newest first) and item (in order): both partners answered and their scores
+    are ``DIVERGENCE_POINTS`` or more apart."""
+    found = []
+    for week in weeks_newest_first:
+        for item in items:
+            scores = [score_of.get((p.id, week, item.key)) for p in partners]
+            given = [s for s in scores if s is not None]
+            if len(given) == len(partners) >= 2 and max(given) - min(given) >= DIVERGENCE_POINTS:
+                found.append(WeeklyDivergence(week, item.key, item.text, tuple(given)))
+    return tuple(found)
+
+
+# --- the couple page's chart ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeeklyCheckinView:
+    """The couple page's check-in section: the series (the report's own; None while the
+    check-in is off and was never answered) and its chart of each partner's mean per week,
+    drawn on a 1–5 scale."""
+
+    data: WeeklyCheckinData | None
+    chart: LineChart | None
+
+    note = PRACTICE_TOOL_NOTE
+
+    @staticmethod
+    def week_label(week: date) -> str:
+        return f"{week.day} {week:%b}"
+
+    signed = staticmethod(signed_change)  # the report's words for a change
+
+
+def checkin_view(data: WeeklyCheckinData | None) -> WeeklyCheckinView:
+    """The couple page's view of the series the report's data carries (no query)."""
+    if data is None:
+        return WeeklyCheckinView(None, None)
+    # The chart draws 0–1: a score s sits at (s - 1) / 4, and the axis is labelled 1 to 5.
+    series = [
+        (p.name, [None if m is None else (m - LOWEST) / (HIGHEST - LOWEST) for m in p.means])
+        for p in data.partners
+    ]
+    chart = completion_chart([WeeklyCheckinView.week_label(w) for w in data.weeks], series)
+    span = chart.bottom - chart.top
+    ticks = [
+        Tick(round(chart.bottom - (score - LOWEST) / (HIGHEST - LOWEST) * span, 1), str(score))
+        for score in range(LOWEST, HIGHEST + 1)
+    ]
+    return WeeklyCheckinView(data, replace(chart, y_ticks=ticks))
+
+
+# --- the partner page's card -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeeklyCard:
+    """The card on the partner's page: how many items, and whether they answered this week."""
+
+    questions: int
+    answered: bool
+
+    note = PRACTICE_TOOL_NOTE
+
+
+def partner_card(partner: Partner, now: datetime | None = None) -> WeeklyCard | None:
+    """The card, or None when the partner has no form (``form_open``): then no query."""
+    if not form_open(partner):
+        return None
+    answered = bool(answers_this_week(partner, now))
+    return WeeklyCard(questions=len(current_items()), answered=answered)
