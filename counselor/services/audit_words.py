@@ -126,6 +126,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "practice.retention_settings": ("admin", "Changed how long data is kept"),
     "practice.launch_secret": ("admin", "Set up sign-in from the practice's system"),
     "practice.adaptive_cadence.change": ("admin", "Changed whether reminders adapt"),
+    "practice.adaptive_cadence": ("admin", "Changed whether reminders adapt"),
     "api_key.create": ("admin", "Created an API key"),
     "api_key.revoke": ("admin", "Revoked an API key"),
     "webhook.create": ("admin", "Added a webhook"),

@@ -12,9 +12,12 @@ import pytest
 from counselor.services import audit_words
 
 ROOT = Path(__file__).resolve().parents[2]
-# An action written out where it is recorded: record_event(actor, "thing.what", ...), or
-# named first (REVOKE_ACTION = "couple.revoke_links"; action = "a.b" if on else "a.c").
+# An action written out where it is recorded: record_event(actor, "thing.what", ...); or
+# handed over as a module's constant (RESTORED = "partner.cadence_restored", also as
+# reflections.WITHDRAW_ACTION); or named first (action = "a.b" if on else "a.c").
 RECORDED = re.compile(r'record_event\(\s*[^,()]+(?:\([^()]*\))?,\s*"([a-z_]+\.[a-z_.]+)"')
+HANDED = re.compile(r"record_event\(\s*[^,()]+(?:\([^()]*\))?,\s*(?:\w+\.)*([A-Z][A-Z0-9_]*)\b")
+CONSTANT = re.compile(r'^([A-Z][A-Z0-9_]*)\s*(?::[^=\n]*)?=\s*"([a-z_]+\.[a-z_.]+)"', re.MULTILINE)
 NAMED = re.compile(r'^\s*\w*action\w*\s*(?::[^=\n]*)?=\s*(".*)$', re.MULTILINE | re.IGNORECASE)
 DOTTED = re.compile(r'"([a-z_]+\.[a-z_.]+)"')
 
@@ -35,6 +38,7 @@ ISSUE_15_ACTIONS = {
     "partner.cadence_lowered": "Reminders made gentle: they were not followed",
     "partner.cadence_restored": "Reminders back to their usual cadence",
     "practice.adaptive_cadence.change": "Changed whether reminders adapt",
+    "practice.adaptive_cadence": "Changed whether reminders adapt",
     "acknowledgement.stop_sharing": "Took back a shared acknowledgement",
     "acknowledgement.delete": "Deleted an acknowledgement",
     "couple.reveal_together": "Changed whether reflections wait for both partners",
@@ -46,13 +50,18 @@ ISSUE_15_ACTIONS = {
 
 def recorded_actions() -> dict[str, str]:
     """Every action written out in counselor/ and tasks/, with the file that records it."""
+    sources = {
+        str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+        for folder in ("counselor", "tasks")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    }
+    constants = {name: value for text in sources.values() for name, value in CONSTANT.findall(text)}
     found: dict[str, str] = {}
-    for folder in ("counselor", "tasks"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            text = path.read_text(encoding="utf-8")
-            named = [a for line in NAMED.findall(text) for a in DOTTED.findall(line)]
-            for action in RECORDED.findall(text) + named:
-                found.setdefault(action, str(path.relative_to(ROOT)))
+    for where, text in sources.items():
+        named = [a for line in NAMED.findall(text) for a in DOTTED.findall(line)]
+        handed = [constants[n] for n in HANDED.findall(text) if n in constants]
+        for action in RECORDED.findall(text) + named + handed:
+            found.setdefault(action, where)
     return found
 
 
@@ -63,6 +72,7 @@ def test_the_scan_finds_the_actions_it_should():
     assert {"couple.erase", "couple.export", "retention.purge", "auth.login"} <= set(found)
     assert "couple.revoke_links" in found  # links.REVOKE_ACTION
     assert "checkin.share_reflection" in found  # reflections.SHARE_ACTION
+    assert "checkin.withdraw_reflection" in found  # record_event(actor, reflections.WITHDRAW_…
     assert len(found) >= 60
 
 
