@@ -91,3 +91,20 @@ def test_issue_15_actions_read_plainly(action, words):
 def test_an_action_not_yet_worded_still_reads_plainly_and_has_no_kind():
     assert audit_words.action_words("weekly_checkin.skip") == "Weekly checkin: skip"
     assert audit_words.kind_of("weekly_checkin.skip") is None
+
+
+def test_issue_15_api_routes_read_in_words():
+    words = audit_words.action_words
+    assert words("api.GET /couples/{couple_id}/acknowledgements") == (
+        "API: read a couple's acknowledgements"
+    )
+    assert words("api.GET /checkins/{checkin_id}/acknowledgement") == (
+        "API: read a check-in's acknowledgement"
+    )
+    assert words("api.GET /couples/{couple_id}/weekly-checkins") == (
+        "API: read a couple's weekly check-ins"
+    )
+    assert words("api.GET /couples/{couple_id}/reminder-effect") == (
+        "API: read whether reminders help a couple"
+    )
+    assert words("api.GET /weekly-checkin/items") == "API: read the weekly check-in's items"
