@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
+from counselor import tenancy
+from counselor.models import Partner
+from counselor.services.couples import links
+from counselor.services.homework import acknowledgements
+from counselor.services.homework.acknowledgements import AcknowledgementInput
 from counselor.services.reports import pre_session
+from counselor.tenancy import get_in_practice
+from counselor.unit_of_work import unit_of_work
 from tests.support.api import API, ApiClient, assert_error, couple_body
 from tests.support.helpers import row_counts
 
@@ -48,6 +55,7 @@ def objects_made_by(api: ApiClient, *, webhook: bool = True) -> dict[str, Any]:
     ).get_json()
     report = api.post(f"/couples/{couple['id']}/reports", json={}).get_json()
     pre_session.generate_report(report["id"])
+    checkin_id = _acknowledged_checkin(api, couple)
     ids = {}
     if webhook:
         ids["webhook_id"] = api.post(
@@ -58,9 +66,29 @@ def objects_made_by(api: ApiClient, *, webhook: bool = True) -> dict[str, Any]:
         "assignment_id": assignment["id"],
         "session_id": session["id"],
         "report_id": report["id"],
+        "checkin_id": checkin_id,
         "TEMPLATE": template,
         "PARTNER": couple["partners"][0]["id"],
     }
+
+
+def _acknowledged_checkin(api: ApiClient, couple: dict[str, Any]) -> int:
+    """A check-in of a step that leans on the other partner (rung 2), recorded through the
+    API, and that partner's acknowledgement of it (partners write those on their page)."""
+    first, second = couple["partners"]
+    step = api.post(
+        f"/couples/{couple['id']}/assignments",
+        json={"template_key": "ask-opinion-work-email", "assignee": "each", "notify": False},
+    ).get_json()
+    checkin = api.post(
+        f"/assignments/{step['id']}/checkins", json={"partner_id": first["id"]}
+    ).get_json()
+    with tenancy.practice_scope(api.practice.id), unit_of_work():
+        leaned_on = get_in_practice(Partner, second["id"])
+        acknowledgements.acknowledge(
+            links.partner_actor(leaned_on), leaned_on, checkin["id"], AcknowledgementInput("yes")
+        )
+    return checkin["id"]
 
 
 def operations_with_ids(spec: dict[str, Any]) -> list[tuple[str, str]]:
