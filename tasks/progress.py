@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from celery import shared_task
 
 from counselor import task_names
+from counselor.services.progress import adaptive_cadence, reminder_effect
 from counselor.services.progress import compile as progress_compile
 
 
@@ -21,10 +22,14 @@ from counselor.services.progress import compile as progress_compile
     max_retries=3,
 )
 def compile_progress(since: str | None = None, weeks: int = 12) -> dict[str, object]:
-    """Recompute every active or paused couple's weekly snapshots; ``since`` is an ISO date."""
+    """Recompute every active or paused couple's weekly snapshots; ``since`` is an ISO date.
+    Then, in the same transaction, the reminder-effect snapshots and the adaptive cadence
+    (both replace or skip what a first run wrote, so a retry is harmless)."""
     result = progress_compile.compile_progress(
         since=date.fromisoformat(since) if since else None, weeks=weeks
     )
     summary = asdict(result)
     summary["first_week"] = result.first_week.isoformat() if result.first_week else None
+    summary["reminder_effects"] = reminder_effect.compile_reminder_effects()
+    summary["cadence_lowered"] = len(adaptive_cadence.lower_unheeded())
     return summary

@@ -19,9 +19,10 @@ from counselor.models import (
     Couple,
     CoupleStatus,
     EmailKind,
+    Partner,
     ReadinessSignal,
 )
-from counselor.services.progress import current
+from counselor.services.progress import adaptive_cadence, current
 
 DIGEST_HOUR = 8  # Monday, in the counselor's own time zone
 QUIET_DAYS = 7
@@ -45,7 +46,8 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
     ids = [c.id for c in couples]
     if not ids:
         return []
-    today = timeutil.local_today(counselor.timezone)
+    now = timeutil.utcnow()
+    today = timeutil.local_today(counselor.timezone, now)
     with_steps = set(
         db.session.scalars(
             sa.select(Assignment.couple_id).where(
@@ -72,6 +74,11 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
             item.reasons.append(f"no check-ins for {QUIET_DAYS} days")
         if any(p.unsubscribed_at for p in couple.partners):
             item.reasons.append("a partner stopped emails")
+        if any(_lowered_this_week(p, now) for p in couple.partners):
+            item.reasons.append(
+                "a partner's reminders dropped to gentle: "
+                f"{adaptive_cadence.ADAPT_WEEKS} weeks of reminders without a check-in after them"
+            )
         verdict = standing[couple.id].readiness
         couple_signals = {verdict.of(p.id) for p in couple.partners}
         if ReadinessSignal.READY_TO_MOVE_UP in couple_signals:
@@ -81,6 +88,12 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
         if item.reasons:
             items.append(item)
     return items
+
+
+def _lowered_this_week(partner: Partner, now: datetime) -> bool:
+    """The adaptive cadence lowered this partner since the last Monday digest."""
+    lowered = partner.cadence_lowered_at
+    return lowered is not None and lowered > now - timedelta(days=7)
 
 
 def due_digest_rows(now: datetime) -> list[dict]:

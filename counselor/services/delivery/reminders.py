@@ -11,8 +11,12 @@ Rules, each in one place below:
   compared as local wall-clock times, so a daylight-saving change neither skips nor
   doubles a day.
 - Never while snoozed, after "stop emails", or for a paused or closed couple; never
-  when the practice's cadence is off; never once every step is met for the week.
-- Why a day qualifies (the practice's cadence):
+  when the partner's effective cadence is off; never once every step is met for the week.
+- The effective cadence (``effective_cadence``) is the practice's, unless the partner
+  has one of their own (the adaptive cadence lowers a partner whose reminders go
+  unheeded, ``progress.adaptive_cadence``) — and never more than the practice's: off
+  stays off. The planner, the previews and the pages all ask it.
+- Why a day qualifies (the effective cadence):
   gentle   — the first day of a new step, and the day before a step is due;
   standard — those, and any day a step is behind its weekly pace (fewer done than
              the week's target pro rata to the days gone, e.g. 0 of 3 by Thursday).
@@ -66,6 +70,19 @@ class PlannedReminder:
     @property
     def dedupe_key(self) -> str:
         return f"reminder:{self.partner.id}:{self.local_day.isoformat()}"
+
+
+_CADENCE_RANK = {ReminderCadence.OFF: 0, ReminderCadence.GENTLE: 1, ReminderCadence.STANDARD: 2}
+
+
+def effective_cadence(partner: Partner) -> ReminderCadence:
+    """The cadence this partner's reminders follow: their own when they have one, else the
+    practice's, and never more than the practice's."""
+    practice = partner.couple.practice.reminder_cadence
+    own = partner.reminder_cadence
+    if own is None:
+        return practice
+    return min(practice, own, key=_CADENCE_RANK.__getitem__)
 
 
 def reminder_time(partner: Partner) -> time:
@@ -122,7 +139,8 @@ def reminder_reasons(
 
 
 def _reachable_partners() -> sa.Select:
-    """Partners who may get reminders at all: active couple, cadence on, emails not stopped."""
+    """Partners who may get reminders at all: active couple, cadence on (the practice's and
+    their own), emails not stopped."""
     return (
         sa.select(Partner)
         .join(Partner.couple)
@@ -130,6 +148,10 @@ def _reachable_partners() -> sa.Select:
         .where(
             Couple.status == CoupleStatus.ACTIVE,
             Practice.reminder_cadence != ReminderCadence.OFF,
+            sa.or_(
+                Partner.reminder_cadence.is_(None),
+                Partner.reminder_cadence != ReminderCadence.OFF,
+            ),
             Partner.unsubscribed_at.is_(None),
         )
         .options(contains_eager(Partner.couple).contains_eager(Couple.practice))
@@ -185,7 +207,7 @@ def due_reminders(now: datetime | None = None) -> list[PlannedReminder]:
             by_couple.get(partner.couple_id, []),
             local.date(),
             day_counts,
-            partner.couple.practice.reminder_cadence,
+            effective_cadence(partner),
         )
         if reasons:
             due.append(PlannedReminder(partner, local.date(), at, reasons))
@@ -245,7 +267,7 @@ def preview_reminders(
             if moment < local_now or (partner.snoozed_until and moment <= partner.snoozed_until):
                 continue
             reasons = reminder_reasons(
-                partner, assignments, day, day_counts, couple.practice.reminder_cadence
+                partner, assignments, day, day_counts, effective_cadence(partner)
             )
             reminder = PlannedReminder(partner, day, at, reasons)
             if (

@@ -1,0 +1,385 @@
+"""Do reminders help? For each partner, how often a reminder was followed by their check-in,
+beside how often they checked in on comparable days when no reminder went — measured by
+the nightly job into ``ReminderEffect`` rows (partner × local weekday), read back through
+one function, ``reminder_figures.effect``, for the partner, the couple and the practice
+alike.
+
+The rules, each a named constant or a clause below:
+
+- **The window**: the ``WINDOW_WEEKS`` × 7 local days ending ``SETTLE_DAYS`` before the
+  job's UTC date — the last day whose ``FOLLOW_HOURS`` have run out in every time zone
+  whatever hour the job runs (a reminder sent yesterday evening cannot be judged yet, and
+  counting it as unheeded would bias every figure down). The same dates for everyone;
+  each is a day on the partner's own clock.
+- **A reminder**: an email of kind reminder to the partner that was sent (``sent_at``),
+  filed on the local day it was planned for — the day in its dedupe key
+  ``reminder:<partner>:<local date>``, which is the day it was sent (a reminder that could
+  not go that day is dropped, never sent later). **Followed**: the partner recorded a
+  check-in (``CheckIn.created_at``, not the day it is for: backdating exists) within
+  ``FOLLOW_HOURS`` after ``sent_at``.
+- **A comparable day without a reminder**: a local day in the window with no reminder
+  planned for the partner (sent or not) on which one could have gone — the couple active,
+  the partner's emails not stopped (``unsubscribed_at`` empty or later), the partner
+  already added, at least one of their steps running that day (started on or before it,
+  not due or ended before it), the effective cadence not off, and no other email to them
+  (a new step, a link) that day, which the one-email-a-day cap would have let no reminder
+  follow. **Followed**: a check-in recorded within ``FOLLOW_HOURS`` after the partner's
+  reminder hour that day, on their clock.
+- **Same cadence state**: a partner whose cadence was lowered (adaptive cadence) is
+  measured only from that moment — reminders and days alike — so gentle is compared with
+  gentle.
+- **Who**: partners of active couples; every other row is removed by the run (a paused
+  couple's figures come back when it resumes).
+- **Weekday mix** and **enough to judge**: ``reminder_figures``, where the rows become
+  the two rates, their counts and the verdict ("n = 14 reminders; too few to judge").
+
+Approximations, because the history is not kept: whether the couple was active, and the
+practice's cadence, are today's (a couple paused for part of the window counts those days
+as comparable); snoozes are not kept, so a snoozed day can count as comparable; the
+reminder hour is the stored ``Partner.reminder_hour`` (forms refuse one inside quiet
+hours, so it is the hour reminders came, except for rows older than that check); the
+partner's UTC offset is the one at local noon, so on a daylight-saving day the reminder
+moment may be an hour off.
+
+Everything is computed set-based in a fixed number of statements whatever the number of
+couples, on SQLite and PostgreSQL: local days are joined from a small VALUES table of the
+window's days and each time zone's UTC offsets, and instants are compared as epoch
+seconds (``epoch``), which both databases compute. Every statement spans all practices
+(``tenancy.across_practices``); the task commits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from counselor import timeutil
+from counselor.extensions import db
+from counselor.models import (
+    Assignee,
+    Assignment,
+    AssignmentStatus,
+    CheckIn,
+    Couple,
+    CoupleStatus,
+    EmailKind,
+    OutboxEmail,
+    OutboxStatus,
+    Partner,
+    Practice,
+    ReminderCadence,
+    ReminderEffect,
+)
+from counselor.tenancy import across_practices
+
+WINDOW_WEEKS = 8
+FOLLOW_HOURS = 48
+SETTLE_DAYS = 4
+# Serialises two runs on PostgreSQL; SQLite serialises writers anyway.
+ADVISORY_LOCK_KEY = 0x72656D66  # "remf"
+
+FOLLOW_SECONDS = FOLLOW_HOURS * 3600
+DAY_SECONDS = 24 * 3600
+# Other emails after which the daily cap lets no reminder go the same day.
+CAPPING_KINDS = (EmailKind.NEW_STEP, EmailKind.LINK)
+
+
+class epoch(FunctionElement[int]):  # lower case: reads as the SQL it stands for
+    """Seconds since 1970 of a UTC timestamp column, on either database."""
+
+    type = sa.BigInteger()
+    name = "epoch"
+    inherit_cache = True
+
+
+@compiles(epoch)
+def _epoch_postgresql(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(epoch, "sqlite")
+def _epoch_sqlite(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
+    # UTCDateTime stores SQLite's instants as naive UTC text, which strftime reads as UTC.
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The local days measured: ``WINDOW_WEEKS`` weeks ending ``SETTLE_DAYS`` ago."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def at(cls, now: datetime) -> Window:
+        end = now.astimezone(UTC).date() - timedelta(days=SETTLE_DAYS)
+        return cls(end - timedelta(days=7 * WINDOW_WEEKS - 1), end)
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    def weeks_back(self, day: date) -> int:
+        """0 for the window's last seven days, 1 for the seven before, and so on."""
+        return (self.end - day).days // 7
+
+
+@dataclass(frozen=True)
+class ReminderWeeks:
+    """A partner's sent reminders in one weekday and week of the window, and how many were
+    followed by a check-in (the adaptive cadence reads them week by week)."""
+
+    practice_id: int
+    couple_id: int
+    partner_id: int
+    weekday: int
+    weeks_back: int
+    reminders: int
+    followed: int
+
+
+def compile_reminder_effects(now: datetime | None = None) -> int:
+    """Replace every practice's ``ReminderEffect`` rows with the window's figures; returns
+    how many rows were written."""
+    now = now or timeutil.utcnow()
+    window = Window.at(now)
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
+    days = _days_table(window)
+    zones = _zones_table(window, _zones_in_scope())
+    weeks = _reminder_weeks(window, days)
+    quiet = _quiet_days(window, days, zones) if zones is not None else []
+
+    counts: dict[tuple[int, int, int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for week in weeks:
+        key = (week.practice_id, week.couple_id, week.partner_id, week.weekday)
+        counts[key][0] += week.reminders
+        counts[key][1] += week.followed
+    for practice_id, couple_id, partner_id, weekday, number, followed in quiet:
+        key = (practice_id, couple_id, partner_id, weekday)
+        counts[key][2] += number
+        counts[key][3] += int(followed or 0)
+    rows = [
+        {
+            "practice_id": practice_id,
+            "couple_id": couple_id,
+            "partner_id": partner_id,
+            "weekday": weekday,
+            "window_start": window.start,
+            "window_end": window.end,
+            "reminders": figures[0],
+            "reminders_followed": figures[1],
+            "quiet_days": figures[2],
+            "quiet_days_followed": figures[3],
+            "computed_at": now,
+        }
+        for (practice_id, couple_id, partner_id, weekday), figures in sorted(counts.items())
+    ]
+    db.session.execute(
+        across_practices(
+            sa.delete(ReminderEffect).where(sa.true()).execution_options(synchronize_session=False)
+        )
+    )
+    if rows:
+        db.session.execute(sa.insert(ReminderEffect), rows)
+    return len(rows)
+
+
+def reminder_weeks(now: datetime, since: sa.ScalarSelect[Any]) -> list[ReminderWeeks]:
+    """The window's sent reminders by partner, weekday and week, counting only those sent
+    after ``since`` (a correlated scalar subquery on ``Partner``; NULL: all of them)."""
+    window = Window.at(now)
+    return _reminder_weeks(window, _days_table(window), since)
+
+
+def _days_table(window: Window) -> sa.CTE:
+    """The window's local days: the date, its dedupe-key text, weekday, week back, and the
+    epoch of its UTC midnight (a zone's offset turns it into the local midnight)."""
+    return (
+        sa.values(
+            sa.column("day", sa.Date),
+            sa.column("day_key", sa.String),
+            sa.column("weekday", sa.Integer),
+            sa.column("weeks_back", sa.Integer),
+            sa.column("day_epoch", sa.BigInteger),
+            name="window_days",
+        )
+        .data(
+            [
+                (
+                    day,
+                    day.isoformat(),
+                    day.weekday(),
+                    window.weeks_back(day),
+                    int(datetime.combine(day, time(), tzinfo=UTC).timestamp()),
+                )
+                for day in window.days()
+            ]
+        )
+        .cte("window_days")
+    )  # a CTE: SQLite cannot name a VALUES subquery's columns
+
+
+def _zones_in_scope() -> list[str]:
+    statement = (
+        sa.select(Partner.timezone)
+        .join(Couple, Couple.id == Partner.couple_id)
+        .where(Couple.status == CoupleStatus.ACTIVE)
+        .distinct()
+    )
+    return sorted(db.session.scalars(across_practices(statement)))
+
+
+def _zones_table(window: Window, zones: list[str]) -> sa.CTE | None:
+    """Each zone's UTC offset (seconds east of UTC, at local noon) over runs of the window's
+    days: a row per run, so a zone with no daylight-saving change in the window is one row."""
+    rows: list[tuple[str, date, date, int]] = []
+    for name in zones:
+        zone = ZoneInfo(name)
+        for day in window.days():
+            offset = datetime.combine(day, time(12), tzinfo=zone).utcoffset()
+            seconds = int(offset.total_seconds()) if offset is not None else 0
+            if rows and rows[-1][0] == name and rows[-1][3] == seconds:
+                rows[-1] = (name, rows[-1][1], day, seconds)
+            else:
+                rows.append((name, day, day, seconds))
+    if not rows:
+        return None
+    return (
+        sa.values(
+            sa.column("zone", sa.String),
+            sa.column("first_day", sa.Date),
+            sa.column("last_day", sa.Date),
+            sa.column("utc_offset", sa.Integer),
+            name="zone_offsets",
+        )
+        .data(rows)
+        .cte("zone_offsets")
+    )
+
+
+def _reminder_key(days: sa.CTE) -> sa.ColumnElement[str]:
+    """A reminder's dedupe key for the partner and the day: how the outbox files it."""
+    return sa.literal("reminder:") + sa.cast(Partner.id, sa.String) + ":" + days.c.day_key
+
+
+def _reminder_weeks(
+    window: Window, days: sa.CTE, since: sa.ScalarSelect[Any] | None = None
+) -> list[ReminderWeeks]:
+    """Sent reminders by partner, weekday and week of the window, with how many were
+    followed, in one GROUP BY."""
+    followed = sa.exists().where(
+        CheckIn.partner_id == OutboxEmail.partner_id,
+        epoch(CheckIn.created_at) >= epoch(OutboxEmail.sent_at),
+        epoch(CheckIn.created_at) < epoch(OutboxEmail.sent_at) + FOLLOW_SECONDS,
+    )
+    statement = (
+        sa.select(
+            Couple.practice_id,
+            Partner.couple_id,
+            Partner.id,
+            days.c.weekday,
+            days.c.weeks_back,
+            sa.func.count(),
+            sa.func.sum(sa.case((followed, 1), else_=0)),
+        )
+        .select_from(OutboxEmail)
+        .join(Partner, Partner.id == OutboxEmail.partner_id)
+        .join(Couple, Couple.id == Partner.couple_id)
+        .join(days, OutboxEmail.dedupe_key == _reminder_key(days))
+        .where(
+            OutboxEmail.kind == EmailKind.REMINDER,
+            OutboxEmail.status == OutboxStatus.SENT,
+            OutboxEmail.sent_at
+            >= datetime.combine(window.start, time(), tzinfo=UTC) - timedelta(days=1),
+            OutboxEmail.sent_at
+            < datetime.combine(window.end, time(), tzinfo=UTC) + timedelta(days=2),
+            Couple.status == CoupleStatus.ACTIVE,
+            sa.or_(
+                Partner.cadence_lowered_at.is_(None),
+                OutboxEmail.sent_at >= Partner.cadence_lowered_at,
+            ),
+        )
+        .group_by(
+            Couple.practice_id, Partner.couple_id, Partner.id, days.c.weekday, days.c.weeks_back
+        )
+    )
+    if since is not None:
+        statement = statement.where(sa.or_(since.is_(None), OutboxEmail.sent_at > since))
+    return [ReminderWeeks(*row) for row in db.session.execute(across_practices(statement))]
+
+
+def _quiet_days(
+    window: Window, days: sa.CTE, zones: sa.CTE
+) -> list[tuple[int, int, int, int, int, int]]:
+    """Comparable days without a reminder by partner and weekday, with how many were
+    followed by a check-in within FOLLOW_HOURS of the reminder hour, in one GROUP BY."""
+    midnight = days.c.day_epoch - zones.c.utc_offset
+    moment = midnight + 3600 * sa.cast(Partner.reminder_hour, sa.Integer)
+    step_running = sa.exists().where(
+        Assignment.couple_id == Partner.couple_id,
+        sa.or_(
+            Assignment.assignee != Assignee.PARTNER, Assignment.assignee_partner_id == Partner.id
+        ),
+        Assignment.starts_on <= days.c.day,
+        sa.or_(Assignment.due_on.is_(None), Assignment.due_on >= days.c.day),
+        sa.or_(
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.ended_on.is_(None),
+            Assignment.ended_on >= days.c.day,
+        ),
+    )
+    reminder_planned = (
+        sa.select(OutboxEmail.id).where(OutboxEmail.dedupe_key == _reminder_key(days)).exists()
+    )
+    capped = sa.exists().where(
+        OutboxEmail.partner_id == Partner.id,
+        OutboxEmail.kind.in_(CAPPING_KINDS),
+        OutboxEmail.status == OutboxStatus.SENT,
+        epoch(OutboxEmail.sent_at) >= midnight,
+        epoch(OutboxEmail.sent_at) < midnight + DAY_SECONDS,
+    )
+    followed = sa.exists().where(
+        CheckIn.partner_id == Partner.id,
+        epoch(CheckIn.created_at) >= moment,
+        epoch(CheckIn.created_at) < moment + FOLLOW_SECONDS,
+    )
+    statement = (
+        sa.select(
+            Couple.practice_id,
+            Partner.couple_id,
+            Partner.id,
+            days.c.weekday,
+            sa.func.count(),
+            sa.func.sum(sa.case((followed, 1), else_=0)),
+        )
+        .select_from(Partner)
+        .join(Couple, Couple.id == Partner.couple_id)
+        .join(Practice, Practice.id == Couple.practice_id)
+        .join(zones, zones.c.zone == Partner.timezone)
+        .join(days, sa.and_(days.c.day >= zones.c.first_day, days.c.day <= zones.c.last_day))
+        .where(
+            Couple.status == CoupleStatus.ACTIVE,
+            Practice.reminder_cadence != ReminderCadence.OFF,
+            sa.or_(
+                Partner.reminder_cadence.is_(None), Partner.reminder_cadence != ReminderCadence.OFF
+            ),
+            epoch(Partner.created_at) <= moment,
+            sa.or_(Partner.unsubscribed_at.is_(None), epoch(Partner.unsubscribed_at) > moment),
+            sa.or_(
+                Partner.cadence_lowered_at.is_(None), epoch(Partner.cadence_lowered_at) <= moment
+            ),
+            step_running,
+            ~reminder_planned,
+            ~capped,
+        )
+        .group_by(Couple.practice_id, Partner.couple_id, Partner.id, days.c.weekday)
+    )
+    return [tuple(row) for row in db.session.execute(across_practices(statement))]

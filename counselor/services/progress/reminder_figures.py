@@ -1,0 +1,174 @@
+"""The figures of "do reminders help?" as every page, the API and the digest give them:
+``effect`` turns ``ReminderEffect`` rows (the nightly job's, ``reminder_effect``, whose
+docstring holds the rules) into the two follow rates, their counts and a verdict with a
+plain caveat — for a partner, a couple's partners or a practice, from the same function.
+
+- **Weekday mix**: the comparable days' rate is re-weighted to the reminders' weekdays:
+  Σ over weekdays of (the weekday's reminders / all reminders compared) × (that weekday's
+  followed comparable days / its comparable days). A weekday with reminders but no
+  comparable day cannot be compared: it is left out, the other weekdays' weights are
+  scaled up to make one, and the caveat names it. The reminders' own rate is over every
+  reminder: it is the figure the question asks for.
+- **Enough to judge**: ``MIN_REMINDERS`` reminders and ``MIN_QUIET_DAYS`` comparable
+  days; below either, "n = 14 reminders; too few to judge". Above, the two rates side by
+  side, with no claim of cause.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from counselor.extensions import db
+from counselor.models import Couple, ReminderEffect
+from counselor.services.progress.reminder_effect import FOLLOW_HOURS, WINDOW_WEEKS
+
+MIN_REMINDERS = 20
+MIN_QUIET_DAYS = 20
+WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+
+
+class EffectRow(Protocol):
+    """What ``effect`` reads: a ``ReminderEffect`` row, or a sum of them by weekday."""
+
+    weekday: int
+    reminders: int
+    reminders_followed: int
+    quiet_days: int
+    quiet_days_followed: int
+
+
+@dataclass(frozen=True)
+class ReminderEffectFigures:
+    """Reminders and comparable days without one, with the two follow rates, for a partner,
+    a couple's partner or a whole practice (``effect``)."""
+
+    reminders: int
+    reminders_followed: int
+    quiet_days: int
+    quiet_days_followed: int
+    rate_with: float | None  # share of reminders followed by a check-in
+    rate_without: float | None  # comparable days' rate, re-weighted to the reminders' weekdays
+    left_out_weekdays: tuple[int, ...]  # weekdays with reminders but no comparable day
+
+    @property
+    def difference(self) -> float | None:
+        if self.rate_with is None or self.rate_without is None:
+            return None
+        return self.rate_with - self.rate_without
+
+    @property
+    def enough(self) -> bool:
+        return (
+            self.reminders >= MIN_REMINDERS
+            and self.quiet_days >= MIN_QUIET_DAYS
+            and self.difference is not None
+        )
+
+    @property
+    def verdict(self) -> str:
+        """The one line every page, the API and the digest give: the two rates, or why not."""
+        if self.reminders < MIN_REMINDERS:
+            return f"n = {self.reminders} reminder{_s(self.reminders)}; too few to judge"
+        if self.quiet_days < MIN_QUIET_DAYS:
+            return (
+                f"n = {self.quiet_days} comparable day{_s(self.quiet_days)} without a "
+                "reminder; too few to judge"
+            )
+        if self.rate_with is None or self.rate_without is None:
+            return "no comparable day falls on the reminders' weekdays; nothing to compare"
+        return (
+            f"followed by a check-in {_percent(self.rate_with)} of the time vs "
+            f"{_percent(self.rate_without)} on comparable days"
+        )
+
+    @property
+    def caveat(self) -> str:
+        """Plain words on what the figures are and are not."""
+        words = (
+            f"Over the last {WINDOW_WEEKS} weeks: {self.reminders} reminder"
+            f"{_s(self.reminders)} ({self.reminders_followed} followed by a check-in within "
+            f"{FOLLOW_HOURS} hours) and {self.quiet_days} comparable day"
+            f"{_s(self.quiet_days)} without one ({self.quiet_days_followed} followed). "
+        )
+        if not self.enough:
+            words += (
+                f"We judge from {MIN_REMINDERS} reminders and {MIN_QUIET_DAYS} comparable days. "
+            )
+        if self.left_out_weekdays:
+            names = " and ".join(WEEKDAYS[d] for d in self.left_out_weekdays)
+            words += f"{names} left out of the comparison: no comparable day without a reminder. "
+        return words + "A comparison, not proof that reminders cause check-ins."
+
+
+def effect(rows: Iterable[EffectRow]) -> ReminderEffectFigures:
+    """The figures of any set of rows by weekday: one partner's, a couple's, a practice's."""
+    by_day: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in rows:
+        sums = by_day[row.weekday]
+        for index, value in enumerate(
+            (row.reminders, row.reminders_followed, row.quiet_days, row.quiet_days_followed)
+        ):
+            sums[index] += int(value or 0)
+    reminders = sum(s[0] for s in by_day.values())
+    followed = sum(s[1] for s in by_day.values())
+    quiet = sum(s[2] for s in by_day.values())
+    quiet_followed = sum(s[3] for s in by_day.values())
+    left_out = tuple(sorted(d for d, s in by_day.items() if s[0] and not s[2]))
+    compared = {d: s for d, s in by_day.items() if s[0] and s[2]}
+    weight = sum(s[0] for s in compared.values())
+    if weight:
+        rate_without: float | None = sum(s[0] / weight * s[3] / s[2] for s in compared.values())
+    elif not reminders and quiet:
+        rate_without = quiet_followed / quiet  # no reminders to weigh by: the plain rate
+    else:
+        rate_without = None
+    return ReminderEffectFigures(
+        reminders,
+        followed,
+        quiet,
+        quiet_followed,
+        followed / reminders if reminders else None,
+        rate_without,
+        left_out,
+    )
+
+
+def practice_effect() -> ReminderEffectFigures:
+    """The practice's figures (the acting scope's rows), summed by weekday in the database."""
+    rows = db.session.execute(
+        sa.select(
+            ReminderEffect.weekday,
+            sa.func.sum(ReminderEffect.reminders).label("reminders"),
+            sa.func.sum(ReminderEffect.reminders_followed).label("reminders_followed"),
+            sa.func.sum(ReminderEffect.quiet_days).label("quiet_days"),
+            sa.func.sum(ReminderEffect.quiet_days_followed).label("quiet_days_followed"),
+        ).group_by(ReminderEffect.weekday)
+    ).all()
+    return effect(rows)  # labelled rows carry the protocol's names
+
+
+def couple_effects(couple: Couple) -> dict[int, ReminderEffectFigures]:
+    """Each partner's figures, by partner id (every partner, with or without rows)."""
+    rows = db.session.scalars(
+        sa.select(ReminderEffect).where(ReminderEffect.couple_id == couple.id)
+    ).all()
+    return {p.id: effect(r for r in rows if r.partner_id == p.id) for p in couple.partners}
+
+
+def last_computed() -> datetime | None:
+    """When the nightly job last wrote the acting scope's rows."""
+    return db.session.scalar(sa.select(sa.func.max(ReminderEffect.computed_at)))
+
+
+def _s(number: int) -> str:
+    return "" if number == 1 else "s"
+
+
+def _percent(rate: float) -> str:
+    return f"{round(rate * 100)}%"

@@ -1,0 +1,338 @@
+"""Do reminders help? The nightly figures against an event-by-event oracle on generated
+histories, the weekday re-weighting, the caveat below the threshold, and the adaptive
+cadence that lowers only partners whose reminders went unheeded."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from counselor import tenancy
+from counselor.extensions import db
+from counselor.models import (
+    AuditEvent,
+    CheckIn,
+    EmailKind,
+    OutboxEmail,
+    OutboxStatus,
+    Partner,
+    ReminderCadence,
+    ReminderEffect,
+)
+from counselor.services.delivery import digest, reminders
+from counselor.services.errors import InvalidInput
+from counselor.services.progress import adaptive_cadence, reminder_effect, reminder_figures
+from counselor.services.progress.reminder_effect import Window
+from counselor.services.progress.reminder_figures import ReminderEffectFigures, effect
+from tests.support import factories, reminder_history
+from tests.support.helpers import count_statements
+from tests.support.reminder_history import HELPS, NO_DIFFERENCE, UNHEEDED, expected
+
+NOW = datetime(2026, 5, 13, 2, 15, tzinfo=UTC)  # the nightly run; no DST change in its window
+
+
+def nightly():
+    """The task's step: every statement marked across practices."""
+    written = reminder_effect.compile_reminder_effects(NOW)
+    lowered = adaptive_cadence.lower_unheeded(NOW)
+    db.session.flush()
+    return written, lowered
+
+
+def figures_of(partner: Partner) -> ReminderEffectFigures:
+    rows = db.session.scalars(
+        tenancy.across_practices(
+            sa.select(ReminderEffect).where(ReminderEffect.partner_id == partner.id)
+        )
+    ).all()
+    return effect(rows)
+
+
+@pytest.fixture
+def practice(counselor):
+    return counselor.practice
+
+
+def test_the_window_is_eight_whole_weeks_whose_48_hours_have_run_out():
+    window = Window.at(NOW)
+    assert window.end == date(2026, 5, 9)  # 4 days back: yesterday's reminders still wait
+    assert len(window.days()) == 56
+    assert window.weeks_back(window.end) == 0 and window.weeks_back(window.start) == 7
+
+
+def test_where_reminders_help_the_figures_and_verdict_say_so(actor, counselor):
+    couple, (history,) = reminder_history.couple_with_history(counselor, NOW, HELPS)
+    nightly()
+    got = figures_of(history.partner)
+    want = expected(history, NOW)
+    assert (got.reminders, got.reminders_followed, got.quiet_days, got.quiet_days_followed) == (
+        want.reminders,
+        want.reminders_followed,
+        want.quiet_days,
+        want.quiet_days_followed,
+    )
+    assert got.reminders == 28 and got.reminders_followed == 28
+    assert got.rate_with == 1.0
+    assert got.rate_without is not None and got.rate_without < 0.5
+    assert got.enough
+    assert got.verdict == (
+        f"followed by a check-in 100% of the time vs {round(got.rate_without * 100)}% "
+        "on comparable days"
+    )
+    assert "not proof" in got.caveat
+    # The couple's page reads the same rows through the same function.
+    assert reminder_figures.couple_effects(couple)[history.partner.id] == got
+
+
+def test_where_reminders_make_no_difference_the_rates_match(actor, counselor):
+    _, (history,) = reminder_history.couple_with_history(counselor, NOW, NO_DIFFERENCE)
+    nightly()
+    got = figures_of(history.partner)
+    want = expected(history, NOW)
+    assert (got.reminders_followed, got.quiet_days, got.quiet_days_followed) == (
+        want.reminders_followed,
+        want.quiet_days,
+        want.quiet_days_followed,
+    )
+    assert got.enough
+    assert got.rate_with is not None and got.rate_without is not None
+    assert abs(got.rate_with - 2 / 3) < 0.05 and abs(got.rate_without - 2 / 3) < 0.05
+    assert got.verdict == (
+        f"followed by a check-in {round(got.rate_with * 100)}% of the time vs "
+        f"{round(got.rate_without * 100)}% on comparable days"
+    )
+
+
+def test_too_few_reminders_says_so_with_the_count(actor, counselor):
+    _, (history,) = reminder_history.couple_with_history(
+        counselor, NOW, lambda i, d: (i % 4 == 0, [20])
+    )
+    nightly()
+    got = figures_of(history.partner)
+    assert got.reminders == 14
+    assert not got.enough
+    assert got.verdict == "n = 14 reminders; too few to judge"
+    assert "We judge from 20 reminders" in got.caveat
+
+
+def test_a_practice_sums_its_partners_rows(actor, counselor):
+    reminder_history.couple_with_history(counselor, NOW, HELPS, both=True)
+    reminder_history.couple_with_history(counselor, NOW, NO_DIFFERENCE)
+    other = factories.CounselorFactory()  # another practice's rows stay out
+    with tenancy.practice_scope(other.practice_id):
+        reminder_history.couple_with_history(other, NOW, UNHEEDED)
+    nightly()
+    rows = db.session.scalars(sa.select(ReminderEffect)).all()
+    assert {r.practice_id for r in rows} == {counselor.practice_id}
+    summed, each = reminder_figures.practice_effect(), effect(rows)
+    assert summed.reminders == each.reminders == 3 * 28
+    assert (summed.reminders_followed, summed.quiet_days, summed.quiet_days_followed) == (
+        each.reminders_followed,
+        each.quiet_days,
+        each.quiet_days_followed,
+    )
+    assert summed.rate_without == pytest.approx(each.rate_without)
+    assert summed.verdict == each.verdict
+
+
+def test_comparable_days_exclude_a_stopped_partner_days_before_a_step_and_capped_days(
+    actor, counselor
+):
+    couple, (history,) = reminder_history.couple_with_history(
+        counselor, NOW, lambda i, d: (False, [])
+    )
+    window = Window.at(NOW)
+    partner = history.partner
+    # Stopped emails ten days before the end: those ten days cannot be comparable.
+    partner.unsubscribed_at = datetime.combine(window.end - timedelta(days=9), time(), tzinfo=UTC)
+    # A new-step email on the first day: the daily cap left no room for a reminder.
+    sent = reminder_history.local_moment(partner, window.start, 10)
+    db.session.add(
+        OutboxEmail(
+            practice_id=couple.practice_id,
+            partner_id=partner.id,
+            kind=EmailKind.NEW_STEP,
+            status=OutboxStatus.SENT,
+            sent_at=sent,
+        )
+    )
+    db.session.commit()
+    nightly()
+    assert figures_of(partner).quiet_days == 56 - 10 - 1
+
+
+def test_weekday_mix_reweights_the_comparable_days_and_names_what_it_leaves_out():
+    class Row:
+        def __init__(self, weekday, reminders, followed, quiet, quiet_followed):
+            self.weekday = weekday
+            self.reminders, self.reminders_followed = reminders, followed
+            self.quiet_days, self.quiet_days_followed = quiet, quiet_followed
+
+    rows = [
+        Row(0, 30, 15, 10, 2),  # Mondays: most reminders, comparable days rarely followed
+        Row(5, 10, 10, 30, 24),  # Saturdays: few reminders, comparable days often followed
+        Row(1, 4, 4, 0, 0),  # Tuesdays: reminders only, nothing to compare with
+        Row(6, 0, 0, 5, 5),  # Sundays: no reminder, so no weight
+    ]
+    figures = effect(rows)
+    assert figures.rate_with == pytest.approx(29 / 44)
+    # 30/40 × 2/10 + 10/40 × 24/30: the plain rate (31/45) would be far higher.
+    assert figures.rate_without == pytest.approx(0.75 * 0.2 + 0.25 * 0.8)
+    assert figures.left_out_weekdays == (1,)
+    assert "Tuesdays left out of the comparison" in figures.caveat
+    assert figures.verdict == "followed by a check-in 66% of the time vs 35% on comparable days"
+
+
+def test_too_few_comparable_days_is_said_too():
+    figures = ReminderEffectFigures(25, 20, 3, 1, 0.8, 1 / 3, ())
+    assert figures.verdict == "n = 3 comparable days without a reminder; too few to judge"
+
+
+def test_the_nightly_step_costs_the_same_statements_for_few_and_many_couples(
+    actor, counselor, practice
+):
+    practice.adaptive_cadence = True
+    reminder_history.couple_with_history(counselor, NOW, UNHEEDED)
+    with count_statements() as few:
+        nightly()
+    for pattern in (HELPS, NO_DIFFERENCE, UNHEEDED, UNHEEDED, HELPS):
+        reminder_history.couple_with_history(counselor, NOW, pattern, both=True)
+    with count_statements() as many:
+        nightly()
+    assert few.count == many.count, "\n".join(
+        s[:60] for s in [*few.statements, "--", *many.statements]
+    )
+
+
+# Adaptive cadence
+
+
+def lowered_partners():
+    return set(
+        db.session.scalars(
+            sa.select(Partner.id).where(Partner.reminder_cadence == ReminderCadence.GENTLE)
+        )
+    )
+
+
+@pytest.mark.parametrize("pattern", [HELPS, NO_DIFFERENCE], ids=["helps", "no-difference"])
+def test_reminders_that_are_followed_never_lower_anyone(actor, counselor, practice, pattern):
+    practice.adaptive_cadence = True
+    reminder_history.couple_with_history(counselor, NOW, pattern, both=True)
+    assert nightly()[1] == []
+    assert lowered_partners() == set()
+
+
+def test_four_unheeded_weeks_lower_a_partner_to_gentle_audited_and_only_once(
+    actor, counselor, practice
+):
+    practice.adaptive_cadence = True
+    _, (history,) = reminder_history.couple_with_history(counselor, NOW, UNHEEDED)
+    reminder_history.couple_with_history(counselor, NOW, HELPS)
+    partner = history.partner
+    assert nightly()[1] == [partner.id]
+    db.session.refresh(partner)
+    assert partner.reminder_cadence == ReminderCadence.GENTLE
+    assert partner.cadence_lowered_at == NOW
+    assert reminders.effective_cadence(partner) == ReminderCadence.GENTLE
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == adaptive_cadence.LOWERED)
+    ).all()
+    assert [(e.object_type, e.object_id, e.actor_type) for e in events] == [
+        ("partner", partner.id, "system")
+    ]
+    assert nightly()[1] == []  # not judged again while lowered
+
+
+def test_without_adaptive_cadence_or_off_standard_nobody_is_lowered(actor, counselor, practice):
+    reminder_history.couple_with_history(counselor, NOW, UNHEEDED)
+    assert nightly()[1] == []  # the practice has not turned it on
+    practice.adaptive_cadence = True
+    practice.reminder_cadence = ReminderCadence.GENTLE
+    assert nightly()[1] == []  # already gentle
+
+
+def test_a_week_without_a_reminder_keeps_a_partner_on_standard(actor, counselor, practice):
+    practice.adaptive_cadence = True
+    reminder_history.couple_with_history(
+        counselor, NOW, lambda i, d: (i < 49 and d.weekday() in (0, 2, 4), [])
+    )
+    assert nightly()[1] == []  # the last week had no reminder
+
+
+def test_restore_puts_the_partner_back_and_old_weeks_cannot_lower_them_again(
+    actor, counselor, practice, clock
+):
+    practice.adaptive_cadence = True
+    _, (history,) = reminder_history.couple_with_history(counselor, NOW, UNHEEDED)
+    partner = history.partner
+    nightly()
+    clock.set(NOW + timedelta(hours=9))
+    adaptive_cadence.restore_cadence(actor, partner.id)
+    assert partner.reminder_cadence is None and partner.cadence_lowered_at is None
+    assert reminders.effective_cadence(partner) == ReminderCadence.STANDARD
+    restored = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == adaptive_cadence.RESTORED)
+    )
+    assert restored is not None and restored.object_id == partner.id
+    db.session.commit()
+    assert nightly()[1] == []
+    with pytest.raises(InvalidInput):
+        adaptive_cadence.restore_cadence(actor, partner.id)
+
+
+def test_a_lowered_partner_gets_only_gentle_reminders(actor, counselor, practice, clock):
+    """Behind pace on a Thursday: standard reminds, gentle (the lowered partner) does not;
+    the day before the step is due, both are reminded."""
+    monday = date(2026, 5, 11)
+    couple = factories.CoupleFactory(counselor=counselor)
+    one, two = couple.partners
+    one.reminder_cadence, one.cadence_lowered_at = ReminderCadence.GENTLE, NOW
+    factories.AssignmentFactory(
+        couple=couple, times_per_week=3, starts_on=monday, due_on=monday + timedelta(days=14)
+    )
+    db.session.commit()
+    thursday_evening = datetime(2026, 5, 14, 23, 30, tzinfo=UTC)  # 18:30 in Chicago
+    clock.set(thursday_evening)
+    due = {r.partner.id: r.reasons for r in reminders.due_reminders(thursday_evening)}
+    assert due == {two.id: (reminders.BEHIND_PACE,)}
+    day_before_due = datetime(2026, 5, 24, 23, 30, tzinfo=UTC)
+    clock.set(day_before_due)
+    due = {r.partner.id: r.reasons for r in reminders.due_reminders(day_before_due)}
+    assert reminders.DUE_TOMORROW in due[one.id]
+    assert reminders.BEHIND_PACE not in due[one.id]
+    # Never more than the practice's: off stays off whatever the partner's own.
+    practice.reminder_cadence = ReminderCadence.OFF
+    two.reminder_cadence = ReminderCadence.STANDARD
+    assert reminders.effective_cadence(two) == ReminderCadence.OFF
+    db.session.commit()
+    assert reminders.due_reminders(day_before_due) == []
+
+
+def test_check_ins_count_when_recorded_not_the_day_they_are_for(actor, counselor):
+    _, (history,) = reminder_history.couple_with_history(counselor, NOW, HELPS)
+    nightly()
+    # The generator backdates every check-in a week; were occurred_on read, nothing
+    # would follow its reminder.
+    assert figures_of(history.partner).reminders_followed == 28
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) > 0
+
+
+def test_the_monday_digest_says_a_partner_was_eased_to_gentle_without_naming_them(
+    actor, counselor, clock
+):
+    couple = factories.CoupleFactory(counselor=counselor)
+    one = couple.partners[0]
+    one.reminder_cadence = ReminderCadence.GENTLE
+    one.cadence_lowered_at = clock.now - timedelta(days=2)
+    db.session.commit()
+    (item,) = digest.couples_needing_attention(counselor)
+    assert item.label == couple.label
+    assert item.reasons == [
+        "a partner's reminders dropped to gentle: 4 weeks of reminders without a check-in "
+        "after them"
+    ]
+    clock.advance(days=6)  # told once, in the next digest; the couple page keeps saying it
+    assert digest.couples_needing_attention(counselor) == []

@@ -1,0 +1,165 @@
+"""Generated reminder histories for the reminder-effect and adaptive-cadence tests: sent
+reminders and check-ins over a couple's window, written with one bulk insert each, and an
+oracle that judges the same events by the rules in plain Python (``expected``).
+
+Patterns (each over the window's days, on the partner's clock, reminders at 18:00):
+
+- ``HELPS``: reminders every day of alternate weeks, each followed by a check-in an hour
+  later; in the weeks without reminders, a check-in on Wednesdays only.
+- ``NO_DIFFERENCE``: reminders every day of alternate weeks, and a check-in at 20:00 every
+  third day whatever was sent — the same rate with and without.
+- ``UNHEEDED``: reminders on Mondays, Wednesdays and Fridays; a check-in on Sundays at
+  20:00, out of every reminder's 48 hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from counselor.extensions import db
+from counselor.models import (
+    CheckIn,
+    CheckInSource,
+    Couple,
+    EmailKind,
+    OutboxEmail,
+    OutboxStatus,
+    Partner,
+)
+from counselor.services.progress.reminder_effect import FOLLOW_HOURS, Window
+from tests.support import factories
+
+REMINDER_HOUR = 18
+
+
+@dataclass
+class History:
+    """One partner's generated events, as UTC instants."""
+
+    partner: Partner
+    reminders: dict[date, datetime] = field(default_factory=dict)  # local day -> sent_at
+    checkins: list[datetime] = field(default_factory=list)
+
+
+# A pattern: (day index in the window, the day) -> (remind?, local check-in hours that day)
+Pattern = Callable[[int, date], tuple[bool, list[int]]]
+
+
+def helps(index: int, day: date) -> tuple[bool, list[int]]:
+    if (index // 7) % 2 == 0:
+        return True, [REMINDER_HOUR + 1]
+    return False, [20] if day.weekday() == 2 else []
+
+
+def no_difference(index: int, day: date) -> tuple[bool, list[int]]:
+    return (index // 7) % 2 == 0, [20] if index % 3 == 0 else []
+
+
+def unheeded(index: int, day: date) -> tuple[bool, list[int]]:
+    return day.weekday() in (0, 2, 4), [20] if day.weekday() == 6 else []
+
+
+HELPS, NO_DIFFERENCE, UNHEEDED = helps, no_difference, unheeded
+
+
+def local_moment(partner: Partner, day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(partner.timezone)).astimezone(UTC)
+
+
+def couple_with_history(
+    counselor, now: datetime, pattern: Pattern, *, both: bool = False, **couple_fields
+) -> tuple[Couple, list[History]]:
+    """A couple whose first partner (both, with ``both``) lived ``pattern`` over the
+    window that ``now`` measures; a step running since before it."""
+    window = Window.at(now)
+    before = datetime.combine(window.start - timedelta(days=30), time(), tzinfo=UTC)
+    couple = factories.CoupleFactory(
+        counselor=counselor,
+        partners=[{"created_at": before, "reminder_hour": REMINDER_HOUR}] * 2,
+        **couple_fields,
+    )
+    step = factories.AssignmentFactory(
+        couple=couple, starts_on=window.start - timedelta(days=30), due_on=None
+    )
+    histories = []
+    for partner in couple.partners[: 2 if both else 1]:
+        history = History(partner)
+        for index, day in enumerate(window.days()):
+            remind, hours = pattern(index, day)
+            if remind:
+                history.reminders[day] = local_moment(partner, day, REMINDER_HOUR)
+            history.checkins += [local_moment(partner, day, hour) for hour in hours]
+        _write(couple, step.id, history, now)
+        histories.append(history)
+    return couple, histories
+
+
+def _write(couple: Couple, step_id: int, history: History, now: datetime) -> None:
+    pid = history.partner.id
+    if history.reminders:
+        db.session.execute(
+            sa.insert(OutboxEmail),
+            [
+                {
+                    "practice_id": couple.practice_id,
+                    "partner_id": pid,
+                    "kind": EmailKind.REMINDER,
+                    "status": OutboxStatus.SENT,
+                    "dedupe_key": f"reminder:{pid}:{day.isoformat()}",
+                    "created_at": sent,
+                    "sent_at": sent,
+                }
+                for day, sent in history.reminders.items()
+            ],
+        )
+    if history.checkins:
+        db.session.execute(
+            sa.insert(CheckIn),
+            [
+                {
+                    "practice_id": couple.practice_id,
+                    "assignment_id": step_id,
+                    "partner_id": pid,
+                    # Backdated a week: the day it is for must not matter, only when
+                    # it was recorded.
+                    "occurred_on": moment.date() - timedelta(days=7),
+                    "source": CheckInSource.LINK,
+                    "idempotency_key": f"gen-{pid}-{n}",
+                    "created_at": moment,
+                }
+                for n, moment in enumerate(history.checkins)
+            ],
+        )
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class Expected:
+    reminders: int
+    reminders_followed: int
+    quiet_days: int
+    quiet_days_followed: int
+
+
+def expected(history: History, now: datetime) -> Expected:
+    """The rules of services/progress/reminder_effect.py, judged event by event."""
+    window = Window.at(now)
+    follow = timedelta(hours=FOLLOW_HOURS)
+
+    def followed(start: datetime) -> bool:
+        return any(start <= c < start + follow for c in history.checkins)
+
+    counts = [0, 0, 0, 0]
+    for day in window.days():
+        if day in history.reminders:
+            counts[0] += 1
+            counts[1] += followed(history.reminders[day])
+        else:
+            counts[2] += 1
+            counts[3] += followed(local_moment(history.partner, day, REMINDER_HOUR))
+    return Expected(*counts)
