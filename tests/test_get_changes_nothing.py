@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from counselor.extensions import db
-from counselor.models import LinkPurpose, Report, ReportStatus, WebhookEndpoint
+from counselor.models import LinkPurpose, Report, ReportStatus, Visibility, WebhookEndpoint
 from counselor.services.couples import calendar_feed, links
 from counselor.tenancy import across_practices
 from tests.support import factories
@@ -59,6 +59,14 @@ def world(app: Flask, counselor) -> dict[str, Any]:
     partner = couple.partners[0]
     assignment = factories.AssignmentFactory(couple=couple)
     checkin = factories.CheckInFactory(assignment=assignment, partner=partner)
+    # The other partner's shared reflection, with this partner's reply (it can be taken back).
+    reflection = factories.CheckInFactory(
+        assignment=assignment,
+        partner=couple.partners[1],
+        reflection="Shared words",
+        visibility=Visibility.SHARED,
+    )
+    factories.make_reflection_reply(reflection)
     session = factories.SessionFactory(couple=couple)
     report = Report(
         practice_id=couple.practice_id,
@@ -84,6 +92,7 @@ def world(app: Flask, counselor) -> dict[str, Any]:
         "session_id": session.id,
         "report_id": report.id,
         "checkin_id": checkin.id,
+        "reflection_id": reflection.id,
         "partner_id": partner.id,
         "endpoint_id": endpoint.id,
         "counselor_id": factories.CounselorFactory(practice=counselor.practice).id,

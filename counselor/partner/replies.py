@@ -51,13 +51,13 @@ def _readable(partner: Partner, checkin_id: int) -> CheckIn:
         raise CheckInGone from None
 
 
-@bp.route("/p/<token>/reflections/<int:checkin_id>/reply", methods=["POST"])
+@bp.route("/p/<token>/reflections/<int:reflection_id>/reply", methods=["POST"])
 @limit_per_ip
 @limit_per_token
-def reply(token: str, checkin_id: int) -> ResponseReturnValue:
+def reply(token: str, reflection_id: int) -> ResponseReturnValue:
     link = _live_link(token)
     partner = link.partner
-    check_in = _readable(partner, checkin_id)
+    check_in = _readable(partner, reflection_id)
     form = ReplyForm()
     if form.validate_on_submit():
         try:
@@ -83,13 +83,13 @@ def reply(token: str, checkin_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/p/<token>/reflections/<int:checkin_id>/reply/take-back", methods=["GET", "POST"])
+@bp.route("/p/<token>/reflections/<int:reflection_id>/reply/take-back", methods=["GET", "POST"])
 @limit_per_ip
 @limit_per_token
-def take_back_reply(token: str, checkin_id: int) -> ResponseReturnValue:
+def take_back_reply(token: str, reflection_id: int) -> ResponseReturnValue:
     link = _live_link(token)
     partner = link.partner
-    check_in = _readable(partner, checkin_id)
+    check_in = _readable(partner, reflection_id)
     try:
         reply_row = replies.own_reply(partner, check_in.id)
     except NotFound:

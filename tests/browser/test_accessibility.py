@@ -39,6 +39,7 @@ from counselor.models import (
     Couple,
     CoupleSession,
     LinkPurpose,
+    ReplyKind,
     Report,
     ReportStatus,
     Visibility,
@@ -134,6 +135,19 @@ def site(app: Flask, live_server: str) -> dict[str, Any]:
         reflection="It felt lighter to say it out loud.",
         visibility=Visibility.SHARED,
     )
+    # The other partner's shared reflection with this partner's reply (its take-back page),
+    # and the counselor's note on this partner's (its remove page).
+    reflection = factories.CheckInFactory(
+        assignment=step,
+        partner=couple.partners[1],
+        occurred_on=today,
+        reflection="I noticed I waited to be asked.",
+        visibility=Visibility.SHARED,
+    )
+    factories.make_reflection_reply(reflection, body="I'm glad you told me.")
+    factories.make_reflection_reply(
+        check_in, ReplyKind.COUNSELOR, body="Thank you for writing this."
+    )
     report = Report(
         practice_id=couple.practice_id,
         couple_id=couple.id,
@@ -160,6 +174,7 @@ def site(app: Flask, live_server: str) -> dict[str, Any]:
         "session_id": upcoming.id,
         "report_id": report.id,
         "checkin_id": check_in.id,
+        "reflection_id": reflection.id,
     }
     tokens = {
         "partner": links.issue_link(partner, LinkPurpose.HOMEWORK),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from counselor.extensions import db
-from counselor.models import PasskeyCredential, Report, ReportStatus
+from counselor.models import PasskeyCredential, ReplyKind, Report, ReportStatus
 from counselor.services.accounts import sessions
 from tests.support import factories
 from tests.support.helpers import row_counts
@@ -21,6 +21,7 @@ ID_ARGUMENTS = {
     "counselor_session_id",
     "passkey_id",
     "counselor_id",
+    "checkin_id",
 }
 
 
@@ -39,7 +40,15 @@ def foreign_ids(app):
         "passkey_id": _passkey(couple.counselor).id,
         "counselor_session_id": _signed_in_session(couple.counselor).id,
         "counselor_id": couple.counselor_id,
+        "checkin_id": _noted_reflection(assignment).id,
     }
+
+
+def _noted_reflection(assignment):
+    """Another practice's reflection with its counselor's note (the note routes)."""
+    check_in = factories.CheckInFactory(assignment=assignment, reflection="Theirs")
+    factories.make_reflection_reply(check_in, ReplyKind.COUNSELOR, body="Their note")
+    return check_in
 
 
 def _signed_in_session(counselor):
@@ -106,6 +115,7 @@ def test_every_dashboard_route_answers_404_for_another_practice(app, logged_in, 
     assert after["audit_events"] == before["audit_events"]
     assert ("POST", "/assignments/<int:assignment_id>/end") in visited
     assert ("POST", "/settings/counselors/<int:counselor_id>/deactivate") in visited
+    assert ("POST", "/couples/<int:couple_id>/reflections/<int:checkin_id>/note") in visited
 
 
 def test_own_ids_work_on_the_same_routes(app, logged_in, counselor):
