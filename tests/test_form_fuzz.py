@@ -227,6 +227,7 @@ class World:
 def world(app, counselor, actor) -> World:
     """One of everything a page offers a form for, in ``counselor``'s practice."""
     couple = factories.CoupleFactory(counselor=counselor)
+    couple.weekly_checkin = True  # the partner's page links to the weekly check-in's form
     first, second = couple.partners
     step = factories.AssignmentFactory(couple=couple, starts_on=TODAY - timedelta(weeks=2))
     factories.AssignmentFactory(
