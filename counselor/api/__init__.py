@@ -62,6 +62,7 @@ from counselor.api.resources import (  # noqa: E402, F401
     couples,
     homework,
     ladder,
+    reminder_effect,
     reports,
     webhooks,
     weekly_checkin,

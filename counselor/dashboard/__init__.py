@@ -25,6 +25,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     partners,
     passwords,
     reflection_notes,
+    reminder_settings,
     reports,
     retention_settings,
     second_factor,

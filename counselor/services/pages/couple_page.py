@@ -44,6 +44,7 @@ from counselor.services.homework.titles import step_titles
 from counselor.services.homework.weekly_checkin import WeeklyCheckinView, checkin_view
 from counselor.services.progress import live, readiness, week_rules
 from counselor.services.progress.charts import LineChart, completion_chart
+from counselor.services.progress.reminder_figures import ReminderEffectFigures, couple_effects
 from counselor.services.reports.pre_session import couple_reports
 from counselor.services.reports.report_data import build_report_data
 from reports import PartnerSummary, PreSessionReportData, TalkingPoint, derive_talking_points
@@ -181,6 +182,8 @@ class CoupleOverview:
     replies: dict[int, dict[ReplyKind, ReflectionReply]] = field(default_factory=dict)
     # Reflections *reveal together* holds back now, with the partner they wait for.
     held_back: dict[int, Partner] = field(default_factory=dict)
+    # Each partner's "do reminders help?" figures (progress.reminder_figures), by id.
+    reminder_effects: dict[int, ReminderEffectFigures] = field(default_factory=dict)
 
 
 def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOverview:
@@ -249,6 +252,7 @@ def couple_overview(actor: Actor, couple_id: int, now: datetime) -> CoupleOvervi
         weekly_checkin=checkin_view(data.weekly_checkin),
         replies=couple_replies(couple.id),
         held_back=held_back_ids(couple, now),
+        reminder_effects=couple_effects(couple),
     )
 
 
@@ -277,6 +281,12 @@ def _attention(
             seen = f"last on {last:%a %d %b}" if last else "none yet"
             text = f"No check-in from {partner.first_name} for {QUIET_DAYS} days ({seen})."
             items.append(Attention(partner, "silent", text))
+        if partner.cadence_lowered_at is not None:  # by the adaptive cadence
+            text = (
+                f"{partner.first_name}'s reminders dropped to gentle: weeks of reminders "
+                "without a check-in after them (see Reminders below)."
+            )
+            items.append(Attention(partner, "cadence_lowered", text))
     return items
 
 
