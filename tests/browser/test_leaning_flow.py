@@ -32,6 +32,16 @@ PAIR = "Alex leaned on Sam 1 time; Sam noticed 1 (answered 1)"
 ANSWER = "noticed: yes · felt valued 5/5 · counselor only"
 
 
+def scan(context, url: str) -> None:
+    """No serious or critical axe finding on ``url``, every ``<details>`` open."""
+    page = context.new_page()
+    page.goto(url)
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    findings = axe.blocking_findings(page)
+    assert not findings, axe.summary(findings)
+    page.close()
+
+
 def test_sam_answers_alex_s_leaning_and_the_counselor_sees_the_pair(
     browser, live_server, page, app, counselor, send_task
 ):
@@ -66,6 +76,7 @@ def test_sam_answers_alex_s_leaning_and_the_counselor_sees_the_pair(
         partner_page.locator("article.step-card form button[type=submit]").first.click()
         partner_page.get_by_text("Marked done — thank you.").wait_for()
 
+        scan(axe_context, f"/p/{sam_link}")  # the invitation, its form open
         partner_page.goto(f"/p/{sam_link}")
         invitation = partner_page.locator("#leaned-on")
         assert INVITATION in " ".join(invitation.inner_text().split())
@@ -78,10 +89,7 @@ def test_sam_answers_alex_s_leaning_and_the_counselor_sees_the_pair(
         assert partner_page.locator("#leaned-on").count() == 0  # answered: no longer asked
         assert "felt valued 5 out of 5" in partner_page.locator("#my-leaning-answers").inner_text()
 
-        scanned = axe_context.new_page()
-        scanned.goto(f"/p/{sam_link}")
-        scanned.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
-        assert not axe.blocking_findings(scanned)
+        scan(axe_context, f"/p/{sam_link}")  # the answer, with Stop sharing
     finally:
         phone.close()
         axe_context.close()
