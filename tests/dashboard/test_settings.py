@@ -17,6 +17,7 @@ from tests.support.helpers import login, row_counts
 SETTINGS_PAGES = {
     "/settings": "Your account",
     "/settings/practice": "Practice",
+    "/settings/reminders": "Reminders",
     "/settings/api-keys": "API keys",
     "/settings/webhooks": "Webhooks",
     "/settings/security": "Security",
