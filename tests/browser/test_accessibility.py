@@ -47,6 +47,7 @@ from counselor.models import (
 from counselor.services import demo
 from counselor.services.accounts import account_links, counselors
 from counselor.services.couples import links
+from counselor.services.homework import weekly_checkin
 from tests.support import axe, factories
 from tests.support.account_links import invited_counselor
 from tests.support.browser import PHONE
@@ -135,6 +136,12 @@ def site(app: Flask, live_server: str) -> dict[str, Any]:
         reflection="It felt lighter to say it out loud.",
         visibility=Visibility.SHARED,
     )
+    # The weekly check-in on and answered by both, 2 points apart: its card and filled-in
+    # screen, and the couple page's chart and tables with a flag, are scanned.
+    couple.weekly_checkin = True
+    for each, score in zip(couple.partners, (2, 4), strict=True):
+        scores = {item.key: score for item in weekly_checkin.current_items()}
+        weekly_checkin.record_answers(links.partner_actor(each), each, scores)
     # The other partner's shared reflection with this partner's reply (its take-back page),
     # and the counselor's note on this partner's (its remove page).
     reflection = factories.CheckInFactory(
