@@ -41,6 +41,7 @@ from counselor.models import (
     CoupleStatus,
     LinkPurpose,
     PasskeyCredential,
+    ReminderCadence,
     Visibility,
     WebhookEndpoint,
 )
@@ -247,6 +248,8 @@ def world(app, counselor, actor) -> World:
     factories.SessionFactory(couple=couple, starts_at=timeutil.utcnow() + timedelta(days=3))
     factories.SessionFactory(couple=couple, removed_at=timeutil.utcnow())
     second.unsubscribed_at = timeutil.utcnow()  # the couple page offers to resume emails
+    # Eased to gentle by the adaptive cadence: the couple page offers the practice's back.
+    first.reminder_cadence, first.cadence_lowered_at = ReminderCadence.GENTLE, timeutil.utcnow()
     revoked = factories.CoupleFactory(counselor=counselor)
     links.issue_link(revoked.partners[0], LinkPurpose.HOMEWORK)
     links.revoke_couple_links(actor, revoked.id)  # its page offers to restore them
