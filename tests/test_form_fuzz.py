@@ -42,6 +42,7 @@ from counselor.models import (
     LinkPurpose,
     PasskeyCredential,
     ReminderCadence,
+    ReplyKind,
     Visibility,
     WebhookEndpoint,
 )
@@ -244,6 +245,24 @@ def world(app, counselor, actor) -> World:
         occurred_on=TODAY - timedelta(days=1),
         reflection="I asked for a lift.",
         visibility=Visibility.SHARED,
+    )
+    # Replies (issue 15): the other partner's shared reflections, one to reply to and one
+    # replied to (Take back my reply); the counselor's notes, one live (Remove note) and one
+    # removed (Restore).
+    theirs, replied = (
+        factories.CheckInFactory(
+            assignment=step,
+            partner=second,
+            occurred_on=TODAY - timedelta(days=days),
+            reflection="I noticed.",
+            visibility=Visibility.SHARED,
+        )
+        for days in (1, 2)
+    )
+    factories.make_reflection_reply(replied)
+    factories.make_reflection_reply(theirs, ReplyKind.COUNSELOR, body="Thank you.")
+    factories.make_reflection_reply(
+        replied, ReplyKind.COUNSELOR, body="Noted.", removed_at=timeutil.utcnow()
     )
     factories.SessionFactory(couple=couple, starts_at=timeutil.utcnow() + timedelta(days=3))
     factories.SessionFactory(couple=couple, removed_at=timeutil.utcnow())

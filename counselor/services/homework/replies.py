@@ -38,6 +38,7 @@ from counselor.services.couples.sessions import NOT_REMOVED, over_by
 from counselor.services.delivery import notifications
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework import reflections
+from counselor.services.validation import unstorable
 from counselor.tenancy import get_in_practice
 
 REPLY_MAX = 500  # characters: a reply, not a letter
@@ -65,6 +66,8 @@ def _text(value: str | None, limit: int, what: str) -> str:
         raise InvalidInput.single("body", f"Write a few words for your {what} first.")
     if len(text) > limit:
         raise InvalidInput.single("body", f"Keep your {what} to {limit} characters or fewer.")
+    if problem := unstorable(text):
+        raise InvalidInput.single("body", problem)
     return text
 
 
