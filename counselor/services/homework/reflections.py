@@ -232,6 +232,8 @@ class HeldBack:
 def held_back_from(partner: Partner, now: datetime | None = None) -> list[HeldBack]:
     """The other partner's shared reflections held back from ``partner`` now, newest
     first. Only ids, names, titles and days are read, never the reflection."""
+    if not reveal_together(partner.couple):
+        return []  # nothing is held back: no query
     rows = db.session.execute(
         sa.select(CheckIn.id, CheckIn.assignment_id, CheckIn.occurred_on, Assignment.title)
         .join(Assignment)
