@@ -289,9 +289,7 @@ class WeeklyCheckinData:
         return self.enabled or bool(self.items)
 
     def is_divergent(self, week_start: date, item_key: str) -> bool:
-        return any(
-            d.week_start == week_start and d.item_key == item_key for d in self.divergences
-        )
+        return any(d.week_start == week_start and d.item_key == item_key for d in self.divergences)
 
 
 @dataclass(frozen=True)

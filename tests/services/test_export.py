@@ -170,38 +170,50 @@ def test_what_came_back_from_the_couple_is_in_the_document(actor, couple, counse
         }
     ]
     replies = {r["kind"]: r for r in document["reflection_replies"]}
-    assert replies["partner"].items() >= {
-        "id": partner_reply.id,
-        "checkin_id": leaned.id,
-        "partner_id": bob.id,
-        "counselor_id": None,
-        "body": "Glad you did",
-        "removed_at": None,
-    }.items()
-    assert replies["counselor"].items() >= {
-        "id": counselor_note.id,
-        "partner_id": None,
-        "counselor_id": counselor.id,
-        "body": "Let's talk about this on Thursday",
-        "removed_at": NOW,
-    }.items()
+    assert (
+        replies["partner"].items()
+        >= {
+            "id": partner_reply.id,
+            "checkin_id": leaned.id,
+            "partner_id": bob.id,
+            "counselor_id": None,
+            "body": "Glad you did",
+            "removed_at": None,
+        }.items()
+    )
+    assert (
+        replies["counselor"].items()
+        >= {
+            "id": counselor_note.id,
+            "partner_id": None,
+            "counselor_id": counselor.id,
+            "body": "Let's talk about this on Thursday",
+            "removed_at": NOW,
+        }.items()
+    )
     [answer] = document["weekly_answers"]
-    assert answer.items() >= {
-        "partner_id": bob.id,
-        "week_start": THIS_WEEK,
-        "item_key": item.key,
-        "item_version": 2,
-        "score": 5,
-    }.items()
+    assert (
+        answer.items()
+        >= {
+            "partner_id": bob.id,
+            "week_start": THIS_WEEK,
+            "item_key": item.key,
+            "item_version": 2,
+            "score": 5,
+        }.items()
+    )
     [effect] = document["progress"]["reminder_effects"]
-    assert effect.items() >= {
-        "partner_id": ann.id,
-        "weekday": 2,
-        "reminders": 6,
-        "reminders_followed": 4,
-        "quiet_days": 10,
-        "quiet_days_followed": 3,
-    }.items()
+    assert (
+        effect.items()
+        >= {
+            "partner_id": ann.id,
+            "weekday": 2,
+            "reminders": 6,
+            "reminders_followed": 4,
+            "quiet_days": 10,
+            "quiet_days_followed": 3,
+        }.items()
+    )
     assert document["couple"]["weekly_checkin"] is False
     assert document["couple"]["reveal_together"] is None
     assert [p["reminder_cadence"] for p in document["partners"]] == [None, None]

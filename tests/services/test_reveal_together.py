@@ -189,9 +189,7 @@ def test_the_python_rule_and_its_sql_twin_agree(couple, alex, sam, clock):
     }
     days = [MONDAY - timedelta(days=1), MONDAY, TODAY, MONDAY + timedelta(days=6)]
     authored = []
-    for assignment, day, visibility in itertools.product(
-        steps.values(), days, list(Visibility)
-    ):
+    for assignment, day, visibility in itertools.product(steps.values(), days, list(Visibility)):
         authored.append(write(assignment, alex, day=day, visibility=visibility))
     write(steps[Assignee.EACH], sam, day=MONDAY, text="Mine")
     write(steps[Assignee.TOGETHER], sam, day=MONDAY - timedelta(days=2), text="Last week's")

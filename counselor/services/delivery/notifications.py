@@ -116,8 +116,8 @@ def email_partner(partner: Partner, kind: EmailKind, *, send_now: bool) -> Outbo
 
 
 def email_counselor_replied(partner: Partner) -> OutboxEmail | None:
-    """"Your counselor replied" (``homework/replies.py``: the practice allows it): no words
-    of the note, a fresh link. It keeps the partner's quiet hours and the daily cap, and
+    """The "your counselor replied" email (``homework/replies.py``, when the practice allows
+    it): no words of the note, a fresh link. It keeps the partner's quiet hours and the daily cap, and
     goes at most once a local day however many notes are written (its dedupe key); not
     to a partner who stopped emails. Not joined to a waiting new-step or link email,
     whose words would not say a counselor replied."""

@@ -114,9 +114,7 @@ def reflections_shared_by(partner: Partner, limit: int = 5) -> list[CheckIn]:
     """This partner's own reflections the other partner can read now or once *reveal
     together* lets them (``held_back_from_other`` tells which wait), so each can be
     taken back."""
-    query = _reflections(partner.couple_id).where(
-        CheckIn.partner_id == partner.id, shared_clause()
-    )
+    query = _reflections(partner.couple_id).where(CheckIn.partner_id == partner.id, shared_clause())
     return list(db.session.scalars(query.options(selectinload(CheckIn.assignment)).limit(limit)))
 
 
