@@ -119,8 +119,8 @@ def email_counselor_replied(partner: Partner) -> OutboxEmail | None:
     """The "your counselor replied" email (``homework/replies.py``, when the practice allows
     it): no words of the note, a fresh link. It keeps the partner's quiet hours and the
     daily cap, and goes at most once a local day however many notes are written (its
-    dedupe key); not to a partner who stopped emails. Not joined to a waiting new-step or link email,
-    whose words would not say a counselor replied."""
+    dedupe key); not to a partner who stopped emails. Not joined to a waiting new-step or
+    link email, whose words would not say a counselor replied."""
     if partner.unsubscribed_at is not None:
         return None
     now = timeutil.utcnow()
