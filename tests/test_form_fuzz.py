@@ -264,6 +264,17 @@ def world(app, counselor, actor) -> World:
     factories.make_reflection_reply(
         replied, ReplyKind.COUNSELOR, body="Noted.", removed_at=timeutil.utcnow()
     )
+    # The leaned-on partner (issue 15): the other partner leaned on ``first`` twice; one act
+    # awaits an answer (the invitation's form), the other has one ``first`` shared (Stop
+    # sharing).
+    leaning = factories.AssignmentFactory(couple=couple, leans_on_partner=True)
+    _awaiting_answer, answered = (
+        factories.CheckInFactory(
+            assignment=leaning, partner=second, occurred_on=TODAY - timedelta(days=days)
+        )
+        for days in (1, 2)
+    )
+    factories.make_acknowledgement(answered, partner=first, visibility=Visibility.SHARED)
     factories.SessionFactory(couple=couple, starts_at=timeutil.utcnow() + timedelta(days=3))
     factories.SessionFactory(couple=couple, removed_at=timeutil.utcnow())
     second.unsubscribed_at = timeutil.utcnow()  # the couple page offers to resume emails

@@ -90,6 +90,9 @@ def empty_tables() -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
+        # The weekly check-in items a test made (factories.make_weekly_item), never the
+        # ladder file's: they would join every later test's questions.
+        connection.execute(sa.text("DELETE FROM weekly_checkin_items WHERE key LIKE 'test-item-%'"))
 
 
 # --- processes ------------------------------------------------------------------------------
