@@ -251,14 +251,25 @@ def test_loader_rejects_leans_on_partner_that_is_not_a_bool(tmp_path, value):
         load_ladder(write_ladder(tmp_path, two_rungs(leans_on_partner=value)))
 
 
-def test_leans_on_partner_defaults_to_false(tmp_path):
+def test_leans_on_partner_is_left_to_the_rung_unless_said(tmp_path):
     rungs = load_ladder(write_ladder(tmp_path, two_rungs(leans_on_partner=True)))
-    assert [t.leans_on_partner for t in rungs[0].templates] == [True, False]
+    assert [t.leans_on_partner for t in rungs[0].templates] == [True, None]
 
 
-def test_shipped_ladder_marks_leaning_only_outside_rungs_two_to_five_where_it_applies():
-    marked = {t.key for r in load_ladder() for t in r.templates if t.leans_on_partner}
-    assert marked == {"revisit-separate-lanes"}
+def test_shipped_ladder_says_leaning_only_where_the_rung_would_be_wrong():
+    said = {
+        t.key: t.leans_on_partner
+        for r in load_ladder()
+        for t in r.templates
+        if t.leans_on_partner is not None
+    }
+    assert said == {"revisit-separate-lanes": True, "welcome-their-turn": False}
+
+
+def test_sync_stores_each_templates_answer_the_file_or_its_rung(app):
+    leaning = {t.key for r in ladder.ladder_rungs() for t in r.templates if t.leans_on_partner}
+    rung_two_to_five = {t.key for r in load_ladder() if 2 <= r.position <= 5 for t in r.templates}
+    assert leaning == (rung_two_to_five - {"welcome-their-turn"}) | {"revisit-separate-lanes"}
 
 
 def weekly_item(key: str, **changes) -> dict:

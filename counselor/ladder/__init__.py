@@ -27,9 +27,10 @@ class TemplateSpec:
     instructions: str
     times_per_week: int
     who: str
-    # Doing the step means turning toward the other partner (rungs 2–5 always do; this
-    # marks the steps of other rungs that do too).
-    leans_on_partner: bool = False
+    # Doing the step means turning toward the other partner. None (not said in the file):
+    # its rung decides (services/homework/leaning.py: rungs 2–5 do); true or false
+    # overrides that for this step.
+    leans_on_partner: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,8 @@ def _template_from(entry: dict, rung: str) -> TemplateSpec:
     who = entry.get("who")
     if who not in WHO_VALUES:
         raise LadderFileError(f"{where}: who must be one of {', '.join(WHO_VALUES)}.")
-    leans = entry.get("leans_on_partner", False)
-    if not isinstance(leans, bool):
+    leans = entry.get("leans_on_partner")
+    if leans is not None and not isinstance(leans, bool):
         raise LadderFileError(f"{where}: leans_on_partner must be true or false.")
     return TemplateSpec(
         key=key,

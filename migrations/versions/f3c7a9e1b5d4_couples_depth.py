@@ -3,7 +3,8 @@ revealed together and their single replies, the weekly healthy-dependence check-
 synced from the ladder file, answers per partner and week), and whether reminders help
 (a nightly snapshot per partner and weekday, a partner's own cadence, adaptive cadence).
 
-Existing steps on rungs 2–5 are marked as leaning on the partner, as new ones will be.
+Existing steps and templates on rungs 2–5 are marked as leaning on the partner, as the
+rung decides when the ladder file does not say.
 The email kind ``counselor_replied`` joins the outbox's check.
 
 Revision ID: f3c7a9e1b5d4
@@ -164,10 +165,13 @@ def upgrade():
         batch.drop_constraint(op.f('ck_outbox_emails_emailkind'), type_='check')
         _email_kind_check(batch, (*EMAIL_KINDS, 'counselor_replied'))
 
-    op.execute(
-        "UPDATE assignments SET leans_on_partner = TRUE WHERE rung_id IN"
-        " (SELECT id FROM ladder_rungs WHERE position BETWEEN 2 AND 5)"
-    )
+    # By rung, as ladder sync decides when the file does not say (it then corrects the
+    # templates the file marks otherwise).
+    for table in ('assignments', 'task_templates'):
+        op.execute(
+            f"UPDATE {table} SET leans_on_partner = TRUE WHERE rung_id IN"
+            " (SELECT id FROM ladder_rungs WHERE position BETWEEN 2 AND 5)"
+        )
     # ### end Alembic commands ###
 
 

@@ -18,6 +18,7 @@ from counselor.ladder import (
     load_weekly_checkin,
 )
 from counselor.models import LadderRung, TaskTemplate, TemplateWho, WeeklyCheckinItem
+from counselor.services.homework.leaning import template_leans
 
 
 @dataclass
@@ -129,13 +130,13 @@ def _upsert_template(
     elif (
         template.retired
         or template.rung is not rung
-        or template.leans_on_partner != spec.leans_on_partner
+        or template.leans_on_partner != template_leans(rung.position, spec.leans_on_partner)
     ):
         result.updated.append(spec.key)
     template.rung = rung
     template.position = position
     template.title, template.instructions, template.times_per_week, template.who = text
-    template.leans_on_partner = spec.leans_on_partner
+    template.leans_on_partner = template_leans(rung.position, spec.leans_on_partner)
     template.retired = False
     template.updated_at = now
 

@@ -4,10 +4,13 @@ leaned-on partner is invited to acknowledge, and each act paired with its answer
 The rule, in one place:
 
 - A step *leans on the partner* when checking it off means turning toward the other
-  partner. ``Assignment.leans_on_partner`` is a snapshot taken when the step is assigned
-  (``leans_on_partner``): true for a step on rungs ``LEANING_RUNGS`` — from the ladder or
-  custom — and for a template marked ``leans_on_partner = true`` in the ladder file,
-  whatever its rung. Later edits of the ladder never change homework already given.
+  partner. By default every step on rungs ``LEANING_RUNGS`` does and no other; the ladder
+  file may say otherwise for a template (``leans_on_partner = true`` on another rung, or
+  ``false`` for a step on those rungs that is the other side of leaning, such as welcoming
+  the partner who reaches out), and sync stores the answer on the template
+  (``template_leans``). ``Assignment.leans_on_partner`` is a snapshot taken when the step
+  is assigned (``leans_on_partner``): the template's answer, or for a custom step its rung.
+  Later edits of the ladder never change homework already given.
 - A check-in is a *leaning act* when its step leans on the partner and it was done by one
   partner on their own: a step each partner does, or one partner's step. A *together*
   step is done jointly — neither partner leans on the other by checking it off, and
@@ -50,9 +53,18 @@ ANSWERS_SHOWN = 5
 NOTE_MAX = REFLECTION_MAX  # an acknowledgement's note is as long as a reflection may be
 
 
+def template_leans(rung_position: int, marked: bool | None) -> bool:
+    """Whether a ladder template leans on the partner: as the ladder file marks it, else
+    by its rung (what ladder sync stores on the template)."""
+    return rung_position in LEANING_RUNGS if marked is None else marked
+
+
 def leans_on_partner(rung_position: int, template: TaskTemplate | None) -> bool:
-    """Whether a step given now leans on the partner (the snapshot stored on it)."""
-    return rung_position in LEANING_RUNGS or bool(template and template.leans_on_partner)
+    """Whether a step given now leans on the partner (the snapshot stored on it): the
+    template's answer, or for a custom step (no template) its rung's."""
+    if template is not None:
+        return template.leans_on_partner
+    return template_leans(rung_position, None)
 
 
 def is_leaning_act(check_in: CheckIn) -> bool:
@@ -159,6 +171,7 @@ def _answers(*conditions: sa.ColumnElement[bool]) -> list[Acknowledgement]:
 _PAST = {
     "agree": "agreed",
     "ask": "asked",
+    "check": "checked",
     "debrief": "debriefed",
     "hand": "handed",
     "hold": "held",
@@ -170,6 +183,7 @@ _PAST = {
     "name": "named",
     "pause": "paused",
     "plan": "planned",
+    "request": "requested",
     "share": "shared",
     "talk": "talked",
     "tell": "told",
@@ -184,6 +198,7 @@ _SWAP = {
     "theirs": "yours",
     "them": "you",
     "they": "you",
+    "you each": "you each",  # both of them: it stays
     "you'd": "they'd",
     "you're": "they're",
     "you": "they",
