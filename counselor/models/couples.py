@@ -79,6 +79,9 @@ class Partner(Model):
     # to gentle (``cadence_lowered_at``) when reminders have not been followed by check-ins.
     reminder_cadence: Mapped[ReminderCadence | None] = mapped_column(enum_column(ReminderCadence))
     cadence_lowered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When this partner's cadence last changed (lowered, or put back on the practice's):
+    # whether reminders help is measured only since, within one cadence state.
+    cadence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 

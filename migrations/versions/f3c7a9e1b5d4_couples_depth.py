@@ -152,6 +152,7 @@ def upgrade():
     with op.batch_alter_table('partners', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminder_cadence', sa.Enum('off', 'gentle', 'standard', name='remindercadence', native_enum=False, create_constraint=True, length=16), nullable=True))
         batch_op.add_column(sa.Column('cadence_lowered_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('cadence_changed_at', sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table('practices', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reveal_together', sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -172,6 +173,13 @@ def upgrade():
             f"UPDATE {table} SET leans_on_partner = TRUE WHERE rung_id IN"
             " (SELECT id FROM ladder_rungs WHERE position BETWEEN 2 AND 5)"
         )
+    # The ladder file's own marks when this revision was written: steps already given from
+    # these templates are snapshots that sync never corrects.
+    for key, leans in (('welcome-their-turn', 'FALSE'), ('revisit-separate-lanes', 'TRUE')):
+        op.execute(
+            f"UPDATE assignments SET leans_on_partner = {leans} WHERE template_id IN"
+            f" (SELECT id FROM task_templates WHERE key = '{key}')"
+        )
     # ### end Alembic commands ###
 
 
@@ -191,6 +199,7 @@ def downgrade():
         batch_op.drop_column('reveal_together')
 
     with op.batch_alter_table('partners', schema=None) as batch_op:
+        batch_op.drop_column('cadence_changed_at')
         batch_op.drop_column('cadence_lowered_at')
         batch_op.drop_constraint(op.f('ck_partners_remindercadence'), type_='check')
         batch_op.drop_column('reminder_cadence')
