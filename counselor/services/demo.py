@@ -1,4 +1,6 @@
-"""Demo data for a first look: one practice, one counselor, three couples at different rungs."""
+"""Demo data for a first look: one practice, one counselor, three couples at different rungs
+(their couple-shaped history — answers, replies, the weekly check-in, reminders — is added
+by ``demo_depth``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import random
 import secrets
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,9 +33,10 @@ from counselor.services.accounts import counselors
 from counselor.services.audit import Actor
 from counselor.services.couples import couples, sessions
 from counselor.services.couples.couples import CoupleInput, PartnerInput
+from counselor.services.demo_depth import DepthPlan, add_depth, depth_plan
 from counselor.services.homework import assignments, ladder, lifecycle
 from counselor.services.homework.assignments import AssignmentInput
-from counselor.services.progress import week_rules
+from counselor.services.progress import reminder_effect, week_rules
 from counselor.tenancy import across_practices, practice_scope
 
 DEMO_SLUG = "demo"
@@ -64,6 +67,7 @@ class CouplePlan:
     steps: tuple[StepPlan, ...]
     comfort_start: float
     comfort_trend: float  # change per week
+    depth: DepthPlan = field(default_factory=DepthPlan)
 
 
 REFLECTIONS = (
@@ -102,6 +106,7 @@ def _couple_plan(entry: dict[str, Any]) -> CouplePlan:
         steps=steps,
         comfort_start=entry["comfort_start"],
         comfort_trend=entry["comfort_trend"],
+        depth=depth_plan(entry),
     )
 
 
@@ -133,6 +138,8 @@ def seed_demo(
         for plan in couple_plans():
             _seed_couple(actor, plan, rng)
             progress_step()
+    # Last night's measure of "do reminders help?", so its pages have figures at once.
+    reminder_effect.compile_reminder_effects()
     return DemoLogin(DEMO_EMAIL, password)
 
 
@@ -145,6 +152,7 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
         ),
     )
     today = timeutil.local_today(DEMO_TIMEZONE)
+    first_day = today
     for step in plan.steps:
         starts_on = today - timedelta(weeks=step.weeks_ago, days=rng.randint(0, 2))
         assignment = assignments.assign_homework(
@@ -152,12 +160,14 @@ def _seed_couple(actor: Actor, plan: CouplePlan, rng: random.Random) -> None:
             couple.id,
             AssignmentInput(template_key=step.template_key, starts_on=starts_on, notify=False),
         )
+        first_day = min(first_day, starts_on)
         _add_history(assignment, couple.partners, step, plan, rng, today)
         if step.ended is not None:
             ended = lifecycle.end_assignment(actor, assignment.id, step.ended)
             ended.ended_at = _at(today - timedelta(days=7), 17, DEMO_TIMEZONE)  # ended last week
             ended.ended_on = today - timedelta(days=7)
     _add_sessions(actor, couple.id, today, rng)
+    add_depth(actor, couple, plan.depth, first_day)
 
 
 def _add_history(
