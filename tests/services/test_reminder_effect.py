@@ -21,7 +21,7 @@ from counselor.models import (
     ReminderCadence,
     ReminderEffect,
 )
-from counselor.services.delivery import digest, reminders
+from counselor.services.delivery import digest, quiet_hours, reminders
 from counselor.services.errors import InvalidInput
 from counselor.services.progress import adaptive_cadence, reminder_effect, reminder_figures
 from counselor.services.progress.reminder_effect import Window
@@ -161,6 +161,12 @@ def test_comparable_days_exclude_a_stopped_partner_days_before_a_step_and_capped
     db.session.commit()
     nightly()
     assert figures_of(partner).quiet_days == 56 - 10 - 1
+
+
+def test_the_capping_kinds_are_every_kind_the_daily_cap_counts_but_the_reminder():
+    assert set(reminder_effect.CAPPING_KINDS) == set(quiet_hours.PARTNER_KINDS) - {
+        EmailKind.REMINDER
+    }
 
 
 def test_weekday_mix_reweights_the_comparable_days_and_names_what_it_leaves_out():

@@ -22,9 +22,10 @@ The rules, each a named constant or a clause below:
   the partner's emails not stopped (``unsubscribed_at`` empty or later), the partner
   already added, at least one of their steps running that day (started on or before it,
   not due or ended before it), the effective cadence not off, and no other email to them
-  (a new step, a link) that day, which the one-email-a-day cap would have let no reminder
-  follow. **Followed**: a check-in recorded within ``FOLLOW_HOURS`` after the partner's
-  reminder hour that day, on their clock.
+  that day (a new step, a link: every kind the daily cap counts, ``CAPPING_KINDS``), which
+  the one-email-a-day cap would have let no reminder follow. **Followed**: a check-in
+  recorded within ``FOLLOW_HOURS`` after the partner's reminder hour that day, on their
+  clock.
 - **Same cadence state**: a partner whose cadence was lowered (adaptive cadence) is
   measured only from that moment — reminders and days alike — so gentle is compared with
   gentle.
@@ -78,6 +79,7 @@ from counselor.models import (
     ReminderCadence,
     ReminderEffect,
 )
+from counselor.services.delivery.quiet_hours import PARTNER_KINDS
 from counselor.tenancy import across_practices
 
 WINDOW_WEEKS = 8
@@ -88,8 +90,9 @@ ADVISORY_LOCK_KEY = 0x72656D66  # "remf"
 
 FOLLOW_SECONDS = FOLLOW_HOURS * 3600
 DAY_SECONDS = 24 * 3600
-# Other emails after which the daily cap lets no reminder go the same day.
-CAPPING_KINDS = (EmailKind.NEW_STEP, EmailKind.LINK)
+# Other emails after which the daily cap lets no reminder go the same day: every kind the
+# cap counts (``quiet_hours.PARTNER_KINDS``) but the reminder itself.
+CAPPING_KINDS = tuple(kind for kind in PARTNER_KINDS if kind != EmailKind.REMINDER)
 
 
 class epoch(FunctionElement[int]):  # lower case: reads as the SQL it stands for
