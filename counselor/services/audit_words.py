@@ -97,6 +97,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "acknowledgement.delete": ("writes", "Deleted an acknowledgement"),
     "reply.create": ("writes", "Replied to a shared reflection"),
     "reply.remove": ("writes", "Took back a reply to a reflection"),
+    "reply.delete": ("writes", "Deleted a reply or note with its check-in"),
     "counselor_note.create": ("writes", "Wrote a note on a reflection"),
     "counselor_note.change": ("writes", "Changed a note on a reflection"),
     "counselor_note.remove": ("writes", "Removed a note on a reflection"),

@@ -149,3 +149,24 @@ def test_a_removed_note_or_reply_is_not_on_any_partner_page(client, alex, sam, s
     for partner in (alex, sam):
         html = page(client, issue(partner))
         assert "gone-1" not in html and "gone-2" not in html
+
+
+@pytest.mark.parametrize("kind", [ReplyKind.PARTNER, ReplyKind.COUNSELOR])
+def test_the_author_deletes_a_checkin_that_has_a_reply_or_a_note(
+    client, actor, alex, sam, shared, kind
+):
+    if kind == ReplyKind.PARTNER:
+        client.post(reply_url(issue(sam), shared), data={"body": "I'm glad you asked"})
+    else:
+        replies.write_note(actor, shared.id, "note-77 Thank you for writing this.")
+        db.session.commit()
+    assert row_counts()["reflection_replies"] == 1
+
+    token = issue(alex)
+    response = client.post(f"/p/{token}/checkins/{shared.id}/delete", data={"confirmed": "yes"})
+
+    assert response.status_code == 302
+    counts = row_counts()
+    assert counts["reflection_replies"] == 0 and counts["checkins"] == 0
+    html = page(client, token)
+    assert SECRET not in html and "note-77" not in html

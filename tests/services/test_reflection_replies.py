@@ -11,7 +11,15 @@ import pytest
 import sqlalchemy as sa
 
 from counselor.extensions import db
-from counselor.models import AuditEvent, EmailKind, OutboxEmail, ReplyKind, Visibility
+from counselor.models import (
+    AuditEvent,
+    CheckIn,
+    EmailKind,
+    OutboxEmail,
+    ReflectionReply,
+    ReplyKind,
+    Visibility,
+)
 from counselor.services.couples.links import partner_actor
 from counselor.services.delivery import mail
 from counselor.services.errors import InvalidInput, NotFound
@@ -19,6 +27,7 @@ from counselor.services.homework import checkins, replies
 from counselor.services.pages.partner_page import partner_homework
 from tests.support import factories
 from tests.support.clock import NOW, TODAY
+from tests.support.helpers import count_rows
 
 pytestmark = pytest.mark.usefixtures("clock", "actor", "send_task")
 
@@ -236,3 +245,48 @@ def test_an_email_waiting_when_the_practice_turns_it_off_is_not_sent(actor, coup
 
     [email] = replied_emails()
     assert reason_not_to_send(email) is not None
+
+
+# --- deleting the reflection's check-in ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [ReplyKind.PARTNER, ReplyKind.COUNSELOR])
+def test_a_checkin_with_a_reply_or_a_note_can_be_deleted_and_takes_them_with_it(
+    actor, alex, sam, shared, kind
+):
+    if kind == ReplyKind.PARTNER:
+        reply = replies.reply_to_reflection(partner_actor(sam), sam, shared.id, REPLY)
+    else:
+        reply = replies.write_note(actor, shared.id, NOTE)
+    reply_id, checkin_id = reply.id, shared.id
+    db.session.commit()
+
+    checkins.delete_checkin(partner_actor(alex), alex, checkin_id)
+    db.session.commit()
+
+    db.session.expire_all()
+    assert count_rows(ReflectionReply) == 0
+    assert db.session.get(CheckIn, checkin_id) is None
+    events = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.object_id).order_by(AuditEvent.id)
+    ).all()
+    assert [tuple(e) for e in events[-2:]] == [
+        (replies.REPLY_DELETE_ACTION, reply_id),
+        ("checkin.delete", checkin_id),
+    ]
+
+
+def test_deleting_a_checkin_leaves_other_reflections_replies_alone(actor, alex, sam, shared):
+    other = factories.CheckInFactory(
+        assignment=shared.assignment,
+        partner=alex,
+        occurred_on=TODAY - timedelta(days=2),
+        reflection="Another one.",
+        visibility=Visibility.SHARED,
+    )
+    replies.write_note(actor, shared.id, NOTE)
+    kept = replies.write_note(actor, other.id, NOTE)
+
+    checkins.delete_checkin(partner_actor(alex), alex, shared.id)
+
+    assert [r.id for r in db.session.scalars(sa.select(ReflectionReply))] == [kept.id]

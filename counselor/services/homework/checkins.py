@@ -25,7 +25,7 @@ from counselor.models import (
 from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import webhooks
 from counselor.services.errors import FieldErrors, InvalidInput, NotFound
-from counselor.services.homework import acknowledgements, change_window, reflections
+from counselor.services.homework import acknowledgements, change_window, reflections, replies
 from counselor.services.homework.assignments import assignee_partner_ids
 from counselor.services.validation import REFLECTION_MAX
 from counselor.tenancy import get_in_practice
@@ -226,10 +226,12 @@ def delete_checkin(actor: Actor, partner: Partner, checkin_id: int) -> None:
     """Delete the partner's own check-in for good, reflection included: the partner
     confirmed it, and what they delete should not stay readable. The audit trail keeps
     that it happened (ids only). The other partner's acknowledgement of it, if it was a
-    leaning act, goes with it (``acknowledgements.delete_for_checkin`` says why)."""
+    leaning act, goes with it (``acknowledgements.delete_for_checkin`` says why), and so
+    do the reply and the counselor's note on its reflection (``replies.delete_for_checkin``)."""
     check_in = own_checkin(partner, checkin_id)
     check_changeable(check_in)
     acknowledgements.delete_for_checkin(actor, check_in.id)
+    replies.delete_for_checkin(actor, check_in.id)
     db.session.delete(check_in)
     db.session.flush()
     record_event(actor, "checkin.delete", "checkin", checkin_id)

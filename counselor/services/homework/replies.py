@@ -13,6 +13,10 @@
   the practice allows it (``Practice.email_counselor_replies``), a new note sends the
   author "Your counselor replied", with no words of the note, at most one a local day.
 
+When the reflection's check-in is deleted (its author may, for a while), its replies and
+note go with it (``delete_for_checkin``, called by ``checkins.delete_checkin``): what a
+partner deletes should not stay readable, and an answer to nothing reads as nothing.
+
 Audit events carry ids only; the words are client text.
 """
 
@@ -50,6 +54,7 @@ NOTE_CREATE_ACTION = "counselor_note.create"
 NOTE_CHANGE_ACTION = "counselor_note.change"
 NOTE_REMOVE_ACTION = "counselor_note.remove"
 NOTE_RESTORE_ACTION = "counselor_note.restore"
+REPLY_DELETE_ACTION = "reply.delete"
 
 # The counselor's presets; ``{when}`` is "on Thursday" (the weekday of the couple's next
 # session, on the reflection author's clock) or "at our next session".
@@ -317,6 +322,18 @@ def restore_note(actor: Actor, checkin_id: int) -> ReflectionReply:
         db.session.flush()
         record_event(actor, NOTE_RESTORE_ACTION, "reflection_reply", note.id)
     return note
+
+
+def delete_for_checkin(actor: Actor, checkin_id: int) -> None:
+    """Delete every reply and note on a check-in being deleted, taken back or removed ones
+    too, in one statement; each is audited by id."""
+    deleted = db.session.scalars(
+        sa.delete(ReflectionReply)
+        .where(ReflectionReply.checkin_id == checkin_id)
+        .returning(ReflectionReply.id)
+    ).all()
+    for reply_id in sorted(deleted):
+        record_event(actor, REPLY_DELETE_ACTION, "reflection_reply", reply_id)
 
 
 def next_session_start(couple_id: int, now: datetime) -> datetime | None:
