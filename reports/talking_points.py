@@ -41,11 +41,13 @@ rules only put it into words. The rules, in the order their points appear:
                             count: the point gives it with the period's check-offs
                             and how many were due
 12 Leans, rarely noticed    per direction (one partner leaning on the other): at
-                            least ``MIN_LEANING_ACTS`` leaning acts this period, and
-                            fewer than ``RARELY_NOTICED_BELOW`` of them (a share)
-                            acknowledged with *noticed: yes* — an act not
-                            acknowledged counts as not noticed. "Alex leans, Sam
-                            rarely notices"; the reverse is its own point
+                            least ``MIN_LEANING_ACTS`` leaning acts this period that
+                            the other partner answered, and fewer than
+                            ``RARELY_NOTICED_BELOW`` of the answered ones (a share)
+                            *noticed: yes*. An act not answered yet counts for
+                            nothing (the partner may not have opened their page);
+                            the evidence gives how many. "Alex leans, Sam rarely
+                            notices"; the reverse is its own point
 == ======================== ==========================================================
 
 When no rule fires, a single point says so and still carries each partner's completion
@@ -406,18 +408,22 @@ def _reminders_stopped(partners: tuple[PartnerSummary, ...]) -> list[TalkingPoin
 
 
 def _leans_rarely_noticed(data: PreSessionReportData) -> list[TalkingPoint]:
-    """Rule 12, per direction: the leaned-on partner rarely noticed being leaned on."""
+    """Rule 12, per direction: the leaned-on partner rarely noticed being leaned on, judged
+    on the acts they answered only: an unanswered invitation says nothing about noticing."""
     points = []
     for d in data.leaning:
-        if d.acts < MIN_LEANING_ACTS or d.noticed >= d.acts * RARELY_NOTICED_BELOW - _EPSILON:
+        answered, noticed = d.acknowledged, d.noticed
+        if answered < MIN_LEANING_ACTS or noticed >= answered * RARELY_NOTICED_BELOW - _EPSILON:
             continue
+        unanswered = d.acts - answered
+        not_yet = f" ({unanswered} not answered yet)" if unanswered else ""
         points.append(
             TalkingPoint(
                 f"{d.leaner_name} leans on {d.leaned_on_name}, and {d.leaned_on_name} "
                 "rarely notices",
                 f"{d.leaner_name} leaned on {d.leaned_on_name} {plural(d.acts, 'time')} this "
-                f"period; {d.leaned_on_name} answered {d.acknowledged} and noticed "
-                f"{d.noticed} — {based_on(d.acts, 'leaning step')}",
+                f"period; {d.leaned_on_name} answered {answered}{not_yet} and noticed "
+                f"{noticed} — {based_on(answered, 'answer')}",
             )
         )
     return points

@@ -1,5 +1,6 @@
 """Leaning on each other in the report: rule 12 ("Alex leans, Sam rarely notices", and the
-reverse) at its boundaries, and the section that pairs each act with its answer."""
+reverse) at its boundaries, judged on the acts answered only, and the section that pairs each
+act with its answer."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from tests.support.report_data import make_report_data
 DAY = date(2025, 11, 4)
 
 
-def direction(leaner: str, other: str, acts: int, noticed: int, answered: int | None = None):
-    return LeaningDirection(leaner, other, acts, noticed if answered is None else answered, noticed)
+def direction(
+    leaner: str, other: str, acts: int, noticed: int, answered: int | None = None
+) -> LeaningDirection:
+    """``answered`` defaults to every act."""
+    return LeaningDirection(leaner, other, acts, acts if answered is None else answered, noticed)
 
 
 def rarely_points(*directions: LeaningDirection) -> list[str]:
@@ -25,7 +29,7 @@ def rarely_points(*directions: LeaningDirection) -> list[str]:
     return [p.text for p in points if "rarely notices" in p.text]
 
 
-def test_rarely_is_at_least_three_acts_and_fewer_than_half_noticed() -> None:
+def test_rarely_is_at_least_three_answered_acts_and_fewer_than_half_of_them_noticed() -> None:
     assert (MIN_LEANING_ACTS, RARELY_NOTICED_BELOW) == (3, 0.5)
     assert rarely_points(direction("Alex", "Sam", 3, 1)) == [
         "Alex leans on Sam, and Sam rarely notices"
@@ -38,12 +42,30 @@ def test_rarely_is_at_least_three_acts_and_fewer_than_half_noticed() -> None:
     ]
 
 
-def test_unanswered_acts_count_as_not_noticed_and_the_evidence_says_so() -> None:
-    data = make_report_data(leaning=(direction("Alex", "Sam", 5, 2, answered=2),))
+def test_acts_not_answered_yet_count_for_nothing() -> None:
+    # Alex leaned three times and Sam has not opened their page: nothing to judge.
+    assert rarely_points(direction("Alex", "Sam", 3, 0, answered=0)) == []
+    # Many acts, but only two answered: still too few answers, whatever they said.
+    assert rarely_points(direction("Alex", "Sam", 9, 0, answered=2)) == []
+    # Three answered, one noticed: rarely, however many more are still open.
+    assert rarely_points(direction("Alex", "Sam", 9, 1, answered=3)) == [
+        "Alex leans on Sam, and Sam rarely notices"
+    ]
+    # Two of three answered ones noticed: not rarely, though 2 of 9 acts is under half.
+    assert rarely_points(direction("Alex", "Sam", 9, 2, answered=3)) == []
+
+
+def test_the_evidence_gives_the_answers_and_those_still_open() -> None:
+    data = make_report_data(leaning=(direction("Alex", "Sam", 5, 1, answered=3),))
     [point] = [p for p in derive_talking_points(data) if "rarely notices" in p.text]
     assert point.evidence == (
-        "Alex leaned on Sam 5 times this period; Sam answered 2 and noticed 2 — "
-        "based on 5 leaning steps"
+        "Alex leaned on Sam 5 times this period; Sam answered 3 (2 not answered yet) and "
+        "noticed 1 — based on 3 answers"
+    )
+    data = make_report_data(leaning=(direction("Alex", "Sam", 4, 1),))
+    [point] = [p for p in derive_talking_points(data) if "rarely notices" in p.text]
+    assert point.evidence == (
+        "Alex leaned on Sam 4 times this period; Sam answered 4 and noticed 1 — based on 4 answers"
     )
 
 
@@ -59,7 +81,7 @@ def test_the_reverse_is_its_own_point() -> None:
 
 def test_the_words_of_a_direction_and_of_an_answer() -> None:
     assert (
-        direction("Alex", "Sam", 4, 3).summary
+        direction("Alex", "Sam", 4, 3, answered=3).summary
         == "Alex leaned on Sam 4 times; Sam noticed 3 (answered 3)"
     )
     assert direction("Alex", "Sam", 1, 0, 0).summary == (
@@ -73,7 +95,7 @@ def test_the_words_of_a_direction_and_of_an_answer() -> None:
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_the_report_pairs_each_act_with_its_answer(paper) -> None:
+def test_the_report_pairs_each_act_with_its_answer(paper: str) -> None:
     acts = (
         LeaningAct(
             DAY, "Zoë", "José", "Ask their view on a work email", True, "yes", 5, "Glad.", False
