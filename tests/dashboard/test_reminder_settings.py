@@ -124,6 +124,7 @@ def test_a_lowered_partner_shows_as_attention_and_can_be_put_back(logged_in, low
     assert done.status_code == 303 and done.location.endswith(f"/couples/{couple.id}")
     db.session.expire_all()
     assert partner.reminder_cadence is None and partner.cadence_lowered_at is None
+    assert partner.cadence_changed_at is not None and partner.cadence_changed_at > NOW
     event = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == adaptive_cadence.RESTORED)
     )

@@ -241,7 +241,7 @@ def test_four_unheeded_weeks_lower_a_partner_to_gentle_audited_and_only_once(
     assert nightly()[1] == [partner.id]
     db.session.refresh(partner)
     assert partner.reminder_cadence == ReminderCadence.GENTLE
-    assert partner.cadence_lowered_at == NOW
+    assert partner.cadence_lowered_at == partner.cadence_changed_at == NOW
     assert reminders.effective_cadence(partner) == ReminderCadence.GENTLE
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == adaptive_cadence.LOWERED)
@@ -278,6 +278,7 @@ def test_restore_puts_the_partner_back_and_old_weeks_cannot_lower_them_again(
     clock.set(NOW + timedelta(hours=9))
     adaptive_cadence.restore_cadence(actor, partner.id)
     assert partner.reminder_cadence is None and partner.cadence_lowered_at is None
+    assert partner.cadence_changed_at == NOW + timedelta(hours=9)
     assert reminders.effective_cadence(partner) == ReminderCadence.STANDARD
     restored = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == adaptive_cadence.RESTORED)
@@ -287,6 +288,40 @@ def test_restore_puts_the_partner_back_and_old_weeks_cannot_lower_them_again(
     assert nightly()[1] == []
     with pytest.raises(InvalidInput):
         adaptive_cadence.restore_cadence(actor, partner.id)
+
+
+def test_only_what_happened_since_the_cadence_changed_is_measured(actor, counselor):
+    """Reminders and comparable days alike, so one cadence state is compared with itself."""
+    _, (history,) = reminder_history.couple_with_history(counselor, NOW, HELPS)
+    partner = history.partner
+    window = Window.at(NOW)
+    partner.cadence_changed_at = reminder_history.local_moment(
+        partner, window.start + timedelta(days=20), 12
+    )
+    db.session.commit()
+    nightly()
+    got, want = figures_of(partner), expected(history, NOW)
+    assert (got.reminders, got.reminders_followed, got.quiet_days, got.quiet_days_followed) == (
+        want.reminders,
+        want.reminders_followed,
+        want.quiet_days,
+        want.quiet_days_followed,
+    )
+    assert 0 < got.reminders < 28 and 0 < got.quiet_days < 28
+
+
+def test_a_restore_is_read_from_the_partner_not_the_audit_trail(actor, counselor, practice):
+    """Put back by hand, without the audit event: the old unheeded weeks still cannot
+    lower them again, because the rule reads ``cadence_changed_at``."""
+    practice.adaptive_cadence = True
+    _, (history,) = reminder_history.couple_with_history(counselor, NOW, UNHEEDED)
+    partner = history.partner
+    assert adaptive_cadence.unheeded_partners(NOW) == {partner.id: partner.couple.practice_id}
+    partner.cadence_changed_at = NOW - timedelta(hours=1)
+    db.session.commit()
+    assert adaptive_cadence.unheeded_partners(NOW) == {}
+    assert nightly()[1] == []
+    assert figures_of(partner).reminders == 0  # nothing sent since
 
 
 def test_a_lowered_partner_gets_only_gentle_reminders(actor, counselor, practice, clock):

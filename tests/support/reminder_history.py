@@ -154,12 +154,17 @@ def expected(history: History, now: datetime) -> Expected:
     def followed(start: datetime) -> bool:
         return any(start <= c < start + follow for c in history.checkins)
 
+    changed = history.partner.cadence_changed_at  # measured only since, when set
     counts = [0, 0, 0, 0]
     for day in window.days():
         if day in history.reminders:
-            counts[0] += 1
-            counts[1] += followed(history.reminders[day])
+            sent = history.reminders[day]
+            if changed is None or sent >= changed:
+                counts[0] += 1
+                counts[1] += followed(sent)
         else:
-            counts[2] += 1
-            counts[3] += followed(local_moment(history.partner, day, REMINDER_HOUR))
+            moment = local_moment(history.partner, day, REMINDER_HOUR)
+            if changed is None or moment >= changed:
+                counts[2] += 1
+                counts[3] += followed(moment)
     return Expected(*counts)

@@ -10,13 +10,16 @@ followed never lower anyone.
 - Only a partner on the standard cadence: the practice's is standard and they have none of
   their own (or standard). Gentle and off are left alone; the planner never sends more
   than the practice's cadence (``reminders.effective_cadence``).
-- Lowering sets ``reminder_cadence = gentle`` and ``cadence_lowered_at``, audited as
+- Lowering sets ``reminder_cadence = gentle``, ``cadence_lowered_at`` and
+  ``cadence_changed_at``, audited as
   ``partner.cadence_lowered`` by the system (ids only). The counselor is told on the
   couple page (an attention item) and in the Monday digest (``delivery.digest``).
 - A lowered partner is not judged again until the counselor puts them back on the
-  practice's cadence (``restore_cadence``, audited ``partner.cadence_restored``); from
-  then on only reminders sent after the restore count, so the weeks that lowered them
-  cannot lower them again the next night.
+  practice's cadence (``restore_cadence``, audited ``partner.cadence_restored``), which
+  sets ``cadence_changed_at`` again. Only reminders sent since the partner's cadence last
+  changed count — here and in the figures (``reminder_effect``) — so the weeks that
+  lowered them cannot lower them again the next night, and gentle weeks never judge a
+  restored partner. The rule reads the partner's row, never the audit trail.
 
 The nightly step costs the same few statements however many couples there are.
 """
@@ -46,25 +49,12 @@ def is_lowered(partner: Partner) -> bool:
     return partner.cadence_lowered_at is not None
 
 
-def _last_restore() -> sa.ScalarSelect[datetime]:
-    """When the partner of the enclosing statement was last restored (NULL: never)."""
-    return (
-        sa.select(sa.func.max(AuditEvent.at))
-        .where(
-            AuditEvent.action == RESTORED,
-            AuditEvent.object_type == "partner",
-            AuditEvent.object_id == Partner.id,
-        )
-        .scalar_subquery()
-    )
-
-
 def unheeded_partners(now: datetime) -> dict[int, int]:
     """Partners (id → practice id) whose last ADAPT_WEEKS weeks each had a reminder and no
-    reminder followed, counting only reminders since their last restore."""
+    reminder followed, counting only reminders sent since their cadence last changed."""
     weeks: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     practice_of: dict[int, int] = {}
-    for row in reminder_effect.reminder_weeks(now, since=_last_restore()):
+    for row in reminder_effect.reminder_weeks(now):
         if row.weeks_back < ADAPT_WEEKS:
             weeks[row.partner_id][row.weeks_back][0] += row.reminders
             weeks[row.partner_id][row.weeks_back][1] += row.followed
@@ -105,7 +95,11 @@ def lower_unheeded(now: datetime | None = None) -> list[int]:
                         Partner.reminder_cadence == ReminderCadence.STANDARD,
                     ),
                 )
-                .values(reminder_cadence=ReminderCadence.GENTLE, cadence_lowered_at=now)
+                .values(
+                    reminder_cadence=ReminderCadence.GENTLE,
+                    cadence_lowered_at=now,
+                    cadence_changed_at=now,
+                )
                 .returning(Partner.id)
                 .execution_options(synchronize_session="fetch")  # partners in the session see it
             )
@@ -143,6 +137,7 @@ def restore_cadence(actor: Actor, partner_id: int) -> Partner:
         )
     partner.reminder_cadence = None
     partner.cadence_lowered_at = None
+    partner.cadence_changed_at = timeutil.utcnow()
     record_event(actor, RESTORED, "partner", partner.id)
     db.session.flush()
     return partner

@@ -26,9 +26,10 @@ The rules, each a named constant or a clause below:
   the one-email-a-day cap would have let no reminder follow. **Followed**: a check-in
   recorded within ``FOLLOW_HOURS`` after the partner's reminder hour that day, on their
   clock.
-- **Same cadence state**: a partner whose cadence was lowered (adaptive cadence) is
-  measured only from that moment — reminders and days alike — so gentle is compared with
-  gentle.
+- **Same cadence state**: a partner whose cadence was changed — lowered by the adaptive
+  cadence, or put back on the practice's by the counselor — is measured only from that
+  moment (``Partner.cadence_changed_at``), reminders and days alike, so gentle is compared
+  with gentle and the restored standard with standard.
 - **Who**: partners of active couples; every other row is removed by the run (a paused
   couple's figures come back when it resumes).
 - **Weekday mix** and **enough to judge**: ``reminder_figures``, where the rows become
@@ -195,11 +196,11 @@ def compile_reminder_effects(now: datetime | None = None) -> int:
     return len(rows)
 
 
-def reminder_weeks(now: datetime, since: sa.ScalarSelect[Any]) -> list[ReminderWeeks]:
+def reminder_weeks(now: datetime) -> list[ReminderWeeks]:
     """The window's sent reminders by partner, weekday and week, counting only those sent
-    after ``since`` (a correlated scalar subquery on ``Partner``; NULL: all of them)."""
+    since the partner's cadence last changed (the figures' own rule)."""
     window = Window.at(now)
-    return _reminder_weeks(window, _days_table(window), since)
+    return _reminder_weeks(window, _days_table(window))
 
 
 def _days_table(window: Window) -> sa.CTE:
@@ -273,9 +274,7 @@ def _reminder_key(days: sa.CTE) -> sa.ColumnElement[str]:
     return sa.literal("reminder:") + sa.cast(Partner.id, sa.String) + ":" + days.c.day_key
 
 
-def _reminder_weeks(
-    window: Window, days: sa.CTE, since: sa.ScalarSelect[Any] | None = None
-) -> list[ReminderWeeks]:
+def _reminder_weeks(window: Window, days: sa.CTE) -> list[ReminderWeeks]:
     """Sent reminders by partner, weekday and week of the window, with how many were
     followed, in one GROUP BY."""
     followed = sa.exists().where(
@@ -306,16 +305,14 @@ def _reminder_weeks(
             < datetime.combine(window.end, time(), tzinfo=UTC) + timedelta(days=2),
             Couple.status == CoupleStatus.ACTIVE,
             sa.or_(
-                Partner.cadence_lowered_at.is_(None),
-                OutboxEmail.sent_at >= Partner.cadence_lowered_at,
+                Partner.cadence_changed_at.is_(None),
+                OutboxEmail.sent_at >= Partner.cadence_changed_at,
             ),
         )
         .group_by(
             Couple.practice_id, Partner.couple_id, Partner.id, days.c.weekday, days.c.weeks_back
         )
     )
-    if since is not None:
-        statement = statement.where(sa.or_(since.is_(None), OutboxEmail.sent_at > since))
     return [ReminderWeeks(*row) for row in db.session.execute(across_practices(statement))]
 
 
@@ -377,7 +374,7 @@ def _quiet_days(
             epoch(Partner.created_at) <= moment,
             sa.or_(Partner.unsubscribed_at.is_(None), epoch(Partner.unsubscribed_at) > moment),
             sa.or_(
-                Partner.cadence_lowered_at.is_(None), epoch(Partner.cadence_lowered_at) <= moment
+                Partner.cadence_changed_at.is_(None), epoch(Partner.cadence_changed_at) <= moment
             ),
             step_running,
             ~reminder_planned,
