@@ -170,3 +170,14 @@ def test_the_author_deletes_a_checkin_that_has_a_reply_or_a_note(
     assert counts["reflection_replies"] == 0 and counts["checkins"] == 0
     html = page(client, token)
     assert SECRET not in html and "note-77" not in html
+
+
+def test_the_reply_pages_never_show_how_the_other_partner_felt(client, alex, sam, shared):
+    token = issue(sam)
+    refused = client.post(reply_url(token, shared), data={"body": ""})
+    client.post(reply_url(token, shared), data={"body": "I'm glad you asked"})
+    confirm = client.get(f"/p/{token}/reflections/{shared.id}/reply/take-back")
+
+    for html in (refused.get_data(as_text=True), confirm.get_data(as_text=True)):
+        assert SECRET in html and "Ask for a view" in html and alex.first_name in html
+        assert "felt" not in html and "2/5" not in html
