@@ -6,6 +6,8 @@ kept and the reason, nothing written. Taking a reply back goes through a confirm
 (GET shows it; the POST applies it only with ``confirmed``), as taking back a reflection
 does. A reflection the partner may not read (not theirs to read, withdrawn, held back by
 *reveal together*, or not there) answers the same friendly 404 as a missing check-in.
+Taking a reply back needs only the partner's own live reply: a reflection held back
+again since (or withdrawn) is named on the confirm page by its step and day, not shown.
 """
 
 from __future__ import annotations
@@ -89,14 +91,13 @@ def reply(token: str, reflection_id: int) -> ResponseReturnValue:
 def take_back_reply(token: str, reflection_id: int) -> ResponseReturnValue:
     link = _live_link(token)
     partner = link.partner
-    check_in = _readable(partner, reflection_id)
     try:
-        reply_row = replies.own_reply(partner, check_in.id)
+        reply_row = replies.own_reply(partner, reflection_id)
     except NotFound:
         raise CheckInGone from None
     form = ConfirmedForm()
     if request.method == "POST" and form.validate_on_submit():
-        replies.take_back_reply(links.partner_actor(partner), partner, check_in.id)
+        replies.take_back_reply(links.partner_actor(partner), partner, reply_row.checkin_id)
         return redirect(url_for("partner.homework", token=token, notice="reply_taken_back"))
     return render_template(
         "partner/confirm_take_back_reply.html",
@@ -104,7 +105,8 @@ def take_back_reply(token: str, reflection_id: int) -> ResponseReturnValue:
         partner=partner,
         practice=partner.couple.practice,
         other=other_partner(partner),
-        check_in=check_in,
+        check_in=reply_row.checkin,
+        readable=replies.may_read(partner, reply_row.checkin_id),
         reply=reply_row,
         form=form,
     )

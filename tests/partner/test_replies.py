@@ -181,3 +181,41 @@ def test_the_reply_pages_never_show_how_the_other_partner_felt(client, alex, sam
     for html in (refused.get_data(as_text=True), confirm.get_data(as_text=True)):
         assert SECRET in html and "Ask for a view" in html and alex.first_name in html
         assert "felt" not in html and "2/5" not in html
+
+
+def test_a_reply_held_back_again_can_still_be_taken_back(client, couple, alex, sam, shared):
+    # Sam writes their own reflection, so reveal together shows Alex's; Sam replies, then
+    # deletes their own: Alex's is held back from Sam again, but Alex still reads the reply.
+    couple.reveal_together = True
+    mine = factories.CheckInFactory(
+        assignment=shared.assignment, partner=sam, occurred_on=TODAY, reflection="Mine too"
+    )
+    db.session.commit()
+    token = issue(sam)
+    client.post(reply_url(token, shared), data={"body": "I'm glad you asked"})
+    deleted = client.post(f"/p/{token}/checkins/{mine.id}/delete", data={"confirmed": "yes"})
+    assert deleted.status_code == 302
+    assert "glad you asked" in page(client, issue(alex))
+
+    html = page(client, token)
+    assert SECRET not in html and "glad you asked" in html
+    url = f"/p/{token}/reflections/{shared.id}/reply/take-back"
+    assert f'href="{url}"' in html
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    text = confirm.get_data(as_text=True)
+    assert "Ask for a view" in text and "glad you asked" in text and SECRET not in text
+    response = client.post(url, data={"confirmed": "yes"})
+
+    assert response.status_code == 302 and "notice=reply_taken_back" in response.location
+    assert "glad you asked" not in page(client, issue(alex))
+    assert client.post(reply_url(token, shared), data={"body": "Again"}).status_code == 404
+
+
+def test_only_the_replier_can_take_a_reply_back(client, alex, sam, shared):
+    client.post(reply_url(issue(sam), shared), data={"body": "I'm glad you asked"})
+    url = f"/p/{issue(alex)}/reflections/{shared.id}/reply/take-back"
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, data={"confirmed": "yes"}).status_code == 404
+    assert "glad you asked" in page(client, issue(alex))

@@ -290,3 +290,23 @@ def test_deleting_a_checkin_leaves_other_reflections_replies_alone(actor, alex, 
     checkins.delete_checkin(partner_actor(alex), alex, shared.id)
 
     assert [r.id for r in db.session.scalars(sa.select(ReflectionReply))] == [kept.id]
+
+
+def test_a_reply_is_taken_back_by_its_author_even_when_the_reflection_is_held_back_again(
+    couple, alex, sam, shared
+):
+    couple.reveal_together = True
+    shared.occurred_on = TODAY
+    mine = factories.CheckInFactory(
+        assignment=shared.assignment, partner=sam, occurred_on=TODAY, reflection="Mine"
+    )
+    replies.reply_to_reflection(partner_actor(sam), sam, shared.id, REPLY)
+    checkins.delete_checkin(partner_actor(sam), sam, mine.id)
+    with pytest.raises(NotFound):  # held back from Sam again
+        replies.readable_by(sam, shared.id)
+
+    assert replies.own_reply(sam, shared.id).body == REPLY
+    with pytest.raises(NotFound):  # someone else's reply is not theirs to take back
+        replies.own_reply(alex, shared.id)
+    replies.take_back_reply(partner_actor(sam), sam, shared.id)
+    assert partner_homework(alex).replies_to_mine == {}

@@ -139,10 +139,27 @@ def reply_to_reflection(
     return reply
 
 
+def may_read(partner: Partner, checkin_id: int) -> bool:
+    """Whether ``readable_by`` lets this partner read the reflection now."""
+    try:
+        readable_by(partner, checkin_id)
+    except NotFound:
+        return False
+    return True
+
+
 def own_reply(partner: Partner, checkin_id: int) -> ReflectionReply:
-    """This partner's live reply to the reflection, else ``NotFound``."""
+    """This partner's live reply to the reflection, else ``NotFound``. Owning it is what
+    lets them take it back, whether or not they may read the reflection now: *reveal
+    together* can hold it back again (they deleted their own reflection of that week),
+    and its author still reads the reply meanwhile."""
     reply = _reply(checkin_id, ReplyKind.PARTNER)
-    if reply is None or reply.partner_id != partner.id or reply.removed_at is not None:
+    if (
+        reply is None
+        or reply.partner_id != partner.id
+        or reply.couple_id != partner.couple_id
+        or reply.removed_at is not None
+    ):
         raise NotFound(f"reply to check-in {checkin_id}")
     return reply
 

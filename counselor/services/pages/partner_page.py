@@ -86,8 +86,11 @@ class PartnerHomework:
 
     @cached_property
     def my_replies(self) -> dict[int, ReflectionReply]:
-        """This partner's live replies to the reflections shared with them, by check-in."""
-        return replies.replies_given_by(self.partner, (c.id for c in self.shared_with_me))
+        """This partner's live replies to the reflections shared with them, by check-in;
+        held-back ones included (held back again after the reply: still theirs to take
+        back)."""
+        ids = [c.id for c in self.shared_with_me] + [h.checkin_id for h in self.held_back]
+        return replies.replies_given_by(self.partner, ids)
 
     @cached_property
     def notes_to_me(self) -> list[replies.NoteToMe]:
