@@ -98,10 +98,33 @@ def test_where_reminders_make_no_difference_the_rates_match(actor, counselor):
     )
     assert got.enough
     assert got.rate_with is not None and got.rate_without is not None
-    assert abs(got.rate_with - 2 / 3) < 0.05 and abs(got.rate_without - 2 / 3) < 0.05
+    assert abs(got.rate_with - 1 / 2) < 0.05 and abs(got.rate_without - 1 / 2) < 0.05
     assert got.verdict == (
         f"followed by a check-in {round(got.rate_with * 100)}% of the time vs "
         f"{round(got.rate_without * 100)}% on comparable days"
+    )
+
+
+def test_a_check_in_after_the_next_reminder_is_that_reminders_not_the_day_before(actor, counselor):
+    """Reminders on odd days, a check-in an hour after each: the even (quiet) day before
+    has it within its 48 hours, but after the next reminder, so it is not credited."""
+    _, (history,) = reminder_history.couple_with_history(
+        counselor, NOW, lambda i, d: (i % 2 == 1, [19] if i % 2 == 1 else [])
+    )
+    _, (daily,) = reminder_history.couple_with_history(
+        counselor, NOW, lambda i, d: (True, [19] if i % 2 == 0 else [])
+    )
+    nightly()
+    got = figures_of(history.partner)
+    assert (got.reminders, got.reminders_followed) == (28, 28)
+    assert (got.quiet_days, got.quiet_days_followed) == (28, 0)
+    # Reminded every day, checking in every other: each check-in is its own day's.
+    assert (
+        figures_of(daily.partner).reminders_followed,
+        expected(daily, NOW).reminders_followed,
+    ) == (
+        28,
+        28,
     )
 
 

@@ -6,8 +6,10 @@ Patterns (each over the window's days, on the partner's clock, reminders at 18:0
 
 - ``HELPS``: reminders every day of alternate weeks, each followed by a check-in an hour
   later; in the weeks without reminders, a check-in on Wednesdays only.
-- ``NO_DIFFERENCE``: reminders every day of alternate weeks, and a check-in at 20:00 every
-  third day whatever was sent — the same rate with and without.
+- ``NO_DIFFERENCE``: reminders on alternate pairs of days (two on, two off), and a
+  check-in at 20:00 every third day whatever was sent. A window is cut at the next
+  reminder, so each side has as many one-day windows (the next day has a reminder) as
+  two-day ones: the same rate with and without.
 - ``UNHEEDED``: reminders on Mondays, Wednesdays and Fridays; a check-in on Sundays at
   20:00, out of every reminder's 48 hours.
 """
@@ -57,7 +59,7 @@ def helps(index: int, day: date) -> tuple[bool, list[int]]:
 
 
 def no_difference(index: int, day: date) -> tuple[bool, list[int]]:
-    return (index // 7) % 2 == 0, [20] if index % 3 == 0 else []
+    return (index // 2) % 2 == 0, [20] if index % 3 == 0 else []
 
 
 def unheeded(index: int, day: date) -> tuple[bool, list[int]]:
@@ -151,8 +153,12 @@ def expected(history: History, now: datetime) -> Expected:
     window = Window.at(now)
     follow = timedelta(hours=FOLLOW_HOURS)
 
+    sent_times = sorted(history.reminders.values())
+
     def followed(start: datetime) -> bool:
-        return any(start <= c < start + follow for c in history.checkins)
+        """A check-in within FOLLOW_HOURS of ``start``, before the next reminder sent."""
+        end = min([start + follow, *(s for s in sent_times if s > start)])
+        return any(start <= c < end for c in history.checkins)
 
     changed = history.partner.cadence_changed_at  # measured only since, when set
     counts = [0, 0, 0, 0]

@@ -16,7 +16,8 @@ The rules, each a named constant or a clause below:
   ``reminder:<partner>:<local date>``, which is the day it was sent (a reminder that could
   not go that day is dropped, never sent later). **Followed**: the partner recorded a
   check-in (``CheckIn.created_at``, not the day it is for: backdating exists) within
-  ``FOLLOW_HOURS`` after ``sent_at``.
+  ``FOLLOW_HOURS`` after ``sent_at`` and before the next reminder sent to them — a check-in
+  after the next reminder is that one's (``_followed``).
 - **A comparable day without a reminder**: a local day in the window with no reminder
   planned for the partner (sent or not) on which one could have gone — the couple active,
   the partner's emails not stopped (``unsubscribed_at`` empty or later), the partner
@@ -25,7 +26,8 @@ The rules, each a named constant or a clause below:
   that day (a new step, a link: every kind the daily cap counts, ``CAPPING_KINDS``), which
   the one-email-a-day cap would have let no reminder follow. **Followed**: a check-in
   recorded within ``FOLLOW_HOURS`` after the partner's reminder hour that day, on their
-  clock.
+  clock, and before the next reminder sent to them: a quiet day is not credited with the
+  check-in the next day's reminder brought.
 - **Same cadence state**: a partner whose cadence was changed — lowered by the adaptive
   cadence, or put back on the practice's by the counselor — is measured only from that
   moment (``Partner.cadence_changed_at``), reminders and days alike, so gentle is compared
@@ -60,6 +62,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -269,6 +272,30 @@ def _zones_table(window: Window, zones: list[str]) -> sa.CTE | None:
     )
 
 
+def _followed(start: sa.ColumnElement[int]) -> sa.Exists:
+    """The enclosing statement's partner recorded a check-in within FOLLOW_HOURS of
+    ``start`` (epoch seconds) and before the next reminder sent to them after ``start``:
+    a check-in after it is in that reminder's own window."""
+    later = aliased(OutboxEmail, name="later_reminder")
+    next_reminder_first = sa.exists().where(
+        later.partner_id == Partner.id,
+        later.kind == EmailKind.REMINDER,
+        later.status == OutboxStatus.SENT,
+        epoch(later.sent_at) > start,
+        epoch(later.sent_at) <= epoch(CheckIn.created_at),
+    ).correlate_except(later)
+    return (
+        sa.exists()
+        .where(
+            CheckIn.partner_id == Partner.id,
+            epoch(CheckIn.created_at) >= start,
+            epoch(CheckIn.created_at) < start + FOLLOW_SECONDS,
+            ~next_reminder_first,
+        )
+        .correlate_except(CheckIn)
+    )
+
+
 def _reminder_key(days: sa.CTE) -> sa.ColumnElement[str]:
     """A reminder's dedupe key for the partner and the day: how the outbox files it."""
     return sa.literal("reminder:") + sa.cast(Partner.id, sa.String) + ":" + days.c.day_key
@@ -277,11 +304,7 @@ def _reminder_key(days: sa.CTE) -> sa.ColumnElement[str]:
 def _reminder_weeks(window: Window, days: sa.CTE) -> list[ReminderWeeks]:
     """Sent reminders by partner, weekday and week of the window, with how many were
     followed, in one GROUP BY."""
-    followed = sa.exists().where(
-        CheckIn.partner_id == OutboxEmail.partner_id,
-        epoch(CheckIn.created_at) >= epoch(OutboxEmail.sent_at),
-        epoch(CheckIn.created_at) < epoch(OutboxEmail.sent_at) + FOLLOW_SECONDS,
-    )
+    followed = _followed(epoch(OutboxEmail.sent_at))
     statement = (
         sa.select(
             Couple.practice_id,
@@ -346,11 +369,7 @@ def _quiet_days(
         epoch(OutboxEmail.sent_at) >= midnight,
         epoch(OutboxEmail.sent_at) < midnight + DAY_SECONDS,
     )
-    followed = sa.exists().where(
-        CheckIn.partner_id == Partner.id,
-        epoch(CheckIn.created_at) >= moment,
-        epoch(CheckIn.created_at) < moment + FOLLOW_SECONDS,
-    )
+    followed = _followed(moment)
     statement = (
         sa.select(
             Couple.practice_id,
