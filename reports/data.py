@@ -247,7 +247,9 @@ class WeeklyPartnerSeries:
     """One partner's weekly check-in answers. ``scores`` holds, per item of
     ``WeeklyCheckinData.items``, a score per week of its ``weeks`` (None: not answered);
     ``means`` the partner's mean per week; ``change`` the latest week's mean minus the week
-    before's and ``item_changes`` the same per item (None when either week is unanswered)."""
+    before's and ``item_changes`` the same per item (None when either week is unanswered).
+    ``item_reworded``, per item: the partner rated it in both weeks but its words changed
+    between them, so it has no change — and nor has the mean (``wording_changed``)."""
 
     name: str
     partner_id: int
@@ -255,6 +257,11 @@ class WeeklyPartnerSeries:
     means: tuple[float | None, ...]
     change: float | None
     item_changes: tuple[int | None, ...]
+    item_reworded: tuple[bool, ...] = ()
+
+    @property
+    def wording_changed(self) -> bool:
+        return any(self.item_reworded)
 
 
 @dataclass(frozen=True)
@@ -273,7 +280,9 @@ class WeeklyCheckinData:
     """The couple's weekly check-in, decided by the service's one function
     (``services/homework/weekly_checkin.couple_series``) for the couple page, the API and
     the report. ``weeks`` are Mondays, oldest first; ``latest_week`` the latest of them
-    anyone answered (None: nobody yet); ``divergences`` newest week first, in item order."""
+    anyone answered (None: nobody yet); ``divergences`` newest week first, in item order;
+    ``mixed_wording`` the (week, item key) pairs the partners rated in different words
+    (never counted as a divergence)."""
 
     enabled: bool
     weeks: tuple[date, ...]
@@ -282,6 +291,7 @@ class WeeklyCheckinData:
     divergences: tuple[WeeklyDivergence, ...]
     divergence_points: int
     latest_week: date | None
+    mixed_wording: tuple[tuple[date, str], ...] = ()
 
     @property
     def shown(self) -> bool:
@@ -290,6 +300,9 @@ class WeeklyCheckinData:
 
     def is_divergent(self, week_start: date, item_key: str) -> bool:
         return any(d.week_start == week_start and d.item_key == item_key for d in self.divergences)
+
+    def wording_differs(self, week_start: date, item_key: str) -> bool:
+        return (week_start, item_key) in self.mixed_wording
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from reportlab.lib import colors
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer, Table
 
 from reports.charts import Scale, Series, has_values, weekly_chart
-from reports.data import PRACTICE_TOOL_NOTE, WeeklyCheckinData
+from reports.data import PRACTICE_TOOL_NOTE, WeeklyCheckinData, WeeklyPartnerSeries
 from reports.formatting import day_month
 from reports.styles import (
     CONCERN,
@@ -73,33 +73,50 @@ def signed_change(change: float | None) -> str:
     return "±0" if change == 0 else f"{change:+g}".replace("-", "−")
 
 
+WORDING_CHANGED = "wording changed"
+# A row the partners rated in different words in the same week: not compared.
+DIFFERENT_WORDS = "rated in different words"
+
+
+def mean_change(p: WeeklyPartnerSeries) -> str:
+    """The partner's change in the mean, in words: "+0.5", or "– (wording changed)" when a
+    statement was reworded between the two weeks (scores in other words are not compared)."""
+    if p.wording_changed:
+        return f"{signed_change(None)} ({WORDING_CHANGED})"
+    return signed_change(p.change)
+
+
+def item_change(p: WeeklyPartnerSeries, row: int) -> str:
+    """One statement's change for the partner: "+1", "–", or "wording changed"."""
+    if row < len(p.item_reworded) and p.item_reworded[row]:
+        return WORDING_CHANGED
+    return signed_change(p.item_changes[row])
+
+
 def _latest_week(data: WeeklyCheckinData, s: Styles) -> list[Flowable]:
     assert data.latest_week is not None
     index = data.weeks.index(data.latest_week)
     names = _names(data, s)
     changes = ", ".join(
-        f"{markup(name, s.fonts)} {signed_change(p.change)}"
+        f"{markup(name, s.fonts)} {mean_change(p)}"
         for name, p in zip(names, data.partners, strict=True)
     )
     header: list[object] = [Paragraph("Statement", s.cell_head)]
     header += [Paragraph(f"{markup(n, s.fonts)} (change)", s.cell_head) for n in names]
     rows: list[list[object]] = [header]
-    flagged = []
+    apart = f' <font color="#{hex_of(CONCERN)}"><b>· {data.divergence_points}+ apart</b></font>'
     for number, item in enumerate(data.items):
-        divergent = data.is_divergent(data.latest_week, item.key)
-        mark = f' <font color="#{hex_of(CONCERN)}"><b>· {data.divergence_points}+ apart</b></font>'
-        cells: list[object] = [
-            Paragraph(
-                markup(truncate(item.text, 160), s.fonts) + (mark if divergent else ""), s.cell
-            )
-        ]
+        mark = ""
+        if data.wording_differs(data.latest_week, item.key):
+            mark = f" <i>· {DIFFERENT_WORDS}</i>"
+        elif data.is_divergent(data.latest_week, item.key):
+            mark = apart
+        cells: list[object] = [Paragraph(markup(truncate(item.text, 160), s.fonts) + mark, s.cell)]
         for p in data.partners:
             score = p.scores[number][index]
-            shown = "–" if score is None else f"{score} ({signed_change(p.item_changes[number])})"
+            shown = "–" if score is None else f"{score} ({item_change(p, number)})"
             cells.append(Paragraph(shown, s.cell))
         rows.append(cells)
-        if divergent:
-            flagged.append(number + 1)
     score_width = 82.0
     table = Table(
         rows,

@@ -4,6 +4,7 @@ the couple page and the report show (one function: ``weekly_checkin.couple_serie
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from counselor.extensions import db
 from counselor.ladder import load_weekly_checkin
 from counselor.models import AuditEvent, Couple
 from counselor.services.couples.links import partner_actor
-from counselor.services.homework import weekly_checkin
+from counselor.services.homework import ladder, weekly_checkin
 from tests.support.api import assert_error
 from tests.support.clock import TODAY
 
@@ -72,6 +73,8 @@ def test_the_series_with_divergence(api, couple, clock):
     assert first["weeks"][-2]["scores"] == dict.fromkeys(KEYS, 4)
     assert first["weeks"][-1]["mean"] == 5.0 and first["change"] == 1.0
     assert first["item_changes"] == dict.fromkeys(KEYS, 1)
+    assert first["item_wording_changed"] == dict.fromkeys(KEYS, False)
+    assert body["mixed_wording"] == []
     assert second["weeks"][-1]["scores"] == dict.fromkeys(KEYS)
     assert second["change"] is None
     assert body["divergence_points"] == 2
@@ -82,6 +85,32 @@ def test_the_series_with_divergence(api, couple, clock):
             "scores": [{"partner_id": alex.id, "score": 4}, {"partner_id": sam.id, "score": 1}],
         }
     ]
+
+
+def test_a_reworded_item_has_no_change_and_is_not_compared(api, couple, clock):
+    row = db.session.get(Couple, couple["id"])
+    row.weekly_checkin = True
+    alex, sam = row.partners
+    weekly_checkin.record_answers(partner_actor(alex), alex, dict.fromkeys(KEYS, 2))
+    ladder.sync_ladder(
+        items=[
+            replace(i, text=i.text + " Really.") if i.key == KEYS[0] else i
+            for i in load_weekly_checkin()
+        ]
+    )
+    weekly_checkin.record_answers(partner_actor(sam), sam, dict.fromkeys(KEYS, 4))
+    clock.advance(days=7)
+    weekly_checkin.record_answers(partner_actor(alex), alex, dict.fromkeys(KEYS, 3))
+    db.session.commit()
+
+    body = api.get(f"/couples/{couple['id']}/weekly-checkins").get_json()
+
+    first = body["partners"][0]
+    assert first["item_changes"] == {key: None if key == KEYS[0] else 1 for key in KEYS}
+    assert first["item_wording_changed"] == {key: key == KEYS[0] for key in KEYS}
+    assert first["change"] is None
+    assert body["mixed_wording"] == [{"week_start": MONDAY.isoformat(), "item_key": KEYS[0]}]
+    assert [d["item_key"] for d in body["divergences"]] == KEYS[1:]
 
 
 def test_another_practices_couple_is_not_found(api, other_api, couple):

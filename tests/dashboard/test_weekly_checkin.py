@@ -4,6 +4,7 @@ answered, each partner's chart, the latest week with its change, and the diverge
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from counselor.extensions import db
 from counselor.ladder import load_weekly_checkin
 from counselor.models import AuditEvent
 from counselor.services.couples.links import partner_actor
-from counselor.services.homework import weekly_checkin
+from counselor.services.homework import ladder, weekly_checkin
 from tests.support import factories
 from tests.support.helpers import login
 
@@ -92,3 +93,30 @@ def test_the_page_charts_both_partners_and_flags_a_divergence(
     assert flagged == [ITEMS[4].text.replace("'", "&#39;")]
     assert "2+ points apart" in section
     assert section.count("<li><strong>Week of") == 1
+
+
+def test_a_reworded_statement_shows_wording_changed_not_a_change(
+    client, counselor, actor, couple, clock
+):
+    couple.weekly_checkin = True
+    alex, sam = couple.partners
+    weekly_checkin.record_answers(partner_actor(alex), alex, dict.fromkeys(KEYS, 2))
+    weekly_checkin.record_answers(partner_actor(sam), sam, dict.fromkeys(KEYS, 3))
+    ladder.sync_ladder(
+        items=[replace(i, text=i.text + " Really.") if i.key == KEYS[4] else i for i in ITEMS]
+    )
+    clock.advance(days=7)
+    weekly_checkin.record_answers(partner_actor(alex), alex, dict.fromkeys(KEYS, 3))
+    weekly_checkin.record_answers(partner_actor(sam), sam, dict.fromkeys(KEYS, 5))
+    db.session.commit()
+
+    login(client, counselor.email, factories.PASSWORD)
+    html = page(client, couple)
+
+    section = html[html.index('id="weekly-checkin"') :]
+    section = section[: section.index("</section>")]
+    assert re.search(rf"<strong>{alex.first_name}</strong> – \(wording changed\)", section)
+    assert section.count('3 <span class="muted small">(+1)</span>') == len(KEYS) - 1
+    assert section.count("(wording changed)</span>") == 2  # Alex's and Sam's cell of item 5
+    # Sam's 5 against Alex's 3 in the same words is flagged; week one's 2 against 3 is not.
+    assert "2+ points apart" in section

@@ -4,6 +4,7 @@ section at all when the service left it out."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from reports import render_pre_session_report
@@ -67,6 +68,22 @@ def test_the_section_shows_both_series_the_change_and_the_divergence() -> None:
     assert squashed("2+ apart") in text
 
 
+def test_a_reworded_statement_says_so_instead_of_a_change() -> None:
+    alex = replace(
+        series("Alex", 1, [*[None] * 5, 3, 4, 5], [*[None] * 5, 3, 3, 4]),
+        change=None,
+        item_changes=(None, 1),
+        item_reworded=(True, False),
+    )
+    sam = series("Sam", 2, [*[None] * 5, 3, 3, 3], [*[None] * 5, 3, 3, 1])
+    data = weekly(partners=(alex, sam), mixed_wording=((WEEKS[-1], "decided-together"),))
+    text = squashed(all_text(render_pre_session_report(make_report_data(weekly_checkin=data))))
+
+    assert squashed("Alex – (wording changed), Sam −1") in text
+    assert squashed("I talked choices over first. · rated in different words") in text
+    assert squashed("5 (wording changed)") in text and squashed("4 (+1)") in text
+
+
 def test_no_answers_yet_says_so() -> None:
     data = weekly(items=(), divergences=(), latest_week=None, partners=())
     text = squashed(all_text(render_pre_session_report(make_report_data(weekly_checkin=data))))
@@ -80,8 +97,6 @@ def test_no_section_without_the_check_in() -> None:
 
 def test_a_couple_with_nothing_else_still_gets_the_section() -> None:
     data = make_empty_data()
-    from dataclasses import replace
-
     pdf = render_pre_session_report(replace(data, weekly_checkin=weekly()))
     assert squashed(HEADING) in squashed(all_text(pdf))
 

@@ -202,6 +202,60 @@ def test_series_per_partner_with_means_and_the_weeks_change(actor, on, clock):
     assert {d.item_key for d in series.divergences if d.week_start == MONDAY} == set(KEYS)
 
 
+def reword(key: str) -> None:
+    """The ladder file's words for ``key`` change: its version grows."""
+    ladder.sync_ladder(
+        items=[
+            replace(s, text=s.text + " Really.") if s.key == key else s
+            for s in load_weekly_checkin()
+        ]
+    )
+
+
+def test_an_item_reworded_between_the_weeks_has_no_change_nor_has_the_mean(actor, on, clock):
+    alex, sam = on.partners
+    answer(alex, 2)
+    reword(KEYS[4])
+    clock.advance(days=7)
+    answer(alex, 3)
+    answer(sam, 4)
+
+    a, s = weekly_checkin.couple_series(on).partners
+
+    assert a.item_changes == tuple(None if k == KEYS[4] else 1 for k in KEYS)
+    assert a.item_reworded == tuple(k == KEYS[4] for k in KEYS)
+    assert a.wording_changed and a.change is None
+    assert a.means[-2:] == (2.0, 3.0)  # the scores themselves still show
+    assert not s.wording_changed and s.item_reworded == (False,) * len(KEYS)
+
+
+def test_the_same_words_in_both_weeks_still_change(actor, on, clock):
+    alex = on.partners[0]
+    reword(KEYS[4])  # before either answer: both weeks rate version 2
+    answer(alex, 2)
+    clock.advance(days=7)
+    answer(alex, 4)
+
+    (a, _) = weekly_checkin.couple_series(on).partners
+
+    assert a.item_changes == (2,) * len(KEYS) and a.change == 2.0
+    assert not a.wording_changed
+
+
+def test_partners_who_rated_different_words_are_not_flagged_apart(actor, on):
+    alex, sam = on.partners
+    answer(alex, 5)
+    reword(KEYS[0])  # between their answers, the same week
+    answer(sam, 3)
+
+    series = weekly_checkin.couple_series(on)
+
+    assert series.mixed_wording == ((MONDAY, KEYS[0]),)
+    assert series.wording_differs(MONDAY, KEYS[0])
+    assert [d.item_key for d in series.divergences] == KEYS[1:]  # 5 against 3, same words
+    assert not series.is_divergent(MONDAY, KEYS[0])
+
+
 def test_a_retired_item_with_answers_stays_in_the_series(actor, on):
     answer(on.partners[0], 4)
     ladder.sync_ladder(items=[s for s in load_weekly_checkin() if s.key != KEYS[3]])

@@ -61,6 +61,7 @@ def series_body(data: WeeklyCheckinData) -> dict[str, Any]:
                 ],
                 "change": p.change,
                 "item_changes": dict(zip(keys, p.item_changes, strict=True)),
+                "item_wording_changed": dict(zip(keys, p.item_reworded, strict=True)),
             }
             for p in data.partners
         ],
@@ -75,4 +76,5 @@ def series_body(data: WeeklyCheckinData) -> dict[str, Any]:
             }
             for d in data.divergences
         ],
+        "mixed_wording": [{"week_start": w, "item_key": key} for w, key in data.mixed_wording],
     }

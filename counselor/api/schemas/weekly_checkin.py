@@ -77,7 +77,7 @@ class PartnerSeriesSchema(ma.Schema):
         allow_none=True,
         metadata={
             "description": "The mean of `latest_week` minus the week before's; null when the "
-            "partner left either unanswered."
+            "partner left either unanswered, or when a statement's words changed between them."
         },
     )
     item_changes = fields.Dict(
@@ -85,7 +85,20 @@ class PartnerSeriesSchema(ma.Schema):
         values=fields.Integer(allow_none=True),
         dump_only=True,
         required=True,
-        metadata={"description": "Per item key, the same change for each item."},
+        metadata={
+            "description": "Per item key, the same change for each item; null when its words "
+            "changed between the two weeks (see `item_wording_changed`)."
+        },
+    )
+    item_wording_changed = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "Per item key: the partner rated it in both weeks, in different "
+            "words, so its change (and the mean's) is not given."
+        },
     )
 
 
@@ -98,6 +111,11 @@ class DivergenceSchema(ma.Schema):
     week_start = fields.Date(dump_only=True, required=True)
     item_key = fields.String(dump_only=True, required=True)
     scores = fields.List(fields.Nested(DivergenceScoreSchema), dump_only=True, required=True)
+
+
+class WordingSchema(ma.Schema):
+    week_start = fields.Date(dump_only=True, required=True)
+    item_key = fields.String(dump_only=True, required=True)
 
 
 class WeeklySeriesSchema(ma.Schema):
@@ -137,6 +155,15 @@ class WeeklySeriesSchema(ma.Schema):
         required=True,
         metadata={
             "description": "Items both partners scored `divergence_points` or more apart in the "
-            "same week, newest week first."
+            "same week and the same words, newest week first."
+        },
+    )
+    mixed_wording = fields.List(
+        fields.Nested(WordingSchema),
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "Items the partners rated in different words in the same week (the "
+            "words changed between their answers): never compared as a divergence."
         },
     )

@@ -10,6 +10,9 @@ answers. Every item is required and nothing is written unless all are valid.
 score and the partner's mean; the latest week's change; and the items the partners scored
 ``DIVERGENCE_POINTS`` or more apart in the same week. The couple page, the API and the
 report all show what it returns (the report's data carries it), so they always agree.
+Scores are compared only in the same words: an item reworded between the two weeks has no
+change (nor has the partner's mean), and two partners who rated different wordings in one
+week are not flagged apart — each marked "wording changed" instead.
 It is a practice tool to talk about in sessions, not a validated clinical measure
 (``reports.data.PRACTICE_TOOL_NOTE``, shown wherever its figures are).
 """
@@ -41,7 +44,7 @@ from reports.data import (
     WeeklyItem,
     WeeklyPartnerSeries,
 )
-from reports.weekly_checkin import signed_change
+from reports.weekly_checkin import DIFFERENT_WORDS, item_change, mean_change, signed_change
 
 # Two scores this far apart or more, for the same item in the same week, are flagged: a
 # one-point gap is ordinary wobble on a 1–5 scale, two points is a different week.
@@ -189,7 +192,11 @@ def couple_series(couple: Couple, now: datetime | None = None) -> WeeklyCheckinD
     weeks = series_weeks(partners, now)
     rows = db.session.execute(
         sa.select(
-            WeeklyAnswer.partner_id, WeeklyAnswer.week_start, WeeklyAnswer.score, WeeklyCheckinItem
+            WeeklyAnswer.partner_id,
+            WeeklyAnswer.week_start,
+            WeeklyAnswer.score,
+            WeeklyAnswer.item_version,
+            WeeklyCheckinItem,
         )
         .join(WeeklyCheckinItem, WeeklyAnswer.item_id == WeeklyCheckinItem.id)
         .where(
@@ -198,54 +205,95 @@ def couple_series(couple: Couple, now: datetime | None = None) -> WeeklyCheckinD
             WeeklyAnswer.week_start <= weeks[-1],
         )
     ).all()
-    answers = [(partner_id, week, item, score) for partner_id, week, score, item in rows]
+    answers = [
+        Answer(partner_id, week, item, score, version)
+        for partner_id, week, score, version, item in rows
+    ]
     return series_from(answers, partners, weeks, enabled=couple.weekly_checkin)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One stored score, with the version of the item's words the partner was shown."""
+
+    partner_id: int
+    week: date
+    item: WeeklyCheckinItem
+    score: int
+    version: int
+
+
+# (partner id, week, item key) -> (score, version of the words rated)
+_Given = dict[tuple[int, date, str], tuple[int, int]]
+
+
 def series_from(
-    answers: Iterable[tuple[int, date, WeeklyCheckinItem, int]],
+    answers: Iterable[Answer],
     partners: list[Partner],
     weeks: list[date],
     *,
     enabled: bool,
 ) -> WeeklyCheckinData:
-    """The series from (partner id, week, item, score) answers: the rules, without a query.
-    Items are those answered in the weeks (a retired one too, in its current words), in
-    the ladder file's order."""
-    score_of: dict[tuple[int, date, str], int] = {}
+    """The series from the answers: the rules, without a query. Items are those answered in
+    the weeks (a retired one too, in its current words), in the ladder file's order."""
+    given: _Given = {}
     items: dict[str, WeeklyCheckinItem] = {}
-    for partner_id, week, item, score in answers:
-        score_of[(partner_id, week, item.key)] = score
-        items[item.key] = item
+    for a in answers:
+        given[(a.partner_id, a.week, a.item.key)] = (a.score, a.version)
+        items[a.item.key] = a.item
     ordered = sorted(items.values(), key=lambda i: (i.position, i.id))
-    answered = sorted({week for _, week, _ in score_of}, reverse=True)
+    answered = sorted({week for _, week, _ in given}, reverse=True)
     latest = answered[0] if answered else None
     previous = latest - timedelta(weeks=1) if latest else None
     series = []
     for partner in partners:
         scores = tuple(
-            tuple(score_of.get((partner.id, week, item.key)) for week in weeks) for item in ordered
+            tuple(_score_in(given, partner.id, week, item.key) for week in weeks)
+            for item in ordered
         )
         means = tuple(_mean(row[index] for row in scores) for index in range(len(weeks)))
+        reworded = [_reworded(given, partner.id, i.key, latest, previous) for i in ordered]
+        changes = [
+            None if moved else _whole(_change(row, weeks, latest, previous))
+            for row, moved in zip(scores, reworded, strict=True)
+        ]
         series.append(
             WeeklyPartnerSeries(
                 name=partner.first_name,
                 partner_id=partner.id,
                 scores=scores,
                 means=means,
-                change=_change(means, weeks, latest, previous),
-                item_changes=tuple(_whole(_change(row, weeks, latest, previous)) for row in scores),
+                change=None if any(reworded) else _change(means, weeks, latest, previous),
+                item_changes=tuple(changes),
+                item_reworded=tuple(reworded),
             )
         )
+    divergences, mixed = _divergences(given, partners, ordered, answered)
     return WeeklyCheckinData(
         enabled=enabled,
         weeks=tuple(weeks),
         items=tuple(WeeklyItem(i.key, i.text, i.low_label, i.high_label) for i in ordered),
         partners=tuple(series),
-        divergences=_divergences(score_of, partners, ordered, answered),
+        divergences=divergences,
         divergence_points=DIVERGENCE_POINTS,
         latest_week=latest,
+        mixed_wording=mixed,
     )
+
+
+def _score_in(given: _Given, partner_id: int, week: date, key: str) -> int | None:
+    answer = given.get((partner_id, week, key))
+    return None if answer is None else answer[0]
+
+
+def _reworded(
+    given: _Given, partner_id: int, key: str, latest: date | None, previous: date | None
+) -> bool:
+    """Whether the partner rated the item in both weeks, but in different words."""
+    if latest is None or previous is None:
+        return False
+    now, before = given.get((partner_id, latest, key)), given.get((partner_id, previous, key))
+    return now is not None and before is not None and now[1] != before[1]
 
 
 def _mean(values: Iterable[int | None]) -> float | None:
@@ -274,21 +322,27 @@ def _whole(change: float | None) -> int | None:
 
 
 def _divergences(
-    score_of: dict[tuple[int, date, str], int],
+    given: _Given,
     partners: list[Partner],
     items: list[WeeklyCheckinItem],
     weeks_newest_first: list[date],
-) -> tuple[WeeklyDivergence, ...]:
-    """Per week (newest first) and item (in order): both partners answered and their scores
-    are ``DIVERGENCE_POINTS`` or more apart."""
-    found = []
+) -> tuple[tuple[WeeklyDivergence, ...], tuple[tuple[date, str], ...]]:
+    """Per week (newest first) and item (in order): both partners answered, in the same
+    words, and their scores are ``DIVERGENCE_POINTS`` or more apart. Second, the (week,
+    item key) pairs both answered in different words (the ladder file changed between their
+    answers that week): not compared, whatever the scores."""
+    found, mixed = [], []
     for week in weeks_newest_first:
         for item in items:
-            scores = [score_of.get((p.id, week, item.key)) for p in partners]
-            given = [s for s in scores if s is not None]
-            if len(given) == len(partners) >= 2 and max(given) - min(given) >= DIVERGENCE_POINTS:
-                found.append(WeeklyDivergence(week, item.key, item.text, tuple(given)))
-    return tuple(found)
+            answers = [given.get((p.id, week, item.key)) for p in partners]
+            if len(partners) < 2 or any(a is None for a in answers):
+                continue
+            scores = tuple(a[0] for a in answers if a is not None)
+            if len({a[1] for a in answers if a is not None}) > 1:
+                mixed.append((week, item.key))
+            elif max(scores) - min(scores) >= DIVERGENCE_POINTS:
+                found.append(WeeklyDivergence(week, item.key, item.text, scores))
+    return tuple(found), tuple(mixed)
 
 
 # --- the couple page's chart ---------------------------------------------------------------
@@ -310,6 +364,9 @@ class WeeklyCheckinView:
         return f"{week.day} {week:%b}"
 
     signed = staticmethod(signed_change)  # the report's words for a change
+    mean_change = staticmethod(mean_change)  # …for a partner's mean ("wording changed")
+    item_change = staticmethod(item_change)  # …for a statement's score
+    different_words = DIFFERENT_WORDS
 
 
 def checkin_view(data: WeeklyCheckinData | None) -> WeeklyCheckinView:
