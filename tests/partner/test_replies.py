@@ -219,3 +219,22 @@ def test_only_the_replier_can_take_a_reply_back(client, alex, sam, shared):
     assert client.get(url).status_code == 404
     assert client.post(url, data={"confirmed": "yes"}).status_code == 404
     assert "glad you asked" in page(client, issue(alex))
+
+
+def test_a_double_tapped_reply_answers_already_replied(client, monkeypatch, sam, shared):
+    lookup = replies._reply
+
+    def racing_lookup(checkin_id, kind):
+        if kind == ReplyKind.PARTNER and not row_counts()["reflection_replies"]:
+            factories.make_reflection_reply(shared, body="The first tap")
+            return None
+        return lookup(checkin_id, kind)
+
+    monkeypatch.setattr(replies, "_reply", racing_lookup)
+    response = client.post(reply_url(issue(sam), shared), data={"body": "The second tap"})
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "You have replied to this already" in html and "The second tap" in html
+    bodies = db.session.scalars(sa.select(ReflectionReply.body)).all()
+    assert bodies == ["The first tap"]

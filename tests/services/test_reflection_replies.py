@@ -310,3 +310,47 @@ def test_a_reply_is_taken_back_by_its_author_even_when_the_reflection_is_held_ba
         replies.own_reply(alex, shared.id)
     replies.take_back_reply(partner_actor(sam), sam, shared.id)
     assert partner_homework(alex).replies_to_mine == {}
+
+
+# --- a double tap: another request writes between the look-up and the insert -------------
+
+
+def race_on_lookup(monkeypatch, kind: ReplyKind, check_in, body: str) -> None:
+    """The first look-up of a ``kind`` reply finds none, and just after it another request
+    commits one with ``body`` (the unique key on check-in and kind then refuses ours)."""
+    lookup = replies._reply
+    raced = []
+
+    def racing_lookup(checkin_id, wanted):
+        if wanted == kind and not raced:
+            raced.append(checkin_id)
+            factories.make_reflection_reply(check_in, kind, body=body)
+            return None
+        return lookup(checkin_id, wanted)
+
+    monkeypatch.setattr(replies, "_reply", racing_lookup)
+
+
+def test_a_double_tapped_reply_is_refused_and_writes_nothing_more(monkeypatch, sam, shared):
+    db.session.commit()
+    race_on_lookup(monkeypatch, ReplyKind.PARTNER, shared, REPLY)
+    before = actions()
+
+    with pytest.raises(InvalidInput, match="replied to this already"):
+        replies.reply_to_reflection(partner_actor(sam), sam, shared.id, "The second tap")
+
+    [kept] = replies.couple_replies(shared.assignment.couple_id)[shared.id].values()
+    assert kept.body == REPLY and actions() == before
+
+
+def test_a_double_tapped_note_changes_the_note_written_first(monkeypatch, actor, couple, shared):
+    couple.practice.email_counselor_replies = True
+    db.session.commit()
+    race_on_lookup(monkeypatch, ReplyKind.COUNSELOR, shared, NOTE)
+
+    note = replies.write_note(actor, shared.id, "Thank you for writing this.")
+
+    [kept] = replies.couple_replies(shared.assignment.couple_id)[shared.id].values()
+    assert kept.id == note.id and kept.body == "Thank you for writing this."
+    assert actions()[-1] == replies.NOTE_CHANGE_ACTION
+    assert replied_emails() == []  # the first request's email, if any, is its own

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -47,6 +48,7 @@ from counselor.tenancy import get_in_practice
 
 REPLY_MAX = 500  # characters: a reply, not a letter
 NOTE_MAX = 500
+ALREADY_REPLIED = "You have replied to this already. You can take that reply back."
 
 REPLY_CREATE_ACTION = "reply.create"
 REPLY_REMOVE_ACTION = "reply.remove"
@@ -84,6 +86,25 @@ def _reply(checkin_id: int, kind: ReplyKind) -> ReflectionReply | None:
     )
 
 
+def _inserted(row: ReflectionReply) -> bool:
+    """Insert a first reply of its kind; ``False`` when another request (a double tap, a
+    second tab) inserted one between our look-up and this insert, and the unique key on
+    check-in and kind refused ours. Then the transaction is rolled back whole, as
+    ``acknowledgements.acknowledge`` does: no savepoint, since SQLite's driver would
+    commit the row early, and this is the transaction's first write (a counselor's
+    request may have touched its sign-in's last-seen time, which a later one writes)."""
+    checkin_id, kind = row.checkin_id, row.kind
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        if _reply(checkin_id, kind) is None:
+            raise  # not the race: some other constraint
+        return False
+    return True
+
+
 # --- the partner's reply -----------------------------------------------------------------
 
 
@@ -117,9 +138,7 @@ def reply_to_reflection(
     text = _text(body, REPLY_MAX, "reply")
     reply = _reply(check_in.id, ReplyKind.PARTNER)
     if reply is not None and reply.removed_at is None:
-        raise InvalidInput.single(
-            "body", "You have replied to this already. You can take that reply back."
-        )
+        raise InvalidInput.single("body", ALREADY_REPLIED)
     if reply is None:
         reply = ReflectionReply(
             practice_id=actor.practice_id,
@@ -129,12 +148,13 @@ def reply_to_reflection(
             partner_id=partner.id,
             body=text,
         )
-        db.session.add(reply)
+        if not _inserted(reply):
+            raise InvalidInput.single("body", ALREADY_REPLIED)
     else:
         reply.body = text
         reply.created_at = timeutil.utcnow()
         reply.removed_at = None
-    db.session.flush()
+        db.session.flush()
     record_event(actor, REPLY_CREATE_ACTION, "reflection_reply", reply.id)
     return reply
 
@@ -276,19 +296,13 @@ def _reflection(checkin_id: int) -> CheckIn:
 def write_note(actor: Actor, checkin_id: int, body: str | None) -> ReflectionReply:
     """Write or change the counselor's note on a reflection (one per reflection). A new
     note (or one written over a removed note) may email its author "Your counselor
-    replied"; a change does not."""
+    replied"; a change does not. A note another request wrote first, between our
+    look-up and our insert (a double click), is changed to these words."""
     if actor.kind != "counselor" or actor.id is None:
         raise InvalidInput.single("note", "Only a counselor writes notes on reflections.")
     check_in = _reflection(checkin_id)
     text = _text(body, NOTE_MAX, "note")
     note = _reply(check_in.id, ReplyKind.COUNSELOR)
-    if note is not None and note.removed_at is None:
-        if note.body != text:
-            note.body = text
-            note.counselor_id = actor.id
-            db.session.flush()
-            record_event(actor, NOTE_CHANGE_ACTION, "reflection_reply", note.id)
-        return note
     if note is None:
         note = ReflectionReply(
             practice_id=actor.practice_id,
@@ -298,13 +312,27 @@ def write_note(actor: Actor, checkin_id: int, body: str | None) -> ReflectionRep
             counselor_id=actor.id,
             body=text,
         )
-        db.session.add(note)
-    else:
-        note.body = text
-        note.counselor_id = actor.id
-        note.created_at = timeutil.utcnow()
-        note.removed_at = None
+        if _inserted(note):
+            return _new_note(actor, check_in, note)
+        note = _reply(checkin_id, ReplyKind.COUNSELOR)
+        assert note is not None  # else _inserted raised
+    if note.removed_at is None:
+        if note.body != text:
+            note.body = text
+            note.counselor_id = actor.id
+            db.session.flush()
+            record_event(actor, NOTE_CHANGE_ACTION, "reflection_reply", note.id)
+        return note
+    note.body = text
+    note.counselor_id = actor.id
+    note.created_at = timeutil.utcnow()
+    note.removed_at = None
     db.session.flush()
+    return _new_note(actor, check_in, note)
+
+
+def _new_note(actor: Actor, check_in: CheckIn, note: ReflectionReply) -> ReflectionReply:
+    """A note the partner has not read yet: audited, and told of by email if allowed."""
     record_event(actor, NOTE_CREATE_ACTION, "reflection_reply", note.id)
     if check_in.partner.couple.practice.email_counselor_replies:
         notifications.email_counselor_replied(check_in.partner)
