@@ -1,7 +1,9 @@
 """The weekly healthy-dependence check-in behind the partner's link: every statement on one
 screen, each rated 1–5 with a radio group, no JavaScript. GET only shows (this week's answers
 filled in once given); the POST, with its CSRF token, saves all of them or none and goes back
-to the homework page with a thank-you. The rules are ``services/homework/weekly_checkin.py``'s.
+to the homework page with a thank-you. A POST after the counselor turned it off (the form was
+already open) saves nothing and says so, with 409. The rules are
+``services/homework/weekly_checkin.py``'s.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ def weekly_checkin_page(token: str) -> ResponseReturnValue:
     link = _live_link(token)
     partner = link.partner
     if not weekly_checkin.form_open(partner):
+        # Turned off after the form loaded: say so, rather than drop the answers silently.
         if request.method == "POST":
-            return redirect(url_for("partner.homework", token=token))
+            return _page(token, link, chosen={}, errors={}, status=409, closed_on_save=True)
         return _page(token, link, chosen={}, errors={})
     form = ConfirmForm()
     if request.method == "GET":
@@ -59,6 +62,7 @@ def _page(
     errors: dict[str, list[str]],
     form: ConfirmForm | None = None,
     status: int = 200,
+    closed_on_save: bool = False,
 ) -> ResponseReturnValue:
     partner = link.partner
     is_open = weekly_checkin.form_open(partner)
@@ -70,6 +74,7 @@ def _page(
             practice=partner.couple.practice,
             items=weekly_checkin.current_items() if is_open else [],
             is_open=is_open,
+            closed_on_save=closed_on_save,
             answered=is_open and bool(weekly_checkin.answers_this_week(partner)),
             chosen=chosen,
             errors=errors,

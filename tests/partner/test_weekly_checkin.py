@@ -109,8 +109,25 @@ def test_a_paused_couple_gets_no_form(client, on, token):
 
 def test_a_post_while_off_changes_nothing(client, couple, token):
     response = client.post(f"/p/{token}/weekly", data=every(3))
-    assert response.status_code == 302
+    assert response.status_code == 409
     assert count_rows(WeeklyAnswer) == 0
+
+
+def test_turned_off_after_the_form_loaded_says_nothing_was_saved(client, on, token):
+    page = client.get(f"/p/{token}/weekly").get_data(as_text=True)
+    assert 'type="radio"' in page
+    on.weekly_checkin = False  # the counselor turns it off while the partner answers
+    db.session.commit()
+
+    response = client.post(f"/p/{token}/weekly", data=every(3))
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "The weekly check-in is closed now; nothing was saved." in html
+    assert 'type="radio"' not in html
+    assert count_rows(WeeklyAnswer) == 0
+    again = client.get(f"/p/{token}/weekly").get_data(as_text=True)
+    assert "nothing was saved" not in again  # only the POST that was refused says it
 
 
 @pytest.mark.usefixtures("csrf_checked")
