@@ -85,6 +85,9 @@ def test_the_page_charts_both_partners_and_flags_a_divergence(
     chart = re.search(r'<svg class="line-chart".*?</svg>', section, re.S).group(0)
     assert chart.count('<g class="chart-series">') == 2
     assert f"{alex.first_name}, week of" in chart and f"{sam.first_name}, week of" in chart
+    # Each point's title gives the mean score on the 1–5 scale, as the tables do.
+    titles = re.findall(rf"<title>{alex.first_name}, week of [^:]+: ([\d.]+)</title>", chart)
+    assert titles == ["2.0", "3.3"]
     assert "Turn off the weekly check-in" in section
     # The latest week: Alex's mean 3.33 from 2, Sam steady at 3.
     assert re.search(rf"<strong>{alex.first_name}</strong> \+1\.33", section)

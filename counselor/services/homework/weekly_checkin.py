@@ -363,6 +363,12 @@ class WeeklyCheckinView:
     def week_label(week: date) -> str:
         return f"{week.day} {week:%b}"
 
+    @staticmethod
+    def point_score(value: float) -> str:
+        """A chart point's mean score again, for its title: "3.5" (``checkin_view`` drew
+        it at ``_on_chart``)."""
+        return f"{LOWEST + value * (HIGHEST - LOWEST):.1f}"
+
     signed = staticmethod(signed_change)  # the report's words for a change
     mean_change = staticmethod(mean_change)  # …for a partner's mean ("wording changed")
     item_change = staticmethod(item_change)  # …for a statement's score
@@ -373,18 +379,23 @@ def checkin_view(data: WeeklyCheckinData | None) -> WeeklyCheckinView:
     """The couple page's view of the series the report's data carries (no query)."""
     if data is None:
         return WeeklyCheckinView(None, None)
-    # The chart draws 0–1: a score s sits at (s - 1) / 4, and the axis is labelled 1 to 5.
+    # The chart draws 0–1, and its axis is labelled LOWEST to HIGHEST.
     series = [
-        (p.name, [None if m is None else (m - LOWEST) / (HIGHEST - LOWEST) for m in p.means])
-        for p in data.partners
+        (p.name, [None if m is None else _on_chart(m) for m in p.means]) for p in data.partners
     ]
     chart = completion_chart([WeeklyCheckinView.week_label(w) for w in data.weeks], series)
     span = chart.bottom - chart.top
     ticks = [
-        Tick(round(chart.bottom - (score - LOWEST) / (HIGHEST - LOWEST) * span, 1), str(score))
+        Tick(round(chart.bottom - _on_chart(score) * span, 1), str(score))
         for score in range(LOWEST, HIGHEST + 1)
     ]
     return WeeklyCheckinView(data, replace(chart, y_ticks=ticks))
+
+
+def _on_chart(score: float) -> float:
+    """Where a score sits on the chart's 0–1 scale; ``WeeklyCheckinView.point_score`` reads
+    it back."""
+    return (score - LOWEST) / (HIGHEST - LOWEST)
 
 
 # --- the partner page's card -------------------------------------------------------------
