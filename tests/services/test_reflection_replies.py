@@ -211,11 +211,22 @@ def test_the_email_names_no_words_of_the_note_and_goes_once_a_day(actor, couple,
     whole = message.as_string() + "".join(
         part.get_content() for part in message.walk() if not part.is_multipart()
     )
-    assert message["Subject"] == "Your counselor replied"
+    assert message["Subject"] == "A new note on your page"  # discreet, as every other
     assert alex.first_name in whole and couple.practice.name in whole
     assert re.search(r"/p/[\w-]+", whole)  # a fresh link
     for marker in ("note-5e1a", "hear how hard", "asked Sam"):
         assert marker not in whole
+
+
+def test_the_subject_names_the_counselor_only_when_the_practice_allows_it(actor, couple, shared):
+    couple.practice.email_counselor_replies = True
+    couple.practice.email_names_counselor = True
+    couple.counselor.name = "Dana Whitfield"
+    db.session.commit()
+    replies.write_note(actor, shared.id, NOTE)
+
+    [email] = replied_emails()
+    assert mail.build_message(email)["Subject"] == "A note from Dana Whitfield"
 
 
 def test_the_email_keeps_quiet_hours_and_stopped_emails(actor, couple, alex, shared, clock):

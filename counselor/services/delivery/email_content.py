@@ -54,8 +54,11 @@ SUBJECTS = {
     EmailKind.WEBHOOK_DISABLED: "A webhook was disabled",
     EmailKind.PASSWORD_RESET: "Choose a new password",
     EmailKind.COUNSELOR_INVITE: "Join {practice} on Ladder homework",
-    EmailKind.COUNSELOR_REPLIED: "Your counselor replied",
+    # Discreet like every partner subject: an inbox list must not say "counselling".
+    EmailKind.COUNSELOR_REPLIED: "A new note on your page",
 }
+# The subject when the practice lets emails name the counselor (``email_names_counselor``).
+NAMED_SUBJECTS = {EmailKind.COUNSELOR_REPLIED: "A note from {counselor}"}
 
 
 @dataclass(frozen=True)
@@ -261,10 +264,13 @@ def _render(
     unsubscribe_url: str | None = None,
     reply_to: str | None = None,
 ) -> Content:
-    """The subject (``{practice}`` in it: the practice's name) and both bodies from the
-    templates named after the email's kind (which are given the practice and the subject
-    too); the practice's name as the sender's."""
+    """The subject (``{practice}`` in it: the practice's name; ``NAMED_SUBJECTS``'s, with
+    the counselor's name, when the practice allows it) and both bodies from the templates
+    named after the email's kind (which are given the practice and the subject too); the
+    practice's name as the sender's."""
     subject = SUBJECTS[email.kind].replace("{practice}", practice.name)
+    if email.kind in NAMED_SUBJECTS and context.get("counselor_name"):
+        subject = NAMED_SUBJECTS[email.kind].replace("{counselor}", context["counselor_name"])
     context = {**context, "practice": practice, "subject": subject}
     return Content(
         to=to,

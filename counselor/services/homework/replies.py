@@ -11,7 +11,8 @@
   reflection. The counselor can change it, remove it (confirm first) and undo the
   removal. The reflection's author reads it on their page; it is never emailed. When
   the practice allows it (``Practice.email_counselor_replies``), a new note sends the
-  author "Your counselor replied", with no words of the note, at most one a local day.
+  author an email that the counselor replied (its subject as discreet as any: "A new
+  note on your page"), with no words of the note, at most one a local day.
 
 When the reflection's check-in is deleted (its author may, for a while), its replies and
 note go with it (``delete_for_checkin``, called by ``checkins.delete_checkin``): what a
@@ -295,8 +296,8 @@ def _reflection(checkin_id: int) -> CheckIn:
 
 def write_note(actor: Actor, checkin_id: int, body: str | None) -> ReflectionReply:
     """Write or change the counselor's note on a reflection (one per reflection). A new
-    note (or one written over a removed note) may email its author "Your counselor
-    replied"; a change does not. A note another request wrote first, between our
+    note (or one written over a removed note) may email its author that the counselor
+    replied; a change does not. A note another request wrote first, between our
     look-up and our insert (a double click), is changed to these words."""
     if actor.kind != "counselor" or actor.id is None:
         raise InvalidInput.single("note", "Only a counselor writes notes on reflections.")
