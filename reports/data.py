@@ -280,9 +280,9 @@ class WeeklyCheckinData:
     """The couple's weekly check-in, decided by the service's one function
     (``services/homework/weekly_checkin.couple_series``) for the couple page, the API and
     the report. ``weeks`` are Mondays, oldest first; ``latest_week`` the latest of them
-    anyone answered (None: nobody yet); ``divergences`` newest week first, in item order;
-    ``mixed_wording`` the (week, item key) pairs the partners rated in different words
-    (never counted as a divergence)."""
+    anyone answered that has begun for both partners (None: nobody yet); ``divergences``
+    newest week first, in item order; ``mixed_wording`` the (week, item key) pairs the
+    partners rated in different words (never counted as a divergence)."""
 
     enabled: bool
     weeks: tuple[date, ...]

@@ -5,7 +5,7 @@ version kept with the answer, and the series the couple page, the API and the re
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -200,6 +200,38 @@ def test_series_per_partner_with_means_and_the_weeks_change(actor, on, clock):
     assert series.latest_week == MONDAY + timedelta(weeks=2)
     # The first week: 2 against 4 on every item.
     assert {d.item_key for d in series.divergences if d.week_start == MONDAY} == set(KEYS)
+
+
+def test_the_latest_week_is_one_both_partners_have_begun(actor, on, clock):
+    alex, sam = on.partners  # Alex in Chicago
+    sam.timezone = "Pacific/Auckland"
+    answer(alex, 2)
+    answer(sam, 3)
+    # Sunday 15:00 in Chicago is already Monday 08:00 in Auckland, and Sam answers at once.
+    clock.set(datetime(2026, 5, 17, 20, 0, tzinfo=UTC))
+    answer(sam, 4)
+
+    series = weekly_checkin.couple_series(on)
+
+    next_monday = MONDAY + timedelta(weeks=1)
+    assert series.weeks[-1] == next_monday  # Sam's early answers are in the series
+    assert series.partners[1].scores[0][-1] == 4
+    assert series.latest_week == MONDAY  # but the comparison stays on the week both had
+    assert series.partners[0].scores[0][-2] == 2  # Alex is not "no answer" for it
+
+    clock.set(datetime(2026, 5, 18, 6, 0, tzinfo=UTC))  # Monday 01:00 in Chicago too
+    series = weekly_checkin.couple_series(on)
+    assert series.latest_week == next_monday
+    assert series.partners[1].change == 1.0 and series.partners[0].change is None
+
+
+def test_early_answers_alone_are_still_the_latest_week(actor, on, clock):
+    sam = on.partners[1]
+    sam.timezone = "Pacific/Auckland"
+    clock.set(datetime(2026, 5, 17, 20, 0, tzinfo=UTC))
+    answer(sam, 4)
+
+    assert weekly_checkin.couple_series(on).latest_week == MONDAY + timedelta(weeks=1)
 
 
 def reword(key: str) -> None:

@@ -135,7 +135,10 @@ class WeeklySeriesSchema(ma.Schema):
         dump_only=True,
         required=True,
         allow_none=True,
-        metadata={"description": "The latest week anyone answered; null: nobody yet."},
+        metadata={
+            "description": "The latest week anyone answered that has begun for both partners "
+            "(in their own time zones); null: nobody yet."
+        },
     )
     items = fields.List(
         fields.Nested(SeriesItemSchema),

@@ -190,6 +190,7 @@ def couple_series(couple: Couple, now: datetime | None = None) -> WeeklyCheckinD
     """The couple's series over ``WEEKS_SHOWN`` weeks, in one query."""
     partners = list(couple.partners)
     weeks = series_weeks(partners, now)
+    both_begun = min(week_rules.partner_current_week(p, now) for p in partners)
     rows = db.session.execute(
         sa.select(
             WeeklyAnswer.partner_id,
@@ -209,7 +210,9 @@ def couple_series(couple: Couple, now: datetime | None = None) -> WeeklyCheckinD
         Answer(partner_id, week, item, score, version)
         for partner_id, week, score, version, item in rows
     ]
-    return series_from(answers, partners, weeks, enabled=couple.weekly_checkin)
+    return series_from(
+        answers, partners, weeks, enabled=couple.weekly_checkin, both_begun=both_begun
+    )
 
 
 @dataclass(frozen=True)
@@ -233,9 +236,18 @@ def series_from(
     weeks: list[date],
     *,
     enabled: bool,
+    both_begun: date | None = None,
 ) -> WeeklyCheckinData:
     """The series from the answers: the rules, without a query. Items are those answered in
-    the weeks (a retired one too, in its current words), in the ladder file's order."""
+    the weeks (a retired one too, in its current words), in the ladder file's order.
+
+    The latest week — the one compared with the week before — is the latest anyone answered
+    among the weeks that have begun for both partners (``both_begun``: the earlier of their
+    current weeks; default the last of ``weeks``). When one partner's zone reaches Monday
+    first and they answer at once, the other is not shown "no answer" for a week they
+    cannot answer yet: the comparison stays on the week before (the early answers already
+    show in the chart) until the other's Monday comes. Only when nothing else was ever
+    answered is that early week the latest."""
     given: _Given = {}
     items: dict[str, WeeklyCheckinItem] = {}
     for a in answers:
@@ -243,7 +255,8 @@ def series_from(
         items[a.item.key] = a.item
     ordered = sorted(items.values(), key=lambda i: (i.position, i.id))
     answered = sorted({week for _, week, _ in given}, reverse=True)
-    latest = answered[0] if answered else None
+    begun = both_begun or weeks[-1]
+    latest = next((w for w in answered if w <= begun), answered[0] if answered else None)
     previous = latest - timedelta(weeks=1) if latest else None
     series = []
     for partner in partners:
