@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import (
+    Assignee,
+    AssignmentStatus,
     AuditEvent,
     CheckIn,
     EmailKind,
@@ -82,6 +84,7 @@ def test_where_reminders_help_the_figures_and_verdict_say_so(actor, counselor):
         "on comparable days"
     )
     assert "not proof" in got.caveat
+    assert "Snoozes are not recorded" in got.caveat
     # The couple's page reads the same rows through the same function.
     assert reminder_figures.couple_effects(couple)[history.partner.id] == got
 
@@ -126,6 +129,75 @@ def test_a_check_in_after_the_next_reminder_is_that_reminders_not_the_day_before
         28,
         28,
     )
+
+
+def test_a_day_whose_week_was_already_met_before_the_reminder_hour_is_not_comparable(
+    actor, counselor
+):
+    """Twice a week, checked in on Monday and Wednesday mornings, reminded on Fridays:
+    only Mondays and Tuesdays were days a reminder could have gone (and the window's
+    first day, a Sunday whose week had none)."""
+    _, (history,) = reminder_history.couple_with_history(
+        counselor,
+        NOW,
+        lambda i, d: (d.weekday() == 4, [10] if d.weekday() in (0, 2) else []),
+        step={"times_per_week": 2},
+        backdate_days=0,
+    )
+    nightly()
+    got, want = figures_of(history.partner), expected(history, NOW)
+    assert Window.at(NOW).start.weekday() == 6
+    assert got.quiet_days == want.quiet_days == 1 + 8 * 2
+    assert got.quiet_days_followed == want.quiet_days_followed
+
+
+def _mornings(index: int, day: date) -> tuple[bool, list[int]]:
+    return day.weekday() == 5, [10] if index % 3 == 0 else ([21] if index % 5 == 0 else [])
+
+
+def _evenings(index: int, day: date) -> tuple[bool, list[int]]:
+    return day.weekday() == 1, [20] if index % 4 == 1 else []
+
+
+STEPS = {
+    # Starts on a Thursday and is due on a Tuesday inside the window: pro rata weeks.
+    "each-part-weeks": {"times_per_week": 3, "starts_on": 4, "due_on": 45},
+    "together": {"times_per_week": 3, "assignee": Assignee.TOGETHER},
+    "ended": {"times_per_week": 2, "status": AssignmentStatus.COMPLETED, "ended_on": 30},
+}
+
+
+@pytest.mark.parametrize("name", list(STEPS))
+def test_comparable_days_follow_the_week_rules(actor, counselor, name):
+    """The SQL's targets and counts against ``week_rules`` itself, through the oracle."""
+    start = Window.at(NOW).start
+    step = {
+        key: start + timedelta(days=value) if key.endswith("_on") else value
+        for key, value in STEPS[name].items()
+    }
+    _, (one, two) = reminder_history.couple_with_history(
+        counselor, NOW, _mornings, other=_evenings, step=step, backdate_days=0
+    )
+    nightly()
+    for history, other in ((one, two), (two, one)):
+        got, want = figures_of(history.partner), expected(history, NOW, others=[other])
+        assert (got.quiet_days, got.quiet_days_followed) == (
+            want.quiet_days,
+            want.quiet_days_followed,
+        )
+        assert 0 < got.quiet_days < 48
+
+
+def test_a_step_only_the_other_partner_does_makes_no_comparable_day(actor, counselor):
+    couple, (history,) = reminder_history.couple_with_history(
+        counselor, NOW, lambda i, d: (False, [])
+    )
+    history.step.assignee = Assignee.PARTNER
+    history.step.assignee_partner_id = couple.partners[1].id
+    db.session.commit()
+    nightly()
+    assert figures_of(history.partner).quiet_days == expected(history, NOW).quiet_days == 0
+    assert figures_of(couple.partners[1]).quiet_days == 56
 
 
 def test_too_few_reminders_says_so_with_the_count(actor, counselor):

@@ -16,15 +16,18 @@ Patterns (each over the window's days, on the partner's clock, reminders at 18:0
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
+    Assignment,
     CheckIn,
     CheckInSource,
     Couple,
@@ -33,6 +36,7 @@ from counselor.models import (
     OutboxStatus,
     Partner,
 )
+from counselor.services.progress import week_rules
 from counselor.services.progress.reminder_effect import FOLLOW_HOURS, Window
 from tests.support import factories
 
@@ -41,11 +45,13 @@ REMINDER_HOUR = 18
 
 @dataclass
 class History:
-    """One partner's generated events, as UTC instants."""
+    """One partner's generated events, as UTC instants, and the couple's step they are on."""
 
     partner: Partner
+    step: Assignment
     reminders: dict[date, datetime] = field(default_factory=dict)  # local day -> sent_at
-    checkins: list[datetime] = field(default_factory=list)
+    checkins: list[datetime] = field(default_factory=list)  # when each was recorded
+    occurred: list[date] = field(default_factory=list)  # the day each is for
 
 
 # A pattern: (day index in the window, the day) -> (remind?, local check-in hours that day)
@@ -74,10 +80,21 @@ def local_moment(partner: Partner, day: date, hour: int) -> datetime:
 
 
 def couple_with_history(
-    counselor, now: datetime, pattern: Pattern, *, both: bool = False, **couple_fields
+    counselor,
+    now: datetime,
+    pattern: Pattern,
+    *,
+    both: bool = False,
+    other: Pattern | None = None,
+    step: dict | None = None,
+    backdate_days: int = 7,
+    **couple_fields,
 ) -> tuple[Couple, list[History]]:
     """A couple whose first partner (both, with ``both``) lived ``pattern`` over the
-    window that ``now`` measures; a step running since before it."""
+    window that ``now`` measures (the second lived ``other``, when given), on one step:
+    by default running since before it, 14 times a week (a target no pattern meets, so
+    every day without a reminder is comparable), and each check-in backdated
+    ``backdate_days`` (0: for its own day)."""
     window = Window.at(now)
     before = datetime.combine(window.start - timedelta(days=30), time(), tzinfo=UTC)
     couple = factories.CoupleFactory(
@@ -85,23 +102,31 @@ def couple_with_history(
         partners=[{"created_at": before, "reminder_hour": REMINDER_HOUR}] * 2,
         **couple_fields,
     )
-    step = factories.AssignmentFactory(
-        couple=couple, starts_on=window.start - timedelta(days=30), due_on=None
+    the_step = factories.AssignmentFactory(
+        couple=couple,
+        **{
+            "starts_on": window.start - timedelta(days=30),
+            "due_on": None,
+            "times_per_week": 14,
+            **(step or {}),
+        },
     )
     histories = []
-    for partner in couple.partners[: 2 if both else 1]:
-        history = History(partner)
+    lives = [pattern, other or pattern] if both or other else [pattern]
+    for partner, lived in zip(couple.partners, lives, strict=False):
+        history = History(partner, the_step)
         for index, day in enumerate(window.days()):
-            remind, hours = pattern(index, day)
+            remind, hours = lived(index, day)
             if remind:
                 history.reminders[day] = local_moment(partner, day, REMINDER_HOUR)
             history.checkins += [local_moment(partner, day, hour) for hour in hours]
-        _write(couple, step.id, history, now)
+            history.occurred += [day - timedelta(days=backdate_days) for _ in hours]
+        _write(couple, the_step.id, history)
         histories.append(history)
     return couple, histories
 
 
-def _write(couple: Couple, step_id: int, history: History, now: datetime) -> None:
+def _write(couple: Couple, step_id: int, history: History) -> None:
     pid = history.partner.id
     if history.reminders:
         db.session.execute(
@@ -127,14 +152,16 @@ def _write(couple: Couple, step_id: int, history: History, now: datetime) -> Non
                     "practice_id": couple.practice_id,
                     "assignment_id": step_id,
                     "partner_id": pid,
-                    # Backdated a week: the day it is for must not matter, only when
-                    # it was recorded.
-                    "occurred_on": moment.date() - timedelta(days=7),
+                    # Backdated by default: whether a check-in follows a reminder
+                    # goes by when it was recorded, never by the day it is for.
+                    "occurred_on": occurred,
                     "source": CheckInSource.LINK,
                     "idempotency_key": f"gen-{pid}-{n}",
                     "created_at": moment,
                 }
-                for n, moment in enumerate(history.checkins)
+                for n, (moment, occurred) in enumerate(
+                    zip(history.checkins, history.occurred, strict=True)
+                )
             ],
         )
     db.session.commit()
@@ -148,9 +175,33 @@ class Expected:
     quiet_days_followed: int
 
 
-def expected(history: History, now: datetime) -> Expected:
-    """The rules of services/progress/reminder_effect.py, judged event by event."""
+def expected(history: History, now: datetime, others: Iterable[History] = ()) -> Expected:
+    """The rules of services/progress/reminder_effect.py, judged event by event, with the
+    week rules' own functions; ``others``: the other partner's history, whose check-ins a
+    together step counts."""
     window = Window.at(now)
+    step = history.step
+
+    def runs_on(day: date) -> bool:
+        until = week_rules.active_until(step)
+        return step.starts_on <= day and (until is None or day <= until)
+
+    def open_step(day: date, moment: datetime) -> bool:
+        """The step runs and its week's target was not met by check-ins recorded before."""
+        counts: week_rules.DayCounts = defaultdict(dict)
+        for each in (history, *others):
+            for created, occurred in zip(each.checkins, each.occurred, strict=True):
+                if created < moment:
+                    per_day = counts[(step.id, each.partner.id)]
+                    per_day[occurred] = per_day.get(occurred, 0) + 1
+        monday = timeutil.week_start(day)
+        return (
+            runs_on(day)
+            and week_rules.does_step(step, history.partner.id)
+            and week_rules.done_in_week(step, history.partner.id, monday, counts)
+            < week_rules.week_target(step, monday)
+        )
+
     follow = timedelta(hours=FOLLOW_HOURS)
 
     sent_times = sorted(history.reminders.values())
@@ -170,7 +221,7 @@ def expected(history: History, now: datetime) -> Expected:
                 counts[1] += followed(sent)
         else:
             moment = local_moment(history.partner, day, REMINDER_HOUR)
-            if changed is None or moment >= changed:
+            if (changed is None or moment >= changed) and open_step(day, moment):
                 counts[2] += 1
                 counts[3] += followed(moment)
     return Expected(*counts)

@@ -21,8 +21,11 @@ The rules, each a named constant or a clause below:
 - **A comparable day without a reminder**: a local day in the window with no reminder
   planned for the partner (sent or not) on which one could have gone — the couple active,
   the partner's emails not stopped (``unsubscribed_at`` empty or later), the partner
-  already added, at least one of their steps running that day (started on or before it,
-  not due or ended before it), the effective cadence not off, and no other email to them
+  already added, the effective cadence not off, at least one of their steps running that
+  day (started on or before it, not due or ended before it) and still short of its week's
+  target by the check-ins recorded before their reminder hour (``_open_step``, the week
+  rules of ``week_rules``: the planner reminds of nothing once every step is met for the
+  week, so such a day could have had no reminder), and no other email to them
   that day (a new step, a link: every kind the daily cap counts, ``CAPPING_KINDS``), which
   the one-email-a-day cap would have let no reminder follow. **Followed**: a check-in
   recorded within ``FOLLOW_HOURS`` after the partner's reminder hour that day, on their
@@ -39,11 +42,24 @@ The rules, each a named constant or a clause below:
 
 Approximations, because the history is not kept: whether the couple was active, and the
 practice's cadence, are today's (a couple paused for part of the window counts those days
-as comparable); snoozes are not kept, so a snoozed day can count as comparable; the
-reminder hour is the stored ``Partner.reminder_hour`` (forms refuse one inside quiet
-hours, so it is the hour reminders came, except for rows older than that check); the
-partner's UTC offset is the one at local noon, so on a daylight-saving day the reminder
-moment may be an hour off.
+as comparable); snoozes are not kept (only the current ``snoozed_until``), so a day the
+partner had reminders snoozed can count as comparable — the caveat says so; a step's
+status is today's; the reminder hour is the stored ``Partner.reminder_hour`` (forms
+refuse one inside quiet hours, so it is the hour reminders came, except for rows older
+than that check); the partner's UTC offset is the one at local noon, so on a
+daylight-saving day the reminder moment may be an hour off.
+
+Choices the issue leaves open, and what they cost:
+
+- The planner's finer rule is not applied to comparable days: on the standard cadence it
+  reminds only while a step is behind its pace (``reminders.behind_pace``), on gentle only
+  on a step's first day and the day before it is due. Under that rule nearly every such
+  day had its reminder, leaving nothing to compare; so a comparable day is one with
+  something left to do that week on which no reminder came (on standard: mostly early in
+  a week while still on pace) — a partner on pace may be likelier to check in anyway.
+- A window cut at the next reminder is shorter than ``FOLLOW_HOURS``: where reminders come
+  on consecutive days a reminder's window is about a day, while a quiet day's runs its
+  full hours unless a reminder follows, which leans the comparison against reminders.
 
 Everything is computed set-based in a fixed number of statements whatever the number of
 couples, on SQLite and PostgreSQL: local days are joined from a small VALUES table of the
@@ -216,6 +232,8 @@ def _days_table(window: Window) -> sa.CTE:
             sa.column("weekday", sa.Integer),
             sa.column("weeks_back", sa.Integer),
             sa.column("day_epoch", sa.BigInteger),
+            sa.column("week_start", sa.Date),
+            sa.column("week_end", sa.Date),
             name="window_days",
         )
         .data(
@@ -226,12 +244,31 @@ def _days_table(window: Window) -> sa.CTE:
                     day.weekday(),
                     window.weeks_back(day),
                     int(datetime.combine(day, time(), tzinfo=UTC).timestamp()),
+                    timeutil.week_start(day),
+                    timeutil.week_start(day) + timedelta(days=6),
                 )
                 for day in window.days()
             ]
         )
         .cte("window_days")
     )  # a CTE: SQLite cannot name a VALUES subquery's columns
+
+
+def _week_days_table(window: Window) -> sa.CTE:
+    """Every day of the weeks the window touches, with its Monday: a step's target for a
+    week counts the days of it the step runs (``_open_step``)."""
+    first = timeutil.week_start(window.start)
+    weeks = (window.end - first).days // 7 + 1
+    return (
+        sa.values(sa.column("day", sa.Date), sa.column("week_start", sa.Date), name="week_days")
+        .data(
+            [
+                (first + timedelta(days=n), first + timedelta(days=n - n % 7))
+                for n in range(7 * weeks)
+            ]
+        )
+        .cte("week_days")
+    )
 
 
 def _zones_in_scope() -> list[str]:
@@ -277,13 +314,17 @@ def _followed(start: sa.ColumnElement[int]) -> sa.Exists:
     ``start`` (epoch seconds) and before the next reminder sent to them after ``start``:
     a check-in after it is in that reminder's own window."""
     later = aliased(OutboxEmail, name="later_reminder")
-    next_reminder_first = sa.exists().where(
-        later.partner_id == Partner.id,
-        later.kind == EmailKind.REMINDER,
-        later.status == OutboxStatus.SENT,
-        epoch(later.sent_at) > start,
-        epoch(later.sent_at) <= epoch(CheckIn.created_at),
-    ).correlate_except(later)
+    next_reminder_first = (
+        sa.exists()
+        .where(
+            later.partner_id == Partner.id,
+            later.kind == EmailKind.REMINDER,
+            later.status == OutboxStatus.SENT,
+            epoch(later.sent_at) > start,
+            epoch(later.sent_at) <= epoch(CheckIn.created_at),
+        )
+        .correlate_except(later)
+    )
     return (
         sa.exists()
         .where(
@@ -293,6 +334,71 @@ def _followed(start: sa.ColumnElement[int]) -> sa.Exists:
             ~next_reminder_first,
         )
         .correlate_except(CheckIn)
+    )
+
+
+def _runs_on(day: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
+    """The step of the enclosing statement counts on ``day``: started, not past its due
+    date, not ended before it (``week_rules.active_until``)."""
+    return sa.and_(
+        Assignment.starts_on <= day,
+        sa.or_(Assignment.due_on.is_(None), Assignment.due_on >= day),
+        sa.or_(
+            Assignment.status == AssignmentStatus.ACTIVE,
+            Assignment.ended_on.is_(None),
+            Assignment.ended_on >= day,
+        ),
+    )
+
+
+def _open_step(days: sa.CTE, week_days: sa.CTE, moment: sa.ColumnElement[int]) -> sa.Exists:
+    """One of the partner's steps runs on the day and its week's target was not yet met at
+    ``moment``: a day on which the planner had something to remind them of.
+
+    The week rules of ``week_rules``, in SQL: the target is ``times_per_week`` pro rata to
+    the days of the week the step runs, rounded up (``week_target``), compared as
+    7 × done < times_per_week × days, which is done < ceil(times_per_week × days / 7)
+    without a division; done is the partner's check-ins for the week, or for a together
+    step the days either partner checked in (``done_in_week``), counting those recorded
+    before ``moment`` (the planner saw no later one)."""
+    step_days = (
+        sa.select(sa.func.count())
+        .select_from(week_days)
+        .where(week_days.c.week_start == days.c.week_start, _runs_on(week_days.c.day))
+        .correlate_except(week_days)
+        .scalar_subquery()
+    )
+    in_week = sa.and_(
+        CheckIn.assignment_id == Assignment.id,
+        CheckIn.occurred_on >= days.c.week_start,
+        CheckIn.occurred_on <= days.c.week_end,
+        epoch(CheckIn.created_at) < moment,
+    )
+    own = (
+        sa.select(sa.func.count())
+        .where(in_week, CheckIn.partner_id == Partner.id)
+        .correlate_except(CheckIn)
+        .scalar_subquery()
+    )
+    together = (
+        sa.select(sa.func.count(sa.distinct(CheckIn.occurred_on)))
+        .where(in_week)
+        .correlate_except(CheckIn)
+        .scalar_subquery()
+    )
+    done = sa.case((Assignment.assignee == Assignee.TOGETHER, together), else_=own)
+    return (
+        sa.exists()
+        .where(
+            Assignment.couple_id == Partner.couple_id,
+            sa.or_(
+                Assignment.assignee != Assignee.PARTNER,
+                Assignment.assignee_partner_id == Partner.id,
+            ),
+            _runs_on(days.c.day),
+            7 * done < Assignment.times_per_week * step_days,
+        )
+        .correlate_except(Assignment)
     )
 
 
@@ -346,19 +452,6 @@ def _quiet_days(
     followed by a check-in within FOLLOW_HOURS of the reminder hour, in one GROUP BY."""
     midnight = days.c.day_epoch - zones.c.utc_offset
     moment = midnight + 3600 * sa.cast(Partner.reminder_hour, sa.Integer)
-    step_running = sa.exists().where(
-        Assignment.couple_id == Partner.couple_id,
-        sa.or_(
-            Assignment.assignee != Assignee.PARTNER, Assignment.assignee_partner_id == Partner.id
-        ),
-        Assignment.starts_on <= days.c.day,
-        sa.or_(Assignment.due_on.is_(None), Assignment.due_on >= days.c.day),
-        sa.or_(
-            Assignment.status == AssignmentStatus.ACTIVE,
-            Assignment.ended_on.is_(None),
-            Assignment.ended_on >= days.c.day,
-        ),
-    )
     reminder_planned = (
         sa.select(OutboxEmail.id).where(OutboxEmail.dedupe_key == _reminder_key(days)).exists()
     )
@@ -395,7 +488,7 @@ def _quiet_days(
             sa.or_(
                 Partner.cadence_changed_at.is_(None), epoch(Partner.cadence_changed_at) <= moment
             ),
-            step_running,
+            _open_step(days, _week_days_table(window), moment),
             ~reminder_planned,
             ~capped,
         )

@@ -103,6 +103,9 @@ class ReminderEffectFigures:
         if self.left_out_weekdays:
             names = " and ".join(WEEKDAYS[d] for d in self.left_out_weekdays)
             words += f"{names} left out of the comparison: no comparable day without a reminder. "
+        words += (
+            "Snoozes are not recorded, so a day with reminders snoozed may count as comparable. "
+        )
         return words + "A comparison, not proof that reminders cause check-ins."
 
 
