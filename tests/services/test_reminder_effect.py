@@ -264,13 +264,16 @@ def test_the_capping_kinds_are_every_kind_the_daily_cap_counts_but_the_reminder(
     }
 
 
-def test_weekday_mix_reweights_the_comparable_days_and_names_what_it_leaves_out():
-    class Row:
-        def __init__(self, weekday, reminders, followed, quiet, quiet_followed):
-            self.weekday = weekday
-            self.reminders, self.reminders_followed = reminders, followed
-            self.quiet_days, self.quiet_days_followed = quiet, quiet_followed
+class Row:
+    """A ``ReminderEffect`` row's figures, for ``effect`` without the database."""
 
+    def __init__(self, weekday, reminders, followed, quiet, quiet_followed, partner_id=1):
+        self.partner_id, self.weekday = partner_id, weekday
+        self.reminders, self.reminders_followed = reminders, followed
+        self.quiet_days, self.quiet_days_followed = quiet, quiet_followed
+
+
+def test_weekday_mix_reweights_the_comparable_days_and_names_what_it_leaves_out():
     rows = [
         Row(0, 30, 15, 10, 2),  # Mondays: most reminders, comparable days rarely followed
         Row(5, 10, 10, 30, 24),  # Saturdays: few reminders, comparable days often followed
@@ -281,14 +284,63 @@ def test_weekday_mix_reweights_the_comparable_days_and_names_what_it_leaves_out(
     assert figures.rate_with == pytest.approx(29 / 44)
     # 30/40 × 2/10 + 10/40 × 24/30: the plain rate (31/45) would be far higher.
     assert figures.rate_without == pytest.approx(0.75 * 0.2 + 0.25 * 0.8)
-    assert figures.left_out_weekdays == (1,)
+    assert figures.left_out_weekdays == (1,) and figures.left_out_reminders == 4
     assert "Tuesdays left out of the comparison" in figures.caveat
     assert figures.verdict == "followed by a check-in 66% of the time vs 35% on comparable days"
+    # Sundays' five comparable days are not compared: the caveat tells the two counts apart.
+    assert (figures.quiet_days, figures.compared_quiet_days) == (45, 40)
+    assert "40 of those days fall on the weekdays the same partner had reminders" in (
+        figures.caveat
+    )
+
+
+def test_a_practice_compares_each_partners_reminders_with_their_own_quiet_days():
+    """Ann is reminded on Mondays and rarely checks in without one; Ben is never reminded
+    and checks in most Mondays. Pooled by weekday, Ben's Mondays would set Ann's reminders
+    beside his habits; by partner and weekday, they weigh nothing."""
+    ann, ben = 1, 2
+    rows = [
+        Row(0, 24, 12, 20, 2, partner_id=ann),
+        Row(0, 0, 0, 40, 36, partner_id=ben),
+        Row(3, 6, 6, 0, 0, partner_id=ann),  # Ann's Thursdays: nothing to compare with
+        Row(3, 0, 0, 30, 30, partner_id=ben),  # Ben's Thursdays do not fill that in
+    ]
+    figures = effect(rows)
+    assert figures.rate_without == pytest.approx(2 / 20)  # Ann's own Mondays only
+    assert figures.compared_quiet_days == 20 and figures.quiet_days == 90
+    assert figures.left_out_reminders == 6 and figures.left_out_weekdays == ()
+    assert "6 reminders left out of the comparison: on a partner's weekday" in figures.caveat
+    assert figures.enough
+    # Each partner's own figures read the same rows through the same function.
+    assert effect(r for r in rows if r.partner_id == ann).rate_without == figures.rate_without
+
+
+def test_enough_to_judge_counts_only_the_comparable_days_compared():
+    rows = [Row(0, 25, 20, 5, 1), Row(5, 0, 0, 30, 20)]  # Saturdays: no reminders
+    figures = effect(rows)
+    assert figures.quiet_days == 35 and figures.compared_quiet_days == 5
+    assert not figures.enough
+    assert figures.verdict == "n = 5 comparable days without a reminder; too few to judge"
+    assert "We judge from 20 reminders and 20 comparable days" in figures.caveat
 
 
 def test_too_few_comparable_days_is_said_too():
-    figures = ReminderEffectFigures(25, 20, 3, 1, 0.8, 1 / 3, ())
+    figures = effect([Row(2, 25, 20, 3, 1)])
     assert figures.verdict == "n = 3 comparable days without a reminder; too few to judge"
+
+
+def test_the_practice_figure_is_stratified_by_partner_in_the_database_too(actor, counselor):
+    """``practice_effect`` reads the rows partner by partner: the same figures as ``effect``
+    over every row, and not those of the rows summed by weekday."""
+    reminder_history.couple_with_history(counselor, NOW, HELPS)
+    reminder_history.couple_with_history(counselor, NOW, lambda i, d: (False, [20]))
+    nightly()
+    rows = db.session.scalars(sa.select(ReminderEffect)).all()
+    practice = reminder_figures.practice_effect()
+    assert practice == effect(rows)
+    helped = effect(r for r in rows if r.reminders)  # the reminded partner alone
+    assert practice.rate_without == pytest.approx(helped.rate_without)
+    assert practice.compared_quiet_days == helped.quiet_days < practice.quiet_days
 
 
 def test_the_nightly_step_costs_the_same_statements_for_few_and_many_couples(

@@ -3,15 +3,19 @@
 docstring holds the rules) into the two follow rates, their counts and a verdict with a
 plain caveat — for a partner, a couple's partners or a practice, from the same function.
 
-- **Weekday mix**: the comparable days' rate is re-weighted to the reminders' weekdays:
-  Σ over weekdays of (the weekday's reminders / all reminders compared) × (that weekday's
-  followed comparable days / its comparable days). A weekday with reminders but no
-  comparable day cannot be compared: it is left out, the other weekdays' weights are
-  scaled up to make one, and the caveat names it. The reminders' own rate is over every
-  reminder: it is the figure the question asks for.
-- **Enough to judge**: ``MIN_REMINDERS`` reminders and ``MIN_QUIET_DAYS`` comparable
-  days; below either, "n = 14 reminders; too few to judge". Above, the two rates side by
-  side, with no claim of cause.
+- **Like with like**: the comparable days' rate is re-weighted to the reminders, stratum
+  by stratum, a stratum being one partner's weekday: Σ over strata of (the stratum's
+  reminders / all reminders compared) × (its followed comparable days / its comparable
+  days). So a practice's figure never sets one partner's reminders beside another
+  partner's quiet days, nor a Monday beside a Saturday. A stratum with reminders but no
+  comparable day cannot be compared: it is left out, the other strata's weights are
+  scaled up to make one, and the caveat says so (the weekdays, for one partner; how many
+  reminders, for several). The reminders' own rate is over every reminder: it is the
+  figure the question asks for.
+- **Enough to judge**: ``MIN_REMINDERS`` reminders, and ``MIN_QUIET_DAYS`` comparable days
+  in the strata compared (days on a weekday without reminders weigh nothing, so they do
+  not count towards it); below either, "n = 14 reminders; too few to judge". Above, the
+  two rates side by side, with no claim of cause.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturd
 
 
 class EffectRow(Protocol):
-    """What ``effect`` reads: a ``ReminderEffect`` row, or a sum of them by weekday."""
+    """What ``effect`` reads: a ``ReminderEffect`` row, or its figures selected alone."""
 
+    partner_id: int
     weekday: int
     reminders: int
     reminders_followed: int
@@ -53,8 +58,10 @@ class ReminderEffectFigures:
     quiet_days: int
     quiet_days_followed: int
     rate_with: float | None  # share of reminders followed by a check-in
-    rate_without: float | None  # comparable days' rate, re-weighted to the reminders' weekdays
-    left_out_weekdays: tuple[int, ...]  # weekdays with reminders but no comparable day
+    rate_without: float | None  # comparable days' rate, re-weighted to the reminders' strata
+    compared_quiet_days: int  # comparable days in the strata compared: those with reminders
+    left_out_reminders: int  # reminders in strata with no comparable day
+    left_out_weekdays: tuple[int, ...]  # one partner's: weekdays with reminders, no quiet day
 
     @property
     def difference(self) -> float | None:
@@ -66,7 +73,7 @@ class ReminderEffectFigures:
     def enough(self) -> bool:
         return (
             self.reminders >= MIN_REMINDERS
-            and self.quiet_days >= MIN_QUIET_DAYS
+            and self.compared_quiet_days >= MIN_QUIET_DAYS
             and self.difference is not None
         )
 
@@ -75,11 +82,9 @@ class ReminderEffectFigures:
         """The one line every page, the API and the digest give: the two rates, or why not."""
         if self.reminders < MIN_REMINDERS:
             return f"n = {self.reminders} reminder{_s(self.reminders)}; too few to judge"
-        if self.quiet_days < MIN_QUIET_DAYS:
-            return (
-                f"n = {self.quiet_days} comparable day{_s(self.quiet_days)} without a "
-                "reminder; too few to judge"
-            )
+        if self.compared_quiet_days < MIN_QUIET_DAYS:
+            n = self.compared_quiet_days
+            return f"n = {n} comparable day{_s(n)} without a reminder; too few to judge"
         if self.rate_with is None or self.rate_without is None:
             return "no comparable day falls on the reminders' weekdays; nothing to compare"
         return (
@@ -96,6 +101,11 @@ class ReminderEffectFigures:
             f"{FOLLOW_HOURS} hours) and {self.quiet_days} comparable day"
             f"{_s(self.quiet_days)} without one ({self.quiet_days_followed} followed). "
         )
+        if self.compared_quiet_days != self.quiet_days:
+            words += (
+                f"{self.compared_quiet_days} of those days fall on the weekdays the same "
+                "partner had reminders, which the comparison uses. "
+            )
         if not self.enough:
             words += (
                 f"We judge from {MIN_REMINDERS} reminders and {MIN_QUIET_DAYS} comparable days. "
@@ -103,6 +113,12 @@ class ReminderEffectFigures:
         if self.left_out_weekdays:
             names = " and ".join(WEEKDAYS[d] for d in self.left_out_weekdays)
             words += f"{names} left out of the comparison: no comparable day without a reminder. "
+        elif self.left_out_reminders:
+            n = self.left_out_reminders
+            words += (
+                f"{n} reminder{_s(n)} left out of the comparison: on a partner's weekday with "
+                "no comparable day without one. "
+            )
         words += (
             "Snoozes are not recorded, so a day with reminders snoozed may count as comparable. "
         )
@@ -110,27 +126,27 @@ class ReminderEffectFigures:
 
 
 def effect(rows: Iterable[EffectRow]) -> ReminderEffectFigures:
-    """The figures of any set of rows by weekday: one partner's, a couple's, a practice's."""
-    by_day: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    """The figures of any set of rows: one partner's, a couple's, a practice's."""
+    strata: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for row in rows:
-        sums = by_day[row.weekday]
+        sums = strata[(row.partner_id, row.weekday)]
         for index, value in enumerate(
             (row.reminders, row.reminders_followed, row.quiet_days, row.quiet_days_followed)
         ):
             sums[index] += int(value or 0)
-    reminders = sum(s[0] for s in by_day.values())
-    followed = sum(s[1] for s in by_day.values())
-    quiet = sum(s[2] for s in by_day.values())
-    quiet_followed = sum(s[3] for s in by_day.values())
-    left_out = tuple(sorted(d for d, s in by_day.items() if s[0] and not s[2]))
-    compared = {d: s for d, s in by_day.items() if s[0] and s[2]}
-    weight = sum(s[0] for s in compared.values())
+    reminders, followed, quiet, quiet_followed = (
+        sum(s[n] for s in strata.values()) for n in range(4)
+    )
+    compared = [s for s in strata.values() if s[0] and s[2]]
+    left_out = {key: s for key, s in strata.items() if s[0] and not s[2]}
+    weight = sum(s[0] for s in compared)
     if weight:
-        rate_without: float | None = sum(s[0] / weight * s[3] / s[2] for s in compared.values())
+        rate_without: float | None = sum(s[0] / weight * s[3] / s[2] for s in compared)
     elif not reminders and quiet:
         rate_without = quiet_followed / quiet  # no reminders to weigh by: the plain rate
     else:
         rate_without = None
+    one_partner = len({partner_id for partner_id, _ in strata}) == 1
     return ReminderEffectFigures(
         reminders,
         followed,
@@ -138,22 +154,26 @@ def effect(rows: Iterable[EffectRow]) -> ReminderEffectFigures:
         quiet_followed,
         followed / reminders if reminders else None,
         rate_without,
-        left_out,
+        compared_quiet_days=sum(s[2] for s in compared),
+        left_out_reminders=sum(s[0] for s in left_out.values()),
+        left_out_weekdays=tuple(sorted(d for _, d in left_out)) if one_partner else (),
     )
 
 
 def practice_effect() -> ReminderEffectFigures:
-    """The practice's figures (the acting scope's rows), summed by weekday in the database."""
+    """The practice's figures (the acting scope's rows), partner by partner and weekday:
+    a row per stratum, the few columns ``effect`` reads."""
     rows = db.session.execute(
         sa.select(
+            ReminderEffect.partner_id,
             ReminderEffect.weekday,
-            sa.func.sum(ReminderEffect.reminders).label("reminders"),
-            sa.func.sum(ReminderEffect.reminders_followed).label("reminders_followed"),
-            sa.func.sum(ReminderEffect.quiet_days).label("quiet_days"),
-            sa.func.sum(ReminderEffect.quiet_days_followed).label("quiet_days_followed"),
-        ).group_by(ReminderEffect.weekday)
+            ReminderEffect.reminders,
+            ReminderEffect.reminders_followed,
+            ReminderEffect.quiet_days,
+            ReminderEffect.quiet_days_followed,
+        )
     ).all()
-    return effect(rows)  # labelled rows carry the protocol's names
+    return effect(rows)  # the rows carry the protocol's names
 
 
 def couple_effects(couple: Couple) -> dict[int, ReminderEffectFigures]:
