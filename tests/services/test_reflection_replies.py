@@ -16,6 +16,7 @@ from counselor.models import (
     CheckIn,
     EmailKind,
     OutboxEmail,
+    OutboxStatus,
     ReflectionReply,
     ReplyKind,
     Visibility,
@@ -216,6 +217,21 @@ def test_the_email_names_no_words_of_the_note_and_goes_once_a_day(actor, couple,
     assert re.search(r"/p/[\w-]+", whole)  # a fresh link
     for marker in ("note-5e1a", "hear how hard", "asked Sam"):
         assert marker not in whole
+
+
+def test_a_note_after_the_days_email_went_adds_none_though_that_email_counts_on_the_cap(
+    actor, couple, alex, shared, clock
+):
+    couple.practice.email_counselor_replies = True
+    db.session.commit()
+    replies.write_note(actor, shared.id, NOTE)
+    [email] = replied_emails()
+    email.status, email.sent_at = OutboxStatus.SENT, clock.now
+    replies.remove_note(actor, shared.id)
+    clock.advance(timedelta(hours=3))
+    replies.write_note(actor, shared.id, NOTE + " again")
+
+    assert replied_emails() == [email]
 
 
 def test_the_subject_names_the_counselor_only_when_the_practice_allows_it(actor, couple, shared):

@@ -218,3 +218,17 @@ def test_planning_costs_the_same_statements_for_one_practice_as_for_four(clock):
         couple_in("America/New_York", factories.CounselorFactory())
     assert len(reminders.due_reminders(monday_evening)) == 8
     assert statements_to_plan() == one_practice
+
+
+def test_a_counselor_replied_email_is_the_days_one_email(app, clock, counselor):
+    """The daily cap counts every email a partner gets: after "a new note on your page"
+    at noon, that partner's reminder waits for another day; the other partner's goes."""
+    from counselor.services.delivery import notifications
+
+    couple = couple_in("UTC", counselor)
+    told, other = couple.partners
+    clock.set(datetime(2026, 10, 26, 12, 0, tzinfo=UTC))
+    assert notifications.email_counselor_replied(told) is not None
+
+    clock.set(datetime(2026, 10, 26, 18, 0, tzinfo=UTC))
+    assert {r.partner.id for r in reminders.due_reminders(clock.now)} == {other.id}

@@ -124,7 +124,9 @@ def email_counselor_replied(partner: Partner) -> OutboxEmail | None:
     if partner.unsubscribed_at is not None:
         return None
     now = timeutil.utcnow()
-    booked = quiet_hours.booked_days([partner], now).get(partner.id)
+    # Its own kind aside: notes written on one day share that day's email (the dedupe key).
+    others = [kind for kind in quiet_hours.PARTNER_KINDS if kind != EmailKind.COUNSELOR_REPLIED]
+    booked = quiet_hours.booked_days([partner], now, kinds=others).get(partner.id)
     at = quiet_hours.next_allowed_moment(partner, now, booked)
     day = timeutil.local_today(partner.timezone, at)
     ids = mail.insert_planned_emails(

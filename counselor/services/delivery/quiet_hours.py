@@ -7,8 +7,9 @@ and so does the reminder-hour check of every form and the API.
   wall clock (21:00–08:00 unless changed; across midnight when the start is the later hour;
   equal hours mean none).
 - **The daily cap**: at most ``DAILY_CAP`` email to a partner on one of their local days,
-  whatever its kind (new step, link, reminder). An email counts on the local day it was
-  sent, or is due to be sent; failed and cancelled ones do not count.
+  whatever its kind (``PARTNER_KINDS``: new step, link, reminder, counselor replied). An
+  email counts on the local day it was sent, or is due to be sent; failed and cancelled
+  ones do not count.
 - **The exceptions**, on purpose: the counselor's *send now*, and a link the partner asked
   for themselves (they are awake and waiting for it) go at once, quiet hours or not. They
   still count against the cap, so the day's reminder does not follow them.
@@ -30,7 +31,12 @@ from counselor.models import EmailKind, OutboxEmail, OutboxStatus, Partner
 from counselor.models.types import UTCDateTime
 
 DAILY_CAP = 1  # emails a partner gets on one local day, of every kind together
-PARTNER_KINDS = (EmailKind.NEW_STEP, EmailKind.LINK, EmailKind.REMINDER)
+PARTNER_KINDS = (
+    EmailKind.NEW_STEP,
+    EmailKind.LINK,
+    EmailKind.REMINDER,
+    EmailKind.COUNSELOR_REPLIED,
+)
 LOOKAHEAD_DAYS = 8  # how far ahead a waiting email looks for a day under the cap
 _COUNTED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
 
@@ -124,11 +130,16 @@ def next_allowed_moment(
 
 
 def booked_days(
-    partners: Iterable[Partner], around: datetime, *, across_practices: bool = False
+    partners: Iterable[Partner],
+    around: datetime,
+    *,
+    across_practices: bool = False,
+    kinds: Iterable[EmailKind] = PARTNER_KINDS,
 ) -> dict[int, BookedDays]:
     """Each partner's emails per local day near ``around`` (sent, or waiting for their
     moment), in one statement: what the cap counts. ``across_practices`` for the planner,
-    which works for every practice at once."""
+    which works for every practice at once; ``kinds`` leaves some out (the counselor-
+    replied email is planned beside its own kind: one a day by its dedupe key)."""
     by_id = {partner.id: partner for partner in partners}
     booked: dict[int, BookedDays] = defaultdict(Counter)
     if not by_id:
@@ -141,7 +152,7 @@ def booked_days(
     )
     statement = sa.select(OutboxEmail.partner_id, moment).where(
         OutboxEmail.partner_id.in_(list(by_id)),
-        OutboxEmail.kind.in_(PARTNER_KINDS),
+        OutboxEmail.kind.in_(list(kinds)),
         OutboxEmail.status.in_(_COUNTED),
         moment >= around - timedelta(days=2),
         moment < around + timedelta(days=LOOKAHEAD_DAYS + 2),
