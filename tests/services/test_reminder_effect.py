@@ -524,3 +524,33 @@ def test_the_monday_digest_says_a_partner_was_eased_to_gentle_without_naming_the
     ]
     clock.advance(days=6)  # told once, in the next digest; the couple page keeps saying it
     assert digest.couples_needing_attention(counselor) == []
+
+
+def _digest_sent(counselor, at: datetime, status: OutboxStatus = OutboxStatus.SENT) -> None:
+    db.session.add(
+        OutboxEmail(
+            practice_id=counselor.practice_id,
+            counselor_id=counselor.id,
+            kind=EmailKind.COUNSELOR_DIGEST,
+            status=status,
+            dedupe_key=f"digest:{counselor.id}:{at.date().isoformat()}",
+            sent_at=at if status == OutboxStatus.SENT else None,
+        )
+    )
+    db.session.commit()
+
+
+def test_the_digest_tells_of_an_easing_since_the_counselors_previous_digest(
+    actor, counselor, clock
+):
+    """Not "the last 7 days": a digest skipped (turned off, or failed) does not swallow
+    the news, and one already sent after the easing does not repeat it."""
+    couple = factories.CoupleFactory(counselor=counselor)
+    one = couple.partners[0]
+    one.reminder_cadence = ReminderCadence.GENTLE
+    one.cadence_lowered_at = clock.now - timedelta(days=10)
+    _digest_sent(counselor, clock.now - timedelta(days=14))
+    _digest_sent(counselor, clock.now - timedelta(days=7), status=OutboxStatus.FAILED)
+    assert [item.label for item in digest.couples_needing_attention(counselor)] == [couple.label]
+    _digest_sent(counselor, clock.now - timedelta(days=9))  # sent after the easing
+    assert digest.couples_needing_attention(counselor) == []

@@ -19,7 +19,8 @@ from counselor.models import (
     Couple,
     CoupleStatus,
     EmailKind,
-    Partner,
+    OutboxEmail,
+    OutboxStatus,
     ReadinessSignal,
 )
 from counselor.services.progress import adaptive_cadence, current
@@ -65,6 +66,8 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
     )
     # The readiness every page shows, judged live: not a stored snapshot's.
     standing = current.couples_now(list(couples))
+    lowered_any = any(p.cadence_lowered_at for c in couples for p in c.partners)
+    since = _previous_digest_at(counselor, now) if lowered_any else now
 
     items = []
     for couple in couples:
@@ -74,7 +77,7 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
             item.reasons.append(f"no check-ins for {QUIET_DAYS} days")
         if any(p.unsubscribed_at for p in couple.partners):
             item.reasons.append("a partner stopped emails")
-        if any(_lowered_this_week(p, now) for p in couple.partners):
+        if any(p.cadence_lowered_at and p.cadence_lowered_at > since for p in couple.partners):
             item.reasons.append(
                 "a partner's reminders dropped to gentle: "
                 f"{adaptive_cadence.ADAPT_WEEKS} weeks of reminders without a check-in after them"
@@ -90,10 +93,19 @@ def couples_needing_attention(counselor: Counselor) -> list[AttentionItem]:
     return items
 
 
-def _lowered_this_week(partner: Partner, now: datetime) -> bool:
-    """The adaptive cadence lowered this partner since the last Monday digest."""
-    lowered = partner.cadence_lowered_at
-    return lowered is not None and lowered > now - timedelta(days=7)
+def _previous_digest_at(counselor: Counselor, now: datetime) -> datetime:
+    """When the counselor's previous digest was sent: a partner the adaptive cadence eased
+    to gentle since then is told of in this one, however long ago that was (digests turned
+    off for a while, or last week's failed). A week ago when none has been sent. The digest
+    being composed is not sent yet, so it is not its own previous one."""
+    previous = db.session.scalar(
+        sa.select(sa.func.max(OutboxEmail.sent_at)).where(
+            OutboxEmail.counselor_id == counselor.id,
+            OutboxEmail.kind == EmailKind.COUNSELOR_DIGEST,
+            OutboxEmail.status == OutboxStatus.SENT,
+        )
+    )
+    return previous or now - timedelta(days=7)
 
 
 def due_digest_rows(now: datetime) -> list[dict]:
