@@ -25,7 +25,7 @@ from tests.support.pdf_text import all_text
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
 INVITATION = (
-    "Alex says they leaned on you this week (asked your view on a work email). "
+    "Alex says they leaned on you today (asked your view on a work email). "
     "Did you notice? How did it feel to be asked?"
 )
 PAIR = "Alex leaned on Sam 1 time; Sam noticed 1 (answered 1)"
@@ -43,7 +43,7 @@ def scan(context, url: str) -> None:
 
 
 def test_sam_answers_alex_s_leaning_and_the_counselor_sees_the_pair(
-    browser, live_server, page, app, counselor, send_task
+    browser, live_server, page, app, counselor, send_task, capture
 ):
     tenancy.enter_practice(counselor.practice_id)
     couple = factories.CoupleFactory(
@@ -77,6 +77,12 @@ def test_sam_answers_alex_s_leaning_and_the_counselor_sees_the_pair(
         partner_page.get_by_text("Marked done — thank you.").wait_for()
 
         scan(axe_context, f"/p/{sam_link}")  # the invitation, its form open
+        shot = axe_context.new_page()  # captures wait on script, off in the phone's context
+        shot.goto(f"/p/{sam_link}")
+        shot.locator("#leaned-on summary").first.click()
+        shot.locator("#leaned-on").get_by_label("Yes", exact=True).check()
+        shot.locator("#leaned-on").get_by_label("5 – very").check()
+        capture(shot, "partner-leaning-invitation", element=shot.locator("#leaned-on"))
         partner_page.goto(f"/p/{sam_link}")
         invitation = partner_page.locator("#leaned-on")
         assert INVITATION in " ".join(invitation.inner_text().split())
@@ -90,6 +96,8 @@ def test_sam_answers_alex_s_leaning_and_the_counselor_sees_the_pair(
         assert "felt valued 5 out of 5" in partner_page.locator("#my-leaning-answers").inner_text()
 
         scan(axe_context, f"/p/{sam_link}")  # the answer, with Stop sharing
+        shot.goto(f"/p/{sam_link}")
+        capture(shot, "partner-leaning-answer", element=shot.locator("#my-leaning-answers"))
     finally:
         phone.close()
         axe_context.close()
@@ -99,6 +107,7 @@ def test_sam_answers_alex_s_leaning_and_the_counselor_sees_the_pair(
     section = " ".join(page.locator("#leaning").inner_text().split())
     assert PAIR in section
     assert f"Sam: {ANSWER}" in section
+    capture(page, "couple-leaning", element=page.locator("#leaning"))
 
     prepare_report(page, send_task)
     with page.expect_download() as download:

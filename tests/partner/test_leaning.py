@@ -54,7 +54,7 @@ def test_the_other_partner_sees_the_invitation(client, alex, sam, leaned):
     html = page(client, issue(sam))
 
     assert (
-        f"{alex.first_name} says they leaned on you this week "
+        f"{alex.first_name} says they leaned on you today "
         "(asked your view on a work email).</strong> Did you notice? How did it feel to be "
         "asked?"
     ) in html

@@ -134,7 +134,8 @@ def test_words_for_the_leaned_on_partner(actor, couple):
     step = leaning_step(couple)
     alex, sam = couple.partners
     monday = TODAY - timedelta(days=TODAY.weekday())
-    assert leaning.when_words(act(step, alex, TODAY.weekday()), sam) == "this week"
+    assert leaning.when_words(act(step, alex), sam) == "today"
+    assert leaning.when_words(act(step, alex, TODAY.weekday()), sam) == "this week, on Monday"
     older = act(step, alex, TODAY.weekday() + 1)
     assert leaning.when_words(older, sam) == f"on Sunday {(monday - timedelta(days=1)).day} May"
 

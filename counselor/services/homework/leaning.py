@@ -226,11 +226,16 @@ def act_words(title: str) -> str:
 
 
 def when_words(check_in: CheckIn, partner: Partner) -> str:
-    """ "this week" for an act of the leaned-on partner's current week, else its day."""
+    """When the act was, for the leaned-on partner: "today", "this week, on Tuesday" in
+    their current week, else the date. The day is always named, so two acts on the same
+    step read differently."""
+    day = check_in.occurred_on
     today = timeutil.local_today(partner.timezone)
-    if timeutil.week_start(check_in.occurred_on) == timeutil.week_start(today):
-        return "this week"
-    return f"on {check_in.occurred_on:%A} {check_in.occurred_on.day} {check_in.occurred_on:%B}"
+    if day == today:
+        return "today"
+    if timeutil.week_start(day) == timeutil.week_start(today):
+        return f"this week, on {day:%A}"
+    return f"on {day:%A} {day.day} {day:%B}"
 
 
 # --- the counselor's view: each act of a period with its answer ---------------------------
