@@ -162,11 +162,14 @@ def _contents_note(data: PreSessionReportData) -> str:
     private = sum(1 for r in data.reflections if not r.shared)
     steps = len(data.assignments)
     reflections = len(data.reflections)
-    return (
-        f"Following pages: the ladder, {steps} step{'s' * (steps != 1)} week by week, "
-        f"charts, {reflections} reflection{'s' * (reflections != 1)} ({private} counselor "
-        "only), step texts."
-    )
+    parts = ["the ladder", f"{steps} step{'s' * (steps != 1)} week by week", "charts"]
+    if data.weekly_checkin is not None:
+        parts.append("the weekly check-in")
+    parts.append(f"{reflections} reflection{'s' * (reflections != 1)} ({private} counselor only)")
+    if data.leaning_acts:
+        acts = len(data.leaning_acts)
+        parts.append(f"{acts} leaning act{'s' * (acts != 1)} with the answers")
+    return f"Following pages: {', '.join(parts)}, step texts."
 
 
 def _title_block(data: PreSessionReportData, s: Styles) -> Flowable:

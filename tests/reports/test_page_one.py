@@ -22,6 +22,7 @@ from reports.reflection_picks import (
 )
 from reports.session_page import CONTINUED, excerpt
 from reports.styles import MARGIN_BOTTOM, MARGIN_TOP
+from reports.summary import _contents_note
 from tests.support.pdf_text import page_texts, squashed
 from tests.support.report_data import (
     AGENDA,
@@ -231,3 +232,13 @@ def test_page_one_describes_the_readiness_rule_the_service_applied() -> None:
         assert words in first, bar
     unsaid = flat(page_texts(render_pre_session_report(make_report_data(readiness_bar=None)))[0])
     assert "at the bar in both: moving up" in unsaid
+
+
+def test_the_contents_note_names_the_weekly_check_in_and_the_leaning_acts_when_there() -> None:
+    data = make_busy_data()
+    assert "weekly check-in" not in _contents_note(data)
+    assert "leaning" not in _contents_note(data)
+    with_both = replace(data, weekly_checkin=object(), leaning_acts=(object(), object()))
+    note = _contents_note(with_both)
+    assert "charts, the weekly check-in, " in note
+    assert "2 leaning acts with the answers, step texts." in note
