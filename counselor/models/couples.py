@@ -89,6 +89,13 @@ class Partner(Model):
         return f"<Partner {self.id}>"
 
 
+def other_partner(partner: Partner) -> Partner | None:
+    """The partner's partner (``None`` only for a couple without a second): whose name a
+    partner's page uses ("Let José read this"), and whose reflections it may read. Here,
+    below every service, so that any of them can ask."""
+    return next((p for p in partner.couple.partners if p.id != partner.id), None)
+
+
 class CoupleSession(PracticeOwned, Model):
     """An appointment of the couple with their counselor ("Session" in docs/design.md)."""
 

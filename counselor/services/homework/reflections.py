@@ -33,7 +33,9 @@ from sqlalchemy.orm import aliased, selectinload
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Assignee, Assignment, CheckIn, Couple, Partner, Visibility
+from counselor.models.couples import other_partner
 from counselor.services.audit import Actor, record_event
+from counselor.services.progress import week_rules
 
 SHARE_ACTION = "checkin.share_reflection"
 WITHDRAW_ACTION = "checkin.withdraw_reflection"
@@ -144,23 +146,23 @@ def both_do(assignment: Assignment) -> bool:
     return assignment.assignee != Assignee.PARTNER
 
 
-def week_of(check_in: CheckIn) -> tuple[date, date]:
-    """The Monday and Sunday of the week that holds the check-in's day (the author's local
+def week_of(day: date) -> tuple[date, date]:
+    """The Monday and Sunday of the week that holds a check-in's day (the author's local
     date, as the week rules count it)."""
-    monday = timeutil.week_start(check_in.occurred_on)
+    monday = timeutil.week_start(day)
     return monday, monday + timedelta(days=6)
 
 
-def reveal_day(check_in: CheckIn) -> date:
-    """The author's local day a held-back reflection shows whatever happens: the Monday
-    after its week."""
-    return week_of(check_in)[0] + timedelta(weeks=1)
+def reveal_day(day: date) -> date:
+    """The author's local day a reflection of ``day`` held back shows whatever happens:
+    the Monday after its week."""
+    return week_of(day)[0] + timedelta(weeks=1)
 
 
 def wrote_own(reader_checkins: Iterable[CheckIn], check_in: CheckIn) -> bool:
     """Whether, among ``reader_checkins`` (the reader's own), one on the same step in the
     same Monday–Sunday carries a reflection (counselor only counts too)."""
-    monday, sunday = week_of(check_in)
+    monday, sunday = week_of(check_in.occurred_on)
     return any(
         own.assignment_id == check_in.assignment_id
         and bool(own.reflection)
@@ -180,8 +182,7 @@ def is_held_back(
         return False
     if not reveal_together(author.couple) or not both_do(check_in.assignment):
         return False
-    author_monday = timeutil.week_start(timeutil.local_today(author.timezone, now))
-    if week_of(check_in)[0] != author_monday:
+    if week_of(check_in.occurred_on)[0] != week_rules.partner_current_week(author, now):
         return False
     return not wrote_own(reader_checkins, check_in)
 
@@ -190,10 +191,10 @@ def held_back_clause(reader: Partner, now: datetime | None = None) -> sa.ColumnE
     """``is_held_back`` as a query condition on ``CheckIn``: the other partner's shared
     reflections hidden from ``reader`` at ``now`` (default: the clock). The author is
     the couple's other partner, whose current week bounds the held-back days."""
-    author = next((p for p in reader.couple.partners if p.id != reader.id), None)
+    author = other_partner(reader)
     if author is None or not reveal_together(reader.couple):
         return sa.false()
-    monday = timeutil.week_start(timeutil.local_today(author.timezone, now))
+    monday = week_rules.partner_current_week(author, now)
     sunday = monday + timedelta(days=6)
     own = aliased(CheckIn)
     return sa.and_(
@@ -239,7 +240,7 @@ def held_back_from(partner: Partner, now: datetime | None = None) -> list[HeldBa
         .where(held_back_clause(partner, now))
         .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
     ).all()
-    author = next((p for p in partner.couple.partners if p.id != partner.id), None)
+    author = other_partner(partner)
     name = author.first_name if author is not None else ""
     return [
         HeldBack(
@@ -247,7 +248,7 @@ def held_back_from(partner: Partner, now: datetime | None = None) -> list[HeldBa
             author_name=name,
             assignment_id=assignment_id,
             step_title=title,
-            shows_on=timeutil.week_start(day) + timedelta(weeks=1),
+            shows_on=reveal_day(day),
         )
         for checkin_id, assignment_id, day, title in rows
     ]
@@ -273,7 +274,7 @@ def held_back_ids(couple: Couple, now: datetime | None = None) -> dict[int, Part
 def held_back_from_other(partner: Partner, now: datetime | None = None) -> dict[int, date]:
     """This partner's own shared reflections the other partner cannot read yet, by
     check-in id, with the day they show anyway (for *What Sam can read*)."""
-    other = next((p for p in partner.couple.partners if p.id != partner.id), None)
+    other = other_partner(partner)
     if other is None:
         return {}
     return {held.checkin_id: held.shows_on for held in held_back_from(other, now)}

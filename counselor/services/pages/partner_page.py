@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner, ReflectionReply
+from counselor.models.couples import other_partner
 from counselor.services.couples.email_status import EmailStatus, email_status
 from counselor.services.homework import replies, weekly_checkin
 from counselor.services.homework.leaning import LeaningView, leaning_view
@@ -153,11 +154,6 @@ class PartnerHomework:
     @property
     def open_steps(self) -> list[StepThisWeek]:
         return [step for step in self.steps if step.is_open]
-
-
-def other_partner(partner: Partner) -> Partner | None:
-    """The partner's partner, whose name the page uses ("Let José read this")."""
-    return next((p for p in partner.couple.partners if p.id != partner.id), None)
 
 
 def history_start(partner: Partner) -> date:
