@@ -34,7 +34,7 @@ def text_of(page) -> str:
 
 
 def test_sam_reads_alexs_reflection_only_after_writing_theirs_or_after_the_week(
-    browser, live_server, app, counselor, clock
+    browser, live_server, app, counselor, clock, capture
 ):
     tenancy.enter_practice(counselor.practice_id)
     counselor.practice.reveal_together = True
@@ -72,6 +72,9 @@ def test_sam_reads_alexs_reflection_only_after_writing_theirs_or_after_the_week(
         )
         assert "you'll see it once you've written yours" in shared.split("Hand over a chore")[-1]
         assert_no_sideways_scroll(page)
+        shot = axe_context.new_page()  # captures wait on script, off in the phone's context
+        shot.goto(f"/p/{sam_link}")
+        capture(shot, "partner-held-back", element=shot.locator("#shared-with-me"))
 
         # Sam writes their own reflection on the worry step (for the counselor only).
         card = page.locator("article.step-card", has_text="Share a small worry")
@@ -103,6 +106,11 @@ def test_sam_reads_alexs_reflection_only_after_writing_theirs_or_after_the_week(
         item = page.locator("#shared-with-me li", has_text=WORRY)
         item.locator("summary").click()
         assert "This isn't a chat" in item.inner_text()
+        shot.goto(f"/p/{sam_link}")
+        shown = shot.locator("#shared-with-me li", has_text=WORRY)
+        shown.locator("summary").click()
+        shown.get_by_label("Your reply").fill("Thank you for telling me.")
+        capture(shot, "partner-reply", element=shot.locator("#shared-with-me"))
         item.get_by_label("Your reply").fill("Thank you for telling me.")
         item.get_by_role("button", name="Send reply").click()
         page.get_by_text("Sent. Alex will see your reply").wait_for()

@@ -65,7 +65,7 @@ def answer_on_a_phone(browser, live_server, token: str, scores: list[int]) -> No
 
 
 def test_three_weeks_of_answers_reach_the_chart_and_the_report(
-    browser, live_server, page, app, counselor, clock
+    browser, live_server, page, app, counselor, clock, capture
 ):
     tenancy.enter_practice(counselor.practice_id)
     couple = factories.CoupleFactory(
@@ -91,6 +91,7 @@ def test_three_weeks_of_answers_reach_the_chart_and_the_report(
     phone = context.new_page()
     phone.goto(f"/p/{tokens['Alex']}/weekly")
     findings = axe.blocking_findings(phone)
+    capture(phone, "partner-weekly-checkin")
     context.close()
     assert not findings, axe.summary(findings)
 
@@ -109,6 +110,7 @@ def test_three_weeks_of_answers_reach_the_chart_and_the_report(
     assert [line for line in apart if ITEMS[4].text in line] == apart
     assert "Alex 5, Sam 2" in apart[0]
     assert PRACTICE_TOOL_NOTE in section.inner_text()
+    capture(page, "couple-weekly-checkin", element=section)
 
     db.session.expire_all()
     text = squashed(all_text(render_pre_session_report(build_report_data(couple.id, None))))
