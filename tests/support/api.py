@@ -36,6 +36,11 @@ CONTRACT = {
     ("post", "/couples/{couple_id}/reports"),
     ("get", "/reports/{report_id}"),
     ("get", "/reports/{report_id}/pdf"),
+    ("get", "/checkins/{checkin_id}/acknowledgement"),
+    ("get", "/couples/{couple_id}/acknowledgements"),
+    ("get", "/weekly-checkin/items"),
+    ("get", "/couples/{couple_id}/weekly-checkins"),
+    ("get", "/couples/{couple_id}/reminder-effect"),
 }
 
 
