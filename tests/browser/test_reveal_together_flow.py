@@ -70,15 +70,19 @@ def test_sam_reads_alexs_reflection_only_after_writing_theirs_or_after_the_week(
             "Alex has written something for “Share a small worry you'd usually keep”; you'll "
             "see it once you've written yours, or on Monday 18 May." in shared
         )
-        assert "you'll see it once you've written yours" in shared.split("Hand over a chore")[-1]
+        chore_notice = page.locator("#shared-with-me li", has_text="Hand over a chore")
+        assert "you'll see it once you've written yours" in chore_notice.inner_text()
         assert_no_sideways_scroll(page)
         shot = axe_context.new_page()  # captures wait on script, off in the phone's context
         shot.goto(f"/p/{sam_link}")
         capture(shot, "partner-held-back", element=shot.locator("#shared-with-me"))
 
-        # Sam writes their own reflection on the worry step (for the counselor only).
+        # Sam writes their own reflection on the worry step (for the counselor only): the
+        # notice's "Write yours" opens that step's form, with no script.
+        worry_notice = page.locator("#shared-with-me li", has_text="Share a small worry")
+        worry_notice.get_by_role("link", name="Write yours").click()
         card = page.locator("article.step-card", has_text="Share a small worry")
-        card.locator("summary").click()
+        assert card.locator("details.mark-done").get_attribute("open") is not None
         card.get_by_label("Anything you noticed?").fill("I listened without fixing it.")
         card.get_by_role("button", name="Mark done").click()
         page.get_by_text("Marked done — thank you.").wait_for()

@@ -25,6 +25,7 @@ from counselor.services.homework.reflections import (
     held_back_from_other,
     reflections_shared_by,
     reflections_shared_with,
+    week_of,
 )
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import week_rules
@@ -84,6 +85,20 @@ class PartnerHomework:
         """The other partner's shared reflections *reveal together* holds back from this
         partner until they write their own (or the week ends): told of, never shown."""
         return held_back_from(self.partner)
+
+    def own_checkin_for(self, held: HeldBack) -> CheckIn | None:
+        """This partner's latest check-in on ``held``'s step in the week it was written,
+        if any: adding their own words to it shows ``held`` (the notice links to its Edit),
+        where marking the step done again would record a check-in that never happened."""
+        monday, sunday = week_of(held.shows_on - timedelta(weeks=1))  # reveal_day's week
+        return next(
+            (
+                c
+                for c in self.my_history
+                if c.assignment_id == held.assignment_id and monday <= c.occurred_on <= sunday
+            ),
+            None,
+        )
 
     @cached_property
     def my_replies(self) -> dict[int, ReflectionReply]:
