@@ -29,8 +29,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed_db, pytest.mark.usefixt
 ITEMS = load_weekly_checkin()
 TAP_TARGET = 44
 CONTROL_HEIGHTS = """
-[...document.querySelectorAll('main label.comfort-option, main button, main a.button')]
+[...document.querySelectorAll('main label.scale-option, main button, main a.button')]
   .filter(el => el.offsetParent !== null).map(el => el.getBoundingClientRect().height)
+"""
+# Per question: its five options' tops and widths, and where its two end labels sit.
+SCALE_ROWS = """
+[...document.querySelectorAll('fieldset.weekly-item')].map(set => {
+  const boxes = [...set.querySelectorAll('label.scale-option')].map(l => l.getBoundingClientRect());
+  const ends = [...set.querySelectorAll('.scale-ends span')].map(s => s.getBoundingClientRect());
+  return {tops: boxes.map(b => Math.round(b.top)), widths: boxes.map(b => Math.round(b.width)),
+          left: Math.round(boxes[0].left), right: Math.round(boxes[4].right),
+          bottom: Math.round(boxes[0].bottom),
+          ends: ends.map(e => ({top: Math.round(e.top), left: Math.round(e.left), right: Math.round(e.right)}))};
+})
 """
 # Per week, each partner's score on every item; in the last week they differ on the fifth
 # item ("felt valued") by 3 points, and nowhere else by more than 1.
@@ -51,6 +62,14 @@ def answer_on_a_phone(browser, live_server, token: str, scores: list[int]) -> No
         page.wait_for_url(f"**/p/{token}/weekly")
         heights = page.evaluate(CONTROL_HEIGHTS)
         assert heights and min(heights) >= TAP_TARGET, heights
+        assert page.get_by_role("link", name="Back to your steps").bounding_box()["height"] >= 44
+        rows = page.evaluate(SCALE_ROWS)
+        assert len(rows) == len(ITEMS)
+        for row in rows:  # 1 to 5 in one row of equal targets, the ends' words under them
+            assert len(set(row["tops"])) == 1 and max(row["widths"]) - min(row["widths"]) <= 1
+            low, high = row["ends"]
+            assert low["top"] >= row["bottom"] and high["top"] >= row["bottom"]
+            assert low["left"] == row["left"] and high["right"] == row["right"]
         assert_no_sideways_scroll(page)
         assert PRACTICE_TOOL_NOTE in page.inner_text("main")
         for item, score in zip(ITEMS, scores, strict=True):

@@ -94,7 +94,9 @@ def test_a_missing_answer_writes_nothing_and_says_which(client, on, token):
     html = response.get_data(as_text=True)
     assert "2 are still open" in html
     assert html.count("Choose a number from 1 to 5.") == 2
-    assert f'aria-describedby="q-{KEYS[2]}-error"' in html
+    # The problem first, then what 1 and 5 mean; an answered question has only those.
+    assert f'aria-describedby="q-{KEYS[2]}-error q-{KEYS[2]}-ends"' in html
+    assert f'aria-describedby="q-{KEYS[0]}-ends"' in html
     assert len(re.findall(r'value="3" checked', html)) == 4  # what was chosen stays chosen
     assert count_rows(WeeklyAnswer) == 0
 
