@@ -67,9 +67,10 @@ class PracticeSettingsForm(FlaskForm):
         "couple's page can override this.",
     )
     email_counselor_replies = BooleanField(
-        "Email partners “Your counselor replied” when you write a note on a reflection",
-        description="The email never contains the note, only a link to their page; at most "
-        "one a day.",
+        "Email a partner when you write a note on their reflection",
+        description="Its subject is “A new note on your page” (or “A note from” you, when "
+        "emails may name the counselor). It never contains the note, only a link to their "
+        "page; at most one a day.",
     )
     paper_size = RadioField(
         "Paper for printed reports and handouts",

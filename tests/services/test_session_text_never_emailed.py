@@ -96,7 +96,7 @@ def test_no_email_of_any_kind_carries_a_sessions_agenda_or_notes(actor, counselo
         if email.partner_id is not None:
             assert partner.first_name in whole
         if email.kind in (EmailKind.NEW_STEP, EmailKind.LINK, EmailKind.REMINDER):
-            assert "Share a minor worry" in whole  # "Your counselor replied" lists no steps
+            assert "Share a minor worry" in whole  # the note's email lists no steps
         for marker in ("agenda-9f3c1e", "notes-7b2d4a", "money row", "her father"):
             assert marker not in whole, (email.kind, marker)
             assert marker not in str(message["Subject"]), (email.kind, marker)
