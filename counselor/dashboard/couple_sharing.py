@@ -29,6 +29,8 @@ def couple_reveal_together(couple_id: int) -> ResponseReturnValue:
     if not DeleteForm().validate_on_submit() or choice not in CHOICES:
         abort(400)
     if reflections.set_reveal_together(current_actor(), couple, CHOICES[choice]):
+        # "this couple", not its label: a label may end in a full stop ("Alex & Sam R.").
         state = "on" if reflections.reveal_together(couple) else "off"
-        flash(f"Reveal together is {state} for {couple.label}.", "success")
+        whose = " (the practice's choice)" if couple.reveal_together is None else ""
+        flash(f"Reveal together is {state} for this couple{whose}.", "success")
     return redirect(url_for("dashboard.couple_detail", couple_id=couple.id) + "#reveal-together")
