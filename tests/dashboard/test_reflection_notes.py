@@ -43,15 +43,15 @@ def the_note(check_in) -> ReflectionReply | None:
     )
 
 
-def test_a_preset_names_the_next_sessions_weekday(logged_in, couple, reflection):
+def test_a_preset_names_the_next_sessions_day_and_date(logged_in, couple, reflection):
     factories.SessionFactory(couple=couple, starts_at=datetime(2026, 5, 14, 20, 0, tzinfo=UTC))
     html = logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
-    assert "Thank you — let&#39;s talk about this on Thursday." in html
+    assert "Thank you — let&#39;s talk about this on Thursday 14 May." in html
 
     response = logged_in.post(note_url(couple, reflection), data={"preset": "0"})
 
     assert response.status_code == 302
-    assert the_note(reflection).body == "Thank you — let's talk about this on Thursday."
+    assert the_note(reflection).body == "Thank you — let's talk about this on Thursday 14 May."
 
 
 def test_own_words_win_over_the_preset_and_writing_again_changes_the_note(

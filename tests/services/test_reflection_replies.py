@@ -177,14 +177,14 @@ def test_audit_events_carry_no_words(actor, sam, shared):
     assert "note-5e1a" not in text and "c0ffee" not in text
 
 
-def test_presets_name_the_next_sessions_weekday_on_the_authors_clock(couple, alex):
+def test_presets_name_the_next_sessions_day_and_date_on_the_authors_clock(couple, alex):
     assert replies.note_presets(None, alex.timezone)[0] == (
         "Thank you — let's talk about this at our next session."
     )
     # Friday 15 May, 02:00 UTC: still Thursday evening in Chicago.
     start = datetime(2026, 5, 15, 2, 0, tzinfo=UTC)
     assert replies.note_presets(start, alex.timezone)[0] == (
-        "Thank you — let's talk about this on Thursday."
+        "Thank you — let's talk about this on Thursday 14 May."
     )
     factories.SessionFactory(couple=couple, starts_at=start)
     assert replies.next_session_start(couple.id, NOW) == start

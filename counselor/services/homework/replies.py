@@ -59,8 +59,9 @@ NOTE_REMOVE_ACTION = "counselor_note.remove"
 NOTE_RESTORE_ACTION = "counselor_note.restore"
 REPLY_DELETE_ACTION = "reply.delete"
 
-# The counselor's presets; ``{when}`` is "on Thursday" (the weekday of the couple's next
-# session, on the reflection author's clock) or "at our next session".
+# The counselor's presets; ``{when}`` is "on Thursday 14 May" (the day of the couple's next
+# session, on the reflection author's clock: the date too, so the note stays true when that
+# session is more than a week away) or "at our next session".
 NOTE_PRESETS = (
     "Thank you — let's talk about this {when}.",
     "Thank you for writing this.",
@@ -396,5 +397,6 @@ def note_presets(next_start: datetime | None, timezone: str) -> list[str]:
     """The presets offered for a reflection whose author lives in ``timezone``."""
     when = NO_SESSION
     if next_start is not None:
-        when = "on " + timeutil.to_local(next_start, timezone).strftime("%A")
+        day = timeutil.to_local(next_start, timezone)
+        when = f"on {day:%A} {day.day} {day:%B}"
     return [preset.format(when=when) for preset in NOTE_PRESETS]
