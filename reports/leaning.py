@@ -24,8 +24,8 @@ def leaning_section(data: PreSessionReportData, s: Styles) -> list[Flowable]:
         return [*story, Paragraph(NO_LEANING, s.empty)]
     story += [
         Paragraph(
-            "Steps one partner did on their own that turn toward the other (rungs 2–5, or "
-            "marked so on the ladder), and what the other partner answered when asked.",
+            "What one partner did on their own (steps that turn toward the other partner: "
+            "by default those of rungs 2–5), and what the other partner answered when asked.",
             s.muted,
         ),
         Spacer(1, 4),

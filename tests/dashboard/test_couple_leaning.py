@@ -37,6 +37,7 @@ def test_each_act_with_its_answer_and_the_counts(logged_in, couple):
     )
     assert f"{sam.first_name}: noticed: yes · felt valued 5/5 · counselor only" in html
     assert "So kind" in html
+    assert "(steps that turn toward the other partner: by default those of rungs 2–5)" in html
     assert "Not acknowledged yet." in html
 
 

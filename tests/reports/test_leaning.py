@@ -107,6 +107,8 @@ def test_the_report_pairs_each_act_with_its_answer(paper: str) -> None:
     )
     text = " ".join(all_text(render_pre_session_report(data)).split())
     assert "Leaning on each other" in text
+    # Which steps lean: the ladder file may mark a rung 2–5 step as not leaning, or others as so.
+    assert "(steps that turn toward the other partner: by default those of rungs 2–5)" in text
     assert "Zoë leaned on José 2 times; José noticed 1 (answered 1)." in text
     assert (
         "Ask their view on a work email — noticed: yes · felt valued 5/5 · counselor only" in text
