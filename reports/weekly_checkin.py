@@ -66,11 +66,15 @@ def _chart(data: WeeklyCheckinData, s: Styles) -> list[Flowable]:
 
 
 def signed_change(change: float | None) -> str:
-    """A week-to-week change as the couple page and the report write it: "+0.5", "−1",
-    "±0"; "–" when there is none to show (either week unanswered)."""
+    """A week-to-week change as the couple page and the report write it: a mean's to one
+    decimal, as the means show ("+0.5", "+1.0"), a statement's whole ("−1"); "±0"; "–"
+    when there is none to show (either week unanswered)."""
     if change is None:
         return "–"
-    return "±0" if change == 0 else f"{change:+g}".replace("-", "−")
+    if change == 0:
+        return "±0"
+    shown = f"{change:+.1f}" if isinstance(change, float) else f"{change:+d}"
+    return shown.replace("-", "−")
 
 
 WORDING_CHANGED = "wording changed"

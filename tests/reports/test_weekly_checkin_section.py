@@ -103,3 +103,5 @@ def test_a_couple_with_nothing_else_still_gets_the_section() -> None:
 
 def test_changes_are_written_with_their_sign() -> None:
     assert [signed_change(v) for v in (0.5, -1, 0, 0.0, None)] == ["+0.5", "−1", "±0", "±0", "–"]
+    # A mean's change keeps its one decimal (1.0 is not "+1", a statement's whole point).
+    assert [signed_change(v) for v in (1.0, -0.9, 1)] == ["+1.0", "−0.9", "+1"]

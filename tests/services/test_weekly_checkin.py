@@ -191,9 +191,9 @@ def test_series_per_partner_with_means_and_the_weeks_change(actor, on, clock):
     assert [i.key for i in series.items] == KEYS
     a, s = series.partners
     assert (a.name, s.name) == (alex.first_name, sam.first_name)
-    assert a.means[-3:] == (2.0, 3.33, 4.0)
+    assert a.means[-3:] == (2.0, 3.3, 4.0)  # one decimal, as every page shows them
     assert s.means[-3:] == (4.0, None, None)
-    assert a.change == 0.67
+    assert a.change == 0.7  # the shown means' difference (not 0.67, nor 4.0 − 3.33)
     assert a.item_changes[0] == -1 and a.item_changes[1] == 1
     assert s.change is None  # Sam skipped the latest week: no change, not a drop
     assert a.scores[0][-3:] == (2, 5, 4)
@@ -242,6 +242,23 @@ def reword(key: str) -> None:
             for s in load_weekly_checkin()
         ]
     )
+
+
+def test_a_change_is_the_difference_of_the_one_decimal_means_shown(actor, on, clock):
+    """17/6 = 2.83 then 22/6 = 3.67: shown 2.8 and 3.7, so the change reads +0.9 beside
+    them on the page, the API and the PDF (rounded the other way it read +0.84, or +0.8)."""
+    alex = on.partners[0]
+    assert len(KEYS) == 6
+    answer(alex, 3, **{KEYS[0]: 2})
+    clock.advance(days=7)
+    answer(alex, 4, **{KEYS[0]: 3, KEYS[1]: 3})
+
+    a = weekly_checkin.couple_series(on).partners[0]
+
+    assert a.means[-2:] == (2.8, 3.7)
+    assert a.change == 0.9
+    assert weekly_checkin.WeeklyCheckinView.mean_change(a) == "+0.9"
+    assert weekly_checkin.WeeklyCheckinView.item_change(a, 0) == "+1"
 
 
 def test_an_item_reworded_between_the_weeks_has_no_change_nor_has_the_mean(actor, on, clock):

@@ -63,7 +63,10 @@ class PartnerWeekSchema(ma.Schema):
         dump_only=True,
         required=True,
         allow_none=True,
-        metadata={"description": "The mean of the week's scores; null: not answered."},
+        metadata={
+            "description": "The mean of the week's scores to one decimal, as the couple "
+            "page and the report show it; null: not answered."
+        },
     )
 
 
@@ -76,8 +79,9 @@ class PartnerSeriesSchema(ma.Schema):
         required=True,
         allow_none=True,
         metadata={
-            "description": "The mean of `latest_week` minus the week before's; null when the "
-            "partner left either unanswered, or when a statement's words changed between them."
+            "description": "The mean of `latest_week` minus the week before's (the one-decimal "
+            "means, so it always matches them); null when the partner left either unanswered, "
+            "or when a statement's words changed between them."
         },
     )
     item_changes = fields.Dict(

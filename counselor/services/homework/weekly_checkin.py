@@ -13,6 +13,8 @@ report all show what it returns (the report's data carries it), so they always a
 Scores are compared only in the same words: an item reworded between the two weeks has no
 change (nor has the partner's mean), and two partners who rated different wordings in one
 week are not flagged apart — each marked "wording changed" instead.
+A mean is kept to one decimal, as every page shows it, and its change is the difference
+of those shown means (``_mean``), so "2.8 → 3.7" always reads "+0.9" beside it.
 It is a practice tool to talk about in sessions, not a validated clinical measure
 (``reports.data.PRACTICE_TOOL_NOTE``, shown wherever its figures are).
 """
@@ -51,6 +53,7 @@ from reports.weekly_checkin import DIFFERENT_WORDS, item_change, mean_change, si
 DIVERGENCE_POINTS = 2
 # The weeks the series covers, the latest being the current one (as the completion chart).
 WEEKS_SHOWN = 8
+MEAN_DECIMALS = 1  # a partner's weekly mean and its change, everywhere they show
 LOWEST, HIGHEST = 1, 5
 CHOOSE_A_SCORE = f"Choose a number from {LOWEST} to {HIGHEST}."
 
@@ -310,8 +313,11 @@ def _reworded(
 
 
 def _mean(values: Iterable[int | None]) -> float | None:
+    """The week's mean to one decimal: the figure the couple page, the API and the PDF
+    show, and the one its change subtracts (a change of means rounded otherwise — or not
+    at all — can read "+0.8" beside "2.8 → 3.7")."""
     given = [v for v in values if v is not None]
-    return round(mean(given), 2) if given else None
+    return round(mean(given), MEAN_DECIMALS) if given else None
 
 
 def _change(
@@ -327,7 +333,7 @@ def _change(
     now, before = values[weeks.index(latest)], values[weeks.index(previous)]
     if now is None or before is None:
         return None
-    return round(now - before, 2)
+    return round(now - before, MEAN_DECIMALS)  # one decimal apart: only float noise goes
 
 
 def _whole(change: float | None) -> int | None:
