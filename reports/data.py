@@ -171,6 +171,11 @@ class TalkingPoint:
 
 # LeaningAct.noticed in words.
 NOTICED_WORDS = {"yes": "yes", "not_sure": "not sure", "no": "no"}
+# An act without an answer: still asked on the other partner's page, or no longer — it is
+# older than the invitation window (``homework.leaning.WINDOW_DAYS``: two weeks), and as
+# the page shows only the newest few invitations, it may never have been shown at all.
+NOT_ANSWERED_YET = "not answered yet"
+NO_LONGER_ASKED = "no longer asked (older than two weeks)"
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,8 @@ class LeaningAct:
     """A check-off of a step that leans on the other partner (done alone, on rungs 2–5 or a
     step the ladder marks), paired with that partner's acknowledgement: ``noticed`` is
     "yes", "not_sure" or "no", None while not acknowledged; ``felt_valued`` 1–5 or None;
-    ``note`` is client text; ``shared``: the partner who leaned may read the answer."""
+    ``note`` is client text; ``shared``: the partner who leaned may read the answer;
+    ``no_longer_asked``: not answered, and past the window in which the page asks."""
 
     occurred_on: date
     leaner_name: str
@@ -189,13 +195,15 @@ class LeaningAct:
     felt_valued: int | None = None
     note: str | None = None
     shared: bool = False
+    no_longer_asked: bool = False
 
     @property
     def answer(self) -> str:
         """The answer in short, as the couple page and the report give it: "noticed: yes ·
-        felt valued 5/5 · shared with Alex", or "not acknowledged yet"."""
+        felt valued 5/5 · shared with Alex", "not answered yet", or "no longer asked (older
+        than two weeks)"."""
         if not self.acknowledged:
-            return "not acknowledged yet"
+            return NO_LONGER_ASKED if self.no_longer_asked else NOT_ANSWERED_YET
         parts = [f"noticed: {NOTICED_WORDS.get(self.noticed or '', self.noticed)}"]
         if self.felt_valued is not None:
             parts.append(f"felt valued {self.felt_valued}/5")
@@ -206,22 +214,46 @@ class LeaningAct:
 @dataclass(frozen=True)
 class LeaningDirection:
     """One partner leaning on the other over the period: how many leaning acts, how many
-    the other acknowledged, and how many they noticed (answered "yes")."""
+    the other acknowledged, how many they noticed (answered "yes"), and how many of those
+    not answered are no longer asked (``LeaningAct.no_longer_asked``)."""
 
     leaner_name: str
     leaned_on_name: str
     acts: int
     acknowledged: int
     noticed: int
+    no_longer_asked: int = 0
+
+    @property
+    def not_answered_yet(self) -> int:
+        """Acts still asked on the other partner's page and not answered."""
+        return self.acts - self.acknowledged - self.no_longer_asked
+
+    @property
+    def unanswered(self) -> str:
+        """The acts without an answer, in words: "2 not answered yet, 3 no longer asked
+        (older than two weeks)"; "" when every act was answered."""
+        parts = [
+            f"{n} {words}"
+            for n, words in (
+                (self.not_answered_yet, NOT_ANSWERED_YET),
+                (self.no_longer_asked, NO_LONGER_ASKED),
+            )
+            if n
+        ]
+        return ", ".join(parts)
 
     @property
     def summary(self) -> str:
-        """In words: "Alex leaned on Sam 4 times; Sam noticed 3 (answered 4)"."""
+        """In words, leading with what was answered: "Alex leaned on Sam 5 times; Sam
+        answered 2 (noticed 1); 3 no longer asked (older than two weeks)". An act never
+        answered is not one the partner failed to notice: they may never have been asked."""
         times = "1 time" if self.acts == 1 else f"{self.acts} times"
-        return (
+        words = (
             f"{self.leaner_name} leaned on {self.leaned_on_name} {times}; "
-            f"{self.leaned_on_name} noticed {self.noticed} (answered {self.acknowledged})"
+            f"{self.leaned_on_name} answered {self.acknowledged} (noticed {self.noticed})"
         )
+        return f"{words}; {self.unanswered}" if self.unanswered else words
 
 
 # What the weekly check-in is, said wherever its figures are: the partner's page, the

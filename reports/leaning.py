@@ -1,6 +1,7 @@
 """The report's "Leaning on each other" section: per direction, how often one partner leaned
 on the other and how often the other noticed, then each leaning act of the period with
-the other partner's acknowledgement (or "not acknowledged yet"). The words of each figure
+the other partner's acknowledgement (or "not answered yet", or "no longer asked" once
+older than the page's two weeks). The words of each figure
 are the data's own (``LeaningDirection.summary``, ``LeaningAct.answer``), as on the couple
 page."""
 

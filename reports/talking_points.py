@@ -44,9 +44,10 @@ rules only put it into words. The rules, in the order their points appear:
                             least ``MIN_LEANING_ACTS`` leaning acts this period that
                             the other partner answered, and fewer than
                             ``RARELY_NOTICED_BELOW`` of the answered ones (a share)
-                            *noticed: yes*. An act not answered yet counts for
-                            nothing (the partner may not have opened their page);
-                            the evidence gives how many. "Alex leans, Sam rarely
+                            *noticed: yes*. An act not answered counts for nothing
+                            (the partner may not have opened their page, or, past
+                            two weeks, is no longer asked); the evidence gives how
+                            many of each. "Alex leans, Sam rarely
                             notices"; the reverse is its own point
 == ======================== ==========================================================
 
@@ -415,15 +416,14 @@ def _leans_rarely_noticed(data: PreSessionReportData) -> list[TalkingPoint]:
         answered, noticed = d.acknowledged, d.noticed
         if answered < MIN_LEANING_ACTS or noticed >= answered * RARELY_NOTICED_BELOW - _EPSILON:
             continue
-        unanswered = d.acts - answered
-        not_yet = f" ({unanswered} not answered yet)" if unanswered else ""
+        unanswered = f"; {d.unanswered}" if d.unanswered else ""
         points.append(
             TalkingPoint(
                 f"{d.leaner_name} leans on {d.leaned_on_name}, and {d.leaned_on_name} "
                 "rarely notices",
                 f"{d.leaner_name} leaned on {d.leaned_on_name} {plural(d.acts, 'time')} this "
-                f"period; {d.leaned_on_name} answered {answered}{not_yet} and noticed "
-                f"{noticed} — {based_on(answered, 'answer')}",
+                f"period; {d.leaned_on_name} answered {answered} and noticed {noticed}"
+                f"{unanswered} — {based_on(answered, 'answer')}",
             )
         )
     return points

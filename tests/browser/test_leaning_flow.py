@@ -28,7 +28,7 @@ INVITATION = (
     "Alex says they leaned on you today (asked your view on a work email). "
     "Did you notice? How did it feel to be asked?"
 )
-PAIR = "Alex leaned on Sam 1 time; Sam noticed 1 (answered 1)"
+PAIR = "Alex leaned on Sam 1 time; Sam answered 1 (noticed 1)"
 ANSWER = "noticed: yes · felt valued 5/5 · counselor only"
 
 

@@ -59,8 +59,17 @@ def test_the_evidence_gives_the_answers_and_those_still_open() -> None:
     data = make_report_data(leaning=(direction("Alex", "Sam", 5, 1, answered=3),))
     [point] = [p for p in derive_talking_points(data) if "rarely notices" in p.text]
     assert point.evidence == (
-        "Alex leaned on Sam 5 times this period; Sam answered 3 (2 not answered yet) and "
-        "noticed 1 — based on 3 answers"
+        "Alex leaned on Sam 5 times this period; Sam answered 3 and noticed 1; 2 not answered "
+        "yet — based on 3 answers"
+    )
+    # Acts past the page's two weeks were not refused: they are no longer asked.
+    past = LeaningDirection("Alex", "Sam", 6, 3, 1, no_longer_asked=2)
+    [point] = [
+        p for p in derive_talking_points(make_report_data(leaning=(past,))) if "rarely" in p.text
+    ]
+    assert point.evidence == (
+        "Alex leaned on Sam 6 times this period; Sam answered 3 and noticed 1; 1 not answered "
+        "yet, 2 no longer asked (older than two weeks) — based on 3 answers"
     )
     data = make_report_data(leaning=(direction("Alex", "Sam", 4, 1),))
     [point] = [p for p in derive_talking_points(data) if "rarely notices" in p.text]
@@ -79,19 +88,30 @@ def test_the_reverse_is_its_own_point() -> None:
     ]
 
 
-def test_the_words_of_a_direction_and_of_an_answer() -> None:
+def test_the_words_of_a_direction_lead_with_what_was_answered() -> None:
     assert (
-        direction("Alex", "Sam", 4, 3, answered=3).summary
-        == "Alex leaned on Sam 4 times; Sam noticed 3 (answered 3)"
+        direction("Alex", "Sam", 3, 3, answered=3).summary
+        == "Alex leaned on Sam 3 times; Sam answered 3 (noticed 3)"
     )
     assert direction("Alex", "Sam", 1, 0, 0).summary == (
-        "Alex leaned on Sam 1 time; Sam noticed 0 (answered 0)"
+        "Alex leaned on Sam 1 time; Sam answered 0 (noticed 0); 1 not answered yet"
     )
+    # Older than the page's window and never answered: not a failure to notice.
+    old = LeaningDirection("Alex", "Sam", 5, 1, 1, no_longer_asked=3)
+    assert old.summary == (
+        "Alex leaned on Sam 5 times; Sam answered 1 (noticed 1); 1 not answered yet, "
+        "3 no longer asked (older than two weeks)"
+    )
+
+
+def test_the_words_of_an_answer() -> None:
     answered = LeaningAct(DAY, "Alex", "Sam", "Ask", True, "not_sure", 4, None, True)
     assert answered.answer == "noticed: not sure · felt valued 4/5 · shared with Alex"
     private = LeaningAct(DAY, "Alex", "Sam", "Ask", True, "yes")
     assert private.answer == "noticed: yes · counselor only"
-    assert LeaningAct(DAY, "Alex", "Sam", "Ask", False).answer == "not acknowledged yet"
+    assert LeaningAct(DAY, "Alex", "Sam", "Ask", False).answer == "not answered yet"
+    expired = LeaningAct(DAY, "Alex", "Sam", "Ask", False, no_longer_asked=True)
+    assert expired.answer == "no longer asked (older than two weeks)"
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
@@ -109,12 +129,12 @@ def test_the_report_pairs_each_act_with_its_answer(paper: str) -> None:
     assert "Leaning on each other" in text
     # Which steps lean: the ladder file may mark a rung 2–5 step as not leaning, or others as so.
     assert "(steps that turn toward the other partner: by default those of rungs 2–5)" in text
-    assert "Zoë leaned on José 2 times; José noticed 1 (answered 1)." in text
+    assert "Zoë leaned on José 2 times; José answered 1 (noticed 1); 1 not answered yet." in text
     assert (
         "Ask their view on a work email — noticed: yes · felt valued 5/5 · counselor only" in text
     )
     assert "Glad." in text
-    assert "Hand over a chore — not acknowledged yet" in text
+    assert "Hand over a chore — not answered yet" in text
 
 
 def test_a_period_without_leaning_says_so() -> None:

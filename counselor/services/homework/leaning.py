@@ -83,6 +83,13 @@ def window_start(partner: Partner) -> date:
     return timeutil.local_today(partner.timezone) - timedelta(days=WINDOW_DAYS - 1)
 
 
+def still_asked(partner: Partner, day: date) -> bool:
+    """Whether ``partner``'s page still asks about a leaning act done on ``day`` (if not
+    answered): within the window. An older act without an answer is *no longer asked* —
+    the couple page and the report say so rather than "not answered yet"."""
+    return day >= window_start(partner)
+
+
 def may_acknowledge(partner: Partner, check_in: CheckIn) -> bool:
     """Whether ``partner`` is the one this leaning act leaned on, within the window: the
     other partner of the same couple (never its own doer)."""
@@ -90,7 +97,7 @@ def may_acknowledge(partner: Partner, check_in: CheckIn) -> bool:
         check_in.partner_id != partner.id
         and check_in.partner.couple_id == partner.couple_id
         and is_leaning_act(check_in)
-        and check_in.occurred_on >= window_start(partner)
+        and still_asked(partner, check_in.occurred_on)
     )
 
 

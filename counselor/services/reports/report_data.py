@@ -44,7 +44,7 @@ from counselor.services import validation
 from counselor.services.couples.email_status import EmailState, email_status
 from counselor.services.couples.sessions import NOT_REMOVED, last_session_with_notes
 from counselor.services.homework import ladder, reflections, weekly_checkin
-from counselor.services.homework.leaning import period_pairs
+from counselor.services.homework.leaning import period_pairs, still_asked
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import readiness, snapshots, week_rules
 from counselor.services.reports.report_steps import active_during, assignment_row
@@ -353,9 +353,11 @@ def _leaning(
 ) -> tuple[tuple[LeaningAct, ...], tuple[LeaningDirection, ...]]:
     """Every leaning act of the period (``homework.leaning``'s rule) with its
     acknowledgement, oldest first, and per partner who leaned, in the couple's order, how
-    many acts, how many the other acknowledged and how many they noticed ("yes"): what the
-    couple page, the report and the talking points read. One query."""
+    many acts, how many the other acknowledged, how many they noticed ("yes") and how many
+    unanswered ones the other's page no longer asks about (``leaning.still_asked``): what
+    the couple page, the report and the talking points read. One query."""
     names = {p.id: p.first_name for p in couple.partners}
+    others = {p.id: q for p in couple.partners for q in couple.partners if q.id != p.id}
     pairs = period_pairs(couple.id, since, today)
     acts = tuple(
         LeaningAct(
@@ -369,6 +371,9 @@ def _leaning(
             note=pair.acknowledgement.note if pair.acknowledgement else None,
             shared=pair.acknowledgement is not None
             and pair.acknowledgement.visibility == Visibility.SHARED,
+            no_longer_asked=pair.acknowledgement is None
+            and pair.leaner_id in others
+            and not still_asked(others[pair.leaner_id], pair.occurred_on),
         )
         for pair in pairs
     )
@@ -383,6 +388,7 @@ def _leaning(
                     acts=len(mine),
                     acknowledged=sum(act.acknowledged for act in mine),
                     noticed=sum(act.noticed == "yes" for act in mine),
+                    no_longer_asked=sum(act.no_longer_asked for act in mine),
                 )
             )
     return acts, tuple(directions)
