@@ -64,7 +64,8 @@ Choices the issue leaves open, and what they cost:
 Everything is computed set-based in a fixed number of statements whatever the number of
 couples, on SQLite and PostgreSQL: local days are joined from a small VALUES table of the
 window's days and each time zone's UTC offsets, and instants are compared as epoch
-seconds (``epoch``), which both databases compute. Every statement spans all practices
+seconds (``epoch``), which both databases compute — the window and those helpers are
+``reminder_days``. Every statement spans all practices
 (``tenancy.across_practices``); the task commits.
 """
 
@@ -73,14 +74,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -100,11 +96,18 @@ from counselor.models import (
     ReminderEffect,
 )
 from counselor.services.delivery.quiet_hours import PARTNER_KINDS
+from counselor.services.progress.reminder_days import SETTLE_DAYS as SETTLE_DAYS
+from counselor.services.progress.reminder_days import WINDOW_WEEKS as WINDOW_WEEKS
+from counselor.services.progress.reminder_days import (
+    Window,
+    days_table,
+    epoch,
+    week_days_table,
+    zones_table,
+)
 from counselor.tenancy import across_practices
 
-WINDOW_WEEKS = 8
 FOLLOW_HOURS = 48
-SETTLE_DAYS = 4
 # Serialises two runs on PostgreSQL; SQLite serialises writers anyway.
 ADVISORY_LOCK_KEY = 0x72656D66  # "remf"
 
@@ -113,45 +116,6 @@ DAY_SECONDS = 24 * 3600
 # Other emails after which the daily cap lets no reminder go the same day: every kind the
 # cap counts (``quiet_hours.PARTNER_KINDS``) but the reminder itself.
 CAPPING_KINDS = tuple(kind for kind in PARTNER_KINDS if kind != EmailKind.REMINDER)
-
-
-class epoch(FunctionElement[int]):  # lower case: reads as the SQL it stands for
-    """Seconds since 1970 of a UTC timestamp column, on either database."""
-
-    type = sa.BigInteger()
-    name = "epoch"
-    inherit_cache = True
-
-
-@compiles(epoch)
-def _epoch_postgresql(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(epoch, "sqlite")
-def _epoch_sqlite(element: epoch, compiler: SQLCompiler, **kw: Any) -> str:
-    # UTCDateTime stores SQLite's instants as naive UTC text, which strftime reads as UTC.
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@dataclass(frozen=True)
-class Window:
-    """The local days measured: ``WINDOW_WEEKS`` weeks ending ``SETTLE_DAYS`` ago."""
-
-    start: date
-    end: date
-
-    @classmethod
-    def at(cls, now: datetime) -> Window:
-        end = now.astimezone(UTC).date() - timedelta(days=SETTLE_DAYS)
-        return cls(end - timedelta(days=7 * WINDOW_WEEKS - 1), end)
-
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
-
-    def weeks_back(self, day: date) -> int:
-        """0 for the window's last seven days, 1 for the seven before, and so on."""
-        return (self.end - day).days // 7
 
 
 @dataclass(frozen=True)
@@ -175,8 +139,8 @@ def compile_reminder_effects(now: datetime | None = None) -> int:
     window = Window.at(now)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(ADVISORY_LOCK_KEY)))
-    days = _days_table(window)
-    zones = _zones_table(window, _zones_in_scope())
+    days = days_table(window)
+    zones = zones_table(window, _zones_in_scope())
     weeks = _reminder_weeks(window, days)
     quiet = _quiet_days(window, days, zones) if zones is not None else []
 
@@ -219,56 +183,7 @@ def reminder_weeks(now: datetime) -> list[ReminderWeeks]:
     """The window's sent reminders by partner, weekday and week, counting only those sent
     since the partner's cadence last changed (the figures' own rule)."""
     window = Window.at(now)
-    return _reminder_weeks(window, _days_table(window))
-
-
-def _days_table(window: Window) -> sa.CTE:
-    """The window's local days: the date, its dedupe-key text, weekday, week back, and the
-    epoch of its UTC midnight (a zone's offset turns it into the local midnight)."""
-    return (
-        sa.values(
-            sa.column("day", sa.Date),
-            sa.column("day_key", sa.String),
-            sa.column("weekday", sa.Integer),
-            sa.column("weeks_back", sa.Integer),
-            sa.column("day_epoch", sa.BigInteger),
-            sa.column("week_start", sa.Date),
-            sa.column("week_end", sa.Date),
-            name="window_days",
-        )
-        .data(
-            [
-                (
-                    day,
-                    day.isoformat(),
-                    day.weekday(),
-                    window.weeks_back(day),
-                    int(datetime.combine(day, time(), tzinfo=UTC).timestamp()),
-                    timeutil.week_start(day),
-                    timeutil.week_start(day) + timedelta(days=6),
-                )
-                for day in window.days()
-            ]
-        )
-        .cte("window_days")
-    )  # a CTE: SQLite cannot name a VALUES subquery's columns
-
-
-def _week_days_table(window: Window) -> sa.CTE:
-    """Every day of the weeks the window touches, with its Monday: a step's target for a
-    week counts the days of it the step runs (``_open_step``)."""
-    first = timeutil.week_start(window.start)
-    weeks = (window.end - first).days // 7 + 1
-    return (
-        sa.values(sa.column("day", sa.Date), sa.column("week_start", sa.Date), name="week_days")
-        .data(
-            [
-                (first + timedelta(days=n), first + timedelta(days=n - n % 7))
-                for n in range(7 * weeks)
-            ]
-        )
-        .cte("week_days")
-    )
+    return _reminder_weeks(window, days_table(window))
 
 
 def _zones_in_scope() -> list[str]:
@@ -279,34 +194,6 @@ def _zones_in_scope() -> list[str]:
         .distinct()
     )
     return sorted(db.session.scalars(across_practices(statement)))
-
-
-def _zones_table(window: Window, zones: list[str]) -> sa.CTE | None:
-    """Each zone's UTC offset (seconds east of UTC, at local noon) over runs of the window's
-    days: a row per run, so a zone with no daylight-saving change in the window is one row."""
-    rows: list[tuple[str, date, date, int]] = []
-    for name in zones:
-        zone = ZoneInfo(name)
-        for day in window.days():
-            offset = datetime.combine(day, time(12), tzinfo=zone).utcoffset()
-            seconds = int(offset.total_seconds()) if offset is not None else 0
-            if rows and rows[-1][0] == name and rows[-1][3] == seconds:
-                rows[-1] = (name, rows[-1][1], day, seconds)
-            else:
-                rows.append((name, day, day, seconds))
-    if not rows:
-        return None
-    return (
-        sa.values(
-            sa.column("zone", sa.String),
-            sa.column("first_day", sa.Date),
-            sa.column("last_day", sa.Date),
-            sa.column("utc_offset", sa.Integer),
-            name="zone_offsets",
-        )
-        .data(rows)
-        .cte("zone_offsets")
-    )
 
 
 def _followed(start: sa.ColumnElement[int]) -> sa.Exists:
@@ -488,7 +375,7 @@ def _quiet_days(
             sa.or_(
                 Partner.cadence_changed_at.is_(None), epoch(Partner.cadence_changed_at) <= moment
             ),
-            _open_step(days, _week_days_table(window), moment),
+            _open_step(days, week_days_table(window), moment),
             ~reminder_planned,
             ~capped,
         )
