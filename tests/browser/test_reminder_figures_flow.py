@@ -11,7 +11,7 @@ from counselor.extensions import db
 from counselor.services import demo
 from counselor.services.accounts import counselors
 from tests.support import factories
-from tests.support.browser import assert_no_sideways_scroll, log_in
+from tests.support.browser import PHONE, assert_no_sideways_scroll, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed_db]
 
@@ -39,6 +39,16 @@ def test_the_demo_shows_whether_reminders_help(page, app, capture):
     for partner in section.locator("article.partner-reminders").all():
         assert JUDGED in partner.inner_text()
     capture(page, "couple-reminders", element=section)
+
+    # On a phone each count is a sentence that wraps as text, not a squeezed value column.
+    page.set_viewport_size(PHONE)
+    for line in section.locator(".reminder-counts li").all():
+        box = line.bounding_box()
+        height = float(line.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+        assert box and box["height"] <= 2.5 * height, line.inner_text()
+    assert "(weighted to the reminders' weekdays;" in section.inner_text()
+    assert_no_sideways_scroll(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto("/couples")
     page.get_by_role("link", name="Zoë & José M.").click()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from counselor import tenancy
 from counselor.extensions import db
@@ -32,18 +33,23 @@ def test_the_practice_page_shows_the_figures_counts_and_caveat(logged_in, counse
     nightly()
     figures = reminder_figures.practice_effect()
     page = logged_in.get("/settings/reminders").get_data(as_text=True)
-    assert f"Reminders:</strong> {figures.verdict}." in page
+    assert f"Reminders:</strong> {escape(figures.verdict)}." in page
     assert "followed by a check-in 100% of the time vs" in page
-    assert "28 (28 followed by a check-in)" in page
+    assert "28 reminders, 28 followed by a check-in." in page
+    assert "comparable days without one, " in page
     assert "not proof that reminders cause check-ins" in page
     assert 'href="/settings/practice"' in page  # the cadence stays on Settings › Practice
     assert 'aria-current="page">Reminders</a>' in page
 
 
-def test_with_nothing_measured_the_page_says_too_few(logged_in):
+def test_with_nothing_measured_the_page_says_only_that(logged_in):
     page = logged_in.get("/settings/reminders").get_data(as_text=True)
-    assert "n = 0 reminders; too few to judge" in page
-    assert "Not measured yet" in page
+    figures = page[page.index('id="reminders-practice"') :]
+    figures = figures[: figures.index("</div>")]
+    assert "Not measured yet — figures appear after the nightly run." in figures
+    assert "too few to judge" not in page and "Reminders:</strong>" not in page
+    assert "n = 0" not in page and "followed by a check-in." not in page
+    assert "Last measured" not in page
 
 
 def test_an_owner_turns_adaptive_cadence_on_and_off_audited(logged_in, counselor):
@@ -92,7 +98,7 @@ def test_the_couple_page_shows_each_partners_figures(logged_in, counselor):
     assert "Do reminders help?" in page
     for partner in couple.partners:
         assert f'id="reminders-{partner.id}"' in page
-        assert figures[partner.id].verdict in page
+        assert escape(figures[partner.id].verdict) in page
     assert figures[history.partner.id].verdict.startswith("followed by a check-in 100%")
     assert "n = 0 reminders; too few to judge" in page  # the other partner got none
     assert "Reminders follow the standard cadence (the practice's)." in page
@@ -146,6 +152,27 @@ def test_the_restore_needs_a_csrf_token(logged_in, lowered, csrf_checked):
     assert partner.reminder_cadence == ReminderCadence.GENTLE
 
 
+def test_the_couple_page_says_not_measured_yet_for_a_partner_without_rows(logged_in, counselor):
+    couple, (history,) = reminder_history.couple_with_history(counselor, NOW, HELPS)
+    tenancy.enter_practice(counselor.practice_id)
+    nightly()
+    newer = factories.CoupleFactory(counselor=counselor)  # after the run: no rows
+
+    def figures_of(couple, partner) -> str:
+        html = logged_in.get(f"/couples/{couple.id}").get_data(as_text=True)
+        block = html[html.index(f'id="reminders-{partner.id}"') :]
+        return block[: block.index("</div>")]
+
+    for partner in newer.partners:
+        unmeasured = figures_of(newer, partner)
+        assert "Not measured yet — figures appear after the nightly run." in unmeasured
+        assert "reminders," not in unmeasured and "too few" not in unmeasured
+    measured = figures_of(couple, history.partner)
+    assert "Reminders:</strong> followed by a check-in" in measured
+    assert "weighted to the reminders&#39; weekdays" in measured
+    assert "reminders, " in measured and "Not measured" not in measured
+
+
 def test_the_api_gives_each_partners_figures_from_the_same_function(app, counselor):
     from tests.support.api import make_api_client
 
@@ -160,6 +187,7 @@ def test_the_api_gives_each_partners_figures_from_the_same_function(app, counsel
     want = figures[history.partner.id]
     assert first == {
         "partner_id": history.partner.id,
+        "measured": True,
         "reminders": want.reminders,
         "reminders_followed": want.reminders_followed,
         "quiet_days": want.quiet_days,
@@ -173,7 +201,21 @@ def test_the_api_gives_each_partners_figures_from_the_same_function(app, counsel
         "cadence": "standard",
         "cadence_lowered_at": None,
     }
-    assert body["partners"][1]["verdict"] == "n = 0 reminders; too few to judge"
+    # The other partner had comparable days but no reminder: measured, too few to judge.
+    assert (body["partners"][1]["measured"], body["partners"][1]["verdict"]) == (
+        True,
+        "n = 0 reminders; too few to judge",
+    )
+    # A couple the nightly job has not measured (no rows): no zeros to read as figures.
+    newer = factories.CoupleFactory(counselor=counselor)
+    for unmeasured in api.get(f"/couples/{newer.id}/reminder-effect").get_json()["partners"]:
+        assert (unmeasured["measured"], unmeasured["verdict"], unmeasured["caveat"]) == (
+            False,
+            reminder_figures.NOT_MEASURED,
+            "",
+        )
+        assert unmeasured["rate_with_reminder"] is None
+        assert unmeasured["enough_to_judge"] is False
     other = factories.CounselorFactory()
     with tenancy.practice_scope(other.practice_id):
         foreign = factories.CoupleFactory(counselor=other)

@@ -81,7 +81,8 @@ def test_where_reminders_help_the_figures_and_verdict_say_so(actor, counselor):
     assert got.enough
     assert got.verdict == (
         f"followed by a check-in 100% of the time vs {round(got.rate_without * 100)}% "
-        "on comparable days"
+        "on comparable days (weighted to the reminders' weekdays; "
+        f"{got.quiet_days_followed} of {got.quiet_days} unweighted)"
     )
     assert "not proof" in got.caveat
     assert "Snoozes are not recorded" in got.caveat
@@ -102,9 +103,9 @@ def test_where_reminders_make_no_difference_the_rates_match(actor, counselor):
     assert got.enough
     assert got.rate_with is not None and got.rate_without is not None
     assert abs(got.rate_with - 1 / 2) < 0.05 and abs(got.rate_without - 1 / 2) < 0.05
-    assert got.verdict == (
+    assert got.verdict.startswith(
         f"followed by a check-in {round(got.rate_with * 100)}% of the time vs "
-        f"{round(got.rate_without * 100)}% on comparable days"
+        f"{round(got.rate_without * 100)}% on comparable days (weighted"
     )
 
 
@@ -286,7 +287,11 @@ def test_weekday_mix_reweights_the_comparable_days_and_names_what_it_leaves_out(
     assert figures.rate_without == pytest.approx(0.75 * 0.2 + 0.25 * 0.8)
     assert figures.left_out_weekdays == (1,) and figures.left_out_reminders == 4
     assert "Tuesdays left out of the comparison" in figures.caveat
-    assert figures.verdict == "followed by a check-in 66% of the time vs 35% on comparable days"
+    # The weighted rate says so, beside the plain count it differs from (24 + 5 + 2 of 45).
+    assert figures.verdict == (
+        "followed by a check-in 66% of the time vs 35% on comparable days "
+        "(weighted to the reminders' weekdays; 31 of 45 unweighted)"
+    )
     # Sundays' five comparable days are not compared: the caveat tells the two counts apart.
     assert (figures.quiet_days, figures.compared_quiet_days) == (45, 40)
     assert "40 of those days fall on the weekdays the same partner had reminders" in (
@@ -311,6 +316,9 @@ def test_a_practice_compares_each_partners_reminders_with_their_own_quiet_days()
     assert figures.left_out_reminders == 6 and figures.left_out_weekdays == ()
     assert "6 reminders left out of the comparison: on a partner's weekday" in figures.caveat
     assert figures.enough
+    assert figures.verdict.endswith(
+        "(weighted to each partner's reminder weekdays; 68 of 90 unweighted)"
+    )
     # Each partner's own figures read the same rows through the same function.
     assert effect(r for r in rows if r.partner_id == ann).rate_without == figures.rate_without
 
@@ -322,6 +330,16 @@ def test_enough_to_judge_counts_only_the_comparable_days_compared():
     assert not figures.enough
     assert figures.verdict == "n = 5 comparable days without a reminder; too few to judge"
     assert "We judge from 20 reminders and 20 comparable days" in figures.caveat
+
+
+def test_no_rows_is_not_measured_yet_not_zeros():
+    """Before the nightly job has measured anyone there are no figures to show, only that."""
+    figures = effect([])
+    assert not figures.measured and not figures.enough
+    assert figures.verdict == reminder_figures.NOT_MEASURED
+    assert figures.verdict == "Not measured yet — figures appear after the nightly run"
+    assert figures.caveat == ""
+    assert effect([Row(2, 0, 0, 3, 1)]).measured  # a measured partner with no reminders
 
 
 def test_too_few_comparable_days_is_said_too():

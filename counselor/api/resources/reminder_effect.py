@@ -25,7 +25,8 @@ class CoupleReminderEffect(MethodView):
 
         Last night's figures over the last eight weeks: reminders and how many were
         followed by a check-in within 48 hours, beside comparable days without one, with
-        the counts, a verdict and a plain caveat. A comparison, not proof of cause."""
+        the counts, a verdict and a plain caveat (`measured` false: no figures yet). A
+        comparison, not proof of cause."""
         couple = get_in_practice(Couple, couple_id)
         figures = reminder_figures.couple_effects(couple)
         return {
@@ -33,6 +34,7 @@ class CoupleReminderEffect(MethodView):
             "partners": [
                 {
                     "partner_id": partner.id,
+                    "measured": f.measured,
                     "reminders": f.reminders,
                     "reminders_followed": f.reminders_followed,
                     "quiet_days": f.quiet_days,

@@ -15,7 +15,11 @@ plain caveat — for a partner, a couple's partners or a practice, from the same
 - **Enough to judge**: ``MIN_REMINDERS`` reminders, and ``MIN_QUIET_DAYS`` comparable days
   in the strata compared (days on a weekday without reminders weigh nothing, so they do
   not count towards it); below either, "n = 14 reminders; too few to judge". Above, the
-  two rates side by side, with no claim of cause.
+  two rates side by side, with no claim of cause; the comparable days' rate says it is
+  weighted, beside its plain count ("11 of 27 unweighted"), as the two differ.
+- **Not measured yet**: with no rows (before the nightly job first measured the partner or
+  the practice) there are no figures, not zeros: ``measured`` is false and every page
+  says only ``NOT_MEASURED``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from counselor.services.progress.reminder_effect import FOLLOW_HOURS, WINDOW_WEE
 
 MIN_REMINDERS = 20
 MIN_QUIET_DAYS = 20
+NOT_MEASURED = "Not measured yet — figures appear after the nightly run"
 WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
@@ -62,6 +67,8 @@ class ReminderEffectFigures:
     compared_quiet_days: int  # comparable days in the strata compared: those with reminders
     left_out_reminders: int  # reminders in strata with no comparable day
     left_out_weekdays: tuple[int, ...]  # one partner's: weekdays with reminders, no quiet day
+    measured: bool = True  # False: no rows yet (the nightly job has not measured them)
+    one_partner: bool = True  # the rows are one partner's (the weighting's words say so)
 
     @property
     def difference(self) -> float | None:
@@ -80,6 +87,8 @@ class ReminderEffectFigures:
     @property
     def verdict(self) -> str:
         """The one line every page, the API and the digest give: the two rates, or why not."""
+        if not self.measured:
+            return NOT_MEASURED
         if self.reminders < MIN_REMINDERS:
             return f"n = {self.reminders} reminder{_s(self.reminders)}; too few to judge"
         if self.compared_quiet_days < MIN_QUIET_DAYS:
@@ -89,12 +98,21 @@ class ReminderEffectFigures:
             return "no comparable day falls on the reminders' weekdays; nothing to compare"
         return (
             f"followed by a check-in {_percent(self.rate_with)} of the time vs "
-            f"{_percent(self.rate_without)} on comparable days"
+            f"{_percent(self.rate_without)} on comparable days ({self.weighting})"
         )
 
     @property
+    def weighting(self) -> str:
+        """Why the comparable days' rate is not their plain share, beside that share's
+        count: "weighted to the reminders' weekdays; 11 of 27 unweighted"."""
+        to = "the reminders' weekdays" if self.one_partner else "each partner's reminder weekdays"
+        return f"weighted to {to}; {self.quiet_days_followed} of {self.quiet_days} unweighted"
+
+    @property
     def caveat(self) -> str:
-        """Plain words on what the figures are and are not."""
+        """Plain words on what the figures are and are not ("" when not measured yet)."""
+        if not self.measured:
+            return ""
         words = (
             f"Over the last {WINDOW_WEEKS} weeks: {self.reminders} reminder"
             f"{_s(self.reminders)} ({self.reminders_followed} followed by a check-in within "
@@ -157,6 +175,8 @@ def effect(rows: Iterable[EffectRow]) -> ReminderEffectFigures:
         compared_quiet_days=sum(s[2] for s in compared),
         left_out_reminders=sum(s[0] for s in left_out.values()),
         left_out_weekdays=tuple(sorted(d for _, d in left_out)) if one_partner else (),
+        measured=bool(strata),
+        one_partner=one_partner or not strata,
     )
 
 
