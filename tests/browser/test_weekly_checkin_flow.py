@@ -40,7 +40,9 @@ SCALE_ROWS = """
   return {tops: boxes.map(b => Math.round(b.top)), widths: boxes.map(b => Math.round(b.width)),
           left: Math.round(boxes[0].left), right: Math.round(boxes[4].right),
           bottom: Math.round(boxes[0].bottom),
-          ends: ends.map(e => ({top: Math.round(e.top), left: Math.round(e.left), right: Math.round(e.right)}))};
+          ends: ends.map(e => ({
+            top: Math.round(e.top), left: Math.round(e.left), right: Math.round(e.right),
+          }))};
 })
 """
 # Per week, each partner's score on every item; in the last week they differ on the fifth
