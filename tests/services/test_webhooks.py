@@ -32,6 +32,7 @@ from counselor.services.couples.preferences import stop_emails
 from counselor.services.delivery import outbox, webhooks
 from counselor.services.delivery.webhook_delivery import WEBHOOKS
 from counselor.services.errors import InvalidInput, NotFound
+from counselor.services.homework.acknowledgements import AcknowledgementInput, acknowledge
 from counselor.services.homework.checkins import CheckInInput, record_checkin
 from counselor.services.homework.lifecycle import end_assignment
 from counselor.services.reports import pre_session
@@ -41,7 +42,16 @@ from tests.support.guide import guide_snippet
 from tests.support.helpers import count_statements
 from tests.support.webhook_receiver import WebhookReceiver, running_receiver
 
-ID_FIELDS = {"checkin_id", "assignment_id", "couple_id", "partner_id", "report_id", "session_id"}
+ID_FIELDS = {
+    "acknowledgement_id",
+    "checkin_id",
+    "assignment_id",
+    "couple_id",
+    "partner_id",
+    "report_id",
+    "session_id",
+}
+EVENT_COUNT = len(webhooks.EVENTS)  # fire_every_event causes each once
 
 pytestmark = pytest.mark.usefixtures("actor")  # the counselor's practice is in scope
 
@@ -66,10 +76,10 @@ def subscribe(actor: Actor, receiver: WebhookReceiver, events=webhooks.EVENTS) -
 
 
 def fire_every_event(counselor) -> dict[str, int]:
-    """Each of the four events through the service that causes it; returns a few ids."""
+    """Each event (``EVENT_COUNT``) through the service that causes it; returns a few ids."""
     actor = Actor.for_counselor(counselor)
     couple = factories.CoupleFactory(counselor=counselor)
-    assignment = factories.AssignmentFactory(couple=couple)
+    assignment = factories.AssignmentFactory(couple=couple, leans_on_partner=True)
     check_in, _ = record_checkin(
         actor,
         assignment.id,
@@ -78,6 +88,13 @@ def fire_every_event(counselor) -> dict[str, int]:
             source=CheckInSource.DASHBOARD,
             reflection="We argued about the dishes again",
         ),
+    )
+    leaned_on = couple.partners[1]
+    acknowledge(
+        links.partner_actor(leaned_on),
+        leaned_on,
+        check_in.id,
+        AcknowledgementInput(noticed="yes", note="It felt good to be asked"),
     )
     end_assignment(actor, assignment.id, AssignmentStatus.COMPLETED)
     report = pre_session.generate_report(pre_session.request_report(actor, couple.id).id)
@@ -121,7 +138,7 @@ def test_every_event_arrives_signed_after_two_failures_with_the_same_id(
     receiver.fail_first = 2
     fired = fire_every_event(counselor)
     ids = [d.id for d in deliveries()]
-    assert len(ids) == 4
+    assert len(ids) == EVENT_COUNT
 
     first = deliver(ids)
     # The first failure holds the endpoint's other deliveries back with it: one probe.
@@ -131,7 +148,7 @@ def test_every_event_arrives_signed_after_two_failures_with_the_same_id(
     deliver_until_settled(clock)
 
     assert {d.status for d in deliveries()} == {OutboxStatus.DELIVERED}
-    assert len(receiver.requests) == 12
+    assert len(receiver.requests) == 3 * EVENT_COUNT
     assert all(r.valid_signature for r in receiver.requests)
     assert set(receiver.attempts.values()) == {3}  # three attempts per webhook-id
     assert {r.message_id for r in receiver.requests} == {d.message_id for d in deliveries()}
@@ -149,7 +166,7 @@ def test_every_event_arrives_signed_after_two_failures_with_the_same_id(
         for d in deliveries()
     )
     assert deliver(ids).done == []  # delivered rows are never sent again
-    assert len(receiver.requests) == 12
+    assert len(receiver.requests) == 3 * EVENT_COUNT
 
 
 def test_the_guides_verification_snippet_accepts_ours_and_rejects_forgeries(
@@ -169,20 +186,21 @@ def test_the_guides_verification_snippet_accepts_ours_and_rejects_forgeries(
         assert not verify_webhook(secret, {**headers, "webhook-id": "msg_other"}, body)
         old = str(int(headers["webhook-timestamp"]) - 3600)
         assert not verify_webhook(secret, {**headers, "webhook-timestamp": old}, body)
-    assert len(receiver.requests) == 4
+    assert len(receiver.requests) == EVENT_COUNT
 
 
 def test_payloads_are_thin_ids_only(counselor, actor, receiver, clock):
     subscribe(actor, receiver)
     fire_every_event(counselor)
     deliver()
-    assert len(receiver.accepted) == 4
+    assert len(receiver.accepted) == EVENT_COUNT
     for request in receiver.accepted:
         event = request.event
         assert set(event) == {"type", "timestamp", "data"}
         assert set(event["data"]) <= ID_FIELDS
         assert all(v is None or isinstance(v, int) for v in event["data"].values())
         assert b"dishes" not in request.body
+        assert b"felt good" not in request.body
         assert datetime.fromisoformat(event["timestamp"]).tzinfo is not None
 
 
@@ -203,7 +221,7 @@ def test_a_410_disables_the_endpoint_and_stops_its_other_deliveries(
     deliver(others)
     assert len(receiver.requests) == 1
     fire_every_event(counselor)  # nothing more is written for a disabled endpoint
-    assert len(deliveries()) == 4
+    assert len(deliveries()) == EVENT_COUNT
 
 
 def test_a_timeout_is_retried(app, counselor, actor, receiver, clock):
@@ -588,7 +606,7 @@ def test_a_removed_endpoint_is_gone_and_its_waiting_deliveries_are_not_sent(
     assert {d.status for d in deliveries()} == {OutboxStatus.FAILED}
     with pytest.raises(NotFound):
         webhooks.delete_endpoint(actor, endpoint.id)
-    assert len(webhooks.recent_deliveries(actor)) == 4  # the history stays
+    assert len(webhooks.recent_deliveries(actor)) == EVENT_COUNT  # the history stays
 
 
 def test_recent_deliveries_are_the_practices_own_newest_first(app, counselor, actor):

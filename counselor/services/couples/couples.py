@@ -10,6 +10,7 @@ from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Partner
 from counselor.services.audit import Actor, record_event
+from counselor.services.couples.erased import refuse_if_erased
 from counselor.services.couples.links import revoke_links, revoke_links_to_old_address
 from counselor.services.couples.preferences import check_reminder_hour
 from counselor.services.errors import FieldErrors, InvalidInput
@@ -123,18 +124,6 @@ def set_status(actor: Actor, couple_id: int, status: CoupleStatus) -> CoupleStat
     previous = couple.status
     _change_status(actor, couple, status)
     return previous
-
-
-ERASED_MESSAGE = (
-    "This couple's data was erased: the couple stays closed and can't be changed, given "
-    "homework, sent links or emailed."
-)
-
-
-def refuse_if_erased(couple: Couple) -> None:
-    """An erased couple is closed for good: nothing new may be stored about it."""
-    if couple.erased_at is not None:
-        raise InvalidInput.single("couple", ERASED_MESSAGE)
 
 
 def _change_status(actor: Actor, couple: Couple, status: CoupleStatus) -> None:

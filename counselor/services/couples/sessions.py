@@ -32,6 +32,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Couple, CoupleSession
 from counselor.services.audit import Actor, record_event
+from counselor.services.couples.erased import refuse_if_erased
 from counselor.services.errors import FieldErrors, NotFound
 from counselor.services.validation import (
     EARLIEST_MOMENT,
@@ -112,7 +113,7 @@ def add_session(
     couple = get_in_practice(Couple, couple_id)
     starts_at, external_id, agenda = _check_session(starts_at, external_id, agenda, session_id=None)
     if agenda:
-        _refuse_if_erased(couple)
+        refuse_if_erased(couple)
     session = CoupleSession(
         practice_id=actor.practice_id,
         couple_id=couple.id,
@@ -168,7 +169,7 @@ def write_notes(actor: Actor, session_id: int, text: str | None) -> CoupleSessio
         problems.add("notes", NOTES_BEFORE_SESSION)
     problems.raise_if_any()
     if notes:
-        _refuse_if_erased(session.couple)
+        refuse_if_erased(session.couple)
     if notes != session.notes:
         session.notes = notes
         record_event(actor, "session.notes_written", "session", session.id)
@@ -190,19 +191,11 @@ def session_text(problems: FieldErrors, field: str, value: str | None) -> str | 
     return text or None
 
 
-def _refuse_if_erased(couple: Couple) -> None:
-    """``couples.refuse_if_erased``, imported when called: couples.py imports the delivery
-    services, which import this module."""
-    from counselor.services.couples.couples import refuse_if_erased
-
-    refuse_if_erased(couple)
-
-
 def _store_agenda(actor: Actor, session: CoupleSession, agenda: str | None) -> None:
     """Audited as ``session.agenda_changed`` when it changed (never the words)."""
     if agenda != session.agenda:
         if agenda:
-            _refuse_if_erased(session.couple)
+            refuse_if_erased(session.couple)
         session.agenda = agenda
         record_event(actor, "session.agenda_changed", "session", session.id)
 

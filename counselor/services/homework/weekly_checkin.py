@@ -34,7 +34,7 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Couple, CoupleStatus, Partner, WeeklyAnswer, WeeklyCheckinItem
 from counselor.services.audit import Actor, record_event
-from counselor.services.couples import couples
+from counselor.services.couples.erased import refuse_if_erased
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.progress import week_rules
 from counselor.services.progress.charts import LineChart, Tick, completion_chart
@@ -170,7 +170,7 @@ def set_enabled(actor: Actor, couple_id: int, enabled: bool) -> bool:
     already given stay (the couple page and the report keep showing them)."""
     couple = get_in_practice(Couple, couple_id)
     if enabled:
-        couples.refuse_if_erased(couple)  # nothing new is asked of an erased couple
+        refuse_if_erased(couple)  # nothing new is asked of an erased couple
     previous = couple.weekly_checkin
     if previous != enabled:
         couple.weekly_checkin = enabled
