@@ -7,7 +7,12 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app counselor
 
-.PHONY: run dev instance-ready test test-long lint format clean screenshots
+.PHONY: run dev instance-ready test test-long lint format clean screenshots translations
+
+# What partners read, in their language (counselor/i18n.py): the catalogues are kept as
+# .po files; the .mo files the app reads are built from them here, before anything runs.
+CATALOGUES := $(wildcard counselor/translations/*/LC_MESSAGES/messages.po)
+COMPILED_CATALOGUES := $(CATALOGUES:.po=.mo)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is required (set PYTHON=python3.11).") if sys.version_info < (3, 11) else None'
@@ -21,6 +26,21 @@ $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@ $(VENV)/.run-installed
+
+%.mo: %.po $(VENV)/.run-installed
+	$(BIN)/pybabel compile --quiet -i $< -o $@
+
+# Extract the marked strings (babel.cfg), bring every catalogue up to date with them and
+# compile. A new or changed string then shows as untranslated in each .po, and the tests
+# fail until it is translated (tests/test_translations.py). A new language:
+# `$(BIN)/pybabel init -i counselor/translations/messages.pot -d counselor/translations -l xx`,
+# translate it, and add it to LANGUAGES in counselor/i18n.py.
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel extract --quiet -F babel.cfg --sort-by-file --no-wrap \
+		--project counselor --copyright-holder "" -o counselor/translations/messages.pot .
+	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete --no-wrap \
+		-i counselor/translations/messages.pot -d counselor/translations
+	$(BIN)/pybabel compile --quiet -d counselor/translations
 
 # `run` serves with gunicorn (2 workers), `dev` with Flask's reloading debug server; both
 # start the Celery workers, one per kind of work, beside it (Procfile, Procfile.dev). The
@@ -41,7 +61,7 @@ dev: instance-ready
 	@exec env HOST=$(HOST) PORT=$(PORT) COUNSELOR_WEBHOOK_ALLOW_PRIVATE_TARGETS=true COUNSELOR_WEBHOOK_REQUIRE_HTTPS=false $(BIN)/python scripts/procfile.py Procfile.dev
 
 # The database created or upgraded, the ladder loaded, and the demo practice when empty.
-instance-ready: $(VENV)/.run-installed
+instance-ready: $(VENV)/.run-installed $(COMPILED_CATALOGUES)
 	$(FLASK) init
 	$(FLASK) seed-demo --if-empty
 	@echo ""
@@ -52,13 +72,13 @@ instance-ready: $(VENV)/.run-installed
 # 250 s with one per core). Tests marked long — minutes each: the fault run under load,
 # 2,000 couples, 30 s of load — are left to `make test-long`.
 TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed $(COMPILED_CATALOGUES)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_PROCESSES)
 
-test-long: $(VENV)/.test-installed
+test-long: $(VENV)/.test-installed $(COMPILED_CATALOGUES)
 	$(BIN)/pytest -m long
 
 # mypy reads its files and strictness from pyproject.toml ([tool.mypy]).
@@ -75,7 +95,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info
 
 # Refresh the README's screenshots (docs/screenshots/) from the browser tests.
-screenshots: $(VENV)/.test-installed
+screenshots: $(VENV)/.test-installed $(COMPILED_CATALOGUES)
 	COUNSELOR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 # Benchmarks (benchmarks/, docs/benchmarks.md): `bench` is the full run (< 10 min on
@@ -91,7 +111,7 @@ bench-tools:
 		&& (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null 2>&1; }) \
 		|| echo "bench: wrk not installed; using the Python load client"; }
 
-bench: $(VENV)/.bench-installed bench-tools
+bench: $(VENV)/.bench-installed bench-tools $(COMPILED_CATALOGUES)
 	$(BIN)/python -m benchmarks run
 
 bench-quick: $(VENV)/.bench-installed bench-tools

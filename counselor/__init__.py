@@ -13,6 +13,7 @@ from sqlalchemy import event
 from counselor import config as config_module
 from counselor import (
     http_headers,
+    i18n,
     log_redaction,
     outages,
     request_limits,
@@ -91,6 +92,7 @@ def register_extensions(app: Flask) -> None:
         render_item=render_migration_type,
     )
     csrf.init_app(app)
+    i18n.init_app(app)
     init_limiter(app)
     rest_api.init_app(app)
     login_manager.init_app(app)

@@ -32,6 +32,12 @@ from counselor.models.practice import (
     Practice,
     ReminderCadence,
 )
+from counselor.models.practice_ladder import (
+    LadderChangeKind,
+    PracticeLadderChange,
+    PracticeRungNote,
+    PracticeTemplate,
+)
 from counselor.models.progress import (
     PartnerWeek,
     ReadinessSignal,
@@ -75,6 +81,7 @@ __all__ = [
     "EmailDetail",
     "EmailKind",
     "IdempotencyRecord",
+    "LadderChangeKind",
     "LadderRung",
     "LinkPurpose",
     "Noticed",
@@ -84,6 +91,9 @@ __all__ = [
     "PartnerWeek",
     "PasskeyCredential",
     "Practice",
+    "PracticeLadderChange",
+    "PracticeRungNote",
+    "PracticeTemplate",
     "ReadinessSignal",
     "RecoveryCode",
     "ReflectionReply",

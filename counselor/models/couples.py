@@ -82,6 +82,9 @@ class Partner(Model):
     # When this partner's cadence last changed (lowered, or put back on the practice's):
     # whether reminders help is measured only since, within one cadence state.
     cadence_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What this partner reads their page and emails in: a BCP 47 tag the service has a
+    # catalogue for (counselor/i18n.py LANGUAGES), set by the counselor or the partner.
+    language: Mapped[str] = mapped_column(sa.String(35), default="en", server_default="en")
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 

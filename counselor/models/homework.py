@@ -63,6 +63,12 @@ class Assignment(PracticeOwned, Model):
     # A snapshot, like the text: checking this step off is leaning on the other partner,
     # who is then invited to acknowledge it (services/homework/leaning.py).
     leans_on_partner: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Where the text came from when the practice's ladder gave it (an override or the
+    # practice's own step), and the step's text in other languages as given, a snapshot
+    # like the title: {"es": {"title": …, "instructions": …}}.
+    practice_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_templates.id"))
+    practice_template_version: Mapped[int | None]
+    translations: Mapped[dict | None] = mapped_column(sa.JSON)
 
     couple: Mapped[Couple] = relationship()
     rung: Mapped[LadderRung] = relationship()

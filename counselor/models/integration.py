@@ -29,6 +29,14 @@ class ApiKey(PracticeOwned, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Space-separated: homework:read, homework:write, clinical_text (counselor/api/scopes.py).
+    # Keys made before scopes existed were given all three (the migration): they keep what
+    # they could do, reflections included.
+    scopes: Mapped[str] = mapped_column(
+        sa.String(200),
+        default="homework:read homework:write",
+        server_default="homework:read homework:write",
+    )
 
 
 class IdempotencyRecord(PracticeOwned, Model):

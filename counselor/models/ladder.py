@@ -27,6 +27,9 @@ class LadderRung(Model):
     purpose: Mapped[str] = mapped_column(sa.Text)
     counselor_note: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # What partners read of the rung in other languages, from the ladder file:
+    # {"es": {"title": …, "purpose": …}} (services/homework/step_language.py).
+    translations: Mapped[dict | None] = mapped_column(sa.JSON)
 
     templates: Mapped[list[TaskTemplate]] = relationship(
         back_populates="rung", order_by="TaskTemplate.position"
@@ -55,6 +58,8 @@ class TaskTemplate(Model):
     # Doing this step means turning toward the other partner, whatever its rung
     # (steps on rungs 2–5 always do; services/homework/leaning.py).
     leans_on_partner: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The step in other languages, from the ladder file: {"es": {"title": …, "instructions": …}}.
+    translations: Mapped[dict | None] = mapped_column(sa.JSON)
 
     rung: Mapped[LadderRung] = relationship(back_populates="templates")
 
@@ -78,6 +83,8 @@ class WeeklyCheckinItem(Model):
     version: Mapped[int] = mapped_column(default=1)
     retired: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # {"es": {"text": …, "low_label": …, "high_label": …}}, from the ladder file.
+    translations: Mapped[dict | None] = mapped_column(sa.JSON)
 
     def __repr__(self) -> str:
         return f"<WeeklyCheckinItem {self.key} v{self.version}>"

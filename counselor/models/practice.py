@@ -63,6 +63,9 @@ class Practice(Model):
     # Paper of the printed report and handout: "letter" or "a4"; None chooses by the
     # practice's time zone (Letter in the Americas, A4 elsewhere; reports/pages.py).
     paper_size: Mapped[str | None] = mapped_column(sa.String(8))
+    # Host origins allowed to frame the dashboard (CSP frame-ancestors), space-separated;
+    # None: nobody ('none').
+    frame_ancestors: Mapped[str | None] = mapped_column(sa.String(1000))
     # Couples' side (Settings › Partner pages): a shared reflection on a step both partners
     # do stays hidden from the other partner until they have written their own for that
     # week (each couple may override it); partners may be emailed "your counselor replied"
