@@ -180,6 +180,8 @@ def _print_sync(result: ladder.SyncResult) -> None:
     ):
         if keys:
             click.echo(f"Weekly check-in items {label}: {', '.join(keys)}")
+    if result.steps_translated:
+        click.echo(f"Steps given earlier now carry their translations: {result.steps_translated}")
 
 
 @click.group("reminders", cls=UnitOfWorkGroup)

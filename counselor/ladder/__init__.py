@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
+
+from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 LADDER_FILE = Path(__file__).with_name("ladder.toml")
 WHO_VALUES = ("each", "together")
@@ -14,6 +17,23 @@ WHO_VALUES = ("each", "together")
 # lengths (models/ladder.py WeeklyCheckinItem).
 WEEKLY_ITEMS_MIN, WEEKLY_ITEMS_MAX = 1, 12
 KEY_MAX, ITEM_TEXT_MAX, ITEM_LABEL_MAX = 64, 240, 60
+# A step's fields, in the file and in a practice's own ladder (``check_template_fields``):
+# the columns' lengths (task_templates.title, assignments.instructions) and the weekly target.
+STEP_TITLE_MAX, STEP_INSTRUCTIONS_MAX = 120, 4000
+TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX = 1, 14
+# The words a partner may read in their own language, per kind of entry, each with the
+# length its source field may have (None: no limit). A rung's counselor_note is for
+# counselors only and is never translated; its title's column is as long as a step's.
+TEMPLATE_WORDS: dict[str, int | None] = {
+    "title": STEP_TITLE_MAX,
+    "instructions": STEP_INSTRUCTIONS_MAX,
+}
+RUNG_WORDS: dict[str, int | None] = {"title": STEP_TITLE_MAX, "purpose": None}
+ITEM_WORDS: dict[str, int | None] = {
+    "text": ITEM_TEXT_MAX,
+    "low_label": ITEM_LABEL_MAX,
+    "high_label": ITEM_LABEL_MAX,
+}
 
 
 class LadderFileError(ValueError):
@@ -31,6 +51,8 @@ class TemplateSpec:
     # its rung decides (services/homework/leaning.py: rungs 2–5 do); true or false
     # overrides that for this step.
     leans_on_partner: bool | None = None
+    # The step's words in other languages: {"es": {"title": …, "instructions": …}}.
+    translations: dict[str, dict[str, str]] = dataclass_field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -41,6 +63,8 @@ class RungSpec:
     purpose: str
     counselor_note: str
     templates: tuple[TemplateSpec, ...]
+    # What partners may read of the rung in other languages: {"es": {"title", "purpose"}}.
+    translations: dict[str, dict[str, str]] = dataclass_field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -52,6 +76,8 @@ class WeeklyItemSpec:
     text: str
     low_label: str
     high_label: str
+    # {"es": {"text": …, "low_label": …, "high_label": …}}.
+    translations: dict[str, dict[str, str]] = dataclass_field(default_factory=dict, hash=False)
 
 
 def load_ladder(path: Path = LADDER_FILE) -> list[RungSpec]:
@@ -80,6 +106,7 @@ def _rung_from(entry: dict) -> RungSpec:
         purpose=_text(entry, "purpose", where),
         counselor_note=_text(entry, "counselor_note", where),
         templates=templates,
+        translations=_translations(entry, where, RUNG_WORDS),
     )
 
 
@@ -102,6 +129,7 @@ def _template_from(entry: dict, rung: str) -> TemplateSpec:
         times_per_week=times,
         who=who,
         leans_on_partner=leans,
+        translations=_translations(entry, where, TEMPLATE_WORDS),
     )
 
 
@@ -110,6 +138,37 @@ def _text(entry: dict, field: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise LadderFileError(f"{where} needs a non-empty {field!r}.")
     return " ".join(value.split())
+
+
+def _translations(
+    entry: dict, where: str, fields: dict[str, int | None]
+) -> dict[str, dict[str, str]]:
+    """An entry's ``translations`` table (``[….translations.es]``): per language the service
+    speaks (other than English, the source), every field of ``fields``, non-empty and no
+    longer than its source field may be."""
+    raw = entry.get("translations", {})
+    if not isinstance(raw, dict):
+        raise LadderFileError(f"{where}: translations must be a table of languages.")
+    offered = sorted(set(LANGUAGES) - {DEFAULT_LANGUAGE})
+    translations: dict[str, dict[str, str]] = {}
+    for language, words in raw.items():
+        here = f"{where}, translation {language!r}"
+        if language not in offered:
+            raise LadderFileError(
+                f"{here}: not a language the service speaks; use one of {', '.join(offered)}."
+            )
+        if not isinstance(words, dict):
+            raise LadderFileError(f"{here} must be a table of {', '.join(fields)}.")
+        unknown = sorted(set(words) - set(fields))
+        if unknown:
+            raise LadderFileError(
+                f"{here}: unknown fields {unknown}; give exactly {', '.join(fields)}."
+            )
+        translations[language] = {name: _text(words, name, here) for name in fields}
+        for name, most in fields.items():
+            if most is not None and len(translations[language][name]) > most:
+                raise LadderFileError(f"{here}: {name} is longer than {most} characters.")
+    return translations
 
 
 def _check_whole_ladder(rungs: list[RungSpec]) -> None:
@@ -150,6 +209,7 @@ def _weekly_item_from(entry: dict) -> WeeklyItemSpec:
         text=_text(entry, "text", where),
         low_label=_text(entry, "low_label", where),
         high_label=_text(entry, "high_label", where),
+        translations=_translations(entry, where, ITEM_WORDS),
     )
     for field, value, most in (
         ("key", item.key, KEY_MAX),

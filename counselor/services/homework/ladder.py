@@ -18,6 +18,7 @@ from counselor.ladder import (
     load_weekly_checkin,
 )
 from counselor.models import LadderRung, TaskTemplate, TemplateWho, WeeklyCheckinItem
+from counselor.services.homework.given_translations import backfill_given_translations
 from counselor.services.homework.leaning import template_leans
 
 
@@ -30,6 +31,9 @@ class SyncResult:
     items_created: list[str] = field(default_factory=list)
     items_updated: list[str] = field(default_factory=list)
     items_retired: list[str] = field(default_factory=list)
+    # Steps given before the ladder had translations that were given their template's
+    # (services/homework/given_translations.py).
+    steps_translated: int = 0
 
     @property
     def changed(self) -> bool:
@@ -40,6 +44,7 @@ class SyncResult:
             or self.items_created
             or self.items_updated
             or self.items_retired
+            or self.steps_translated
         )
 
 
@@ -52,8 +57,10 @@ def sync_ladder(
     A template whose text changes gets a new ``version``; assignments keep the
     snapshot they were given, so old homework never changes under a client. Whether a
     template leans on the partner is not its text: a change of that alone is an update
-    without a new version. Templates missing from the file are retired (hidden from
-    pickers), never deleted. Items follow the same rules (``sync_weekly_items``).
+    without a new version, and so is a change of its translations alone. Templates missing
+    from the file are retired (hidden from pickers), never deleted. Items follow the same
+    rules (``sync_weekly_items``). Steps given from a template before it had translations
+    get them when they still read as it does (``backfill_given_translations``).
     """
     specs = load_ladder() if specs is None else specs
     result = SyncResult()
@@ -75,6 +82,7 @@ def sync_ladder(
         if key not in seen_templates and not template.retired:
             template.retired = True
             result.retired.append(key)
+    result.steps_translated = backfill_given_translations(templates.values())
     return result
 
 
@@ -92,10 +100,11 @@ def _apply_specs(
             rung = LadderRung(key=spec.key)
             db.session.add(rung)
             result.created.append(spec.key)
-        elif (rung.title, rung.purpose, rung.counselor_note) != (
+        elif (rung.title, rung.purpose, rung.counselor_note, rung.translations or {}) != (
             spec.title,
             spec.purpose,
             spec.counselor_note,
+            spec.translations,
         ):
             result.updated.append(spec.key)
         rung.position = spec.position
@@ -104,6 +113,7 @@ def _apply_specs(
             spec.purpose,
             spec.counselor_note,
         )
+        rung.translations = dict(spec.translations)
         rung.updated_at = now
         for position, template_spec in enumerate(spec.templates, start=1):
             seen_templates.add(template_spec.key)
@@ -131,12 +141,19 @@ def _upsert_template(
         template.retired
         or template.rung is not rung
         or template.leans_on_partner != template_leans(rung.position, spec.leans_on_partner)
+        # The translations alone are no new version: ``version`` follows the English words
+        # (the source every translation renders, what a practice's override is written and
+        # reviewed against — a new version marks overrides "base updated" for the owner to
+        # review). A reworded translation says the same step better; assignments already
+        # given keep the words they were given either way.
+        or (template.translations or {}) != spec.translations
     ):
         result.updated.append(spec.key)
     template.rung = rung
     template.position = position
     template.title, template.instructions, template.times_per_week, template.who = text
     template.leans_on_partner = template_leans(rung.position, spec.leans_on_partner)
+    template.translations = dict(spec.translations)
     template.retired = False
     template.updated_at = now
 
@@ -158,10 +175,17 @@ def sync_weekly_items(specs: list[WeeklyItemSpec], result: SyncResult) -> None:
         elif (item.text, item.low_label, item.high_label) != words:
             item.version += 1
             result.items_updated.append(spec.key)
-        elif item.retired or item.position != position:
+        elif (
+            item.retired
+            or item.position != position
+            # Translations alone are no new version, as for templates: the version marks a
+            # change of the statement (its English words), which answers are compared by.
+            or (item.translations or {}) != spec.translations
+        ):
             result.items_updated.append(spec.key)
         item.position = position
         item.text, item.low_label, item.high_label = words
+        item.translations = dict(spec.translations)
         item.retired = False
         item.updated_at = now
     wanted = {spec.key for spec in specs}
