@@ -17,6 +17,7 @@ from counselor.extensions import db
 from counselor.models import ApiKey, CounselorRole, Couple
 from counselor.services import demo
 from counselor.services.accounts import counselors, launch
+from counselor.services.accounts.api_scopes import DEFAULT_SCOPES, SCOPES
 from counselor.services.audit import Actor
 from counselor.services.delivery import reminders
 from counselor.services.errors import InvalidInput
@@ -306,7 +307,15 @@ def keys_group() -> None:
 @keys_group.command("create")
 @click.option("--practice", "slug", required=True, help="The practice's slug.")
 @click.option("--name", required=True, help="Which system uses it, e.g. 'practice manager'.")
-def keys_create(slug: str, name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(list(SCOPES)),
+    help="What it may do; repeat for several. Default: homework:read and homework:write "
+    "(clinical_text lets it receive what clients wrote).",
+)
+def keys_create(slug: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API key and print it once (only its hash is kept)."""
     from counselor.services.accounts import api_keys
 
@@ -315,10 +324,12 @@ def keys_create(slug: str, name: str) -> None:
         raise click.BadParameter(f"no practice with slug {slug!r}", param_hint="--practice")
     try:
         with tenancy.practice_scope(practice.id):
-            key, secret = api_keys.create_api_key(Actor.system(practice.id), name)
+            key, secret = api_keys.create_api_key(
+                Actor.system(practice.id), name, scopes=scopes or DEFAULT_SCOPES
+            )
     except InvalidInput as error:
         _fail(error)
-    click.echo(f"Created API key {key.id} ({key.name}) for {practice.slug}.")
+    click.echo(f"Created API key {key.id} ({key.name}) for {practice.slug}, scopes {key.scopes}.")
     click.echo("The key, shown this once (send it as 'Authorization: Bearer <key>'):")
     click.echo(secret)
 
@@ -341,7 +352,7 @@ def keys_list(slug: str) -> None:
         state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
         click.echo(
             f"{key.id:>5}  {key.prefix}…  {key.name}  created {key.created_at:%Y-%m-%d}  "
-            f"last used {used}  {state}"
+            f"last used {used}  {state}  scopes {key.scopes}"
         )
 
 

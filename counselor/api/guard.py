@@ -1,6 +1,12 @@
 """What every API request goes through: the key (401), its rate limit and its address's
-limit on refused keys (429), idempotent POSTs (replay or 409), and the audit event written
-after the response is known.
+limit on refused keys (429), its scopes (403), idempotent POSTs (replay or 409), and the
+audit event written after the response is known.
+
+Scopes (``api/scopes.py``): reading (GET, HEAD) needs ``homework:read``, changing (POST,
+PUT, PATCH, DELETE) ``homework:write`` — webhooks too: listing them reads, adding or
+removing one changes — and a few routes need more (``ROUTE_SCOPES``). The key's scopes stay
+in ``g.api_scopes`` for the request, for what decides whether an answer may carry clinical
+text (``scopes.may_read_clinical_text``).
 
 A key limited to a counselor acts in that counselor's scope (``tenancy.enter_as_counselor``:
 only their own couples when the practice keeps counselors to theirs), and is refused (401)
@@ -19,6 +25,13 @@ from flask_smorest import abort as smorest_abort
 
 from counselor import tenancy
 from counselor.api import replay
+from counselor.api.scopes import (
+    CLINICAL_TEXT,
+    HOMEWORK_READ,
+    HOMEWORK_WRITE,
+    parse_scopes,
+    scope_for_method,
+)
 from counselor.extensions import db, limiter
 from counselor.models import CounselorRole
 from counselor.services import idempotency
@@ -28,10 +41,22 @@ from counselor.services.audit import Actor, record_event
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # Kept in flask.g.
-REQUEST_STATE = ("api_actor", "api_object", "api_replay_kind", "idempotency_record")
+REQUEST_STATE = ("api_actor", "api_scopes", "api_object", "api_replay_kind", "idempotency_record")
 # Routes for the whole practice's configuration: a key acting for a counselor who is not an
 # owner is refused them (403), as that counselor is on the dashboard.
 OWNERS_ONLY = {"api.Webhooks", "api.WebhookById"}
+# Routes that need a scope beyond their method's, and why (the 403's message).
+ROUTE_SCOPES: dict[str, tuple[str, str]] = {
+    "api.ReportPdf": (
+        CLINICAL_TEXT,
+        "a report's PDF prints what partners and counselors wrote (reflections, replies, "
+        "notes, the session's agenda)",
+    ),
+}
+SCOPE_USES = {
+    HOMEWORK_READ: "reading (GET) needs it",
+    HOMEWORK_WRITE: "changing anything (POST, PUT, PATCH, DELETE) needs it",
+}
 # flask_smorest ships no types; its abort always raises (an HTTPException with the error).
 abort: Callable[..., NoReturn] = smorest_abort
 
@@ -133,9 +158,33 @@ def authenticate() -> Response | None:
                 "carry events about every couple of the practice: manage them with a key "
                 "for the whole practice.",
             )
+    g.api_scopes = parse_scopes(key.scopes)
+    _require_scopes(g.api_scopes)
     if request.method == "POST" and IDEMPOTENCY_HEADER in request.headers:
         return _claim_idempotency_key(g.api_actor)
     return None
+
+
+def _require_scopes(held: frozenset[str]) -> None:
+    """Refuse (403) a request whose method or route needs a scope the key lacks."""
+    needed = scope_for_method(request.method)
+    if needed not in held:
+        _refuse_for_scope(needed, SCOPE_USES[needed])
+    if request.endpoint in ROUTE_SCOPES:
+        needed, why = ROUTE_SCOPES[request.endpoint]
+        if needed not in held:
+            _refuse_for_scope(needed, why)
+
+
+def _refuse_for_scope(scope: str, why: str) -> NoReturn:
+    abort(
+        403,
+        message=f"This API key lacks the {scope} scope: {why}. An owner of the practice can "
+        "give a key that scope under Settings › API keys.",
+        headers={
+            "WWW-Authenticate": f'Bearer realm="api", error="insufficient_scope", scope="{scope}"'
+        },
+    )
 
 
 def _claim_idempotency_key(actor: Actor) -> Response | None:

@@ -3,6 +3,7 @@ and the check of the error envelope."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from werkzeug.test import TestResponse
 from counselor import tenancy
 from counselor.models import Counselor, Practice
 from counselor.services.accounts import api_keys
+from counselor.services.accounts.api_scopes import SCOPES
 from counselor.services.audit import Actor
 from counselor.unit_of_work import unit_of_work
 from tests.support import factories
@@ -41,6 +43,8 @@ CONTRACT = {
     ("get", "/weekly-checkin/items"),
     ("get", "/couples/{couple_id}/weekly-checkins"),
     ("get", "/couples/{couple_id}/reminder-effect"),
+    ("get", "/couples/{couple_id}/fhir"),
+    ("get", "/fhir/Questionnaire/weekly-checkin"),
 }
 
 
@@ -78,14 +82,20 @@ class ApiClient:
         )
 
 
-def make_api_client(app: Flask, practice: Practice | None = None) -> ApiClient:
+def make_api_client(
+    app: Flask, practice: Practice | None = None, scopes: Iterable[str] = tuple(SCOPES)
+) -> ApiClient:
+    """A new owner of ``practice`` (or of a new one) and a key for the whole practice with
+    ``scopes`` — every scope unless a test says otherwise."""
     owner = (
         factories.CounselorFactory(practice=practice)
         if practice is not None
         else factories.CounselorFactory()
     )
     with tenancy.practice_scope(owner.practice_id), unit_of_work():  # as `keys create` does
-        key, secret = api_keys.create_api_key(Actor.system(owner.practice_id), "Host system")
+        key, secret = api_keys.create_api_key(
+            Actor.system(owner.practice_id), "Host system", scopes=scopes
+        )
     return ApiClient(app.test_client(), secret, owner.practice, owner, key.id)
 
 

@@ -29,10 +29,11 @@ RETRY_AFTER = {
 
 
 def errors(*codes: int) -> Callable[[Any], Any]:
-    """Document the error answers of an operation (401 and 429 are added to every one)."""
+    """Document the error answers of an operation (401, 403 and 429 are added to every one:
+    a key may lack the scope an operation needs, ``guard.py``)."""
 
     def decorate(view: Any) -> Any:
-        for code in sorted({*codes, 401, 429}, reverse=True):
+        for code in sorted({*codes, 401, 403, 429}, reverse=True):
             if code == 429:
                 view = bp.alt_response(429, schema=ErrorSchema, headers=RETRY_AFTER)(view)
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from counselor.api.schemas.common import PageSchema, UtcDateTime
+from counselor.api.schemas.common import ClinicalText, PageSchema, UtcDateTime
 from counselor.models import Acknowledgement, Noticed, Visibility
 
 
@@ -40,9 +40,8 @@ class AcknowledgementSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "How valued they felt, 1–5; null if they left it out."},
     )
-    note = fields.String(
+    note = ClinicalText(
         dump_only=True,
-        required=True,
         allow_none=True,
         metadata={
             "description": "What they wrote, up to 2000 characters; null if nothing. Client "

@@ -14,6 +14,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from counselor.api.scopes import CLINICAL_TEXT, may_read_clinical_text
 from counselor.services import validation
 from counselor.services.validation import MAX_ID
 
@@ -65,6 +66,32 @@ def object_id(**kwargs: Any) -> fields.Integer:
 
 def day(**kwargs: Any) -> fields.Date:
     return fields.Date(validate=sane_date, **kwargs)
+
+
+CLINICAL_TEXT_NOTE = (
+    f"Only for a key with the `{CLINICAL_TEXT}` scope: left out of the answer for any other "
+    "key (never null for that reason: null means nothing written)."
+)
+
+
+class ClinicalText(fields.String):
+    """What a partner or counselor wrote — a reflection, a reply, a note, an agenda. Every
+    output field that carries such words is one of these, so this is the one place that
+    decides who receives them: a key with the ``clinical_text`` scope (``api/scopes.py``).
+    For any other key the field is left out of the answer (marshmallow skips a field that
+    serializes to ``missing``); the OpenAPI document says so and does not require it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = dict(kwargs.pop("metadata", None) or {})
+        description = metadata.get("description", "")
+        metadata["description"] = f"{description} {CLINICAL_TEXT_NOTE}".strip()
+        kwargs["required"] = False
+        super().__init__(metadata=metadata, **kwargs)
+
+    def serialize(self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> Any:
+        if not may_read_clinical_text():
+            return ma.missing
+        return super().serialize(attr, obj, accessor, **kwargs)
 
 
 class UtcDateTime(fields.AwareDateTime):

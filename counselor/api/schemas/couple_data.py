@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from counselor.api.schemas.common import UtcDateTime
+from counselor.api.schemas.common import ClinicalText, UtcDateTime
 
 
 def instant(null: bool = False) -> UtcDateTime:
@@ -25,6 +25,11 @@ def number(null: bool = False, **kwargs: Any) -> fields.Integer:
 
 def string(null: bool = False, **kwargs: Any) -> fields.String:
     return fields.String(dump_only=True, required=True, allow_none=null, **kwargs)
+
+
+def clinical_text(null: bool = False, **kwargs: Any) -> ClinicalText:
+    """What a partner or counselor wrote: only for a key with the clinical_text scope."""
+    return ClinicalText(dump_only=True, allow_none=null, **kwargs)
 
 
 class ExportPracticeSchema(ma.Schema):
@@ -108,7 +113,7 @@ class ExportCheckInSchema(ma.Schema):
     partner_id = number()
     occurred_on = day()
     comfort = number(null=True)
-    reflection = string(null=True)
+    reflection = clinical_text(null=True)
     visibility = string(metadata={"description": "counselor or shared."})
     source = string(metadata={"description": "link, dashboard or api."})
     created_at = instant()
@@ -122,7 +127,7 @@ class ExportAcknowledgementSchema(ma.Schema):
     partner_id = number(metadata={"description": "The partner who was leaned on."})
     noticed = string(metadata={"description": "yes, not_sure or no."})
     felt_valued = number(null=True)
-    note = string(null=True, metadata={"description": "Client text; null once erased."})
+    note = clinical_text(null=True, metadata={"description": "Client text; null once erased."})
     visibility = string(metadata={"description": "counselor or shared."})
     created_at = instant()
 
@@ -133,7 +138,7 @@ class ExportReplySchema(ma.Schema):
     kind = string(metadata={"description": "partner or counselor."})
     partner_id = number(null=True)
     counselor_id = number(null=True)
-    body = string(metadata={"description": 'Client text; "" once erased.'})
+    body = clinical_text(metadata={"description": 'Client text; "" once erased.'})
     created_at = instant()
     removed_at = instant(null=True)
 
@@ -152,8 +157,10 @@ class ExportSessionSchema(ma.Schema):
     id = number()
     starts_at = instant()
     external_id = string(null=True)
-    agenda = string(null=True, metadata={"description": "What to cover; client text."})
-    notes = string(null=True, metadata={"description": "The counselor's notes; client text."})
+    agenda = clinical_text(null=True, metadata={"description": "What to cover; client text."})
+    notes = clinical_text(
+        null=True, metadata={"description": "The counselor's notes; client text."}
+    )
     created_at = instant()
     removed_at = instant(null=True)
 

@@ -9,6 +9,7 @@ from marshmallow import fields, validate
 
 from counselor.api.schemas.common import (
     Args,
+    ClinicalText,
     PageSchema,
     UtcDateTime,
     object_id,
@@ -183,8 +184,7 @@ NOTES: dict[str, Any] = {
     "metadata": {
         "description": "The counselor's private notes, written once the session has started "
         "(422 before; up to 4000 characters; blank or null clears them). Client text, like a "
-        "reflection: every key of the practice reads and writes them (keys have no scopes "
-        "yet); never in an email."
+        "reflection: never in an email."
     }
 }
 
@@ -194,8 +194,8 @@ class SessionSchema(ma.Schema):
     couple_id = fields.Integer(dump_only=True, required=True)
     starts_at = UtcDateTime(required=True)
     external_id = fields.String(required=True, allow_none=True)
-    agenda = fields.String(required=True, allow_none=True, **AGENDA)
-    notes = fields.String(required=True, allow_none=True, **NOTES)
+    agenda = ClinicalText(allow_none=True, **AGENDA)
+    notes = ClinicalText(allow_none=True, **NOTES)
     created_at = UtcDateTime(dump_only=True, required=True)
 
 

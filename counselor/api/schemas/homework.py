@@ -12,6 +12,7 @@ from marshmallow import fields, validate
 from counselor.api.schemas.common import (
     MAX_ID,
     Args,
+    ClinicalText,
     PageSchema,
     QueryArgs,
     RungRefSchema,
@@ -178,8 +179,7 @@ class ReplySchema(ma.Schema):
             "the reflection reads on their page."
         },
     )
-    body = fields.String(
-        required=True,
+    body = ClinicalText(
         metadata={
             "description": "Client text, like the reflection: never in an email, a log or a "
             "webhook. Empty once the couple is erased."
@@ -216,7 +216,9 @@ class CheckInSchema(ma.Schema):
     partner_id = fields.Integer(required=True)
     occurred_on = fields.Date(required=True)
     comfort = fields.Integer(required=True, allow_none=True)
-    reflection = fields.String(required=True, allow_none=True)
+    reflection = ClinicalText(
+        allow_none=True, metadata={"description": "What the partner wrote; null if nothing."}
+    )
     share_with_partner = fields.Function(
         reflections.is_shared,
         required=True,

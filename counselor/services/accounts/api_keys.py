@@ -3,12 +3,18 @@
 A key acts for the whole practice, or for one counselor (``ApiKey.counselor_id``): it then
 sees what that counselor sees on the dashboard — only their own couples when the practice
 keeps counselors to theirs (``tenancy.enter_as_counselor``) — and stops working while the
-counselor is deactivated."""
+counselor is deactivated.
+
+Its scopes (``api/scopes.py``) say what it may do: read, change, and receive what partners
+and counselors wrote. An owner may narrow or widen them later without replacing the key
+(keys made before scopes existed hold all three: narrowing one is how an owner stops a
+host receiving reflections); every change is audited."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -16,6 +22,7 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ApiKey, Counselor, CounselorRole
+from counselor.services.accounts.api_scopes import DEFAULT_SCOPES, SCOPES, joined_scopes
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import API_KEY_NAME_MAX, check_text
@@ -31,14 +38,20 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_api_key(actor: Actor, name: str, counselor_id: int | None = None) -> tuple[ApiKey, str]:
+def create_api_key(
+    actor: Actor,
+    name: str,
+    counselor_id: int | None = None,
+    scopes: Iterable[str] = DEFAULT_SCOPES,
+) -> tuple[ApiKey, str]:
     """A new key for the actor's practice, acting for the whole practice or, given
-    ``counselor_id``, for that active counselor of it; returns the row and the secret (shown
-    only once)."""
+    ``counselor_id``, for that active counselor of it, with ``scopes`` (at least one);
+    returns the row and the secret (shown only once)."""
     problems = FieldErrors()
     name = check_text(problems, "name", name, max_length=API_KEY_NAME_MAX)
     if counselor_id is not None and key_counselor(counselor_id) is None:
         problems.add("counselor_id", "Choose an active counselor of this practice.")
+    stored_scopes = _checked_scopes(problems, scopes)
     problems.raise_if_any()
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
@@ -48,11 +61,38 @@ def create_api_key(actor: Actor, name: str, counselor_id: int | None = None) -> 
         key_hash=hash_key(secret),
         created_by_id=actor.id if actor.kind == "counselor" else None,
         counselor_id=counselor_id,
+        scopes=stored_scopes,
     )
     db.session.add(key)
     db.session.flush()
     record_event(actor, "api_key.create", "api_key", key.id)
     return key, secret
+
+
+def change_scopes(actor: Actor, key_id: int, scopes: Iterable[str]) -> ApiKey:
+    """Give a live key of the actor's practice these scopes (at least one), from its next
+    request on. Audited as ``api_key.scopes`` when they change; the same scopes again
+    change nothing."""
+    key = get_in_practice(ApiKey, key_id)
+    problems = FieldErrors()
+    stored_scopes = _checked_scopes(problems, scopes)
+    if key.revoked_at is not None:
+        problems.add("scopes", "This key is revoked: it has no scopes to change.")
+    problems.raise_if_any()
+    if stored_scopes != key.scopes:
+        key.scopes = stored_scopes
+        record_event(actor, "api_key.scopes", "api_key", key.id)
+    return key
+
+
+def _checked_scopes(problems: FieldErrors, scopes: Iterable[str]) -> str:
+    """The stored value of chosen scopes; a problem if none, or one that isn't a scope."""
+    chosen = set(scopes)
+    if chosen - set(SCOPES):
+        problems.add("scopes", "Choose among the scopes listed.")
+    elif not chosen:
+        problems.add("scopes", "Choose at least one scope: a key without any can do nothing.")
+    return joined_scopes(chosen)
 
 
 def key_counselor(counselor_id: int) -> Counselor | None:
