@@ -305,6 +305,7 @@ def test_sync_gives_earlier_steps_their_templates_translations_once(app):
     couple = factories.CoupleFactory()
     as_given = _given(template, couple)  # translations never set: SQL NULL
     set_to_none = _given(template, couple, translations=None)  # through the ORM: JSON null
+    given_empty = _given(template, couple, translations={})  # the template had none then
     another_practice = _given(template)
     from_other_template = _given(other, couple)
     reworded = _given(template, couple, title="Ask me for advice")
@@ -326,13 +327,13 @@ def test_sync_gives_earlier_steps_their_templates_translations_once(app):
     result = ladder.sync_ladder()
 
     db.session.expire_all()
-    for filled in (as_given, set_to_none, another_practice):
+    for filled in (as_given, set_to_none, given_empty, another_practice):
         assert stored(Assignment, filled.id).translations == template.translations
     assert stored(Assignment, from_other_template.id).translations == other.translations
     assert stored(Assignment, reworded.id).translations is None
     assert stored(Assignment, already.id).translations == {"es": SPANISH}
     assert stored(Assignment, from_practice_text.id).translations is None
-    assert result.steps_translated == 4
+    assert result.steps_translated == 5
     assert result.changed
     assert ladder.sync_ladder().steps_translated == 0
 

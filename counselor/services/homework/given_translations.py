@@ -3,12 +3,13 @@ other languages, once.
 
 An assignment keeps the words it was given (``Assignment.translations``, a snapshot like
 its title), so a step given from a base template before the ladder file carried
-translations has none (NULL), and its partner reads it in English with a note. When the
-step still reads exactly as its template does now (the counselor did not reword it when
-giving it, and the template's English words have not changed since), the template's
-translations say the same step; ``ladder sync`` (and so ``flask init``) copies them onto
-it. Steps from a practice's own text (``practice_template_id``), reworded steps and steps
-that already carry translations are left alone, so running it again changes nothing.
+translations has none (NULL, or empty), and its partner reads it in English with a note.
+When the step still reads exactly as its template does now (the counselor did not reword
+it when giving it, and the template's English words have not changed since), the
+template's translations say the same step; ``ladder sync`` (and so ``flask init``) copies
+them onto it. Steps from a practice's own text (``practice_template_id``), reworded steps
+and steps that already carry translations are left alone, so running it again changes
+nothing.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ def backfill_given_translations(templates: Iterable[TaskTemplate]) -> int:
 
 
 def _no_translations() -> sa.ColumnElement[bool]:
-    # A JSON column holds "none" two ways: SQL NULL (never set, as for every step given
-    # before the column existed) or the JSON value null (set to None through the ORM).
+    # A JSON column holds "none" three ways: SQL NULL (never set, as for every step given
+    # before the column existed), the JSON value null (set to None through the ORM) or an
+    # empty object (given from a template that had no translations then).
     return sa.or_(
         Assignment.translations.is_(None),
-        sa.cast(Assignment.translations, sa.Text) == "null",
+        sa.cast(Assignment.translations, sa.Text).in_(["null", "{}"]),
     )
