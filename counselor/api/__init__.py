@@ -60,6 +60,7 @@ from counselor.api.resources import (  # noqa: E402, F401
     acknowledgements,
     couple_data,
     couples,
+    fhir,
     homework,
     ladder,
     reminder_effect,

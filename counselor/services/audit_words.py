@@ -159,6 +159,7 @@ API_ROUTES = {
     "/couples/{couple_id}/reports": "a couple's reports",
     "/couples/{couple_id}/export": "a couple's exported data",
     "/couples/{couple_id}/erase": "a couple's erasure",
+    "/couples/{couple_id}/fhir": "a couple's homework as FHIR",
     "/sessions/{session_id}": "a session",
     "/assignments/{assignment_id}": "a step",
     "/assignments/{assignment_id}/checkins": "a step's check-ins",
@@ -167,13 +168,18 @@ API_ROUTES = {
     "/couples/{couple_id}/weekly-checkins": "a couple's weekly check-ins",
     "/couples/{couple_id}/reminder-effect": "whether reminders help a couple",
     "/weekly-checkin/items": "the weekly check-in's items",
+    "/fhir/Questionnaire/weekly-checkin": "the weekly check-in's FHIR Questionnaire",
     "/reports/{report_id}": "a report",
     "/reports/{report_id}/pdf": "a report's PDF",
     "/ladder": "the ladder",
     "/webhooks": "the webhooks",
     "/webhooks/{webhook_id}": "a webhook",
 }
-_API_EXPORT_ROUTES = ("/couples/{couple_id}/export", "/couples/{couple_id}/erase")
+_API_EXPORT_ROUTES = (
+    "/couples/{couple_id}/export",
+    "/couples/{couple_id}/erase",
+    "/couples/{couple_id}/fhir",
+)
 
 
 def action_words(action: str) -> str:
