@@ -21,6 +21,10 @@ Settings
     reads at run time in place (``csrf_checked`` does). Settings read only when an app is
     built — rate limiting on, another Celery broker — go in the ``app_overrides`` fixture of
     the module or class: those tests get an app of their own, built for each test.
+
+Hypothesis
+    Few examples, the same every run (the ``quick`` profile); tests marked ``long`` ask for
+    the ``thorough`` one (tests/support/hypothesis_profiles.py).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from counselor.extensions import db, limiter
 from counselor.models import Counselor, Couple, Partner
 from counselor.services.audit import Actor
 from tests.support import audit_guard, factories, isolation
+from tests.support import hypothesis_profiles as hypothesis_profiles  # registers and loads them
 from tests.support.clock import NOW, Clock
 from tests.support.environment import require_service
 from tests.support.mailserver import running_smtp_server

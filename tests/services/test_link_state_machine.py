@@ -12,6 +12,10 @@ Each rule is one request's work through the service layer (counselor/services/co
 links.py and the services that revoke links), committed as a request would be, inside
 the test's rolled-back transaction. Every example starts with couples of its own.
 
+`make test` walks Hypothesis's quick profile (a few seconds: the same short examples every
+run, which must take every rule and open both a live and a dead link); `make test-long`
+the thorough one, new examples every run (tests/support/hypothesis_profiles.py).
+
 Tried against planted bugs — a new address that leaves the old links working, or stops
 them with a stamp an undo of *Revoke links* brings back; the purpose ignored; one
 partner's links left out of a revocation — each fails it within its first examples.
@@ -19,7 +23,10 @@ partner's links left out of a revocation — each fails it within its first exam
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,9 +35,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
+    MultipleResults,
     RuleBasedStateMachine,
     initialize,
     invariant,
+    multiple,
     precondition,
     rule,
     run_state_machine_as_test,
@@ -45,6 +54,7 @@ from counselor.services.errors import InvalidInput
 from counselor.tenancy import get_in_practice
 from tests.support import factories
 from tests.support.clock import NOW, Clock
+from tests.support.hypothesis_profiles import QUICK, THOROUGH
 
 COUPLES = 2
 PARTNERS = COUPLES * 2
@@ -52,13 +62,9 @@ PURPOSES = list(LinkPurpose)
 # Revocations no undo can restore (a pause, a new address) share no id with the counselor's.
 UNRESTORABLE = -1
 
-SETTINGS = settings(
-    max_examples=15,
-    stateful_step_count=40,
-    deadline=None,
-    database=None,  # nothing written into the working tree; a failure prints its steps
-    suppress_health_check=[HealthCheck.too_slow],
-)
+# Besides every rule, what the walk must have done at least once.
+LIVE_LINK_OPENED = "a live link opened"
+DEAD_LINK_REFUSED = "a dead link refused"
 
 
 @dataclass
@@ -71,20 +77,35 @@ class ModelLink:
     revoked_by: int | None = None  # a counselor revocation's number, or UNRESTORABLE
 
 
+@pytest.mark.parametrize("depth", [QUICK, pytest.param(THOROUGH, marks=pytest.mark.long)])
 def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_works(
-    app, clock: Clock, actor: Actor, counselor
+    app, clock: Clock, actor: Actor, counselor, depth: str
 ):
     ttl_days = {
         LinkPurpose.HOMEWORK: app.config["LINK_TTL_DAYS"],
         LinkPurpose.UNSUBSCRIBE: app.config["UNSUBSCRIBE_LINK_TTL_DAYS"],
     }
     addresses = itertools.count()
+    rules: list[str] = []
+    walked: Counter[str] = Counter()
+
+    def walk(step: Callable) -> Callable:
+        """A rule whose steps are counted: the walk must take it at least once."""
+        rules.append(step.__name__)
+
+        @functools.wraps(step)
+        def counted(self, **arguments):
+            walked[step.__name__] += 1
+            return step(self, **arguments)
+
+        return counted
 
     class PartnerLinks(RuleBasedStateMachine):
         tokens = Bundle("tokens")
 
-        @initialize()
-        def couples_of_this_example(self) -> None:
+        @initialize(target=tokens)
+        def couples_of_this_example(self) -> MultipleResults[str]:
+            """Two couples, each partner sent a link of each purpose."""
             clock.set(NOW)
             self.couples = [factories.CoupleFactory(counselor=counselor) for _ in range(COUPLES)]
             self.partners = [p for couple in self.couples for p in couple.partners]
@@ -93,6 +114,9 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
             # Per couple, the counselor's revocations: (number, the stamp an undo names).
             self.revocations: list[list[tuple[int, datetime]]] = [[] for _ in range(COUPLES)]
             self.numbers = itertools.count()
+            sent = [self.issued(p, purpose) for p in range(PARTNERS) for purpose in PURPOSES]
+            self.end_request()
+            return multiple(*sent)
 
         def couple_of(self, partner: int) -> int:
             return partner // 2
@@ -111,6 +135,7 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
         def check(self, token: str, purpose: LinkPurpose) -> None:
             resolved = links.resolve_link(token, purpose)
             expected = self.expected_partner(token, purpose)
+            walked[DEAD_LINK_REFUSED if expected is None else LIVE_LINK_OPENED] += 1
             if expected is None:
                 assert resolved is None, f"a dead link resolved ({purpose})"
             else:
@@ -125,12 +150,17 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
         @rule(
             target=tokens, partner=st.integers(0, PARTNERS - 1), purpose=st.sampled_from(PURPOSES)
         )
+        @walk
         def issue(self, partner: int, purpose: LinkPurpose) -> str:
+            token = self.issued(partner, purpose)
+            self.end_request()
+            return token
+
+        def issued(self, partner: int, purpose: LinkPurpose) -> str:
             token = links.issue_link(self.partners[partner], purpose)
             self.links[token] = ModelLink(
                 partner, purpose, clock.now + timedelta(days=ttl_days[purpose])
             )
-            self.end_request()
             return token
 
         @rule(
@@ -138,6 +168,7 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
             purpose=st.sampled_from(PURPOSES),
             tamper_at=st.none() | st.integers(0, 31),
         )
+        @walk
         def use(self, token: str, purpose: LinkPurpose, tamper_at: int | None) -> None:
             """The link opened on its purpose's page or the other one's (wrong-purpose
             use), as sent or with one character changed."""
@@ -149,11 +180,13 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
             assert links.resolve_link(tampered, purpose) is None
 
         @rule(hours=st.integers(1, 20 * 24))
+        @walk
         def time_passes(self, hours: int) -> None:
             """Up to 20 days: often less than a homework link lives, sometimes more."""
             clock.advance(hours=hours)
 
         @rule(couple=st.integers(0, COUPLES - 1))
+        @walk
         def revoke_links(self, couple: int) -> None:
             """The counselor's *Revoke links*: every link not already revoked stops."""
             revocation = links.revoke_couple_links(actor, self.couples[couple].id)
@@ -173,6 +206,7 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
 
         @precondition(lambda self: any(self.revocations))
         @rule(data=st.data())
+        @walk
         def undo_a_revocation(self, data: st.DataObject) -> None:
             """Undo one of the counselor's revocations: its links that have not expired
             work again, unless something else stopped them since (a new address)."""
@@ -193,6 +227,7 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
             self.end_request()
 
         @rule(partner=st.integers(0, PARTNERS - 1))
+        @walk
         def change_email(self, partner: int) -> None:
             """A new address: every link sent to the old one stops, for good."""
             couple = self.couples[self.couple_of(partner)]
@@ -216,6 +251,7 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
             self.end_request()
 
         @rule(couple=st.integers(0, COUPLES - 1), active=st.booleans())
+        @walk
         def pause_or_reopen(self, couple: int, active: bool) -> None:
             """Pausing stops every link for good; reopening brings none back."""
             status = CoupleStatus.ACTIVE if active else CoupleStatus.PAUSED
@@ -241,4 +277,9 @@ def test_only_an_issued_unexpired_unrevoked_link_of_its_partner_and_purpose_work
                 )
                 assert links.live_link_count(couple.id) == expected
 
-    run_state_machine_as_test(PartnerLinks, settings=SETTINGS)
+    profile = settings.get_profile(depth)
+    run_state_machine_as_test(
+        PartnerLinks, settings=settings(profile, suppress_health_check=[HealthCheck.too_slow])
+    )
+    untaken = {*rules, LIVE_LINK_OPENED, DEAD_LINK_REFUSED} - set(walked)
+    assert not untaken, f"the walk never took {untaken}: more steps (hypothesis_profiles.py)"
