@@ -6,21 +6,30 @@ carry links and counts, never a couple's label or any client text.
 
 Partner emails read as a note from a person at the practice, not a ticket system: they
 greet the partner by first name, say plainly what happened and sign off with the
-practice's (or the counselor's) name; the subject and sender name are the practice's."""
+practice's (or the counselor's) name; the subject and sender name are the practice's.
+
+A partner's email is written in the partner's language (``partners.language``): subject,
+both bodies, dates and the step titles it may list (as their page lists them:
+``partner_page``, by ``step_language.step_text``), all composed inside
+``i18n.in_language`` in ``_partner_email``, the one place every partner email is made. A
+counselor's emails stay in English."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from counselor import timeutil
 from counselor.extensions import db
+from counselor.i18n import current_language, format_day, in_language
 from counselor.models import (
     AccountTokenPurpose,
     Counselor,
@@ -42,23 +51,36 @@ from counselor.services.couples import links
 from counselor.services.couples.sessions import NOT_REMOVED, started_by
 from counselor.services.delivery import digest
 from counselor.services.pages import partner_page
+from counselor.services.progress import week_rules
 
 Row = TypeVar("Row", Partner, Counselor, Report, WebhookEndpoint)
 
-SUBJECTS = {
-    EmailKind.NEW_STEP: "Something new to try this week",
-    EmailKind.LINK: "Your link to this week's steps",
-    EmailKind.REMINDER: "A gentle reminder about this week's steps",
+# A counselor's subjects, in English (``{practice}``: the practice's name).
+COUNSELOR_SUBJECTS = {
     EmailKind.COUNSELOR_DIGEST: "Couples to look at this week",
     EmailKind.REPORT_READY: "Pre-session reports are ready",
     EmailKind.WEBHOOK_DISABLED: "A webhook was disabled",
     EmailKind.PASSWORD_RESET: "Choose a new password",
     EmailKind.COUNSELOR_INVITE: "Join {practice} on Ladder homework",
-    # Discreet like every partner subject: an inbox list must not say "counselling".
-    EmailKind.COUNSELOR_REPLIED: "A new note on your page",
 }
-# The subject when the practice lets emails name the counselor (``email_names_counselor``).
-NAMED_SUBJECTS = {EmailKind.COUNSELOR_REPLIED: "A note from {counselor}"}
+
+
+def partner_subject(kind: EmailKind, counselor_name: str | None = None) -> str:
+    """A partner email's subject in the current language, discreet as an inbox list shows
+    it: never "counselling", never a step. ``counselor_name``: the practice lets emails
+    name the counselor (``email_names_counselor``), which only the reply note's subject
+    does."""
+    if kind == EmailKind.NEW_STEP:
+        return gettext("Something new to try this week")
+    if kind == EmailKind.LINK:
+        return gettext("Your link to this week's steps")
+    if kind == EmailKind.REMINDER:
+        return gettext("A gentle reminder about this week's steps")
+    if kind == EmailKind.COUNSELOR_REPLIED and counselor_name:
+        return gettext("A note from %(counselor)s", counselor=counselor_name)
+    if kind == EmailKind.COUNSELOR_REPLIED:
+        return gettext("A new note on your page")
+    raise ValueError(f"{kind} is not a partner's email")
 
 
 @dataclass(frozen=True)
@@ -118,10 +140,16 @@ def compose(email: OutboxEmail) -> Content:
 
 
 def _partner_email(email: OutboxEmail) -> Content:
-    """New step, fresh link or reminder: a greeting, how many steps are open, the link."""
+    """New step, fresh link, reminder or "your counselor replied", in the partner's
+    language: a greeting, how many steps are open, the link."""
     partner = _about(
         Partner, email.partner_id, joinedload(Partner.couple).joinedload(Couple.practice)
     )
+    with in_language(partner.language):
+        return _partner_content(email, partner)
+
+
+def _partner_content(email: OutboxEmail, partner: Partner) -> Content:
     practice = partner.couple.practice
     # The outbox engine commits what composing wrote before the email leaves, so both
     # links exist by the time anyone can click them.
@@ -132,6 +160,13 @@ def _partner_email(email: OutboxEmail) -> Content:
     tomorrow = timeutil.local_today(partner.timezone).toordinal() + 1
     homework_url = public_url("partner.homework", token=homework_token)
     unsubscribe_url = public_url("partner.unsubscribe", token=unsubscribe_token)
+    lists_titles = (
+        practice.email_detail == EmailDetail.TITLES and email.kind != EmailKind.COUNSELOR_REPLIED
+    )
+    # As the partner's page lists them: in their language, told apart by start date.
+    listed = homework.open_steps if lists_titles else []
+    # Who signs: the counselor by name when the practice lets emails name them.
+    counselor_name = partner.couple.counselor.name if practice.email_names_counselor else None
     context = {
         "partner": partner,
         "open_count": len(homework.open_steps),
@@ -140,13 +175,13 @@ def _partner_email(email: OutboxEmail) -> Content:
             for step in homework.open_steps
             if step.assignment.due_on and step.assignment.due_on.toordinal() == tomorrow
         ),
-        "titles": [s.title for s in homework.open_steps]
-        if practice.email_detail == EmailDetail.TITLES
-        else [],
+        "week_ends": format_day(week_end(partner)),
+        "titles": [step.title for step in listed],
+        "untranslated": any(step.words.untranslated for step in listed),
         "homework_url": homework_url,
         "unsubscribe_url": unsubscribe_url,
         "link_days": current_app.config["LINK_TTL_DAYS"],
-        **_signed(partner, practice),
+        "counselor_name": counselor_name,
         "can_reply": bool(practice.reply_to),
     }
     return _render(
@@ -154,19 +189,16 @@ def _partner_email(email: OutboxEmail) -> Content:
         partner.email,
         practice,
         context,
+        subject=partner_subject(email.kind, counselor_name),
         link=homework_url,
         unsubscribe_url=unsubscribe_url,
         reply_to=practice.reply_to,
     )
 
 
-def _signed(partner: Partner, practice: Practice) -> dict[str, Any]:
-    """Who the email is from, in words: "Dana Whitfield at Riverside …" when the practice
-    lets emails name the counselor, else "your counselor at Riverside …" (``who``, and
-    ``Who`` to start a sentence); ``counselor_name`` signs it off."""
-    name = partner.couple.counselor.name if practice.email_names_counselor else None
-    who = f"{name} at {practice.name}" if name else f"your counselor at {practice.name}"
-    return {"counselor_name": name, "who": who, "Who": who[:1].upper() + who[1:]}
+def week_end(partner: Partner) -> date:
+    """The Sunday the partner's week ends on, on their clock: what "this week" means."""
+    return week_rules.partner_current_week(partner) + timedelta(days=6)
 
 
 def _counselor_digest(email: OutboxEmail) -> Content:
@@ -260,18 +292,18 @@ def _render(
     practice: Practice,
     context: dict[str, Any],
     *,
+    subject: str | None = None,
     link: str | None = None,
     unsubscribe_url: str | None = None,
     reply_to: str | None = None,
 ) -> Content:
-    """The subject (``{practice}`` in it: the practice's name; ``NAMED_SUBJECTS``'s, with
-    the counselor's name, when the practice allows it) and both bodies from the templates
-    named after the email's kind (which are given the practice and the subject too); the
-    practice's name as the sender's."""
-    subject = SUBJECTS[email.kind].replace("{practice}", practice.name)
-    if email.kind in NAMED_SUBJECTS and context.get("counselor_name"):
-        subject = NAMED_SUBJECTS[email.kind].replace("{counselor}", context["counselor_name"])
-    context = {**context, "practice": practice, "subject": subject}
+    """Both bodies from the templates named after the email's kind, in the current
+    language (``lang``), given the practice and the subject too: a partner's as given, a
+    counselor's from ``COUNSELOR_SUBJECTS`` (``{practice}``: the practice's name). The
+    practice's name is the sender's."""
+    if subject is None:
+        subject = COUNSELOR_SUBJECTS[email.kind].replace("{practice}", practice.name)
+    context = {**context, "practice": practice, "subject": subject, "lang": current_language()}
     return Content(
         to=to,
         subject=subject,
