@@ -14,9 +14,19 @@ def day_month(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]}"
 
 
+def weekday_day(day: date) -> str:
+    """'Tue 3'."""
+    return f"{_DAYS[day.weekday()]} {day.day}"
+
+
+def weekday_day_month(day: date) -> str:
+    """'Tue 3 Nov'."""
+    return f"{_DAYS[day.weekday()]} {day_month(day)}"
+
+
 def short_date(day: date) -> str:
     """'Tue 3 Nov 2025'."""
-    return f"{_DAYS[day.weekday()]} {day_month(day)} {day.year}"
+    return f"{weekday_day_month(day)} {day.year}"
 
 
 def date_range(start: date, end: date) -> str:

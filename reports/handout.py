@@ -6,10 +6,13 @@ its instructions, and a row of seven tick boxes (Mon–Sun, dated) for each part
 does it — one joint row for a together step — beside a line for notes. Nothing else goes
 home: no reflections, no ratings, no counselor's agenda or notes.
 
-Made with the pre-session report's fonts, styles, text helpers and page furniture, on the
-practice's paper (``reports/paper.py``). Up to six steps fit one page: the sheet is laid
-out roomy first and then tighter — spacing only, no text under 9 pt — and more steps than
-fit continue on a second page. Pure: the same data gives the same bytes.
+The sheet goes home in the couple's language, so every word on it comes in as data
+(``HandoutWords``, ``HandoutStep.who``): the service words it, dates included, in that
+language; this module only lays it out. Made with the pre-session report's fonts, styles,
+text helpers and page furniture, on the practice's paper (``reports/paper.py``). Up to
+six steps fit one page: the sheet is laid out roomy first and then tighter — spacing
+only, no text under 9 pt — and more steps than fit continue on a second page. Pure: the
+same data gives the same bytes.
 """
 
 from __future__ import annotations
@@ -32,20 +35,11 @@ from reportlab.platypus import (
 )
 
 from reports.fonts import FontFamily, report_fonts
-from reports.formatting import date_range, day_month, short_date
 from reports.pages import PageFurniture, PdfMetadata, build_pdf
 from reports.paper import page_size
 from reports.styles import INK, MARGIN_X, RULE, PageGeometry, Styles, build_styles, table_style
 from reports.text import client_paragraphs, fit_width, markup, one_line, text_paragraph
 
-# HandoutStep.assignee: the values of the service's Assignee.
-EACH = "each"
-TOGETHER = "together"
-ONE_PARTNER = "partner"
-
-FRIENDLY_LINE = "Tick a box each day you do the step. Bring this sheet to your next session."
-NO_STEPS = "No steps are active this week. Your counselor will give you new ones."
-DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SMALLEST_TEXT = 9  # points: no text on the sheet is smaller
 
 MARGIN_TOP = 19 * mm  # the furniture's header and footer sit in the margins
@@ -56,20 +50,20 @@ DAY_WIDTH = 40  # one day's column: "Wed 12" in 9 pt with room either side, and 
 
 @dataclass(frozen=True)
 class HandoutStep:
-    """One active step as the couple knows it.
+    """One active step as the couple knows it, in their language.
 
     ``title`` is the step's title as listed (told apart from a same-titled step by its
-    start date). ``assignee`` is EACH, TOGETHER or ONE_PARTNER; ``rows`` label its rows of
-    tick boxes: each partner who does it, or one joint row ("Together"). ``first_day`` and
-    ``last_day`` are the days the step counts (``last_day`` None: open-ended); a day of the
-    week outside them gets no box.
+    start date); ``who`` says who does it and how often, and its first or last day when
+    that falls in the week ("Each of you, 3 times a week", "Together, once a week · from
+    Wed 12 Nov"). ``rows`` label its rows of tick boxes: each partner who does it, or one
+    joint row ("Together"). ``first_day`` and ``last_day`` are the days the step counts
+    (``last_day`` None: open-ended); a day of the week outside them gets no box.
     """
 
     title: str
     instructions: str
-    assignee: str
+    who: str
     rows: tuple[str, ...]
-    times_per_week: int
     first_day: date
     last_day: date | None
 
@@ -79,9 +73,31 @@ class HandoutStep:
 
 
 @dataclass(frozen=True)
+class HandoutWords:
+    """The sheet's own words, in the couple's language, dates written as it writes them.
+
+    ``page`` is "Page %(number)s of %(pages)s"; ``pdf_title`` names the couple as
+    ``%(couple)s`` (filled in here, cleaned for the font); ``day_heads`` label the week's
+    seven columns, Monday first ("Mon 10")."""
+
+    week_heading: str  # "Your steps for the week of 10 – 16 Nov 2025"
+    intro: str  # what to do with the sheet
+    no_steps: str  # a week without steps
+    notes: str  # the heading of each step's column for notes
+    footer: str  # "Steps for the week of 10 – 16 Nov 2025 · Printed Wed 12 Nov 2025"
+    page: str
+    pdf_title: str
+    pdf_subject: str
+    day_heads: tuple[str, ...]
+    # Said under the intro when a step has no words in the sheet's language ("" : none).
+    untranslated_note: str = ""
+
+
+@dataclass(frozen=True)
 class HandoutData:
     """A couple's sheet for one week (``week_start`` is its Monday), printed on
-    ``printed_on`` (the practice's date), on ``paper`` ("letter" or "a4")."""
+    ``printed_on`` (the practice's date), on ``paper`` ("letter" or "a4"), in ``language``
+    (a BCP 47 tag: the PDF says so) with ``words``."""
 
     practice_name: str
     couple_label: str
@@ -89,6 +105,8 @@ class HandoutData:
     printed_on: date
     paper: str
     steps: tuple[HandoutStep, ...]
+    words: HandoutWords
+    language: str = "en"
 
     @property
     def days(self) -> tuple[date, ...]:
@@ -109,18 +127,6 @@ def render_handout(data: HandoutData) -> bytes:
         renders.append((pages, pdf))
     fewest = min(pages for pages, _ in renders)
     return next(pdf for pages, pdf in renders if pages == fewest)
-
-
-def who_and_how_often(step: HandoutStep) -> str:
-    """'Each of you, 3 times a week', 'Together, once a week', 'Only Zoë, twice a week'."""
-    if step.assignee == TOGETHER:
-        who = "Together"
-    elif step.assignee == ONE_PARTNER and step.rows:
-        who = f"Only {step.rows[0]}"
-    else:
-        who = "Each of you"
-    times = {1: "once", 2: "twice"}.get(step.times_per_week, f"{step.times_per_week} times")
-    return f"{who}, {times} a week"
 
 
 @dataclass(frozen=True)
@@ -199,9 +205,9 @@ def _render(
     sheet = _sheet(styles, layout, geometry.content_width)
     story = _heading(data, sheet)
     if data.steps:
-        story += [_step(step, data.days, sheet) for step in data.steps]
+        story += [_step(step, data, sheet) for step in data.steps]
     else:
-        story.append(Paragraph(NO_STEPS, sheet.empty))
+        story.append(text_paragraph(data.words.no_steps, sheet.empty, sheet.fonts))
     return build_pdf(story, geometry, _furniture(data, fonts), _metadata(data, fonts))
 
 
@@ -209,12 +215,12 @@ def _furniture(data: HandoutData, fonts: FontFamily) -> PageFurniture:
     """The report's header and footer, worded for a sheet that goes home: the couple and
     the practice above, the week, the printing date and "Page N of M" below. No
     "Confidential — prepared for the treating counselor": the couple keeps this one."""
-    week = date_range(data.days[0], data.days[-1])
     return PageFurniture(
         fonts=fonts,
         header_left=one_line(data.couple_label, fonts),
         header_right=one_line(data.practice_name, fonts),
-        footer_left=f"Steps for the week of {week} · Printed {short_date(data.printed_on)}",
+        footer_left=one_line(data.words.footer, fonts),
+        page_label=one_line(data.words.page, fonts),
         generated_at=datetime.combine(data.printed_on, time(), UTC),
         size=SMALLEST_TEXT,
         header_from_top=12 * mm,  # the sheet's margins are narrower than the report's
@@ -223,28 +229,33 @@ def _furniture(data: HandoutData, fonts: FontFamily) -> PageFurniture:
 
 
 def _metadata(data: HandoutData, fonts: FontFamily) -> PdfMetadata:
-    week = date_range(data.days[0], data.days[-1])
+    couple = one_line(data.couple_label, fonts)
     return PdfMetadata(
-        title=f"Steps for {one_line(data.couple_label, fonts)}, {week}",
+        title=one_line(data.words.pdf_title, fonts) % {"couple": couple},
         author=one_line(data.practice_name, fonts),
-        subject=f"Steps for the week of {week}",
+        subject=one_line(data.words.pdf_subject, fonts),
+        language=data.language,
     )
 
 
 def _heading(data: HandoutData, sheet: _Sheet) -> list[Flowable]:
     # The practice's name heads every page (the furniture), so the sheet opens with the couple.
-    week = date_range(data.days[0], data.days[-1])
     return [
         text_paragraph(data.couple_label, sheet.title, sheet.fonts),
-        Paragraph(f"Your steps for the week of {week}", sheet.week),
-        Paragraph(FRIENDLY_LINE, sheet.intro),
+        text_paragraph(data.words.week_heading, sheet.week, sheet.fonts),
+        text_paragraph(data.words.intro, sheet.intro, sheet.fonts),
+        *(
+            [text_paragraph(data.words.untranslated_note, sheet.intro, sheet.fonts)]
+            if data.words.untranslated_note
+            else []
+        ),
         Spacer(1, sheet.layout.head_gap),
     ]
 
 
-def _step(step: HandoutStep, days: tuple[date, ...], sheet: _Sheet) -> Flowable:
+def _step(step: HandoutStep, data: HandoutData, sheet: _Sheet) -> Flowable:
     """A step's block, kept on one page: title and who beside it, text, tick boxes."""
-    who = markup(_who_line(step, days), sheet.fonts, step.rows)
+    who = markup(step.who, sheet.fonts, step.rows)
     # As wide as the line needs, up to half the page; the title takes the rest.
     needed = stringWidth(unescape(who), sheet.who.fontName, sheet.who.fontSize) + 8
     who_width = min(needed, sheet.width / 2)
@@ -270,29 +281,24 @@ def _step(step: HandoutStep, days: tuple[date, ...], sheet: _Sheet) -> Flowable:
             head,
             *client_paragraphs(step.instructions, sheet.text, sheet.fonts),
             Spacer(1, 1),
-            _tick_grid(step, days, sheet),
+            _tick_grid(step, data, sheet),
             Spacer(1, sheet.layout.step_gap),
         ]
     )
 
 
-def _who_line(step: HandoutStep, days: tuple[date, ...]) -> str:
-    """Who and how often, and the step's first or last day when it falls in the week."""
-    line = who_and_how_often(step)
-    if days[0] < step.first_day <= days[-1]:
-        line += f" · from {DAY_NAMES[step.first_day.weekday()]} {day_month(step.first_day)}"
-    if step.last_day is not None and days[0] <= step.last_day < days[-1]:
-        line += f" · until {DAY_NAMES[step.last_day.weekday()]} {day_month(step.last_day)}"
-    return line
-
-
-def _tick_grid(step: HandoutStep, days: tuple[date, ...], sheet: _Sheet) -> Table:
+def _tick_grid(step: HandoutStep, data: HandoutData, sheet: _Sheet) -> Table:
     """The step's rows: a name, a box for each of its days, and a line for notes."""
     label_room = LABEL_WIDTH - 6
     font = sheet.label.fontName
+    days = data.days
     header: list[Any] = [""]
-    header += [Paragraph(f"{DAY_NAMES[d.weekday()]} {d.day}", sheet.day) for d in days]
-    header.append(Paragraph("Notes", sheet.label))
+    room = DAY_WIDTH - 2
+    header += [
+        Paragraph(fit_width(head, sheet.fonts, sheet.day.fontName, SMALLEST_TEXT, room), sheet.day)
+        for head in data.words.day_heads
+    ]
+    header.append(Paragraph(markup(data.words.notes, sheet.fonts), sheet.label))
     rows: list[list[Any]] = [header]
     for label in step.rows:
         name = Paragraph(

@@ -43,6 +43,8 @@ class PageFurniture:
     generated_at: datetime
     size: float = 8
     header_right_bold: bool = False
+    # "Page N of M" in the document's language (the printed sheet's is the couple's).
+    page_label: str = "Page %(number)s of %(pages)s"
     header_from_top: float = 14 * mm
     footer_from_bottom: float = 12 * mm
 
@@ -66,7 +68,7 @@ class PageFurniture:
         canvas.drawString(left, header_y, self._fit(self.header_left, room, regular))
         canvas.line(left, header_y - 5, right, header_y - 5)
         canvas.line(left, footer_y + 10, right, footer_y + 10)
-        page_label = f"Page {number} of {pages}"
+        page_label = self.page_label % {"number": number, "pages": pages}
         canvas.drawRightString(right, footer_y, page_label)
         room = right - left - stringWidth(page_label, regular, size) - 16
         canvas.drawString(left, footer_y, self._fit(self.footer_left, room, regular))
@@ -87,11 +89,13 @@ class PageFurniture:
 
 @dataclass(frozen=True)
 class PdfMetadata:
-    """The document's title, author and subject (already cleaned for the font)."""
+    """The document's title, author and subject (already cleaned for the font), and its
+    language (a BCP 47 tag; None: not stated)."""
 
     title: str
     author: str
     subject: str
+    language: str | None = None
 
 
 class NumberedCanvas(Canvas):
@@ -145,6 +149,7 @@ def build_pdf(
         title=metadata.title,
         author=metadata.author,
         subject=metadata.subject,
+        lang=metadata.language,
         creator=CREATOR,
         invariant=True,  # reproducible bytes: ReportLab would otherwise read the clock
         initialFontName=furniture.fonts.regular,

@@ -14,6 +14,7 @@ from counselor.dashboard.helpers import current_actor
 from counselor.services.couples import links, sessions
 from counselor.services.homework import replies
 from counselor.services.pages import couple_page
+from counselor.services.reports import handout
 
 
 @bp.route("/couples/<int:couple_id>")
@@ -33,4 +34,5 @@ def couple_detail(couple_id: int) -> ResponseReturnValue:
             page.next_session.starts_at if page.next_session else None, c.partner.timezone
         ),
         note_max=replies.NOTE_MAX,
+        print_languages=handout.print_languages(page.couple),
     )

@@ -13,9 +13,14 @@ from counselor.services.reports import handout
 @bp.route("/couples/<int:couple_id>/handout.pdf")
 def couple_handout(couple_id: int) -> ResponseReturnValue:
     """The sheet for this week, or the next with ``?week=next`` (any other value: this
-    week, as without it). A download, never kept (``no-store``); audited as a read."""
+    week, as without it); in the couple's language, or the one ``?lang=`` names when the
+    service speaks it (``handout.sheet_language``). A download, never kept (``no-store``);
+    audited as a read."""
     sheet = handout.print_handout(
-        current_actor(), couple_id, next_week=request.args.get("week") == "next"
+        current_actor(),
+        couple_id,
+        next_week=request.args.get("week") == "next",
+        language=request.args.get("lang"),
     )
     return Response(
         sheet.pdf,

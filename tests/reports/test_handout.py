@@ -1,6 +1,7 @@
 """reports/handout.py: the couple's steps on one sheet — one page for up to six long steps,
 a second page beyond, a tick box for each of a step's days, nothing under 9 pt, hostile
-text kept in its place, the same bytes every time."""
+text kept in its place, the same bytes every time, and only the words it is given (the
+service words the sheet in the couple's language: tests/dashboard/test_handout*.py)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,25 @@ import pytest
 from pypdf import PdfReader
 
 from reports import HandoutData, HandoutStep, render_handout
-from reports.handout import (
-    EACH,
-    FRIENDLY_LINE,
-    NO_STEPS,
-    ONE_PARTNER,
-    SMALLEST_TEXT,
-    TOGETHER,
-    who_and_how_often,
-)
+from reports.handout import SMALLEST_TEXT, HandoutWords
 from reports.paper import A4_NAME, LETTER_NAME, page_size
 from tests.support.pdf_text import all_text, page_texts, squashed
 
 MONDAY = date(2025, 11, 10)
 WEEK_LABELS = ("Mon 10", "Tue 11", "Wed 12", "Thu 13", "Fri 14", "Sat 15", "Sun 16")
+FRIENDLY_LINE = "Tick a box each day you do the step. Bring this sheet to your next session."
+NO_STEPS = "No steps are active this week. Your counselor will give you new ones."
+WORDS = HandoutWords(
+    week_heading="Your steps for the week of 10 – 16 Nov 2025",
+    intro=FRIENDLY_LINE,
+    no_steps=NO_STEPS,
+    notes="Notes",
+    footer="Steps for the week of 10 – 16 Nov 2025 · Printed Wed 12 Nov 2025",
+    page="Page %(number)s of %(pages)s",
+    pdf_title="Steps for %(couple)s, 10 – 16 Nov 2025",
+    pdf_subject="Steps for the week of 10 – 16 Nov 2025",
+    day_heads=WEEK_LABELS,
+)
 # As long as the longest step of the ladder (counselor/ladder/ladder.toml), 342 characters.
 LONG_TEXT = (
     "Sit down together for about twenty minutes and list the parts of daily life each of you "
@@ -40,9 +46,8 @@ def step(title: str, **changes: object) -> HandoutStep:
     fields: dict[str, object] = {
         "title": title,
         "instructions": "Tell your partner about one small worry this week.",
-        "assignee": EACH,
+        "who": "Each of you, 3 times a week",
         "rows": ("Zoë", "José"),
-        "times_per_week": 3,
         "first_day": date(2025, 11, 3),
         "last_day": None,
     }
@@ -63,19 +68,18 @@ def demo_sheet(paper: str = A4_NAME) -> HandoutData:
             step("Share a minor worry"),
             step(
                 "Plan a shared evening",
-                assignee=TOGETHER,
+                who="Together, once a week · from Wed 12 Nov",
                 rows=("Together",),
-                times_per_week=1,
                 first_day=date(2025, 11, 12),
             ),
             step(
                 "Ask for a lift",
-                assignee=ONE_PARTNER,
+                who="Only José, twice a week · until Fri 14 Nov",
                 rows=("José",),
-                times_per_week=2,
                 last_day=date(2025, 11, 14),
             ),
         ),
+        words=WORDS,
     )
 
 
@@ -161,16 +165,26 @@ def test_a_box_for_each_day_a_step_counts_and_a_row_for_each_doer() -> None:
     assert tick_boxes(render_handout(only_together)) == 7  # one joint row
 
 
-def test_who_and_how_often() -> None:
-    assert who_and_how_often(step("a")) == "Each of you, 3 times a week"
-    assert (
-        who_and_how_often(step("a", assignee=TOGETHER, rows=("Together",), times_per_week=1))
-        == "Together, once a week"
+def test_the_sheet_prints_the_words_it_is_given_and_states_its_language() -> None:
+    words = replace(
+        WORDS,
+        week_heading="Tus pasos de la semana del 10–16 nov 2025",
+        notes="Notas",
+        page="Página %(number)s de %(pages)s",
+        pdf_title="Pasos para %(couple)s, 10–16 nov 2025",
+        day_heads=("lun 10", "mar 11", "mié 12", "jue 13", "vie 14", "sáb 15", "dom 16"),
     )
-    assert (
-        who_and_how_often(step("a", assignee=ONE_PARTNER, rows=("Zoë",), times_per_week=2))
-        == "Only Zoë, twice a week"
-    )
+    pdf = render_handout(replace(demo_sheet(), words=words, language="es"))
+
+    (text,) = page_texts(pdf)
+    for expected in ("Tus pasos de la semana del 10–16 nov 2025", "Notas", "Página 1 de 1"):
+        assert expected in text, expected
+    lines = [line.strip() for line in text.splitlines()]
+    assert lines.count("mié 12") == 3 and lines.count("Wed 12") == 0  # each step's days
+    assert "Notes" not in lines
+    reader = PdfReader(BytesIO(pdf))
+    assert reader.metadata.title == "Pasos para Zoë & José M., 10–16 nov 2025"
+    assert reader.trailer["/Root"]["/Lang"] == "es"
 
 
 @pytest.mark.parametrize("build", [demo_sheet, lambda: long_sheet(8, LETTER_NAME)])
@@ -213,16 +227,17 @@ def hostile_sheet() -> HandoutData:
                 "שלום עליכם — a step in Hebrew",
                 instructions="קראו יחד את הרשימה (שלוש פעמים).\nالمشي معًا لمدة عشرين دقيقة.",
                 rows=("יוסף", "أحمد"),
-                times_per_week=14,
+                who="Each of you, 14 times a week",
             ),
             step(
                 "A" * 120,
                 instructions="Supercalifragilistic" * 40 + " 😊 <script>alert(1)</script>",
-                assignee=ONE_PARTNER,
+                who=f"Only {'Z' * 80}, 3 times a week",
                 rows=("Z" * 80,),
             ),
             step("Tabs\tand\x00 controls", instructions="one\r\ntwo\n\n\nthree"),
         ),
+        words=WORDS,
     )
 
 
