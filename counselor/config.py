@@ -104,7 +104,15 @@ class Defaults:
         },
         "components": {
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key."}
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key, with scopes: homework:read for every GET, "
+                    "homework:write for every POST, PATCH and DELETE (403 without), and "
+                    "clinical_text for what partners and counselors wrote — the fields that "
+                    "say so are left out of the answers to a key without it — and for a "
+                    "report's PDF.",
+                }
             }
         },
         "security": [{"bearerAuth": []}],

@@ -15,6 +15,8 @@ from flask.testing import FlaskClient
 
 from counselor.extensions import db
 from counselor.models import LinkPurpose, Report, ReportStatus, Visibility, WebhookEndpoint
+from counselor.services.accounts import api_keys
+from counselor.services.audit import Actor
 from counselor.services.couples import calendar_feed, links
 from counselor.tenancy import across_practices
 from tests.support import factories
@@ -86,6 +88,7 @@ def world(app: Flask, counselor) -> dict[str, Any]:
     )
     db.session.add_all([report, endpoint])
     db.session.flush()
+    key, _secret = api_keys.create_api_key(Actor.for_counselor(counselor), "Host system")
     ids = {
         "couple_id": couple.id,
         "assignment_id": assignment.id,
@@ -95,7 +98,10 @@ def world(app: Flask, counselor) -> dict[str, Any]:
         "reflection_id": reflection.id,
         "partner_id": partner.id,
         "endpoint_id": endpoint.id,
+        "key_id": key.id,
         "counselor_id": factories.CounselorFactory(practice=counselor.practice).id,
+        "key": "hand-over-a-chore",  # a step of the ladder (its edit form)
+        "rung_id": factories.rung(1).id,  # a rung (its new-step and note forms)
     }
     tokens = {
         "partner": links.issue_link(partner, LinkPurpose.HOMEWORK),

@@ -57,7 +57,10 @@ def test_cli_explains_bad_input(app):
 
 def test_an_owner_creates_a_key_on_the_settings_page_and_sees_it_once(logged_in, counselor):
     assert 'href="/settings/api-keys"' in logged_in.get("/settings").get_data(as_text=True)
-    response = logged_in.post("/settings/api-keys", data={"key-name": "Host"})
+    response = logged_in.post(
+        "/settings/api-keys",
+        data={"key-name": "Host", "key-scopes": ["homework:read", "homework:write"]},
+    )
     assert response.status_code == 201
     assert response.headers["Cache-Control"] == "no-store"
     page = response.get_data(as_text=True)

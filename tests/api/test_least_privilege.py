@@ -17,6 +17,7 @@ from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import Counselor, CounselorRole, Couple
 from counselor.services.accounts import api_keys
+from counselor.services.accounts.api_scopes import SCOPES
 from counselor.services.audit import Actor
 from counselor.services.errors import InvalidInput
 from counselor.unit_of_work import unit_of_work
@@ -27,10 +28,10 @@ from tests.support.helpers import row_counts
 
 
 def key_for(app: Flask, api: ApiClient, counselor: Counselor) -> ApiClient:
-    """A client whose key acts for ``counselor`` (of ``api``'s practice)."""
+    """A client whose key acts for ``counselor`` (of ``api``'s practice), every scope."""
     with tenancy.practice_scope(api.practice.id), unit_of_work():
         key, secret = api_keys.create_api_key(
-            Actor.system(api.practice.id), f"For {counselor.name}", counselor.id
+            Actor.system(api.practice.id), f"For {counselor.name}", counselor.id, tuple(SCOPES)
         )
     tenancy.enter_practice(api.practice.id)  # the test's own queries see the whole practice
     return ApiClient(app.test_client(), secret, api.practice, api.owner, key.id)
