@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from counselor.config import ConfigError, Defaults
+from counselor.config import ConfigError, Defaults, serves_https
 from counselor.config_kinds import (
     Address,
     Choice,
@@ -122,7 +122,9 @@ SETTINGS: tuple[Setting, ...] = (
         "true",
     ),
     Setting("SESSION_COOKIE_HTTPONLY", Flag(), "", "true", listed=False),
-    Setting("SESSION_COOKIE_SAMESITE", Choice(("Lax", "Strict")), "", "Lax", listed=False),
+    # "None" only for a host that frames the dashboard from another site (docs/api.md,
+    # "Showing the dashboard in a frame"), and only over https (a rule below).
+    Setting("SESSION_COOKIE_SAMESITE", Choice(("Lax", "Strict", "None")), "", "Lax", listed=False),
     Setting("REMEMBER_COOKIE_HTTPONLY", Flag(), "", "true", listed=False),
     Setting(
         "WTF_CSRF_TIME_LIMIT",
@@ -386,6 +388,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         lambda config: bool(config.get("MAIL_PASSWORD")) and not config.get("MAIL_USERNAME"),
         "MAIL_PASSWORD is set but MAIL_USERNAME is not: the SMTP login needs both.",
+    ),
+    Rule(
+        lambda config: (
+            config.get("SESSION_COOKIE_SAMESITE") == "None"
+            and not (serves_https(config) or config.get("SESSION_COOKIE_SECURE") is True)
+        ),
+        "SESSION_COOKIE_SAMESITE=None needs https: browsers refuse such a cookie unless it is "
+        "Secure. Set PUBLIC_BASE_URL to the service's https address, or keep Lax.",
     ),
     Rule(
         _webhook_lease_too_short,

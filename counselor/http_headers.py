@@ -9,6 +9,16 @@ none of them. The few public answers (login page, API docs and guide, error page
 nothing worth a list of exceptions that a new page with client data could slip into, so the
 only exception is ``/static``, which Flask serves with its own cache headers.
 
+Framing: no site may show a page of ours in a frame (``frame-ancestors 'none'`` and
+``X-Frame-Options: DENY``), except the dashboard of a practice that lists host systems
+allowed to (``practices.frame_ancestors``, Settings › Access): a dashboard page for a
+signed-in counselor of that practice names those origins in ``frame-ancestors`` instead,
+and carries no ``X-Frame-Options``, which cannot name origins (browsers that know CSP obey
+``frame-ancestors`` over it; an older one would see DENY and refuse the host's frame). The
+practice comes from the session the dashboard's guard already loaded for the request: no
+query of its own. Partner pages, the API, the login page and everything else stay
+unframable.
+
 HSTS: sent whenever ``PUBLIC_BASE_URL`` is https (``config.serves_https``, which also makes
 the cookies ``Secure``), with ``includeSubDomains``; ``HSTS_MAX_AGE_SECONDS`` sets how long
 a browser remembers it (0 withdraws it).
@@ -16,15 +26,29 @@ a browser remembers it (0 withdraws it).
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from counselor.config import serves_https
+from counselor.services.accounts.framing import allowed_origins
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-)
+NO_FRAMING = "'none'"
 CACHEABLE_ENDPOINTS = frozenset({"static"})
+# Pages a practice may let its host systems frame: the dashboard, and the host launch that
+# opens it (its "Continue as …?" question).
+FRAMABLE_BLUEPRINTS = frozenset({"dashboard", "launch"})
+# Where the dashboard's guard keeps the request's live session row (dashboard/auth.py).
+SESSION_OF_THIS_REQUEST = "counselor_session"
+
+
+def content_security_policy(frame_ancestors: str = NO_FRAMING) -> str:
+    return (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        f"script-src 'self'; frame-ancestors {frame_ancestors}; form-action 'self'; "
+        "base-uri 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def install(app: Flask) -> None:
@@ -34,9 +58,13 @@ def install(app: Flask) -> None:
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+    origins = framing_origins()
+    if not origins:
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault(
+        "Content-Security-Policy", content_security_policy(" ".join(origins) or NO_FRAMING)
+    )
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         headers["Cache-Control"] = "no-store"
     config = current_app.config
@@ -45,3 +73,15 @@ def add_security_headers(response: Response) -> Response:
             f"max-age={config['HSTS_MAX_AGE_SECONDS']}; includeSubDomains"
         )
     return response
+
+
+def framing_origins() -> list[str]:
+    """The host origins that may frame this response: those of the signed-in counselor's
+    practice on a dashboard (or launch) page, none anywhere else. Only a session the
+    request already looked up counts, so this never queries for one."""
+    if request.blueprint not in FRAMABLE_BLUEPRINTS:
+        return []
+    row = g.get(SESSION_OF_THIS_REQUEST)
+    if row is None:
+        return []
+    return allowed_origins(row.counselor.practice.frame_ancestors)

@@ -1,7 +1,8 @@
 """Settings › Access: the practice's access policy. Owners set how long a dashboard session
 may stay idle and live at most, whether every counselor must use a second factor, and
 whether counselors who are not owners see every couple or only the couples they treat
-(the default); everyone else reads them. The rules live in
+(the default), and which host systems may show the dashboard in a frame of their own
+(``services/accounts/framing.py``); everyone else reads them. The rules live in
 ``services/accounts/settings.py``; enforcing them is the sessions', the sign-in's and the
 tenancy layer's."""
 
@@ -11,11 +12,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectChoice
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, TextAreaField
 
 from counselor.dashboard import bp
 from counselor.form_checks import WholeNumberWithin
-from counselor.services.accounts import settings
+from counselor.services.accounts import framing, settings
 from counselor.services.accounts.settings import (
     SESSION_IDLE_MINUTES,
     SESSION_MAX_HOURS,
@@ -53,6 +54,13 @@ class AccessSettingsForm(FlaskForm):
             SelectChoice(EVERY_COUPLE, "Counselors see every couple of the practice"),
         ],
     )
+    frame_ancestors = TextAreaField(
+        "Host systems that may show the dashboard in a frame",
+        description="One address a line, e.g. https://pm.example.org (plain http only for "
+        "localhost). Empty, the default: no other site may frame the dashboard. Partner "
+        "pages are never framed.",
+        render_kw={"rows": 3, "spellcheck": "false", "autocomplete": "off"},
+    )
 
 
 @bp.route("/settings/access", methods=["GET", "POST"])
@@ -66,6 +74,7 @@ def access_settings_page() -> ResponseReturnValue:
             "session_max_hours": practice.session_max_hours,
             "require_second_factor": practice.require_second_factor,
             "couples_seen": EVERY_COUPLE if practice.staff_see_all_couples else ONLY_THEIRS,
+            "frame_ancestors": "\n".join(framing.allowed_origins(practice.frame_ancestors)),
         },
     )
     if form.validate_on_submit():
@@ -77,6 +86,7 @@ def access_settings_page() -> ResponseReturnValue:
                     session_max_hours=form.session_max_hours.data,
                     require_second_factor=bool(form.require_second_factor.data),
                     staff_see_all_couples=form.couples_seen.data == EVERY_COUPLE,
+                    frame_ancestors=form.frame_ancestors.data or "",
                 ),
             )
         except InvalidInput as error:
@@ -91,6 +101,7 @@ def access_settings_page() -> ResponseReturnValue:
             form=form,
             practice=practice,
             may_manage=settings.may_manage_practice(current_user),
+            frame_origins=framing.allowed_origins(practice.frame_ancestors),
         ),
         status,
     )

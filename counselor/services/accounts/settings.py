@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from counselor.models import Counselor, CounselorRole, EmailDetail, ReminderCadence
+from counselor.services.accounts import framing
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import check_email, check_int_range, check_timezone
@@ -92,11 +93,15 @@ class AccessSettingsInput:
     session_max_hours: int | None  # and this long after sign-in, whatever happens
     require_second_factor: bool  # every counselor signs in with a second factor
     staff_see_all_couples: bool  # counselors who are not owners see every couple
+    # Host origins that may show the dashboard in a frame, as an owner typed them (one a
+    # line; ``framing.py`` checks them); None leaves them as they are.
+    frame_ancestors: str | None = None
 
 
 def update_access_settings(counselor: Counselor, settings: AccessSettingsInput) -> None:
     """Owners only: the practice's access policy. Nothing is written unless every value is
-    good; audited as ``practice.access_settings``."""
+    good; audited as ``practice.access_settings``, and a change of the hosts that may frame
+    the dashboard also as ``practice.frame_ancestors``."""
     if not may_manage_practice(counselor):
         raise InvalidInput.single("practice", "Only an owner of the practice can change this.")
     problems = FieldErrors()
@@ -106,6 +111,11 @@ def update_access_settings(counselor: Counselor, settings: AccessSettingsInput) 
     lifetime = check_int_range(
         problems, "session_max_hours", settings.session_max_hours, *SESSION_MAX_HOURS
     )
+    frame_ancestors = (
+        framing.checked_frame_ancestors(problems, settings.frame_ancestors)
+        if settings.frame_ancestors is not None
+        else None
+    )
     problems.raise_if_any()
     assert idle is not None and lifetime is not None  # else check_int_range added a problem
     practice = counselor.practice
@@ -113,6 +123,8 @@ def update_access_settings(counselor: Counselor, settings: AccessSettingsInput) 
     practice.session_max_hours = lifetime
     practice.require_second_factor = bool(settings.require_second_factor)
     practice.staff_see_all_couples = bool(settings.staff_see_all_couples)
-    record_event(
-        Actor.for_counselor(counselor), "practice.access_settings", "practice", practice.id
-    )
+    actor = Actor.for_counselor(counselor)
+    if settings.frame_ancestors is not None and frame_ancestors != practice.frame_ancestors:
+        practice.frame_ancestors = frame_ancestors
+        record_event(actor, "practice.frame_ancestors", "practice", practice.id)
+    record_event(actor, "practice.access_settings", "practice", practice.id)
