@@ -10,10 +10,11 @@ from wtforms import SelectChoice
 from counselor.dashboard import bp
 from counselor.dashboard.forms import AssignmentForm, assignee_choices
 from counselor.dashboard.helpers import current_actor
-from counselor.models import Assignee, TaskTemplate
+from counselor.models import Assignee
 from counselor.services.errors import DuplicateAssignment, InvalidInput
-from counselor.services.homework import assignments, ladder
+from counselor.services.homework import assignments
 from counselor.services.homework.assignments import AssignmentInput
+from counselor.services.homework.practice_ladder import EffectiveTemplate, effective_template
 from counselor.services.pages.assign_page import assign_context
 from counselor.web import show_errors
 
@@ -33,7 +34,7 @@ def assign(couple_id: int) -> ResponseReturnValue:
     else:
         valid = form.validate_on_submit()
         if form.template_key.data and not form.template_key.errors:  # a key one could store
-            template = ladder.template_by_key(form.template_key.data)
+            template = effective_template(actor.practice_id, form.template_key.data)
 
     duplicate = None
     if valid:
@@ -68,7 +69,6 @@ def assign(couple_id: int) -> ResponseReturnValue:
             couple=couple,
             context=context,
             note_rung=context.note_rung(template.rung_id if template else form.rung_id.data),
-            active_templates=ladder.active_templates,
             form=form,
             template=template,
             chosen=chosen,
@@ -80,11 +80,13 @@ def assign(couple_id: int) -> ResponseReturnValue:
 
 def _prefill_assign_form(
     form: AssignmentForm, args: MultiDict[str, str], practice_id: int
-) -> TaskTemplate | None:
-    """``?template=KEY`` starts from a ladder template; ``?rung=ID`` from a blank custom step."""
+) -> EffectiveTemplate | None:
+    """``?template=KEY`` starts from a step of the practice's ladder (its own text, if any);
+    ``?rung=ID`` from a blank custom step."""
     form.assignee.data = Assignee.EACH.value
     form.starts_on.data = assignments.practice_today(practice_id)
-    template = ladder.template_by_key(args.get("template", "")) if args.get("template") else None
+    key = args.get("template")
+    template = effective_template(practice_id, key) if key else None
     if template is not None:
         form.template_key.data = template.key
         form.rung_id.data = template.rung_id

@@ -113,12 +113,12 @@ def _rung_from(entry: dict) -> RungSpec:
 def _template_from(entry: dict, rung: str) -> TemplateSpec:
     key = _text(entry, "key", f"a template of {rung}")
     where = f"template {key!r}"
-    times = entry.get("times_per_week")
-    if not isinstance(times, int) or not 1 <= times <= 14:
-        raise LadderFileError(f"{where}: times_per_week must be a whole number from 1 to 14.")
-    who = entry.get("who")
-    if who not in WHO_VALUES:
-        raise LadderFileError(f"{where}: who must be one of {', '.join(WHO_VALUES)}.")
+    times, who = entry.get("times_per_week"), entry.get("who")
+    problems = check_template_fields(entry.get("title"), entry.get("instructions"), times, who)
+    if problems:
+        field_name, message = problems[0]
+        raise LadderFileError(f"{where}: {field_name}: {message}")
+    assert isinstance(times, int) and isinstance(who, str)  # as check_template_fields found
     leans = entry.get("leans_on_partner")
     if leans is not None and not isinstance(leans, bool):
         raise LadderFileError(f"{where}: leans_on_partner must be true or false.")
@@ -138,6 +138,39 @@ def _text(entry: dict, field: str, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise LadderFileError(f"{where} needs a non-empty {field!r}.")
     return " ".join(value.split())
+
+
+def check_template_fields(
+    title: object, instructions: object, times_per_week: object, who: object
+) -> list[tuple[str, str]]:
+    """What is wrong with a step's fields, as (field, message) pairs, none when all is
+    well: the one rule for the ladder file's templates (``_template_from``) and for a
+    practice's own steps and overrides (services/homework/practice_ladder.py). Text is
+    checked as given: callers collapse its spacing first, as the loader does."""
+    problems: list[tuple[str, str]] = []
+    for name, value, most in (
+        ("title", title, STEP_TITLE_MAX),
+        ("instructions", instructions, STEP_INSTRUCTIONS_MAX),
+    ):
+        if not isinstance(value, str) or not value.strip():
+            problems.append((name, f"Give the step its {name}; it may not be empty."))
+        elif len(value) > most:
+            problems.append((name, f"Keep the {name} to {most} characters or fewer."))
+    if (
+        not isinstance(times_per_week, int)
+        or isinstance(times_per_week, bool)
+        or not TIMES_PER_WEEK_MIN <= times_per_week <= TIMES_PER_WEEK_MAX
+    ):
+        problems.append(
+            (
+                "times_per_week",
+                f"Times per week must be a whole number from {TIMES_PER_WEEK_MIN} "
+                f"to {TIMES_PER_WEEK_MAX}.",
+            )
+        )
+    if who not in WHO_VALUES:
+        problems.append(("who", f"Who does it must be one of {', '.join(WHO_VALUES)}."))
+    return problems
 
 
 def _translations(

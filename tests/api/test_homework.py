@@ -23,8 +23,17 @@ def test_the_ladder_lists_rungs_in_order_with_their_templates(api):
     rungs = api.get("/ladder").get_json()["rungs"]
     assert [r["position"] for r in rungs] == list(range(1, len(rungs) + 1))
     template = rungs[0]["templates"][0]
-    assert set(template) == {"key", "title", "instructions", "times_per_week", "who", "version"}
+    assert set(template) == {
+        "key",
+        "title",
+        "instructions",
+        "times_per_week",
+        "who",
+        "version",
+        "source",
+    }
     assert template["who"] in {"each", "together"}
+    assert template["source"] == "base"  # the practice changed nothing
 
 
 def test_assign_a_ladder_step_from_its_template(api, couple):

@@ -80,11 +80,12 @@ def test_the_note_is_the_chosen_rungs_else_the_current_rungs(actor, couple):
     context = assign_context(couple.id)
     rung_four = factories.rung(4)
 
-    assert context.note_rung(rung_four.id) == rung_four
-    assert context.note_rung(None) == factories.rung(2)
-    assert context.note_rung(999_999) == factories.rung(2)  # no such rung: the current one
-    # The note is the rung's "what to watch for" from the ladder file.
-    assert context.note_rung(None).counselor_note.strip()
+    assert context.note_rung(rung_four.id).rung == rung_four
+    assert context.note_rung(None).rung == factories.rung(2)
+    assert context.note_rung(999_999).rung == factories.rung(2)  # no such rung: the current one
+    # The note is the rung's "what to watch for": the ladder file's, as the practice wrote
+    # none (services/homework/practice_ladder.py).
+    assert context.note_rung(None).counselor_note == factories.rung(2).counselor_note
 
 
 def test_the_context_takes_a_fixed_number_of_queries(actor, couple):
@@ -101,7 +102,8 @@ def test_the_context_takes_a_fixed_number_of_queries(actor, couple):
         context = assign_context(couple.id)
 
     assert len(context.active) == 7 and len(context.finished) == 6
-    assert many.count == few.count == 6, many.statements
+    # The couple, its partners, its steps, and the practice's ladder (effective_ladder's 4).
+    assert many.count == few.count == 8, many.statements
 
 
 def test_another_practices_couple_is_not_found(actor):

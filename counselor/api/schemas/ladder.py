@@ -1,4 +1,6 @@
-"""The practical-steps ladder: rungs in order, each with its task templates."""
+"""The practical-steps ladder as the practice offers it: rungs in order, each with its steps
+— the shipped ladder with the practice's own text, steps and notes
+(services/homework/practice_ladder.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,38 @@ import marshmallow as ma
 from marshmallow import fields
 
 from counselor.models import TemplateWho
-from counselor.services.homework.ladder import active_templates
+
+SOURCES = ("base", "practice")
 
 
 class TemplateSchema(ma.Schema):
-    key = fields.String(dump_only=True, required=True)
+    key = fields.String(
+        dump_only=True,
+        required=True,
+        metadata={"description": "Give it as ``template_key`` to assign this step."},
+    )
     title = fields.String(dump_only=True, required=True)
     instructions = fields.String(dump_only=True, required=True)
     times_per_week = fields.Integer(dump_only=True, required=True)
     who = fields.Enum(TemplateWho, by_value=True, dump_only=True, required=True)
-    version = fields.Integer(dump_only=True, required=True)
+    version = fields.Integer(
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "The version of these words: the shipped ladder's, or the "
+            "practice's own when ``source`` is ``practice``. It grows with every change."
+        },
+    )
+    source = fields.String(
+        dump_only=True,
+        required=True,
+        validate=ma.validate.OneOf(SOURCES),
+        metadata={
+            "description": "``base``: the step as the shipped ladder words it. ``practice``: "
+            "the practice's own text for a shipped step, or a step of the practice's own.",
+            "enum": list(SOURCES),
+        },
+    )
 
 
 class RungSchema(ma.Schema):
@@ -26,12 +50,21 @@ class RungSchema(ma.Schema):
     position = fields.Integer(dump_only=True, required=True)
     title = fields.String(dump_only=True, required=True)
     purpose = fields.String(dump_only=True, required=True)
-    counselor_note = fields.String(dump_only=True, required=True)
-    templates = fields.List(fields.Nested(TemplateSchema), dump_only=True, required=True)
+    counselor_note = fields.String(
+        dump_only=True,
+        required=True,
+        metadata={"description": "What to watch for: the practice's own note, if it wrote one."},
+    )
+    templates = fields.List(
+        fields.Nested(TemplateSchema),
+        dump_only=True,
+        required=True,
+        metadata={"description": "The steps offered, in order; retired ones are left out."},
+    )
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if attr == "templates":  # retired templates are history, not offers
-            return active_templates(obj)
+        if attr == "templates":  # retired steps are history, not offers
+            return obj.active
         return super().get_attribute(obj, attr, default)
 
 

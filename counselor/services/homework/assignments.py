@@ -18,13 +18,12 @@ from counselor.models import (
     CoupleStatus,
     LadderRung,
     Practice,
-    TaskTemplate,
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import notifications
 from counselor.services.errors import DuplicateAssignment, FieldErrors, InvalidInput
-from counselor.services.homework import ladder
 from counselor.services.homework.leaning import leans_on_partner
+from counselor.services.homework.practice_ladder import EffectiveTemplate, effective_template
 from counselor.services.validation import (
     INSTRUCTIONS_MAX,
     TITLE_MAX,
@@ -77,8 +76,8 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
         raise InvalidInput.single("couple", "This couple is closed; reopen it to assign homework.")
 
     template = None
-    if data.template_key:
-        template = ladder.template_by_key(data.template_key)
+    if data.template_key:  # the step as the practice offers it (its own text, if any)
+        template = effective_template(actor.practice_id, data.template_key)
         if template is None:
             problems.add("template_key", "No step with this key on the ladder.")
     rung = template.rung if template else _rung_or_problem(problems, data.rung_id)
@@ -106,12 +105,13 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
         practice_id=actor.practice_id,
         couple_id=couple.id,
         rung_id=rung.id,
-        template_id=template.id if template else None,
-        template_version=template.version if template else None,
         assignee=assignee,
         assignee_partner_id=partner_id,
         created_by_id=actor.id if actor.kind == "counselor" else None,
-        leans_on_partner=leans_on_partner(rung.position, template),
+        leans_on_partner=(
+            template.leans_on_partner if template else leans_on_partner(rung.position, None)
+        ),
+        **_given_from(template, fields["title"], fields["instructions"]),
         **fields,
     )
     db.session.add(assignment)
@@ -122,15 +122,37 @@ def assign_homework(actor: Actor, couple_id: int, data: AssignmentInput) -> Assi
     return assignment
 
 
+def _given_from(template: EffectiveTemplate | None, title: str, instructions: str) -> dict:
+    """What a step keeps of the ladder step it was given from: the shipped template and
+    its version, the practice's text and its version when the practice's words were used,
+    and the step's words in other languages — only while the counselor gave it as the
+    ladder words it (reworded, the translations would say another step)."""
+    if template is None:
+        return {}
+    practice_text = template.practice if template.source == "practice" else None
+    as_worded = (title, instructions) == (template.title, template.instructions)
+    return {
+        "template_id": template.base.id if template.base else None,
+        "template_version": template.base.version if template.base else None,
+        "practice_template_id": practice_text.id if practice_text else None,
+        "practice_template_version": practice_text.version if practice_text else None,
+        "translations": template.translations if as_worded else None,
+    }
+
+
 def _refuse_duplicate(
-    couple_id: int, template: TaskTemplate | None, rung_id: int, title: str
+    couple_id: int, template: EffectiveTemplate | None, rung_id: int, title: str
 ) -> None:
     """Raise ``DuplicateAssignment`` when the couple already has this step active
     (``active_duplicate``): the partners would see two cards for one step."""
-    active = active_duplicate(couple_id, template.id if template else None, rung_id, title)
+    template_id = template.base.id if template and template.base else None
+    own_id = template.practice.id if template and template.own and template.practice else None
+    active = active_duplicate(couple_id, template_id, rung_id, title, practice_template_id=own_id)
     if active is not None:
         since = f"{active.starts_on.day} {active.starts_on:%b %Y}"
-        same_template = template is not None and active.template_id == template.id
+        same_template = (template_id is not None and active.template_id == template_id) or (
+            own_id is not None and active.practice_template_id == own_id
+        )
         raise DuplicateAssignment(
             "template_key" if same_template else "title",
             f"This couple already has \u201c{active.title}\u201d active, since {since}.",
@@ -146,10 +168,12 @@ def active_duplicate(
     title: str,
     *,
     other_than: int | None = None,
+    practice_template_id: int | None = None,
 ) -> Assignment | None:
-    """The couple's earliest active step that is the same step: the same ladder template,
-    or the same title on the same rung (case and spacing aside) — docs/design.md,
-    "Duplicate steps". ``other_than``: leave this step out (it is the one compared)."""
+    """The couple's earliest active step that is the same step: the same ladder template
+    (a shipped one, or ``practice_template_id``, a step of the practice's own), or the same
+    title on the same rung (case and spacing aside) — docs/design.md, "Duplicate steps".
+    ``other_than``: leave this step out (it is the one compared)."""
     wanted = _comparable(title)
     query = sa.select(Assignment).where(
         Assignment.couple_id == couple_id, Assignment.status == AssignmentStatus.ACTIVE
@@ -157,7 +181,9 @@ def active_duplicate(
     if other_than is not None:
         query = query.where(Assignment.id != other_than)
     for active in db.session.scalars(query.order_by(Assignment.starts_on, Assignment.id)):
-        same_template = template_id is not None and active.template_id == template_id
+        same_template = (template_id is not None and active.template_id == template_id) or (
+            practice_template_id is not None and active.practice_template_id == practice_template_id
+        )
         if same_template or (active.rung_id == rung_id and _comparable(active.title) == wanted):
             return active
     return None
@@ -182,6 +208,8 @@ def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChang
         changes.due_on,
     )
     problems.raise_if_any()
+    if (fields["title"], fields["instructions"]) != (assignment.title, assignment.instructions):
+        assignment.translations = None  # they said the words the step no longer has
     for name, value in fields.items():
         setattr(assignment, name, value)
     assignment.assignee, assignment.assignee_partner_id = assignee, partner_id

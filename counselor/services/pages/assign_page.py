@@ -22,8 +22,8 @@ from counselor.models import (
     LadderRung,
     Partner,
 )
-from counselor.services.homework import ladder
 from counselor.services.homework.assignments import current_rung, practice_today
+from counselor.services.homework.practice_ladder import EffectiveRung, effective_ladder
 from counselor.tenancy import get_in_practice
 
 # "Finished recently": completed within this many weeks (the practice's local dates).
@@ -41,8 +41,8 @@ class StepLine:
 @dataclass(frozen=True)
 class AssignContext:
     couple: Couple
-    # The whole ladder in order, its templates loaded (the page's picker).
-    rungs: list[LadderRung]
+    # The practice's whole ladder in order, with its steps (the page's picker).
+    rungs: list[EffectiveRung]
     current_rung: LadderRung | None
     # Active steps, by rung, then the oldest first.
     active: list[StepLine]
@@ -50,20 +50,24 @@ class AssignContext:
     finished: list[StepLine]
     finished_since: date
 
-    def note_rung(self, chosen_rung_id: int | None) -> LadderRung | None:
-        """The rung whose counselor note ("what to watch for") the page shows: the rung
-        the counselor is assigning on, else the couple's current rung."""
-        for rung in self.rungs:
-            if rung.id == chosen_rung_id:
-                return rung
-        return self.current_rung
+    def note_rung(self, chosen_rung_id: int | None) -> EffectiveRung | None:
+        """The rung whose counselor note ("what to watch for", the practice's own when it
+        wrote one) the page shows: the rung the counselor is assigning on, else the
+        couple's current rung."""
+        current_id = self.current_rung.id if self.current_rung else None
+        for wanted in (chosen_rung_id, current_id):
+            for rung in self.rungs:
+                if wanted is not None and rung.id == wanted:
+                    return rung
+        return None
 
 
 def assign_context(couple_id: int) -> AssignContext:
-    """Everything the assign page shows about the couple and the ladder (six queries)."""
+    """Everything the assign page shows about the couple and the practice's ladder (eight
+    queries)."""
     couple = get_in_practice(Couple, couple_id)
     partners = list(couple.partners)
-    rungs = ladder.ladder_rungs()
+    rungs = effective_ladder(couple.practice_id)
     since = practice_today(couple.practice_id) - timedelta(weeks=RECENT_WEEKS)
     steps = db.session.scalars(
         sa.select(Assignment)

@@ -1,0 +1,95 @@
+"""GET /ladder is the practice's effective ladder: its own text and steps marked
+``source: practice``, retired steps left out, nothing of another practice's; assigning by
+``template_key`` gives the step in the practice's words."""
+
+from __future__ import annotations
+
+from counselor import tenancy
+from counselor.extensions import db
+from counselor.services.homework import practice_ladder_edits as edits
+from counselor.services.homework.practice_ladder_input import StepInput
+from tests.support import factories
+
+KEY = "share-a-minor-worry"
+RETIRED = "hand-over-a-chore"
+OURS = StepInput(
+    title="Tell them one small worry",
+    instructions="Once a day, name one small worry out loud.",
+    times_per_week=5,
+    who="each",
+)
+
+
+def steps_of(body: dict) -> dict[str, dict]:
+    return {t["key"]: t for rung in body["rungs"] for t in rung["templates"]}
+
+
+def changed_ladder(api) -> str:
+    """Practice's text for KEY, RETIRED retired, a step of its own on rung 1, and its note
+    for rung 1; the own step's key."""
+    owner = api.owner
+    edits.save_step(owner, KEY, OURS)
+    edits.retire_step(owner, RETIRED)
+    own = edits.add_step(
+        owner, factories.rung(1).id, StepInput("Our own step", "Do it.", 2, "each")
+    )
+    edits.save_rung_note(owner, factories.rung(1).id, "Our note.")
+    db.session.commit()
+    return own.template_key
+
+
+def test_the_ladder_is_the_practices_with_the_source_of_each_step(api):
+    own_key = changed_ladder(api)
+
+    body = api.get("/ladder").get_json()
+
+    steps = steps_of(body)
+    assert steps[KEY]["source"] == "practice"
+    assert (steps[KEY]["title"], steps[KEY]["times_per_week"]) == (OURS.title, 5)
+    assert steps[own_key]["source"] == "practice" and steps[own_key]["version"] == 1
+    assert RETIRED not in steps  # retired: not offered
+    assert {s["source"] for k, s in steps.items() if k not in (KEY, own_key)} == {"base"}
+    assert body["rungs"][0]["counselor_note"] == "Our note."
+    assert list(steps_of({"rungs": body["rungs"][:1]}))[-1] == own_key  # after the base's
+
+
+def test_another_practice_sees_only_the_base(api, other_api):
+    own_key = changed_ladder(api)
+    tenancy.enter_practice(other_api.practice.id)
+
+    steps = steps_of(other_api.get("/ladder").get_json())
+
+    assert steps[KEY]["source"] == "base" and steps[KEY]["title"] != OURS.title
+    assert RETIRED in steps and own_key not in steps
+    answer = other_api.post(
+        "/couples/0/assignments", json={"assignee": "each", "template_key": own_key}
+    )
+    assert answer.status_code in (404, 422)
+
+
+def test_assigning_by_key_gives_the_practices_words(api, couple):
+    own_key = changed_ladder(api)
+
+    given = api.post(
+        f"/couples/{couple['id']}/assignments", json={"assignee": "each", "template_key": KEY}
+    )
+    own = api.post(
+        f"/couples/{couple['id']}/assignments", json={"assignee": "each", "template_key": own_key}
+    )
+    retired = api.post(
+        f"/couples/{couple['id']}/assignments",
+        json={"assignee": "each", "template_key": RETIRED},
+    )
+
+    assert given.status_code == 201, given.get_json()
+    assert (given.get_json()["title"], given.get_json()["times_per_week"]) == (OURS.title, 5)
+    assert own.status_code == 201 and own.get_json()["title"] == "Our own step"
+    assert retired.status_code == 422
+    assert "template_key" in retired.get_json()["errors"]["json"]
+
+
+def test_the_openapi_document_describes_the_source(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    source = spec["components"]["schemas"]["Template"]["properties"]["source"]
+    assert source["enum"] == ["base", "practice"]
+    assert "practice" in source["description"]
