@@ -46,9 +46,12 @@ from counselor.models import (
     Visibility,
     WebhookEndpoint,
 )
+from counselor.models.practice_ladder import PracticeTemplate
 from counselor.services.accounts import api_keys, sessions
 from counselor.services.audit import Actor
 from counselor.services.couples import calendar_feed, links
+from counselor.services.homework import practice_ladder_edits
+from counselor.services.homework.practice_ladder_input import StepInput
 from tests.support import factories
 from tests.support.clock import TODAY
 
@@ -296,6 +299,7 @@ def world(app, counselor, actor) -> World:
                 disabled_reason=None if active else "It kept timing out.",
             )
         )
+    _changed_ladder(counselor)
     token = links.issue_link(first, LinkPurpose.HOMEWORK)
     # A partner whose reminders are paused: their page offers Resume now instead of Pause.
     snoozing = factories.CoupleFactory(counselor=counselor).partners[0]
@@ -344,6 +348,23 @@ def world(app, counselor, actor) -> World:
             f"/u/{unsubscribe}",
         ]
     )
+
+
+def _changed_ladder(counselor) -> None:
+    """The practice's ladder (issue 17) with a form for every change on its page: its text
+    for a step the base changed since (Keep ours, Restore the base text), a step whose base
+    text was restored (Undo), a retired step (Bring back), its note for a rung (Go back to
+    the base note)."""
+    words = StepInput("Our words", "Our instructions.", 2, "each")
+    practice_ladder_edits.save_step(counselor, "hand-over-a-chore", words)
+    changed = db.session.scalar(
+        sa.select(PracticeTemplate).where(PracticeTemplate.key == "hand-over-a-chore")
+    )
+    changed.base_version = 0  # written against a base older than the ladder's
+    practice_ladder_edits.save_step(counselor, "share-a-minor-worry", words)
+    practice_ladder_edits.restore_base(counselor, "share-a-minor-worry")
+    practice_ladder_edits.retire_step(counselor, "ask-opinion-work-email")
+    practice_ladder_edits.save_rung_note(counselor, factories.rung(2).id, "Our note.")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from counselor.dashboard import (  # noqa: E402, F401
     couples,
     handout,
     homework,
+    ladder_pages,
     partner_preview,
     partners,
     passwords,

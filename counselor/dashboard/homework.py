@@ -1,4 +1,5 @@
-"""Homework pages: assign a ladder step, edit or end it, record a check-in for a partner."""
+"""Homework pages: edit or end a step, record a check-in for a partner. (Assigning a step:
+``assign.py``; the ladder page: ``ladder_pages.py``.)"""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from counselor.models import (
 )
 from counselor.services.audit import record_event
 from counselor.services.errors import InvalidInput
-from counselor.services.homework import assignments, checkins, ladder, lifecycle
+from counselor.services.homework import assignments, checkins, lifecycle
 from counselor.services.homework.assignments import AssignmentChanges
 from counselor.services.homework.checkins import CheckInInput
 from counselor.services.homework.titles import step_titles
@@ -135,6 +136,7 @@ def assignment_reopen(assignment_id: int) -> ResponseReturnValue:
             assignment.rung_id,
             assignment.title,
             other_than=assignment.id,
+            practice_template_id=assignment.practice_template_id,
         )
         if twin is not None:  # an undo is not refused, but the counselor hears of the twin
             flash(
@@ -235,14 +237,4 @@ def checkin_new(assignment_id: int) -> ResponseReturnValue:
     return (
         render_template("dashboard/checkin_form.html", form=form, assignment=assignment),
         422 if request.method == "POST" else 200,
-    )
-
-
-@bp.route("/ladder")
-def ladder_page() -> ResponseReturnValue:
-    """The practical-steps ladder with the counselor's notes for each rung."""
-    return render_template(
-        "dashboard/ladder.html",
-        rungs=ladder.ladder_rungs(),
-        active_templates=ladder.active_templates,
     )
