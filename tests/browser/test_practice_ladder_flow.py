@@ -70,7 +70,8 @@ def test_an_owner_rewrites_a_step_a_counselor_gives_it_and_the_base_comes_back(
     page.set_viewport_size(NARROW)
     assert_no_sideways_scroll(page)
     page.set_viewport_size({"width": 1280, "height": 900})
-    capture(page, "ladder-practice-text")
+    rung_two = page.locator(f"#rung-{factories.rung(2).key}")
+    capture(page, "ladder-practice-text", element=rung_two)
 
     # A counselor who is not an owner: the ladder without edit buttons, and the step given
     # in the practice's words.
@@ -82,7 +83,7 @@ def test_an_owner_rewrites_a_step_a_counselor_gives_it_and_the_base_comes_back(
         assert other.get_by_role("link", name="Edit").count() == 0
         assert other.get_by_role("button", name="Retire").count() == 0
         assert OURS_TITLE in other.locator(f"#step-{KEY}").inner_text()
-        capture(other, "ladder-read-only")
+        capture(other, "ladder-read-only", full_page=False)
 
         other.goto(f"/couples/{couple.id}/assign")
         other.get_by_role("link", name=OURS_TITLE).click()
@@ -102,7 +103,7 @@ def test_an_owner_rewrites_a_step_a_counselor_gives_it_and_the_base_comes_back(
         step = page.locator(f"#step-{KEY}")
         assert base_title in step.inner_text() and "Practice's text" not in step.inner_text()
         assert step.get_by_role("button", name="Undo").count() == 1
-        capture(page, "ladder-restored")
+        capture(page, "ladder-restored", element=page.locator(f"#step-{KEY}"))
 
         # The step given before the restore still reads as it was given.
         other.goto(f"/couples/{couple.id}")
