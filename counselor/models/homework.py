@@ -69,6 +69,10 @@ class Assignment(PracticeOwned, Model):
     practice_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("practice_templates.id"))
     practice_template_version: Mapped[int | None]
     translations: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The title and instructions are the ladder's as given (the base's or the practice's),
+    # not words written or reworded for this couple. Words written for a couple are
+    # clinical text: an API key without the clinical_text scope never receives them.
+    words_from_ladder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     couple: Mapped[Couple] = relationship()
     rung: Mapped[LadderRung] = relationship()

@@ -1,7 +1,8 @@
 """the practice's own ladder, the partner's language, API key scopes and framing: a
 practice's overrides and own steps (``practice_templates``), its rung notes, the history
 of its changes; translations from the ladder file on rungs, templates and weekly items,
-and as given on each assignment; ``partners.language``; ``api_keys.scopes``;
+and as given on each assignment, with whether its words are the ladder's
+(``words_from_ladder``: words written for a couple are clinical text); ``partners.language``; ``api_keys.scopes``;
 ``practices.frame_ancestors``.
 
 Keys made before scopes existed keep everything they could do, reflections included
@@ -100,7 +101,17 @@ def upgrade():
         batch_op.add_column(sa.Column('practice_template_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('practice_template_version', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('translations', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('words_from_ladder', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.create_foreign_key(batch_op.f('fk_assignments_practice_template_id_practice_templates'), 'practice_templates', ['practice_template_id'], ['id'])
+
+    # Steps given from a template whose words still read as the template's are the
+    # ladder's words; every other step's words were written for the couple (clinical
+    # text). A template reworded since reads as written for the couple: the safe side.
+    op.execute(
+        "UPDATE assignments SET words_from_ladder = true WHERE template_id IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM task_templates t WHERE t.id = assignments.template_id "
+        "AND t.title = assignments.title AND t.instructions = assignments.instructions)"
+    )
 
     with op.batch_alter_table('ladder_rungs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('translations', sa.JSON(), nullable=True))
@@ -139,6 +150,7 @@ def downgrade():
 
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_assignments_practice_template_id_practice_templates'), type_='foreignkey')
+        batch_op.drop_column('words_from_ladder')
         batch_op.drop_column('translations')
         batch_op.drop_column('practice_template_version')
         batch_op.drop_column('practice_template_id')
