@@ -41,6 +41,7 @@ def frame_ancestors(response) -> str:
         ("http://localhost:5001", "http://localhost:5001"),
         ("http://127.0.0.1", "http://127.0.0.1"),
         ("http://[::1]:8080", "http://[::1]:8080"),
+        ("https://[0:0:0:0:0:0:0:1]", "https://[::1]"),
         ("https://bücher.example", "https://xn--bcher-kva.example"),
         ("https://10.0.0.7", "https://10.0.0.7"),
     ],
@@ -65,6 +66,12 @@ def test_an_origin_is_normalized(typed, origin):
         ("javascript:alert(1)", "write it as https://host"),
         ("'self'", "not an address"),
         ("https://pm.example.org;script-src", "one origin a line"),
+        ("https://[2001:db8::1]", "IPv6 address"),
+        ("https://[2001:db8::1]:8443", "IPv6 address"),
+        ("https://[fe80::1%25eth0]", "IPv6 address"),
+        ("https://[fe80::1%*]", "IPv6 address"),
+        ("https://[::ffff:127.0.0.1]", "IPv6 address"),
+        ("https://[::1%25lo]", "IPv6 address"),
     ],
 )
 def test_what_is_no_origin_is_refused_with_words(typed, words):

@@ -2,7 +2,9 @@
 practice's ``frame_ancestors``, origins an owner lists under Settings › Access.
 
 An origin is ``https://host[:port]``; plain ``http://`` only for this machine (localhost,
-127.0.0.1, [::1]), for development. No path, no wildcard: each host system is named. They
+127.0.0.1, [::1]), for development. No path, no wildcard: each host system is named. No
+IPv6 address but ``[::1]``: browsers do not reliably match a CSP host-source written as an
+IPv6 literal, and a zone id (``%eth0``) could carry any character, ``*`` included. They
 are stored normalized (lower case, no default port, no duplicates), space-separated, and
 none (the default) means no site may frame the dashboard. ``counselor/http_headers.py``
 sends them as the dashboard's ``Content-Security-Policy: frame-ancestors``."""
@@ -55,12 +57,19 @@ def normalized_origin(text: str) -> str:
 
 
 def _checked_host(text: str, host: str) -> str:
+    if ":" in host:  # only an IPv6 literal has one: [::1] is this machine, others refused
+        if not _is_ipv6_loopback(host):
+            raise NotAnOrigin(
+                f"“{text}”: an IPv6 address can't be matched reliably; name the host "
+                "(https://pm.example.org) or use [::1] for this machine."
+            )
+        return "[::1]"
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         pass
     else:
-        return f"[{address}]" if address.version == 6 else str(address)
+        return str(address)
     if "*" in host:
         raise NotAnOrigin(f"“{text}”: name each host; a wildcard is not allowed.")
     try:
@@ -70,6 +79,14 @@ def _checked_host(text: str, host: str) -> str:
     if len(ascii_host) > 253 or not _HOST_NAME.fullmatch(ascii_host):
         raise NotAnOrigin(f"“{text}”: the host name is not valid.")
     return ascii_host
+
+
+def _is_ipv6_loopback(host: str) -> bool:
+    """``::1``, however written, with no zone id."""
+    try:
+        return "%" not in host and ipaddress.IPv6Address(host) == ipaddress.IPv6Address("::1")
+    except ValueError:
+        return False
 
 
 def checked_frame_ancestors(problems: FieldErrors, text: str) -> str | None:
