@@ -165,21 +165,50 @@ def test_loader_reads_a_rungs_and_an_items_translations(tmp_path):
 @pytest.mark.parametrize(
     ("where", "translations", "message"),
     [
-        ("template", {"fr": SPANISH}, "template 'step-1', translation 'fr': not a language"),
-        ("template", {"en": SPANISH}, "translation 'en': not a language"),
-        ("template", {"es": {"title": "Pide consejo"}}, "'es' needs a non-empty 'instructions'"),
-        ("template", {"es": {**SPANISH, "title": "  "}}, "'es' needs a non-empty 'title'"),
-        ("template", {"es": {**SPANISH, "title": "x" * 121}}, "title is longer than 120"),
+        (
+            "template",
+            {"fr": SPANISH},
+            "template 'step-1', translation 'fr': 'fr' is not a language",
+        ),
+        ("template", {"en": SPANISH}, "translation 'en': 'en' is not a language"),
+        (
+            "template",
+            {"es": {"title": "Pide consejo"}},
+            "'es': instructions: Give the instructions in Spanish too",
+        ),
+        (
+            "template",
+            {"es": {**SPANISH, "title": "  "}},
+            "'es': title: Give the title in Spanish too",
+        ),
+        (
+            "template",
+            {"es": {**SPANISH, "title": "x" * 121}},
+            "title: Keep the title in Spanish to 120 characters",
+        ),
+        (
+            "template",
+            {"es": {**SPANISH, "instructions": "x" * 4001}},
+            "instructions: Keep the instructions in Spanish to 4000 characters",
+        ),
         ("template", {"es": {**SPANISH, "instruction": "typo"}}, "unknown fields"),
-        ("rung", {"de": {"title": "Stufe"}}, "rung 'rung-1', translation 'de' needs"),
+        ("rung", {"de": {"title": "Stufe"}}, "rung 'rung-1', translation 'de': purpose: Give"),
         ("rung", {"de": {"title": "Stufe", "purpose": "Ziel.", "counselor_note": "x"}}, "unknown"),
         (
             "item",
             {"es": {"text": "x" * 241, "low_label": "a", "high_label": "b"}},
-            "longer than 240",
+            "text: Keep the text in Spanish to 240 characters",
         ),
-        ("item", {"es": {"text": "t", "low_label": "a" * 61, "high_label": "b"}}, "low_label is"),
-        ("item", {"es": {"text": "t", "low_label": "a"}}, "item 'item', translation 'es' needs"),
+        (
+            "item",
+            {"es": {"text": "t", "low_label": "a" * 61, "high_label": "b"}},
+            "low_label: Keep the low_label",
+        ),
+        (
+            "item",
+            {"es": {"text": "t", "low_label": "a"}},
+            "item 'item', translation 'es': high_label: Give",
+        ),
     ],
     ids=[
         "unknown-language",
@@ -187,6 +216,7 @@ def test_loader_reads_a_rungs_and_an_items_translations(tmp_path):
         "missing-field",
         "empty-field",
         "long-title",
+        "long-instructions",
         "misspelt-field",
         "rung-missing-purpose",
         "rung-counselor-note",
@@ -208,6 +238,12 @@ def test_loader_rejects_translations_that_are_not_a_table(tmp_path):
     )
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LadderFileError, match="translations must be a table"):
+        load_ladder(path)
+
+    path.write_text(
+        text.replace('translations = "es"', 'translations = { es = "Pide" }'), encoding="utf-8"
+    )
+    with pytest.raises(LadderFileError, match="'es': Give the Spanish words as a table"):
         load_ladder(path)
 
 

@@ -1,7 +1,7 @@
 """The ladder page's forms: a step of the practice's ladder (its text for a shipped step, or
 a step of its own) and a rung's counselor note. They parse and bound the fields; the rules
-are the ladder file's (``counselor.ladder.check_template_fields``, applied by
-services/homework/practice_ladder_edits.py)."""
+are the ladder file's (``counselor.ladder.check_template_fields`` and
+``check_translation_words``, applied by services/homework/practice_ladder_input.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from wtforms import IntegerField, RadioField, SelectChoice, StringField, TextAre
 from wtforms.validators import Optional
 
 from counselor.form_checks import text_bounds
-from counselor.ladder import STEP_INSTRUCTIONS_MAX, STEP_TITLE_MAX
-from counselor.services.homework.practice_ladder import EffectiveTemplate
-from counselor.services.homework.practice_ladder_edits import NOTE_MAX
-from counselor.services.homework.practice_ladder_input import (
+from counselor.ladder import (
     OTHER_LANGUAGES,
-    StepInput,
+    STEP_INSTRUCTIONS_MAX,
+    STEP_TITLE_MAX,
     language_name,
 )
+from counselor.services.homework.practice_ladder import EffectiveTemplate
+from counselor.services.homework.practice_ladder_edits import NOTE_MAX
+from counselor.services.homework.practice_ladder_input import StepInput
 
 WHO_CHOICES = [SelectChoice("each", "Each partner"), SelectChoice("together", "Together")]
 LEANS = {"": None, "yes": True, "no": False}

@@ -15,6 +15,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.confirm import Confirmation, ConfirmForm, confirmed
 from counselor.dashboard.forms import DeleteForm
 from counselor.dashboard.ladder_forms import LadderStepForm, RungNoteForm
+from counselor.ladder import OTHER_LANGUAGES, language_name
 from counselor.models import Counselor, LadderRung
 from counselor.models.practice_ladder import LadderChangeKind, PracticeLadderChange
 from counselor.services.accounts.settings import may_manage_practice
@@ -29,7 +30,6 @@ from counselor.services.homework.practice_ladder import (
     effective_template,
     ladder_history,
 )
-from counselor.services.homework.practice_ladder_input import OTHER_LANGUAGES, language_name
 from counselor.web import show_errors
 
 Change = Callable[[Counselor, str], PracticeLadderChange]

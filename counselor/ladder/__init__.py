@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
+from babel import Locale
+
 from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 LADDER_FILE = Path(__file__).with_name("ladder.toml")
@@ -34,6 +36,8 @@ ITEM_WORDS: dict[str, int | None] = {
     "low_label": ITEM_LABEL_MAX,
     "high_label": ITEM_LABEL_MAX,
 }
+# The languages words may be given in besides English, the source.
+OTHER_LANGUAGES = tuple(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
 
 
 class LadderFileError(ValueError):
@@ -176,32 +180,76 @@ def check_template_fields(
 def _translations(
     entry: dict, where: str, fields: dict[str, int | None]
 ) -> dict[str, dict[str, str]]:
-    """An entry's ``translations`` table (``[….translations.es]``): per language the service
-    speaks (other than English, the source), every field of ``fields``, non-empty and no
-    longer than its source field may be."""
+    """An entry's ``translations`` table (``[….translations.es]``), each language's words
+    with their spacing collapsed as the source's are, checked by ``check_translation_words``."""
     raw = entry.get("translations", {})
     if not isinstance(raw, dict):
         raise LadderFileError(f"{where}: translations must be a table of languages.")
-    offered = sorted(set(LANGUAGES) - {DEFAULT_LANGUAGE})
     translations: dict[str, dict[str, str]] = {}
     for language, words in raw.items():
-        here = f"{where}, translation {language!r}"
-        if language not in offered:
+        given = (
+            {name: _collapsed(value) for name, value in words.items()}
+            if isinstance(words, dict)
+            else words
+        )
+        problems = check_translation_words(language, given, fields)
+        if problems:
+            field_name, message = problems[0]
+            here = f"{where}, translation {language!r}"
             raise LadderFileError(
-                f"{here}: not a language the service speaks; use one of {', '.join(offered)}."
+                f"{here}: {field_name}: {message}" if field_name in fields else f"{here}: {message}"
             )
-        if not isinstance(words, dict):
-            raise LadderFileError(f"{here} must be a table of {', '.join(fields)}.")
-        unknown = sorted(set(words) - set(fields))
-        if unknown:
-            raise LadderFileError(
-                f"{here}: unknown fields {unknown}; give exactly {', '.join(fields)}."
-            )
-        translations[language] = {name: _text(words, name, here) for name in fields}
-        for name, most in fields.items():
-            if most is not None and len(translations[language][name]) > most:
-                raise LadderFileError(f"{here}: {name} is longer than {most} characters.")
+        translations[language] = {name: str(given[name]) for name in fields}  # all text, as checked
     return translations
+
+
+def _collapsed(value: object) -> object:
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def language_name(code: str) -> str:
+    """A language's name in English, for counselors: "Spanish", "German"."""
+    return Locale.parse(code).get_display_name(DEFAULT_LANGUAGE) or code
+
+
+def check_translation_words(
+    language: object, words: object, fields: dict[str, int | None]
+) -> list[tuple[str, str]]:
+    """What is wrong with an entry's words in one other language, as (field, message)
+    pairs (field "translations" for the language or the table as a whole), none when all
+    is well: a language the service speaks other than English (the source), exactly the
+    entry's ``fields``, each given (not blank) and no longer than its source field may be
+    (None: no limit). The one rule for the ladder file's translations (``_translations``)
+    and for the words an owner gives a step of the practice's ladder
+    (services/homework/practice_ladder_input.py). Text is checked as given: callers
+    collapse its spacing first, as the loader does."""
+    if language not in OTHER_LANGUAGES:
+        return [
+            (
+                "translations",
+                f"{language!r} is not a language the service speaks; "
+                f"use one of {', '.join(OTHER_LANGUAGES)}.",
+            )
+        ]
+    assert isinstance(language, str)
+    name = language_name(language)
+    if not isinstance(words, dict):
+        return [("translations", f"Give the {name} words as a table of {', '.join(fields)}.")]
+    unknown = sorted(set(words) - set(fields))
+    if unknown:
+        return [("translations", f"unknown fields {unknown}; give exactly {', '.join(fields)}.")]
+    problems: list[tuple[str, str]] = []
+    for field_name, most in fields.items():
+        value = words.get(field_name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(
+                (field_name, f"Give the {field_name} in {name} too, or leave {name} out.")
+            )
+        elif most is not None and len(value) > most:
+            problems.append(
+                (field_name, f"Keep the {field_name} in {name} to {most} characters or fewer.")
+            )
+    return problems
 
 
 def _check_whole_ladder(rungs: list[RungSpec]) -> None:

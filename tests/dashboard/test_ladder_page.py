@@ -73,6 +73,21 @@ def test_bad_input_shows_the_form_again_and_writes_nothing(logged_in):
     assert row_counts() == before
 
 
+def test_words_in_another_language_are_checked_whole_or_left_empty(logged_in, counselor):
+    before = row_counts()
+    answer = logged_in.post(
+        f"/ladder/steps/{KEY}/edit", data=FORM | {"es_title": "Cuenta una preocupación"}
+    )
+    assert answer.status_code == 422
+    assert "Give the instructions in Spanish too, or leave Spanish out." in text_of(answer)
+    assert row_counts() == before
+
+    both_empty = FORM | {"de_title": " ", "de_instructions": ""}
+    assert logged_in.post(f"/ladder/steps/{KEY}/edit", data=both_empty).status_code == 303
+    step = effective_template(counselor.practice_id, KEY)
+    assert step.practice is not None and step.practice.translations is None
+
+
 def test_retire_asks_first_then_retires_and_the_assign_page_no_longer_offers_it(
     logged_in, counselor, couple
 ):

@@ -8,7 +8,12 @@ import sqlalchemy as sa
 
 from counselor import tenancy
 from counselor.extensions import db
-from counselor.ladder import check_template_fields, load_ladder
+from counselor.ladder import (
+    TEMPLATE_WORDS,
+    check_template_fields,
+    check_translation_words,
+    load_ladder,
+)
 from counselor.models import AuditEvent, CounselorRole, TaskTemplate
 from counselor.models.practice_ladder import (
     LadderChangeKind,
@@ -29,7 +34,7 @@ from counselor.services.homework.practice_ladder import (
     effective_template,
     ladder_history,
 )
-from counselor.services.homework.practice_ladder_input import StepInput
+from counselor.services.homework.practice_ladder_input import StepInput, checked_step
 from tests.support import factories
 from tests.support.helpers import count_statements, row_counts
 
@@ -239,8 +244,29 @@ def test_the_practices_note_for_a_rung_and_back_to_the_base(actor, counselor):
         ({"who": "both"}, "who"),
         ({"title": "a\x00b"}, "title"),
         ({"translations": {"de": {"title": "Nur ein Titel", "instructions": ""}}}, "de_"),
+        ({"translations": {"es": {"title": "", "instructions": "Sólo esto."}}}, "es_title"),
+        (
+            {"translations": {"es": {"title": "Cuenta", "instructions": "x" * 4001}}},
+            "es_instructions",
+        ),
+        (
+            {"translations": {"fr": {"title": "Un titre", "instructions": "Fais-le."}}},
+            "translations",
+        ),
     ],
-    ids=["blank", "long", "no-instructions", "15", "none", "who", "nul", "half-german"],
+    ids=[
+        "blank",
+        "long",
+        "no-instructions",
+        "15",
+        "none",
+        "who",
+        "nul",
+        "half-german",
+        "spanish-without-title",
+        "long-spanish-instructions",
+        "french",
+    ],
 )
 def test_bad_input_writes_nothing(actor, counselor, changes, field):
     before = row_counts()
@@ -315,6 +341,39 @@ def test_the_loader_and_the_forms_share_one_field_rule():
     problems = dict(check_template_fields("", "x" * 4001, True, "both"))
     assert set(problems) == {"title", "instructions", "times_per_week", "who"}
     assert check_template_fields("t" * 120, "i", 14, "together") == []
+
+
+def test_the_loader_and_the_forms_share_one_translation_rule():
+    """The ladder file's translations and an owner's are checked by one function: every
+    field, each within its source field's length (the translated instructions too)."""
+    too_long = {"title": "Cuenta una preocupación", "instructions": "x" * 4001}
+    rule = check_translation_words("es", too_long, TEMPLATE_WORDS)
+    assert rule == [
+        ("instructions", "Keep the instructions in Spanish to 4000 characters or fewer.")
+    ]
+    with pytest.raises(InvalidInput) as refused:
+        checked_step(step_input(translations={"es": too_long}))
+    assert refused.value.errors == {"es_instructions": [rule[0][1]]}
+
+    half = {"title": "Nur ein Titel", "instructions": ""}
+    with pytest.raises(InvalidInput) as refused:
+        checked_step(step_input(translations={"de": half}))
+    assert refused.value.errors == {
+        "de_instructions": [
+            message for _, message in check_translation_words("de", half, TEMPLATE_WORDS)
+        ]
+    }
+
+
+def test_a_language_left_empty_is_no_translation_and_anything_given_is_kept_whole():
+    given = {
+        "es": {"title": "  ", "instructions": "\n"},
+        "de": {"title": " Erzähl  eine Sorge ", "instructions": " Einmal am Tag.\n"},
+    }
+    assert checked_step(step_input(translations=given))["translations"] == {
+        "de": {"title": "Erzähl eine Sorge", "instructions": "Einmal am Tag."}
+    }
+    assert checked_step(step_input(translations={}))["translations"] is None
 
 
 def test_a_step_of_the_practices_own_is_not_given_twice_by_mistake(actor, counselor, couple):

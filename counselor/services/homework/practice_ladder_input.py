@@ -1,6 +1,7 @@
-"""A step as an owner writes it for the practice's ladder: its fields checked by the ladder
-file's rules (``counselor.ladder.check_template_fields``), its words in other languages,
-and the key a step of the practice's own gets (used by ``practice_ladder_edits.py``)."""
+"""A step as an owner writes it for the practice's ladder: its fields and its words in
+other languages checked by the ladder file's rules (``counselor.ladder``'s
+``check_template_fields`` and ``check_translation_words``), and the key a step of the
+practice's own gets (used by ``practice_ladder_edits.py``)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,14 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from babel import Locale
 
 from counselor.extensions import db
-from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from counselor.ladder import STEP_TITLE_MAX, check_template_fields
+from counselor.ladder import TEMPLATE_WORDS, check_template_fields, check_translation_words
 from counselor.models import TaskTemplate, TemplateWho
 from counselor.models.practice_ladder import PracticeTemplate
 from counselor.services.errors import FieldErrors
 from counselor.services.validation import TEMPLATE_KEY_MAX, unstorable
 
-# The other languages a practice may give a step's words in (English is the source).
-OTHER_LANGUAGES = tuple(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
 KEY_SUFFIX_BYTES = 2  # four hex characters after the title's slug: "call-your-mum-3f9a"
 
 
@@ -35,13 +32,9 @@ class StepInput:
     who: str
     # None: as the base step says (an override), or by its rung (a step of its own).
     leans_on_partner: bool | None = None
-    # {"es": {"title": …, "instructions": …}}; a language left blank is left out.
+    # {"es": {"title": …, "instructions": …}}; a language whose words are all left blank
+    # is no translation (the form offers every language); anything given is checked whole.
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-def language_name(code: str) -> str:
-    """A language's name in English, for the dashboard: "Spanish", "German"."""
-    return Locale.parse(code).get_display_name(DEFAULT_LANGUAGE) or code
 
 
 def checked_step(data: StepInput) -> dict:
@@ -67,26 +60,25 @@ def checked_step(data: StepInput) -> dict:
 
 
 def _checked_translations(problems: FieldErrors, given: dict[str, dict[str, str]]) -> dict:
-    words: dict[str, dict[str, str]] = {}
-    for language in OTHER_LANGUAGES:
-        entry = given.get(language) or {}
-        title = " ".join((entry.get("title") or "").split())
-        instructions = (entry.get("instructions") or "").strip()
-        if not title and not instructions:
+    """The words given per language, checked by the ladder file's rule; a language whose
+    every field is blank is left out (the form's "leave them empty for no translation")."""
+    checked: dict[str, dict[str, str]] = {}
+    for language, entry in given.items():
+        words = {
+            name: (" ".join(text.split()) if name == "title" else text.strip())
+            for name, text in entry.items()
+        }
+        if not any(words.values()):
             continue
-        name = language_name(language)
-        if not title or not instructions:
-            problems.add(
-                f"{language}_title" if not title else f"{language}_instructions",
-                f"Give both the title and the instructions in {name}, or neither.",
-            )
-        elif len(title) > STEP_TITLE_MAX:
-            problems.add(f"{language}_title", f"Keep the title to {STEP_TITLE_MAX} characters.")
-        elif problem := unstorable(title) or unstorable(instructions):
-            problems.add(f"{language}_instructions", problem)
-        else:
-            words[language] = {"title": title, "instructions": instructions}
-    return words
+        found = dict(check_translation_words(language, words, TEMPLATE_WORDS))
+        for name in TEMPLATE_WORDS:
+            if name not in found and (problem := unstorable(words.get(name, ""))):
+                found[name] = problem
+        for name, message in found.items():
+            problems.add(f"{language}_{name}" if name in TEMPLATE_WORDS else name, message)
+        if not found:
+            checked[language] = words
+    return checked
 
 
 def new_key(practice_id: int, title: str) -> str:
