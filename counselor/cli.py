@@ -313,7 +313,7 @@ def keys_group() -> None:
     multiple=True,
     type=click.Choice(list(SCOPES)),
     help="What it may do; repeat for several. Default: homework:read and homework:write "
-    "(clinical_text lets it receive what clients wrote).",
+    "(homework:write needs homework:read; clinical_text lets it receive what clients wrote).",
 )
 def keys_create(slug: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create an API key and print it once (only its hash is kept)."""

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from counselor.api.scopes import CLINICAL_TEXT, HOMEWORK_READ, HOMEWORK_WRITE
+from counselor.api.scopes import CLINICAL_TEXT, HOMEWORK_READ
 from counselor.extensions import db
 from counselor.models import (
     Assignee,
@@ -255,8 +255,8 @@ def test_another_practices_couple_is_not_found(api, other_api):
 
 def test_reading_needs_the_homework_read_scope(app, api):
     couple = make_couple(api)
-    writer = make_api_client(app, api.practice, scopes=(HOMEWORK_WRITE,))
-    assert_error(writer.get(f"/couples/{couple.id}/fhir"), 403)
+    unreading = make_api_client(app, api.practice, scopes=(CLINICAL_TEXT,))
+    assert_error(unreading.get(f"/couples/{couple.id}/fhir"), 403)
 
 
 def test_the_read_is_audited_with_the_couple(api):

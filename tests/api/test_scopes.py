@@ -14,7 +14,14 @@ from flask import Flask
 
 from counselor import tenancy
 from counselor.extensions import db
-from counselor.models import Acknowledgement, AuditEvent, CheckIn, CoupleSession, ReplyKind
+from counselor.models import (
+    Acknowledgement,
+    ApiKey,
+    AuditEvent,
+    CheckIn,
+    CoupleSession,
+    ReplyKind,
+)
 from counselor.services.accounts.api_scopes import (
     CLINICAL_TEXT,
     DEFAULT_SCOPES,
@@ -40,6 +47,16 @@ CANARIES = {
 def client_with(app: Flask, api: ApiClient, *scopes: str) -> ApiClient:
     """Another key of ``api``'s practice, with only these scopes."""
     other = make_api_client(app, api.practice, scopes=scopes)
+    tenancy.enter_practice(api.practice.id)
+    return other
+
+
+def client_stored_with(app: Flask, api: ApiClient, *scopes: str) -> ApiClient:
+    """A key whose stored scopes are these, whatever the keys' service would allow today
+    (a write-only key can no longer be made: the guard still holds if one is stored)."""
+    other = client_with(app, api, *DEFAULT_SCOPES)
+    with tenancy.practice_scope(api.practice.id), unit_of_work():
+        db.session.get(ApiKey, other.key_id).scopes = " ".join(scopes)
     tenancy.enter_practice(api.practice.id)
     return other
 
@@ -148,7 +165,7 @@ def test_the_answer_to_a_write_leaves_the_words_out_too_and_so_does_its_replay(a
 
 
 def test_reading_needs_homework_read(app, api, couple):
-    writer = client_with(app, api, HOMEWORK_WRITE)
+    writer = client_stored_with(app, api, HOMEWORK_WRITE)
     response = writer.get(f"/couples/{couple['id']}")
     body = assert_error(response, 403)
     assert "homework:read" in body["message"] and "Settings › API keys" in body["message"]

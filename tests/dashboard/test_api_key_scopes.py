@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from counselor import tenancy
@@ -15,6 +16,7 @@ from counselor.models import ApiKey, AuditEvent, CounselorRole
 from counselor.services.accounts import api_keys
 from counselor.services.accounts.api_scopes import CLINICAL_TEXT
 from counselor.services.audit import Actor
+from counselor.services.errors import InvalidInput
 from counselor.unit_of_work import unit_of_work
 from tests.support import factories
 from tests.support.api import API, couple_body
@@ -61,6 +63,28 @@ def test_a_key_needs_a_scope(logged_in):
     assert count_rows(ApiKey) == 0
     unknown = logged_in.post(PAGE, data={"key-name": "Odd", "key-scopes": ["admin"]})
     assert unknown.status_code == 422 and count_rows(ApiKey) == 0
+
+
+def test_writing_without_reading_is_refused_on_creation_and_on_change(logged_in, counselor):
+    created = logged_in.post(PAGE, data={"key-name": "Writer", "key-scopes": ["homework:write"]})
+    assert created.status_code == 422
+    page = created.get_data(as_text=True)
+    assert "A key that changes homework reads it too: tick homework:read" in page
+    assert count_rows(ApiKey) == 0
+    with pytest.raises(InvalidInput, match="homework:read"):
+        api_keys.create_api_key(
+            Actor.for_counselor(counselor), "Writer", scopes=["homework:write", CLINICAL_TEXT]
+        )
+
+    key, _ = api_keys.create_api_key(Actor.for_counselor(counselor), "Host")
+    db.session.commit()
+    narrowed = logged_in.post(f"{PAGE}/{key.id}/scopes", data={"scopes-scopes": ["homework:write"]})
+    assert narrowed.status_code == 422
+    assert "tick homework:read with homework:write" in narrowed.get_data(as_text=True)
+    db.session.expire_all()
+    assert stored(ApiKey, key.id).scopes == "homework:read homework:write"
+    # The form says so beside the box, before anyone tries.
+    assert "a key that changes homework reads it too" in logged_in.get(PAGE).get_data(as_text=True)
 
 
 def test_an_owner_narrows_a_key_from_before_scopes_and_it_obeys_at_once(logged_in, counselor):
@@ -141,3 +165,10 @@ def test_the_cli_creates_a_key_with_scopes(app):
         ).exit_code
         == 2
     )
+    write_only = runner.invoke(
+        args=["keys", "create", "--practice", "north", "--name", "W", "--scope", "homework:write"]
+    )
+    assert write_only.exit_code == 2
+    assert "tick homework:read with homework:write" in write_only.output
+    db.session.expire_all()
+    assert count_rows(ApiKey) == 2  # the two made above, not this one

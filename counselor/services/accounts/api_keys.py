@@ -22,7 +22,13 @@ import sqlalchemy as sa
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ApiKey, Counselor, CounselorRole
-from counselor.services.accounts.api_scopes import DEFAULT_SCOPES, SCOPES, joined_scopes
+from counselor.services.accounts.api_scopes import (
+    DEFAULT_SCOPES,
+    HOMEWORK_READ,
+    HOMEWORK_WRITE,
+    SCOPES,
+    joined_scopes,
+)
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import API_KEY_NAME_MAX, check_text
@@ -46,7 +52,8 @@ def create_api_key(
 ) -> tuple[ApiKey, str]:
     """A new key for the actor's practice, acting for the whole practice or, given
     ``counselor_id``, for that active counselor of it, with ``scopes`` (at least one);
-    returns the row and the secret (shown only once)."""
+    returns the row and the secret (shown only once). ``homework:write`` needs
+    ``homework:read``."""
     problems = FieldErrors()
     name = check_text(problems, "name", name, max_length=API_KEY_NAME_MAX)
     if counselor_id is not None and key_counselor(counselor_id) is None:
@@ -70,9 +77,9 @@ def create_api_key(
 
 
 def change_scopes(actor: Actor, key_id: int, scopes: Iterable[str]) -> ApiKey:
-    """Give a live key of the actor's practice these scopes (at least one), from its next
-    request on. Audited as ``api_key.scopes`` when they change; the same scopes again
-    change nothing."""
+    """Give a live key of the actor's practice these scopes (at least one; writing needs
+    reading), from its next request on. Audited as ``api_key.scopes`` when they change;
+    the same scopes again change nothing."""
     key = get_in_practice(ApiKey, key_id)
     problems = FieldErrors()
     stored_scopes = _checked_scopes(problems, scopes)
@@ -85,13 +92,23 @@ def change_scopes(actor: Actor, key_id: int, scopes: Iterable[str]) -> ApiKey:
     return key
 
 
+WRITE_NEEDS_READ = (
+    f"A key that changes homework reads it too: tick {HOMEWORK_READ} with {HOMEWORK_WRITE} "
+    "(a change's answer is the object it changed)."
+)
+
+
 def _checked_scopes(problems: FieldErrors, scopes: Iterable[str]) -> str:
-    """The stored value of chosen scopes; a problem if none, or one that isn't a scope."""
+    """The stored value of chosen scopes; a problem if none, one that isn't a scope, or
+    writing without reading (every write answers with what it touched, and a host that
+    changes a step needs to read it back: a write-only key is a mistake, not a safeguard)."""
     chosen = set(scopes)
     if chosen - set(SCOPES):
         problems.add("scopes", "Choose among the scopes listed.")
     elif not chosen:
         problems.add("scopes", "Choose at least one scope: a key without any can do nothing.")
+    elif HOMEWORK_WRITE in chosen and HOMEWORK_READ not in chosen:
+        problems.add("scopes", WRITE_NEEDS_READ)
     return joined_scopes(chosen)
 
 

@@ -13,7 +13,8 @@ CLINICAL_TEXT = "clinical_text"
 # Every scope, in the order the dashboard lists them, with what it grants.
 SCOPES: dict[str, str] = {
     HOMEWORK_READ: "Read couples, steps, check-ins, progress and reports.",
-    HOMEWORK_WRITE: "Create and change couples, steps, sessions and check-ins.",
+    HOMEWORK_WRITE: "Create and change couples, steps, sessions and check-ins (with "
+    f"{HOMEWORK_READ}: a key that changes homework reads it too).",
     CLINICAL_TEXT: "Receive what partners and counselors wrote: reflections, replies and notes.",
 }
 DEFAULT_SCOPES = (HOMEWORK_READ, HOMEWORK_WRITE)
