@@ -141,7 +141,15 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "ladder.rung_note_restored": ("admin", "Went back to the base note for a rung"),
     "api_key.create": ("admin", "Created an API key"),
     "api_key.revoke": ("admin", "Revoked an API key"),
-    "api_key.scopes": ("admin", "Changed what an API key may do"),
+    "api_key.clinical_text_granted": (
+        "admin",
+        "Let an API key receive what clients wrote (clinical_text)",
+    ),
+    "api_key.clinical_text_removed": (
+        "admin",
+        "Stopped an API key receiving what clients wrote (clinical_text)",
+    ),
+    "api_key.scopes_changed": ("admin", "Changed whether an API key may read or change homework"),
     "webhook.create": ("admin", "Added a webhook"),
     "webhook.delete": ("admin", "Deleted a webhook"),
     "webhook.enable": ("admin", "Turned a webhook back on"),

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from counselor import tenancy
 from counselor.extensions import db
 from counselor.models import ApiKey, AuditEvent, CounselorRole
+from counselor.services import audit_words
 from counselor.services.accounts import api_keys
 from counselor.services.accounts.api_scopes import CLINICAL_TEXT
 from counselor.services.audit import Actor
@@ -103,8 +104,16 @@ def test_an_owner_narrows_a_key_from_before_scopes_and_it_obeys_at_once(logged_i
     assert saved.status_code == 303
     db.session.expire_all()
     assert stored(ApiKey, key.id).scopes == "homework:read"
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "api_key.scopes"))
-    assert (event.actor_id, event.object_id) == (counselor.id, key.id)
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action.like("api_key.%")).order_by(AuditEvent.id)
+    ).all()
+    # Write and clinical text removed: one event per kind of change, by the owner.
+    assert [e.action for e in events] == [
+        "api_key.create",
+        "api_key.clinical_text_removed",
+        "api_key.scopes_changed",
+    ]
+    assert {(e.actor_id, e.object_id) for e in events[1:]} == {(counselor.id, key.id)}
     refused = logged_in.post(
         API + "/couples", json=couple_body(external_id="pm-2"), headers=headers
     )
@@ -125,8 +134,40 @@ def test_scopes_cannot_be_emptied_nor_changed_on_a_revoked_key(logged_in, counse
     assert revoked.status_code == 422
     db.session.expire_all()
     assert stored(ApiKey, key.id).scopes == "homework:read homework:write"
-    changes = sa.select(AuditEvent).where(AuditEvent.action == "api_key.scopes")
-    assert db.session.scalars(changes).all() == []
+    changes = sa.select(AuditEvent).where(AuditEvent.action.like("api_key.%"))
+    assert [e.action for e in db.session.scalars(changes)] == ["api_key.create", "api_key.revoke"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "actions"),
+    [
+        (["homework:read"], ["homework:read", CLINICAL_TEXT], ["api_key.clinical_text_granted"]),
+        (["homework:read", CLINICAL_TEXT], ["homework:read"], ["api_key.clinical_text_removed"]),
+        (["homework:read"], ["homework:read", "homework:write"], ["api_key.scopes_changed"]),
+        (
+            ["homework:read", "homework:write"],
+            ["homework:read", CLINICAL_TEXT],
+            ["api_key.clinical_text_granted", "api_key.scopes_changed"],
+        ),
+        (["homework:read"], ["homework:read"], []),
+    ],
+)
+def test_a_change_of_scopes_is_audited_by_what_changed(
+    logged_in, counselor, before, after, actions
+):
+    key, _ = api_keys.create_api_key(Actor.for_counselor(counselor), "Host", scopes=before)
+    db.session.commit()
+    saved = logged_in.post(f"{PAGE}/{key.id}/scopes", data={"scopes-scopes": after})
+    assert saved.status_code == 303
+    changes = sa.select(AuditEvent).where(
+        AuditEvent.action.like("api_key.%"), AuditEvent.action != "api_key.create"
+    )
+    recorded = db.session.scalars(changes.order_by(AuditEvent.id)).all()
+    assert [e.action for e in recorded] == actions
+    assert all((e.actor_id, e.object_id) == (counselor.id, key.id) for e in recorded)
+    for action in actions:
+        assert audit_words.kind_of(action) == "admin"
+        assert "API key" in audit_words.action_words(action)
 
 
 def test_only_an_owner_changes_scopes_and_only_their_practices_keys(client):

@@ -23,11 +23,13 @@ from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import ApiKey, Counselor, CounselorRole
 from counselor.services.accounts.api_scopes import (
+    CLINICAL_TEXT,
     DEFAULT_SCOPES,
     HOMEWORK_READ,
     HOMEWORK_WRITE,
     SCOPES,
     joined_scopes,
+    parse_scopes,
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
@@ -78,7 +80,7 @@ def create_api_key(
 
 def change_scopes(actor: Actor, key_id: int, scopes: Iterable[str]) -> ApiKey:
     """Give a live key of the actor's practice these scopes (at least one; writing needs
-    reading), from its next request on. Audited as ``api_key.scopes`` when they change;
+    reading), from its next request on. Audited by what changed (``_record_scope_changes``);
     the same scopes again change nothing."""
     key = get_in_practice(ApiKey, key_id)
     problems = FieldErrors()
@@ -87,9 +89,23 @@ def change_scopes(actor: Actor, key_id: int, scopes: Iterable[str]) -> ApiKey:
         problems.add("scopes", "This key is revoked: it has no scopes to change.")
     problems.raise_if_any()
     if stored_scopes != key.scopes:
+        before, after = parse_scopes(key.scopes), parse_scopes(stored_scopes)
         key.scopes = stored_scopes
-        record_event(actor, "api_key.scopes", "api_key", key.id)
+        _record_scope_changes(actor, key.id, before, after)
     return key
+
+
+def _record_scope_changes(
+    actor: Actor, key_id: int, before: frozenset[str], after: frozenset[str]
+) -> None:
+    """One audit event per kind of change: the clinical text granted or removed (whether a
+    host receives what clients wrote), and reading or writing changed."""
+    if CLINICAL_TEXT in after - before:
+        record_event(actor, "api_key.clinical_text_granted", "api_key", key_id)
+    if CLINICAL_TEXT in before - after:
+        record_event(actor, "api_key.clinical_text_removed", "api_key", key_id)
+    if (before ^ after) - {CLINICAL_TEXT}:
+        record_event(actor, "api_key.scopes_changed", "api_key", key_id)
 
 
 WRITE_NEEDS_READ = (
