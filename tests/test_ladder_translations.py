@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -397,3 +398,16 @@ def test_backfill_leaves_a_step_whose_template_was_reworded_since(app):
     assert backfill_given_translations([template]) == 0
     db.session.expire_all()
     assert stored(Assignment, older.id).translations is None
+
+
+def test_backfill_keeps_each_steps_updated_at(app):
+    template = factories.template("ask-for-advice")
+    earlier = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    step = _given(template, updated_at=earlier)
+    db.session.flush()
+
+    assert backfill_given_translations([template]) == 1
+    db.session.expire_all()
+    filled = stored(Assignment, step.id)
+    assert filled.translations == template.translations
+    assert filled.updated_at == earlier

@@ -40,7 +40,9 @@ def backfill_given_translations(templates: Iterable[TaskTemplate]) -> int:
                 Assignment.title == template.title,
                 Assignment.instructions == template.instructions,
             )
-            .values(translations=template.translations)
+            # Giving a step the words it already said is no change of the step: keep its
+            # updated_at (the column's onupdate would stamp now), which hosts sync by.
+            .values(translations=template.translations, updated_at=Assignment.updated_at)
             # Nothing loaded needs refreshing: ``ladder sync`` loads no assignment.
             .execution_options(synchronize_session=False)
         )
