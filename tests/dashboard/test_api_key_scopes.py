@@ -100,6 +100,7 @@ def test_an_owner_narrows_a_key_from_before_scopes_and_it_obeys_at_once(logged_i
 
     form = logged_in.get(f"{PAGE}/{key.id}/scopes").get_data(as_text=True)
     assert all("checked" in checkbox(form, s) for s in ("homework:read", CLINICAL_TEXT))
+    assert "also have the operator replace the launch secret" in form
     saved = logged_in.post(f"{PAGE}/{key.id}/scopes", data={"scopes-scopes": ["homework:read"]})
     assert saved.status_code == 303
     db.session.expire_all()
