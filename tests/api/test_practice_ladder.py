@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from counselor import tenancy
 from counselor.extensions import db
 from counselor.services.homework import practice_ladder_edits as edits
@@ -46,11 +48,27 @@ def test_the_ladder_is_the_practices_with_the_source_of_each_step(api):
     steps = steps_of(body)
     assert steps[KEY]["source"] == "practice"
     assert (steps[KEY]["title"], steps[KEY]["times_per_week"]) == (OURS.title, 5)
-    assert steps[own_key]["source"] == "practice" and steps[own_key]["version"] == 1
+    assert steps[own_key]["source"] == "practice"
+    # Two counters, each honest: the shipped step's, and the practice's own for its text.
+    assert (steps[own_key]["version"], steps[own_key]["practice_version"]) == (None, 1)
+    base_version = factories.template(KEY).version
+    assert (steps[KEY]["version"], steps[KEY]["practice_version"]) == (base_version, 1)
+    plain = next(s for k, s in steps.items() if s["source"] == "base")
+    assert plain["practice_version"] is None and plain["version"] >= 1
     assert RETIRED not in steps  # retired: not offered
     assert {s["source"] for k, s in steps.items() if k not in (KEY, own_key)} == {"base"}
     assert body["rungs"][0]["counselor_note"] == "Our note."
     assert list(steps_of({"rungs": body["rungs"][:1]}))[-1] == own_key  # after the base's
+
+
+def test_the_practices_version_grows_with_its_changes_and_the_bases_stays(api):
+    changed_ladder(api)
+    edits.save_step(api.owner, KEY, replace(OURS, times_per_week=4))
+    db.session.commit()
+
+    step = steps_of(api.get("/ladder").get_json())[KEY]
+
+    assert (step["version"], step["practice_version"]) == (factories.template(KEY).version, 2)
 
 
 def test_another_practice_sees_only_the_base(api, other_api):

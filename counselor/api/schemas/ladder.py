@@ -24,12 +24,27 @@ class TemplateSchema(ma.Schema):
     instructions = fields.String(dump_only=True, required=True)
     times_per_week = fields.Integer(dump_only=True, required=True)
     who = fields.Enum(TemplateWho, by_value=True, dump_only=True, required=True)
-    version = fields.Integer(
+    version = fields.Function(
+        lambda t: t.base.version if t.base is not None else None,
         dump_only=True,
         required=True,
+        allow_none=True,
         metadata={
-            "description": "The version of these words: the shipped ladder's, or the "
-            "practice's own when ``source`` is ``practice``. It grows with every change."
+            "type": "integer",
+            "description": "The shipped step's version: it grows when the shipped ladder "
+            "changes the step's words. Null for a step of the practice's own.",
+        },
+    )
+    practice_version = fields.Function(
+        lambda t: t.practice.version if t.source == "practice" and t.practice else None,
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "description": "When ``source`` is ``practice``: the version of the practice's "
+            "text, a counter of its own that grows with each change the practice makes to "
+            "this step. Null when the step reads as shipped.",
         },
     )
     source = fields.String(
