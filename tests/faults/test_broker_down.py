@@ -1,6 +1,7 @@
 """With the broker stopped, the web keeps working — a counselor assigns a step (emails to the
 partners), a partner checks it off (a webhook to the practice's system) — and once the
-broker is back, the outbox of each kind drains."""
+broker is back, the outbox of each kind drains. The email outbox's run is in `make test`;
+the webhook outbox's is marked ``long``."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from tests.support.processes import CeleryWorker, worker_env
 pytestmark = pytest.mark.committed_db
 
 
+@pytest.mark.parametrize(
+    "outbox", ["email", pytest.param("webhook", marks=pytest.mark.long)], indirect=True
+)
 def test_checkins_and_assignments_work_while_the_broker_is_down(
     app, logged_in, counselor, actor, outbox, redis_server, tmp_path
 ):

@@ -64,6 +64,7 @@ def wait_for(condition, timeout: float = 60.0) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.long  # the render's run below is `make test`'s task past its soft limit
 def test_a_webhook_task_past_its_soft_limit_is_stopped_and_its_delivery_retried(
     app, redis_server, actor, tmp_path
 ):

@@ -3,7 +3,8 @@ server, events to a real webhook receiver: nothing is lost, and a duplicate can 
 from the documented window (the other side accepted, our commit had not happened), which
 the worker logs as a reclaim.
 
-One kill per kind runs with the suite; the twenty-kill run is marked ``long``."""
+Minutes of fan-outs, marked ``long`` (`make test-long`): one kill per kind, then twenty. A
+worker SIGKILLed mid-task is also in `make test`: test_report_worker_killed.py."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from tests.support.processes import CeleryWorker, worker_env
 ROWS = 500
 LONG_KILL_POINTS = int(os.environ.get("COUNSELOR_FAULT_KILL_POINTS", "20"))
 # Workers in other processes read and write the rows.
-pytestmark = pytest.mark.committed_db
+pytestmark = [pytest.mark.committed_db, pytest.mark.long]
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +68,7 @@ def wait_until_drained(outbox: FaultOutbox, ids: list[int], app, timeout: float 
 
 @pytest.mark.parametrize(
     "kill_points",
-    [1, pytest.param(LONG_KILL_POINTS, marks=pytest.mark.long)],
+    [1, LONG_KILL_POINTS],
     ids=["1-kill", f"{LONG_KILL_POINTS}-kills"],
 )
 def test_sigkill_during_fan_out_loses_nothing(app, outbox, redis_server, tmp_path, kill_points):

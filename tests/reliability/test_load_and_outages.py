@@ -9,7 +9,8 @@ unreachable in the middle of the load (issue 12, finding 6 and "A reliability su
   check-offs, the dashboard and the API go on answering as before.
 
 Figures (requests/s, statuses per phase, recovery time) are printed: run with -s to see
-them."""
+them. `make test` runs the Redis cut (fifty clients too); the load alone and the PostgreSQL
+cut are marked ``long`` (test_database_outage.py is `make test`'s PostgreSQL outage)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,11 @@ def check_in_markers(answers: list[Answer]) -> tuple[set[str], set[str]]:
 
 
 @pytest.mark.parametrize(
-    "seconds", [pytest.param(10, id="10s"), pytest.param(30, marks=pytest.mark.long, id="30s")]
+    "seconds",
+    [
+        pytest.param(10, marks=pytest.mark.long, id="10s"),
+        pytest.param(30, marks=pytest.mark.long, id="30s"),
+    ],
 )
 def test_fifty_clients_mixing_check_offs_dashboard_and_api_get_no_5xx(server, world, seconds):
     load = Load(base_url(server), world, CLIENTS)
@@ -80,6 +85,7 @@ def test_fifty_clients_mixing_check_offs_dashboard_and_api_get_no_5xx(server, wo
     assert set(stored) == stored_markers
 
 
+@pytest.mark.long
 def test_postgresql_cut_mid_load_answers_503_then_recovers_without_restart(
     server, world, postgres_proxy
 ):
