@@ -30,6 +30,7 @@ from counselor.services.fhir import rows
 from counselor.services.homework import weekly_checkin
 from tests.api.test_least_privilege import key_for
 from tests.support import factories
+from tests.support import fhir as fhir_checks
 from tests.support.api import ApiClient, assert_error, make_api_client
 from tests.support.clock import NOW, TODAY
 from tests.support.fhir import valid_bundle
@@ -245,6 +246,44 @@ def test_the_rows_come_in_a_constant_number_of_statements(app, api):
             fhir.couple_bundle(couple, base=base(app), clinical_text=True)
         counts.append(counter.count)
     assert counts == [rows.STATEMENTS, rows.STATEMENTS]
+
+
+def test_a_step_cancelled_before_its_first_day_has_no_end(app, api):
+    couple = factories.CoupleFactory(counselor=api.owner)
+    never_ran = factories.AssignmentFactory(
+        couple=couple,
+        starts_on=TODAY + timedelta(days=7),
+        due_on=TODAY + timedelta(days=21),
+        status=AssignmentStatus.CANCELLED,
+        ended_on=TODAY,
+    )
+
+    bundle, _ = get_bundle(api, couple.id)
+
+    tasks = valid_bundle(bundle, base(app))["Task"]  # per-1 checked on every Period
+    assert [t["status"] for t in tasks] == ["cancelled", "cancelled"]
+    for task in tasks:
+        assert task["executionPeriod"] == {"start": never_ran.starts_on.isoformat()}
+
+
+@pytest.mark.parametrize(
+    ("period", "valid"),
+    [
+        ({"start": "2026-05-13", "end": "2026-05-12"}, False),
+        ({"start": "2026-05-13T10:00:00Z", "end": "2026-05-13T09:59:59Z"}, False),
+        ({"start": "2026-05-13", "end": "2026-05-13"}, True),
+        ({"start": "2026-05-13T10:00:00Z", "end": "2026-05-13"}, True),  # a date: its whole day
+        ({"start": "2026-05-13"}, True),
+    ],
+)
+def test_the_checks_refuse_a_period_that_ends_before_it_starts(period, valid):
+    task = {"resourceType": "Task", "status": "cancelled", "intent": "plan"}
+    if valid:
+        fhir_checks.check_period(period)
+        fhir_checks.valid_resource({**task, "executionPeriod": period})
+    else:
+        with pytest.raises(AssertionError, match="per-1"):
+            fhir_checks.valid_resource({**task, "executionPeriod": period})
 
 
 def test_another_practices_couple_is_not_found(api, other_api):

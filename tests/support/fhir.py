@@ -5,11 +5,13 @@ a malformed date fails), but neither coded values nor the types a reference may 
 ``valid_bundle`` adds those from the R4 specification — each status and type in its value
 set, each reference to a type its element allows (the models' ``enum_reference_types``),
 each relative reference to a resource of the Bundle, each ``fullUrl`` its resource's
-address — and returns the Bundle's resources, by type."""
+address, each Period's start not after its end (per-1) — and returns the Bundle's
+resources, by type."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date, datetime
 from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
@@ -70,9 +72,47 @@ def valid_resource(resource: dict[str, Any]) -> BaseModel:
         assert resource["lastModified"] >= resource["authoredOn"], resource["id"]  # R4 inv-1
     if kind == "Observation":
         assert not ("dataAbsentReason" in resource and "valueInteger" in resource)  # R4 obs-6
+    for period in periods(resource):
+        check_period(period)
     if kind == "Questionnaire":
         check_items(resource.get("item", []))
     return model
+
+
+def periods(resource: Any) -> list[dict[str, Any]]:
+    """Every Period in a resource's JSON: the value of ``period`` or of an element whose
+    name ends in ``Period`` (``executionPeriod``, ``effectivePeriod``)."""
+    found = []
+    if isinstance(resource, dict):
+        for name, value in resource.items():
+            if (name == "period" or name.endswith("Period")) and isinstance(value, dict):
+                found.append(value)
+            found += periods(value)
+    elif isinstance(resource, list):
+        for value in resource:
+            found += periods(value)
+    return found
+
+
+def check_period(period: dict[str, Any]) -> None:
+    """R4 per-1: if both are present, start is not after end. A date is its whole day, so
+    a date and an instant compare by their dates."""
+    if "start" not in period or "end" not in period:
+        return
+    start, end = (_moment(period[edge]) for edge in ("start", "end"))
+    if isinstance(start, datetime) != isinstance(end, datetime):
+        start, end = _day(start), _day(end)
+    assert start <= end, ("per-1", period)
+
+
+def _moment(value: str) -> date | datetime:
+    if len(value) == len("2026-05-13"):
+        return date.fromisoformat(value)
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _day(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def check_items(items: list[dict[str, Any]]) -> None:

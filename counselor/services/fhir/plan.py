@@ -96,9 +96,13 @@ def task(assignment: Assignment, partner: Partner, checkins: Iterable[CheckIn]) 
 
 def _period(assignment: Assignment) -> Resource:
     """From its first day to its last: the due date, or the day it was ended when earlier
-    (``week_rules.active_until``, the rule the weekly targets count by)."""
+    (``week_rules.active_until``, the rule the weekly targets count by). A step ended before
+    its first day (cancelled before it started) never ran: it has no end, since FHIR's
+    per-1 forbids an end before the start and any end we chose would be invented; its
+    status says it was cancelled."""
     period = {"start": assignment.starts_on.isoformat()}
-    if (end := week_rules.active_until(assignment)) is not None:
+    end = week_rules.active_until(assignment)
+    if end is not None and end >= assignment.starts_on:
         period["end"] = end.isoformat()
     return period
 
