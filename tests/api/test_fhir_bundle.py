@@ -48,9 +48,17 @@ def base(app) -> str:
     return fhir.fhir_base(app.config["PUBLIC_BASE_URL"])
 
 
-def make_couple(api: ApiClient, *, checkins: int = 0, external_id: str = "pm-7") -> Couple:
+def make_couple(
+    api: ApiClient,
+    *,
+    checkins: int = 0,
+    steps: int = 0,
+    weeks: int = 1,
+    external_id: str = "pm-7",
+) -> Couple:
     """A couple of the key's practice with one step of each kind, check-ins of every sort
-    and a week of weekly answers from each partner; ``checkins`` adds more."""
+    and ``weeks`` weeks of weekly answers from each partner; ``checkins`` adds more
+    check-ins, ``steps`` more steps, each with a check-in from each partner."""
     couple = factories.CoupleFactory(
         counselor=api.owner,
         external_id=external_id,
@@ -86,9 +94,14 @@ def make_couple(api: ApiClient, *, checkins: int = 0, external_id: str = "pm-7")
     )
     for _ in range(checkins):
         factories.CheckInFactory(assignment=each, partner=alex, occurred_on=day, comfort=3)
+    for number in range(steps):
+        more = factories.AssignmentFactory(couple=couple, title=f"Step {number}")
+        for partner in (alex, sam):
+            factories.CheckInFactory(assignment=more, partner=partner, occurred_on=day, comfort=3)
     for partner in (alex, sam):
-        for item in weekly_checkin.current_items():
-            factories.make_weekly_answer(partner, item, MONDAY - timedelta(weeks=1), score=4)
+        for week in range(1, weeks + 1):
+            for item in weekly_checkin.current_items():
+                factories.make_weekly_answer(partner, item, MONDAY - timedelta(weeks=week), score=4)
     return couple
 
 
@@ -237,15 +250,20 @@ def test_a_couple_without_homework_is_a_group_patients_and_an_empty_plan(app, ap
 
 
 def test_the_rows_come_in_a_constant_number_of_statements(app, api):
-    small, large = make_couple(api), make_couple(api, checkins=40, external_id="pm-8")
-    counts = []
+    small = make_couple(api)
+    large = make_couple(api, checkins=40, steps=12, weeks=8, external_id="pm-8")
+    counts, sizes = [], []
     for couple in (small, large):
         db.session.expire_all()
         couple = db.session.get(Couple, couple.id)
         with count_statements() as counter:
-            fhir.couple_bundle(couple, base=base(app), clinical_text=True)
+            bundle = fhir.couple_bundle(couple, base=base(app), clinical_text=True)
         counts.append(counter.count)
+        kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
+        sizes.append([kinds.count(k) for k in ("Task", "Observation", "QuestionnaireResponse")])
     assert counts == [rows.STATEMENTS, rows.STATEMENTS]
+    # Each of the 12 more steps is a Task and a check-in for each partner; 8 weeks of answers.
+    assert sizes[1] == [sizes[0][0] + 24, sizes[0][1] + 40 + 24, 8 * 2]
 
 
 def test_a_step_cancelled_before_its_first_day_has_no_end(app, api):
