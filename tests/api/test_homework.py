@@ -30,6 +30,7 @@ def test_the_ladder_lists_rungs_in_order_with_their_templates(api):
         "times_per_week",
         "who",
         "version",
+        "practice_version",
         "source",
     }
     assert template["who"] in {"each", "together"}
