@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from benchmarks import measure
 from benchmarks.measure import Figure, paired_ratios, run_forked
 from benchmarks.plan import QUICK
 from benchmarks.results import table
@@ -28,15 +29,19 @@ def test_a_forked_run_reports_its_time_memory_and_result():
     assert run.peak_growth_mib >= 0  # the magnitude depends on the allocator and machine load
 
 
-# The scenario empties the tables and forks its runs, as `make bench` does.
+# The scenario empties the tables and forks its runs, as `make bench` does. Before each fork
+# it collects the garbage of the whole process, so the child's memory figure is its own: in
+# a test process that has run a thousand tests that costs more than the scenario, and no
+# memory figure is checked here.
 @pytest.mark.committed_db
-def test_progress_scenario_at_tiny_sizes(app):
-    plan = replace(QUICK, progress_sizes=(2, 4, 6), progress_main=6, rounds=2)
+def test_progress_scenario_at_tiny_sizes(app, monkeypatch):
+    monkeypatch.setattr(measure, "_give_back_free_memory", lambda: None)
+    plan = replace(QUICK, progress_sizes=(2, 4), progress_main=4, rounds=2)
     result = run_progress(None, app, plan)
-    assert result.growth is not None and result.growth.sizes == [2, 4, 6]
+    assert result.growth is not None and result.growth.sizes == [2, 4]
     assert all(len(f.samples) == plan.rounds for f in result.growth.times)
     compile_check, statements_check = result.checks
     assert compile_check.ratio is not None and len(compile_check.ratio.samples) == plan.rounds
-    assert statements_check.met, statements_check.project  # same statements for 2 or 6 couples
+    assert statements_check.met, statements_check.project  # same statements for 2 or 4 couples
     rendered = table([result])
-    assert "| progress | compile, 6 couples × 12 weeks |" in rendered
+    assert "| progress | compile, 4 couples × 12 weeks |" in rendered
