@@ -9,13 +9,36 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from counselor import ladder as ladder_file
 from counselor.extensions import db
 from counselor.ladder import LadderFileError, RungSpec, load_ladder, load_weekly_checkin
-from counselor.models import LadderRung, TaskTemplate, WeeklyCheckinItem
+from counselor.models import Assignment, LadderRung, TaskTemplate, WeeklyCheckinItem
+from counselor.models.practice_ladder import PracticeTemplate
+from counselor.services import validation
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
 from tests.support import factories
 from tests.support.helpers import count_rows
+
+# --- a step's bounds: defined once, and the columns' -------------------------------------
+
+
+def test_a_steps_bounds_are_defined_once_and_are_the_columns():
+    """The ladder's bounds are every edge's (the assignment service and the forms import
+    them through services/validation.py), and the database's columns and checks agree."""
+    title_max, instructions_max = ladder_file.STEP_TITLE_MAX, ladder_file.STEP_INSTRUCTIONS_MAX
+    assert (title_max, instructions_max) == (validation.TITLE_MAX, validation.INSTRUCTIONS_MAX)
+    for model in (TaskTemplate, PracticeTemplate, Assignment):
+        assert model.__table__.c.title.type.length == title_max, model
+    week = f"BETWEEN {ladder_file.TIMES_PER_WEEK_MIN} AND {ladder_file.TIMES_PER_WEEK_MAX}"
+    for model in (PracticeTemplate, Assignment):
+        checks = [
+            str(c.sqltext)
+            for c in model.__table__.constraints
+            if "times_per_week" in str(getattr(c, "sqltext", ""))
+        ]
+        assert any(week in check for check in checks), (model, checks)
+
 
 # --- the loader: pure, small files in tmp_path ----------------------------------------
 

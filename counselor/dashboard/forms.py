@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Optional
 
 from counselor.dashboard.timezone_field import TimezoneField
 from counselor.form_checks import WithinYears, text_bounds
+from counselor.ladder import TIMES_PER_WEEK_MAX, TIMES_PER_WEEK_MIN
 from counselor.models import Assignee, Couple, CoupleStatus
 from counselor.services import validation as bounds
 
@@ -73,7 +74,9 @@ class AssignmentForm(FlaskForm):
         validators=text_bounds(bounds.INSTRUCTIONS_MAX),
     )
     assignee = RadioField("Who does it")
-    times_per_week = IntegerField("Times per week (1–14)", validators=[Optional()])
+    times_per_week = IntegerField(
+        f"Times per week ({TIMES_PER_WEEK_MIN}–{TIMES_PER_WEEK_MAX})", validators=[Optional()]
+    )
     starts_on = DateField("Starts on", validators=[Optional(), WithinYears()])
     due_on = DateField("Due on (optional)", validators=[Optional(), WithinYears()])
     notify = BooleanField("Email the partners about this step", default=True)

@@ -14,6 +14,8 @@ from counselor.ladder import (
     OTHER_LANGUAGES,
     STEP_INSTRUCTIONS_MAX,
     STEP_TITLE_MAX,
+    TIMES_PER_WEEK_MAX,
+    TIMES_PER_WEEK_MIN,
     language_name,
 )
 from counselor.services.homework.practice_ladder import EffectiveTemplate
@@ -31,7 +33,9 @@ class LadderStepForm(FlaskForm):
         render_kw={"rows": 5},
         validators=text_bounds(STEP_INSTRUCTIONS_MAX),
     )
-    times_per_week = IntegerField("Times per week (1–14)", validators=[Optional()])
+    times_per_week = IntegerField(
+        f"Times per week ({TIMES_PER_WEEK_MIN}–{TIMES_PER_WEEK_MAX})", validators=[Optional()]
+    )
     who = RadioField("Who does it", choices=WHO_CHOICES, validate_choice=False)
     leans = RadioField("Doing it leans on the other partner", validate_choice=False)
 

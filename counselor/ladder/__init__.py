@@ -19,8 +19,11 @@ WHO_VALUES = ("each", "together")
 # lengths (models/ladder.py WeeklyCheckinItem).
 WEEKLY_ITEMS_MIN, WEEKLY_ITEMS_MAX = 1, 12
 KEY_MAX, ITEM_TEXT_MAX, ITEM_LABEL_MAX = 64, 240, 60
-# A step's fields, in the file and in a practice's own ladder (``check_template_fields``):
-# the columns' lengths (task_templates.title, assignments.instructions) and the weekly target.
+# A step's bounds, defined here only: the ladder file's, a practice's own ladder's
+# (``check_template_fields``) and every assignment's (services/validation.py and
+# services/homework/assignments.py import them) — the columns' lengths (task_templates',
+# practice_templates' and assignments' title and instructions) and the weekly target (the
+# practice_times_per_week check).
 STEP_TITLE_MAX, STEP_INSTRUCTIONS_MAX = 120, 4000
 TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX = 1, 14
 # The words a partner may read in their own language, per kind of entry, each with the

@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from counselor import timeutil
 from counselor.extensions import db
+from counselor.ladder import STEP_INSTRUCTIONS_MAX, STEP_TITLE_MAX
 from counselor.models import Couple, CoupleSession
 from counselor.services.errors import FieldErrors
 
@@ -39,8 +40,8 @@ TIMEZONE_MAX = 64  # partners.timezone, counselors.timezone
 EXTERNAL_ID_MAX = 128  # couples.external_id, couple_sessions.external_id
 CHECKIN_KEY_MAX = 64  # checkins.idempotency_key
 TEMPLATE_KEY_MAX = 64  # task_templates.key, ladder_rungs.key
-TITLE_MAX = 120  # assignments.title
-INSTRUCTIONS_MAX = 4000  # assignments.instructions (text; a page's worth)
+# assignments.title and .instructions (text; a page's worth): a step's bounds, the ladder's.
+TITLE_MAX, INSTRUCTIONS_MAX = STEP_TITLE_MAX, STEP_INSTRUCTIONS_MAX
 REFLECTION_MAX = 2000  # checkins.reflection (text; what the partner's box allows)
 SESSION_TEXT_MAX = 4000  # couple_sessions.agenda and .notes (text; a page's worth)
 API_KEY_NAME_MAX = 80  # api_keys.name

@@ -23,6 +23,7 @@ from counselor.api.schemas.common import (
     whole,
 )
 from counselor.api.schemas.couples import RemindersField
+from counselor.ladder import TIMES_PER_WEEK_MAX, TIMES_PER_WEEK_MIN
 from counselor.models import (
     Assignee,
     Assignment,
@@ -113,7 +114,7 @@ class AssignmentArgs(Args):
     title = text(bounds.TITLE_MAX)
     instructions = text(bounds.INSTRUCTIONS_MAX)
     assignee = AssigneeField(required=True)
-    times_per_week = whole(1, 14)
+    times_per_week = whole(TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX)
     starts_on = day(metadata={"description": "Default: today in the practice's time zone."})
     due_on = day(allow_none=True)
     notify = fields.Boolean(
@@ -156,7 +157,7 @@ class AssignmentChangesArgs(Args):
     title = text(bounds.TITLE_MAX)
     instructions = text(bounds.INSTRUCTIONS_MAX)
     assignee = AssigneeField()
-    times_per_week = whole(1, 14)
+    times_per_week = whole(TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX)
     starts_on = day()
     due_on = day(allow_none=True)
     status = fields.String(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
+from counselor.ladder import TIMES_PER_WEEK_MAX, TIMES_PER_WEEK_MIN
 from counselor.models import (
     Assignee,
     Assignment,
@@ -31,8 +32,6 @@ from counselor.services.validation import (
     check_text,
 )
 from counselor.tenancy import get_in_practice
-
-TIMES_PER_WEEK_MIN, TIMES_PER_WEEK_MAX = 1, 14
 
 
 @dataclass
