@@ -147,7 +147,7 @@ def ladder_sync() -> None:
 
 @ladder_group.command("show")
 def ladder_show() -> None:
-    """Print the ladder as stored in the database."""
+    """Print the shipped ladder as stored in the database (no practice's changes)."""
     rungs = ladder.ladder_rungs()
     if not rungs:
         click.echo("The ladder is empty: run `flask --app counselor ladder sync`.")
@@ -155,7 +155,7 @@ def ladder_show() -> None:
     for rung in rungs:
         click.secho(f"{rung.position}. {rung.title}  [{rung.key}]", bold=True)
         click.echo(f"   {rung.purpose}")
-        for template in ladder.active_templates(rung):
+        for template in ladder.base_active_templates(rung):
             who = "together" if template.who.value == "together" else "each partner"
             click.echo(
                 f"   - {template.title}  [{template.key}] "

@@ -17,6 +17,7 @@ from counselor.models.practice_ladder import PracticeTemplate
 from counselor.services import validation
 from counselor.services.homework import ladder
 from counselor.services.homework.assignments import AssignmentInput, assign_homework
+from counselor.services.homework.practice_ladder import EffectiveTemplate, effective_template
 from tests.support import factories
 from tests.support.helpers import count_rows
 
@@ -192,11 +193,16 @@ def without(specs: list[RungSpec], key: str) -> list[RungSpec]:
     return [replace(r, templates=tuple(t for t in r.templates if t.key != key)) for r in specs]
 
 
+def offered(actor, key: str) -> EffectiveTemplate | None:
+    """The step as the actor's practice offers it (no changes of its own: the base's)."""
+    return effective_template(actor.practice_id, key)
+
+
 def test_database_ladder_matches_the_file(app):
     specs = load_ladder()
     rungs = ladder.ladder_rungs()
     assert [(r.position, r.key) for r in rungs] == [(s.position, s.key) for s in specs]
-    assert [[t.key for t in ladder.active_templates(r)] for r in rungs] == [
+    assert [[t.key for t in ladder.base_active_templates(r)] for r in rungs] == [
         [t.key for t in s.templates] for s in specs
     ]
 
@@ -221,7 +227,7 @@ def test_changed_text_bumps_the_version_but_not_given_homework(actor, couple):
     db.session.expire_all()
 
     assert result.updated == [key]
-    current = ladder.template_by_key(key)
+    current = offered(actor, key)
     assert (current.instructions, current.version) == ("Say one small worry.", old_version + 1)
     assert (given.instructions, given.template_version) == (old_text, old_version)
     # The same step again while the first is active: confirmed (docs/design.md, "Duplicate steps").
@@ -231,16 +237,16 @@ def test_changed_text_bumps_the_version_but_not_given_homework(actor, couple):
     assert (fresh.instructions, fresh.template_version) == ("Say one small worry.", old_version + 1)
 
 
-def test_changed_cadence_also_bumps_the_version(app):
+def test_changed_cadence_also_bumps_the_version(actor):
     key = "hand-over-a-chore"
-    old_version = ladder.template_by_key(key).version
+    old_version = offered(actor, key).version
 
     ladder.sync_ladder(edited(load_ladder(), key, times_per_week=4))
 
-    assert ladder.template_by_key(key).version == old_version + 1
+    assert offered(actor, key).version == old_version + 1
 
 
-def test_template_missing_from_the_file_is_retired_not_deleted(app):
+def test_template_missing_from_the_file_is_retired_not_deleted(actor):
     key = "welcome-their-turn"
     templates_before = count_rows(TaskTemplate)
 
@@ -250,19 +256,19 @@ def test_template_missing_from_the_file_is_retired_not_deleted(app):
     assert count_rows(TaskTemplate) == templates_before
     retired = db.session.scalar(sa.select(TaskTemplate).where(TaskTemplate.key == key))
     assert retired.retired is True
-    assert ladder.template_by_key(key) is None
+    assert offered(actor, key) is None
     rung_two = factories.rung(2)
-    assert key not in [t.key for t in ladder.active_templates(rung_two)]
+    assert key not in [t.key for t in ladder.base_active_templates(rung_two)]
 
 
-def test_retired_template_comes_back_when_the_file_has_it_again(app):
+def test_retired_template_comes_back_when_the_file_has_it_again(actor):
     key = "welcome-their-turn"
     ladder.sync_ladder(without(load_ladder(), key))
 
     result = ladder.sync_ladder()
 
     assert key in result.updated
-    assert ladder.template_by_key(key) is not None
+    assert offered(actor, key) is not None
 
 
 # --- leans_on_partner and the weekly check-in's items -------------------------------------
@@ -389,16 +395,16 @@ def test_changed_item_words_bump_its_version_and_a_retired_item_comes_back(app):
     assert current_item("felt-trusted").version == 1  # same words: no new version
 
 
-def test_leaning_flag_alone_updates_without_a_new_version(app):
+def test_leaning_flag_alone_updates_without_a_new_version(actor):
     key = "celebrate-team-wins"
-    before = ladder.template_by_key(key).version
+    before = offered(actor, key).version
 
     result = ladder.sync_ladder(edited(load_ladder(), key, leans_on_partner=True))
 
     assert result.updated == [key]
-    template = ladder.template_by_key(key)
+    template = offered(actor, key)
     assert (template.leans_on_partner, template.version) == (True, before)
-    assert ladder.template_by_key("revisit-separate-lanes").leans_on_partner is True
+    assert offered(actor, "revisit-separate-lanes").leans_on_partner is True
 
 
 def test_cli_sync_reports_item_changes(app):

@@ -9,8 +9,9 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from counselor import tenancy
 from counselor.extensions import db
-from counselor.services.homework import ladder
+from counselor.services.homework.practice_ladder import effective_template
 from counselor.tenancy import ACROSS_PRACTICES, across_practices
 
 
@@ -69,10 +70,13 @@ def login(client, email: str, password: str):
 
 
 def assign_form(template_key: str = "hand-over-a-chore", **changes: str | None) -> dict[str, str]:
-    """The dashboard's assign form for a step of the ladder as a counselor sends it: each
-    partner, once a week, the partners emailed. ``changes`` replace fields; ``None`` leaves
-    one out (``notify=None``: the box unticked)."""
-    template = ladder.template_by_key(template_key)
+    """The dashboard's assign form for a step of the practice's ladder (the practice in
+    scope) as a counselor sends it: each partner, once a week, the partners emailed.
+    ``changes`` replace fields; ``None`` leaves one out (``notify=None``: the box unticked)."""
+    practice_id = tenancy.current_practice_id()
+    assert practice_id is not None, "assign_form reads the ladder of the practice in scope"
+    template = effective_template(practice_id, template_key)
+    assert template is not None, f"no step {template_key!r} offered"
     form = {
         "template_key": template.key,
         "rung_id": str(template.rung_id),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from counselor.extensions import db
 from counselor.models import CheckIn, OutboxEmail, OutboxStatus
-from counselor.services.homework import ladder
+from counselor.services.homework.practice_ladder import effective_template
 from tests.support import factories
 from tests.support.helpers import assign_form
 
@@ -32,7 +32,7 @@ def test_assigned_step_reaches_each_partner_who_checks_it_off(
     """At noon in the partners' zone (the test clock, which the worker's thread reads too):
     the new-step emails go at once."""
     couple = factories.CoupleFactory(counselor=counselor)
-    template = ladder.template_by_key("share-a-minor-worry")
+    template = effective_template(counselor.practice_id, "share-a-minor-worry")
     response = logged_in.post(
         f"/couples/{couple.id}/assign", data=assign_form(template.key, times_per_week="3")
     )

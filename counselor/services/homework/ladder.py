@@ -1,4 +1,8 @@
-"""The ladder in the database: sync from the data file, and read it for pages and the API."""
+"""The shipped ladder (the base) in the database: sync from the data file, and its rungs.
+
+What a practice offers — the base with its own text, own steps and retired steps — is read
+in services/homework/practice_ladder.py (``effective_ladder``, ``effective_template``):
+every page, the assign service and the API read steps there, never here."""
 
 from __future__ import annotations
 
@@ -211,15 +215,11 @@ def top_rung_position() -> int | None:
     return db.session.scalar(sa.select(sa.func.max(LadderRung.position)))
 
 
-def active_templates(rung: LadderRung) -> list[TaskTemplate]:
+def base_active_templates(rung: LadderRung) -> list[TaskTemplate]:
+    """The shipped ladder's current steps on a rung, as ``ladder sync`` wrote them, without
+    any practice's changes: for ``ladder show``. A practice's steps: ``effective_ladder``."""
     return [template for template in rung.templates if not template.retired]
 
 
 def rung_by_key(key: str) -> LadderRung | None:
     return db.session.scalar(sa.select(LadderRung).where(LadderRung.key == key))
-
-
-def template_by_key(key: str) -> TaskTemplate | None:
-    return db.session.scalar(
-        sa.select(TaskTemplate).where(TaskTemplate.key == key, TaskTemplate.retired.is_(False))
-    )
