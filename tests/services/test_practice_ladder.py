@@ -3,6 +3,8 @@ practice_ladder_edits.py (an owner's changes), with the assign service reading i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
 
@@ -97,6 +99,38 @@ def test_a_field_the_base_has_is_stored_as_none_and_follows_the_base(actor, coun
     same = StepInput(base.title, base.instructions, 6, base.who.value)
     assert edits.save_step(counselor, KEY, same) is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PracticeLadderChange)) == 1
+
+
+def test_words_equal_to_the_bases_in_one_language_are_no_override(actor, counselor):
+    base = factories.template(KEY)
+    assert {"es", "de"} <= set(base.translations or {})  # the shipped step speaks both
+    same_spanish = StepInput(
+        base.title,
+        base.instructions,
+        base.times_per_week,
+        base.who.value,
+        translations={"es": dict(base.translations["es"])},
+    )
+
+    assert edits.save_step(counselor, KEY, same_spanish) is None
+    assert effective_template(counselor.practice_id, KEY).source == "base"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PracticeTemplate)) == 0
+
+    german = {"title": "Eine kleine Sorge teilen", "instructions": "Einmal am Tag, laut."}
+    both = replace(same_spanish, translations={"es": base.translations["es"], "de": german})
+    edits.save_step(counselor, KEY, both)
+    row = db.session.scalar(sa.select(PracticeTemplate).where(PracticeTemplate.key == KEY))
+    assert row.translations == {"de": german}  # the Spanish follows the base
+    step = effective_template(counselor.practice_id, KEY)
+    assert step.translations == {**base.translations, "de": german}
+
+    # Rewritten English: every language given is the practice's, the base's too.
+    reworded = replace(both, title="Share one small worry, out loud")
+    edits.save_step(counselor, KEY, reworded)
+    assert effective_template(counselor.practice_id, KEY).translations == {
+        "es": base.translations["es"],
+        "de": german,
+    }
 
 
 def test_a_step_of_the_practices_own_gets_a_new_key_and_its_rungs_leaning(actor, counselor):

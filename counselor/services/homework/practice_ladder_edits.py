@@ -63,7 +63,7 @@ def save_step(counselor: Counselor, key: str, data: StepInput) -> PracticeLadder
         kind = LadderChangeKind.EDITED
     else:
         base = current.base
-        values = {name: _unless_base(base, name, value) for name, value in values.items()}
+        values = _unless_base(base, values)
         if (
             _same(row, values)
             if row is not None
@@ -250,13 +250,23 @@ def _rung_or_not_found(practice_id: int, rung_id: int) -> EffectiveRung:
     return rung
 
 
-def _unless_base(base: TaskTemplate, name: str, value: object) -> object:
-    """An override stores only what differs from the base step."""
-    if name == "translations":
-        return value if value and value != (base.translations or None) else None
-    if name == "leans_on_partner" and value is None:
-        return None
-    return None if value == getattr(base, name) else value
+def _unless_base(base: TaskTemplate, values: dict) -> dict:
+    """An override stores only what differs from the base step (None: follows the base), so
+    an override whose every field equals the base's is none. The words in other languages,
+    per language: with the English words the base's, a language whose words equal the
+    base's follows the base; with them rewritten, every language given is kept (the base's
+    would say the old step, ``effective_template_of``)."""
+    stored = {
+        name: None if value == getattr(base, name) else value
+        for name, value in values.items()
+        if name != "translations"
+    }
+    given = values.get("translations") or {}
+    if stored["title"] is None and stored["instructions"] is None:
+        base_words = base.translations or {}
+        given = {code: words for code, words in given.items() if words != base_words.get(code)}
+    stored["translations"] = given or None
+    return stored
 
 
 def _same(row: PracticeTemplate, values: dict) -> bool:
