@@ -3,8 +3,14 @@
 The base (``LadderRung``, ``TaskTemplate``) stays as ``ladder sync`` writes it. A practice
 overrides a base template's words, times or assignee, adds steps of its own to a rung,
 retires a step, or writes its own counselor note for a rung; the effective ladder is the
-base with these applied (``services/homework/practice_ladder.py``). Nothing here is ever
-deleted: every change adds a ``PracticeLadderChange`` saying who changed what."""
+base with these applied (``services/homework/practice_ladder.py``).
+
+What is kept: every change adds a ``PracticeLadderChange`` (who, when, what, and the words
+after it), and the history is never changed or deleted. A ``PracticeTemplate`` is never
+deleted either: retiring flags it, *Restore the base text* sets its fields to None (the
+replaced words stay in that change's snapshot, for *Undo*), and assignments point to it.
+The one row deleted is a ``PracticeRungNote``, when an owner goes back to the base's note
+for the rung; its words stay in the history (the ``rung_note`` change that wrote them)."""
 
 from __future__ import annotations
 
@@ -69,7 +75,8 @@ class PracticeTemplate(PracticeOwned, Model):
 
 
 class PracticeRungNote(PracticeOwned, Model):
-    """The practice's own counselor note for a rung, shown instead of the base's."""
+    """The practice's own counselor note for a rung, shown instead of the base's. Deleted
+    when an owner goes back to the base's note; the history keeps its words."""
 
     __tablename__ = "practice_rung_notes"
     __table_args__ = (sa.UniqueConstraint("practice_id", "rung_id"),)
