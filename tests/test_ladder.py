@@ -138,6 +138,20 @@ def test_loader_rejects_duplicate_keys(tmp_path, rungs):
         load_ladder(write_ladder(tmp_path, rungs))
 
 
+def test_loader_keeps_the_practices_key_prefix_for_their_own_steps(tmp_path):
+    """A practice's own steps have keys "p-…" (practice_ladder_input.new_key): a ladder file
+    may never give a template one, so a later sync can't take a practice's key."""
+    own_key = [rung(1, "first", [template("p-share-a-worry-3f9a")])]
+    with pytest.raises(LadderFileError, match="template 'p-share-a-worry-3f9a': keys starting"):
+        load_ladder(write_ladder(tmp_path, own_key))
+    assert not any(
+        t.key.startswith(ladder_file.OWN_KEY_PREFIX) for r in load_ladder() for t in r.templates
+    )
+    # "p" alone, or inside a key, is any key's.
+    plain = [rung(1, "p", [template("pause-and-ask-p-3")])]
+    assert load_ladder(write_ladder(tmp_path, plain))[0].templates[0].key == "pause-and-ask-p-3"
+
+
 @pytest.mark.parametrize("who", ["both", "partner", ""])
 def test_loader_rejects_an_unknown_who(tmp_path, who):
     with pytest.raises(LadderFileError, match="first-a"):

@@ -39,6 +39,10 @@ ITEM_WORDS: dict[str, int | None] = {
     "low_label": ITEM_LABEL_MAX,
     "high_label": ITEM_LABEL_MAX,
 }
+# The key of every step of a practice's own starts with this
+# (services/homework/practice_ladder_input.py ``new_key``) and no key of the file may, so
+# no later ladder file can take a key a practice already uses.
+OWN_KEY_PREFIX = "p-"
 # The languages words may be given in besides English, the source.
 OTHER_LANGUAGES = tuple(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
 
@@ -120,6 +124,11 @@ def _rung_from(entry: dict) -> RungSpec:
 def _template_from(entry: dict, rung: str) -> TemplateSpec:
     key = _text(entry, "key", f"a template of {rung}")
     where = f"template {key!r}"
+    if key.startswith(OWN_KEY_PREFIX):
+        raise LadderFileError(
+            f"{where}: keys starting with {OWN_KEY_PREFIX!r} are kept for the steps practices "
+            "add to their own ladders; give the template another key."
+        )
     times, who = entry.get("times_per_week"), entry.get("who")
     problems = check_template_fields(entry.get("title"), entry.get("instructions"), times, who)
     if problems:

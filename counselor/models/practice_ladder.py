@@ -48,8 +48,8 @@ class PracticeTemplate(PracticeOwned, Model):
     practice_id: Mapped[int] = mapped_column(sa.ForeignKey("practices.id"), index=True)
     base_template_id: Mapped[int | None] = mapped_column(sa.ForeignKey("task_templates.id"))
     rung_id: Mapped[int] = mapped_column(sa.ForeignKey("ladder_rungs.id"))
-    # The base template's key for an override; the practice's own key for its own step
-    # (never one the base uses).
+    # The base template's key for an override; the practice's own key for its own step,
+    # "p-…" (``counselor.ladder.OWN_KEY_PREFIX``, which no key of the ladder file may have).
     key: Mapped[str] = mapped_column(sa.String(64))
     # Where the practice's own step sits in its rung, after the base's steps.
     position: Mapped[int | None] = mapped_column(sa.SmallInteger)

@@ -146,7 +146,7 @@ def test_an_owner_adds_a_step_and_writes_a_rungs_note(logged_in, counselor):
     added = logged_in.post(
         f"/ladder/rungs/{rung.id}/steps/new", data=FORM | {"title": "Our very own step"}
     )
-    assert added.status_code == 303 and "#step-our-very-own-step-" in added.location
+    assert added.status_code == 303 and "#step-p-our-very-own-step-" in added.location
 
     noted = logged_in.post(f"/ladder/rungs/{rung.id}/note", data={"counselor_note": "Ours."})
     assert noted.status_code == 303

@@ -13,13 +13,18 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from counselor.extensions import db
-from counselor.ladder import TEMPLATE_WORDS, check_template_fields, check_translation_words
-from counselor.models import TaskTemplate, TemplateWho
+from counselor.ladder import (
+    OWN_KEY_PREFIX,
+    TEMPLATE_WORDS,
+    check_template_fields,
+    check_translation_words,
+)
+from counselor.models import TemplateWho
 from counselor.models.practice_ladder import PracticeTemplate
 from counselor.services.errors import FieldErrors
 from counselor.services.validation import TEMPLATE_KEY_MAX, unstorable
 
-KEY_SUFFIX_BYTES = 2  # four hex characters after the title's slug: "call-your-mum-3f9a"
+KEY_SUFFIX_BYTES = 2  # four hex characters after the title's slug: "p-call-your-mum-3f9a"
 
 
 @dataclass(frozen=True)
@@ -82,17 +87,19 @@ def _checked_translations(problems: FieldErrors, given: dict[str, dict[str, str]
 
 
 def new_key(practice_id: int, title: str) -> str:
-    """A key for a step of the practice's own: its title's slug and a short random suffix,
-    never a key the shipped ladder or the practice already uses."""
-    suffix_length = 1 + KEY_SUFFIX_BYTES * 2
-    slug = _slug(title)[: TEMPLATE_KEY_MAX - suffix_length].strip("-") or "step"
-    taken = set(db.session.scalars(sa.select(TaskTemplate.key))) | set(
+    """A key for a step of the practice's own: ``OWN_KEY_PREFIX``, its title's slug and a
+    short random suffix ("p-call-your-mum-3f9a"). The shipped ladder's keys never start
+    with the prefix (the loader refuses them), so it is never a base key, now or after a
+    later sync; nor one the practice already uses."""
+    fixed_length = len(OWN_KEY_PREFIX) + 1 + KEY_SUFFIX_BYTES * 2
+    slug = _slug(title)[: TEMPLATE_KEY_MAX - fixed_length].strip("-") or "step"
+    taken = set(
         db.session.scalars(
             sa.select(PracticeTemplate.key).where(PracticeTemplate.practice_id == practice_id)
         )
     )
     while True:
-        key = f"{slug}-{secrets.token_hex(KEY_SUFFIX_BYTES)}"
+        key = f"{OWN_KEY_PREFIX}{slug}-{secrets.token_hex(KEY_SUFFIX_BYTES)}"
         if key not in taken:
             return key
 
