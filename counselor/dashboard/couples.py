@@ -138,6 +138,7 @@ def _partner_input(form: PartnerForm) -> PartnerInput:
         reminder_hour=form.reminder_hour.data,
         quiet_start_hour=form.quiet_start_hour.data,
         quiet_end_hour=form.quiet_end_hour.data,
+        language=form.language.data,
     )
 
 

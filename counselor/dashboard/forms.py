@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Optional
 
 from counselor.dashboard.timezone_field import TimezoneField
 from counselor.form_checks import WithinYears, text_bounds
+from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from counselor.ladder import TIMES_PER_WEEK_MAX, TIMES_PER_WEEK_MIN
 from counselor.models import Assignee, Couple, CoupleStatus
 from counselor.services import validation as bounds
@@ -42,6 +43,13 @@ class PartnerForm(Form):
     reminder_hour = IntegerField("Reminder hour (0–23)", default=18, validators=[Optional()])
     quiet_start_hour = IntegerField("Quiet from (hour)", default=21, validators=[Optional()])
     quiet_end_hour = IntegerField("Quiet until (hour)", default=8, validators=[Optional()])
+    # Any posted value reaches the service, whose refusal names the languages it speaks.
+    language = SelectField(
+        "Language of their page and emails",
+        choices=[SelectChoice(tag, name) for tag, name in LANGUAGES.items()],
+        default=DEFAULT_LANGUAGE,
+        validate_choice=False,
+    )
 
 
 class CoupleForm(FlaskForm):

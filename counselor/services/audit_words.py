@@ -88,6 +88,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "partner.unsubscribe": ("writes", "Unsubscribed from emails"),
     "partner.resubscribe": ("writes", "Resumed emails"),
     "partner.reminder_hour": ("writes", "Changed their reminder hour"),
+    "partner.language": ("writes", "Changed the language of their page and emails"),
     # What comes back from the couple (issue 15): acknowledgements of being leaned on,
     # replies to reflections, the weekly check-in, and reminders that adapt.
     "acknowledgement.create": ("writes", "Answered being leaned on"),

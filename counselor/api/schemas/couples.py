@@ -18,9 +18,11 @@ from counselor.api.schemas.common import (
     text,
     whole,
 )
+from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported_language
 from counselor.models import CoupleStatus, Partner
 from counselor.services import validation as bounds
 from counselor.services.couples.email_status import EmailState, email_status
+from counselor.services.couples.partner_language import LANGUAGE_MAX, not_spoken
 
 HOUR: dict[str, Any] = {
     "metadata": {"description": "Hour of the day in the partner's time zone, 0–23."}
@@ -33,6 +35,26 @@ REMINDER_HOUR: dict[str, Any] = {
         "hours changed to cover the reminder hour."
     }
 }
+
+LANGUAGE_WORDS = (
+    "The language the partner reads their page and emails in: a BCP 47 tag the service "
+    f"speaks ({', '.join(f'{tag} {name}' for tag, name in LANGUAGES.items())}). A regional "
+    'tag is stored as its language ("es-MX" and "es_ES" as "es"), which is what a read '
+    "gives back; any other language is refused with 422, naming the ones spoken."
+)
+
+
+class LanguageTag(fields.String):
+    """A partner's language: read as the supported tag it names, stored and given back as
+    that (``services/couples/partner_language.py`` holds the rule and its words)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        tag = super()._deserialize(value, attr, data, **kwargs)
+        language = supported_language(tag)
+        if language is None:
+            raise ma.ValidationError(not_spoken(tag))
+        return language
+
 
 WEEKLY_CHECKIN: dict[str, Any] = {
     "metadata": {
@@ -88,6 +110,11 @@ class PartnerSchema(ma.Schema):
     reminder_hour = fields.Integer(required=True)
     quiet_start_hour = fields.Integer(required=True)
     quiet_end_hour = fields.Integer(required=True)
+    language = fields.String(
+        required=True,
+        validate=validate.OneOf(list(LANGUAGES)),
+        metadata={"description": LANGUAGE_WORDS},
+    )
     unsubscribed_at = UtcDateTime(
         dump_only=True,
         required=True,
@@ -126,6 +153,11 @@ class PartnerArgs(Args):
     reminder_hour = whole(0, 23, **REMINDER_HOUR)
     quiet_start_hour = whole(0, 23, **HOUR)
     quiet_end_hour = whole(0, 23, **HOUR)
+    language = LanguageTag(
+        validate=validate.Length(max=LANGUAGE_MAX),
+        load_default=DEFAULT_LANGUAGE,
+        metadata={"description": LANGUAGE_WORDS + " Default: en."},
+    )
 
 
 class CoupleArgs(Args):
@@ -154,6 +186,9 @@ class PartnerChangesArgs(Args):
     reminder_hour = whole(0, 23, **REMINDER_HOUR)
     quiet_start_hour = whole(0, 23, **HOUR)
     quiet_end_hour = whole(0, 23, **HOUR)
+    language = LanguageTag(
+        validate=validate.Length(max=LANGUAGE_MAX), metadata={"description": LANGUAGE_WORDS}
+    )
 
 
 class CoupleChangesArgs(Args):

@@ -12,6 +12,7 @@ from counselor.models import Counselor, CounselorRole, Couple, CoupleStatus, Par
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples.erased import refuse_if_erased
 from counselor.services.couples.links import revoke_links, revoke_links_to_old_address
+from counselor.services.couples.partner_language import check_language
 from counselor.services.couples.preferences import check_reminder_hour
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import (
@@ -35,6 +36,8 @@ class PartnerInput:
     reminder_hour: int | None = 18
     quiet_start_hour: int | None = 21
     quiet_end_hour: int | None = 8
+    # A BCP 47 tag the service speaks (services/couples/partner_language.py).
+    language: str | None = "en"
 
     @classmethod
     def of(cls, partner: Partner) -> PartnerInput:
@@ -46,6 +49,7 @@ class PartnerInput:
             reminder_hour=partner.reminder_hour,
             quiet_start_hour=partner.quiet_start_hour,
             quiet_end_hour=partner.quiet_end_hour,
+            language=partner.language,
         )
 
 
@@ -199,6 +203,7 @@ def _check_partners(problems: FieldErrors, partners: list[PartnerInput]) -> list
                 quiet_end_hour=check_int_range(
                     problems, prefix + "quiet_end_hour", partner.quiet_end_hour, 0, 23
                 ),
+                language=check_language(problems, prefix + "language", partner.language),
             )
         )
         first_name = checked[-1].first_name.strip()
