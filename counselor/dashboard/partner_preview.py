@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from counselor.dashboard import bp
 from counselor.dashboard.helpers import current_actor
+from counselor.i18n import use_language
 from counselor.models import Partner
 from counselor.partner.forms import FreshLinkForm
 from counselor.partner.views import render_partner_page
@@ -29,6 +30,7 @@ from counselor.tenancy import get_in_practice
 def partner_preview(partner_id: int) -> ResponseReturnValue:
     partner = get_in_practice(Partner, partner_id)
     record_event(current_actor(), "partner.previewed", "partner", partner.id)
+    use_language(partner.language)  # the page as the partner reads it, in their language
     if not homework_page_open(partner):
         return render_template(
             "partner/invalid_link.html",

@@ -8,8 +8,10 @@ bp = Blueprint("partner", __name__, template_folder="templates")
 
 from counselor.partner import (  # noqa: E402, F401
     acknowledgements,
+    errors,
     my_checkins,
     replies,
     views,
     weekly_checkin,
+    wording,
 )

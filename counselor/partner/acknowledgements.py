@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Optional
@@ -21,7 +22,7 @@ from wtforms.validators import InputRequired, Optional
 from counselor.form_checks import text_bounds
 from counselor.models import CheckIn, Noticed, Partner
 from counselor.partner import bp
-from counselor.partner.forms import ConfirmForm
+from counselor.partner.forms import ConfirmForm, keep_it_short
 from counselor.partner.my_checkins import CheckInGone
 from counselor.partner.views import _live_link, limit_per_ip, limit_per_token
 from counselor.services.couples import links
@@ -32,16 +33,16 @@ from counselor.services.pages.partner_page import other_partner
 from counselor.web import show_errors
 
 NOTICED_CHOICES = [
-    SelectChoice(Noticed.YES.value, "Yes"),
-    SelectChoice(Noticed.NOT_SURE.value, "Not sure"),
-    SelectChoice(Noticed.NO.value, "No"),
+    SelectChoice(Noticed.YES.value, _("Yes")),
+    SelectChoice(Noticed.NOT_SURE.value, _("Not sure")),
+    SelectChoice(Noticed.NO.value, _("No")),
 ]
 FELT_VALUED_CHOICES = [
-    SelectChoice("1", "1 – not at all"),
+    SelectChoice("1", _("1 – not at all")),
     SelectChoice("2", "2"),
     SelectChoice("3", "3"),
     SelectChoice("4", "4"),
-    SelectChoice("5", "5 – very"),
+    SelectChoice("5", _("5 – very")),
 ]
 
 
@@ -49,23 +50,20 @@ class AcknowledgeForm(FlaskForm):
     """The answer to one leaning act; its fields are drawn by ``partner/_leaning_form.html``."""
 
     noticed = RadioField(
-        "Did you notice?",
+        _("Did you notice?"),
         choices=NOTICED_CHOICES,
-        validators=[InputRequired("Choose whether you noticed: yes, not sure or no.")],
+        validators=[InputRequired(_("Choose whether you noticed: yes, not sure or no."))],
     )
     felt_valued = RadioField(
-        "How valued did you feel? (optional)",
+        _("How valued did you feel? (optional)"),
         choices=FELT_VALUED_CHOICES,
         validators=[Optional()],
     )
     note = TextAreaField(
-        "Anything you'd like to say about it? (optional)",
-        validators=[
-            Optional(),
-            *text_bounds(NOTE_MAX, too_long=f"Keep it to {NOTE_MAX} characters or fewer."),
-        ],
+        _("Anything you'd like to say about it? (optional)"),
+        validators=[Optional(), *text_bounds(NOTE_MAX, too_long=keep_it_short(NOTE_MAX))],
     )
-    share_with_partner = BooleanField("Let my partner read this")
+    share_with_partner = BooleanField(_("Let my partner read this"))
 
 
 @bp.route("/p/<token>/leaned-on/<int:checkin_id>", methods=["POST"])
@@ -109,8 +107,7 @@ def _form_page(
             act=act,
             form=form,
             note_max=NOTE_MAX,
-            words=leaning.act_words(act.assignment.title),
-            when=leaning.when_words(act, partner),
+            invitation=leaning.invitation_words(act, partner),
         ),
         422,
     )

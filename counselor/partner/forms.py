@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,46 +16,52 @@ from wtforms import (
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 from counselor.form_checks import text_bounds
+from counselor.i18n import LANGUAGES
 from counselor.services import validation as bounds
 
+# The labels are lazy: each page writes them in the partner's language.
 COMFORT_CHOICES = [
-    SelectChoice("1", "1 – very hard"),
+    SelectChoice("1", _("1 – very hard")),
     SelectChoice("2", "2"),
     SelectChoice("3", "3"),
     SelectChoice("4", "4"),
-    SelectChoice("5", "5 – easy"),
+    SelectChoice("5", _("5 – easy")),
 ]
+
+
+def keep_it_short(limit: int) -> str:
+    """The words of a text that is too long (lazy: the page's language)."""
+    return _("Keep it to %(num)s characters or fewer.", num=limit)
 
 
 class CheckInFields(FlaskForm):
     """What a partner fills in about doing a step, when marking it done or changing it."""
 
     comfort = RadioField(
-        "How did it feel to lean on your partner?", choices=COMFORT_CHOICES, validators=[Optional()]
+        _("How did it feel to lean on your partner?"),
+        choices=COMFORT_CHOICES,
+        validators=[Optional()],
     )
     reflection = TextAreaField(
-        "Anything you noticed? (optional)",
+        _("Anything you noticed? (optional)"),
         validators=[
             Optional(),
-            *text_bounds(
-                bounds.REFLECTION_MAX,
-                too_long=f"Keep it to {bounds.REFLECTION_MAX} characters or fewer.",
-            ),
+            *text_bounds(bounds.REFLECTION_MAX, too_long=keep_it_short(bounds.REFLECTION_MAX)),
         ],
         render_kw={"rows": 4, "maxlength": bounds.REFLECTION_MAX},
     )
-    share_with_partner = BooleanField("Let my partner read this too")
+    share_with_partner = BooleanField(_("Let my partner read this too"))
 
 
 class MarkDoneForm(CheckInFields):
     checkin_key = HiddenField(validators=[InputRequired(), *text_bounds(bounds.CHECKIN_KEY_MAX)])
-    when = SelectField("When", default="0")
+    when = SelectField(_("When did you do it?"), default="0")
 
 
 class EditCheckInForm(CheckInFields):
     # The day as an ISO date: a page left open past midnight still means the same day.
     # Any value is let through to the service, which says what is wrong with the day.
-    day = SelectField("When did you do it?", validate_choice=False)
+    day = SelectField(_("When did you do it?"), validate_choice=False)
 
 
 class ConfirmForm(FlaskForm):
@@ -71,7 +78,11 @@ class ConfirmedForm(FlaskForm):
 
 class FreshLinkForm(FlaskForm):
     email = EmailField(
-        "Your email address", validators=[InputRequired(), *text_bounds(bounds.EMAIL_MAX)]
+        _("Your email address"),
+        validators=[
+            InputRequired(_("Enter your email address.")),
+            *text_bounds(bounds.EMAIL_MAX),
+        ],
     )
 
 
@@ -80,8 +91,19 @@ class ReminderHourForm(FlaskForm):
     (``offer_hours``); any other posted hour reaches the service, whose refusal names
     the nearest hour that works — a plainer answer than "not a valid choice"."""
 
-    reminder_hour = SelectField("Remind me at", validate_choice=False)
+    reminder_hour = SelectField(_("Remind me at"), validate_choice=False)
 
     def offer_hours(self, hours: list[int]) -> ReminderHourForm:
         self.reminder_hour.choices = [SelectChoice(str(h), f"{h:02d}:00") for h in hours]
         return self
+
+
+class LanguageForm(FlaskForm):
+    """The language of the partner's page and emails, each offered in its own name. Any
+    posted value reaches the service, whose refusal names the languages it speaks."""
+
+    language = SelectField(
+        "Language / Idioma / Sprache",
+        choices=[SelectChoice(tag, name) for tag, name in LANGUAGES.items()],
+        validate_choice=False,
+    )

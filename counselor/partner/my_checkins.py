@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from wtforms import SelectChoice
 
 from counselor import timeutil
@@ -22,11 +23,11 @@ from counselor.partner.forms import ConfirmedForm, EditCheckInForm
 from counselor.partner.views import (
     _live_link,
     change_refusal,
-    day_label,
     limit_per_ip,
     limit_per_token,
     recent_days,
 )
+from counselor.partner.wording import day_label
 from counselor.services.couples import links
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework import change_window, checkins, reflections
@@ -79,7 +80,7 @@ def edit_checkin(token: str, checkin_id: int) -> ResponseReturnValue:
     try:
         day = date.fromisoformat(form.day.data or "")
     except ValueError:
-        form.day.errors = ["Choose a day from the list."]
+        form.day.errors = [gettext("Choose a day from the list.")]
         return _edit_page(token, partner, check_in, form, status=422)
     changes = CheckInChanges(
         occurred_on=day,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Optional
@@ -34,12 +35,14 @@ from counselor.web import show_errors
 class ReplyForm(FlaskForm):
     # Empty is let through to the service, whose message says what to do.
     body = TextAreaField(
-        "Your reply",
+        _("Your reply"),
         validators=[
             Optional(),
             *text_bounds(
                 replies.REPLY_MAX,
-                too_long=f"Keep your reply to {replies.REPLY_MAX} characters or fewer.",
+                too_long=_(
+                    "Keep your reply to %(num)s characters or fewer.", num=replies.REPLY_MAX
+                ),
             ),
         ],
         render_kw={"rows": 3, "maxlength": replies.REPLY_MAX},

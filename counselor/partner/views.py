@@ -9,9 +9,10 @@ from datetime import date, timedelta
 
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import ngettext
 from wtforms import SelectChoice
 
-from counselor import tenancy, timeutil
+from counselor import i18n, tenancy, timeutil
 from counselor.extensions import csrf, limiter
 from counselor.models import Assignment, CheckIn, CheckInSource, ClientLink, LinkPurpose, Partner
 from counselor.partner import bp
@@ -19,11 +20,13 @@ from counselor.partner.forms import (
     ConfirmedForm,
     ConfirmForm,
     FreshLinkForm,
+    LanguageForm,
     MarkDoneForm,
     ReminderHourForm,
 )
+from counselor.partner.wording import day_label
 from counselor.request_limits import client_address_limit, client_token_limit
-from counselor.services.couples import links, preferences
+from counselor.services.couples import links, partner_language, preferences
 from counselor.services.delivery.quiet_hours import QuietHours
 from counselor.services.errors import InvalidInput, NotFound
 from counselor.services.homework import change_window, checkins
@@ -54,17 +57,26 @@ def private_responses(response: Response) -> Response:
     return response
 
 
+def use_browser_language() -> None:
+    """A page no link names a partner for (the link no longer works, a fresh one asked
+    for) speaks the browser's preferred language among those the service offers."""
+    i18n.use_language(request.accept_languages.best_match(i18n.LANGUAGES))
+
+
 @bp.errorhandler(InvalidLink)
 def invalid_link(_error: InvalidLink) -> ResponseReturnValue:
+    use_browser_language()
     return render_template("partner/invalid_link.html", form=FreshLinkForm()), 404
 
 
 def _live_link(token: str, purpose: LinkPurpose = LinkPurpose.HOMEWORK) -> ClientLink:
-    """The link's partner is who acts: the rest of the request runs in their practice."""
+    """The link's partner is who acts: the rest of the request runs in their practice, and
+    speaks their language (the one place a partner's page chooses it)."""
     link = links.resolve_link(token, purpose)
     if link is None:
         raise InvalidLink
     tenancy.enter_practice(link.partner.couple.practice_id)
+    i18n.use_language(link.partner.language)
     return link
 
 
@@ -83,6 +95,7 @@ def _render_homework(
     failed_form: MarkDoneForm | None = None,
     status: int = 200,
     hour_form: ReminderHourForm | None = None,
+    language_form: LanguageForm | None = None,
 ) -> ResponseReturnValue:
     return (
         render_partner_page(
@@ -91,6 +104,7 @@ def _render_homework(
             failed_step=failed_step,
             failed_form=failed_form,
             hour_form=hour_form,
+            language_form=language_form,
         ),
         status,
     )
@@ -103,6 +117,7 @@ def render_partner_page(
     failed_step: int | None = None,
     failed_form: MarkDoneForm | None = None,
     hour_form: ReminderHourForm | None = None,
+    language_form: LanguageForm | None = None,
 ) -> str:
     """The partner's page: behind their link (``token``), or without one (``None``) as the
     counselor's read-only preview, which has no form, no link carrying a token and no
@@ -139,6 +154,8 @@ def render_partner_page(
         week_start=timeutil.week_start(today),
         confirm_form=ConfirmForm(meta=meta),
         hour_form=hour_form or _hour_form(partner, meta, reminder_hour=str(partner.reminder_hour)),
+        language_form=language_form
+        or LanguageForm(meta=meta, language=i18n.language_of(partner.language)),
         quiet_hours=QuietHours.of(partner),
         notice=None if preview else request.args.get("notice"),
         history_note=history_note,
@@ -162,7 +179,12 @@ def history_note(check_in: CheckIn) -> str | None:
     says just that, not the whole refusal again."""
     refusal = change_refusal(check_in)
     if refusal is not None and not change_window.within_window(check_in):
-        return f"Recorded more than {change_window.CHANGE_DAYS} days ago, so it stays as it is."
+        days = change_window.CHANGE_DAYS
+        return ngettext(
+            "Recorded more than %(num)s day ago, so it stays as it is.",
+            "Recorded more than %(num)s days ago, so it stays as it is.",
+            days,
+        )
     return refusal
 
 
@@ -178,10 +200,6 @@ def recent_days(today: date, starts_on: date) -> list[date]:
     back, none before the step started (marking done and changing a check-in alike)."""
     days = (today - timedelta(days=days_ago) for days_ago in range(BACKDATE_DAYS + 1))
     return [day for day in days if day >= starts_on]
-
-
-def day_label(today: date, day: date) -> str:
-    return {0: "Today", 1: "Yesterday"}.get((today - day).days, day.strftime("%A %d %B"))
 
 
 @bp.route("/p/<token>/steps/<int:assignment_id>/done", methods=["POST"])
@@ -277,6 +295,26 @@ def reminder_hour(token: str) -> ResponseReturnValue:
     return redirect(url_for("partner.homework", token=token))
 
 
+@bp.route("/p/<token>/language", methods=["POST"])
+@limit_per_ip
+@limit_per_token
+def language(token: str) -> ResponseReturnValue:
+    """The partner chooses the language of their page and emails; the page comes back in
+    it. A language the service does not speak is refused on the page, nothing saved."""
+    link = _live_link(token)
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("partner.homework", token=token))
+    try:
+        partner_language.set_language(
+            links.partner_actor(link.partner), link.partner, form.language.data
+        )
+    except InvalidInput as error:
+        show_errors(form, error)
+        return _render_homework(token, link, status=422, language_form=form)
+    return redirect(url_for("partner.homework", token=token, notice="language"))
+
+
 @bp.route("/p/<token>/stop-emails", methods=["GET", "POST"])
 @limit_per_ip
 @limit_per_token
@@ -320,6 +358,7 @@ def unsubscribe(token: str) -> ResponseReturnValue:
 def fresh_link() -> ResponseReturnValue:
     """The same answer, at once, whether or not the address is on file: a worker looks it
     up (``links.request_link``)."""
+    use_browser_language()
     form = FreshLinkForm()
     if not form.validate_on_submit():
         return render_template("partner/invalid_link.html", form=form), 422

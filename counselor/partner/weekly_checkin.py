@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from counselor.models import ClientLink
 from counselor.partner import bp
 from counselor.partner.forms import ConfirmForm
 from counselor.partner.views import _live_link, limit_per_ip, limit_per_token
+from counselor.partner.wording import TOOL_NOTE
 from counselor.services.couples import links
 from counselor.services.errors import InvalidInput
 from counselor.services.homework import weekly_checkin
+from counselor.services.homework.step_language import weekly_item_words
 
 FIELD_PREFIX = "item-"
 SCORES = range(weekly_checkin.LOWEST, weekly_checkin.HIGHEST + 1)
@@ -46,7 +49,9 @@ def weekly_checkin_page(token: str) -> ResponseReturnValue:
         if name.startswith(FIELD_PREFIX)
     }
     if not form.validate_on_submit():
-        expired = {"form": ["This page was open a long time. Check your answers and save again."]}
+        expired = {
+            "form": [gettext("This page was open a long time. Check your answers and save again.")]
+        }
         return _page(token, link, chosen, errors=expired, form=form, status=400)
     try:
         weekly_checkin.record_answers(links.partner_actor(partner), partner, chosen)
@@ -66,13 +71,15 @@ def _page(
 ) -> ResponseReturnValue:
     partner = link.partner
     is_open = weekly_checkin.form_open(partner)
+    items = weekly_checkin.current_items() if is_open else []
     return (
         render_template(
             "partner/weekly_checkin.html",
             token=token,
             partner=partner,
             practice=partner.couple.practice,
-            items=weekly_checkin.current_items() if is_open else [],
+            items=items,
+            words={item.key: weekly_item_words(item, partner.language) for item in items},
             is_open=is_open,
             closed_on_save=closed_on_save,
             answered=is_open and bool(weekly_checkin.answers_this_week(partner)),
@@ -81,7 +88,7 @@ def _page(
             form=form or ConfirmForm(),
             scores=SCORES,
             prefix=FIELD_PREFIX,
-            note=weekly_checkin.PRACTICE_TOOL_NOTE,
+            note=TOOL_NOTE,
         ),
         status,
     )

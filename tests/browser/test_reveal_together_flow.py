@@ -68,7 +68,7 @@ def test_sam_reads_alexs_reflection_only_after_writing_theirs_or_after_the_week(
         assert WORRY not in shared and CHORE not in shared
         assert (
             "Alex has written something for “Share a small worry you'd usually keep”; you'll "
-            "see it once you've written yours, or on Monday 18 May." in shared
+            "see it once you've written yours, or on Monday, May 18." in shared
         )
         chore_notice = page.locator("#shared-with-me li", has_text="Hand over a chore")
         assert "you'll see it once you've written yours" in chore_notice.inner_text()

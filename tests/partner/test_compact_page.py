@@ -152,7 +152,7 @@ def test_my_history_holds_four_weeks_each_saying_whether_it_can_change(
     # Latest day first; each with its step, day and comfort.
     ids = [int(i) for i in re.findall(r'<li id="checkin-(\d+)">', history)]
     assert ids == [recent.id, on_ended.id, old[1].id]
-    assert "<strong>Hand over a chore</strong><br>Tuesday 12 May · felt 5/5" in history
+    assert "<strong>Hand over a chore</strong><br>Tuesday, May 12 · felt 5/5" in history
     # Recent on an active step: Edit and Delete. Older, or on an ended step: why not.
     assert f'href="/p/{token}/checkins/{recent.id}/edit">Edit' in history
     assert f"/checkins/{old[1].id}/" not in history
@@ -176,7 +176,7 @@ def test_while_paused_every_visit_says_until_when_and_offers_resume(client, part
 
     for _ in range(2):
         html = page(client, token)
-        assert "Reminders are paused until Friday 15 May." in html
+        assert "Reminders are paused until Friday, May 15." in html
         assert f'<form method="post" action="/p/{token}/resume"' in html
         assert f'action="/p/{token}/snooze"' not in html  # already paused
 

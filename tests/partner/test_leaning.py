@@ -69,7 +69,7 @@ def test_an_older_act_names_its_day_and_more_are_counted(client, step, alex, sam
             assignment=step, partner=alex, occurred_on=TODAY - timedelta(days=days)
         )
     html = page(client, issue(sam))
-    assert "leaned on you on Tuesday 5 May (asked" in html
+    assert "leaned on you on Tuesday, May 5 (asked" in html
     assert "And 1 more from the last two weeks" in html
 
 

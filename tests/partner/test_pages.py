@@ -251,7 +251,7 @@ def test_snooze_pauses_reminders_for_a_week(client, partner, token, step):
     assert partner.snoozed_until == NOW + timedelta(days=7)
     html = client.get(response.location).get_data(as_text=True)
     # Until when, in the partner's zone (Chicago): a week from Wednesday noon.
-    assert "Reminders are paused until Wednesday 20 May." in html
+    assert "Reminders are paused until Wednesday, May 20." in html
     assert f'action="/p/{token}/resume"' in html
 
 

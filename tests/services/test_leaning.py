@@ -134,10 +134,19 @@ def test_words_for_the_leaned_on_partner(actor, couple):
     step = leaning_step(couple)
     alex, sam = couple.partners
     monday = TODAY - timedelta(days=TODAY.weekday())
-    assert leaning.when_words(act(step, alex), sam) == "today"
-    assert leaning.when_words(act(step, alex, TODAY.weekday()), sam) == "this week, on Monday"
+    assert leaning.when_words(act(step, alex), sam) == ("today", "")
+    assert leaning.when_words(act(step, alex, TODAY.weekday()), sam) == ("this week", "Monday")
     older = act(step, alex, TODAY.weekday() + 1)
-    assert leaning.when_words(older, sam) == f"on Sunday {(monday - timedelta(days=1)).day} May"
+    sunday = monday - timedelta(days=1)
+    assert leaning.when_words(older, sam) == ("on", f"Sunday, May {sunday.day}")
+    asked = act(leaning_step(couple, title="Ask their view on a work email"), alex, 1)
+    assert leaning.invitation_words(asked, sam).startswith(f"{alex.first_name} says they leaned")
+    assert leaning.invitation_words(asked, sam).endswith("(asked your view on a work email).")
+    celebrated = act(leaning_step(couple, title="Celebrate wins"), alex, TODAY.weekday() + 1)
+    assert leaning.invitation_words(celebrated, sam) == (
+        f"{alex.first_name} says they leaned on you on Sunday, May {sunday.day}, with the "
+        "step \u201cCelebrate wins\u201d."
+    )
 
 
 # --- answering -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from counselor import tenancy
 from counselor.extensions import db
@@ -93,6 +94,15 @@ def reminder_hour_problem(
     quiet = QuietHours(quiet_start, quiet_end)
     if not quiet.contains(reminder):
         return None
+    if whose == "your":  # the partner's own page: in their language
+        hour, nearest = (f"{h:02d}:00" for h in (reminder, quiet.nearest_allowed(reminder)))
+        return gettext(
+            "%(hour)s is in your quiet hours (%(quiet)s). The nearest hour we can use is "
+            "%(nearest)s.",
+            hour=hour,
+            quiet=str(quiet),
+            nearest=nearest,
+        )
     return (
         f"{reminder:02d}:00 is in {whose} quiet hours ({quiet}). "
         f"The nearest hour we can use is {quiet.nearest_allowed(reminder):02d}:00."

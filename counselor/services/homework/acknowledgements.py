@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -39,10 +40,14 @@ from counselor.tenancy import get_in_practice
 
 NOTE_MAX = leaning.NOTE_MAX
 STOP_SHARING_ACTION = "acknowledgement.stop_sharing"
-TOO_OLD = (
-    f"This was more than {leaning.WINDOW_DAYS} days ago, so it can no longer be answered "
-    "here. You can tell your counselor about it at your next session."
-)
+
+
+def too_old() -> str:
+    return gettext(
+        "This was more than %(num)s days ago, so it can no longer be answered here. You can "
+        "tell your counselor about it at your next session.",
+        num=leaning.WINDOW_DAYS,
+    )
 
 
 @dataclass
@@ -66,14 +71,16 @@ def acknowledge(
     if existing is not None:
         return existing, False
     if not leaning.may_acknowledge(partner, check_in):
-        raise InvalidInput.single("checkin", TOO_OLD)
+        raise InvalidInput.single("checkin", too_old())
     problems = FieldErrors()
     noticed = _check_noticed(problems, data.noticed)
     if data.felt_valued is not None and not 1 <= data.felt_valued <= 5:
-        problems.add("felt_valued", "Choose how valued you felt from 1 to 5, or leave it out.")
+        problems.add(
+            "felt_valued", gettext("Choose how valued you felt from 1 to 5, or leave it out.")
+        )
     note = (data.note or "").strip() or None
     if note and len(note) > NOTE_MAX:
-        problems.add("note", f"Keep the note to {NOTE_MAX} characters or fewer.")
+        problems.add("note", gettext("Keep the note to %(num)s characters or fewer.", num=NOTE_MAX))
     problems.raise_if_any()
     assert noticed is not None  # else _check_noticed added a problem
 
@@ -115,7 +122,7 @@ def _check_noticed(problems: FieldErrors, value: str | None) -> Noticed | None:
     try:
         return Noticed(value or "")
     except ValueError:
-        problems.add("noticed", "Choose whether you noticed: yes, not sure or no.")
+        problems.add("noticed", gettext("Choose whether you noticed: yes, not sure or no."))
         return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
@@ -18,10 +19,17 @@ from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner
 
 CHANGE_DAYS = 7
-TOO_OLD_TO_CHANGE = (
-    f"You can change a check-in for {CHANGE_DAYS} days after recording it, and this one "
-    "is older. If something in it needs correcting, tell your counselor."
-)
+
+
+def too_old_to_change() -> str:
+    """Why a check-in past the window stays as it is (in the partner's language)."""
+    return ngettext(
+        "You can change a check-in for %(num)s day after recording it, and this one is "
+        "older. If something in it needs correcting, tell your counselor.",
+        "You can change a check-in for %(num)s days after recording it, and this one is "
+        "older. If something in it needs correcting, tell your counselor.",
+        CHANGE_DAYS,
+    )
 
 
 def change_cutoff() -> datetime:

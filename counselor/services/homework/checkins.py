@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from counselor import timeutil
@@ -118,9 +119,11 @@ def _checkin_by_key(partner_id: int, key: str) -> CheckIn | None:
 def _check_step_open(assignment: Assignment) -> None:
     """Check-ins are recorded, changed and deleted only on an active step of an open couple."""
     if assignment.couple.status == CoupleStatus.CLOSED:
-        raise InvalidInput.single("assignment", "This couple's work has been closed.")
+        raise InvalidInput.single("assignment", gettext("This couple's work has been closed."))
+    if assignment.status == AssignmentStatus.COMPLETED:
+        raise InvalidInput.single("assignment", gettext("This step is completed."))
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise InvalidInput.single("assignment", f"This step is {assignment.status.value}.")
+        raise InvalidInput.single("assignment", gettext("This step is cancelled."))
 
 
 def _check_details(
@@ -129,10 +132,13 @@ def _check_details(
     """The comfort rating and the reflection; returns the reflection as stored (trimmed,
     ``None`` when blank)."""
     if comfort is not None and not 1 <= comfort <= 5:
-        problems.add("comfort", "Choose a comfort rating from 1 to 5.")
+        problems.add("comfort", gettext("Choose a comfort rating from 1 to 5."))
     text = (reflection or "").strip() or None
     if text and len(text) > REFLECTION_MAX:
-        problems.add("reflection", f"Keep the reflection to {REFLECTION_MAX} characters or fewer.")
+        problems.add(
+            "reflection",
+            gettext("Keep the reflection to %(num)s characters or fewer.", num=REFLECTION_MAX),
+        )
     return text
 
 
@@ -142,13 +148,16 @@ def _check_occurred_on(
     today = timeutil.local_today(partner.timezone)
     day = occurred_on or today
     if day > today:
-        problems.add("occurred_on", "A check-in cannot be in the future.")
+        problems.add("occurred_on", gettext("A check-in cannot be in the future."))
     elif day < today - timedelta(days=BACKDATE_DAYS):
-        problems.add("occurred_on", f"A check-in can be back-dated up to {BACKDATE_DAYS} days.")
+        problems.add(
+            "occurred_on",
+            gettext("A check-in can be back-dated up to %(num)s days.", num=BACKDATE_DAYS),
+        )
     elif day < assignment.starts_on:
-        problems.add("occurred_on", "This step had not started on that date.")
+        problems.add("occurred_on", gettext("This step had not started on that date."))
     elif assignment.due_on is not None and day > assignment.due_on:
-        problems.add("occurred_on", "This step was due before that date.")
+        problems.add("occurred_on", gettext("This step was due before that date."))
     return day
 
 
@@ -178,7 +187,7 @@ def check_changeable(check_in: CheckIn) -> None:
     """Refuse (``InvalidInput``) a change the partner may no longer make to this check-in."""
     _check_step_open(check_in.assignment)
     if not change_window.within_window(check_in):
-        raise InvalidInput.single("checkin", change_window.TOO_OLD_TO_CHANGE)
+        raise InvalidInput.single("checkin", change_window.too_old_to_change())
 
 
 def edit_checkin(
@@ -247,7 +256,7 @@ def withdraw_reflection(actor: Actor, partner: Partner, checkin_id: int) -> Chec
     if check_in.reflection is None or not reflections.is_shared(check_in):
         raise InvalidInput.single(
             "checkin",
-            "Only your counselor reads this reflection, so there is nothing to take back.",
+            gettext("Only your counselor reads this reflection, so there is nothing to take back."),
         )
     reflections.set_sharing(check_in, False, had_text=True)
     db.session.flush()

@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import aliased, selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
+from counselor.i18n import format_day, language_of
 from counselor.models import (
     Acknowledgement,
     Assignee,
@@ -43,6 +45,7 @@ from counselor.models import (
     TaskTemplate,
     Visibility,
 )
+from counselor.services.homework.step_language import step_text
 from counselor.services.validation import REFLECTION_MAX
 
 LEANING_RUNGS = range(2, 6)  # rungs 2–5: every step there turns toward the other partner
@@ -117,11 +120,8 @@ class LeaningView:
     shared_with_me: list[Acknowledgement]
     note_max: int = NOTE_MAX
 
-    def words(self, act: CheckIn) -> str:
-        return act_words(act.assignment.title)
-
-    def when(self, act: CheckIn) -> str:
-        return when_words(act, self.partner)
+    def invitation(self, act: CheckIn) -> str:
+        return invitation_words(act, self.partner)
 
 
 def leaning_view(partner: Partner) -> LeaningView:
@@ -224,25 +224,68 @@ def act_words(title: str) -> str:
     view on a work email" for "Ask their view on a work email". A title that does not
     start with a verb this knows is quoted as it is: the step “…”."""
     words = " ".join(title.split())
+    return _past_tense(words) or f"the step \u201c{words}\u201d"
+
+
+def _past_tense(words: str) -> str | None:
+    """An English title told back in the past tense, seen from the other side; None when
+    its first word is not a verb this knows. English grammar only: other languages quote
+    the step's title in a whole sentence (``invitation_words``)."""
     verb, _, rest = words.partition(" ")
     past = _PAST.get(verb.casefold())
     if past is None:
-        return f"the step \u201c{words}\u201d"
+        return None
     swapped = _SWAP_PATTERN.sub(lambda m: _SWAP[m.group(1).casefold()], rest)
     return f"{past} {swapped}".strip()
 
 
-def when_words(check_in: CheckIn, partner: Partner) -> str:
-    """When the act was, for the leaned-on partner: "today", "this week, on Tuesday" in
-    their current week, else the date. The day is always named, so two acts on the same
-    step read differently."""
+def when_words(check_in: CheckIn, partner: Partner) -> tuple[str, str]:
+    """When the act was, for the leaned-on partner: ("today", ""), ("this week", the
+    weekday) in their current week, else ("on", the day) — in the current language. The
+    day is always named, so two acts on the same step read differently."""
     day = check_in.occurred_on
     today = timeutil.local_today(partner.timezone)
     if day == today:
-        return "today"
+        return "today", ""
     if timeutil.week_start(day) == timeutil.week_start(today):
-        return f"this week, on {day:%A}"
-    return f"on {day:%A} {day.day} {day:%B}"
+        return "this week", format_day(day, "EEEE")
+    return "on", format_day(day)
+
+
+def invitation_words(act: CheckIn, partner: Partner) -> str:
+    """The invitation's sentence for the leaned-on ``partner``, in their language (the
+    current one): who leaned on them, when, and on which step. In English a step whose
+    title starts with a verb this knows is told back in the past tense ("Alex says they
+    leaned on you today (asked your view on a work email)."); every other title, and
+    every other language, quotes the step's words in the partner's language."""
+    name = act.partner.first_name
+    kind, day = when_words(act, partner)
+    language = language_of(partner.language)
+    title = " ".join(step_text(act.assignment, language).title.split())
+    told = _past_tense(title) if language == "en" else None
+    if told is not None:  # English grammar: not a translated sentence
+        when = {"today": "today", "this week": f"this week, on {day}", "on": f"on {day}"}[kind]
+        return f"{name} says they leaned on you {when} ({told})."
+    if kind == "today":
+        return gettext(
+            "%(name)s says they leaned on you today, with the step \u201c%(step)s\u201d.",
+            name=name,
+            step=title,
+        )
+    if kind == "this week":
+        return gettext(
+            "%(name)s says they leaned on you this week, on %(weekday)s, with the step "
+            "\u201c%(step)s\u201d.",
+            name=name,
+            weekday=day,
+            step=title,
+        )
+    return gettext(
+        "%(name)s says they leaned on you on %(day)s, with the step \u201c%(step)s\u201d.",
+        name=name,
+        day=day,
+        step=title,
+    )
 
 
 # --- the counselor's view: each act of a period with its answer ---------------------------

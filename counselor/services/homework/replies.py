@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from counselor import timeutil
@@ -49,7 +50,11 @@ from counselor.tenancy import get_in_practice
 
 REPLY_MAX = 500  # characters: a reply, not a letter
 NOTE_MAX = 500
-ALREADY_REPLIED = "You have replied to this already. You can take that reply back."
+
+
+def already_replied() -> str:
+    return gettext("You have replied to this already. You can take that reply back.")
+
 
 REPLY_CREATE_ACTION = "reply.create"
 REPLY_REMOVE_ACTION = "reply.remove"
@@ -72,8 +77,14 @@ NO_SESSION = "at our next session"
 def _text(value: str | None, limit: int, what: str) -> str:
     text = (value or "").strip()
     if not text:
+        if what == "reply":  # the partner's words, in their language
+            raise InvalidInput.single("body", gettext("Write a few words for your reply first."))
         raise InvalidInput.single("body", f"Write a few words for your {what} first.")
     if len(text) > limit:
+        if what == "reply":
+            raise InvalidInput.single(
+                "body", gettext("Keep your reply to %(num)s characters or fewer.", num=limit)
+            )
         raise InvalidInput.single("body", f"Keep your {what} to {limit} characters or fewer.")
     if problem := unstorable(text):
         raise InvalidInput.single("body", problem)
@@ -140,7 +151,7 @@ def reply_to_reflection(
     text = _text(body, REPLY_MAX, "reply")
     reply = _reply(check_in.id, ReplyKind.PARTNER)
     if reply is not None and reply.removed_at is None:
-        raise InvalidInput.single("body", ALREADY_REPLIED)
+        raise InvalidInput.single("body", already_replied())
     if reply is None:
         reply = ReflectionReply(
             practice_id=actor.practice_id,
@@ -151,7 +162,7 @@ def reply_to_reflection(
             body=text,
         )
         if not _inserted(reply):
-            raise InvalidInput.single("body", ALREADY_REPLIED)
+            raise InvalidInput.single("body", already_replied())
     else:
         reply.body = text
         reply.created_at = timeutil.utcnow()

@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from statistics import mean
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -55,7 +56,10 @@ DIVERGENCE_POINTS = 2
 WEEKS_SHOWN = 8
 MEAN_DECIMALS = 1  # a partner's weekly mean and its change, everywhere they show
 LOWEST, HIGHEST = 1, 5
-CHOOSE_A_SCORE = f"Choose a number from {LOWEST} to {HIGHEST}."
+
+
+def choose_a_score() -> str:
+    return gettext("Choose a number from %(low)s to %(high)s.", low=LOWEST, high=HIGHEST)
 
 
 def current_items() -> list[WeeklyCheckinItem]:
@@ -102,7 +106,7 @@ def record_answers(
     scores."""
     if not form_open(partner):
         raise InvalidInput.single(
-            "weekly_checkin", "The weekly check-in is not open for you right now."
+            "weekly_checkin", gettext("The weekly check-in is not open for you right now.")
         )
     items = current_items()
     problems = FieldErrors()
@@ -110,7 +114,7 @@ def record_answers(
     for item in items:
         score = _score(scores.get(item.key))
         if score is None:
-            problems.add(item.key, CHOOSE_A_SCORE)
+            problems.add(item.key, choose_a_score())
         else:
             chosen[item.id] = (item, score)
     problems.raise_if_any()

@@ -27,6 +27,7 @@ from counselor.services.homework.reflections import (
     reflections_shared_with,
     week_of,
 )
+from counselor.services.homework.step_language import StepText, step_text
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import week_rules
 
@@ -45,9 +46,13 @@ class StepThisWeek:
     # partner's latest check-in on the step (not how many there are): a deleted check-in
     # must never bring back the key of one still recorded.
     checkin_key: str
-    # The step's title, told apart from another active step with the same title by its
-    # start date (homework.titles), as on the couple page and in the report.
+    # The step's title in the partner's language, told apart from another active step
+    # with the same title by its start date (homework.titles), as on the couple page and
+    # in the report.
     title: str
+    # The step's words in the partner's language (``untranslated``: as the counselor gave
+    # them, which the page says).
+    words: StepText
 
     @property
     def is_open(self) -> bool:
@@ -64,11 +69,20 @@ class PartnerHomework:
 
     def step_title(self, checkin: CheckIn) -> str:
         """How a listed check-in names its step: as the step's card above does (told apart
-        by start date), or the plain title for a step that is no longer on the page."""
+        by start date), or the plain title for a step that is no longer on the page — in
+        the partner's language either way."""
+        return self.title_of(checkin.assignment)
+
+    def title_of(self, assignment: Assignment) -> str:
         for step in self.steps:
-            if step.assignment.id == checkin.assignment_id:
+            if step.assignment.id == assignment.id:
                 return step.title
-        return checkin.assignment.title
+        return step_text(assignment, self.partner.language).title
+
+    def held_title(self, held: HeldBack) -> str:
+        """The step a held-back reflection is on, named as ``step_title`` names it."""
+        assignment = db.session.get(Assignment, held.assignment_id)
+        return held.step_title if assignment is None else self.title_of(assignment)
 
     @cached_property
     def shared_with_me(self) -> list[CheckIn]:
@@ -211,13 +225,14 @@ def partner_homework(partner: Partner) -> PartnerHomework:
     first, last = week_rules.couple_weeks_window([partner], weeks=1)
     day_counts = week_rules.checkin_day_counts((a.id for a in assignments), first, last)
     latest = _latest_checkin_ids(partner.id, [a.id for a in assignments])
-    titles = step_titles(assignments)
+    titles = step_titles(assignments, partner.language)
     steps = [
         StepThisWeek(
             assignment=a,
             week=week_rules.assignment_week(a, partner.id, monday, day_counts),
             checkin_key=f"link:{a.id}:{latest.get(a.id, 0)}",
             title=titles[a.id],
+            words=step_text(a, partner.language),
         )
         for a in assignments
     ]
