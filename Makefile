@@ -28,7 +28,7 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.run-installed
 
 %.mo: %.po $(VENV)/.run-installed
-	$(BIN)/pybabel compile --quiet -i $< -o $@
+	$(BIN)/pybabel --quiet compile -i $< -o $@
 
 # Extract the marked strings (babel.cfg), bring every catalogue up to date with them and
 # compile. A new or changed string then shows as untranslated in each .po, and the tests
@@ -36,11 +36,11 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 # `$(BIN)/pybabel init -i counselor/translations/messages.pot -d counselor/translations -l xx`,
 # translate it, and add it to LANGUAGES in counselor/i18n.py.
 translations: $(VENV)/.run-installed
-	$(BIN)/pybabel extract --quiet -F babel.cfg --sort-by-file --no-wrap \
+	$(BIN)/pybabel --quiet extract -F babel.cfg --sort-by-file --no-wrap \
 		--project counselor --copyright-holder "" -o counselor/translations/messages.pot .
-	$(BIN)/pybabel update --quiet --no-fuzzy-matching --ignore-obsolete --no-wrap \
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --no-wrap \
 		-i counselor/translations/messages.pot -d counselor/translations
-	$(BIN)/pybabel compile --quiet -d counselor/translations
+	$(BIN)/pybabel --quiet compile -d counselor/translations
 
 # `run` serves with gunicorn (2 workers), `dev` with Flask's reloading debug server; both
 # start the Celery workers, one per kind of work, beside it (Procfile, Procfile.dev). The
