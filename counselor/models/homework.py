@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from counselor.models.couples import Couple, Partner
 from counselor.models.ladder import LadderRung, TaskTemplate
 from counselor.models.mixins import PracticeOwned
 from counselor.models.types import UTCDateTime, enum_column, now_utc
+
+if TYPE_CHECKING:  # models/practice_ladder.py imports models/ladder.py; named by string below
+    from counselor.models.practice_ladder import PracticeTemplate
 
 
 class Assignee(enum.StrEnum):
@@ -77,6 +81,8 @@ class Assignment(PracticeOwned, Model):
     couple: Mapped[Couple] = relationship()
     rung: Mapped[LadderRung] = relationship()
     template: Mapped[TaskTemplate | None] = relationship()
+    # The practice's text it was given in (an override, or a step of the practice's own).
+    practice_template: Mapped[PracticeTemplate | None] = relationship("PracticeTemplate")
     assignee_partner: Mapped[Partner | None] = relationship()
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ from counselor.extensions import db
 from counselor.services.homework import practice_ladder_edits as edits
 from counselor.services.homework.practice_ladder_input import StepInput
 from tests.support import factories
+from tests.support.helpers import count_statements
 
 KEY = "share-a-minor-worry"
 RETIRED = "hand-over-a-chore"
@@ -102,8 +103,57 @@ def test_assigning_by_key_gives_the_practices_words(api, couple):
     assert given.status_code == 201, given.get_json()
     assert (given.get_json()["title"], given.get_json()["times_per_week"]) == (OURS.title, 5)
     assert own.status_code == 201 and own.get_json()["title"] == "Our own step"
+    # Each carries the key it was given by, a step of the practice's own included.
+    for answer, key in ((given, KEY), (own, own_key)):
+        body = answer.get_json()
+        assert (body["template_key"], body["template_source"]) == (key, "practice")
+        assert body["words_from_ladder"] is True
     assert retired.status_code == 422
     assert "template_key" in retired.get_json()["errors"]["json"]
+
+
+def test_a_step_s_ladder_key_reads_the_same_in_the_list_and_the_export_in_fixed_queries(
+    api, couple
+):
+    own_key = changed_ladder(api)
+    path = f"/couples/{couple['id']}/assignments"
+    plain, another = [
+        k for k in steps_of(api.get("/ladder").get_json()) if k not in (KEY, own_key)
+    ][:2]
+    for key in (own_key, KEY, plain):
+        api.post(path, json={"assignee": "each", "template_key": key, "notify": False})
+    api.post(
+        path,
+        json={
+            "assignee": "each",
+            "rung_key": api.get("/ladder").get_json()["rungs"][0]["key"],
+            "title": "Ours alone",
+            "instructions": "Just this.",
+            "times_per_week": 1,
+            "notify": False,
+        },
+    )
+    expected = {
+        "Our own step": (own_key, "practice"),
+        OURS.title: (KEY, "practice"),
+        "Ours alone": (None, None),
+    }
+
+    db.session.expunge_all()
+    with count_statements() as listing:
+        listed = api.get(path).get_json()["items"]
+    exported = api.get(f"/couples/{couple['id']}/export").get_json()["assignments"]
+
+    for steps in (listed, exported):
+        found = {s["title"]: (s["template_key"], s["template_source"]) for s in steps}
+        assert found.items() >= expected.items()
+        assert (plain, "base") in found.values()
+    # One more step costs no statement: its ladder rows come with it.
+    api.post(path, json={"assignee": "each", "template_key": another, "notify": False})
+    db.session.expunge_all()
+    with count_statements() as longer:
+        api.get(path)
+    assert longer.count == listing.count
 
 
 def test_the_openapi_document_describes_the_source(client):

@@ -6,6 +6,7 @@ acknowledgement's note or a session's agenda in any answer."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -41,6 +42,11 @@ CANARIES = {
     "acknowledgement_note": "Canary acknowledgement: I noticed",
     "agenda": "Canary agenda: money and chores",
     "session_notes": "Canary session notes: they laughed",
+    # Words a counselor wrote or reworded for this couple: clinical text too.
+    "step_title": "Canary step: call Sam's mother about Sunday",
+    "step_instructions": "Canary instructions: after the fight about money, ask first",
+    "reworded_title": "Canary reworded: ask Sam about the job offer",
+    "reworded_instructions": "Canary reworded instructions: mention the move",
 }
 
 
@@ -90,7 +96,48 @@ def written(api: ApiClient) -> dict[str, Any]:
         # Notes are written once a session has started: this one is in 2031, so directly.
         db.session.get(CoupleSession, ids["session_id"]).notes = CANARIES["session_notes"]
     tenancy.enter_practice(api.practice.id)
-    return ids
+    return ids | _steps_written_for_the_couple(api, ids)
+
+
+def _steps_written_for_the_couple(api: ApiClient, ids: dict[str, Any]) -> dict[str, Any]:
+    """A custom step, a ladder step reworded as it was given, and the fixture's ladder step
+    reworded afterwards (its instructions): their ids."""
+    rung = api.get("/ladder").get_json()["rungs"][0]
+    couple = f"/couples/{ids['couple_id']}/assignments"
+    custom = api.post(
+        couple,
+        json={
+            "rung_key": rung["key"],
+            "title": CANARIES["step_title"],
+            "instructions": CANARIES["step_instructions"],
+            "times_per_week": 2,
+            "assignee": "each",
+            "notify": False,
+        },
+    )
+    reworded = api.post(
+        couple,
+        json={
+            "template_key": rung["templates"][1]["key"],
+            "title": CANARIES["reworded_title"],
+            "assignee": "each",
+            "notify": False,
+        },
+    )
+    later = api.patch(
+        f"/assignments/{ids['assignment_id']}",
+        json={"instructions": CANARIES["reworded_instructions"]},
+    )
+    assert (custom.status_code, reworded.status_code, later.status_code) == (201, 201, 200)
+    for step in (custom, reworded, later):
+        assert step.get_json()["words_from_ladder"] is False
+    return {
+        "CUSTOM_STEP": custom.get_json()["id"],
+        "REWORDED_STEP": reworded.get_json()["id"],
+        "REWORDED_TITLE_FROM": rung["templates"][1]["title"],
+        "LATER_TITLE_FROM": rung["templates"][0]["title"],
+        "RUNG_POSITION": rung["position"],
+    }
 
 
 def get_operations(api: ApiClient) -> list[str]:
@@ -135,13 +182,53 @@ def test_a_key_without_clinical_text_never_receives_what_anyone_wrote(app, api, 
     assert "agenda" not in session and "notes" not in session and session["starts_at"]
     export = plain.get(f"/couples/{written['couple_id']}/export").get_json()
     assert export["checkins"] and all("reflection" not in c for c in export["checkins"])
+    assert_steps_read_neutrally(plain, written, export)
+
+
+def assert_steps_read_neutrally(plain: ApiClient, written: dict[str, Any], export: dict) -> None:
+    """Steps written for the couple: a neutral title (the ladder step's, or 'written for
+    this couple'), no instructions; steps in the ladder's words read whole."""
+    listed = plain.get(f"/couples/{written['couple_id']}/assignments").get_json()["items"]
+    for steps in (listed, export["assignments"]):
+        by_id = {step["id"]: step for step in steps}
+        custom = by_id[written["CUSTOM_STEP"]]
+        reworded = by_id[written["REWORDED_STEP"]]
+        later = by_id[written["assignment_id"]]
+        position = written["RUNG_POSITION"]
+        assert custom["title"] == f"Step written for this couple (rung {position})"
+        assert reworded["title"] == written["REWORDED_TITLE_FROM"]
+        assert later["title"] == written["LATER_TITLE_FROM"]
+        for step in (custom, reworded, later):
+            assert "instructions" not in step and step["words_from_ladder"] is False
+        from_ladder = [s for s in steps if s["words_from_ladder"]]
+        assert from_ladder and all(s["instructions"] for s in from_ladder)
+    progress = plain.get(f"/couples/{written['couple_id']}/progress").get_json()
+    titles = {
+        s["assignment_id"]: s["title"] for p in progress["partners"] for s in p["assignments"]
+    }
+    assert titles[written["CUSTOM_STEP"]] == f"Step written for this couple (rung {position})"
+    bundle = plain.get(f"/couples/{written['couple_id']}/fhir").get_json()
+    tasks = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Task"]
+    custom_task = next(
+        t for t in tasks if t["id"].startswith(f"assignment-{written['CUSTOM_STEP']}-")
+    )
+    assert custom_task["description"].startswith("Step written for this couple")
+    assert "note" not in custom_task
 
 
 def test_a_key_with_clinical_text_receives_every_word(app, api, written):
-    answers = walk(client_with(app, api, HOMEWORK_READ, CLINICAL_TEXT), written)
+    reader = client_with(app, api, HOMEWORK_READ, CLINICAL_TEXT)
+    answers = walk(reader, written)
     everything = b"".join(body for _status, body in answers.values())
     for name, canary in CANARIES.items():
         assert canary.encode() in everything, name
+    # The steps' words, wherever a host reads them: the list, the export, FHIR, progress.
+    couple = f"/couples/{written['couple_id']}"
+    for path in ("/assignments", "/export", "/fhir", "/progress"):
+        body = json.dumps(reader.get(couple + path).get_json(), ensure_ascii=False)
+        assert CANARIES["step_title"] in body, path
+        if path != "/progress":  # progress lists titles only
+            assert CANARIES["step_instructions"] in body, path
     status, body = answers["/reports/{report_id}/pdf"]
     assert status == 200 and body.startswith(b"%PDF")
 

@@ -10,6 +10,7 @@ from counselor.api import bp
 from counselor.api.guard import current_actor, set_replay_kind
 from counselor.api.resources import errors, idempotent
 from counselor.api.schemas.couple_data import CoupleExportSchema, ErasureSchema
+from counselor.api.scopes import may_read_clinical_text
 from counselor.models import Couple
 from counselor.services.couples import erasure, export
 from counselor.tenancy import get_in_practice
@@ -27,7 +28,8 @@ class CoupleExport(MethodView):
         reports' metadata (no PDF), email and webhook history (no text, link or token)
         and progress snapshots with the reminder figures. The same document as the dashboard's
         *Export couple*; its fields are described in docs/data-export.md."""
-        return export.export_couple(current_actor(), get_in_practice(Couple, couple_id))
+        couple = get_in_practice(Couple, couple_id)
+        return export.export_couple(current_actor(), couple, clinical_text=may_read_clinical_text())
 
 
 @bp.route("/couples/<id:couple_id>/erase")

@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields
 
 from counselor.api.schemas.common import ClinicalText, UtcDateTime
+from counselor.api.schemas.step_words import INSTRUCTIONS_DESCRIPTION, TITLE_DESCRIPTION
 
 
 def instant(null: bool = False) -> UtcDateTime:
@@ -89,11 +90,22 @@ class ExportRungSchema(ma.Schema):
 
 class ExportAssignmentSchema(ma.Schema):
     id = number()
-    title = string()
-    instructions = string()
+    title = string(metadata={"description": TITLE_DESCRIPTION})
+    instructions = fields.String(dump_only=True, metadata={"description": INSTRUCTIONS_DESCRIPTION})
     rung = fields.Nested(ExportRungSchema, dump_only=True, required=True)
-    template_key = string(null=True)
+    template_key = string(
+        null=True,
+        metadata={"description": "The key of the ladder step it came from; null if custom."},
+    )
+    template_source = string(
+        null=True,
+        metadata={
+            "description": "base (the shipped ladder's words), practice (the practice's own "
+            "text or step) or null (custom)."
+        },
+    )
     template_version = number(null=True)
+    words_from_ladder = fields.Boolean(dump_only=True, required=True)
     assignee = string(metadata={"description": "each, together or partner."})
     assignee_partner_id = number(null=True)
     times_per_week = number()

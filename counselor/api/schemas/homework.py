@@ -23,6 +23,7 @@ from counselor.api.schemas.common import (
     whole,
 )
 from counselor.api.schemas.couples import RemindersField
+from counselor.api.schemas.step_words import StepInstructions, StepTitle
 from counselor.ladder import TIMES_PER_WEEK_MAX, TIMES_PER_WEEK_MIN
 from counselor.models import (
     Assignee,
@@ -33,7 +34,7 @@ from counselor.models import (
     ReplyKind,
 )
 from counselor.services import validation as bounds
-from counselor.services.homework import reflections, replies
+from counselor.services.homework import reflections, replies, step_origin
 from counselor.services.progress.live import WEEKS_DEFAULT, WEEKS_MAX, WEEKS_MIN
 
 ASSIGNEE_DOC = {
@@ -74,18 +75,45 @@ class AssignmentSchema(ma.Schema):
     couple_id = fields.Integer(dump_only=True, required=True)
     rung = fields.Nested(RungRefSchema, dump_only=True, required=True)
     template_key = fields.Function(
-        lambda a: a.template.key if a.template else None,
+        step_origin.ladder_key,
         dump_only=True,
         required=True,
         allow_none=True,
         metadata={
             "type": "string",
-            "description": "The ladder template it was given from; null if custom.",
+            "description": "The key of the ladder step it was given from (as GET /ladder "
+            "lists it: a step of the practice's own has its own key); null if custom.",
         },
     )
-    template_version = fields.Integer(dump_only=True, required=True, allow_none=True)
-    title = fields.String(required=True)
-    instructions = fields.String(required=True)
+    template_source = fields.Function(
+        step_origin.template_source,
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "enum": ["base", "practice", None],
+            "description": '"base": given in the shipped ladder\'s words; "practice": in '
+            "the practice's own text for a shipped step, or a step of the practice's own; "
+            "null if custom.",
+        },
+    )
+    template_version = fields.Integer(
+        dump_only=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The shipped step's version it was given at; null if none."},
+    )
+    words_from_ladder = fields.Boolean(
+        dump_only=True,
+        required=True,
+        metadata={
+            "description": "Whether the title and instructions are the ladder's as given; "
+            "false for a custom step or one reworded for the couple (clinical text)."
+        },
+    )
+    title = StepTitle()
+    instructions = StepInstructions()
     assignee = fields.Function(assignee_of, required=True, metadata=ASSIGNEE_DOC)
     times_per_week = fields.Integer(required=True)
     starts_on = fields.Date(required=True)
@@ -295,7 +323,7 @@ class WeekSchema(ma.Schema):
 
 class StepProgressSchema(ma.Schema):
     assignment_id = fields.Integer(attribute="assignment.id", required=True)
-    title = fields.String(attribute="assignment.title", required=True)
+    title = StepTitle(of="assignment")
     status = fields.Enum(
         AssignmentStatus, by_value=True, attribute="assignment.status", required=True
     )

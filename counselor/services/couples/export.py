@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -27,34 +28,37 @@ from counselor.models import (
     Counselor,
     Couple,
     CoupleSession,
-    LadderRung,
     OutboxEmail,
     Partner,
     PartnerWeek,
     Practice,
     Report,
-    TaskTemplate,
     WebhookDelivery,
     WeeklyProgress,
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples import export_parts
+from counselor.services.homework import step_origin
 
 FORMAT_VERSION = 1
 
 Document = dict[str, Any]
 
 
-def export_couple(actor: Actor, couple: Couple) -> Document:
+def export_couple(actor: Actor, couple: Couple, *, clinical_text: bool = True) -> Document:
     """Everything stored about ``couple`` (loaded by the edge, in the actor's scope), as
     one document of plain values (dates and instants as ``date``/``datetime``: ``to_json``
-    writes them in ISO 8601, instants in UTC). Audited as ``couple.export``."""
+    writes them in ISO 8601, instants in UTC). Audited as ``couple.export``.
+
+    ``clinical_text`` False (an API key without the scope): a step's words written for the
+    couple read as ``step_origin.host_step_words`` says (a neutral title, no
+    instructions); the API's schema leaves out the other client text."""
     document = {
         "format_version": FORMAT_VERSION,
         "exported_at": timeutil.utcnow(),
         **_couple_part(couple),
         "partners": _partners(couple.id),
-        "assignments": _assignments(couple.id),
+        "assignments": _assignments(couple.id, clinical_text),
         "checkins": _checkins(couple.id),
         "acknowledgements": export_parts.acknowledgements(couple.id),
         "reflection_replies": export_parts.reflection_replies(couple.id),
@@ -156,38 +160,45 @@ def _partners(couple_id: int) -> list[Document]:
     ]
 
 
-def _assignments(couple_id: int) -> list[Document]:
-    rows = db.session.execute(
-        sa.select(
-            Assignment, LadderRung.key, LadderRung.position, LadderRung.title, TaskTemplate.key
-        )
-        .join(LadderRung, LadderRung.id == Assignment.rung_id)
-        .outerjoin(TaskTemplate, TaskTemplate.id == Assignment.template_id)
+def _assignments(couple_id: int, clinical_text: bool) -> list[Document]:
+    steps = db.session.scalars(
+        sa.select(Assignment)
         .where(Assignment.couple_id == couple_id)
         .order_by(Assignment.id)
+        .options(joinedload(Assignment.rung), *step_origin.ORIGIN_LOADS)
     )
     return [
-        {
-            "id": a.id,
-            "title": a.title,
-            "instructions": a.instructions,
-            "rung": {"id": a.rung_id, "key": rung_key, "position": position, "title": rung_title},
-            "template_key": template_key,
-            "template_version": a.template_version,
-            "assignee": a.assignee.value,
-            "assignee_partner_id": a.assignee_partner_id,
-            "times_per_week": a.times_per_week,
-            "leans_on_partner": a.leans_on_partner,
-            "starts_on": a.starts_on,
-            "due_on": a.due_on,
-            "status": a.status.value,
-            "created_at": a.created_at,
-            "updated_at": a.updated_at,
-            "ended_at": a.ended_at,
-            "ended_on": a.ended_on,
-        }
-        for a, rung_key, position, rung_title, template_key in rows
+        _assignment(a, step_origin.host_step_words(a, clinical_text=clinical_text)) for a in steps
     ]
+
+
+def _assignment(a: Assignment, words: step_origin.HostStepWords) -> Document:
+    document: Document = {"id": a.id, "title": words.title}
+    if words.instructions is not None:  # left out, never null, for a host that may not read it
+        document["instructions"] = words.instructions
+    return document | {
+        "rung": {
+            "id": a.rung_id,
+            "key": a.rung.key,
+            "position": a.rung.position,
+            "title": a.rung.title,
+        },
+        "template_key": step_origin.ladder_key(a),
+        "template_source": step_origin.template_source(a),
+        "template_version": a.template_version,
+        "words_from_ladder": a.words_from_ladder,
+        "assignee": a.assignee.value,
+        "assignee_partner_id": a.assignee_partner_id,
+        "times_per_week": a.times_per_week,
+        "leans_on_partner": a.leans_on_partner,
+        "starts_on": a.starts_on,
+        "due_on": a.due_on,
+        "status": a.status.value,
+        "created_at": a.created_at,
+        "updated_at": a.updated_at,
+        "ended_at": a.ended_at,
+        "ended_on": a.ended_on,
+    }
 
 
 def _checkins(couple_id: int) -> list[Document]:

@@ -29,7 +29,8 @@ def couple_bundle(
 ) -> Resource:
     """Everything a host's record needs about the couple's homework (docs/fhir.md):
     the Group, its Patients, the CarePlan, the Tasks, the check-ins' Observations and the
-    weekly check-in's QuestionnaireResponses. Reflections only with ``clinical_text``."""
+    weekly check-in's QuestionnaireResponses. Reflections, and steps' words written for the
+    couple, only with ``clinical_text``."""
     resources = couple_resources(couple_rows(couple), base=base, clinical_text=clinical_text)
     return {
         "resourceType": "Bundle",
@@ -47,7 +48,9 @@ def couple_resources(rows: CoupleRows, *, base: str, clinical_text: bool) -> lis
     for check_in in rows.checkins:
         by_task[check_in.assignment_id, check_in.partner_id].append(check_in)
     tasks = [
-        plan.task(assignment, partner, by_task[assignment.id, partner.id])
+        plan.task(
+            assignment, partner, by_task[assignment.id, partner.id], clinical_text=clinical_text
+        )
         for assignment in rows.assignments
         for partner in plan.doers(assignment, rows.partners)
     ]

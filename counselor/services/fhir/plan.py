@@ -32,6 +32,7 @@ from counselor.services.fhir.ids import (
     reference,
     task_id,
 )
+from counselor.services.homework import step_origin
 from counselor.services.progress import week_rules
 
 CATEGORY_TEXT = "couples homework"
@@ -58,8 +59,17 @@ def doers(assignment: Assignment, partners: list[Partner]) -> list[Partner]:
     return [p for p in partners if week_rules.does_step(assignment, p.id)]
 
 
-def task(assignment: Assignment, partner: Partner, checkins: Iterable[CheckIn]) -> Resource:
-    """The partner's part of the step; ``checkins`` are theirs on it."""
+def task(
+    assignment: Assignment,
+    partner: Partner,
+    checkins: Iterable[CheckIn],
+    *,
+    clinical_text: bool,
+) -> Resource:
+    """The partner's part of the step; ``checkins`` are theirs on it. Its words as a host
+    may read them (``step_origin.host_step_words``): words written for the couple, only
+    with ``clinical_text``."""
+    words = step_origin.host_step_words(assignment, clinical_text=clinical_text)
     resource: Resource = {
         "resourceType": "Task",
         "id": task_id(assignment.id, partner.id),
@@ -67,7 +77,7 @@ def task(assignment: Assignment, partner: Partner, checkins: Iterable[CheckIn]) 
         "basedOn": [reference("CarePlan", care_plan_id(assignment.couple_id))],
         "status": TASK_STATUS[assignment.status],
         "intent": "plan",
-        "description": assignment.title,
+        "description": words.title,
         "for": reference("Patient", patient_id(partner.id)),
         "executionPeriod": _period(assignment),
         "authoredOn": instant(assignment.created_at),
@@ -75,8 +85,8 @@ def task(assignment: Assignment, partner: Partner, checkins: Iterable[CheckIn]) 
         "lastModified": instant(latest(assignment.created_at, assignment.updated_at)),
         "owner": reference("Patient", patient_id(partner.id)),
     }
-    if assignment.instructions:
-        resource["note"] = [{"text": assignment.instructions}]
+    if words.instructions:
+        resource["note"] = [{"text": words.instructions}]
     resource["input"] = [
         {"type": {"text": "times per week"}, "valueInteger": assignment.times_per_week},
         {"type": {"text": "done by"}, "valueString": DONE_BY[assignment.assignee]},

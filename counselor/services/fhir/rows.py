@@ -22,9 +22,10 @@ from counselor.models import (
     WeeklyAnswer,
     WeeklyCheckinItem,
 )
+from counselor.services.homework import step_origin
 
-# The practice's slug, the partners, the steps with their rungs, the check-ins and the
-# weekly answers with their items' keys: one statement each.
+# The practice's slug, the partners, the steps with their rungs and ladder rows, the
+# check-ins and the weekly answers with their items' keys: one statement each.
 STATEMENTS = 5
 
 
@@ -42,7 +43,7 @@ class CoupleRows:
     couple: Couple
     practice_slug: str
     partners: list[Partner]
-    assignments: list[Assignment]  # oldest first, each with its rung loaded
+    assignments: list[Assignment]  # oldest first, with its rung and ladder rows loaded
     checkins: list[CheckIn]  # by day, then as recorded
     weekly_answers: list[WeeklyAnswerRow]  # by partner, week and item
 
@@ -58,7 +59,7 @@ def couple_rows(couple: Couple) -> CoupleRows:
     assignments = list(
         db.session.scalars(
             sa.select(Assignment)
-            .options(joinedload(Assignment.rung))
+            .options(joinedload(Assignment.rung), *step_origin.ORIGIN_LOADS)
             .where(Assignment.couple_id == couple.id)
             .order_by(Assignment.id)
         )

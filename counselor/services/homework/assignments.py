@@ -25,6 +25,7 @@ from counselor.services.delivery import notifications
 from counselor.services.errors import DuplicateAssignment, FieldErrors, InvalidInput
 from counselor.services.homework.leaning import leans_on_partner
 from counselor.services.homework.practice_ladder import EffectiveTemplate, effective_template
+from counselor.services.homework.step_origin import ORIGIN_LOADS
 from counselor.services.validation import (
     INSTRUCTIONS_MAX,
     TITLE_MAX,
@@ -125,9 +126,11 @@ def _given_from(template: EffectiveTemplate | None, title: str, instructions: st
     """What a step keeps of the ladder step it was given from: the shipped template and
     its version, the practice's text and its version when the practice's words were used,
     and the step's words in other languages — only while the counselor gave it as the
-    ladder words it (reworded, the translations would say another step)."""
+    ladder words it (reworded, the translations would say another step). Whether its
+    title and instructions are the ladder's as given (``words_from_ladder``): words written
+    or reworded for the couple are clinical text (``step_origin.host_step_words``)."""
     if template is None:
-        return {}
+        return {"words_from_ladder": False}
     practice_text = template.practice if template.source == "practice" else None
     as_worded = (title, instructions) == (template.title, template.instructions)
     return {
@@ -136,6 +139,7 @@ def _given_from(template: EffectiveTemplate | None, title: str, instructions: st
         "practice_template_id": practice_text.id if practice_text else None,
         "practice_template_version": practice_text.version if practice_text else None,
         "translations": template.translations if as_worded else None,
+        "words_from_ladder": as_worded,
     }
 
 
@@ -209,6 +213,7 @@ def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChang
     problems.raise_if_any()
     if (fields["title"], fields["instructions"]) != (assignment.title, assignment.instructions):
         assignment.translations = None  # they said the words the step no longer has
+        assignment.words_from_ladder = False  # reworded for the couple: clinical text
     for name, value in fields.items():
         setattr(assignment, name, value)
     assignment.assignee, assignment.assignee_partner_id = assignee, partner_id
@@ -217,14 +222,15 @@ def update_assignment(actor: Actor, assignment_id: int, changes: AssignmentChang
 
 
 def couple_assignments(couple_id: int) -> list[Assignment]:
-    """All of a couple's assignments, by rung then newest first, rungs loaded."""
+    """All of a couple's assignments, by rung then newest first, rungs and the ladder rows
+    they were given from loaded (``step_origin.ORIGIN_LOADS``)."""
     return list(
         db.session.scalars(
             sa.select(Assignment)
             .join(LadderRung)
             .where(Assignment.couple_id == couple_id)
             .order_by(LadderRung.position, Assignment.created_at.desc(), Assignment.id.desc())
-            .options(selectinload(Assignment.rung))
+            .options(selectinload(Assignment.rung), *ORIGIN_LOADS)
         )
     )
 

@@ -13,6 +13,7 @@ from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Couple, CoupleSession
 from counselor.models.mixins import PracticeOwned
 from counselor.services.couples.sessions import NOT_REMOVED
+from counselor.services.homework import step_origin
 from counselor.tenancy import get_in_practice
 
 T = TypeVar("T")
@@ -45,7 +46,7 @@ def couples_page(page: int, page_size: int) -> Page[Couple]:
 def assignments_page(couple_id: int, page: int, page_size: int) -> Page[Assignment]:
     """A couple's assignments, oldest first; ``NotFound`` for another practice's couple."""
     query = _children_of(Couple, couple_id, Assignment.couple_id).order_by(Assignment.id)
-    eager = (selectinload(Assignment.rung), selectinload(Assignment.template))
+    eager = (selectinload(Assignment.rung), *step_origin.ORIGIN_LOADS)
     return paginate(query.options(*eager), page, page_size)
 
 
