@@ -85,8 +85,17 @@ def empty_tables() -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # The tables that have rows, emptied children first: a TRUNCATE of every table
+            # took 0.7 s, most of them empty. audit_events, whose trigger refuses DELETE,
+            # is truncated (no table refers to it).
+            filled = connection.execute(
+                sa.select(*(sa.exists().select_from(table) for table in tables))
+            ).one()
+            for table, rows in zip(tables, filled, strict=True):
+                if rows and table.name == "audit_events":
+                    connection.execute(sa.text('TRUNCATE "audit_events"'))
+                elif rows:
+                    connection.execute(table.delete())
         else:
             for table in tables:
                 connection.execute(table.delete())
