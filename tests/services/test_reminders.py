@@ -45,16 +45,26 @@ def couple_in(zone, counselor, status=CoupleStatus.ACTIVE, **second):
     return couple
 
 
-def run_week(clock, step=timedelta(minutes=15), deliver=None):
-    """Beat's planner over the week; ``deliver`` takes each tick's new reminders at once,
-    as the worker woken after the planner's commit would."""
-    moment = datetime.combine(MONDAY - timedelta(days=1), time(), tzinfo=UTC)
-    while moment < datetime.combine(SUNDAY + timedelta(days=2), time(), tzinfo=UTC):
-        clock.set(moment)
-        planned = reminders.plan_reminders(moment)
-        if deliver and planned:
-            deliver(planned)
-        moment += step
+# Beat runs the planner every five minutes. The zones here are whole hours from UTC and
+# the reminder hours whole hours, so a tick at :00 and one at :45 of every hour find what
+# ticks every 15 minutes would: a reminder planned at any other minute (early or late by
+# 15 minutes or more) is planned at :45 and fails the test's 18:00, and every hour has two
+# ticks to try a second reminder the same day.
+EVERY_HOUR_AND_BEFORE_IT = (0, 45)
+
+
+def run_week(clock, minutes=EVERY_HOUR_AND_BEFORE_IT, deliver=None):
+    """Beat's planner over the week at these minutes of every hour; ``deliver`` takes each
+    tick's new reminders at once, as the worker woken after the planner's commit would."""
+    hour = datetime.combine(MONDAY - timedelta(days=1), time(), tzinfo=UTC)
+    while hour < datetime.combine(SUNDAY + timedelta(days=2), time(), tzinfo=UTC):
+        for minute in sorted(minutes):
+            moment = hour + timedelta(minutes=minute)
+            clock.set(moment)
+            planned = reminders.plan_reminders(moment)
+            if deliver and planned:
+                deliver(planned)
+        hour += timedelta(hours=1)
 
 
 def reminder_rows():
@@ -146,7 +156,7 @@ def test_practice_cadence(app, clock, counselor, cadence, expected_days):
     counselor.practice.reminder_cadence = cadence
     db.session.commit()
     couple = couple_in("UTC", counselor)
-    run_week(clock, step=timedelta(hours=1))
+    run_week(clock, minutes=(0,))
     assert Counter(r.partner_id for r in reminder_rows()) == (
         {p.id: expected_days for p in couple.partners} if expected_days else {}
     )
@@ -199,7 +209,7 @@ def test_checkins_that_meet_the_target_stop_reminders(app, clock, counselor):
             3, assignment=assignment, partner=partner, occurred_on=MONDAY
         )
     db.session.commit()
-    run_week(clock, step=timedelta(hours=1))
+    run_week(clock, minutes=(0,))
     assert reminder_rows() == []
 
 
