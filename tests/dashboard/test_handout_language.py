@@ -2,8 +2,7 @@
 its dates and each step's words in the first partner's language, or the one the counselor
 picks on the couple page when the partners' differ; English as before.
 
-The Spanish and German words come from the catalogues (counselor/translations), which
-hold the EMAILS helper's strings once merged (/tmp/work/po/emails-*.po)."""
+The Spanish and German words come from the catalogues (counselor/translations)."""
 
 from __future__ import annotations
 

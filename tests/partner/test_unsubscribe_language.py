@@ -2,8 +2,7 @@
 programs' one-click POST) and from their page (``/p/<token>/stop-emails``), in the
 partner's language.
 
-The Spanish words come from the catalogues (counselor/translations), which hold the
-EMAILS helper's strings once merged (/tmp/work/po/emails-*.po)."""
+The Spanish words come from the catalogues (counselor/translations)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ from tests.support.api import make_api_client
 pytestmark = pytest.mark.usefixtures("actor")
 
 START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-# Every action the helpers record (docs: /tmp/work/common.md's list, plus ours).
+# Actions of sign-in, sessions, second factors, the team, the practice's settings, a
+# couple's data and the trail itself: each must have words and a kind (audit_words).
 SECURITY_ACTIONS = [
     "auth.login",
     "auth.login_failed",

@@ -2,8 +2,7 @@
 subject, both parts, the date and the step titles it may list, sent through the outbox to
 a real SMTP server; English as before; a counselor's emails stay English beside them.
 
-The Spanish and German words come from the catalogues (counselor/translations), which
-hold the EMAILS helper's strings once merged (/tmp/work/po/emails-*.po)."""
+The Spanish and German words come from the catalogues (counselor/translations)."""
 
 from __future__ import annotations
 
