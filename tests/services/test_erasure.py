@@ -40,6 +40,8 @@ from counselor.services.couples.couples import CoupleInput, PartnerInput
 from counselor.services.delivery import mail, notifications, outbox, webhooks
 from counselor.services.errors import InvalidInput
 from counselor.services.homework import assignments
+from counselor.services.homework import practice_ladder_edits as edits
+from counselor.services.homework.practice_ladder_input import StepInput
 from counselor.services.reports import pre_session
 from counselor.tenancy import across_practices
 from tests.support import factories
@@ -80,6 +82,8 @@ def planted(clock, actor, counselor):
         couple=couple,
         title=canary("title"),
         instructions=canary("instructions"),
+        # A snapshot of the step's words in other languages: the instructions in full.
+        translations={"es": {"title": canary("es title"), "instructions": canary("es text")}},
         starts_on=TODAY - timedelta(weeks=2),
     )
     check_ins = [
@@ -152,6 +156,7 @@ def test_nothing_with_the_couple_s_text_is_left_anywhere(app, every_log, planted
     holding = tables_holding(TAG)
     assert len(holding) >= 9, "names, emails, label, ids, texts were stored"
     assert {"acknowledgements.note", "reflection_replies.body"} <= set(holding)
+    assert "assignments.translations" in holding
 
     erasure.erase_couple(actor, couple)
     db.session.flush()
@@ -232,6 +237,55 @@ def test_counts_stay_and_everything_stops(planted, actor, clock):
         sa.select(AuditEvent.action).where(AuditEvent.object_id == couple.id)
     )
     assert "couple.erase" in list(actions)
+
+
+def test_a_step_keeps_the_title_of_the_ladder_step_it_was_given_from(actor, counselor, couple):
+    practice_words = StepInput(
+        "Tell them one small worry",
+        "Once a day, name one small worry.",
+        5,
+        "each",
+        translations={"es": {"title": "Cuenta una preocupación", "instructions": "Una."}},
+    )
+    edits.save_step(counselor, "share-a-minor-worry", practice_words)
+    own_key = edits.add_step(
+        counselor, factories.rung(1).id, StepInput("Our own step", "Do it.", 2, "each")
+    ).template_key
+    base = factories.template("hand-over-a-chore")
+
+    def give(**fields):
+        return assignments.assign_homework(
+            actor, couple.id, assignments.AssignmentInput(notify=False, **fields)
+        )
+
+    steps = {
+        "practice text": give(template_key="share-a-minor-worry"),
+        "practice text reworded": give(
+            template_key="share-a-minor-worry", title="Tell Sam about the biopsy",
+            allow_duplicate=True,
+        ),
+        "own step": give(template_key=own_key),
+        "base": give(template_key=base.key),
+        "custom": give(
+            rung_id=factories.rung(3).id, title="Call his mother", instructions="Sunday.",
+            times_per_week=1,
+        ),
+    }  # fmt: skip
+    assert steps["practice text"].translations  # given with the practice's Spanish
+
+    erasure.erase_couple(actor, couple)
+
+    db.session.expire_all()
+    erased = {name: db.session.get(Assignment, step.id) for name, step in steps.items()}
+    assert {name: step.title for name, step in erased.items()} == {
+        "practice text": practice_words.title,
+        "practice text reworded": practice_words.title,
+        "own step": "Our own step",
+        "base": base.title,
+        "custom": erasure.GENERIC_STEP_TITLE,
+    }
+    for step in erased.values():
+        assert (step.instructions, step.translations, step.words_from_ladder) == ("", None, False)
 
 
 def test_what_came_back_loses_its_words_and_keeps_its_figures(planted, actor):
@@ -325,17 +379,20 @@ def _step_input():
 
 
 def tables_holding(needle: str) -> list[str]:
-    """``table.column`` of every text column of every table holding ``needle``."""
+    """``table.column`` of every text or JSON column of every table holding ``needle``
+    (JSON such as a step's translations: its words in other languages)."""
     found = []
     for table in db.metadata.sorted_tables:
         for column in table.columns:
-            if not isinstance(column.type, sa.String | sa.Text):
+            if isinstance(column.type, sa.JSON):
+                as_text = sa.cast(column, sa.Text)
+            elif isinstance(column.type, sa.String | sa.Text):
+                as_text = sa.type_coerce(column, sa.String)
+            else:
                 continue
             hits = db.session.scalar(
                 across_practices(
-                    sa.select(sa.func.count())
-                    .select_from(table)
-                    .where(sa.type_coerce(column, sa.String).contains(needle))
+                    sa.select(sa.func.count()).select_from(table).where(as_text.contains(needle))
                 )
             )
             if hits:

@@ -8,8 +8,9 @@ figures the practice counts, and closes the couple for good:
   (now "Erased couple #id") and external id, the sessions' external ids, agendas and
   notes, every reflection, the notes of the leaned-on partner's acknowledgements, the
   words of every reply to a reflection (the partner's and the counselor's: the body is
-  required, so it becomes ""), the steps' own titles and instructions (a step from the
-  ladder keeps the ladder's title), the report PDFs (files deleted, ``file_purged_at``
+  required, so it becomes ""), the steps' own titles and instructions with their
+  translations (a step from the ladder keeps the ladder's title: the practice's when given
+  in the practice's text), the report PDFs (files deleted, ``file_purged_at``
   set) and the mail outbox's ``.eml`` copies of the couple's emails;
 - stopped: every link (revoked), pending emails and webhook deliveries about the couple
   (cancelled), reports still being made (failed, so no new PDF is written);
@@ -50,12 +51,12 @@ from counselor.models import (
     ReflectionReply,
     Report,
     ReportStatus,
-    TaskTemplate,
     WebhookDelivery,
 )
 from counselor.services.audit import Actor, record_event
 from counselor.services.couples.export import emails_of, webhook_deliveries_of
 from counselor.services.couples.links import revoke_links
+from counselor.services.homework import step_origin
 from counselor.services.reports.pre_session import reports_dir
 
 log = logging.getLogger(__name__)
@@ -121,17 +122,18 @@ def erase_couple(actor: Actor, couple: Couple) -> Erasure:
     _execute(
         sa.update(ReflectionReply).where(ReflectionReply.couple_id == couple.id).values(body="")
     )
+    # A step keeps the title of the ladder step it was given from (the practice's, when it
+    # was given in the practice's text, else the shipped one's): the ladder's words, not
+    # the couple's. Its instructions go, and so do their translations (the instructions
+    # in full, in other languages).
     _execute(
         sa.update(Assignment)
         .where(Assignment.couple_id == couple.id)
         .values(
-            title=sa.func.coalesce(
-                sa.select(TaskTemplate.title)
-                .where(TaskTemplate.id == Assignment.template_id)
-                .scalar_subquery(),
-                GENERIC_STEP_TITLE,
-            ),
+            title=sa.func.coalesce(step_origin.ladder_title_sql(), GENERIC_STEP_TITLE),
             instructions="",
+            translations=sa.null(),  # SQL NULL, as for a step given without any
+            words_from_ladder=False,
         )
     )
     _execute(
