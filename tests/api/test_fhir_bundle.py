@@ -1,8 +1,8 @@
 """GET /couples/{id}/fhir: a couple's homework as a FHIR R4 Bundle (docs/fhir.md) — every
 resource valid against the R4B models and the R4 value sets, references resolving in the
 Bundle, the mapping of our rows, reflections only for a key with the clinical_text scope
-(never a withdrawn one), the rows loaded in a constant number of statements, and another
-practice's couple a 404."""
+(a withdrawn one too, marked, as in the JSON API), the rows loaded in a constant number
+of statements, and another practice's couple a 404."""
 
 from __future__ import annotations
 
@@ -181,10 +181,10 @@ def test_the_bundle_holds_the_couple_its_plan_tasks_checkins_and_weekly_answers(
 
 @pytest.mark.parametrize(
     ("scopes", "readable"),
-    [((HOMEWORK_READ,), set()), ((HOMEWORK_READ, CLINICAL_TEXT), {SHARED, PRIVATE})],
+    [((HOMEWORK_READ,), set()), ((HOMEWORK_READ, CLINICAL_TEXT), {SHARED, PRIVATE, WITHDRAWN})],
     ids=["without-clinical-text", "with-clinical-text"],
 )
-def test_reflections_only_with_the_clinical_text_scope_and_never_withdrawn(
+def test_reflections_only_with_the_clinical_text_scope_as_in_the_json_api(
     app, api, scopes, readable
 ):
     couple = make_couple(api)
@@ -194,10 +194,25 @@ def test_reflections_only_with_the_clinical_text_scope_and_never_withdrawn(
 
     for reflection in (SHARED, PRIVATE, WITHDRAWN):
         assert (reflection in text) == (reflection in readable), reflection
-    notes = [
-        o["note"][0]["text"] for o in valid_bundle(bundle, base(app))["Observation"] if "note" in o
-    ]
+    observations = valid_bundle(bundle, base(app))["Observation"]
+    notes = [o["note"][0]["text"] for o in observations if "note" in o]
     assert set(notes) == readable
+    # A reflection taken back from the other partner carries a second note saying so.
+    marked = [o["note"] for o in observations if len(o.get("note", [])) > 1]
+    if readable:
+        [(reflection, mark)] = marked
+        assert reflection["text"] == WITHDRAWN
+        assert mark == {
+            "authorReference": reflection["authorReference"],
+            "time": "2026-05-13T17:00:00Z",
+            "text": f"Taken back from the other partner on {TODAY.isoformat()}",
+        }
+    else:
+        assert marked == []
+    # The JSON API gives the same key the same reflections: one rule for both.
+    export = reader.get(f"/couples/{couple.id}/export").get_json()
+    in_json = {c["reflection"] for c in export["checkins"] if c.get("reflection")}
+    assert in_json == readable
 
 
 @pytest.mark.parametrize("status", list(CoupleStatus))

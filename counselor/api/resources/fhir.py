@@ -35,9 +35,10 @@ class CoupleFhir(MethodView):
         Patients, a CarePlan of their homework, a Task per step per partner who does it,
         each check-in as an Observation and each weekly check-in as a
         QuestionnaireResponse to `GET /fhir/Questionnaire/weekly-checkin`. Reflections
-        (the Observations' `note`) only for a key with the `clinical_text` scope, never a
-        withdrawn one. Ids are stable and derived from the JSON API's; the mapping,
-        element by element, is in docs/fhir.md."""
+        (the Observations' `note`) and a step's words written for the couple only for a
+        key with the `clinical_text` scope; a withdrawn reflection too, followed by a
+        note saying when it was taken back. Ids are stable and derived from the JSON
+        API's; the mapping, element by element, is in docs/fhir.md."""
         couple = get_in_practice(Couple, couple_id)
         bundle = fhir.couple_bundle(couple, base=_base(), clinical_text=may_read_clinical_text())
         return _fhir_response(bundle)

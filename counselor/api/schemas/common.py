@@ -16,6 +16,7 @@ from marshmallow import fields, validate
 
 from counselor.api.scopes import CLINICAL_TEXT, may_read_clinical_text
 from counselor.services import validation
+from counselor.services.homework import reflections
 from counselor.services.validation import MAX_ID
 
 PAGE_MAX = 100_000
@@ -92,6 +93,19 @@ class ClinicalText(fields.String):
         if not may_read_clinical_text():
             return ma.missing
         return super().serialize(attr, obj, accessor, **kwargs)
+
+
+class ReflectionText(ClinicalText):
+    """A check-in's reflection, on an object or an export's document: what a host may read
+    of it is ``reflections.host_reflection``'s to say, as for FHIR."""
+
+    def serialize(self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> Any:
+        text: Any = self.get_value(obj, attr, accessor=accessor)
+        withdrawn_at: Any = self.get_value(obj, "reflection_withdrawn_at", accessor=accessor)
+        read = reflections.host_reflection(
+            text, withdrawn_at, clinical_text=may_read_clinical_text()
+        )
+        return ma.missing if read is None else read.text
 
 
 class UtcDateTime(fields.AwareDateTime):

@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from counselor.api.schemas.common import ClinicalText, UtcDateTime
+from counselor.api.schemas.common import ClinicalText, ReflectionText, UtcDateTime
 from counselor.api.schemas.step_words import INSTRUCTIONS_DESCRIPTION, TITLE_DESCRIPTION
 
 
@@ -125,7 +125,7 @@ class ExportCheckInSchema(ma.Schema):
     partner_id = number()
     occurred_on = day()
     comfort = number(null=True)
-    reflection = clinical_text(null=True)
+    reflection = ReflectionText(dump_only=True, allow_none=True)
     visibility = string(metadata={"description": "counselor or shared."})
     source = string(metadata={"description": "link, dashboard or api."})
     created_at = instant()

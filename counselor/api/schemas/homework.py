@@ -15,6 +15,7 @@ from counselor.api.schemas.common import (
     ClinicalText,
     PageSchema,
     QueryArgs,
+    ReflectionText,
     RungRefSchema,
     UtcDateTime,
     day,
@@ -245,8 +246,13 @@ class CheckInSchema(ma.Schema):
     partner_id = fields.Integer(required=True)
     occurred_on = fields.Date(required=True)
     comfort = fields.Integer(required=True, allow_none=True)
-    reflection = ClinicalText(
-        allow_none=True, metadata={"description": "What the partner wrote; null if nothing."}
+    reflection = ReflectionText(
+        allow_none=True,
+        metadata={
+            "description": "What the partner wrote; null if nothing. A reflection taken "
+            "back from the other partner is here too (see `reflection_withdrawn_at`): the "
+            "counselor still reads it."
+        },
     )
     share_with_partner = fields.Function(
         reflections.is_shared,

@@ -2,10 +2,11 @@
 leaning on their partner felt (comfort, 1 very hard to 5 easy) when they rated it.
 
 The reflection is client text. It goes in ``note`` only for a key with the
-``clinical_text`` scope, as in the JSON API, and never once its partner withdrew it: an
-export lands in another system's record, where the mark "withdrawn" would not travel with
-it. A check-in links to its step's Task through ``Task.output`` (``Observation.basedOn``
-cannot name a Task in R4; it names the CarePlan).
+``clinical_text`` scope, as in the JSON API (``reflections.host_reflection`` decides for
+both): a reflection its partner took back from the other partner is there too — the
+practice still reads it — followed by a second note saying when it was taken back, so the
+mark travels with it into the host's record. A check-in links to its step's Task through
+``Task.output`` (``Observation.basedOn`` cannot name a Task in R4; it names the CarePlan).
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from counselor.services.fhir.ids import (
     patient_id,
     reference,
 )
+from counselor.services.homework import reflections
 
 CODE_TEXT = "homework check-in"
+# The second note of a reflection its partner took back (the day in UTC, as ``time``).
+WITHDRAWN_NOTE = "Taken back from the other partner on {day}"
 # A self-rating on a short scale: an assessment tool's answer, in R4's categories.
 SURVEY = {
     "coding": [
@@ -45,11 +49,24 @@ NOT_RATED = {
 }
 
 
-def readable_reflection(check_in: CheckIn, clinical_text: bool) -> str | None:
-    """The reflection an export may carry: with the scope, written, not withdrawn."""
-    if not clinical_text or check_in.reflection_withdrawn_at is not None:
-        return None
-    return check_in.reflection or None
+def reflection_notes(check_in: CheckIn, partner: Resource, *, clinical_text: bool) -> list:
+    """The Observation's notes: the reflection, by its partner, and when it was taken back
+    from the other partner, if it was; none without the scope or without words."""
+    read = reflections.host_reflection(
+        check_in.reflection, check_in.reflection_withdrawn_at, clinical_text=clinical_text
+    )
+    if read is None or not read.text:
+        return []
+    notes: list[Resource] = [{"authorReference": partner, "text": read.text}]
+    if read.withdrawn_at is not None:
+        notes.append(
+            {
+                "authorReference": partner,
+                "time": instant(read.withdrawn_at),
+                "text": WITHDRAWN_NOTE.format(day=read.withdrawn_at.date().isoformat()),
+            }
+        )
+    return notes
 
 
 def observation(check_in: CheckIn, couple: Couple, *, clinical_text: bool) -> Resource:
@@ -72,6 +89,6 @@ def observation(check_in: CheckIn, couple: Couple, *, clinical_text: bool) -> Re
         resource["valueInteger"] = check_in.comfort
     else:
         resource["dataAbsentReason"] = NOT_RATED
-    if text := readable_reflection(check_in, clinical_text):
-        resource["note"] = [{"authorReference": partner, "text": text}]
+    if notes := reflection_notes(check_in, partner, clinical_text=clinical_text):
+        resource["note"] = notes
     return resource

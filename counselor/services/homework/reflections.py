@@ -47,6 +47,30 @@ def is_shared(check_in: CheckIn) -> bool:
     return check_in.visibility == Visibility.SHARED and check_in.reflection_withdrawn_at is None
 
 
+@dataclass(frozen=True)
+class HostReflection:
+    """A reflection as a host system's key may read it."""
+
+    text: str | None
+    withdrawn_at: datetime | None  # taken back from the other partner then
+
+
+def host_reflection(
+    text: str | None, withdrawn_at: datetime | None, *, clinical_text: bool
+) -> HostReflection | None:
+    """What a host system may read of a reflection (its words, and when its partner took
+    it back from the other partner), or None: nothing, not even that one was written.
+
+    With the ``clinical_text`` scope, every reflection the counselor reads — a withdrawn
+    one too, with the moment it was withdrawn: withdrawing hides it from the other partner
+    only, and the host acts for the practice, which still reads it, marked. Without the
+    scope, none. The JSON API and FHIR both ask here (``api/schemas/common.py``,
+    ``services/fhir/observations.py``)."""
+    if not clinical_text:
+        return None
+    return HostReflection(text, withdrawn_at)
+
+
 def shared_clause() -> sa.ColumnElement[bool]:
     """``is_shared`` as a query condition: the same rule, for lists."""
     return sa.and_(
