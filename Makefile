@@ -69,8 +69,9 @@ instance-ready: $(VENV)/.run-installed $(COMPILED_CATALOGUES)
 # The suite runs in two processes per core (pytest-xdist; each has its own databases):
 # the tests that drive real gunicorn, Celery, SMTP and proxy processes spend much of their
 # time waiting, and a waiting process frees its core (measured on 2 cores: 210 s against
-# 250 s with one per core). Tests marked long — minutes each: the fault run under load,
-# 2,000 couples, 30 s of load — are left to `make test-long`.
+# 250 s with one per core). Tests marked long are left to `make test-long`: the fault and
+# outage runs of ten seconds or more (make test keeps one quick run of each kind of fault),
+# 10 and 30 s of load, 2,000 and 500 couples, Hypothesis's thorough profile.
 TEST_PROCESSES ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: $(VENV)/.test-installed $(COMPILED_CATALOGUES)
 	$(BIN)/ruff check .
