@@ -27,6 +27,8 @@ from flask_babel import Babel, force_locale, get_locale, refresh
 # The languages the service has a catalogue for, each named in itself (the partner's page
 # offers them so). English is the language of the source.
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "de": "Deutsch"}
+# The same languages named in English, for the dashboard ("José reads Spanish").
+ENGLISH_NAMES: dict[str, str] = {"en": "English", "es": "Spanish", "de": "German"}
 DEFAULT_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 
@@ -61,6 +63,11 @@ def supported_language(tag: str | None) -> str | None:
 def language_of(partner_language: str | None) -> str:
     """The language to use for a partner: theirs when the service speaks it, else English."""
     return supported_language(partner_language) or DEFAULT_LANGUAGE
+
+
+def english_name(partner_language: str | None) -> str:
+    """The name, in English, of the language a partner reads (the dashboard's words)."""
+    return ENGLISH_NAMES[language_of(partner_language)]
 
 
 def use_language(partner_language: str | None) -> None:

@@ -16,6 +16,7 @@ from werkzeug.exceptions import NotFound as PageNotFound
 
 from counselor import timeutil
 from counselor.extensions import db
+from counselor.i18n import english_name
 from counselor.models import Partner
 from counselor.services.delivery import quiet_hours
 from counselor.services.errors import InvalidInput, NotFound
@@ -104,6 +105,11 @@ def register_template_filters(app: Flask) -> None:
     def reminder_hour(partner: Partner) -> str:
         """The hour a partner's reminders are sent at, as "18:00" (the planner's own hour)."""
         return f"{quiet_hours.reminder_hour(partner):02d}:00"
+
+    @app.template_filter("language_name")
+    def language_name(partner_language: str | None) -> str:
+        """The language a partner reads, named in English: "Spanish"."""
+        return english_name(partner_language)
 
 
 def local_time(moment: datetime, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:

@@ -11,6 +11,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.forms import AssignmentForm, assignee_choices
 from counselor.dashboard.helpers import current_actor
 from counselor.models import Assignee
+from counselor.services.couples.partner_language import translation_notice
 from counselor.services.errors import DuplicateAssignment, InvalidInput
 from counselor.services.homework import assignments
 from counselor.services.homework.assignments import AssignmentInput
@@ -73,6 +74,7 @@ def assign(couple_id: int) -> ResponseReturnValue:
             template=template,
             chosen=chosen,
             duplicate=duplicate,
+            language_notice=translation_notice(couple.partners),
         ),
         status,
     )

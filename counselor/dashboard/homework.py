@@ -24,6 +24,7 @@ from counselor.models import (
     CheckInSource,
 )
 from counselor.services.audit import record_event
+from counselor.services.couples.partner_language import translation_notice
 from counselor.services.errors import InvalidInput
 from counselor.services.homework import assignments, checkins, lifecycle
 from counselor.services.homework.assignments import AssignmentChanges
@@ -64,7 +65,12 @@ def assignment_edit(assignment_id: int) -> ResponseReturnValue:
             flash("Step updated.", "success")
             return redirect(url_for("dashboard.couple_detail", couple_id=assignment.couple_id))
     return (
-        render_template("dashboard/assignment_edit.html", form=form, assignment=assignment),
+        render_template(
+            "dashboard/assignment_edit.html",
+            form=form,
+            assignment=assignment,
+            language_notice=translation_notice(assignment.couple.partners),
+        ),
         422 if request.method == "POST" else 200,
     )
 

@@ -8,7 +8,15 @@ message naming the ones it does."""
 
 from __future__ import annotations
 
-from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES, supported_language
+from collections.abc import Iterable
+
+from counselor.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    english_name,
+    language_of,
+    supported_language,
+)
 from counselor.models import Partner
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors
@@ -46,3 +54,24 @@ def set_language(actor: Actor, partner: Partner, tag: str | None) -> None:
         return
     partner.language = language
     record_event(actor, "partner.language", "partner", partner.id)
+
+
+def translation_notice(partners: Iterable[Partner]) -> str | None:
+    """What the assign and edit forms say when a partner reads another language than English:
+    who reads what, and that only the ladder's own words reach them translated. None when
+    both read English. One sentence for both forms."""
+    by_language: dict[str, list[str]] = {}
+    for partner in sorted(partners, key=lambda p: p.position):
+        language = language_of(partner.language)
+        if language != DEFAULT_LANGUAGE:
+            by_language.setdefault(language, []).append(partner.first_name)
+    if not by_language:
+        return None
+    readers = " and ".join(
+        f"{' and '.join(names)} {'read' if len(names) > 1 else 'reads'} {english_name(language)}"
+        for language, names in by_language.items()
+    )
+    return (
+        f"{readers}. Steps from the ladder reach them translated; if you change the words or "
+        "write your own step, they read your English, with a note that it isn't translated yet."
+    )
