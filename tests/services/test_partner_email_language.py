@@ -77,7 +77,7 @@ def test_a_spanish_partner_gets_the_new_step_email_in_spanish(smtp, couple):
             "Esta semana tienes 1 paso pendiente. En tu página verás en qué consiste",
             "Este enlace es solo para ti",
             "Un saludo afectuoso,",
-            "Estas tareas acompañan tu terapia, pero no la sustituyen.",
+            "Estos pasos acompañan tu terapia, pero no la sustituyen.",
             "Dejar de recibir estos correos",
         ):
             assert spanish in body, spanish

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from babel.dates import format_interval
-from flask_babel import gettext, ngettext
+from flask_babel import gettext, ngettext, pgettext
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -187,9 +187,11 @@ def sheet_words(
         pdf_title=gettext("Steps for %(couple)s, %(week)s", couple="%(couple)s", week=week),
         pdf_subject=gettext("Steps for the week of %(week)s", week=week),
         day_heads=tuple(dates.column(day) for day in days),
-        untranslated_note=gettext(
+        # Its own context: the sheet speaks to both partners (German "euch", not "dich").
+        untranslated_note=pgettext(
+            "printed sheet",
             "Some of these steps aren't translated yet, so they appear as your counselor wrote"
-            " them."
+            " them.",
         )
         if untranslated
         else "",
