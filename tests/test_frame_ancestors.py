@@ -5,6 +5,7 @@ dashboard's, for a signed-in counselor of that practice; never partner pages or 
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -55,9 +56,9 @@ def test_an_origin_is_normalized(typed, origin):
     [
         ("http://pm.example.org", "use https"),
         ("pm.example.org", "write it as https://host"),
-        ("https://pm.example.org/embed", "no path"),
-        ("https://pm.example.org/?a=1", "no path"),
-        ("https://pm.example.org#top", "no path"),
+        ("https://pm.example.org/embed", "nothing after the domain"),
+        ("https://pm.example.org/?a=1", "nothing after the domain"),
+        ("https://pm.example.org#top", "nothing after the domain"),
         ("https://*.example.org", "wildcard"),
         ("https://user:pw@pm.example.org", "user name or password"),
         ("https://pm.example.org:99999", "port or host"),
@@ -224,3 +225,12 @@ def test_a_cross_site_session_cookie_is_allowed_only_over_https(tmp_path):
         app.session_interface.save_session(app, session, response)
     cookie = response.headers["Set-Cookie"]
     assert "SameSite=None" in cookie and "Secure" in cookie
+
+
+def test_the_setting_says_in_plain_words_what_it_is_for(logged_in):
+    page = html.unescape(logged_in.get("/settings/access").get_data(as_text=True))
+    assert "Other websites allowed to show this dashboard inside their own pages" in page
+    assert "Only if your practice-management software shows the dashboard inside its screens." in (
+        page
+    )
+    assert "Client pages are never shown inside other sites." in page

@@ -27,6 +27,9 @@ from counselor.web import show_errors
 
 ONLY_THEIRS, EVERY_COUPLE = "theirs", "all"
 
+# The framing setting's name, on its field and where the saved settings are listed.
+FRAMING_LABEL = "Other websites allowed to show this dashboard inside their own pages"
+
 
 class AccessSettingsForm(FlaskForm):
     session_idle_minutes = IntegerField(
@@ -55,10 +58,10 @@ class AccessSettingsForm(FlaskForm):
         ],
     )
     frame_ancestors = TextAreaField(
-        "Host systems that may show the dashboard in a frame",
-        description="One address a line, e.g. https://pm.example.org (plain http only for "
-        "localhost). Empty, the default: no other site may frame the dashboard. Partner "
-        "pages are never framed.",
+        FRAMING_LABEL,
+        description="Only if your practice-management software shows the dashboard inside "
+        "its screens. One web address per line, e.g. https://pm.example.org. Leave empty "
+        "otherwise. Client pages are never shown inside other sites.",
         render_kw={"rows": 3, "spellcheck": "false", "autocomplete": "off"},
     )
 
@@ -102,6 +105,7 @@ def access_settings_page() -> ResponseReturnValue:
             practice=practice,
             may_manage=settings.may_manage_practice(current_user),
             frame_origins=framing.allowed_origins(practice.frame_ancestors),
+            framing_label=FRAMING_LABEL,
         ),
         status,
     )

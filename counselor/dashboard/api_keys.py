@@ -23,6 +23,8 @@ from counselor.services.accounts import api_keys, counselors, team
 from counselor.services.accounts.api_scopes import (
     CLINICAL_TEXT,
     DEFAULT_SCOPES,
+    HOMEWORK_READ,
+    HOMEWORK_WRITE,
     SCOPES,
     parse_scopes,
 )
@@ -33,16 +35,22 @@ from counselor.web import show_errors
 
 WHOLE_PRACTICE = ""
 SCOPES_LABEL = "What it may do"
+# Each scope's name for a practice owner, its technical name in brackets; what it grants
+# (``SCOPES``) is said under it.
+SCOPE_LABELS: dict[str, str] = {
+    HOMEWORK_READ: f"Read homework ({HOMEWORK_READ})",
+    HOMEWORK_WRITE: f"Change homework ({HOMEWORK_WRITE}) \u2014 also needs Read",
+    CLINICAL_TEXT: f"What clients wrote ({CLINICAL_TEXT})",
+}
 # Said under the clinical text scope wherever it can be ticked.
 CLINICAL_TEXT_WARNING = (
-    "It lets the host's system receive what clients wrote: give it only to a system meant "
-    "to keep clinical notes."
+    "Only for software meant to hold clinical notes, such as your practice-management system."
 )
 
 
 def _scope_choices() -> list[SelectChoice]:
-    """Each scope with what it grants (the page shows the scope's name beside it)."""
-    return [SelectChoice(scope, words) for scope, words in SCOPES.items()]
+    """Each scope by its plain name (the page says what it grants under it)."""
+    return [SelectChoice(scope, SCOPE_LABELS[scope]) for scope in SCOPES]
 
 
 class ApiKeyForm(FlaskForm):
@@ -106,6 +114,7 @@ def api_keys_page() -> ResponseReturnValue:
         key_scopes=_key_scopes,
         clinical_text=CLINICAL_TEXT,
         clinical_text_warning=CLINICAL_TEXT_WARNING,
+        scope_grants=SCOPES,
     )
     return response, status  # no-store, as every page (counselor/http_headers.py)
 
@@ -175,5 +184,6 @@ def api_key_scopes_page(key_id: int) -> ResponseReturnValue:
         is_owner=current_user.role == CounselorRole.OWNER,
         clinical_text=CLINICAL_TEXT,
         clinical_text_warning=CLINICAL_TEXT_WARNING,
+        scope_grants=SCOPES,
     )
     return response, status

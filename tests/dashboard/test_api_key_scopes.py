@@ -35,8 +35,11 @@ def test_the_form_offers_the_scopes_read_and_write_ticked(logged_in):
     assert "checked" in checkbox(page, "homework:read")
     assert "checked" in checkbox(page, "homework:write")
     assert "checked" not in checkbox(page, CLINICAL_TEXT)
-    assert "receive what clients wrote" in page
-    assert "Receive what partners and counselors wrote" in page
+    assert "Read homework (homework:read)" in page
+    assert "Change homework (homework:write) \u2014 also needs Read" in page
+    assert "What clients wrote (clinical_text)" in page
+    assert "Only for software meant to hold clinical notes" in page
+    assert "Receive the words partners and counselors wrote" in page
 
 
 def test_an_owner_creates_a_key_with_the_scopes_ticked(logged_in, counselor):
@@ -85,7 +88,7 @@ def test_writing_without_reading_is_refused_on_creation_and_on_change(logged_in,
     db.session.expire_all()
     assert stored(ApiKey, key.id).scopes == "homework:read homework:write"
     # The form says so beside the box, before anyone tries.
-    assert "a key that changes homework reads it too" in logged_in.get(PAGE).get_data(as_text=True)
+    assert "also needs Read" in logged_in.get(PAGE).get_data(as_text=True)
 
 
 def test_an_owner_narrows_a_key_from_before_scopes_and_it_obeys_at_once(logged_in, counselor):
@@ -100,7 +103,8 @@ def test_an_owner_narrows_a_key_from_before_scopes_and_it_obeys_at_once(logged_i
 
     form = logged_in.get(f"{PAGE}/{key.id}/scopes").get_data(as_text=True)
     assert all("checked" in checkbox(form, s) for s in ("homework:read", CLINICAL_TEXT))
-    assert "also have the operator replace the launch secret" in form
+    assert "Changes apply right away; the connected software keeps its key." in form
+    assert "replace the single sign-on secret too" in form
     saved = logged_in.post(f"{PAGE}/{key.id}/scopes", data={"scopes-scopes": ["homework:read"]})
     assert saved.status_code == 303
     db.session.expire_all()

@@ -12,10 +12,10 @@ HOMEWORK_WRITE = "homework:write"
 CLINICAL_TEXT = "clinical_text"
 # Every scope, in the order the dashboard lists them, with what it grants.
 SCOPES: dict[str, str] = {
-    HOMEWORK_READ: "Read couples, steps, check-ins, progress and reports.",
-    HOMEWORK_WRITE: "Create and change couples, steps, sessions and check-ins (with "
-    f"{HOMEWORK_READ}: a key that changes homework reads it too).",
-    CLINICAL_TEXT: "Receive what partners and counselors wrote: reflections, replies and notes.",
+    HOMEWORK_READ: "See couples, their steps, check-ins, progress and reports.",
+    HOMEWORK_WRITE: "Add and change couples, steps, sessions and check-ins.",
+    CLINICAL_TEXT: "Receive the words partners and counselors wrote: reflections, replies "
+    "and notes.",
 }
 DEFAULT_SCOPES = (HOMEWORK_READ, HOMEWORK_WRITE)
 # Methods that only read; every other method changes something.

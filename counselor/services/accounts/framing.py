@@ -48,7 +48,10 @@ def normalized_origin(text: str) -> str:
     if parts.username is not None or parts.password is not None:
         raise NotAnOrigin(f"“{text}”: leave out any user name or password.")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise NotAnOrigin(f"“{text}”: only the scheme, host and port, with no path.")
+        raise NotAnOrigin(
+            f"“{text}”: enter only the start of the address, e.g. https://pm.example.org "
+            "(nothing after the domain)."
+        )
     if scheme == "http" and host not in LOCAL_HOSTS:
         raise NotAnOrigin(f"“{text}”: use https (plain http only for localhost).")
     host = _checked_host(text, host)
