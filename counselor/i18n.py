@@ -27,8 +27,6 @@ from flask_babel import Babel, force_locale, get_locale, refresh
 # The languages the service has a catalogue for, each named in itself (the partner's page
 # offers them so). English is the language of the source.
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "de": "Deutsch"}
-# The same languages named in English, for the dashboard ("José reads Spanish").
-ENGLISH_NAMES: dict[str, str] = {"en": "English", "es": "Spanish", "de": "German"}
 DEFAULT_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).with_name("translations")
 
@@ -66,8 +64,10 @@ def language_of(partner_language: str | None) -> str:
 
 
 def english_name(partner_language: str | None) -> str:
-    """The name, in English, of the language a partner reads (the dashboard's words)."""
-    return ENGLISH_NAMES[language_of(partner_language)]
+    """The name, in English, of the language a partner reads, for the dashboard ("José reads
+    Spanish"); a tag the service does not speak reads as English, as the partner does."""
+    language = language_of(partner_language)
+    return Locale.parse(language).get_display_name(DEFAULT_LANGUAGE) or language
 
 
 def use_language(partner_language: str | None) -> None:

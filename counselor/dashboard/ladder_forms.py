@@ -97,6 +97,20 @@ for _code in OTHER_LANGUAGES:
     )
 
 
+def other_languages_hint(editing_a_base_step: bool) -> str:
+    """What the step form says over its fields in other languages: when the partners who
+    read them get the base ladder's words, and when they read the English with a note."""
+    names = [language_name(code) for code in OTHER_LANGUAGES]
+    every, either = " and ".join(names), " or ".join(names)
+    if editing_a_base_step:
+        return (
+            f"Leave blank to keep the base ladder's {every}, but only while the English stays "
+            f"as the base has it. If you change the English, partners who read {either} see "
+            "your English with a short note, until you add their words here."
+        )
+    return f"Left blank, partners who read {either} see your English with a short note."
+
+
 class RungNoteForm(FlaskForm):
     counselor_note = TextAreaField(
         "What to watch for on this rung",

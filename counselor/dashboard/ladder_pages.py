@@ -14,7 +14,7 @@ from flask_login import current_user
 from counselor.dashboard import bp
 from counselor.dashboard.confirm import Confirmation, ConfirmForm, confirmed
 from counselor.dashboard.forms import DeleteForm
-from counselor.dashboard.ladder_forms import LadderStepForm, RungNoteForm
+from counselor.dashboard.ladder_forms import LadderStepForm, RungNoteForm, other_languages_hint
 from counselor.ladder import OTHER_LANGUAGES, language_name
 from counselor.models import Counselor, LadderRung
 from counselor.models.practice_ladder import LadderChangeKind, PracticeLadderChange
@@ -148,7 +148,7 @@ def ladder_step_restore(key: str) -> ResponseReturnValue:
             "The step reads as the base ladder has it: its title, instructions, times "
             "and who does it, and its words in other languages.",
             "Steps already given keep the words they were given.",
-            "The practice's text stays in the History; Undo on the step puts it back.",
+            "Undo on the step puts the practice's text back.",
         ],
         label="Restore the base text",
         done="Restored the base text of",
@@ -258,6 +258,7 @@ def _step_form_page(
             rung=rung,
             template=template,
             languages=[(code, language_name(code)) for code in OTHER_LANGUAGES],
+            languages_hint=other_languages_hint(template is not None and not template.own),
         ),
         422 if request.method == "POST" else 200,
     )

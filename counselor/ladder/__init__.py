@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
-from babel import Locale
-
-from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from counselor.i18n import DEFAULT_LANGUAGE, LANGUAGES, english_name
 
 LADDER_FILE = Path(__file__).with_name("ladder.toml")
 WHO_VALUES = ("each", "together")
@@ -221,7 +219,7 @@ def _collapsed(value: object) -> object:
 
 def language_name(code: str) -> str:
     """A language's name in English, for counselors: "Spanish", "German"."""
-    return Locale.parse(code).get_display_name(DEFAULT_LANGUAGE) or code
+    return english_name(code)
 
 
 def check_translation_words(

@@ -47,6 +47,11 @@ def test_an_owner_edits_a_step_through_the_form(logged_in, counselor):
     page = logged_in.get(f"/ladder/steps/{KEY}/edit")
     assert page.status_code == 200
     assert factories.template(KEY).title in text_of(page)
+    assert (
+        "Leave blank to keep the base ladder's Spanish and German, but only while the English "
+        "stays as the base has it. If you change the English, partners who read Spanish or "
+        "German see your English with a short note, until you add their words here."
+    ) in text_of(page)
 
     answer = logged_in.post(f"/ladder/steps/{KEY}/edit", data=FORM)
 
@@ -112,6 +117,8 @@ def test_restore_asks_first_and_offers_undo(logged_in, counselor):
     logged_in.post(f"/ladder/steps/{KEY}/edit", data=FORM)
     asked = logged_in.post(f"/ladder/steps/{KEY}/restore-base")
     assert "Restore the base text?" in text_of(asked)
+    assert "Undo on the step puts the practice's text back." in text_of(asked)
+    assert "History" not in text_of(asked)  # the History shows who changed what, not words
     assert effective_template(counselor.practice_id, KEY).source == "practice"
 
     logged_in.post(f"/ladder/steps/{KEY}/restore-base", data={"confirmed": "yes"})
@@ -142,7 +149,10 @@ def test_a_base_update_is_shown_beside_the_practices_text_with_keep_ours(logged_
 
 def test_an_owner_adds_a_step_and_writes_a_rungs_note(logged_in, counselor):
     rung = factories.rung(2)
-    assert logged_in.get(f"/ladder/rungs/{rung.id}/steps/new").status_code == 200
+    form = logged_in.get(f"/ladder/rungs/{rung.id}/steps/new")
+    assert form.status_code == 200
+    hint = "Left blank, partners who read Spanish or German see your English with a short note."
+    assert hint in text_of(form) and "Leave blank to keep" not in text_of(form)
     added = logged_in.post(
         f"/ladder/rungs/{rung.id}/steps/new", data=FORM | {"title": "Our very own step"}
     )
