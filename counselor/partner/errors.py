@@ -35,6 +35,14 @@ PARTNER_ERROR_TEXT = {
         _("Something went wrong on our side"),
         _("Nothing you did caused this. Please try again."),
     ),
+    # A database outage (counselor/outages.py): the page must say nothing was saved.
+    503: (
+        _("We can't save anything just now"),
+        _(
+            "The service can't reach its database just now, so nothing was saved. "
+            "Please try again in a minute."
+        ),
+    ),
 }
 
 

@@ -22,10 +22,10 @@ def test_counselor_adds_a_couple_and_assigns_a_ladder_step(page, counselor):
     page.get_by_label("Couple label").fill("Noor & Eli B.")
     partner_one = page.get_by_role("group", name="Partner 1")
     partner_one.get_by_label("First name").fill("Noor")
-    partner_one.get_by_label("Email").fill("noor@example.org")
+    partner_one.get_by_label("Email", exact=True).fill("noor@example.org")
     partner_two = page.get_by_role("group", name="Partner 2")
     partner_two.get_by_label("First name").fill("Eli")
-    partner_two.get_by_label("Email").fill("eli@example.org")
+    partner_two.get_by_label("Email", exact=True).fill("eli@example.org")
     partner_two.get_by_label("Time zone").select_option("Europe/Madrid")
     page.get_by_role("button", name="Add couple").click()
 

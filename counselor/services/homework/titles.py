@@ -18,7 +18,7 @@ from typing import Protocol, cast
 
 from flask_babel import gettext
 
-from counselor.i18n import format_day
+from counselor.i18n import DEFAULT_LANGUAGE, current_language, format_day
 from counselor.services.homework.step_language import Worded, step_text
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -67,8 +67,13 @@ def step_titles(steps: Iterable[Titled], language: str | None = None) -> dict[in
 
 def _told_apart(title: str, starts_on: date, number: int) -> str:
     """A partner's title with its start date, in the current locale: "Pedir ayuda (desde el
-    3 nov)", "Pedir ayuda (desde el 3 nov, n.º 2)"."""
-    day = format_day(starts_on, "MMMd")
+    3 nov)", "Pedir ayuda (desde el 3 nov, n.º 2)". In English the day reads as the
+    counselor's pages and the report write it ("3 Nov"): one title, wherever it is read."""
+    day = (
+        day_month(starts_on)
+        if current_language() == DEFAULT_LANGUAGE
+        else format_day(starts_on, "MMMd")
+    )
     if number > 1:
         return gettext("%(title)s (from %(day)s, #%(number)s)", title=title, day=day, number=number)
     return gettext("%(title)s (from %(day)s)", title=title, day=day)
