@@ -97,8 +97,8 @@ def test_the_couple_page_shows_times_on_the_counselor_s_clock_not_the_practice_s
     assert "09:00" not in page and "CDT" not in page  # nothing on the practice's clock
     assert "sent Wed 13 May 17:05 BST" in page
     # A partner's reminder hour is on their own clock, and says so.
-    assert "Asia/Tokyo · reminders at 18:00 their time" in page
-    assert "America/Chicago · reminders at 10:00 their time" in page
+    assert "Asia/Tokyo · reads English · reminders at 18:00 their time" in page
+    assert "America/Chicago · reads English · reminders at 10:00 their time" in page
 
 
 def test_the_couples_list_shows_the_next_session_on_the_counselor_s_clock(
