@@ -15,8 +15,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+from benchmarks.report_floor import bare_document, register_font, talking_point_count
 from reports import TalkingPoint, WeekCell, render_pre_session_report
 from reports.data import DISCUSS_BARRIERS, READY_TO_MOVE_UP
+from reports.fonts import report_fonts
 from reports.talking_points import FALLBACK_TEXT
 from tests.support.pdf_text import all_text, body_text, page_texts, squashed
 from tests.support.report_data import (
@@ -31,16 +33,26 @@ from tests.support.report_data import (
 CONFIDENTIAL = "Confidential — prepared for the treating counselor"
 
 
-def test_renders_a_pdf_in_well_under_a_second() -> None:
+def test_renders_within_a_small_multiple_of_a_bare_platypus_document() -> None:
+    """Timed against the benchmarks' floor (the same pages, tables and charts in plain
+    Platypus) in the same run, round by round, so a busy machine slows both alike."""
     data = make_report_data()
+    register_font(str(report_fonts().source))
+    points = talking_point_count(data)
     render_pre_session_report(data)  # fonts register on the first render
-    timings = []
-    for _ in range(3):
+    bare_document(data, points)
+    ratios = []
+    for _ in range(5):
+        started = time.perf_counter()
+        bare_document(data, points)
+        floor = time.perf_counter() - started
         started = time.perf_counter()
         pdf = render_pre_session_report(data)
-        timings.append(time.perf_counter() - started)
+        ratios.append((time.perf_counter() - started) / floor)
     assert pdf.startswith(b"%PDF-")
-    assert statistics.median(timings) < 0.5
+    # make bench measures about 1.6x; 3x leaves room for noise, not for a regression
+    # that doubles the work.
+    assert statistics.median(ratios) < 3, ratios
 
 
 def test_page_one_names_the_couple_the_counselor_and_the_session() -> None:
