@@ -66,6 +66,10 @@ class Practice(Model):
     # Host origins allowed to frame the dashboard (CSP frame-ancestors), space-separated;
     # None: nobody ('none').
     frame_ancestors: Mapped[str | None] = mapped_column(sa.String(1000))
+    # Bumped whenever one of the practice's webhook endpoints is created, deleted, enabled
+    # or disabled: a process keeps the endpoints it read under this number, so an event
+    # emitted on a request that already loaded the practice costs no query to find them.
+    webhook_endpoints_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Couples' side (Settings › Partner pages): a shared reflection on a step both partners
     # do stays hidden from the other partner until they have written their own for that
     # week (each couple may override it); partners may be emailed "your counselor replied"
