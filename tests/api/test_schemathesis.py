@@ -30,7 +30,10 @@ from schemathesis.specs.openapi.checks import (
 from tests.support.api import API, CONTRACT, ApiClient, couple_body
 
 SEED = 20261126
-EXAMPLES_PER_OPERATION = 40
+# Cases per operation: `make test` sends a dozen to each (the seed keeps them the same run
+# after run); `make test-long` sends 40 to every operation (the test marked long below).
+QUICK_EXAMPLES = 12
+THOROUGH_EXAMPLES = 40
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -38,13 +41,16 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-FUZZ_SETTINGS = settings(
-    max_examples=EXAMPLES_PER_OPERATION,
-    deadline=None,
-    database=None,
-    derandomize=False,
-    suppress_health_check=list(HealthCheck),
-)
+
+
+def fuzz_settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 @pytest.fixture
@@ -65,14 +71,16 @@ def api_schema(app):
     return schemathesis.openapi.from_wsgi(API + "/openapi.json", app)
 
 
-def fuzz(operation: Any, api: ApiClient, real_ids: dict[str, int]) -> None:
+def fuzz(
+    operation: Any, api: ApiClient, real_ids: dict[str, int], examples: int = QUICK_EXAMPLES
+) -> None:
     """Send the operation's cases, valid and invalid ones, and check every answer."""
     cases = st.one_of([operation.as_strategy(generation_mode=mode) for mode in GenerationMode])
     sent = itertools.count(1)
     count = 0
 
     @hypothesis.seed(SEED)
-    @FUZZ_SETTINGS
+    @fuzz_settings(examples)
     @given(case=cases)
     def run(case: Any) -> None:
         nonlocal count
@@ -84,7 +92,7 @@ def fuzz(operation: Any, api: ApiClient, real_ids: dict[str, int]) -> None:
         case.call_and_validate(headers=api.headers(), checks=CHECKS)
 
     run()
-    assert count >= EXAMPLES_PER_OPERATION // 2, operation.label
+    assert count >= examples // 2, operation.label
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(CONTRACT), ids=lambda v: v)
@@ -97,3 +105,9 @@ def test_operations_beyond_the_contract_keep_their_promises(api_schema, api, rea
         operation = result.ok()
         if (operation.method.lower(), operation.path.removeprefix(API)) not in CONTRACT:
             fuzz(operation, api, real_ids)
+
+
+@pytest.mark.long
+def test_every_operation_keeps_its_promises_over_many_cases(api_schema, api, real_ids):
+    for result in api_schema.get_all_operations():
+        fuzz(result.ok(), api, real_ids, THOROUGH_EXAMPLES)
