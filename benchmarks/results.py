@@ -23,6 +23,13 @@ class Check:
     ratio: Figure | None
     target: str
     met: bool
+    informational: bool = False  # shown for context: no target, never missed
+
+    @classmethod
+    def informational_ratio(
+        cls, scenario: str, what: str, project: Figure, floor: Figure, ratio: Figure
+    ) -> Check:
+        return cls(scenario, what, project.text(), floor.text(), ratio, "–", True, True)
 
     @classmethod
     def ratio_at_least(
@@ -102,9 +109,19 @@ class Growth:
 
 
 @dataclass
+class UserFigure:
+    """A time a user sees (no floor, no target): what it is, measured n times."""
+
+    what: str
+    measure: str
+    figure: Figure
+
+
+@dataclass
 class ScenarioResult:
     name: str
     checks: list[Check] = field(default_factory=list)
+    user_figures: list[UserFigure] = field(default_factory=list)
     growth: Growth | None = None
     facts: list[str] = field(default_factory=list)
     profile: str | None = None
@@ -134,9 +151,27 @@ def table(results: list[ScenarioResult]) -> str:
         for check in result.all_checks:
             lines.append(
                 f"| {check.scenario} | {check.what} | {check.project} | {check.floor} | "
-                f"{check.ratio_text} | {check.target} | {'yes' if check.met else '**no**'} |"
+                f"{check.ratio_text} | {check.target} | {_met(check)} |"
             )
     return "\n".join(lines)
+
+
+def user_table(results: list[ScenarioResult]) -> str:
+    """Where a user sees speed: the times of `make run` and of a report in a browser."""
+    rows = [f for r in results for f in r.user_figures]
+    skipped = [r for r in results if r.skipped and r.name == "make run"]
+    if not rows and not skipped:
+        return ""
+    lines = ["| what | measure | median (min–max, n) |", "|---|---|---|"]
+    lines += [f"| {f.what} | {f.measure} | {f.figure.text()} |" for f in rows]
+    lines += [f"| {r.name} | – | skipped: {r.skipped} |" for r in skipped]
+    return "\n".join(lines)
+
+
+def _met(check: Check) -> str:
+    if check.informational:
+        return "–"
+    return "yes" if check.met else "**no**"
 
 
 def growth_tables(results: list[ScenarioResult]) -> str:

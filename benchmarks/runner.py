@@ -18,9 +18,10 @@ from flask import Flask
 from benchmarks import docs
 from benchmarks.env import BenchEnv, machine_description
 from benchmarks.plan import FULL, QUICK, Plan
-from benchmarks.results import ScenarioResult, growth_tables, table
+from benchmarks.results import ScenarioResult, growth_tables, table, user_table
 from benchmarks.scenario_api import run_api
 from benchmarks.scenario_fanout import run_fanout
+from benchmarks.scenario_first_use import run_first_use
 from benchmarks.scenario_progress import run_progress
 from benchmarks.scenario_report import run_report
 from benchmarks.scenario_web import run_web
@@ -37,8 +38,17 @@ SCENARIOS: list[tuple[str, Scenario]] = [
     ("api", run_api),
     ("web", run_web),
     ("fanout", run_fanout),
+    ("first-use", run_first_use),  # `make run` and a report in a browser
 ]
-ORDER = ["check-off", "dashboard", "API list", "reminder fan-out", "progress", "report"]
+ORDER = [
+    "check-off",
+    "dashboard",
+    "API list",
+    "reminder fan-out",
+    "progress",
+    "report",
+    "make run",
+]
 
 
 def say(text: str) -> None:
@@ -76,12 +86,20 @@ def run(plan: Plan, only: set[str] | None = None, write_docs: bool = True) -> li
         f"on {os.cpu_count()} cores (other work on the machine shows here)"
     )
     print(table(results))
+    users = user_table(results)
+    if users:
+        print("\nWhere a user sees speed:\n")
+        print(users)
     missed = [c for r in results for c in r.missed]
     kind = "quick" if plan.quick else "full"
     print(f"\n{len(missed)} target(s) missed; {elapsed:.0f} s in all ({kind} run)")
     if plan.quick:
         print("\nHow time and memory grow:\n")
         print(growth_tables(results))
+        facts = [f"- {r.name}: {fact}" for r in results for fact in r.facts]
+        if facts:
+            print("What else was checked:\n")
+            print("\n".join(facts))
     if write_docs and not plan.quick:
         path = docs.write(results, machine, elapsed)
         print(f"wrote {path}")
