@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pypdf import PdfReader
 
-from counselor.models import Assignee
+from counselor.extensions import db
+from counselor.models import Assignee, CoupleSession
 from counselor.services.reports.report_data import build_report_data, fingerprint
 from reports import render_pre_session_report
 from tests.support import factories
@@ -21,10 +22,12 @@ from tests.support.helpers import count_statements
 from tests.support.pdf_text import page_texts
 
 CHICAGO = ZoneInfo("America/Chicago")
-# build_report_data's statements, pinned: the notes for "Last time"
-# (sessions.last_session_with_notes) made it one more than before the agenda and notes;
-# the leaning acts with their acknowledgements and the weekly check-in's series one each.
-STATEMENTS = 16
+# build_report_data's statements, pinned, from a cold session (as a worker starts): the couple
+# with its practice, counselor and partners; the session before the period; the rungs with
+# the couple's steps; every check-in of the weeks read; the stored streaks; "Last time"
+# (sessions.last_session_with_notes); the leaning acts with their acknowledgements
+# (leaning.period_pairs); the weekly check-in's series. It was 19 (16 with a warm session).
+STATEMENTS = 8
 
 
 def session_at(couple, day: date, hour: int = 9, **fields):
@@ -136,3 +139,33 @@ def test_the_statements_do_not_grow_with_the_data(clock, actor, counselor):
     big_session = session_at(big, TODAY + timedelta(days=1), agenda="Plenty.")
 
     assert statements(big, big_session) == statements(small, small_session) == STATEMENTS
+
+
+@pytest.mark.parametrize("steps", [2, 8])
+def test_one_couple_s_data_in_the_same_few_statements_for_2_or_8_steps(
+    clock, actor, counselor, steps
+):
+    """Cold, as a report worker starts (nothing of the couple loaded yet): the statements
+    do not grow with the steps, their check-ins, reflections or sessions."""
+    couple = factories.CoupleFactory(counselor=counselor)
+    for weeks_ago in range(3):
+        session_at(couple, TODAY - timedelta(weeks=weeks_ago + 1), notes=f"Notes {weeks_ago}")
+    for n in range(steps):
+        step = factories.AssignmentFactory(couple=couple, starts_on=TODAY - timedelta(weeks=9))
+        for days_ago in range(n % 3, 60, 4):
+            factories.CheckInFactory(
+                assignment=step,
+                partner=couple.partners[days_ago % 2],
+                occurred_on=TODAY - timedelta(days=days_ago),
+                comfort=1 + days_ago % 5,
+                reflection="Some words." if days_ago % 3 == 0 else None,
+            )
+    upcoming_id = session_at(couple, TODAY + timedelta(days=1), agenda="Plenty.").id
+    db.session.expunge_all()
+    upcoming = db.session.get(CoupleSession, upcoming_id)
+
+    with count_statements() as counter:
+        data = build_report_data(couple.id, upcoming)
+
+    assert len(data.assignments) == steps and data.reflections
+    assert counter.count == STATEMENTS, counter.statements

@@ -20,21 +20,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import mean
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
     AssignmentStatus,
-    CheckIn,
     Couple,
     CoupleSession,
     Partner,
@@ -43,12 +40,17 @@ from counselor.models import (
 from counselor.services import validation
 from counselor.services.couples.email_status import EmailState, email_status
 from counselor.services.couples.sessions import NOT_REMOVED, last_session_with_notes
-from counselor.services.homework import ladder, reflections, weekly_checkin
+from counselor.services.homework import reflections, weekly_checkin
 from counselor.services.homework.leaning import period_pairs, still_asked
 from counselor.services.homework.titles import step_titles
 from counselor.services.progress import readiness, snapshots, week_rules
+from counselor.services.reports.report_loads import (
+    CheckInRows,
+    load_check_ins,
+    load_couple,
+    load_steps,
+)
 from counselor.services.reports.report_steps import active_during, assignment_row
-from counselor.tenancy import get_in_practice
 from reports import (
     PartnerReadiness,
     PartnerSummary,
@@ -70,7 +72,7 @@ def build_report_data(
     couple_id: int, session: CoupleSession | None, now: datetime | None = None
 ) -> PreSessionReportData:
     now = now or timeutil.utcnow()
-    couple = get_in_practice(Couple, couple_id)
+    couple = load_couple(couple_id)  # with its practice, counselor and partners
     zone = couple.practice.timezone
     session = session if session is not None and _dated_sanely(session) else None
     today = timeutil.local_today(zone, now)
@@ -80,12 +82,10 @@ def build_report_data(
     chart_weeks = timeutil.week_starts_back(timeutil.week_start(today), CHART_WEEKS)
     first_week = min(previous_weeks[0], chart_weeks[0])
 
-    assignments = _assignments(couple.id)
-    day_counts = week_rules.checkin_day_counts(
-        (a.id for a in assignments), first_week, today + timedelta(days=7)
-    )
-    comforts = _comforts(couple.id, first_week)
-    rungs = ladder.ladder_rungs()
+    rungs, assignments = load_steps(couple.id)  # one statement
+    check_ins = load_check_ins(couple.id, first_week)  # one statement
+    day_counts = check_ins.day_counts(today + timedelta(days=7))
+    comforts = check_ins.comforts()
     top_rung = max((r.position for r in rungs), default=None)
     verdict = week_rules.couple_readiness(couple.partners, assignments, day_counts, top_rung, now)
     seeds = snapshots.stored_streaks(couple.partners, chart_weeks[0])
@@ -124,7 +124,7 @@ def build_report_data(
             assignment_row(a, titles[a.id], couple, day_counts, period_weeks, today) for a in shown
         ),
         chart_weeks=tuple(chart_weeks),
-        reflections=_reflections(couple.id, start, zone),
+        reflections=_reflections(couple, assignments, check_ins, start, zone),
         generated_at=now.astimezone(ZoneInfo(zone)),
         agenda=session.agenda if session else None,
         last_session_on=timeutil.to_local(last_time.starts_at, zone).date() if last_time else None,
@@ -181,34 +181,6 @@ def period_start(
         return start, f"the last {DEFAULT_PERIOD_DAYS} days"
     start = previous.starts_at.astimezone(ZoneInfo(zone)).date()
     return start, f"since the previous session on {start:%a %d %b}"
-
-
-def _assignments(couple_id: int) -> list[Assignment]:
-    return list(
-        db.session.scalars(
-            sa.select(Assignment)
-            .where(Assignment.couple_id == couple_id)
-            .order_by(Assignment.rung_id, Assignment.id)
-            .options(selectinload(Assignment.rung))
-        )
-    )
-
-
-def _comforts(couple_id: int, since: date) -> dict[int, list[tuple[date, int]]]:
-    rows = db.session.execute(
-        sa.select(CheckIn.partner_id, CheckIn.occurred_on, CheckIn.comfort)
-        .join(Assignment)
-        .where(
-            Assignment.couple_id == couple_id,
-            CheckIn.occurred_on >= since,
-            CheckIn.comfort.is_not(None),
-        )
-    )
-    by_partner: dict[int, list[tuple[date, int]]] = defaultdict(list)
-    for partner_id, day, comfort in rows:
-        if comfort is not None:  # always, by the WHERE; the test narrows the column's type
-            by_partner[partner_id].append((day, comfort))
-    return by_partner
 
 
 def _in_weeks(values: list[tuple[date, int]], weeks: list[date]) -> list[int]:
@@ -314,29 +286,18 @@ def _partner_readiness(assessment: readiness.Assessment) -> PartnerReadiness:
     )
 
 
-def _reflections(couple_id: int, since: date, zone: str) -> tuple[ReflectionItem, ...]:
+def _reflections(
+    couple: Couple, assignments: list[Assignment], check_ins: CheckInRows, since: date, zone: str
+) -> tuple[ReflectionItem, ...]:
     """Every reflection of the period, for the counselor: withdrawn ones too, marked."""
-    rows = db.session.scalars(
-        sa.select(CheckIn)
-        .join(Assignment)
-        .where(
-            Assignment.couple_id == couple_id,
-            CheckIn.occurred_on >= since,
-            CheckIn.reflection.is_not(None),
-        )
-        .order_by(CheckIn.occurred_on.desc(), CheckIn.id.desc())
-        .limit(REFLECTIONS_SHOWN)
-        .options(
-            selectinload(CheckIn.partner),
-            selectinload(CheckIn.assignment).selectinload(Assignment.rung),
-        )
-    )
+    partners = {p.id: p for p in couple.partners}
+    steps = {a.id: a for a in assignments}
     return tuple(
         ReflectionItem(
             occurred_on=c.occurred_on,
-            partner_name=c.partner.first_name,
-            rung_position=c.assignment.rung.position,
-            step_title=c.assignment.title,
+            partner_name=partners[c.partner_id].first_name,
+            rung_position=steps[c.assignment_id].rung.position,
+            step_title=steps[c.assignment_id].title,
             text=c.reflection or "",
             shared=reflections.is_shared(c),
             comfort=c.comfort,
@@ -344,7 +305,7 @@ def _reflections(couple_id: int, since: date, zone: str) -> tuple[ReflectionItem
             if c.reflection_withdrawn_at
             else None,
         )
-        for c in rows
+        for c in check_ins.reflections(since, REFLECTIONS_SHOWN)
     )
 
 
