@@ -146,6 +146,9 @@ def write(results: list[ScenarioResult], machine: dict[str, str], elapsed: float
         "",
         "## Where a user sees speed",
         "",
+        "What a user waits for on the stack `make run` starts: no floor and no target "
+        "(see Method).",
+        "",
         user_table(results) or "Not measured in this run.",
         "",
         "## What else was checked",

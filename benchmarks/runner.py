@@ -93,12 +93,14 @@ def run(plan: Plan, only: set[str] | None = None, write_docs: bool = True) -> li
     missed = [c for r in results for c in r.missed]
     kind = "quick" if plan.quick else "full"
     print(f"\n{len(missed)} target(s) missed; {elapsed:.0f} s in all ({kind} run)")
-    if plan.quick:
+    growth = growth_tables(results)
+    if plan.quick and growth:
         print("\nHow time and memory grow:\n")
-        print(growth_tables(results))
+        print(growth)
+    if plan.quick:
         facts = [f"- {r.name}: {fact}" for r in results for fact in r.facts]
         if facts:
-            print("What else was checked:\n")
+            print("\nWhat else was checked:\n")
             print("\n".join(facts))
     if write_docs and not plan.quick:
         path = docs.write(results, machine, elapsed)

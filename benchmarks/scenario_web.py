@@ -208,33 +208,40 @@ class WebBench:
         check-off POST. Away from the sizes that judge a target, the project's paths only."""
         main = size == self.plan.web_main
         listed = size in self.plan.web_list_sizes
-        seconds = self.plan.web_seconds if main or listed else self.plan.web_size_seconds
+        # Longer runs where a path's target is judged; hello (information) and the paths'
+        # growth points elsewhere get the short ones.
+        long, short = self.plan.web_seconds, self.plan.web_size_seconds
+        page_seconds = long if listed else short
+        post_seconds = long if main else short
         hello, floor_list, page, write, post = (Figure("req/s") for _ in range(5))
         write_p99, post_p99 = Figure("ms"), Figure("ms")
         page_ms, post_ms = Figure("ms"), Figure("ms")
         page_mib, post_mib = Figure("MiB"), Figure("MiB")
         for _ in range(self.plan.rounds):
             if main:
-                hello.add(_load(self.servers.hello, self._hello_targets(), seconds).load.rate)
+                hello.add(_load(self.servers.hello, self._hello_targets(), short).load.rate)
             if listed:
-                run = _load(self.servers.bare_list, self._list_targets(size), seconds)
+                run = _load(self.servers.bare_list, self._list_targets(size), page_seconds)
                 _no_errors("bare list page", run)
                 floor_list.add(run.load.rate)
             run = _load(
-                self.servers.project, self._dashboard_targets(size), seconds, headers=self._cookie()
+                self.servers.project,
+                self._dashboard_targets(size),
+                page_seconds,
+                headers=self._cookie(),
             )
             _no_errors("dashboard", run)
             page.add(run.load.rate)
             page_ms.add(1000 / run.load.rate)
             page_mib.add(run.peak_mib)
             if main:
-                run = _load(self.servers.write, self._write_targets(), seconds)
+                run = _load(self.servers.write, self._write_targets(), post_seconds)
                 _no_errors("bare write", run)
                 self.floor_posted += run.load.requests
                 write.add(run.load.rate)
                 write_p99.add(run.load.p99_ms)
             before = data.checkin_count()
-            run = _load(self.servers.project, self._checkoff_targets(), seconds)
+            run = _load(self.servers.project, self._checkoff_targets(), post_seconds)
             db.session.remove()
             _no_errors("check-off", run)
             self.recorded += data.checkin_count() - before
