@@ -106,7 +106,7 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	@touch $@ $(VENV)/.test-installed $(VENV)/.run-installed
 
-.PHONY: bench bench-quick bench-tools
+.PHONY: bench bench-quick bench-tools bench-capacity
 bench-tools:
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& (apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null 2>&1; }) \
@@ -117,3 +117,9 @@ bench: $(VENV)/.bench-installed bench-tools $(COMPILED_CATALOGUES)
 
 bench-quick: $(VENV)/.bench-installed bench-tools
 	$(BIN)/python -m benchmarks run --quick
+
+# How many couples this machine serves: a simulated week (check-ins, reminders, sessions
+# with their reports, counselors' lists) on a compressed clock, N bisected (< 10 min);
+# prints "one 2-core machine serves about N couples" and writes benchmarks/output/.
+bench-capacity: $(VENV)/.bench-installed $(COMPILED_CATALOGUES)
+	$(BIN)/python -m benchmarks.capacity
