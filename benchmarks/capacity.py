@@ -200,13 +200,14 @@ def write_results(args, machine, weeks, compared, answer, elapsed) -> Path:
 
 def statement(answer: int | None, week_seconds: float) -> str:
     factor = plan.WEEK / week_seconds
+    machine = f"one {os.cpu_count()}-core machine"
     if answer is None:
         return (
-            "one 2-core machine serves fewer couples than the smallest N tried "
+            f"{machine} serves fewer couples than the smallest N tried "
             f"(a week compressed {factor:,.0f}×)"
         )
     return (
-        f"one 2-core machine serves about {answer:,} couples (a week compressed "
+        f"{machine} serves about {answer:,} couples (a week compressed "
         f"{factor:,.0f}× into {week_seconds:g} s: every reminder within its hour, every "
         "report before its session, the couples page's p99 under 200 ms)"
     )
