@@ -100,15 +100,18 @@ def main(argv: list[str] | None = None) -> int:
         stack = Stack(env, app, server, handler, smtp_port, clock_path)
         with app.app_context():
             weeks, compared = bisect(stack, args, started)
-        answer = plan.largest_passing({w.couples: w.passed for w in weeks})
-        elapsed = time.perf_counter() - started
-        write_results(args, machine, weeks, compared, answer, elapsed)
-        print_summary(args, weeks, compared, answer, elapsed)
+    except KeyboardInterrupt:
+        say("interrupted: stopping everything this run started, dropping its database")
+        return 130
     finally:
         if server is not None:
             server.stop()
         controller.stop()
         env.close()
+    answer = plan.largest_passing({w.couples: w.passed for w in weeks})
+    elapsed = time.perf_counter() - started
+    write_results(args, machine, weeks, compared, answer, elapsed)
+    print_summary(args, weeks, compared, answer, elapsed)
     return 0
 
 
@@ -135,7 +138,7 @@ def bisect(
         say(week.line())
         say(f"  CPU, % of one core: {week.extra['cpu_percent_of_a_core']}")
     answer = plan.largest_passing(tried)
-    if args.no_compare:
+    if args.no_compare or not tried:
         return weeks, None
     n = answer or min(tried, default=args.low)
     if time.perf_counter() - started + args.week_seconds + 15 + per_couple * n > args.budget:
