@@ -50,6 +50,8 @@ _FSI, _PDI = "\u2068", "\u2069"
 
 def has_rtl(text: str) -> bool:
     """Whether ``text`` holds any right-to-left letter."""
+    if text.isascii():
+        return False  # every right-to-left letter lies beyond ASCII
     return any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in text)
 
 

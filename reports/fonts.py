@@ -9,7 +9,8 @@ every machine. Registration happens once, on the first render, not at import.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import reportlab
@@ -41,10 +42,18 @@ class FontFamily:
     bold: str
     source: Path
     covered: frozenset[int]
+    # What each character met so far is drawn as (``reports.text``): single characters,
+    # never client text, so nothing a client wrote outlives its report.
+    drawn_as: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def covers(self, char: str) -> bool:
         """Whether both faces have a glyph for ``char``."""
         return ord(char) in self.covered
+
+    @cached_property
+    def draws_printable_ascii(self) -> bool:
+        """Whether both faces draw every printable ASCII character (space to tilde)."""
+        return self.covered.issuperset(range(0x20, 0x7F))
 
 
 _lock = threading.Lock()

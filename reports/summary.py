@@ -99,13 +99,30 @@ def summary_page(
 
 def _fits(story: list[Flowable], frame_height: float) -> bool:
     """Whether ``story`` fits one frame of the page, laid out as the document will lay it
-    out (spaces collapsed as the frame collapses them) on a canvas that is thrown away."""
+    out (spaces collapsed as the frame collapses them). Measured, not drawn: the document
+    draws page 1 once, when it builds."""
     frame = Frame(
         0, 0, CONTENT_WIDTH, frame_height,
         leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
     )  # fmt: skip
-    scratch = Canvas(BytesIO())
-    return all(frame.add(flowable, scratch) for flowable in story)
+    scratch = Canvas(BytesIO())  # some flowables read the canvas while they wrap
+    return all(_placed_undrawn(frame, flowable, scratch) for flowable in story)
+
+
+def _placed_undrawn(frame: Frame, flowable: Flowable, canvas: Canvas) -> bool:
+    """``frame.add`` without its drawing: whether ``flowable`` fits what is left of the
+    frame, taking its place if it does. The frame's own rules decide (space before and
+    after, collapsing at the top); only the drawing it would do then is skipped, for this
+    call, by shadowing the flowable's ``drawOn``."""
+    setattr(flowable, "drawOn", _not_drawn)  # noqa: B010 - an instance attribute, for this call
+    try:
+        return bool(frame.add(flowable, canvas))
+    finally:
+        delattr(flowable, "drawOn")
+
+
+def _not_drawn(*_args: object, **_kwargs: object) -> None:
+    """What a measured flowable draws on the scratch canvas: nothing."""
 
 
 def _page_two(

@@ -23,20 +23,47 @@ from reports.fonts import FontFamily
 _SKIN_TONES = range(0x1F3FB, 0x1F400)
 # Slack so that ReportLab's own wrapping never breaks a line we measured to fit.
 _WRAP_SLACK = 0.5
+_REMEMBERED = 4096  # characters whose drawing a font family remembers (``_drawn_as``)
+
+
+# ASCII text in a font that draws every printable ASCII character: what ``_drawable``
+# makes of each of its characters, as one table (tabs to spaces, other controls dropped).
+_ASCII_DRAWABLE = {code: None for code in (*range(0x20), 0x7F) if code != 0x0A} | {0x09: " "}
 
 
 def clean(text: str, fonts: FontFamily) -> str:
     """``text`` with newlines normalised and every character drawable by ``fonts``."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii() and fonts.draws_printable_ascii:
+        return text.translate(_ASCII_DRAWABLE)  # the loop below, character by character
+    text = unicodedata.normalize("NFC", text)
+    drawn_as = _drawn_as(set(text), fonts)
+    if all(piece == ch for ch, piece in drawn_as.items()):
+        return text  # every character drawn as itself: the loop below would change nothing
     out: list[str] = []
     previous_placeholder = ""
     for ch in text:
-        piece = _drawable(ch, fonts)
+        piece = drawn_as[ch]
         if piece and piece == previous_placeholder:
             continue  # "😊😊😊" reads as one "[smiling face …]"
         previous_placeholder = piece if piece.startswith("[") and len(piece) > 1 else ""
         out.append(piece)
     return "".join(out)
+
+
+def _drawn_as(chars: set[str], fonts: FontFamily) -> dict[str, str]:
+    """What each of ``chars`` is drawn as (``_drawable``), remembered per font family for
+    the first ``_REMEMBERED`` characters met (text in any script needs a few hundred)."""
+    known = fonts.drawn_as
+    drawn_as = {}
+    for ch in chars:
+        piece = known.get(ch)
+        if piece is None:
+            piece = _drawable(ch, fonts)
+            if len(known) < _REMEMBERED:
+                known[ch] = piece
+        drawn_as[ch] = piece
+    return drawn_as
 
 
 def _drawable(ch: str, fonts: FontFamily) -> str:
