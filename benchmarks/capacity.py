@@ -1,6 +1,7 @@
 """`make bench-capacity`: how many couples one machine serves, by simulating their week.
 
 python -m benchmarks.capacity [--week-seconds 60] [--low 500] [--high 64000] [--budget 570]
+                              [--only N,N…] [--no-compare]
 
 The set-up is the project's own, as `make run` serves it on this machine: PostgreSQL and
 Redis, gunicorn with 2 sync workers, one Celery worker with 2 pool processes taking every
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--high", type=int, default=64000, help="the largest N tried")
     parser.add_argument("--budget", type=float, default=570.0, help="seconds for the run")
     parser.add_argument("--no-compare", action="store_true", help="skip the 1-process week")
+    parser.add_argument(
+        "--only", help="comma-separated N to run instead of the bisection (e.g. a longer week)"
+    )
     args = parser.parse_args(argv)
     _stop_on_sigterm()
     started = time.perf_counter()
@@ -122,7 +126,14 @@ def bisect(
     weeks: list[plan.Criteria] = []
     per_couple = SET_UP_GUESS / 1000  # set-up seconds per couple, refined as weeks run
     compare_reserve = 0.0 if args.no_compare else args.week_seconds + SET_UP_GUESS
-    while (n := plan.next_size(tried, args.low, args.high)) is not None:
+    fixed = [int(n) for n in args.only.split(",")] if args.only else None
+
+    def next_n() -> int | None:
+        if fixed is not None:
+            return next((n for n in fixed if n not in tried), None)
+        return plan.next_size(tried, args.low, args.high)
+
+    while (n := next_n()) is not None:
         estimate = args.week_seconds + 15 + per_couple * n
         if time.perf_counter() - started + estimate > args.budget - compare_reserve:
             say(f"N={n:,} would not finish within the budget: stopping the bisection")
