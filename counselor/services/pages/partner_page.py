@@ -5,14 +5,17 @@ shows the same view."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
 import sqlalchemy as sa
+from sqlalchemy import Select
 from sqlalchemy.orm import selectinload
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import Assignment, AssignmentStatus, CheckIn, Partner, ReflectionReply
 from counselor.models.couples import other_partner
@@ -35,6 +38,8 @@ from counselor.services.progress import week_rules
 # HISTORY_LIMIT of them (a partner marking the same step done over and over).
 HISTORY_WEEKS = 4
 HISTORY_LIMIT = 100
+
+StepsByCouple = dict[int, list[Assignment]]  # couple id -> its active steps, lowest rung first
 
 
 @dataclass(frozen=True)
@@ -208,29 +213,71 @@ def own_checkins_since(
 
 def partner_steps(partner: Partner) -> list[Assignment]:
     """The active steps this partner does, lowest rung first."""
-    assignments = db.session.scalars(
+    return _steps_of(partner, active_steps([partner.couple_id])[partner.couple_id])
+
+
+def active_steps(couple_ids: Iterable[int], *, across_practices: bool = False) -> StepsByCouple:
+    """The active steps of these couples, lowest rung first, in one query."""
+    ids = sorted(set(couple_ids))
+    steps: StepsByCouple = defaultdict(list)
+    if not ids:
+        return steps
+    statement = (
         sa.select(Assignment)
-        .where(
-            Assignment.couple_id == partner.couple_id,
-            Assignment.status == AssignmentStatus.ACTIVE,
-        )
+        .where(Assignment.couple_id.in_(ids), Assignment.status == AssignmentStatus.ACTIVE)
         .order_by(Assignment.rung_id, Assignment.id)
-    ).all()
-    return [a for a in assignments if week_rules.does_step(a, partner.id)]
+    )
+    for assignment in db.session.scalars(_marked(statement, across_practices)):
+        steps[assignment.couple_id].append(assignment)
+    return steps
+
+
+def _steps_of(partner: Partner, couple_steps: Iterable[Assignment]) -> list[Assignment]:
+    return [a for a in couple_steps if week_rules.does_step(a, partner.id)]
+
+
+@dataclass(frozen=True)
+class WeekRows:
+    """What the week on a partner's page is read from, loaded for several partners at once
+    (``load_week_rows``): their couples' active steps, the check-ins per step, partner and
+    day of the partners' current weeks, and each partner's latest check-in per step. A
+    page holds one partner's; a chunk of emails, its partners' (``homework_from_rows``
+    then judges each partner's week by the same rules, in memory)."""
+
+    steps: StepsByCouple
+    day_counts: week_rules.DayCounts
+    latest: dict[tuple[int, int], int]  # (partner id, step id) -> latest check-in id
+
+
+def load_week_rows(partners: Sequence[Partner], *, across_practices: bool = False) -> WeekRows:
+    """The rows ``homework_from_rows`` reads for these partners, in at most three queries
+    whatever their number. ``across_practices``: the partners belong to several practices
+    (an outbox chunk), their ids already checked by the caller."""
+    steps = active_steps((p.couple_id for p in partners), across_practices=across_practices)
+    assignment_ids = [a.id for couple_steps in steps.values() for a in couple_steps]
+    first, last = week_rules.couple_weeks_window(partners, weeks=1)
+    day_counts = week_rules.checkin_day_counts(
+        assignment_ids, first, last, across_practices=across_practices
+    )
+    latest = _latest_checkin_ids([p.id for p in partners], assignment_ids, across_practices)
+    return WeekRows(steps, day_counts, latest)
 
 
 def partner_homework(partner: Partner) -> PartnerHomework:
-    assignments = partner_steps(partner)
+    return homework_from_rows(partner, load_week_rows([partner]))
+
+
+def homework_from_rows(partner: Partner, rows: WeekRows) -> PartnerHomework:
+    """The partner's page from rows already loaded (``load_week_rows``), by the week rules;
+    titles in the current language, which the caller makes the partner's."""
+    assignments = _steps_of(partner, rows.steps.get(partner.couple_id, []))
     monday = week_rules.partner_current_week(partner)
-    first, last = week_rules.couple_weeks_window([partner], weeks=1)
-    day_counts = week_rules.checkin_day_counts((a.id for a in assignments), first, last)
-    latest = _latest_checkin_ids(partner.id, [a.id for a in assignments])
     titles = step_titles(assignments, partner.language)
     steps = [
         StepThisWeek(
             assignment=a,
-            week=week_rules.assignment_week(a, partner.id, monday, day_counts),
-            checkin_key=f"link:{a.id}:{latest.get(a.id, 0)}",
+            week=week_rules.assignment_week(a, partner.id, monday, rows.day_counts),
+            checkin_key=f"link:{a.id}:{rows.latest.get((partner.id, a.id), 0)}",
             title=titles[a.id],
             words=step_text(a, partner.language),
         )
@@ -241,15 +288,22 @@ def partner_homework(partner: Partner) -> PartnerHomework:
     return PartnerHomework(partner, steps)
 
 
-def _latest_checkin_ids(partner_id: int, assignment_ids: list[int]) -> dict[int, int]:
-    """The id of the partner's latest check-in on each step. A check-in recorded under
+def _latest_checkin_ids(
+    partner_ids: list[int], assignment_ids: list[int], across_practices: bool = False
+) -> dict[tuple[int, int], int]:
+    """The id of each partner's latest check-in on each step. A check-in recorded under
     ``link:<step>:<n>`` gets an id above n, so the key naming the latest id is nobody's yet,
     also after a delete (a count of check-ins would then hand out a key already used)."""
-    if not assignment_ids:
+    if not assignment_ids or not partner_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(CheckIn.assignment_id, sa.func.max(CheckIn.id))
-        .where(CheckIn.partner_id == partner_id, CheckIn.assignment_id.in_(assignment_ids))
-        .group_by(CheckIn.assignment_id)
+    statement = (
+        sa.select(CheckIn.partner_id, CheckIn.assignment_id, sa.func.max(CheckIn.id))
+        .where(CheckIn.partner_id.in_(partner_ids), CheckIn.assignment_id.in_(assignment_ids))
+        .group_by(CheckIn.partner_id, CheckIn.assignment_id)
     )
-    return dict(rows.all())
+    rows = db.session.execute(_marked(statement, across_practices))
+    return {(partner_id, step_id): latest for partner_id, step_id, latest in rows}
+
+
+def _marked(statement: Select, across: bool) -> Select:
+    return tenancy.across_practices(statement) if across else statement
