@@ -83,8 +83,17 @@ def scripted(kind: OutboxKind, outcomes: Iterable[Outcome | Exception]) -> Outbo
             raise outcome
         return outcome
 
+    return composing(kind, lambda _row: "message", send)
+
+
+def composing(
+    kind: OutboxKind, prepare: Callable[[OutboxMixin], str], send: Callable
+) -> OutboxKind:
+    """The kind with ``prepare`` composing each row and ``send`` sending it; a kind that
+    composes per chunk (emails) composes the claim's rows with ``prepare`` in one go."""
+    chunk = (lambda claimed: [prepare(row) for row in claimed]) if kind.prepare_chunk else None
     return dataclasses.replace(
-        kind, prepare=lambda _row: "message", open_sender=lambda: nullcontext(send)
+        kind, prepare=prepare, prepare_chunk=chunk, open_sender=lambda: nullcontext(send)
     )
 
 
@@ -157,9 +166,7 @@ def test_claims_span_practices_and_each_row_is_sent_in_its_own_practices_scope(a
         scopes.append(tenancy.current_practice_id())
         return Outcome.done()
 
-    kind = dataclasses.replace(
-        box.kind, prepare=lambda _row: "message", open_sender=lambda: nullcontext(send)
-    )
+    kind = composing(box.kind, lambda _row: "message", send)
     assert sorted(outbox.due_ids(kind, limit=10)) == ids
     report = outbox.deliver(kind, ids)
 
@@ -253,8 +260,7 @@ def test_what_composing_wrote_is_committed_before_the_message_leaves(box):
             )
         return Outcome.done()
 
-    kind = dataclasses.replace(box.kind, prepare=compose, open_sender=lambda: nullcontext(send))
-    outbox.deliver(kind, [row_id])
+    outbox.deliver(composing(box.kind, compose, send), [row_id])
 
     assert seen_by_others == ["composed"]
 

@@ -27,7 +27,7 @@ from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
 
-from counselor import timeutil
+from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.i18n import current_language, format_day, in_language
 from counselor.models import (
@@ -47,7 +47,7 @@ from counselor.models import (
     WebhookEndpoint,
 )
 from counselor.services.accounts import account_links
-from counselor.services.couples import links
+from counselor.services.couples import link_batch
 from counselor.services.couples.sessions import NOT_REMOVED, started_by
 from counselor.services.delivery import digest
 from counselor.services.pages import partner_page
@@ -98,17 +98,7 @@ class Content:
 def reason_not_to_send(email: OutboxEmail) -> str | None:
     """Checked at send time: things may have changed since the email was queued."""
     if email.partner_id is not None:
-        partner = _about(Partner, email.partner_id)
-        if partner.unsubscribed_at is not None:
-            return "the partner stopped emails"
-        if partner.couple.status != CoupleStatus.ACTIVE:
-            return "the couple is not active"
-        if (
-            email.kind == EmailKind.COUNSELOR_REPLIED
-            and not partner.couple.practice.email_counselor_replies
-        ):
-            return "the practice no longer emails that the counselor replied"
-        return None
+        return partner_reason(email, _about(Partner, email.partner_id))
     counselor = _about(Counselor, email.counselor_id)
     if not counselor.active:
         return "the counselor is inactive"
@@ -127,6 +117,21 @@ def reason_not_to_send(email: OutboxEmail) -> str | None:
     return None
 
 
+def partner_reason(email: OutboxEmail, partner: Partner) -> str | None:
+    """Why a partner's email should no longer go, now that its turn came (the partner and
+    their couple and practice as stored now), or None."""
+    if partner.unsubscribed_at is not None:
+        return "the partner stopped emails"
+    if partner.couple.status != CoupleStatus.ACTIVE:
+        return "the couple is not active"
+    if (
+        email.kind == EmailKind.COUNSELOR_REPLIED
+        and not partner.couple.practice.email_counselor_replies
+    ):
+        return "the practice no longer emails that the counselor replied"
+    return None
+
+
 def compose(email: OutboxEmail) -> Content:
     if email.kind == EmailKind.COUNSELOR_DIGEST:
         return _counselor_digest(email)
@@ -140,23 +145,84 @@ def compose(email: OutboxEmail) -> Content:
 
 
 def _partner_email(email: OutboxEmail) -> Content:
-    """New step, fresh link, reminder or "your counselor replied", in the partner's
-    language: a greeting, how many steps are open, the link."""
-    partner = _about(
-        Partner, email.partner_id, joinedload(Partner.couple).joinedload(Couple.practice)
-    )
-    with in_language(partner.language):
-        return _partner_content(email, partner)
+    """One partner email composed alone (``PartnerEmails`` for a chunk of one), its links
+    written in the current transaction."""
+    chunk = PartnerEmails.load([email])
+    content = chunk.compose(email)
+    chunk.save_links()
+    return content
 
 
-def _partner_content(email: OutboxEmail, partner: Partner) -> Content:
+class PartnerEmails:
+    """Partner emails composed per chunk: new step, fresh link, reminder or "your
+    counselor replied". ``load`` reads what the chunk's emails say in a constant number of
+    queries, whatever their number — the partners with their couples, practices and
+    counselors, then the week rows of the partner page (``partner_page.load_week_rows``) —
+    and ``compose`` writes each email from those rows in its partner's language, by the
+    rules the partner's page uses. Each email's two links are issued as it is composed and
+    written for the whole chunk by ``save_links``, which must be committed before the first
+    email leaves."""
+
+    def __init__(self, partners: dict[int, Partner], rows: partner_page.WeekRows) -> None:
+        self.partners = partners
+        self.rows = rows
+        self.links = link_batch.LinkBatch()
+
+    @classmethod
+    def load(cls, emails: list[OutboxEmail]) -> PartnerEmails:
+        """The chunk's partners (each in its email's practice: the outbox claims rows
+        across practices, and a partner of another practice than its email's is left out)
+        and the rows their weeks are judged on."""
+        ids = sorted({e.partner_id for e in emails if e.partner_id is not None})
+        found = db.session.scalars(
+            tenancy.across_practices(
+                sa.select(Partner)
+                .where(Partner.id.in_(ids))
+                .options(
+                    joinedload(Partner.couple).joinedload(Couple.practice),
+                    joinedload(Partner.couple).joinedload(Couple.counselor),
+                )
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+        practice_of = {e.partner_id: e.practice_id for e in emails}
+        partners = {p.id: p for p in found if p.couple.practice_id == practice_of[p.id]}
+        rows = partner_page.load_week_rows(list(partners.values()), across_practices=True)
+        return cls(partners, rows)
+
+    def partner(self, email: OutboxEmail) -> Partner:
+        """The email's partner as loaded for the chunk."""
+        if email.partner_id not in self.partners:
+            raise LookupError(f"email {email.id}: its partner is not in its practice")
+        return self.partners[email.partner_id]
+
+    def compose(self, email: OutboxEmail) -> Content:
+        """A greeting, how many steps are open, the link: in the partner's language."""
+        partner = self.partner(email)
+        with in_language(partner.language):
+            homework = partner_page.homework_from_rows(partner, self.rows)
+            return _partner_content(
+                email,
+                partner,
+                homework,
+                homework_token=self.links.issue(partner, LinkPurpose.HOMEWORK),
+                unsubscribe_token=self.links.issue(partner, LinkPurpose.UNSUBSCRIBE),
+            )
+
+    def save_links(self) -> None:
+        """Write the links of the emails composed so far, in one statement."""
+        self.links.save()
+
+
+def _partner_content(
+    email: OutboxEmail,
+    partner: Partner,
+    homework: partner_page.PartnerHomework,
+    *,
+    homework_token: str,
+    unsubscribe_token: str,
+) -> Content:
     practice = partner.couple.practice
-    # The outbox engine commits what composing wrote before the email leaves, so both
-    # links exist by the time anyone can click them.
-    homework_token = links.issue_link(partner, LinkPurpose.HOMEWORK)
-    unsubscribe_token = links.issue_link(partner, LinkPurpose.UNSUBSCRIBE)
-
-    homework = partner_page.partner_homework(partner)
     tomorrow = timeutil.local_today(partner.timezone).toordinal() + 1
     homework_url = public_url("partner.homework", token=homework_token)
     unsubscribe_url = public_url("partner.unsubscribe", token=unsubscribe_token)

@@ -28,12 +28,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
-from counselor import task_names, timeutil
+from counselor import task_names, tenancy, timeutil
 from counselor.extensions import db
 from counselor.log_redaction import LINK_LOGGER
 from counselor.models import Counselor, EmailKind, OutboxEmail, OutboxStatus, Partner
@@ -109,6 +110,7 @@ def insert_planned_emails(rows: list[dict]) -> list[int]:
 
 
 def _prepare(email: OutboxEmail) -> EmailMessage | Outcome:
+    """One email alone (a claim's emails go through ``_prepare_chunk``)."""
     reason = email_content.reason_not_to_send(email)  # things may have changed since
     if reason is not None:
         return Outcome.cancel(reason)
@@ -116,6 +118,46 @@ def _prepare(email: OutboxEmail) -> EmailMessage | Outcome:
     if waiting is not None:
         return waiting
     return build_message(email)
+
+
+def _prepare_chunk(emails: list[OutboxEmail]) -> list[EmailMessage | Outcome]:
+    """A claim's emails, composed together: its partner emails from rows loaded once for
+    the claim (``email_content.PartnerEmails``) — checked as they stand now, each in its
+    partner's language — and their links written in one statement, which the engine
+    commits before the first email leaves. A counselor's email (rare in a claim) is
+    composed alone in its practice's scope, what it writes kept apart (a savepoint) so
+    that a failure takes back only its own. An email that cannot be composed is retried;
+    the rest of the claim goes on."""
+    partner_emails = [e for e in emails if e.partner_id is not None]
+    chunk = email_content.PartnerEmails.load(partner_emails) if partner_emails else None
+    prepared: list[EmailMessage | Outcome] = []
+    for email in emails:
+        try:
+            if chunk is not None and email.partner_id is not None:
+                prepared.append(_prepare_partner_email(email, chunk))
+                continue
+            with tenancy.practice_scope(email.practice_id), db.session.begin_nested():
+                prepared.append(_prepare(email))
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # a bug with one email must not stop the rest of the claim
+            log.exception("%s could not be composed", describe(email))
+            prepared.append(Outcome.retry("internal error"))
+    if chunk is not None:
+        chunk.save_links()
+    return prepared
+
+
+def _prepare_partner_email(
+    email: OutboxEmail, chunk: email_content.PartnerEmails
+) -> EmailMessage | Outcome:
+    reason = email_content.partner_reason(email, chunk.partner(email))
+    if reason is not None:
+        return Outcome.cancel(reason)
+    waiting = _quiet_hours_outcome(email)
+    if waiting is not None:
+        return waiting
+    return message_for(email, chunk.compose(email))
 
 
 def _quiet_hours_outcome(email: OutboxEmail) -> Outcome | None:
@@ -179,6 +221,7 @@ EMAILS = OutboxKind(
     # One task, and so one SMTP connection, per MAIL_BATCH_SIZE emails.
     chunk_size=lambda: current_app.config["MAIL_BATCH_SIZE"],
     prepare=_prepare,
+    prepare_chunk=_prepare_chunk,
     open_sender=_open_sender,
     describe=describe,
     load_options=(joinedload(OutboxEmail.partner),),
@@ -187,7 +230,11 @@ EMAILS = OutboxKind(
 
 def build_message(email: OutboxEmail) -> EmailMessage:
     """The finished message for an outbox row; its content is composed now, at send time."""
-    content = email_content.compose(email)
+    return message_for(email, email_content.compose(email))
+
+
+def message_for(email: OutboxEmail, content: email_content.Content) -> EmailMessage:
+    """The message that carries ``content`` for this outbox row."""
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = content.subject
