@@ -53,10 +53,10 @@ class Servers:
         return [self.hello, self.write, self.bare_list, self.project]
 
 
-def start_servers(env: BenchEnv) -> Servers:
+def make_servers(env: BenchEnv) -> Servers:
     process_env = env.process_env()
     logs = env.workdir
-    servers = Servers(
+    return Servers(
         GunicornServer(
             "hello", "benchmarks.floor_apps:hello_app()", process_env, logs / "hello.log"
         ),
@@ -66,9 +66,6 @@ def start_servers(env: BenchEnv) -> Servers:
         GunicornServer("list", "benchmarks.floor_apps:list_app()", process_env, logs / "list.log"),
         GunicornServer("project", "counselor:create_app()", process_env, logs / "project.log"),
     )
-    for server in servers.all():
-        server.start()
-    return servers
 
 
 @dataclass
@@ -354,8 +351,10 @@ class WebBench:
 
 
 def run_web(env: BenchEnv, app: Flask, plan: Plan) -> list[ScenarioResult]:
-    servers = start_servers(env)
-    try:
+    servers = make_servers(env)
+    try:  # one that will not start stops those started before it
+        for server in servers.all():
+            server.start()
         return WebBench(env, app, plan, servers).run()
     finally:
         for server in servers.all():
