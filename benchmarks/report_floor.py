@@ -26,6 +26,14 @@ GRID = TableStyle(
 )
 
 
+def accelerated() -> bool:
+    """Whether ReportLab runs its C accelerator (rl-accel) in this process: the floor and
+    the report render in the same process, so both run with it or both without."""
+    from reportlab.lib import rl_accel
+
+    return not rl_accel._py_funcs
+
+
 def register_font(path: str) -> None:
     """The same TrueType file the report embeds, under a name of the floor's own."""
     if FONT not in pdfmetrics.getRegisteredFontNames():
