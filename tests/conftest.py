@@ -47,6 +47,7 @@ from counselor.config import Defaults
 from counselor.extensions import db, limiter
 from counselor.models import Counselor, Couple, Partner
 from counselor.services.audit import Actor
+from counselor.services.delivery import webhooks
 from tests.support import audit_guard, factories, isolation
 from tests.support import hypothesis_profiles as hypothesis_profiles  # registers and loads them
 from tests.support.clock import NOW, Clock
@@ -71,6 +72,15 @@ def audit_rows_left_alone() -> Iterator[None]:
     yield
     if attempts := audit_guard.take_attempts():
         pytest.fail(f"audit rows are append-only, yet this test's code sent: {attempts}")
+
+
+@pytest.fixture(autouse=True)
+def no_kept_webhook_endpoints() -> Iterator[None]:
+    """Each test reads its practices' webhook endpoints afresh: rolled-back practices give
+    their ids to the next test's on SQLite, and tests add endpoints without the services
+    (which bump the version ``webhooks.emit`` keeps them under)."""
+    webhooks.forget_kept_endpoints()
+    yield
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

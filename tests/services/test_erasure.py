@@ -37,7 +37,7 @@ from counselor.models import (
 )
 from counselor.services.couples import couples, erasure, export, links
 from counselor.services.couples.couples import CoupleInput, PartnerInput
-from counselor.services.delivery import mail, notifications, outbox, webhooks
+from counselor.services.delivery import mail, notifications, outbox, webhook_health, webhooks
 from counselor.services.errors import InvalidInput
 from counselor.services.homework import assignments
 from counselor.services.homework import practice_ladder_edits as edits
@@ -135,6 +135,7 @@ def planted(clock, actor, counselor):
             events="checkin.created",
         )
     )
+    webhook_health.endpoints_changed(couple.practice_id)  # what create_endpoint does
     db.session.flush()
     [delivery_id] = webhooks.emit(
         couple.practice_id, "checkin.created", {"checkin_id": 1, "couple_id": couple.id}

@@ -34,12 +34,15 @@ from counselor.models import (
     CounselorRole,
     EmailKind,
     OutboxStatus,
+    Practice,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from counselor.services.delivery import mail
 
 log = logging.getLogger(__name__)
+
+CHANGED_IN_SESSION = "webhook_endpoints_changed"  # a key of the session's ``info``
 
 
 def count_failure(endpoint_id: int) -> int:
@@ -90,23 +93,45 @@ def hold_waiting(endpoint_id: int, until: datetime) -> None:
     )
 
 
-def held_until(endpoints: list[WebhookEndpoint]) -> dict[int, datetime]:
-    """For endpoints that are failing, when their next attempt is due (the earliest held
-    delivery): a new delivery for one of them waits until then. An endpoint with nothing
-    held is absent: its next delivery goes at once, and is the probe."""
-    failing = [endpoint.id for endpoint in endpoints if endpoint.consecutive_failures > 0]
-    if not failing:
-        return {}
-    rows = db.session.execute(
-        sa.select(WebhookDelivery.endpoint_id, sa.func.min(WebhookDelivery.next_attempt_at))
+def held_until(endpoint_id: int) -> sa.ScalarSelect[datetime | None]:
+    """For an endpoint that is failing, when its next attempt is due (the earliest held
+    delivery): a new delivery for it waits until then. NULL for an endpoint with nothing
+    held, or not failing: its next delivery goes at once, and is the probe. As SQL, for
+    the INSERT of the new delivery (``webhooks.emit``): the failures are read as they are
+    at that moment (they change with every attempt, so no process keeps them), and no
+    statement of its own is spent on them."""
+    return (
+        sa.select(sa.func.min(WebhookDelivery.next_attempt_at))
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(
-            WebhookDelivery.endpoint_id.in_(failing),
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookEndpoint.consecutive_failures > 0,
             WebhookDelivery.status == OutboxStatus.PENDING,
             WebhookDelivery.next_attempt_at > timeutil.utcnow(),
         )
-        .group_by(WebhookDelivery.endpoint_id)
+        .scalar_subquery()
     )
-    return {endpoint_id: moment for endpoint_id, moment in rows if moment is not None}
+
+
+def endpoints_changed(practice_id: int) -> None:
+    """One of the practice's endpoints was created, deleted, enabled or disabled: a new
+    ``webhook_endpoints_version``, so every process reads the endpoints again for the next
+    event (``webhooks.emit``), in this transaction. Every such change calls this."""
+    db.session.execute(
+        sa.update(Practice)
+        .where(Practice.id == practice_id)
+        .values(webhook_endpoints_version=Practice.webhook_endpoints_version + 1)
+    )
+    db.session.info.setdefault(CHANGED_IN_SESSION, {})[practice_id] = db.session().get_transaction()
+
+
+def changed_in_transaction(practice_id: int) -> bool:
+    """Whether the session's transaction changed the practice's endpoints: until it commits,
+    their new version is not everyone's (a rollback would give the number back for another
+    change to take), so no process may keep what it reads under it."""
+    changed = db.session.info.get(CHANGED_IN_SESSION, {})
+    transaction = changed.get(practice_id)
+    return transaction is not None and transaction is db.session().get_transaction()
 
 
 def disable(endpoint: WebhookEndpoint, reason: str, *, tell_owners: bool) -> bool:
@@ -120,6 +145,7 @@ def disable(endpoint: WebhookEndpoint, reason: str, *, tell_owners: bool) -> boo
     ).first()
     if disabled is None:
         return False
+    endpoints_changed(endpoint.practice_id)
     fail_waiting_deliveries(endpoint.id, "not sent: the endpoint is disabled")
     log.warning("webhook endpoint %s disabled: %s", endpoint.id, reason)
     if tell_owners:
@@ -130,6 +156,7 @@ def disable(endpoint: WebhookEndpoint, reason: str, *, tell_owners: bool) -> boo
 def enable(endpoint: WebhookEndpoint) -> None:
     """Sending starts again, with a clean record; deliveries failed meanwhile stay failed."""
     endpoint.active, endpoint.disabled_reason, endpoint.consecutive_failures = True, None, 0
+    endpoints_changed(endpoint.practice_id)
 
 
 def fail_waiting_deliveries(endpoint_id: int, error: str) -> None:

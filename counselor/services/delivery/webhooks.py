@@ -12,13 +12,21 @@ import json
 import logging
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.util import identity_key
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import Counselor, CounselorRole, WebhookDelivery, WebhookEndpoint
+from counselor.models import (
+    Counselor,
+    CounselorRole,
+    Practice,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from counselor.services.audit import Actor, record_event
 from counselor.services.delivery import outbox, webhook_health, webhook_http
 from counselor.services.delivery.webhook_delivery import WEBHOOKS, check_target
@@ -60,6 +68,7 @@ def create_endpoint(actor: Actor, url: str, events: Iterable[str]) -> tuple[Webh
     )
     db.session.add(endpoint)
     db.session.flush()
+    webhook_health.endpoints_changed(actor.practice_id)
     record_event(actor, "webhook.create", "webhook_endpoint", endpoint.id)
     log.info("webhook endpoint %s created for practice %s", endpoint.id, actor.practice_id)
     return endpoint, secret
@@ -94,6 +103,7 @@ def delete_endpoint(actor: Actor, endpoint_id: int) -> None:
     _check_may_manage(actor)
     endpoint.deleted_at = timeutil.utcnow()
     endpoint.active = False
+    webhook_health.endpoints_changed(endpoint.practice_id)
     webhook_health.fail_waiting_deliveries(endpoint.id, "not sent: the endpoint was removed")
     record_event(actor, "webhook.delete", "webhook_endpoint", endpoint.id)
 
@@ -163,42 +173,113 @@ def _check_events(problems: FieldErrors, events: Iterable[str] | None) -> list[s
 def emit(practice_id: int, event: str, data: dict[str, int | str | None]) -> list[int]:
     """Write one delivery per active endpoint of the practice subscribed to ``event``, in
     the caller's transaction; workers get them only once it commits (a rollback sends
-    nothing). ``data`` holds ids only. Returns the new delivery ids."""
+    nothing). ``data`` holds ids only. Returns the new delivery ids.
+
+    Finding the endpoints costs no query when the request has the practice's row loaded
+    already and this process read its endpoints under the same
+    ``webhook_endpoints_version`` (``_subscriptions``); a practice with none subscribed
+    then costs nothing at all."""
     if event not in EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    endpoints = db.session.scalars(
-        sa.select(WebhookEndpoint).where(
-            # The practice the event happened in, named by the caller: the deliveries are
-            # written for it, so its endpoints are chosen by it too, whatever the scope.
-            WebhookEndpoint.practice_id == practice_id,
-            WebhookEndpoint.active.is_(True),
-            WebhookEndpoint.deleted_at.is_(None),
-        )
-    ).all()
-    subscribed = [endpoint for endpoint in endpoints if event in event_names(endpoint)]
+    subscribed = [
+        endpoint_id for endpoint_id, events in _subscriptions(practice_id) if event in events
+    ]
     if not subscribed:
         return []
-    held = webhook_health.held_until(subscribed)  # a failing endpoint's new ones wait too
     body = json.dumps(
         {"type": event, "timestamp": timeutil.utcnow().isoformat(), "data": data},
         separators=(",", ":"),
     )
-    deliveries = [
-        WebhookDelivery(
-            practice_id=practice_id,
-            endpoint_id=endpoint.id,
-            event=event,
-            message_id=new_message_id(),
-            payload=body,
-            next_attempt_at=held.get(endpoint.id),
+    # One INSERT for all of them; a failing endpoint's new one waits with its held ones.
+    deliveries = db.session.execute(
+        sa.insert(WebhookDelivery)
+        .values(
+            [
+                {
+                    "practice_id": practice_id,
+                    "endpoint_id": endpoint_id,
+                    "event": event,
+                    "message_id": new_message_id(),
+                    "payload": body,
+                    "next_attempt_at": webhook_health.held_until(endpoint_id),
+                }
+                for endpoint_id in subscribed
+            ]
         )
-        for endpoint in subscribed
-    ]
-    db.session.add_all(deliveries)
-    db.session.flush()
+        .returning(WebhookDelivery.id, WebhookDelivery.next_attempt_at)
+    ).all()
     # Held ones are handed over by the beat's sweep once due (or when a probe succeeds).
-    outbox.hand_over(WEBHOOKS, [d.id for d in deliveries if d.next_attempt_at is None])
-    return [delivery.id for delivery in deliveries]
+    outbox.hand_over(WEBHOOKS, sorted(d.id for d in deliveries if d.next_attempt_at is None))
+    return sorted(delivery.id for delivery in deliveries)
+
+
+# The active endpoints of each practice this process has read, with their events, under
+# the practice's ``webhook_endpoints_version`` then: {practice_id: (stamp, endpoints)}.
+# Every change to an endpoint's existence or activity bumps the version in its own
+# transaction (``webhook_health.endpoints_changed``), so an entry is used only while the
+# practice row the request read still carries its stamp: the version, and the row's
+# creation time (a practice that reuses a removed one's id starts over at version 0).
+Subscriptions = tuple[tuple[int, frozenset[str]], ...]
+Stamp = tuple[int, datetime]
+_kept: dict[int, tuple[Stamp, Subscriptions]] = {}
+
+
+def _subscriptions(practice_id: int) -> Subscriptions:
+    """The practice's active endpoints and their events: kept ones if this request has the
+    practice's row loaded at the version they were read under, else read (one SELECT)."""
+    changed_here = webhook_health.changed_in_transaction(practice_id)
+    stamp = None if changed_here else _loaded_stamp(practice_id)
+    kept = _kept.get(practice_id)
+    if stamp is not None and kept is not None and kept[0] == stamp:
+        return kept[1]
+    rows = db.session.execute(
+        sa.select(
+            Practice.webhook_endpoints_version,
+            Practice.created_at,
+            WebhookEndpoint.id,
+            WebhookEndpoint.events,
+        )
+        .select_from(Practice)
+        .outerjoin(
+            WebhookEndpoint,
+            sa.and_(
+                # The practice the event happened in, named by the caller: the deliveries
+                # are written for it, so its endpoints are chosen by it too.
+                WebhookEndpoint.practice_id == Practice.id,
+                WebhookEndpoint.active.is_(True),
+                WebhookEndpoint.deleted_at.is_(None),
+            ),
+        )
+        .where(Practice.id == practice_id)
+        .order_by(WebhookEndpoint.id)
+    ).all()
+    subscriptions = tuple(
+        (endpoint_id, frozenset(events.split()))
+        for _version, _created_at, endpoint_id, events in rows
+        if endpoint_id is not None
+    )
+    if rows and not changed_here:
+        # Read with the version in one statement: the pair is consistent, whatever
+        # commits meanwhile. Not kept while this session's own change is uncommitted.
+        _kept[practice_id] = ((rows[0][0], rows[0][1]), subscriptions)
+    return subscriptions
+
+
+def _loaded_stamp(practice_id: int) -> Stamp | None:
+    """The practice row's ``webhook_endpoints_version`` and creation time if this session has
+    it loaded (the partner's link loads it with the couple), without asking the database."""
+    practice = db.session.identity_map.get(identity_key(Practice, practice_id))
+    if practice is None:
+        return None
+    unloaded = sa.inspect(practice).unloaded
+    if "webhook_endpoints_version" in unloaded or "created_at" in unloaded:
+        return None
+    return practice.webhook_endpoints_version, practice.created_at
+
+
+def forget_kept_endpoints() -> None:
+    """Drop what this process keeps (tests that start a practice's ids over)."""
+    _kept.clear()
 
 
 def new_message_id() -> str:
