@@ -82,19 +82,25 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
         return None
     # Across practices: the token is what tells whose link it is. The partner's page then
     # works in that practice's scope (counselor/partner/views.py).
-    link = db.session.scalar(
-        across_practices(
-            sa.select(ClientLink)
-            .where(ClientLink.token_hash == hash_token(token), ClientLink.purpose == purpose)
-            .options(
-                joinedload(ClientLink.partner)
-                .joinedload(Partner.couple)
-                .selectinload(Couple.partners),
-                joinedload(ClientLink.partner)
-                .joinedload(Partner.couple)
-                .joinedload(Couple.practice),
+    # One SELECT: the link, its partner, their couple with both partners, and the
+    # practice — what the partner's pages and *Mark done* check their rules on.
+    link = (
+        db.session.scalars(
+            across_practices(
+                sa.select(ClientLink)
+                .where(ClientLink.token_hash == hash_token(token), ClientLink.purpose == purpose)
+                .options(
+                    joinedload(ClientLink.partner)
+                    .joinedload(Partner.couple)
+                    .joinedload(Couple.partners),
+                    joinedload(ClientLink.partner)
+                    .joinedload(Partner.couple)
+                    .joinedload(Couple.practice),
+                )
             )
         )
+        .unique()
+        .one_or_none()
     )
     if link is None or link.revoked_at is not None or link.expires_at <= timeutil.utcnow():
         return None

@@ -5,12 +5,12 @@ rules as recording."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -28,7 +28,7 @@ from counselor.services.delivery import webhooks
 from counselor.services.errors import FieldErrors, InvalidInput, NotFound
 from counselor.services.homework import acknowledgements, change_window, reflections, replies
 from counselor.services.homework.assignments import assignee_partner_ids
-from counselor.services.validation import REFLECTION_MAX
+from counselor.services.validation import CHECKIN_KEY_MAX, REFLECTION_MAX, unstorable
 from counselor.tenancy import get_in_practice
 
 BACKDATE_DAYS = 7
@@ -55,25 +55,61 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
 
     Returns ``(check_in, created)``.
     """
-    assignment = get_in_practice(Assignment, assignment_id)
+    key = data.idempotency_key or new_idempotency_key()
+    assignment, existing = step_with_checkin(assignment_id, data.partner_id, key)
+    return record_checkin_on(actor, assignment, replace(data, idempotency_key=key), existing)
+
+
+def step_with_checkin(
+    assignment_id: int, partner_id: int, key: str | None
+) -> tuple[Assignment, CheckIn | None]:
+    """The step (``NotFound`` if the practice has no such step), and the partner's
+    check-in already recorded under ``key`` if there is one — in one SELECT, so that a
+    replayed form costs no more than a look, and a new one no more than the step. A key no
+    column could hold matches nothing (and reaches no query)."""
+    existing_under_key = sa.and_(
+        CheckIn.partner_id == partner_id,
+        (CheckIn.idempotency_key == key) if _storable_key(key) else sa.false(),
+    )
+    row = db.session.execute(
+        sa.select(Assignment, CheckIn)
+        .outerjoin(CheckIn, existing_under_key)
+        .where(Assignment.id == assignment_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"assignment {assignment_id}")
+    return row[0], row[1]
+
+
+def _storable_key(key: str | None) -> bool:
+    return bool(key) and len(key or "") <= CHECKIN_KEY_MAX and unstorable(key or "") is None
+
+
+def record_checkin_on(
+    actor: Actor, assignment: Assignment, data: CheckInInput, existing: CheckIn | None
+) -> tuple[CheckIn, bool]:
+    """``record_checkin`` on a step already loaded with the partner's check-in under the
+    key (``step_with_checkin``): a partner's link has loaded the couple and its partners
+    already, so the rules are checked on those rows and the check-in costs one INSERT.
+
+    Returns ``(check_in, created)``.
+    """
+    # The couple and its partners come from the session when the caller loaded them.
+    partner_ids = [p.id for p in assignment.couple.partners]
     partner = next((p for p in assignment.couple.partners if p.id == data.partner_id), None)
     key = data.idempotency_key or new_idempotency_key()
-    if partner is not None:
-        existing = _checkin_by_key(partner.id, key)
-        if existing is not None:
-            return existing, False
+    if partner is not None and existing is not None:
+        return existing, False
 
     _check_step_open(assignment)
-    if partner is None or partner.id not in assignee_partner_ids(
-        assignment, [p.id for p in assignment.couple.partners]
-    ):
+    if partner is None or partner.id not in assignee_partner_ids(assignment, partner_ids):
         raise InvalidInput.single("partner_id", "This partner is not doing this step.")
     problems = FieldErrors()
     occurred_on = _check_occurred_on(problems, partner, data.occurred_on, assignment)
     reflection = _check_details(problems, data.comfort, data.reflection)
     problems.raise_if_any()
 
-    check_in = CheckIn(
+    check_in = _insert_once(
         practice_id=actor.practice_id,
         assignment_id=assignment.id,
         partner_id=partner.id,
@@ -84,17 +120,12 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
         source=data.source,
         idempotency_key=key,
     )
-    db.session.add(check_in)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another request with the same key won the race: theirs is the check-in. No
-        # savepoint here: SQLite's driver would commit the row early; this is the
-        # transaction's first write, so rolling all of it back loses nothing.
-        db.session.rollback()
+    if check_in is None:
+        # Another request with the same key won the race (it committed between our look
+        # and our INSERT, or we waited on its row): theirs is the check-in.
         existing = _checkin_by_key(partner.id, key)
         if existing is None:
-            raise
+            raise RuntimeError("a check-in's key conflicted, yet no check-in holds it")
         return existing, False
     record_event(actor, "checkin.create", "checkin", check_in.id)
     webhooks.emit(
@@ -108,6 +139,21 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
         },
     )
     return check_in, True
+
+
+def _insert_once(**values: object) -> CheckIn | None:
+    """INSERT the check-in unless the partner has one under its key already, in one
+    statement: ``INSERT … ON CONFLICT (partner_id, idempotency_key) DO NOTHING RETURNING``
+    (PostgreSQL, and SQLite from 3.35). No SAVEPOINT and no look-up first: the unique
+    constraint decides, and ``None`` says another request's row holds the key."""
+    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
+    insert = postgresql.insert(CheckIn) if on_postgresql else sqlite.insert(CheckIn)
+    statement = (
+        insert.values(**values)
+        .on_conflict_do_nothing(index_elements=["partner_id", "idempotency_key"])
+        .returning(CheckIn)
+    )
+    return db.session.scalars(statement).one_or_none()
 
 
 def _checkin_by_key(partner_id: int, key: str) -> CheckIn | None:
