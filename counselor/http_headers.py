@@ -7,7 +7,11 @@ answers hold client text (names, reflections) or credentials (tokens in partner 
 URLs, a new API key, a webhook secret); a shared proxy or the browser's disk cache must keep
 none of them. The few public answers (login page, API docs and guide, error pages) gain
 nothing worth a list of exceptions that a new page with client data could slip into, so the
-only exception is ``/static``, which Flask serves with its own cache headers.
+only exception is ``/static``, which Flask serves with its own cache headers — and the
+couples list (``REVALIDATED_ENDPOINTS``) when it sends an ETag: ``private, no-cache``, so
+that the counselor's own browser may keep it and ask before each use (304 while nothing
+changed), and no shared cache may keep it at all. It holds no credential beyond the CSRF
+token of that browser's own session.
 
 Framing: no site may show a page of ours in a frame (``frame-ancestors 'none'`` and
 ``X-Frame-Options: DENY``), except the dashboard of a practice that lists host systems
@@ -33,6 +37,9 @@ from counselor.services.accounts.framing import allowed_origins
 
 NO_FRAMING = "'none'"
 CACHEABLE_ENDPOINTS = frozenset({"static"})
+# Pages that carry an ETag (dashboard/page_versions.py) and may be kept by the browser that
+# asked for them, to be revalidated before each use.
+REVALIDATED_ENDPOINTS = frozenset({"dashboard.couples_list"})
 # Pages a practice may let its host systems frame: the dashboard, and the host launch that
 # opens it (its "Continue as …?" question).
 FRAMABLE_BLUEPRINTS = frozenset({"dashboard", "launch"})
@@ -66,13 +73,22 @@ def add_security_headers(response: Response) -> Response:
         "Content-Security-Policy", content_security_policy(" ".join(origins) or NO_FRAMING)
     )
     if request.endpoint not in CACHEABLE_ENDPOINTS:
-        headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = cache_control(response)
     config = current_app.config
     if serves_https(config):
         headers["Strict-Transport-Security"] = (
             f"max-age={config['HSTS_MAX_AGE_SECONDS']}; includeSubDomains"
         )
     return response
+
+
+def cache_control(response: Response) -> str:
+    """``no-store``, but for a page that revalidates and sent an ETag: the browser that
+    asked may keep it, for itself only, and must ask before each use (``private,
+    no-cache``), so a repeat view answers 304 while nothing on the page changed."""
+    if request.endpoint in REVALIDATED_ENDPOINTS and response.headers.get("ETag"):
+        return "private, no-cache"
+    return "no-store"
 
 
 def framing_origins() -> list[str]:

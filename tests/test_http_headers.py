@@ -1,7 +1,9 @@
 """Cache-Control, HSTS and Secure cookies (issue 12, finding 9's last bullet: pages with
 client data and API JSON lacked ``Cache-Control: no-store``, there was no HSTS, and the
 cookie was not Secure when PUBLIC_BASE_URL was https; counselor/http_headers.py,
-config.derived_settings). The rule: every response but a static file is no-store."""
+config.derived_settings). The rule: every response but a static file is no-store — the
+couples list aside, which the signed-in counselor's own browser may keep and must
+revalidate (``private, no-cache`` with an ETag: tests/dashboard/test_couples_list_etag.py)."""
 
 from __future__ import annotations
 
@@ -27,13 +29,21 @@ def get_urls(app: Flask) -> list[tuple[str, str]]:
     ]
 
 
+REVALIDATED = {"dashboard.couples_list"}  # private, no-cache with an ETag once signed in
+
+
 def test_every_page_is_no_store_logged_in_or_not(app, client, counselor):
     urls = get_urls(app)
     for endpoint, url in urls:
         assert client.get(url).headers.get("Cache-Control") == "no-store", (endpoint, url)
     client.post("/login", data={"email": counselor.email, "password": factories.PASSWORD})
     for endpoint, url in urls:
-        assert client.get(url).headers.get("Cache-Control") == "no-store", (endpoint, url)
+        response = client.get(url)
+        expected = "no-store"
+        if endpoint in REVALIDATED and response.status_code == 200:
+            assert response.headers.get("ETag"), (endpoint, url)
+            expected = "private, no-cache"
+        assert response.headers.get("Cache-Control") == expected, (endpoint, url)
 
 
 def test_pages_and_api_answers_with_client_data_are_no_store(app, logged_in, counselor):
@@ -53,7 +63,8 @@ def test_pages_and_api_answers_with_client_data_are_no_store(app, logged_in, cou
 
     for name, response in answers.items():
         assert response.status_code in (200, 404), name
-        assert response.headers["Cache-Control"] == "no-store", name
+        expected = "private, no-cache" if name == "couples list" else "no-store"
+        assert response.headers["Cache-Control"] == expected, name
     assert "Nolan &amp; Quinn" in answers["couple page"].get_data(as_text=True)
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from counselor.dashboard import bp
+from counselor.dashboard import bp, page_versions
 from counselor.dashboard.confirm import confirmed, form_fields
 from counselor.dashboard.couple_status import GUARDED, offer_status_undo, status_confirmation
 from counselor.dashboard.forms import CoupleForm, PartnerForm
@@ -30,36 +38,62 @@ def index() -> ResponseReturnValue:
 
 @bp.route("/couples")
 def couples_list() -> ResponseReturnValue:
+    """The couples list, one page at a time (``services/pages/dashboard.py``). The page
+    carries an ETag naming everything it was built from (``page_versions``), so that a
+    browser that has it already gets 304 Not Modified: read, but neither judged nor
+    rendered again."""
     search = request.args.get("q", "").strip()[:100]
     status = request.args.get("status", "")
     when = _choice(request.args.get("when", ""), dashboard.WHEN_CHOICES)
     sort = _choice(request.args.get("sort", ""), dashboard.SORT_CHOICES)
-    page = request.args.get("page", 1, type=int) or 1
-    listing = dashboard.list_couples(
+    paging = dashboard.Paging(
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=current_app.config["COUPLES_PER_PAGE"],
+        after=_couple_id(request.args.get("after")),
+        before=_couple_id(request.args.get("before")),
+    )
+    read = dashboard.read_page(
         search=search,
         status=status or None,
         when=when or None,
         sort=sort or None,
         timezone=current_user.timezone,
-        page=page,
-        per_page=current_app.config["COUPLES_PER_PAGE"],
+        paging=paging,
     )
-    # One event for the list (it shows partners' names), not one per couple on it.
+    # One event for the list (it shows partners' names), not one per couple on it; a
+    # repeat answered 304 is a view of the list too.
     record_event(current_actor(), "couple.list", "couple", None)
-    return render_template(
-        "dashboard/couples_list.html",
-        listing=listing,
-        search=search,
-        status=status,
-        statuses=[s.value for s in CoupleStatus],
-        when=when,
-        sort=sort,
+    etag = page_versions.page_etag(read.fingerprint)
+    if etag is not None and request.if_none_match.contains(etag):
+        return page_versions.not_modified(etag)
+    response = make_response(
+        render_template(
+            "dashboard/couples_list.html",
+            listing=read.page(),
+            search=search,
+            status=status,
+            statuses=[s.value for s in CoupleStatus],
+            when=when,
+            sort=sort,
+        )
     )
+    if etag is not None:
+        response.set_etag(etag)
+    return response
 
 
 def _choice(value: str, choices: tuple[str, ...]) -> str:
     """A query parameter that names one of ``choices``, else "" (the default)."""
     return value if value in choices else ""
+
+
+def _couple_id(value: str | None) -> int | None:
+    """A page link's couple id (``after``/``before``), or None for anything that is not
+    one a database could hold."""
+    if value is None or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if 0 < number < 2**31 else None
 
 
 @bp.route("/couples/new", methods=["GET", "POST"])

@@ -212,7 +212,13 @@ def ladder_rungs() -> list[LadderRung]:
 def top_rung_position() -> int | None:
     """The ladder's highest rung position (None before the ladder is synced): no rung
     above it to suggest moving up to."""
-    return db.session.scalar(sa.select(sa.func.max(LadderRung.position)))
+    return db.session.scalar(top_rung_position_sql())
+
+
+def top_rung_position_sql() -> sa.Select[int | None]:
+    """``top_rung_position`` as a SELECT, for a query that reads it as a column of its
+    own (the couples list)."""
+    return sa.select(sa.func.max(LadderRung.position))
 
 
 def base_active_templates(rung: LadderRung) -> list[TaskTemplate]:

@@ -11,7 +11,7 @@ those weeks per step, partner and day, and the ladder's top rung.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -37,16 +37,9 @@ def couples_now(couples: list[Couple], now: datetime | None = None) -> dict[int,
     partners = [p for c in couples for p in c.partners]
     first, last = week_rules.readiness_window(partners, now)
     by_couple: dict[int, list[Assignment]] = {c.id: [] for c in couples}
-    may_count = sa.and_(
-        Assignment.starts_on <= last,
-        sa.func.coalesce(Assignment.ended_on, Assignment.due_on, first) >= first,
-    )
     for assignment in db.session.scalars(
         sa.select(Assignment)
-        .where(
-            Assignment.couple_id.in_(list(by_couple)),
-            sa.or_(Assignment.status == AssignmentStatus.ACTIVE, may_count),
-        )
+        .where(Assignment.couple_id.in_(list(by_couple)), steps_that_count_now(first, last))
         .order_by(Assignment.id)
         .options(selectinload(Assignment.rung))
     ):
@@ -71,3 +64,14 @@ def couples_now(couples: list[Couple], now: datetime | None = None) -> dict[int,
         )
         for couple in couples
     }
+
+
+def steps_that_count_now(first: date, last: date) -> sa.ColumnElement[bool]:
+    """The steps that can count between two local dates (the weeks judged and the week in
+    progress), and every active one, which sets the current rung: what the figures of
+    "now" are computed on (the couples list reads its steps with this too)."""
+    may_count = sa.and_(
+        Assignment.starts_on <= last,
+        sa.func.coalesce(Assignment.ended_on, Assignment.due_on, first) >= first,
+    )
+    return sa.or_(Assignment.status == AssignmentStatus.ACTIVE, may_count)
