@@ -167,6 +167,9 @@ class PartnerEmails:
         self.partners = partners
         self.rows = rows
         self.links = link_batch.LinkBatch()
+        # The week's last day as each language writes it: the same few for a whole chunk,
+        # and Babel's date patterns are slow to match.
+        self._days: dict[tuple[str, date], str] = {}
 
     @classmethod
     def load(cls, emails: list[OutboxEmail]) -> PartnerEmails:
@@ -205,9 +208,16 @@ class PartnerEmails:
                 email,
                 partner,
                 homework,
+                week_ends=self._day(week_end(partner)),
                 homework_token=self.links.issue(partner, LinkPurpose.HOMEWORK),
                 unsubscribe_token=self.links.issue(partner, LinkPurpose.UNSUBSCRIBE),
             )
+
+    def _day(self, day: date) -> str:
+        key = (current_language(), day)
+        if key not in self._days:
+            self._days[key] = format_day(day)
+        return self._days[key]
 
     def save_links(self) -> None:
         """Write the links of the emails composed so far, in one statement."""
@@ -219,6 +229,7 @@ def _partner_content(
     partner: Partner,
     homework: partner_page.PartnerHomework,
     *,
+    week_ends: str,
     homework_token: str,
     unsubscribe_token: str,
 ) -> Content:
@@ -241,7 +252,7 @@ def _partner_content(
             for step in homework.open_steps
             if step.assignment.due_on and step.assignment.due_on.toordinal() == tomorrow
         ),
-        "week_ends": format_day(week_end(partner)),
+        "week_ends": week_ends,
         "titles": [step.title for step in listed],
         "untranslated": any(step.words.untranslated for step in listed),
         "homework_url": homework_url,
