@@ -219,7 +219,13 @@ def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
         raise InvalidLink from None
     _require_own_step(partner, assignment)
     today = timeutil.local_today(partner.timezone)
-    form.when.choices = _when_choices(today, today - timedelta(days=BACKDATE_DAYS))
+    # The days a check-in may be put on, without their labels: a refused form is drawn
+    # again by render_partner_page, which labels them (Babel's date formats cost more than
+    # the rest of a Mark done).
+    form.when.choices = [
+        SelectChoice(str((today - day).days), "")
+        for day in recent_days(today, today - timedelta(days=BACKDATE_DAYS))
+    ]
     if not form.validate_on_submit() or not key.startswith(f"link:{assignment_id}:"):
         return _render_homework(token, link, assignment_id, form, status=422)
     data = CheckInInput(
