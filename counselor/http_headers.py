@@ -11,7 +11,8 @@ only exception is ``/static``, which Flask serves with its own cache headers —
 couples list (``REVALIDATED_ENDPOINTS``) when it sends an ETag: ``private, no-cache``, so
 that the counselor's own browser may keep it and ask before each use (304 while nothing
 changed), and no shared cache may keep it at all. It holds no credential beyond the CSRF
-token of that browser's own session.
+token of that browser's own session, and signing out clears the browser's cache
+(``Clear-Site-Data: "cache"``), so the next person at that browser finds no copy of it.
 
 Framing: no site may show a page of ours in a frame (``frame-ancestors 'none'`` and
 ``X-Frame-Options: DENY``), except the dashboard of a practice that lists host systems
@@ -40,6 +41,8 @@ CACHEABLE_ENDPOINTS = frozenset({"static"})
 # Pages that carry an ETag (dashboard/page_versions.py) and may be kept by the browser that
 # asked for them, to be revalidated before each use.
 REVALIDATED_ENDPOINTS = frozenset({"dashboard.couples_list"})
+# Signing out empties the browser's cache of our pages (``Clear-Site-Data``).
+SIGN_OUT_ENDPOINTS = frozenset({"dashboard.logout"})
 # Pages a practice may let its host systems frame: the dashboard, and the host launch that
 # opens it (its "Continue as …?" question).
 FRAMABLE_BLUEPRINTS = frozenset({"dashboard", "launch"})
@@ -74,6 +77,9 @@ def add_security_headers(response: Response) -> Response:
     )
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         headers["Cache-Control"] = cache_control(response)
+    if request.endpoint in SIGN_OUT_ENDPOINTS:
+        # What the browser kept to revalidate (the couples list) goes with the sign-out.
+        headers["Clear-Site-Data"] = '"cache"'
     config = current_app.config
     if serves_https(config):
         headers["Strict-Transport-Security"] = (

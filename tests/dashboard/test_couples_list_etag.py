@@ -179,3 +179,10 @@ def test_every_other_dashboard_page_stays_no_store(logged_in, listed_couple):
         response = logged_in.get(path)
         assert response.headers["Cache-Control"] == "no-store", path
         assert "ETag" not in response.headers, path
+
+
+def test_signing_out_clears_what_the_browser_kept(logged_in, listed_couple):
+    first_view(logged_in)
+    response = logged_in.post("/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+    assert "Clear-Site-Data" not in logged_in.get("/login").headers
