@@ -118,8 +118,10 @@ bench: $(VENV)/.bench-installed bench-tools $(COMPILED_CATALOGUES)
 bench-quick: $(VENV)/.bench-installed bench-tools
 	$(BIN)/python -m benchmarks run --quick
 
-# How many couples this machine serves: a simulated week (check-ins, reminders, sessions
-# with their reports, counselors' lists) on a compressed clock, N bisected (< 10 min);
-# prints "one 2-core machine serves about N couples" and writes benchmarks/output/.
+# How many couples this machine serves: the week's busiest stretch (Tuesday 14:00-20:00:
+# check-ins, the 18:00 reminder burst, the next morning's reports, counselors' lists) and
+# the nightly compile, at C = 360 (an hour in 10 s) on the Procfile's workers; N simulated
+# couples bisected (< 10 min), checked at C = 120; prints "one 2-core machine serves about
+# C*N couples" and writes benchmarks/output/capacity.json and capacity.md.
 bench-capacity: $(VENV)/.bench-installed $(COMPILED_CATALOGUES)
 	$(BIN)/python -m benchmarks.capacity

@@ -1,50 +1,65 @@
-"""`make bench-capacity`: how many couples one machine serves, by simulating their week.
+"""`make bench-capacity`: how many couples one machine serves, from the busiest stretch of
+their week played on a compressed clock.
 
-python -m benchmarks.capacity [--week-seconds 60] [--low 500] [--high 64000] [--budget 570]
-                              [--only N,N…] [--no-compare]
+python -m benchmarks.capacity [--compression 360] [--hours 6] [--low 20] [--high 2000]
+                              [--budget 570] [--only N,N…] [--no-check]
 
 The set-up is the project's own, as `make run` serves it on this machine: PostgreSQL and
-Redis, gunicorn with 2 sync workers, one Celery worker with 2 pool processes taking every
-queue, an SMTP sink (aiosmtpd). A simulated week (benchmarks/capacity_plan.py: check-ins,
-reminders, sessions and their reports, counselors' lists) runs on a compressed clock
-(benchmarks/capacity_clock.py) for N couples; N is bisected for the largest week in which
+Redis, gunicorn with 2 sync workers, the Procfile's Celery workers (each kind of work on
+workers of its own: default+mail, webhooks, reports; their pool sizes as written there;
+the beat is played by this process), an SMTP sink (aiosmtpd).
 
-- every reminder leaves within its (simulated) hour,
-- every session's report is ready before the session begins,
-- the couples page's p99 stays under 200 ms (and no request fails).
+What is played (benchmarks/capacity_plan.py): not the whole week but its busiest stretch,
+chosen from the week's own distributions (``busiest_stretch``: every kind of work at its
+peak at once) — Tuesday 14:00–20:00 with the 18 h report lead: check-ins, counselors'
+lists until 18:00, the 18:00 reminder burst (half of all partners), the next morning's
+reports prepared from 15:00 (every reminder whose hour ends by 20:00 is judged). At
+C = 360 an hour takes 10 s of real time, long against a request's or a task's fixed
+latency; the stretch takes 60 s, a run about 90 s with its set-up and compile.
 
-Compression makes every rate of the week ``factor`` times denser (a week in 60 s: 10,080×),
-and every deadline as much shorter: N is the largest host a week at that density leaves
-on time. The output says so beside N. Then, with what time is left, the largest N that
-passed runs again with 1 Celery process, to see which part binds first. The figures are
-written to benchmarks/output/capacity.json and capacity.md.
+N simulated couples at C× put the load of C·N couples at real pace on the machine: every
+rate is C times denser, and every deadline C times shorter (stricter, not looser). N is
+bisected for the largest stretch in which
+
+- every reminder leaves within its hour,
+- every report is ready before its session (and before the run ends),
+- the couples page's p99 stays under 200 ms, no request fails,
+- the nightly compile of every couple fits its night (C times its time ≤ half of the
+  5.75 h between the 02:15 run and the first reminders at 08:00),
+
+and stated as "one machine serves about C·N couples". That equivalence is checked: the
+answer's C·N, and the first C·N that failed, run again at C = 120 over 17:00–19:00 (the
+18:00 burst) with N scaled to the same C·N; both verdicts are printed side by side.
+
+The database holds N couples' rows, not C·N: the suite's growth rows (docs/benchmarks.md)
+show a request's time grows as n^0.2 at most from 200 to 10,000 couples, so the smaller
+tables flatter the per-request cost a little; the output says so.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import math
-import os
 import signal
 import sys
 import time
-from dataclasses import asdict
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
 from benchmarks import capacity_plan as plan
 from benchmarks.capacity_clock import CLOCK_FILE_ENV
-from benchmarks.capacity_run import Stack, run_week
+from benchmarks.capacity_report import print_summary, write_results
+from benchmarks.capacity_run import Stack, run_stretch
 from benchmarks.env import BenchEnv, machine_description
 from benchmarks.http_load import GunicornServer
 from benchmarks.scenario_fanout import CountingHandler
-from tests.support.processes import ROOT, free_port, migrate
+from counselor.models import Practice
+from tests.support.processes import free_port, migrate
 
-OUTPUT = ROOT / "benchmarks" / "output"
-SET_UP_GUESS = 20.0  # seconds a week's set-up takes (data, worker), before one is measured
+OVERHEAD = 30.0  # real seconds a run takes besides its stretch (workers, compile), at first
+BUILD_PER_COUPLE = 0.1  # real seconds to build a simulated couple (about, on 2 busy cores)
+CHECK_START_HOUR = plan.DEFAULT_REMINDER_HOUR - 1  # the check's stretch: around the burst
+RATIO = 1.5  # the bisection stops when the answer is bracketed this closely
 
 
 def say(text: str) -> None:
@@ -61,31 +76,46 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def report_lead_hours() -> float:
+    """A practice's report lead time unless it changes it (the model's default)."""
+    return float(Practice.__table__.c.report_lead_hours.default.arg)
+
+
+def compressions(args: argparse.Namespace) -> tuple[plan.Compression, plan.Compression]:
+    start = plan.busiest_stretch(args.hours, report_lead_hours())
+    main = plan.Compression(args.compression, start, args.hours)
+    check = plan.Compression(args.check_compression, CHECK_START_HOUR, args.check_hours)
+    return main, check
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.capacity")
-    parser.add_argument("--week-seconds", type=float, default=60.0)
-    parser.add_argument("--low", type=int, default=500, help="the first N tried")
-    parser.add_argument("--high", type=int, default=64000, help="the largest N tried")
+    parser.add_argument("--compression", type=float, default=360.0, help="C (an hour: 3600/C s)")
+    parser.add_argument("--hours", type=int, default=6, help="the stretch's length")
+    parser.add_argument("--check-compression", type=float, default=120.0)
+    parser.add_argument("--check-hours", type=float, default=2.0)
+    parser.add_argument("--low", type=int, default=20, help="the first N tried")
+    parser.add_argument("--high", type=int, default=2000, help="the largest N tried")
     parser.add_argument("--budget", type=float, default=570.0, help="seconds for the run")
-    parser.add_argument("--no-compare", action="store_true", help="skip the 1-process week")
-    parser.add_argument(
-        "--only", help="comma-separated N to run instead of the bisection (e.g. a longer week)"
-    )
+    parser.add_argument("--no-check", action="store_true", help="skip the second C")
+    parser.add_argument("--only", help="comma-separated N to run instead of the bisection")
     args = parser.parse_args(argv)
     _stop_on_sigterm()
     started = time.perf_counter()
+    compression, check = compressions(args)
     env = BenchEnv.create()
     if not env.server_url or not env.redis:
         env.close()
         say("needs PostgreSQL and redis-server (the capacity is stated for them)")
         return 2
     say(f"database: {env.engine_name}; broker: {env.broker_name}; scratch: {env.workdir}")
+    say(f"stretch: {compression.describe()}")
     handler = CountingHandler()
     smtp_port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
     server = None
-    weeks: list[plan.Criteria] = []
-    compared: plan.Criteria | None = None
+    runs: list[plan.Criteria] = []
+    checks: list[tuple[plan.Criteria, plan.Criteria]] = []
     try:
         app = env.make_app()
         logging.disable(logging.WARNING)  # Alembic's INFO lines
@@ -103,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         stack = Stack(env, app, server, handler, smtp_port, clock_path)
         with app.app_context():
-            weeks, compared = bisect(stack, args, started)
+            trial = Trials(stack, args, started)
+            runs = trial.bisect(compression, None if args.no_check else check)
+            if not args.no_check:
+                checks = trial.check(compression, check, runs)
     except KeyboardInterrupt:
         say("interrupted: stopping everything this run started, dropping its database")
         return 130
@@ -112,132 +145,81 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         controller.stop()
         env.close()
-    answer = plan.largest_passing({w.couples: w.passed for w in weeks})
+    answer = plan.largest_passing({r.couples: r.passed for r in runs})
     elapsed = time.perf_counter() - started
-    write_results(args, machine, weeks, compared, answer, elapsed)
-    print_summary(args, weeks, compared, answer, elapsed)
+    write_results(machine, compression, check, runs, checks, answer, elapsed)
+    print_summary(compression, runs, checks, answer, elapsed)
     return 0
 
 
-def bisect(
-    stack: Stack, args: argparse.Namespace, started: float
-) -> tuple[list[plan.Criteria], plan.Criteria | None]:
-    tried: dict[int, bool] = {}
-    weeks: list[plan.Criteria] = []
-    per_couple = SET_UP_GUESS / 1000  # set-up seconds per couple, refined as weeks run
-    compare_reserve = 0.0 if args.no_compare else args.week_seconds + SET_UP_GUESS
-    fixed = [int(n) for n in args.only.split(",")] if args.only else None
+class Trials:
+    """Runs of the stretch within the budget: the bisection, then the check."""
 
-    def next_n() -> int | None:
-        if fixed is not None:
-            return next((n for n in fixed if n not in tried), None)
-        return plan.next_size(tried, args.low, args.high)
+    def __init__(self, stack: Stack, args: argparse.Namespace, started: float) -> None:
+        self.stack, self.args, self.started = stack, args, started
+        self.overhead = OVERHEAD  # the longest a run took besides its stretch and data
 
-    while (n := next_n()) is not None:
-        estimate = args.week_seconds + 15 + per_couple * n
-        if time.perf_counter() - started + estimate > args.budget - compare_reserve:
-            say(f"N={n:,} would not finish within the budget: stopping the bisection")
-            break
-        say(f"week of N={n:,} couples (a week in {args.week_seconds:g} s) …")
+    def estimate(self, compression: plan.Compression, n: int) -> float:
+        return compression.real_seconds + self.overhead + BUILD_PER_COUPLE * n
+
+    def left(self) -> float:
+        return self.args.budget - (time.perf_counter() - self.started)
+
+    def run(self, compression: plan.Compression, n: int) -> plan.Criteria:
+        say(f"N={n:,} at C={compression.factor:g} "
+            f"(≈ {compression.real_pace_couples(n):,} couples at real pace) …")  # fmt: skip
         began = time.perf_counter()
-        week = run_week(stack, n, args.week_seconds, say=lambda t: say(t))
+        result = run_stretch(self.stack, n, compression, say=say)
         took = time.perf_counter() - began
-        per_couple = max(per_couple, (took - args.week_seconds) / n)
-        week.extra["wall_seconds"] = round(took, 1)
-        weeks.append(week)
-        tried[n] = week.passed
-        say(week.line())
-        say(f"  CPU, % of one core: {week.extra['cpu_percent_of_a_core']}")
-    answer = plan.largest_passing(tried)
-    if args.no_compare or not tried:
-        return weeks, None
-    n = answer or min(tried, default=args.low)
-    if time.perf_counter() - started + args.week_seconds + 15 + per_couple * n > args.budget:
-        say("no time left for the 1-process week")
-        return weeks, None
-    say(f"the same week of N={n:,} with 1 Celery process …")
-    compared = run_week(stack, n, args.week_seconds, concurrency=1, say=lambda t: say(t))
-    say(compared.line())
-    say(f"  CPU, % of one core: {compared.extra['cpu_percent_of_a_core']}")
-    return weeks, compared
+        extra = took - compression.real_seconds - BUILD_PER_COUPLE * n
+        self.overhead = max(self.overhead, extra)
+        result.extra["wall_seconds"] = round(took, 1)
+        say(result.line())
+        say(f"  CPU, % of one core: {result.extra['cpu_percent_of_a_core']}")
+        return result
 
+    def bisect(
+        self, compression: plan.Compression, check: plan.Compression | None
+    ) -> list[plan.Criteria]:
+        """N bisected (within RATIO) while time is left for the check's two runs."""
+        args = self.args
+        tried: dict[int, bool] = {}
+        runs: list[plan.Criteria] = []
+        fixed = [int(n) for n in args.only.split(",")] if args.only else None
 
-def _figures(week: plan.Criteria) -> dict[str, object]:
-    out = asdict(week)
-    out["passed"] = week.passed
-    out["failed"] = week.failures()
-    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in out.items()}
+        def next_n() -> int | None:
+            if fixed is not None:
+                return next((n for n in fixed if n not in tried), None)
+            return plan.next_size(tried, args.low, args.high, smallest=2, ratio=RATIO)
 
+        while (n := next_n()) is not None:
+            reserve = 0.0 if check is None else 2 * (check.real_seconds + self.overhead)
+            if self.estimate(compression, n) > self.left() - reserve:
+                say(f"N={n:,} would not finish within the budget: the bisection stops")
+                break
+            result = self.run(compression, n)
+            runs.append(result)
+            tried[n] = result.passed
+        return runs
 
-def write_results(args, machine, weeks, compared, answer, elapsed) -> Path:
-    OUTPUT.mkdir(exist_ok=True)
-    ignore = OUTPUT / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# Written by benchmarks (make bench-capacity); not kept in git.\n*\n")
-    factor = plan.WEEK / args.week_seconds
-    result = {
-        "couples": answer,
-        "statement": statement(answer, args.week_seconds),
-        "week_seconds": args.week_seconds,
-        "compression": round(factor),
-        "machine": machine,
-        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
-        "wall_seconds": round(elapsed, 1),
-        "weeks": [_figures(w) for w in weeks],
-        "one_celery_process": _figures(compared) if compared else None,
-    }
-    (OUTPUT / "capacity.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
-    lines = [
-        "# Capacity (make bench-capacity)",
-        "",
-        f"**{result['statement']}**",
-        "",
-        *(f"- **{k}**: {v}" for k, v in machine.items()),
-        f"- **week**: simulated in {args.week_seconds:g} s ({factor:,.0f}× a real week's "
-        "rates; every deadline as much shorter)",
-        f"- **run**: {elapsed:.0f} s; load average {os.getloadavg()[0]:.1f} at the end",
-        "",
-        "## Weeks tried",
-        "",
-        *(f"- {w.line()}; CPU % of a core {w.extra.get('cpu_percent_of_a_core')}" for w in weeks),
-    ]
-    if compared:
-        lines += [
-            "",
-            "## The same week with 1 Celery process (2 above)",
-            "",
-            f"- {compared.line()}; CPU % of a core {compared.extra.get('cpu_percent_of_a_core')}",
-        ]
-    (OUTPUT / "capacity.md").write_text("\n".join(lines) + "\n")
-    return OUTPUT
-
-
-def statement(answer: int | None, week_seconds: float) -> str:
-    factor = plan.WEEK / week_seconds
-    machine = f"one {os.cpu_count()}-core machine"
-    if answer is None:
-        return (
-            f"{machine} serves fewer couples than the smallest N tried "
-            f"(a week compressed {factor:,.0f}×)"
-        )
-    return (
-        f"{machine} serves about {answer:,} couples (a week compressed "
-        f"{factor:,.0f}× into {week_seconds:g} s: every reminder within its hour, every "
-        "report before its session, the couples page's p99 under 200 ms)"
-    )
-
-
-def print_summary(args, weeks, compared, answer, elapsed) -> None:
-    print("\nWeeks tried (criteria at each N):")
-    for week in sorted(weeks, key=lambda w: w.couples):
-        print(f"  {week.line()}")
-        print(f"    CPU, % of one core: {week.extra.get('cpu_percent_of_a_core')}")
-    if compared:
-        print("Same week with 1 Celery process instead of 2:")
-        print(f"  {compared.line()}")
-        print(f"    CPU, % of one core: {compared.extra.get('cpu_percent_of_a_core')}")
-    print(f"\n{elapsed:.0f} s in all; written to {OUTPUT / 'capacity.json'} and capacity.md")
-    print(f"\n{statement(answer, args.week_seconds)}")
+    def check(
+        self, compression: plan.Compression, check: plan.Compression, runs: list[plan.Criteria]
+    ) -> list[tuple[plan.Criteria, plan.Criteria]]:
+        """The answer's C·N (and, time allowing, the first C·N that failed above it) again
+        at the second compression, N scaled to the same C·N."""
+        passed = [r for r in runs if r.passed]
+        failed = [r for r in runs if not r.passed]
+        best = max(passed, key=lambda r: r.couples, default=None)
+        above = [r for r in failed if best is None or r.couples > best.couples]
+        pairs = [r for r in (best, min(above, key=lambda r: r.couples, default=None)) if r]
+        checked = []
+        for original in pairs:
+            n = check.simulated_for(compression.real_pace_couples(original.couples))
+            if self.estimate(check, n) > self.left():
+                say(f"no time left to check N={original.couples:,} at C={check.factor:g}")
+                continue
+            checked.append((original, self.run(check, n)))
+        return checked
 
 
 if __name__ == "__main__":

@@ -39,11 +39,15 @@ class Beat:
     clock: their timing is the week's. The sweeps (SWEEPS) are safety nets that find
     nothing when all goes well and cost the same per run however fast the clock goes:
     they run every ``sweep_seconds`` of real time (their real interval, or less), else at
-    10,080× they would take a worker process for themselves."""
+    C× they would run C times as often as at real pace.
+
+    Played from ``start`` (seconds into the week): the daily entries first fall due at
+    their first moment from then on; the interval entries run at once, as a beat does
+    when it starts."""
 
     def __init__(
         self, celery: Any, schedule: dict[str, dict[str, Any]], factor: float,
-        sweep_seconds: float = SWEEP_SECONDS,
+        sweep_seconds: float = SWEEP_SECONDS, start: float = 0.0,
     ) -> None:  # fmt: skip
         self.celery = celery
         self.entries: list[BeatEntry] = []
@@ -56,7 +60,8 @@ class Beat:
                     for h in every.hour
                     for m in every.minute
                 )
-                self.entries.append(BeatEntry(spec["task"], moments, due=moments[0]))
+                due = min((t for t in moments if t >= start), default=float("inf"))
+                self.entries.append(BeatEntry(spec["task"], moments, due=due))
             elif spec["task"] in SWEEPS:
                 interval = min(float(every), sweep_seconds) * factor
                 self.entries.append(BeatEntry(spec["task"], [], interval))

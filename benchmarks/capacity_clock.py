@@ -1,4 +1,4 @@
-"""The compressed clock of `make bench-capacity`: a simulated week in a minute or so.
+"""The compressed clock of `make bench-capacity`: the week's busiest stretch in a minute or so.
 
 Every part of the project reads the time through ``counselor.timeutil.utcnow`` (its
 docstring: "Tests replace this to drive a clock"). The capacity run replaces it, in the

@@ -1,7 +1,9 @@
-"""One simulated week of `make bench-capacity` at N couples, on servers already running:
-the data built, a fresh Celery worker on the compressed clock, the beat's schedule played
-by this process (the real tasks, sent to the worker), the visitors in their own process,
-and the week judged from what the database and the SMTP sink hold at its end."""
+"""One simulated stretch of `make bench-capacity` at N couples, on servers already running:
+the data built (with what the day held before the stretch), the Celery workers the
+Procfile runs on the compressed clock, the beat's schedule played by this process (the
+real tasks, sent to the workers), the visitors in their own process, the stretch judged
+from what the database and the SMTP sink hold at its end, then the nightly compile of
+every couple timed on the same workers."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,10 +28,11 @@ from benchmarks import data
 from benchmarks.capacity_beat import Beat
 from benchmarks.capacity_clock import Anchor, write_anchor
 from benchmarks.capacity_cpu import CpuMeter, database_pids
+from benchmarks.capacity_judge import judge
 from benchmarks.env import BenchEnv, vacuum_analyze
 from benchmarks.http_load import GunicornServer
 from benchmarks.scenario_fanout import CountingHandler
-from counselor import task_names, tenancy
+from counselor import task_names
 from counselor.extensions import db
 from counselor.models import (
     Assignment,
@@ -38,13 +42,22 @@ from counselor.models import (
     OutboxEmail,
     OutboxStatus,
     Partner,
+    Practice,
     Report,
     ReportStatus,
 )
 from counselor.services.accounts.settings import SESSION_IDLE_MINUTES
 from counselor.services.couples import links
+from counselor.services.reports.pre_session import SCHEDULED
+from counselor.services.reports.report_data import build_report_data, fingerprint
 from tests.support import factories
-from tests.support.processes import ROOT, CeleryWorker, empty_tables
+from tests.support.processes import (
+    ROOT,
+    CeleryWorker,
+    ProcfileWorker,
+    empty_tables,
+    procfile_workers,
+)
 
 START_LEAD = 2.0  # real seconds between the end of the set-up and the week's Monday 00:00
 BEAT_TICK = 0.02  # how often this process looks at the beat's schedule (real seconds)
@@ -85,7 +98,7 @@ class Stack:
 
 def next_monday(now: datetime) -> datetime:
     """Monday 00:00 UTC after ``now``: the simulated week lies ahead of the data's
-    creation, and inside the links' 14 days."""
+    creation, and its stretch inside the links' 14 days."""
     midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return midnight + timedelta(days=7 - midnight.weekday())
 
@@ -101,21 +114,28 @@ class World:
     counselors: int = 0
 
 
-def build(couples: int, sim_start: datetime, week: plan.Week, counselors: int) -> World:
-    """N couples across the counselors (one practice each), their partners' reminder hours
-    and homework links, and each couple's session of the week."""
+def build(
+    couples: int, week_start: datetime, week: plan.Week, compression: plan.Compression
+) -> World:
+    """N couples across their counselors (one practice each), the partners' reminder hours
+    and homework links, each couple's session of the week, and what the day held before
+    the stretch (``history``)."""
+    counselors = plan.counselor_count(couples)
     world = World(counselors=counselors)
+    # Every couple's step starts on the stretch's day: every partner not done has a reason
+    # to be reminded (a new step), so each hour's reminders are all its partners, the most
+    # the planner can send (a real Tuesday reminds only those behind pace: fewer).
+    stretch_day = (week_start + timedelta(days=plan.STRETCH_DAY)).date()
     first = 0
     for index, own in enumerate(plan.couples_per_counselor(couples, counselors)):
         owner = data.counselor()  # enters the practice's scope
-        # The longest idle time a practice may choose (settings.SESSION_IDLE_MINUTES): the
-        # counselor logs in each morning, and a page that takes a real second is already
-        # hours on the simulated clock.
+        # The longest idle time a practice may choose (settings.SESSION_IDLE_MINUTES): a
+        # page that takes a real second is minutes on the simulated clock.
         owner.practice.session_idle_minutes = SESSION_IDLE_MINUTES[1]
         world.logins[str(index)] = [owner.email, factories.PASSWORD]
         ids = data.add_couples(
             owner, first, own, timezone="UTC", together_step=False, sessions=False,
-            checkins=False, starts_on=sim_start.date(),
+            checkins=False, starts_on=stretch_day,
         )  # fmt: skip
         partners = db.session.scalars(
             sa.select(Partner)
@@ -139,21 +159,73 @@ def build(couples: int, sim_start: datetime, week: plan.Week, counselors: int) -
                 {
                     "practice_id": owner.practice_id,
                     "couple_id": cid,
-                    "starts_at": sim_start + timedelta(seconds=week.sessions[first + i]),
+                    "starts_at": week_start + timedelta(seconds=week.sessions[first + i]),
                 }
                 for i, cid in enumerate(ids)
             ],
         )
+        history(owner.practice_id, partners, week_start, compression)
         db.session.commit()
         first += own
     vacuum_analyze()
     return world
 
 
-def visitor_spec(week: plan.Week, world: World, anchor: Anchor, port: int) -> dict[str, Any]:
+def history(
+    practice_id: int, partners: Sequence[Partner], week_start: datetime,
+    compression: plan.Compression,
+) -> None:  # fmt: skip
+    """What real pace did before the stretch, so its first planner runs find no backlog a
+    real day would not have: today's reminders of the hours before it, sent on the hour;
+    and the reports of the sessions whose lead time opened before it (yesterday evening's
+    work), ready, with the fingerprint of their data (a check-in in the stretch changes
+    it, and the beat prepares a fresh one, as it would)."""
+    start = week_start + timedelta(seconds=compression.start)
+    today = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = [
+        {
+            "practice_id": practice_id,
+            "partner_id": p.id,
+            "kind": EmailKind.REMINDER,
+            "status": OutboxStatus.SENT,
+            "dedupe_key": f"reminder:{p.id}:{today.date().isoformat()}",
+            "created_at": today + timedelta(hours=p.reminder_hour),
+            "sent_at": today + timedelta(hours=p.reminder_hour, minutes=1),
+        }
+        for p in partners
+        if today + timedelta(hours=p.reminder_hour) < start
+    ]
+    if sent:
+        db.session.execute(sa.insert(OutboxEmail), sent)
+    lead_hours = sa.select(Practice.report_lead_hours).where(Practice.id == practice_id)
+    lead = timedelta(hours=db.session.scalar(lead_hours) or 0)
+    sessions = db.session.scalars(
+        sa.select(CoupleSession).where(
+            CoupleSession.couple_id.in_({p.couple_id for p in partners}),
+            CoupleSession.starts_at > start,
+            CoupleSession.starts_at <= start + lead,
+        )
+    ).all()
+    for session in sessions:
+        made = session.starts_at - lead
+        content = build_report_data(session.couple_id, session, start)
+        db.session.add(
+            Report(
+                practice_id=practice_id, couple_id=session.couple_id, session_id=session.id,
+                status=ReportStatus.READY, requested_by=SCHEDULED, created_at=made,
+                generated_at=made, data_fingerprint=fingerprint(content),
+            )
+        )  # fmt: skip
+    db.session.flush()
+
+
+def visitor_spec(
+    visits: list[plan.Visit], world: World, anchor: Anchor, week_start: float,
+    compression: plan.Compression, port: int,
+) -> dict[str, Any]:  # fmt: skip
     requests = []
-    for n, visit in enumerate(week.visits):
-        at = anchor.real_at(anchor.sim_start + visit.at)
+    for n, visit in enumerate(visits):
+        at = anchor.real_at(week_start + visit.at)
         if visit.kind == "checkin":
             aid = world.steps[visit.who // 2]
             path = f"/p/{world.tokens[visit.who]}/steps/{aid}/done"
@@ -163,53 +235,71 @@ def visitor_spec(week: plan.Week, world: World, anchor: Anchor, port: int) -> di
             session = f"{visit.who}:{int(visit.at // plan.DAY)}"
             path = f"/couples?page={visit.page}"
             requests.append([at, "dashboard", "GET", path, "", session])
-    end = anchor.real_at(anchor.sim_start + plan.WEEK)
+    end = anchor.real_at(week_start + compression.end)
     return {"port": port, "deadline": end + 5, "logins": world.logins, "requests": requests}
 
 
-# --- the beat, played on the compressed clock ----------------------------------------------
-
-
-# --- one week ---------------------------------------------------------------------------------
+# --- one stretch ------------------------------------------------------------------------
 
 
 def reset(stack: Stack) -> None:
-    """No queued task, no result, no row from the last week."""
+    """No queued task, no result, no row from the last run."""
     if stack.env.redis:
         redis.Redis.from_url(stack.env.redis.url).flushdb()
     empty_tables()
 
 
-def run_week(
-    stack: Stack, couples: int, week_seconds: float, concurrency: int = 2, say=print
+def start_workers(
+    stack: Stack, factor: float, couples: int, workers: list[ProcfileWorker]
+) -> list[CeleryWorker]:
+    """The Procfile's Celery workers (their queues and pool sizes) on the compressed clock;
+    the beat is this process's (``Beat``), not the first worker's."""
+    started = []
+    for spec in workers:
+        worker = CeleryWorker(
+            stack.worker_env(factor), stack.env.workdir / f"capacity-{spec.name}-{couples}.log",
+            concurrency=spec.concurrency or 2, name=f"{spec.name}{couples}", loglevel="INFO",
+            queues=",".join(spec.queues) or None, app_module="benchmarks.capacity_clock",
+        )  # fmt: skip
+        started.append(worker)
+        worker.start()
+    for worker in started:
+        worker.wait_until_ready()
+    return started
+
+
+def procfile() -> list[ProcfileWorker]:
+    return procfile_workers(ROOT / "Procfile")
+
+
+def run_stretch(
+    stack: Stack, couples: int, compression: plan.Compression, say=print
 ) -> plan.Criteria:
-    factor = plan.WEEK / week_seconds
-    sim_start = next_monday(datetime.now(UTC))
-    write_anchor(stack.clock_path, Anchor(sim_start.timestamp(), time.time() + 1e7, factor))
+    factor = compression.factor
+    week_start = next_monday(datetime.now(UTC))
+    week_ts = week_start.timestamp()
+    sim_start = week_ts + compression.start
+    write_anchor(stack.clock_path, Anchor(sim_start, time.time() + 1e7, factor))
     reset(stack)
-    counselors = plan.counselor_count(couples)
-    week = plan.plan_week(couples, counselors)
+    week = plan.plan_week(couples)
+    visits = plan.stretch_visits(week, couples, compression)
     began = time.perf_counter()
-    world = build(couples, sim_start, week, counselors)
-    say(f"  built {couples:,} couples for {counselors} counselors in "
+    world = build(couples, week_start, week, compression)
+    say(f"  built {couples:,} couples for {world.counselors} counselors in "
         f"{time.perf_counter() - began:.1f} s")  # fmt: skip
     workdir = stack.env.workdir
-    worker = CeleryWorker(
-        stack.worker_env(factor), workdir / f"capacity-worker-{couples}.log",
-        concurrency=concurrency, name=f"capacity{couples}", loglevel="INFO",
-        app_module="benchmarks.capacity_clock",
-    )  # fmt: skip
     celery = stack.app.extensions["celery"]
     celery.conf.update(result_backend=stack.env.celery_broker["broker_url"])
     celery.conf.update(task_ignore_result=False)
     client = None
+    workers: list[CeleryWorker] = []
     try:
-        worker.start()
-        worker.wait_until_ready()
-        anchor = Anchor(sim_start.timestamp(), time.time() + START_LEAD, factor)
+        workers = start_workers(stack, factor, couples, procfile())
+        anchor = Anchor(sim_start, time.time() + START_LEAD, factor)
         write_anchor(stack.clock_path, anchor)
         spec_path, result_path = workdir / "visits.json", workdir / "visits-result.json"
-        spec_path.write_text(json.dumps(visitor_spec(week, world, anchor, stack.server.port)))
+        spec = visitor_spec(visits, world, anchor, week_ts, compression, stack.server.port)
+        spec_path.write_text(json.dumps(spec))
         result_path.unlink(missing_ok=True)
         with (workdir / "visitors.log").open("ab") as log:
             client = subprocess.Popen(
@@ -221,35 +311,43 @@ def run_week(
         meter = CpuMeter(
             {
                 "web": stack.server.worker_pids,
-                "celery": lambda: [worker.process.pid, *worker.pool_pids()],
+                "celery": lambda: [
+                    pid for w in workers if w.process for pid in (w.process.pid, *w.pool_pids())
+                ],
                 "postgres": lambda: database_pids(database),
                 "redis": lambda: [stack.env.redis.process.pid] if stack.env.redis else [],
                 "visitors": lambda: [client.pid],
             }
         )
-        beat = Beat(celery, stack.app.config["CELERY"]["beat_schedule"], factor)
-        end = anchor.real_at(anchor.sim_start + plan.WEEK)
+        schedule = stack.app.config["CELERY"]["beat_schedule"]
+        beat = Beat(celery, schedule, factor, start=compression.start)
+        end = anchor.real_at(week_ts + compression.run_end)
         sent_before = stack.smtp.messages
         next_cpu = 0.0
         while (now := time.time()) < end:
             if now >= anchor.real_start:
-                beat.tick(anchor.sim_at(now) - anchor.sim_start)
+                beat.tick(anchor.sim_at(now) - week_ts)
             if now >= next_cpu:
                 meter.sample()
                 next_cpu = now + CPU_EVERY
             time.sleep(BEAT_TICK)
         meter.sample()
         client.wait(timeout=60)
-        visits = json.loads(result_path.read_text())
-        criteria = judge(couples, sim_start, visits)
+        answers = json.loads(result_path.read_text())
+        criteria = judge(couples, week_start, compression, answers)
+        criteria.compile_s = time_compile(celery, compression)
+        criteria.compile_limit_s = round(compression.compile_limit_seconds(), 1)
         criteria.extra = {
             "cpu_percent_of_a_core": meter.percent_of_a_core(),
             "beat": beat.summary(),
-            "client_lag_s": round(visits["client_lag_s"], 3),
-            "statuses": visits["statuses"],
+            "client_lag_s": round(answers["client_lag_s"], 3),
+            "dashboard_slowest_ms": [
+                round(ms) for ms in sorted(answers["latencies_ms"].get("dashboard", []))[-5:]
+            ],
+            "statuses": answers["statuses"],
             "smtp_messages": stack.smtp.messages - sent_before,
-            "counselors": counselors,
-            "celery_processes": concurrency,
+            "counselors": world.counselors,
+            "celery_workers": {w.name: [",".join(w.queues), w.concurrency] for w in procfile()},
             "load_average_1min": round(os.getloadavg()[0], 2),
         }
         planner = beat.summary().get(task_names.PLAN_REMINDERS, {})
@@ -259,85 +357,33 @@ def run_week(
         if client is not None and client.poll() is None:
             client.kill()
             client.wait()
-        worker.kill()
+        for worker in workers:
+            worker.kill()
         db.session.remove()
-        keep_logs(workdir, couples, concurrency)
+        keep_logs(workdir, couples, factor)
 
 
-def keep_logs(workdir: Path, couples: int, concurrency: int) -> None:
-    """The worker's and the visitors' logs of this week, and the web server's so far,
+def time_compile(celery: Any, compression: plan.Compression) -> float:
+    """Real seconds the nightly compile of every couple takes on the workers, as the beat
+    sends it (all weeks recompiled: the night after a week rolls over); NaN when it does
+    not end within three times its limit."""
+    began = time.perf_counter()
+    result = celery.send_task(task_names.COMPILE_PROGRESS, kwargs={"only_changed": False})
+    try:
+        result.get(timeout=3 * compression.compile_limit_seconds() + 10, propagate=True)
+    except Exception:  # a compile that fails or times out is no pass
+        return float("nan")
+    return round(time.perf_counter() - began, 2)
+
+
+def keep_logs(workdir: Path, couples: int, factor: float) -> None:
+    """The workers' and the visitors' logs of this run, and the web server's so far,
     where the results are (the scratch folder goes when the run ends)."""
     logs = ROOT / "benchmarks" / "output" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    for name, kept in (
-        (f"capacity-worker-{couples}.log", f"worker-{couples}-{concurrency}.log"),
-        ("visitors.log", f"visitors-{couples}-{concurrency}.log"),
-        ("capacity-web.log", "web.log"),
-    ):
-        if (workdir / name).exists():
-            shutil.copyfile(workdir / name, logs / kept)
-
-
-def judge(couples: int, sim_start: datetime, visits: dict[str, Any]) -> plan.Criteria:
-    """The week's verdict from the rows the workers wrote (their times on the simulated
-    clock) and the visitors' answers."""
-    end = sim_start + timedelta(seconds=plan.WEEK)
-    window = timedelta(seconds=plan.REMINDER_WINDOW)
-    criteria = plan.Criteria(couples)
-    db.session.remove()
-    hours = dict(db.session.execute(tenancy.across_practices(
-        sa.select(Partner.id, Partner.reminder_hour))).all())  # fmt: skip
-    reminders = db.session.execute(
-        tenancy.across_practices(
-            sa.select(OutboxEmail.dedupe_key, OutboxEmail.status, OutboxEmail.sent_at).where(
-                OutboxEmail.kind == EmailKind.REMINDER
-            )
-        )
-    ).all()
-    worst = timedelta(0)
-    for key, status, sent_at in reminders:
-        _, partner_id, day = key.split(":")
-        due = datetime.fromisoformat(day).replace(tzinfo=UTC) + timedelta(
-            hours=hours[int(partner_id)]
-        )
-        if due + window > end:
-            continue  # its hour ends after the week: not judged
-        criteria.reminders += 1
-        if status != OutboxStatus.SENT or sent_at is None:  # cancelled (quiet hours) or stuck
-            criteria.reminders_unsent += 1
-            criteria.reminders_late += 1
-            continue
-        worst = max(worst, sent_at - due)
-        if sent_at > due + window:
-            criteria.reminders_late += 1
-    criteria.reminder_worst_min = worst.total_seconds() / 60
-    ready = sa.select(sa.func.min(Report.generated_at)).where(
-        Report.session_id == CoupleSession.id, Report.status == ReportStatus.READY
-    )
-    sessions = db.session.execute(
-        tenancy.across_practices(
-            sa.select(CoupleSession.starts_at, ready.scalar_subquery()).where(
-                CoupleSession.starts_at <= end
-            )
-        )
-    ).all()
-    slack = []
-    for starts_at, first_ready in sessions:
-        criteria.reports += 1
-        if first_ready is None or first_ready > starts_at:
-            criteria.reports_late += 1
-        else:
-            slack.append((starts_at - first_ready).total_seconds() / 3600)
-    criteria.report_slack_min_h = min(slack, default=float("nan"))
-    latencies, errors = visits["latencies_ms"], visits["errors"]
-    page = latencies.get("dashboard", [])
-    criteria.dashboard = len(page) + errors.get("dashboard", 0)
-    criteria.dashboard_errors = errors.get("dashboard", 0)
-    criteria.dashboard_p50_ms = plan.percentile(page, 50)
-    criteria.dashboard_p99_ms = plan.percentile(page, 99)
-    posts = latencies.get("checkin", [])
-    criteria.checkins = len(posts) + errors.get("checkin", 0)
-    criteria.checkin_errors = errors.get("checkin", 0)
-    criteria.checkin_p99_ms = plan.percentile(posts, 99)
-    db.session.remove()
-    return criteria
+    tag = f"{couples}-C{factor:g}"
+    names = [(p.name, f"capacity-{p.name}-{couples}.log") for p in procfile()]
+    for name, log in [*names, ("visitors", "visitors.log"), ("web", "capacity-web.log")]:
+        if (workdir / log).exists():
+            kept = "web.log" if name == "web" else f"{name}-{tag}.log"
+            shutil.copyfile(workdir / log, logs / kept)

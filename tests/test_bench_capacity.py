@@ -1,5 +1,6 @@
-"""The pure parts of `make bench-capacity` (benchmarks/capacity_plan.py, capacity_clock.py):
-the bisection over N, the simulated week, the compressed clock and the verdict."""
+"""The pure parts of `make bench-capacity` (benchmarks/capacity_plan.py, capacity_clock.py,
+capacity_beat.py, capacity_report.py): the stretch chosen from the week, the compression
+arithmetic, the bisection over N, the compressed clock, the beat and the verdict."""
 
 from __future__ import annotations
 
@@ -7,17 +8,19 @@ import math
 from collections import Counter
 from datetime import UTC, datetime
 
-from benchmarks import capacity_clock
+from benchmarks import capacity_clock, capacity_report
 from benchmarks import capacity_plan as plan
 from benchmarks.capacity_clock import Anchor, CompressedClock, write_anchor
 from benchmarks.capacity_run import next_monday
 
 
-def bisect_to(answer: int, low: int = 500, high: int = 64000) -> tuple[list[int], int | None]:
+def bisect_to(
+    answer: int, low: int = 500, high: int = 64000, **options: float
+) -> tuple[list[int], int | None]:
     """Run the bisection against a machine that serves exactly ``answer`` couples."""
     tried: dict[int, bool] = {}
     order = []
-    while (n := plan.next_size(tried, low, high)) is not None:
+    while (n := plan.next_size(tried, low, high, **options)) is not None:
         assert n not in tried
         order.append(n)
         tried[n] = n <= answer
@@ -37,6 +40,16 @@ def test_bisection_goes_below_the_bracket_when_the_first_n_fails() -> None:
     assert found is not None and 60 / 1.3 <= found <= 60
 
 
+def test_the_capacity_runs_bisection_takes_a_handful_of_runs() -> None:
+    # benchmarks/capacity.py: from N = 20 at C = 360, bracketed within 1.5, down to 2.
+    from benchmarks.capacity import RATIO
+
+    for answer in (3, 12, 45, 150):
+        order, found = bisect_to(answer, 20, 2000, smallest=2, ratio=RATIO)
+        assert len(order) <= 6, order  # the budget stops it sooner when runs are slow
+        assert found is not None and answer / RATIO <= found <= answer
+
+
 def test_bisection_stops_at_the_ends() -> None:
     assert bisect_to(10**6)[1] == 64000
     order, found = bisect_to(0)
@@ -53,7 +66,7 @@ def test_nice_keeps_two_significant_figures() -> None:
 
 
 def test_the_week_holds_three_to_five_checkins_a_partner_and_one_session_a_couple() -> None:
-    week = plan.plan_week(couples=30, counselors=2)
+    week = plan.plan_week(couples=30)
     per_partner = Counter(v.who for v in week.visits if v.kind == "checkin")
     assert set(per_partner) == set(range(60))
     assert set(per_partner.values()) <= {3, 4, 5}
@@ -65,14 +78,53 @@ def test_the_week_holds_three_to_five_checkins_a_partner_and_one_session_a_coupl
     assert all(0 <= v.at < plan.WEEK for v in week.visits)
 
 
-def test_the_week_shows_each_counselor_their_own_pages_on_weekdays() -> None:
-    week = plan.plan_week(couples=120, counselors=2)
-    pages = [v for v in week.visits if v.kind == "dashboard"]
-    assert {v.who for v in pages} == {0, 1}
-    assert {v.page for v in pages} == {1, 2}  # 60 couples each: two pages of 50
-    assert all(v.at // plan.DAY < 5 for v in pages)
-    # Every 20 minutes from 08:00 to 18:00: 30 views a day, 150 a week, per counselor.
-    assert Counter(v.who for v in pages) == {0: 150, 1: 150}
+STRETCH = plan.Compression(factor=360, start_hour=14, hours=6)
+
+
+def test_the_busiest_stretch_holds_every_kind_of_work_at_its_peak() -> None:
+    shares = plan.hourly_shares(lead_hours=18)
+    # Reports are asked for as the next day's sessions (09:00–17:30) come within 18 h.
+    assert [h for h, s in enumerate(shares["reports"]) if s] == list(range(15, 24))
+    assert max(range(24), key=lambda h: shares["reminders"][h]) == 18
+    assert plan.busiest_stretch(6, lead_hours=18) == 14  # 14:00–20:00
+    start = plan.busiest_stretch(6, lead_hours=18)
+    for kind, hourly in shares.items():
+        assert max(hourly[start : start + 6]) == 1.0, kind  # each kind's peak hour inside
+    # A shorter lead moves the reports' evening later; the stretch still holds the burst
+    # with an hour after it.
+    later = plan.busiest_stretch(6, lead_hours=12)
+    assert later <= 18 < later + 5
+
+
+def test_the_stretch_holds_the_weeks_checkins_in_it_and_the_lists_views() -> None:
+    week = plan.plan_week(couples=200)
+    visits = plan.stretch_visits(week, 200, STRETCH)
+    checkins = [v for v in visits if v.kind == "checkin"]
+    assert checkins == [
+        v for v in week.visits if STRETCH.start <= v.at < STRETCH.end and v.kind == "checkin"
+    ]
+    assert checkins and all(STRETCH.start <= v.at < STRETCH.end for v in visits)
+    assert [v.at for v in visits] == sorted(v.at for v in visits)
+    pages = [v for v in visits if v.kind == "dashboard"]
+    # Probes: 2 a second of the 60 real seconds; the counselors' own views: 200/250 of a
+    # counselor every 20 minutes for 4 hours (≈ 10), at C·N couples' pace.
+    probes = plan.PROBES_PER_SECOND * STRETCH.real_seconds
+    assert probes <= len(pages) <= probes + 25
+    assert {v.who for v in pages} == {0} and {v.page for v in pages} <= {1, 2, 3, 4}
+
+
+def test_compression_arithmetic() -> None:
+    assert STRETCH.real_seconds == 60.0  # an hour in 10 s
+    assert STRETCH.start == plan.DAY + 14 * plan.HOUR  # Tuesday 14:00
+    assert STRETCH.real_pace_couples(30) == 10_800  # C·N
+    check = plan.Compression(factor=120, start_hour=17, hours=2)
+    # The same C·N at the second compression: three times the simulated couples.
+    assert check.simulated_for(STRETCH.real_pace_couples(30)) == 90
+    assert check.real_seconds == 60.0
+    # The nightly compile of C·N couples takes about C times N's: its limit in real
+    # seconds is half the night's 5.75 h divided by C.
+    assert STRETCH.compile_limit_seconds() == 5.75 * 3600 / 2 / 360
+    assert "14:00–20:00" in STRETCH.describe() and "C = 360" in STRETCH.describe()
 
 
 def test_reminder_hours_half_default_half_spread() -> None:
@@ -82,9 +134,8 @@ def test_reminder_hours_half_default_half_spread() -> None:
 
 
 def test_counselors_and_their_share() -> None:
-    assert plan.counselor_count(100) == 1
+    assert plan.counselor_count(5) == 1
     assert plan.counselor_count(1000) == 4
-    assert plan.counselor_count(10**6) == 16
     assert plan.couples_per_counselor(10, 3) == [4, 3, 3]
 
 
@@ -94,10 +145,16 @@ def test_percentile_is_nearest_rank() -> None:
     assert math.isnan(plan.percentile([], 99))
 
 
-def test_a_week_passes_only_when_every_criterion_does() -> None:
-    week = plan.Criteria(100, reminders=10, reports=5, dashboard=20, checkins=30)
+def test_a_run_passes_only_when_every_criterion_does() -> None:
+    week = plan.Criteria(100, factor=360, reminders=10, reports=5, dashboard=20, checkins=30)
     week.dashboard_p99_ms = 150.0
-    assert week.passed and "PASS" in week.line()
+    week.compile_s, week.compile_limit_s = 2.0, 28.75
+    assert week.passed and "PASS" in week.line() and "36,000 couples" in week.line()
+    week.compile_s = 30.0
+    assert week.failures() == ["nightly compile"]
+    week.compile_s = float("nan")  # not run, or failed
+    assert week.failures() == ["nightly compile"]
+    week.compile_s = 2.0
     week.reminders_late = 1
     assert not week.passed and week.failures() == ["reminders"]
     week.reminders_late, week.planner_gap_min = 0, 61.0  # the planner stalled for an hour
@@ -178,3 +235,35 @@ def test_the_beat_plays_the_schedule_on_the_simulated_clock() -> None:
     summary = beat.summary()
     assert summary[task_names.PLAN_REMINDERS]["runs"] == 3
     assert summary[task_names.COMPILE_PROGRESS]["runs"] == 1
+
+
+def test_the_beat_played_from_a_stretch_runs_no_nightly_job_before_its_hour() -> None:
+    from celery.schedules import crontab
+
+    from benchmarks.capacity_beat import Beat
+    from counselor import task_names
+
+    celery = FakeCelery()
+    schedule = {
+        "nightly": {"task": task_names.COMPILE_PROGRESS, "schedule": crontab(hour=2, minute=15)},
+        "plan": {"task": task_names.PLAN_REMINDERS, "schedule": 300.0},
+    }
+    beat = Beat(celery, schedule, factor=360.0, start=STRETCH.start)
+    beat.tick(STRETCH.start)
+    assert [name for name, _ in celery.sent] == [task_names.PLAN_REMINDERS]
+    celery.sent[0][1].done = True
+    beat.tick(2 * plan.DAY + 2 * plan.HOUR + 15 * 60)  # Wednesday 02:15
+    assert task_names.COMPILE_PROGRESS in [name for name, _ in celery.sent]
+
+
+def test_the_statement_names_c_times_n_and_the_check_says_alike() -> None:
+    assert "serves about 10,800 couples" in capacity_report.statement(STRETCH, 30)
+    assert "fewer than 720 couples" in capacity_report.statement(STRETCH, None)
+    passed = plan.Criteria(30, factor=360, reminders=1, reports=1, dashboard=1, checkins=1)
+    passed.dashboard_p99_ms, passed.compile_s, passed.compile_limit_s = 100.0, 1.0, 28.0
+    again = plan.Criteria(90, factor=120, reminders=1, reports=1, dashboard=1, checkins=1)
+    again.dashboard_p99_ms, again.compile_s, again.compile_limit_s = 300.0, 1.0, 86.0
+    [line] = capacity_report.check_lines([(passed, again)])
+    assert "C·N ≈ 10,800" in line and "NOT alike" in line and "FAIL (dashboard p99)" in line
+    again.dashboard_p99_ms = 100.0
+    assert capacity_report.check_lines([(passed, again)])[0].endswith("— alike")
