@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from counselor import tenancy, timeutil
 from counselor.extensions import db
@@ -150,6 +153,70 @@ def done_in_week(
     return sum(number for day, number in per_day.items() if day in week)
 
 
+# --- done per week, grouped by the database -------------------------------------------
+# ``done_in_week`` for every step, partner and week at once: two GROUP BYs the compile
+# reads (``done_by_week_sql``) and ``done_from_weeks`` to read a figure back. The same rule
+# as ``done_in_week``, checked to agree on both databases (tests/services/
+# test_week_rules_sql.py).
+
+# (assignment id, partner id or TOGETHER_KEY, Monday) -> check-ins (local days, together)
+WeekDone = dict[tuple[int, int, date], int]
+TOGETHER_KEY = 0  # a together step's done is the couple's, whoever logged it
+
+
+class week_start_sql(FunctionElement[date]):
+    """``timeutil.week_start`` in SQL: the Monday of a local date's week, as a date."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(week_start_sql, "postgresql")
+def _week_start_postgresql(element: week_start_sql, compiler: SQLCompiler, **kw: object) -> str:
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(week_start_sql)
+def _week_start_sqlite(element: week_start_sql, compiler: SQLCompiler, **kw: object) -> str:
+    # The coming Sunday (the day itself on a Sunday), then back six days.
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
+def done_by_week_sql(steps: sa.Select[int], first: date, last: date) -> tuple[sa.Select, sa.Select]:
+    """Check-ins between two local dates on the steps ``steps`` selects (their ids), as
+    two GROUP BYs. The first, per step, partner and Monday: the check-ins (done, for an
+    each or single-partner step) and the sum and number of comfort ratings; the second,
+    per together step and Monday: the local days with a check-in by either partner (done,
+    for a together step). ``done_from_weeks`` reads a step's done from them."""
+    in_range = (
+        CheckIn.assignment_id.in_(steps),
+        CheckIn.occurred_on >= first,
+        CheckIn.occurred_on <= last,
+    )
+    monday = week_start_sql(CheckIn.occurred_on)
+    per_partner = (
+        sa.select(CheckIn.assignment_id, CheckIn.partner_id, monday, *CHECKIN_DAY_FIGURES)
+        .where(*in_range)
+        .group_by(CheckIn.assignment_id, CheckIn.partner_id, monday)
+    )
+    together_steps = sa.select(Assignment.id).where(Assignment.assignee == Assignee.TOGETHER)
+    together_days = (
+        sa.select(CheckIn.assignment_id, monday, sa.func.count(sa.distinct(CheckIn.occurred_on)))
+        .where(*in_range, CheckIn.assignment_id.in_(together_steps))
+        .group_by(CheckIn.assignment_id, monday)
+    )
+    return per_partner, together_days
+
+
+def done_from_weeks(
+    assignment: Assignment, partner_id: int, monday: date, week_done: WeekDone
+) -> int:
+    """``done_in_week`` read from the GROUP BYs of ``done_by_week_sql``, filed in
+    ``week_done`` by (step, partner — ``TOGETHER_KEY`` for a together step —, Monday)."""
+    doer = TOGETHER_KEY if assignment.assignee == Assignee.TOGETHER else partner_id
+    return week_done.get((assignment.id, doer, monday), 0)
+
+
 def does_step(assignment: Assignment, partner_id: int) -> bool:
     return assignment.assignee != Assignee.PARTNER or assignment.assignee_partner_id == partner_id
 
@@ -169,10 +236,17 @@ def assignment_week(
 def partner_week(
     partner_id: int, assignments: Iterable[Assignment], monday: date, day_counts: DayCounts
 ) -> WeekFigure:
-    """All of a partner's steps in one week; surplus on one step does not cover another."""
+    """All of a partner's steps in one week (``week_total``)."""
+    return week_total(
+        monday, (assignment_week(a, partner_id, monday, day_counts) for a in assignments)
+    )
+
+
+def week_total(monday: date, figures: Iterable[WeekFigure]) -> WeekFigure:
+    """A partner's whole week from each step's figure: a surplus on one step does not cover
+    another."""
     target = done = 0
-    for assignment in assignments:
-        figure = assignment_week(assignment, partner_id, monday, day_counts)
+    for figure in figures:
         target += figure.target
         done += min(figure.done, figure.target)
     return WeekFigure(monday, target, done)
