@@ -40,6 +40,7 @@ from counselor.models.practice_ladder import (
 )
 from counselor.models.progress import (
     PartnerWeek,
+    ProgressCompilation,
     ReadinessSignal,
     ReminderEffect,
     WeeklyProgress,
@@ -89,6 +90,7 @@ __all__ = [
     "OutboxStatus",
     "Partner",
     "PartnerWeek",
+    "ProgressCompilation",
     "PasskeyCredential",
     "Practice",
     "PracticeLadderChange",

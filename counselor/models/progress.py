@@ -90,3 +90,22 @@ class ReminderEffect(PracticeOwned, Model):
     quiet_days: Mapped[int] = mapped_column(default=0)
     quiet_days_followed: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class ProgressCompilation(Model):
+    """One run of the progress compile, across every practice: when it started and the
+    window it compiled. The next run recompiles only the couples whose data changed since
+    (services/progress/compile_changes.py), unless the window moved."""
+
+    __tablename__ = "progress_compilations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_week: Mapped[date]
+    last_day: Mapped[date]  # the latest local day the run read (its partners' weeks' end)
+    top_rung: Mapped[int | None]  # the ladder's highest position the signals were judged on
+    # The ladder as the run read it (its rungs' latest change): rungs' positions set the
+    # current rung of every couple, so a ladder synced since makes the next run full.
+    ladder_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    couples: Mapped[int]
+    only_changed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

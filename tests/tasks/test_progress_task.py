@@ -41,6 +41,28 @@ def test_nightly_task_compiles_and_is_safe_to_run_twice(couple):
     assert counts() == (6, 6)
 
 
+def test_nightly_task_redoes_only_the_couples_changed_since_its_last_run(counselor):
+    couple = factories.CoupleFactory(counselor=counselor)
+    step = factories.AssignmentFactory(couple=couple)
+    yesterday = timeutil.utcnow() - timedelta(days=1)  # written yesterday, compiled since
+    couple.created_at = couple.updated_at = step.created_at = step.updated_at = yesterday
+    for partner in couple.partners:
+        partner.created_at = yesterday
+    db.session.commit()
+    first = tasks.progress.compile_progress()
+    other = factories.CoupleFactory(counselor=counselor)
+    step = factories.AssignmentFactory(couple=other)
+    today = timeutil.local_today(other.partners[0].timezone)
+    factories.CheckInFactory(assignment=step, partner=other.partners[0], occurred_on=today)
+    db.session.commit()
+
+    nightly = tasks.progress.compile_progress()
+    assert (first["only_changed"], nightly["only_changed"]) == (False, True)
+    assert nightly["couples"] == 1  # the couple just added; the first one did not change
+    everyone = tasks.progress.compile_progress(only_changed=False)
+    assert (everyone["only_changed"], everyone["couples"]) == (False, 2)
+
+
 def test_nightly_task_takes_a_first_day_as_an_iso_date(couple):
     since = timeutil.local_today("America/Chicago") - timedelta(days=7)
     summary = tasks.progress.compile_progress(since=since.isoformat())
