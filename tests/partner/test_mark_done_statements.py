@@ -173,3 +173,20 @@ def test_an_endpoint_for_other_events_costs_the_event_nothing(client, couple, to
 
     assert counter.count == 4, listed(counter.statements)
     assert deliveries() == []
+
+
+def test_what_a_transaction_read_after_its_own_change_is_not_kept(app, client, couple, token, step):
+    """A change rolled back gives its version number back: what was read under it must not
+    answer for the next change that takes the same number."""
+    practice_id = couple.practice_id
+    with tenancy.practice_scope(practice_id):
+        webhooks.create_endpoint(
+            Actor.system(practice_id), "http://127.0.0.1:9/gone", ["checkin.created"]
+        )
+        assert len(webhooks.emit(practice_id, "checkin.created", {"checkin_id": 1})) == 1
+    db.session.rollback()
+
+    with app.app_context():  # the next change takes the same version
+        subscribe(practice_id, ["report.ready"])
+    post(client, token, step, "after")
+    assert deliveries() == []
