@@ -77,8 +77,9 @@ def judge_reminders(criteria: plan.Criteria, start: datetime, end: datetime) -> 
 
 
 def judge_reports(criteria: plan.Criteria, start: datetime, end: datetime) -> None:
-    """Every report the beat asked for in the run: ready before its session and before the
-    run ended; every session that began in the run: a ready report before it."""
+    """Every session that began in the run: a ready report before it. Every report the beat
+    asked for in the run for a later session: ready by the run's end. Fresh reports for
+    the run's own sessions are counted (ready before the session or not), not judged."""
     asked = db.session.execute(
         tenancy.across_practices(
             sa.select(
@@ -90,28 +91,33 @@ def judge_reports(criteria: plan.Criteria, start: datetime, end: datetime) -> No
     ).all()
     slack, waits = [], []
     for status, created_at, generated_at, starts_at in asked:
-        criteria.reports += 1
-        deadline = min(starts_at, end)
-        if status != ReportStatus.READY or generated_at is None or generated_at > deadline:
-            criteria.reports_late += 1
+        ready = status == ReportStatus.READY and generated_at is not None
+        if ready:
+            waits.append((generated_at - created_at).total_seconds() / 60)
+        if starts_at <= end:
+            criteria.refreshes += 1
+            criteria.refreshes_after_session += not ready or generated_at > starts_at
             continue
-        slack.append((starts_at - generated_at).total_seconds() / 3600)
-        waits.append((generated_at - created_at).total_seconds() / 60)
-    ready = sa.select(sa.func.min(Report.generated_at)).where(
+        criteria.reports += 1
+        if not ready or generated_at > end:
+            criteria.reports_late += 1
+        else:
+            slack.append((starts_at - generated_at).total_seconds() / 3600)
+    first_ready = sa.select(sa.func.min(Report.generated_at)).where(
         Report.session_id == CoupleSession.id, Report.status == ReportStatus.READY
     )
     sessions = db.session.execute(
         tenancy.across_practices(
-            sa.select(CoupleSession.starts_at, ready.scalar_subquery()).where(
+            sa.select(CoupleSession.starts_at, first_ready.scalar_subquery()).where(
                 CoupleSession.starts_at >= start, CoupleSession.starts_at <= end
             )
         )
     ).all()
-    for starts_at, first_ready in sessions:
+    for starts_at, ready_at in sessions:
         criteria.reports += 1
-        if first_ready is None or first_ready > starts_at:
+        if ready_at is None or ready_at > starts_at:
             criteria.reports_late += 1
         else:
-            slack.append((starts_at - first_ready).total_seconds() / 3600)
+            slack.append((starts_at - ready_at).total_seconds() / 3600)
     criteria.report_slack_min_h = min(slack, default=float("nan"))
     criteria.report_wait_max_min = max(waits, default=float("nan"))

@@ -202,7 +202,7 @@ def history(
     sessions = db.session.scalars(
         sa.select(CoupleSession).where(
             CoupleSession.couple_id.in_({p.couple_id for p in partners}),
-            CoupleSession.starts_at > start,
+            CoupleSession.starts_at >= start,  # one at the very start is judged too
             CoupleSession.starts_at <= start + lead,
         )
     ).all()

@@ -108,19 +108,20 @@ def test_the_stretch_holds_the_weeks_checkins_in_it_and_the_lists_views() -> Non
     pages = [v for v in visits if v.kind == "dashboard"]
     # Probes: 2 a second of the 60 real seconds; the counselors' own views: 200/250 of a
     # counselor every 20 minutes for 4 hours (≈ 10), at C·N couples' pace.
-    probes = plan.PROBES_PER_SECOND * STRETCH.real_seconds
+    probes = plan.PROBES_PER_SECOND * (STRETCH.end - STRETCH.start) / STRETCH.factor
     assert probes <= len(pages) <= probes + 25
     assert {v.who for v in pages} == {0} and {v.page for v in pages} <= {1, 2, 3, 4}
 
 
 def test_compression_arithmetic() -> None:
-    assert STRETCH.real_seconds == 60.0  # an hour in 10 s
+    assert STRETCH.real_seconds == 70.0  # an hour in 10 s: 6 h, then 1 h with no visitor
+    assert STRETCH.run_end - STRETCH.end == plan.HOUR
     assert STRETCH.start == plan.DAY + 14 * plan.HOUR  # Tuesday 14:00
     assert STRETCH.real_pace_couples(30) == 10_800  # C·N
-    check = plan.Compression(factor=120, start_hour=17, hours=2)
+    check = plan.Compression(factor=120, start_hour=17, hours=1.5)
     # The same C·N at the second compression: three times the simulated couples.
     assert check.simulated_for(STRETCH.real_pace_couples(30)) == 90
-    assert check.real_seconds == 60.0
+    assert check.real_seconds == 75.0
     # The nightly compile of C·N couples takes about C times N's: its limit in real
     # seconds is half the night's 5.75 h divided by C.
     assert STRETCH.compile_limit_seconds() == 5.75 * 3600 / 2 / 360
