@@ -1,8 +1,8 @@
 """`make bench-capacity`: how many couples one machine serves, from the busiest stretch of
 their week played on a compressed clock.
 
-python -m benchmarks.capacity [--compression 360] [--hours 6] [--low 20] [--high 2000]
-                              [--budget 570] [--only N,N…] [--no-check]
+python -m benchmarks.capacity [--compression 360] [--hours 6] [--low 100] [--high 2000]
+                              [--budget 580] [--only N,N…] [--no-check]
 
 The set-up is the project's own, as `make run` serves it on this machine: PostgreSQL and
 Redis, gunicorn with 2 sync workers, the Procfile's Celery workers (each kind of work on
@@ -58,7 +58,7 @@ from benchmarks.scenario_fanout import CountingHandler
 from counselor.models import Practice
 from tests.support.processes import free_port, migrate
 
-OVERHEAD = 30.0  # real seconds a run takes besides its stretch (workers, compile), at first
+OVERHEAD = 20.0  # real seconds a run takes besides its stretch (workers, compile), at first
 BUILD_PER_COUPLE = 0.1  # real seconds to build a simulated couple (about, on 2 busy cores)
 CHECK_START_HOUR = plan.DEFAULT_REMINDER_HOUR - 1  # the check's stretch: around the burst
 RATIO = 1.5  # the bisection stops when the answer is bracketed this closely
@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hours", type=int, default=6, help="the stretch's length")
     parser.add_argument("--check-compression", type=float, default=120.0)
     parser.add_argument("--check-hours", type=float, default=1.5)
-    parser.add_argument("--low", type=int, default=20, help="the first N tried")
+    parser.add_argument("--low", type=int, default=100, help="the first N tried")
     parser.add_argument("--high", type=int, default=2000, help="the largest N tried")
-    parser.add_argument("--budget", type=float, default=570.0, help="seconds for the run")
+    parser.add_argument("--budget", type=float, default=580.0, help="seconds for the run")
     parser.add_argument("--no-check", action="store_true", help="skip the second C")
     parser.add_argument("--only", help="comma-separated N to run instead of the bisection")
     args = parser.parse_args(argv)

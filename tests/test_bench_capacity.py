@@ -41,11 +41,11 @@ def test_bisection_goes_below_the_bracket_when_the_first_n_fails() -> None:
 
 
 def test_the_capacity_runs_bisection_takes_a_handful_of_runs() -> None:
-    # benchmarks/capacity.py: from N = 20 at C = 360, bracketed within 1.5, down to 2.
+    # benchmarks/capacity.py: from N = 100 at C = 360, bracketed within 1.5, down to 2.
     from benchmarks.capacity import RATIO
 
-    for answer in (3, 12, 45, 150):
-        order, found = bisect_to(answer, 20, 2000, smallest=2, ratio=RATIO)
+    for answer in (3, 12, 45, 150, 250, 1000):
+        order, found = bisect_to(answer, 100, 2000, smallest=2, ratio=RATIO)
         assert len(order) <= 6, order  # the budget stops it sooner when runs are slow
         assert found is not None and answer / RATIO <= found <= answer
 
