@@ -41,6 +41,15 @@ def statement(compression: plan.Compression, answer: int | None) -> str:
     )
 
 
+def processes(runs: list[plan.Criteria]) -> str:
+    """The web and Celery processes, as the Procfile has them (`make run`)."""
+    workers = runs[0].extra.get("celery_workers", {}) if runs else {}
+    celery = "; ".join(
+        f"{name} ({queues}) ×{concurrency}" for name, (queues, concurrency) in workers.items()
+    )
+    return f"gunicorn ×2; Celery workers {celery or '?'} (the Procfile's); beat: the driver"
+
+
 def verdict(run: plan.Criteria) -> str:
     return "PASS" if run.passed else "FAIL (" + ", ".join(run.failures()) + ")"
 
@@ -96,6 +105,7 @@ def write_results(machine, compression, check, runs, checks, answer, elapsed) ->
         "",
         *(f"- **{k}**: {v}" for k, v in machine.items()),
         f"- **stretch**: {compression.describe()}",
+        f"- **processes**: {processes(runs)}",
         f"- **run**: {elapsed:.0f} s; load average {load:.1f} at the end",
         "",
         COMPRESSION_NOTE.format(probes=plan.PROBES_PER_SECOND),
@@ -116,6 +126,7 @@ def write_results(machine, compression, check, runs, checks, answer, elapsed) ->
 
 def print_summary(compression, runs, checks, answer, elapsed) -> None:
     print(f"\nStretch: {compression.describe()}")
+    print(f"Processes: {processes(runs)}")
     print(COMPRESSION_NOTE.format(probes=plan.PROBES_PER_SECOND))
     print(DATA_NOTE)
     print("\nRuns (criteria at each N):")
