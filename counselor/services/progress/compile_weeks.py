@@ -187,18 +187,7 @@ def _assignments(
             sa.or_(Assignment.status == AssignmentStatus.ACTIVE, still_counting),
         )
         .order_by(Assignment.id)
-        .options(
-            load_only(
-                Assignment.couple_id,
-                Assignment.assignee,
-                Assignment.assignee_partner_id,
-                Assignment.times_per_week,
-                Assignment.starts_on,
-                Assignment.due_on,
-                Assignment.status,
-                Assignment.ended_on,
-            )
-        )
+        .options(load_only(*week_rules.STEP_COLUMNS))
     )
     by_couple: dict[int, list[Assignment]] = defaultdict(list)
     rung_of: dict[int, int] = {}

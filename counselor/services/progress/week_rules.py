@@ -34,6 +34,21 @@ from counselor.extensions import db
 from counselor.models import Assignee, Assignment, AssignmentStatus, CheckIn, Partner
 from counselor.services.progress import readiness
 
+# The step columns the week rules read (``week_target``, ``partner_week``, ``done_in_week``,
+# ``couple_readiness``), for the faster paths that select columns rather than whole steps
+# (the compile's ``load_only``, the dashboard's rows): add one here when a rule reads it.
+STEP_COLUMNS = (
+    Assignment.id,
+    Assignment.couple_id,
+    Assignment.assignee,
+    Assignment.assignee_partner_id,
+    Assignment.times_per_week,
+    Assignment.starts_on,
+    Assignment.due_on,
+    Assignment.ended_on,
+    Assignment.status,
+)
+
 # (assignment id, partner id) -> {local date: number of check-ins}
 DayCounts = dict[tuple[int, int], dict[date, int]]
 # (assignment id, partner id, Monday) -> (sum of comfort ratings, number of ratings)
