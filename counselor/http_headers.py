@@ -11,8 +11,15 @@ only exception is ``/static``, which Flask serves with its own cache headers —
 couples list (``REVALIDATED_ENDPOINTS``) when it sends an ETag: ``private, no-cache``, so
 that the counselor's own browser may keep it and ask before each use (304 while nothing
 changed), and no shared cache may keep it at all. It holds no credential beyond the CSRF
-token of that browser's own session, and signing out clears the browser's cache
-(``Clear-Site-Data: "cache"``), so the next person at that browser finds no copy of it.
+token of that browser's own session. Every answer that signs a browser out clears its cache
+(``Clear-Site-Data: "cache"``, ``clear_this_browsers_cache``), so the next person at that
+browser finds no copy of the list, not even through Back: logging out, *Sign out
+everywhere*, ending this browser's own session, too many wrong second-factor answers — and
+the answer that refuses a session which ended some other way (idle past the practice's
+minutes, older than its hours, ended from another device or by a password change, its
+counselor deactivated: dashboard/auth.py). Browsers honour ``Clear-Site-Data`` only on a
+secure context (https, or http://localhost): over plain http elsewhere the header is
+ignored, and the copy stays until the browser's own cache lets it go.
 
 Framing: no site may show a page of ours in a frame (``frame-ancestors 'none'`` and
 ``X-Frame-Options: DENY``), except the dashboard of a practice that lists host systems
@@ -41,8 +48,8 @@ CACHEABLE_ENDPOINTS = frozenset({"static"})
 # Pages that carry an ETag (dashboard/page_versions.py) and may be kept by the browser that
 # asked for them, to be revalidated before each use.
 REVALIDATED_ENDPOINTS = frozenset({"dashboard.couples_list"})
-# Signing out empties the browser's cache of our pages (``Clear-Site-Data``).
-SIGN_OUT_ENDPOINTS = frozenset({"dashboard.logout"})
+# Set in ``g`` by ``clear_this_browsers_cache`` (any answer that signs the browser out).
+CLEAR_CACHE_OF_THIS_REQUEST = "clear_browser_cache"
 # Pages a practice may let its host systems frame: the dashboard, and the host launch that
 # opens it (its "Continue as …?" question).
 FRAMABLE_BLUEPRINTS = frozenset({"dashboard", "launch"})
@@ -77,8 +84,9 @@ def add_security_headers(response: Response) -> Response:
     )
     if request.endpoint not in CACHEABLE_ENDPOINTS:
         headers["Cache-Control"] = cache_control(response)
-    if request.endpoint in SIGN_OUT_ENDPOINTS:
+    if g.get(CLEAR_CACHE_OF_THIS_REQUEST):
         # What the browser kept to revalidate (the couples list) goes with the sign-out.
+        # Honoured only on a secure context (https, localhost); ignored over plain http.
         headers["Clear-Site-Data"] = '"cache"'
     config = current_app.config
     if serves_https(config):
@@ -86,6 +94,13 @@ def add_security_headers(response: Response) -> Response:
             f"max-age={config['HSTS_MAX_AGE_SECONDS']}; includeSubDomains"
         )
     return response
+
+
+def clear_this_browsers_cache() -> None:
+    """This answer signs the browser out: it carries ``Clear-Site-Data: "cache"``, so the
+    pages the browser kept (the couples list, with client names) go with the session.
+    Browsers obey it only on a secure context (https, or http://localhost)."""
+    g.setdefault(CLEAR_CACHE_OF_THIS_REQUEST, True)
 
 
 def cache_control(response: Response) -> str:

@@ -29,6 +29,7 @@ from counselor.dashboard import bp
 from counselor.dashboard.access import ENROLMENT_REQUIRED_OK, SECOND_FACTOR_PENDING_OK, View
 from counselor.dashboard.forms import LoginForm
 from counselor.extensions import db, limiter, login_manager
+from counselor.http_headers import CLEAR_CACHE_OF_THIS_REQUEST, clear_this_browsers_cache
 from counselor.models import Counselor, CounselorSession
 from counselor.services.accounts import counselors, sessions, two_factor
 from counselor.services.audit import Actor, record_event
@@ -56,6 +57,7 @@ def read_who_is_signed_in_from_this_request() -> None:
     g.pop("_login_user", None)
     g.pop("counselor_session", None)
     g.pop("counselor_session_refused", None)
+    g.pop(CLEAR_CACHE_OF_THIS_REQUEST, None)
 
 
 def current_session() -> CounselorSession | None:
@@ -77,6 +79,10 @@ def _resolve_session() -> CounselorSession | None:
         return row
     session.pop(SESSION_KEY, None)
     g.counselor_session_refused = True
+    # The browser may still hold pages of the session (the couples list, kept to be
+    # revalidated): whatever answers this request clears them (http_headers; browsers obey
+    # Clear-Site-Data only on a secure context, https or localhost).
+    clear_this_browsers_cache()
     if row is not None and reason != sessions.ENDED:
         sessions.end(row, reason)
     flash(_refusal_message(row, reason), "info")
@@ -257,8 +263,10 @@ def logout() -> ResponseReturnValue:
 
 
 def sign_out_this_browser() -> None:
-    """Forget the session in this browser's cookie (its row is ended by the caller)."""
+    """Forget the session in this browser's cookie (its row is ended by the caller), and
+    the pages its cache kept of it (``Clear-Site-Data``)."""
     session.clear()
+    clear_this_browsers_cache()
     g._login_user = login_manager.anonymous_user()
     g.pop("counselor_session", None)
 

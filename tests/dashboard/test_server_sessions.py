@@ -41,6 +41,14 @@ def assert_refused(response) -> None:
     assert response.location.startswith("/login")
 
 
+def assert_refused_and_cache_cleared(response) -> None:
+    """Refused, and the browser told to drop the pages it kept of the session (the couples
+    list, which it may keep to revalidate, would otherwise stay in its disk cache for Back
+    to show)."""
+    assert_refused(response)
+    assert response.headers["Clear-Site-Data"] == '"cache"'
+
+
 def all_sessions() -> list[CounselorSession]:
     db.session.expire_all()
     statement = sa.select(CounselorSession).order_by(CounselorSession.id)
@@ -105,6 +113,7 @@ def test_a_cookie_captured_before_sign_out_everywhere_is_refused_afterwards(
 
     assert response.status_code == 302
     assert response.location == "/login"
+    assert response.headers["Clear-Site-Data"] == '"cache"'
     for cookie in cookies:
         assert_refused(replay(app, cookie))
     assert {row.ended_reason for row in all_sessions()} == {sessions.SIGNED_OUT_EVERYWHERE}
@@ -119,8 +128,8 @@ def test_a_cookie_captured_before_end_all_is_refused_afterwards(app, logged_in, 
     sessions.end_all(counselor.id, sessions.PASSWORD_CHANGED)
     db.session.commit()
     response = replay(app, cookie)
-    assert_refused(response)
-    assert_refused(logged_in.get("/couples"))
+    assert_refused_and_cache_cleared(response)
+    assert_refused_and_cache_cleared(logged_in.get("/couples"))
     page = logged_in.get("/login").get_data(as_text=True)
     assert "This session was ended." in page
 
@@ -143,10 +152,13 @@ def test_idle_past_the_practices_minutes_signs_out(clock, logged_in, counselor):
         assert logged_in.get("/couples").status_code == 200
     clock.advance(minutes=10)
     response = logged_in.get("/couples")
-    assert_refused(response)
+    assert_refused_and_cache_cleared(response)
     assert "next=" in response.location
-    page = logged_in.get("/login").get_data(as_text=True)
-    assert "You were signed out after 10 minutes without activity." in page
+    login_page = logged_in.get("/login")
+    assert "You were signed out after 10 minutes without activity." in login_page.get_data(
+        as_text=True
+    )
+    assert "Clear-Site-Data" not in login_page.headers  # once, with the refusal
     [row] = all_sessions()
     assert row.ended_reason == sessions.IDLE
 
@@ -169,7 +181,7 @@ def test_a_session_never_outlives_the_practices_hours(clock, logged_in, counselo
         clock.advance(minutes=29)
         assert logged_in.get("/couples").status_code == 200
     clock.advance(minutes=5)  # 2 h 1 min after login, active a moment ago
-    assert_refused(logged_in.get("/couples"))
+    assert_refused_and_cache_cleared(logged_in.get("/couples"))
     page = logged_in.get("/login").get_data(as_text=True)
     assert "a session lasts at most 2 hours" in page
     [row] = all_sessions()
@@ -180,7 +192,7 @@ def test_deactivation_mid_session_refuses_and_ends_it(app, logged_in, counselor)
     cookie = captured_cookie(logged_in)
     counselor.active = False
     db.session.commit()
-    assert_refused(logged_in.get("/couples"))
+    assert_refused_and_cache_cleared(logged_in.get("/couples"))
     [row] = all_sessions()
     assert row.ended_reason == sessions.DEACTIVATED
     counselor.active = True  # even once reactivated, the old cookie stays dead
@@ -261,8 +273,9 @@ class TestSecurityPage:
         response = logged_in.post(f"/settings/security/sessions/{other.id}/end")
 
         assert response.location == "/settings/security"
-        assert_refused(other_browser.get("/couples"))
-        assert logged_in.get("/couples").status_code == 200
+        assert "Clear-Site-Data" not in response.headers  # this browser stays signed in
+        assert_refused_and_cache_cleared(other_browser.get("/couples"))
+        assert "Clear-Site-Data" not in logged_in.get("/couples").headers
         assert all_sessions()[-1].ended_reason == sessions.ENDED_BY_USER
         assert "session.end" in actions()
 
@@ -281,6 +294,7 @@ class TestSecurityPage:
         [row] = all_sessions()
         response = logged_in.post(f"/settings/security/sessions/{row.id}/end")
         assert response.location == "/login"
+        assert response.headers["Clear-Site-Data"] == '"cache"'
         assert_refused(logged_in.get("/couples"))
 
 
