@@ -6,6 +6,11 @@ depends on:
 - who is looking, and through which sign-in: the counselor (their name, practice and time
   zone are on the page), the server-side session row and the CSRF token of the browser's
   session (the page's *Log out* form carries a token for it), and the language;
+- when a deployment limits a CSRF token's life (``WTF_CSRF_TIME_LIMIT``), the token's time
+  bucket (``csrf_time_bucket``): the token on the page is signed with the time it was
+  drawn and expires that long after, so the ETag changes every half limit and the page is
+  drawn again, with a fresh token, before the one a 304 would vouch for is past half its
+  life (*Log out* would otherwise fail on a page the browser was told is current);
 - the request itself: its path and query string (the filters, the order, the page);
 - the code and templates that draw the page (``_build``), so a release never answers 304
   with a page drawn by the code before it.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import sys
+import time
 from functools import cache
 
 from flask import Response, current_app, g, request, session
@@ -67,10 +73,21 @@ def page_etag(fingerprint: str) -> str | None:
         session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")) or "",
         str(get_locale()),
         str(bool(g.get("second_factor_owed"))),
+        csrf_time_bucket(),
     ):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def csrf_time_bucket() -> str:
+    """Which half of ``WTF_CSRF_TIME_LIMIT`` this is, counted since the epoch ("" without a
+    limit: the token then lives as long as the session). Flask-WTF dates a token with
+    ``time.time()`` (itsdangerous), and so does this."""
+    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT")
+    if not limit:
+        return ""
+    return str(int(time.time()) // max(int(limit) // 2, 1))
 
 
 def not_modified(etag: str) -> Response:

@@ -5,10 +5,13 @@ new page; nobody else's ETag ever matches; a page with a notice waiting gets non
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -133,6 +136,50 @@ def test_time_passing_into_a_new_week_gives_a_new_etag(logged_in, listed_couple,
     assert repeat(logged_in, etag).status_code == 304  # the same week, the same page
     clock.advance(days=7)
     assert repeat(logged_in, etag).status_code == 200
+
+
+def csrf_token_on(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match is not None
+    return match.group(1)
+
+
+def test_with_a_csrf_time_limit_the_page_is_drawn_again_before_its_token_expires(
+    app, logged_in, listed_couple, csrf_checked, monkeypatch
+):
+    """``WTF_CSRF_TIME_LIMIT`` (config_table) dates the page's token: a 304 must never
+    vouch for a page whose *Log out* token has expired. The ETag names the half of the
+    limit it was drawn in, so the token of a page answered 304 is under half its life."""
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    start = (int(time.time()) // 1800 + 1) * 1800 + 1  # just into a half-hour
+    offset = [0]
+    monkeypatch.setattr(time, "time", lambda: float(start + offset[0]))
+
+    etag, page = first_view(logged_in)
+    first_token = csrf_token_on(page)
+    offset[0] = 1700
+    assert repeat(logged_in, etag).status_code == 304  # the same half of the limit
+    offset[0] = 1800
+    # Flask-WTF keeps a request's token in ``g``, which the suite's app context outlives.
+    g.pop(app.config["WTF_CSRF_FIELD_NAME"], None)
+    fresh = repeat(logged_in, etag)
+    assert fresh.status_code == 200  # the next half: drawn again, with a fresh token
+    fresh_token = csrf_token_on(fresh.get_data(as_text=True))
+    assert fresh_token != first_token
+    offset[0] = 3700  # the first page's token has expired; the fresh one has not
+    assert logged_in.post("/logout", data={"csrf_token": first_token}).status_code == 400
+    response = logged_in.post("/logout", data={"csrf_token": fresh_token})
+    assert response.status_code == 302
+    assert response.location == "/login"
+
+
+def test_without_a_csrf_time_limit_time_alone_changes_nothing(
+    logged_in, listed_couple, monkeypatch
+):
+    real = time.time
+    etag, _ = first_view(logged_in)
+    monkeypatch.setattr(time, "time", lambda: real() + 30 * 24 * 3600)
+    assert repeat(logged_in, etag).status_code == 304
 
 
 def test_the_viewer_s_own_changes_give_a_new_etag(logged_in, counselor, listed_couple):
