@@ -38,20 +38,32 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def link_lifetime(purpose: LinkPurpose) -> timedelta:
+    """How long a new link of this purpose works: a homework link LINK_TTL_DAYS, any other
+    (unsubscribe, quiet hours) UNSUBSCRIBE_LINK_TTL_DAYS. The one rule, for a link issued
+    alone (``issue_link``) or with a chunk's (``link_batch``)."""
+    setting = "LINK_TTL_DAYS" if purpose == LinkPurpose.HOMEWORK else "UNSUBSCRIBE_LINK_TTL_DAYS"
+    return timedelta(days=current_app.config[setting])
+
+
+def new_link_row(partner_id: int, purpose: LinkPurpose, now: datetime) -> tuple[str, dict]:
+    """A new link issued at ``now``: its token (never stored) and the ``ClientLink`` row's
+    values — the token's SHA-256 and the purpose's lifetime."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    row = {
+        "partner_id": partner_id,
+        "purpose": purpose,
+        "token_hash": hash_token(token),
+        "created_at": now,
+        "expires_at": now + link_lifetime(purpose),
+    }
+    return token, row
+
+
 def issue_link(partner: Partner, purpose: LinkPurpose) -> str:
     """A new link for ``partner``; returns the token, which is never stored."""
-    days = current_app.config[
-        "LINK_TTL_DAYS" if purpose == LinkPurpose.HOMEWORK else "UNSUBSCRIBE_LINK_TTL_DAYS"
-    ]
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    db.session.add(
-        ClientLink(
-            partner_id=partner.id,
-            purpose=purpose,
-            token_hash=hash_token(token),
-            expires_at=timeutil.utcnow() + timedelta(days=days),
-        )
-    )
+    token, row = new_link_row(partner.id, purpose, timeutil.utcnow())
+    db.session.add(ClientLink(**row))
     return token
 
 
