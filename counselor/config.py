@@ -146,6 +146,9 @@ class Defaults:
     MAIL_OUTBOX_DIR: str | None = None
     MAIL_MAX_ATTEMPTS = 6
     MAIL_BATCH_SIZE = 100
+    # While a batch is sent, what was sent is recorded this often (and at the end): a
+    # worker killed mid-batch leaves at most about this long's emails to be sent twice.
+    MAIL_RECORD_EVERY_SECONDS = 1.0
     REPORTS_DIR: str | None = None  # default instance/reports
     # A report left "pending" this long (its worker died mid-render) is rendered again.
     REPORT_RENDER_LEASE_SECONDS = 600

@@ -47,12 +47,14 @@ class Seconds:
     """A duration that may have a fraction (network timeouts)."""
 
     high: float
+    zero: bool = False  # whether 0 is allowed (e.g. "at once", "every time")
 
     def complaint(self, value: Any) -> str | None:
         number = isinstance(value, int | float) and not isinstance(value, bool)
-        if number and 0 < value <= self.high:
+        if number and (value > 0 or (self.zero and value == 0)) and value <= self.high:
             return None
-        return f"must be a number of seconds above 0 and at most {self.high:g}"
+        low = "0 or more" if self.zero else "above 0"
+        return f"must be a number of seconds {low} and at most {self.high:g}"
 
 
 class Flag:

@@ -333,6 +333,13 @@ SETTINGS: tuple[Setting, ...] = (
         "100",
     ),
     Setting(
+        "MAIL_RECORD_EVERY_SECONDS",
+        Seconds(high=60, zero=True),
+        "while a batch is sent, how often the emails sent so far are recorded as sent; "
+        "a worker killed mid-batch sends at most about this long's emails twice (0: each)",
+        "1.0",
+    ),
+    Setting(
         "MAIL_CLAIM_LEASE_SECONDS",
         WholeNumber(1, 24 * 3600, "seconds"),
         "an email claimed by a worker that died is sent again after this",

@@ -1,15 +1,19 @@
-"""A claim's emails composed together (mail._prepare_chunk, email_content.PartnerEmails):
+"""A claim's emails composed together (mail._prepare_chunk, partner_emails.PartnerEmails):
 a constant number of statements per chunk whatever it holds, each email what it would be
 composed alone, in its partner's language, and none to a partner who must not get one.
 Sent to the real SMTP server of tests/support."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from celery.exceptions import SoftTimeLimitExceeded
 
 from counselor.extensions import db
 from counselor.models import (
@@ -22,7 +26,7 @@ from counselor.models import (
     OutboxStatus,
 )
 from counselor.services.couples import links
-from counselor.services.delivery import mail, outbox
+from counselor.services.delivery import mail, outbox, outbox_chunk
 from tests.support import factories
 from tests.support.clock import NOW, TODAY
 from tests.support.helpers import count_statements
@@ -152,3 +156,123 @@ def test_a_chunk_writes_each_email_two_links_and_commits_them_before_sending(smt
     for received in smtp.messages:
         assert LINK_PATTERN.search(received.text)
     assert db.session.query(links.ClientLink).count() == 2 * len(ids)
+
+
+# Recording a claim's results as it is sent (outbox_chunk.py, MAIL_RECORD_EVERY_SECONDS).
+
+
+class WorkerKilled(BaseException):
+    """A hard kill: no handler of the worker's runs."""
+
+
+def killed_after(sends: int) -> outbox.OutboxKind:
+    """The email kind, its real SMTP sender stopped dead after ``sends`` emails."""
+    real = mail.EMAILS.open_sender
+
+    @contextmanager
+    def open_sender():
+        with real() as send:
+            count = itertools.count()
+
+            def send_until_killed(email, message):
+                if next(count) == sends:
+                    raise WorkerKilled
+                return send(email, message)
+
+            yield send_until_killed
+
+    return dataclasses.replace(mail.EMAILS, open_sender=open_sender)
+
+
+def stored_statuses(ids: list[int]) -> list[OutboxStatus]:
+    """What the database holds, the worker's unsaved changes dropped."""
+    db.session.rollback()
+    statement = sa.select(OutboxEmail.status).where(OutboxEmail.id.in_(ids))
+    return list(db.session.scalars(statement.order_by(OutboxEmail.id)))
+
+
+def test_with_no_interval_a_kill_after_k_sends_leaves_only_the_unsent_to_send_again(
+    app, smtp, counselor
+):
+    app.config["MAIL_RECORD_EVERY_SECONDS"] = 0
+    ids = reminders(partners_with_homework(counselor, 3))
+
+    with pytest.raises(WorkerKilled):
+        outbox.deliver(killed_after(4), ids)
+
+    assert len(smtp.messages) == 4
+    # The 4 sent are recorded (never sent again); the rest wait for the lease to run out.
+    assert stored_statuses(ids) == [OutboxStatus.SENT] * 4 + [OutboxStatus.SENDING] * 2
+
+
+def test_by_default_a_fast_chunk_is_recorded_once_after_its_last_send(smtp, counselor):
+    ids = reminders(partners_with_homework(counselor, 3))
+
+    with pytest.raises(WorkerKilled):
+        outbox.deliver(killed_after(4), ids)
+
+    assert stored_statuses(ids) == [OutboxStatus.SENDING] * 6
+
+
+def test_a_slow_server_has_its_sends_recorded_as_the_interval_passes(
+    app, smtp, counselor, monkeypatch
+):
+    app.config["MAIL_RECORD_EVERY_SECONDS"] = 1.0
+    ticks = itertools.count(step=0.6)  # each look at the clock: 0.6 s later
+    monkeypatch.setattr(outbox_chunk, "monotonic", lambda: next(ticks))
+    ids = reminders(partners_with_homework(counselor, 2))
+
+    with pytest.raises(WorkerKilled):
+        outbox.deliver(killed_after(3), ids)
+
+    # Recorded after the 2nd send (1.2 s since the start), not yet after the 3rd.
+    assert stored_statuses(ids) == [OutboxStatus.SENT] * 2 + [OutboxStatus.SENDING] * 2
+
+
+def fails_once(real, *, on_call: int):
+    """``real``, but its ``on_call``-th call writes what is pending and then stops at the
+    task's soft limit, its commit not made."""
+    calls = itertools.count(1)
+
+    def commit():
+        if next(calls) == on_call:
+            db.session.flush()
+            raise SoftTimeLimitExceeded
+        return real()
+
+    return commit
+
+
+@pytest.mark.parametrize(
+    ("where", "interval", "expected_sent"),
+    [
+        ("the commit before sending", 1.0, 0),
+        # Stopped while recording the first email: it is recorded, the other 3 given back.
+        ("the first record", 0, 1),
+        ("the final record", 1.0, 4),
+    ],
+)
+def test_a_soft_limit_while_committing_records_what_was_sent_and_gives_back_the_rest(
+    app, smtp, counselor, monkeypatch, where, interval, expected_sent
+):
+    app.config["MAIL_RECORD_EVERY_SECONDS"] = interval
+    ids = reminders(partners_with_homework(counselor, 2))
+    if where == "the final record":
+        # The claim's commit is the first; the final record's the second.
+        monkeypatch.setattr(db.session, "commit", fails_once(db.session.commit, on_call=2))
+    else:
+        on_call = 1 if where == "the commit before sending" else 2
+        real = outbox_chunk.commit_keeping_rows
+        monkeypatch.setattr(outbox_chunk, "commit_keeping_rows", fails_once(real, on_call=on_call))
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        outbox.deliver(mail.EMAILS, ids)
+
+    assert len(smtp.messages) == expected_sent
+    statuses = stored_statuses(ids)
+    assert statuses == [OutboxStatus.SENT] * expected_sent + [OutboxStatus.PENDING] * (
+        4 - expected_sent
+    )
+    # Given back, a row's claim is not counted as an attempt; nothing is left "sending".
+    attempts = db.session.scalars(sa.select(OutboxEmail.attempts).where(OutboxEmail.id.in_(ids)))
+    assert list(attempts) == [1] * expected_sent + [0] * (4 - expected_sent)

@@ -38,7 +38,7 @@ from counselor import task_names, tenancy, timeutil
 from counselor.extensions import db
 from counselor.log_redaction import LINK_LOGGER
 from counselor.models import Counselor, EmailKind, OutboxEmail, OutboxStatus, Partner
-from counselor.services.delivery import email_content, outbox, quiet_hours
+from counselor.services.delivery import email_content, outbox, partner_emails, quiet_hours
 from counselor.services.delivery.outbox import Backoff, OutboxKind, Outcome
 from counselor.services.delivery.smtp import (
     PermanentFailure,
@@ -122,14 +122,14 @@ def _prepare(email: OutboxEmail) -> EmailMessage | Outcome:
 
 def _prepare_chunk(emails: list[OutboxEmail]) -> list[EmailMessage | Outcome]:
     """A claim's emails, composed together: its partner emails from rows loaded once for
-    the claim (``email_content.PartnerEmails``) — checked as they stand now, each in its
+    the claim (``partner_emails.PartnerEmails``) — checked as they stand now, each in its
     partner's language — and their links written in one statement, which the engine
     commits before the first email leaves. A counselor's email (rare in a claim) is
     composed alone in its practice's scope, what it writes kept apart (a savepoint) so
     that a failure takes back only its own. An email that cannot be composed is retried;
     the rest of the claim goes on."""
-    partner_emails = [e for e in emails if e.partner_id is not None]
-    chunk = email_content.PartnerEmails.load(partner_emails) if partner_emails else None
+    to_partners = [e for e in emails if e.partner_id is not None]
+    chunk = partner_emails.PartnerEmails.load(to_partners) if to_partners else None
     prepared: list[EmailMessage | Outcome] = []
     for email in emails:
         try:
@@ -149,9 +149,9 @@ def _prepare_chunk(emails: list[OutboxEmail]) -> list[EmailMessage | Outcome]:
 
 
 def _prepare_partner_email(
-    email: OutboxEmail, chunk: email_content.PartnerEmails
+    email: OutboxEmail, chunk: partner_emails.PartnerEmails
 ) -> EmailMessage | Outcome:
-    reason = email_content.partner_reason(email, chunk.partner(email))
+    reason = partner_emails.partner_reason(email, chunk.partner(email))
     if reason is not None:
         return Outcome.cancel(reason)
     waiting = _quiet_hours_outcome(email)
@@ -222,6 +222,8 @@ EMAILS = OutboxKind(
     chunk_size=lambda: current_app.config["MAIL_BATCH_SIZE"],
     prepare=_prepare,
     prepare_chunk=_prepare_chunk,
+    # A claim's results are recorded this often while it is sent (outbox_chunk.py).
+    record_every_setting="MAIL_RECORD_EVERY_SECONDS",
     open_sender=_open_sender,
     describe=describe,
     load_options=(joinedload(OutboxEmail.partner),),

@@ -18,12 +18,13 @@ settings and backoff, how a row's message is composed (``prepare``) and how it l
   email's links), before the message leaves; and each row's result, right after its
   attempt. A kind that composes per chunk (``prepare_chunk``: emails) commits what a
   claim's composing wrote once, before its first message leaves, and the claim's results
-  once, after its last: a constant number of statements per claim.
+  in groups — every ``record_every_setting`` seconds while it sends, and after its last
+  (``outbox_chunk.py``): a fast claim takes a constant number of statements.
 - **Lease and reclaim.** A worker killed after its claim leaves the row ``sending``; once
   the kind's lease has run out, the row is claimable again and sent again. The only
   duplicate possible comes from that window — the other side accepted, our commit did not
   happen — and every reclaim is logged as such. (For a kind that composes per chunk,
-  that window spans the claim's sends: its results are recorded together.)
+  that window spans the sends since its last record: about one record interval.)
 - **Retry or fail.** A temporary failure waits with exponential backoff and full jitter,
   then comes back through the kind's task (and, should that wake-up be lost, the beat's
   sweep of due rows), never before a moment the kind may name (``Outcome.retry``'s
@@ -60,7 +61,7 @@ from counselor import tenancy, timeutil
 from counselor.extensions import db
 from counselor.models import OutboxStatus
 from counselor.models.mixins import OutboxMixin
-from counselor.services.delivery import after_commit
+from counselor.services.delivery import after_commit, outbox_chunk
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +146,13 @@ class OutboxKind(Generic[Row, Message]):
     claim_size: int | None = None  # rows per claim; None claims a task's rows at once
     # The messages for a whole claim's rows at once, in the rows' order (a message, or an
     # Outcome when none should go): what composing wrote is then committed once before the
-    # first message leaves, and the claim's results once after the last. None: one row at
-    # a time (``prepare``), each result committed as soon as it is known.
+    # first message leaves, and the claim's results in groups (``record_every_setting``).
+    # None: one row at a time (``prepare``), each result committed as soon as it is known.
     prepare_chunk: Callable[[list[Row]], list[Message | Outcome]] | None = None
+    # For a kind that composes per chunk: the setting of the seconds between records of
+    # a claim's results while it is sent (and once at the end), which bounds what a hard
+    # kill sends twice. None: recorded only after the claim's last send.
+    record_every_setting: str | None = None
     load_options: tuple[LoaderOption, ...] = ()  # for the claimed rows
     # The setting that caps one practice's rows in flight (claimed, lease live) across all
     # workers, so one practice's slow receiver cannot hold every worker: a practice at its
@@ -326,13 +331,13 @@ def deliver(kind: OutboxKind, ids: list[int]) -> DeliveryReport:
             # Claimed as late as possible: a slow attempt never eats another row's lease.
             claimed = claim(kind, wanted[start : start + per_claim])
             if kind.prepare_chunk is not None:
-                _attempt_chunk(kind, claimed, send, report)
+                outbox_chunk.attempt_chunk(kind, claimed, send, report)
                 continue
             for position, row in enumerate(claimed):
                 try:
                     _attempt(kind, row, send, report)
                 except SoftTimeLimitExceeded:
-                    _give_back(claimed[position + 1 :])
+                    outbox_chunk.give_back(claimed[position + 1 :])
                     raise
     return report
 
@@ -355,78 +360,18 @@ def _attempt(
             # The task's time is up (a receiver that never finishes answering): this
             # attempt failed and is retried like any other; the task then ends.
             db.session.rollback()
-            _record(kind, row, Outcome.retry("stopped at the task's time limit"), report)
+            record(kind, row, Outcome.retry("stopped at the task's time limit"), report)
             db.session.commit()
             raise
         except Exception:  # a bug with one row must not stop the rest of the batch
             log.exception("%s could not be attempted", kind.describe(row))
             db.session.rollback()
             outcome = Outcome.retry("internal error")
-        _record(kind, row, outcome, report)
+        record(kind, row, outcome, report)
         db.session.commit()
 
 
-def _attempt_chunk(
-    kind: OutboxKind[Row, Message],
-    rows: list[Row],
-    send: Callable[[Row, Message], Outcome],
-    report: DeliveryReport,
-) -> None:
-    """Attempt a claim's rows together, in a constant number of statements: compose them
-    all (``prepare_chunk``), commit what composing wrote, send each, then record every
-    result and commit once. A worker killed while sending leaves the claim's rows
-    ``sending``: those already accepted are sent again once the lease has run out, each
-    logged as a reclaim (the window the engine documents spans the claim's sends). At the
-    task's soft limit, what was sent is recorded, the row under way is retried and the
-    rest are given back."""
-    if not rows:
-        return
-    try:
-        prepared = kind.prepare_chunk(rows) if kind.prepare_chunk else []
-    except SoftTimeLimitExceeded:
-        db.session.rollback()
-        _give_back(rows)
-        raise
-    except Exception:  # a bug in composing: the claim's rows are retried like any other
-        log.exception("a claim of %d rows could not be composed", len(rows))
-        db.session.rollback()
-        prepared = [Outcome.retry("internal error")] * len(rows)
-    _commit_keeping_rows()  # what composing wrote exists before any message leaves
-    outcomes: list[Outcome] = []
-    for position, (row, message) in enumerate(zip(rows, prepared, strict=True)):
-        if isinstance(message, Outcome):
-            outcomes.append(message)
-            continue
-        try:
-            with tenancy.practice_scope(row.practice_id):
-                outcomes.append(send(row, message))
-        except SoftTimeLimitExceeded:
-            outcomes.append(Outcome.retry("stopped at the task's time limit"))
-            for done, outcome in zip(rows, outcomes, strict=False):
-                _record(kind, done, outcome, report)
-            _give_back(rows[position + 1 :])  # commits the results too
-            raise
-        except Exception:  # a bug with one row must not stop the rest of the claim
-            log.exception("%s could not be attempted", kind.describe(row))
-            outcomes.append(Outcome.retry("internal error"))
-    for row, outcome in zip(rows, outcomes, strict=True):
-        _record(kind, row, outcome, report)
-    db.session.commit()
-
-
-def _commit_keeping_rows() -> None:
-    """Commit without expiring what the session holds: the claimed rows were read just
-    now and are the worker's until their results are recorded, so reading them again row
-    by row (what an expired row costs) would only add statements."""
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
-
-
-def _record(kind: OutboxKind, row: OutboxMixin, outcome: Outcome, report: DeliveryReport) -> None:
+def record(kind: OutboxKind, row: OutboxMixin, outcome: Outcome, report: DeliveryReport) -> None:
     """Write what an attempt came to; the row's claim ends with it."""
     row.claim_token = None
     error = (outcome.error or "")[:ERROR_LENGTH] or None
@@ -459,15 +404,6 @@ def _record(kind: OutboxKind, row: OutboxMixin, outcome: Outcome, report: Delive
             report.retry.append((row.id, delay))
             # Wakes a worker when the row is due; the sweep is the backstop if it is lost.
             after_commit.send_after_commit(kind.deliver_task, [row.id], countdown=delay)
-
-
-def _give_back(rows: list[Row]) -> None:
-    """Rows claimed but not attempted when the task had to stop: claimable again at once,
-    their claim not counted as an attempt."""
-    for row in rows:
-        row.status, row.claim_token = OutboxStatus.PENDING, None
-        row.attempts = max(0, row.attempts - 1)
-    db.session.commit()
 
 
 def _fail(row: OutboxMixin, error: str | None, report: DeliveryReport) -> None:

@@ -211,11 +211,6 @@ def own_checkins_since(
     return list(db.session.scalars(query))
 
 
-def partner_steps(partner: Partner) -> list[Assignment]:
-    """The active steps this partner does, lowest rung first."""
-    return _steps_of(partner, active_steps([partner.couple_id])[partner.couple_id])
-
-
 def active_steps(couple_ids: Iterable[int], *, across_practices: bool = False) -> StepsByCouple:
     """The active steps of these couples, lowest rung first, in one query."""
     ids = sorted(set(couple_ids))
