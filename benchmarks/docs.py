@@ -9,6 +9,8 @@ from benchmarks.results import ScenarioResult, growth_tables, table, user_table
 from tests.support.processes import ROOT
 
 DOC = ROOT / "docs" / "benchmarks.md"
+CAPACITY_RESULT = ROOT / "benchmarks" / "output" / "capacity.md"
+CAPACITY_HEADING = "## Capacity"
 
 # Why a scenario misses and what it would take: read from its profile (kept short; the
 # profile printed under it is from the same run).
@@ -126,6 +128,16 @@ METHOD = """\
 """
 
 
+def capacity_section() -> list[str]:
+    """The last `make bench-capacity` result (benchmarks/output/capacity.md), its headings
+    one level down, so that docs/benchmarks.md keeps it whichever of the two ran last."""
+    source = CAPACITY_RESULT
+    if not source.exists():
+        return ["", CAPACITY_HEADING, "", "`make bench-capacity` has not been run on this machine."]
+    lines = source.read_text().splitlines()
+    return ["", *("#" + line if line.startswith("#") else line for line in lines)]
+
+
 def write(results: list[ScenarioResult], machine: dict[str, str], elapsed: float) -> Path:
     parts = [
         "# Benchmarks",
@@ -177,7 +189,17 @@ def write(results: list[ScenarioResult], machine: dict[str, str], elapsed: float
             parts += ["Profile:", "", "```", result.profile, "```", ""]
     if not missed_any:
         parts.append("None: every target is met.")
-    parts += ["", "## Method", "", METHOD]
+    parts += ["", "## Method", "", METHOD, *capacity_section()]
     DOC.parent.mkdir(parents=True, exist_ok=True)
     DOC.write_text("\n".join(parts))
     return DOC
+
+
+def refresh_capacity() -> None:
+    """After `make bench-capacity`: docs/benchmarks.md's capacity section replaced by the
+    new result (the rest of the file, written by `make bench`, stays as it is)."""
+    if not DOC.exists():
+        return
+    text = DOC.read_text()
+    kept = text[: text.index("\n" + CAPACITY_HEADING)] if "\n" + CAPACITY_HEADING in text else text
+    DOC.write_text("\n".join([kept.rstrip("\n"), *capacity_section()]) + "\n")
