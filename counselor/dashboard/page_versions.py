@@ -43,6 +43,7 @@ PAGE_MODULES = (
     "counselor.services.pages.dashboard_figures",
     "counselor.services.pages.dashboard_keyset",
     "counselor.services.pages.dashboard_query",
+    "counselor.services.pages.dashboard_sql",
     "counselor.services.progress.week_rules",
     "counselor.services.progress.readiness",
     "counselor.services.progress.current",

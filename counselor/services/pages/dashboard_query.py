@@ -23,7 +23,7 @@ Order (``sort``) — every order ends with the name, then the id, so that it is 
 Couples without a key sort last. Each key is computed once per couple in an inner SELECT
 (which also counts the list with a window, so the total costs no statement of its own);
 the page is the couples beyond the cursor's keys (keyset), or past an OFFSET for a bare
-page number.
+page number. The keys and the search are correlated subqueries of ``dashboard_sql``.
 """
 
 from __future__ import annotations
@@ -31,26 +31,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, aliased
 
 from counselor import timeutil
 from counselor.extensions import db
-from counselor.models import (
-    Assignment,
-    CheckIn,
-    Couple,
-    CoupleSession,
-    CoupleStatus,
-    Partner,
-)
-from counselor.models import PartnerWeek as StoredPartnerWeek
-from counselor.services.couples.sessions import live_sessions, over_by
+from counselor.models import Couple, CoupleStatus, Partner
 from counselor.services.pages import dashboard_keyset as keyset
+from counselor.services.pages import dashboard_sql as sql
 from counselor.services.pages.dashboard_keyset import Key
-from counselor.services.progress import readiness
+from counselor.services.pages.dashboard_sql import IdColumn
 
 # ``when``: couples with a session today, or this week (Monday to Sunday), viewer's zone.
 WHEN_CHOICES = ("today", "week")
@@ -58,9 +49,6 @@ WHEN_CHOICES = ("today", "week")
 SORT_CHOICES = ("next_session", "last_checkin", "completion")
 # A page number past any list (its OFFSET still fits every database's integer).
 MAX_PAGE = 1_000_000
-# A couple's id as the keys are computed on it: the couples' own, the cursor couple's, the
-# page's.
-IdColumn = sa.ColumnElement[int] | QueryableAttribute[int]
 
 
 @dataclass(frozen=True)
@@ -139,8 +127,8 @@ def page_rows(
 
     def shown_session(couple_id: IdColumn) -> sa.ColumnElement:
         if window is not None:
-            return _first_session_between(couple_id, *window)
-        return _next_session_at(couple_id, now)
+            return sql.first_session_between(couple_id, *window)
+        return sql.next_session_at(couple_id, now)
 
     filters = _filters(search, status, window)
     sort_key = _sort_key(sort, shown_session, now)
@@ -165,9 +153,9 @@ def _filters(
     if status in {s.value for s in CoupleStatus}:
         filters.append(Couple.status == status)
     if search.strip():
-        filters.append(_matches(search.strip()))
+        filters.append(sql.matches(search.strip()))
     if window is not None:
-        filters.append(_first_session_between(Couple.id, *window).is_not(None))
+        filters.append(sql.first_session_between(Couple.id, *window).is_not(None))
     return filters
 
 
@@ -184,10 +172,10 @@ def _sort_key(
     if sort == "next_session":
         return shown_session, False
     if sort == "last_checkin":
-        return _last_checkin_on, True
+        return sql.last_checkin_on, True
     if sort == "completion":
-        monday = _partner_monday(now)
-        return (lambda couple_id: _lowest_completion(couple_id, monday)), False
+        monday = sql.partner_monday(now)
+        return (lambda couple_id: sql.lowest_completion(couple_id, monday)), False
     return None
 
 
@@ -226,7 +214,7 @@ def _read(
             page_of.c.status,
             page_of.c.total,
             shown_session(page_of.c.couple_id).label("session_at"),
-            _last_checkin_on(page_of.c.couple_id).label("last_checkin_on"),
+            sql.last_checkin_on(page_of.c.couple_id).label("last_checkin_on"),
             Partner.id,
             Partner.first_name,
             Partner.timezone,
@@ -298,109 +286,3 @@ def _page_rows(raw: tuple, paging: Paging, page: int, forward: bool) -> PageRows
     return PageRows(
         couples, partners, session_at, last_on, total, page, has_previous, has_next, raw
     )
-
-
-def _matches(search: str) -> sa.ColumnElement[bool]:
-    pattern = f"%{_escape_like(search)}%"
-    partner_match = (
-        sa.select(Partner.id)
-        .where(
-            Partner.couple_id == Couple.id,
-            sa.or_(
-                Partner.first_name.ilike(pattern, escape="\\"),
-                Partner.email.ilike(pattern, escape="\\"),
-            ),
-        )
-        .exists()
-    )
-    return sa.or_(
-        Couple.label.ilike(pattern, escape="\\"),
-        Couple.external_id.ilike(pattern, escape="\\"),
-        partner_match,
-    )
-
-
-def _first_session_between(
-    couple_id: IdColumn, start: datetime, end: datetime
-) -> sa.ScalarSelect[datetime]:
-    """The couple's first live session from ``start`` to ``end``, as a correlated
-    subquery."""
-    return (
-        live_sessions()
-        .with_only_columns(sa.func.min(CoupleSession.starts_at))
-        .where(
-            CoupleSession.couple_id == couple_id,
-            CoupleSession.starts_at >= start,
-            CoupleSession.starts_at < end,
-        )
-        .scalar_subquery()
-    )
-
-
-def _next_session_at(couple_id: IdColumn, now: datetime) -> sa.ScalarSelect[datetime]:
-    """The couple's next live session — the first that is not over (``sessions.is_over``)
-    — as a correlated subquery."""
-    return (
-        live_sessions()
-        .with_only_columns(sa.func.min(CoupleSession.starts_at))
-        .where(CoupleSession.couple_id == couple_id, sa.not_(over_by(now)))
-        .scalar_subquery()
-    )
-
-
-def _last_checkin_on(couple_id: IdColumn) -> sa.ScalarSelect[date]:
-    """The local day of the couple's latest check-in, as a correlated subquery."""
-    return (
-        sa.select(sa.func.max(CheckIn.occurred_on))
-        .join(Assignment, CheckIn.assignment_id == Assignment.id)
-        .where(Assignment.couple_id == couple_id)
-        .scalar_subquery()
-    )
-
-
-def _lowest_completion(
-    couple_id: IdColumn, monday: sa.ColumnElement[date]
-) -> sa.ScalarSelect[float]:
-    """This week's completion of the couple's partner who did least, from the stored
-    ``PartnerWeek`` rows (see the module's docstring), as a correlated subquery: NULL when
-    no partner has a row with something due."""
-    share = readiness.completion_sql(StoredPartnerWeek.done, StoredPartnerWeek.target)
-    return (
-        sa.select(sa.func.min(share))
-        .join(Partner, Partner.id == StoredPartnerWeek.partner_id)
-        .where(StoredPartnerWeek.couple_id == couple_id, StoredPartnerWeek.week_start == monday)
-        .scalar_subquery()
-    )
-
-
-def _partner_monday(now: datetime) -> sa.ColumnElement[date]:
-    """The Monday of each partner's current week, by their zone: each zone's Monday is
-    computed here as ``week_rules.partner_current_week`` computes it (not in SQL, which
-    SQLite could not do), for every zone a partner may have (``timeutil.known_timezones``),
-    so that no query asks which zones the practice's partners live in. At any moment they
-    are at most two Mondays: the CASE names the zones of the rarer one."""
-    by_monday = _zone_mondays(_quarter_hour(now))
-    usual = max(by_monday, key=lambda monday: len(by_monday[monday]))
-    others = [(Partner.timezone.in_(zones), m) for m, zones in by_monday.items() if m != usual]
-    if not others:
-        return sa.literal(usual, sa.Date)
-    return sa.case(*others, else_=sa.literal(usual, sa.Date))
-
-
-def _quarter_hour(now: datetime) -> datetime:
-    """``now`` down to its quarter hour: every zone's midnight falls on one (zones are
-    whole quarter hours from UTC), so each zone's date is the same all through it."""
-    return now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
-
-
-@lru_cache(maxsize=4)
-def _zone_mondays(moment: datetime) -> dict[date, list[str]]:
-    by_monday: dict[date, list[str]] = {}
-    for zone in sorted(timeutil.known_timezones()):
-        monday = timeutil.week_start(timeutil.local_today(zone, moment))
-        by_monday.setdefault(monday, []).append(zone)
-    return by_monday
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
