@@ -28,7 +28,7 @@ def session(actor, couple):
 
 def next_session_listed(couple_id: int):
     """The next session the couples list shows for the couple."""
-    [row] = [r for r in dashboard.list_couples().rows if r.couple.id == couple_id]
+    [row] = [r for r in dashboard.read_page().page().rows if r.couple.id == couple_id]
     return row.session_at
 
 

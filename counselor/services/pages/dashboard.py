@@ -47,7 +47,6 @@ __all__ = [
     "CoupleRow",
     "CouplesPage",
     "Paging",
-    "list_couples",
     "read_page",
     "session_window",
 ]
@@ -128,21 +127,3 @@ def read_page(
     )
     evidence = dashboard_figures.load_evidence(rows, now)
     return PageRead(paging, sort if sort in SORT_CHOICES else None, rows, evidence)
-
-
-def list_couples(
-    *,
-    search: str = "",
-    status: str | None = None,
-    when: str | None = None,
-    sort: str | None = None,
-    timezone: str = "UTC",
-    page: int = 1,
-    per_page: int = 25,
-) -> CouplesPage:
-    """One page of the practice's couples with this week's figures for each partner, by
-    page number (a number past the last is the last page, below 1 the first)."""
-    paging = Paging(page=page, per_page=per_page)
-    return read_page(
-        search=search, status=status, when=when, sort=sort, timezone=timezone, paging=paging
-    ).page()
