@@ -5,6 +5,7 @@ them lists every couple once, in order; a bare page number is still served."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from datetime import timedelta
@@ -14,6 +15,8 @@ import pytest
 from counselor import timeutil
 from counselor.extensions import db
 from counselor.models import Couple
+from counselor.services.pages.dashboard_figures import StepLine
+from counselor.services.progress import week_rules
 from tests.support import bulk, factories
 from tests.support.helpers import count_statements
 
@@ -172,3 +175,10 @@ def test_the_page_s_figures_are_the_rules_own(logged_in, counselor):
     factories.CheckInFactory(assignment=together, partner=couple.partners[0], occurred_on=today)
     listed = logged_in.get("/couples").get_data(as_text=True)
     assert re.findall(r'<span class="figure">(\d+/\d+)</span>', listed) == ["2/5", "1/5"]
+
+
+def test_the_list_reads_a_step_as_the_week_rules_name_its_columns():
+    """The list selects ``week_rules.STEP_COLUMNS`` (one list, shared with the nightly
+    compile) straight into ``StepLine``: its fields are those columns, in that order."""
+    names = [f.name for f in dataclasses.fields(StepLine)]
+    assert names == [column.key for column in week_rules.STEP_COLUMNS] + ["rung"]

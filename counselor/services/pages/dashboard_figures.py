@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -51,7 +51,8 @@ class RungLine:
 
 @dataclass(frozen=True)
 class StepLine:
-    """A step as the week rules read an ``Assignment``."""
+    """A step as the week rules read an ``Assignment``: ``week_rules.STEP_COLUMNS``, in
+    that order, and its rung."""
 
     id: int
     couple_id: int
@@ -106,15 +107,7 @@ def load_evidence(rows: PageRows, now: datetime) -> PageEvidence:
         couple_of: dict[int, int] = {}
         step_rows = db.session.execute(
             sa.select(
-                Assignment.id,
-                Assignment.couple_id,
-                Assignment.assignee,
-                Assignment.assignee_partner_id,
-                Assignment.times_per_week,
-                Assignment.starts_on,
-                Assignment.due_on,
-                Assignment.ended_on,
-                Assignment.status,
+                *week_rules.STEP_COLUMNS,
                 LadderRung.position,
                 LadderRung.title,
                 ladder.top_rung_position_sql().scalar_subquery(),
@@ -123,15 +116,14 @@ def load_evidence(rows: PageRows, now: datetime) -> PageEvidence:
             .where(Assignment.couple_id.in_(list(steps)), current.steps_that_count_now(first, last))
             .order_by(Assignment.id)
         ).all()
+        read = len(week_rules.STEP_COLUMNS)  # StepLine's fields, in its order, then the rung
         for row in step_rows:
-            (step_id, couple_id, assignee, doer, times, starts, due, ended, status) = row[:9]
-            position, title, top_rung = row[9:]
-            step = StepLine(
-                step_id, couple_id, assignee, doer, times, starts, due, ended, status,
-                RungLine(position, title),
-            )  # fmt: skip
+            fields: tuple[Any, ...] = tuple(row)  # the columns' types: StepLine's fields
+            position, title, top_rung = fields[read:]
+            line: tuple[Any, ...] = (*fields[:read], RungLine(position, title))
+            step = StepLine(*line)
             steps[step.couple_id].append(step)
-            raw_steps[step.couple_id].append(tuple(row[:11]))
+            raw_steps[step.couple_id].append(fields[: read + 2])
             couple_of[step.id] = step.couple_id
         day_counts = week_rules.checkin_day_counts(couple_of, first, last)
         for (assignment_id, partner_id), per_day in day_counts.items():
