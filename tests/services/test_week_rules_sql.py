@@ -36,6 +36,24 @@ def test_week_start_in_sql_is_the_monday_of_its_week(app, database_url):
         assert list(row) == [timeutil.week_start(day) for day in chunk]
 
 
+# Iran's clocks went forward at the midnight that began Monday 22 March 2021 (tzdata:
+# "Mar 21 24:00"): in that zone the Monday's 00:00 never happened.
+MIDNIGHT_DST_ZONE, DST_MONDAY = "Asia/Tehran", date(2021, 3, 22)
+
+
+def test_week_start_in_sql_ignores_the_sessions_time_zone(app, database_url):
+    """The Monday is the local date's, whatever TimeZone the database session runs in —
+    even in a zone whose clocks change at Monday 00:00."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text(f"SET LOCAL TIME ZONE '{MIDNIGHT_DST_ZONE}'"))
+    days = [DST_MONDAY + timedelta(days=n) for n in range(-3, 10)]
+    row = db.session.execute(
+        sa.select(*(week_rules.week_start_sql(sa.literal(day, sa.Date)) for day in days))
+    ).one()
+    assert list(row) == [timeutil.week_start(day) for day in days]
+    assert row[3] == row[9] == DST_MONDAY
+
+
 @pytest.fixture
 def steps(counselor) -> tuple[list[Assignment], list[Partner]]:
     """An each step, a together step and one for the second partner only."""

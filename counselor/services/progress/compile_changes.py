@@ -43,7 +43,10 @@ from counselor.models import (
 from counselor.tenancy import across_practices
 
 # A change committed after the last run read may carry an earlier stamp (its transaction
-# began before): looking this far back before the run started finds it.
+# began before): looking this far back before the run started finds it. This assumes no
+# write transaction that changes a couple (a request, a task, a bulk job or import) stays
+# open longer than IN_FLIGHT: a change committed by one that did would be missed until the
+# couple changes again or a full run (a moved window, a ladder sync) redoes everyone.
 IN_FLIGHT = timedelta(minutes=15)
 CHECKIN_DELETE = "checkin.delete"
 FULL = -1  # a row of the changes query that says: compile everyone

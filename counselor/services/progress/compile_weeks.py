@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import load_only
 
 from counselor.extensions import db
-from counselor.models import Assignment, AssignmentStatus, Couple, LadderRung, Partner, PartnerWeek
-from counselor.services.progress import readiness, week_rules
+from counselor.models import Assignment, Couple, LadderRung, Partner, PartnerWeek
+from counselor.services.progress import current, readiness, week_rules
 from counselor.tenancy import across_practices
 
 ONE_WEEK = timedelta(weeks=1)
@@ -174,17 +174,12 @@ def _assignments(
 ) -> tuple[dict[int, list[Assignment]], dict[int, int]]:
     """Steps that count in the window, plus every active one (they set the current rung);
     with the position of each step's rung."""
-    still_counting = sa.and_(
-        Assignment.starts_on <= window.last_day,
-        sa.func.coalesce(Assignment.ended_on, Assignment.due_on, window.read_from)
-        >= window.read_from,
-    )
     steps = (
         sa.select(Assignment, LadderRung.position)
         .join(LadderRung, LadderRung.id == Assignment.rung_id)
         .where(
             Assignment.couple_id.in_(couple_ids),
-            sa.or_(Assignment.status == AssignmentStatus.ACTIVE, still_counting),
+            current.steps_that_count_now(window.read_from, window.last_day),
         )
         .order_by(Assignment.id)
         .options(load_only(*week_rules.STEP_COLUMNS))

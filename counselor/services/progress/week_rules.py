@@ -188,7 +188,11 @@ class week_start_sql(FunctionElement[date]):
 
 @compiles(week_start_sql, "postgresql")
 def _week_start_postgresql(element: week_start_sql, compiler: SQLCompiler, **kw: object) -> str:
-    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+    # date_trunc has no date overload: a bare date would be cast to timestamptz, whose
+    # Monday midnight depends on the session's TimeZone (and may not exist where clocks
+    # change then). A timestamp without zone truncates the local date as it is.
+    day = compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('week', CAST({day} AS TIMESTAMP)) AS DATE)"
 
 
 @compiles(week_start_sql)
