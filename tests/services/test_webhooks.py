@@ -23,6 +23,7 @@ from counselor.models import (
     CheckInSource,
     CounselorRole,
     OutboxStatus,
+    Practice,
     WebhookDelivery,
     WebhookEndpoint,
 )
@@ -631,3 +632,19 @@ def test_recent_deliveries_are_the_practices_own_newest_first(app, counselor, ac
     assert len(recent) == webhooks.RECENT_DELIVERIES
     assert {d.practice_id for d in recent} == {counselor.practice_id}
     assert [d.id for d in recent] == sorted((d.id for d in recent), reverse=True)
+
+
+def test_a_loaded_practice_version_is_trusted_only_within_a_request(app, counselor):
+    """A request (short) may use the endpoints kept at the version of the practice row it
+    loaded; a task or bulk job, whose one transaction may outlast an endpoint change, reads
+    the version fresh for every event."""
+    practice = db.session.get(Practice, counselor.practice_id)
+    assert practice is not None and practice.webhook_endpoints_version is not None
+    webhooks._subscriptions(practice.id)  # kept
+    with count_statements() as outside:
+        webhooks._subscriptions(practice.id)
+        webhooks._subscriptions(practice.id)
+    assert outside.count == 2
+    with app.test_request_context(), count_statements() as inside:
+        webhooks._subscriptions(practice.id)
+    assert inside.count == 0

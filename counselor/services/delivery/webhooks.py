@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import has_request_context
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
@@ -267,7 +268,13 @@ def _subscriptions(practice_id: int) -> Subscriptions:
 
 def _loaded_stamp(practice_id: int) -> Stamp | None:
     """The practice row's ``webhook_endpoints_version`` and creation time if this session has
-    it loaded (the partner's link loads it with the couple), without asking the database."""
+    it loaded (the partner's link loads it with the couple), without asking the database.
+
+    Trusted only within a request, which is short: a task or bulk job may hold one
+    transaction while it emits many events, and the version it loaded first would hide an
+    endpoint changed meanwhile; outside a request the version is read fresh."""
+    if not has_request_context():
+        return None
     practice = db.session.identity_map.get(identity_key(Practice, practice_id))
     if practice is None:
         return None
