@@ -83,8 +83,11 @@ def build_report_data(
     first_week = min(previous_weeks[0], chart_weeks[0])
 
     rungs, assignments = load_steps(couple.id)  # one statement
-    check_ins = load_check_ins(couple.id, first_week)  # one statement
-    day_counts = check_ins.day_counts(today + timedelta(days=7))
+    # A partner's local day may run ahead of the practice's: a week past today bounds the
+    # report's reads (the same bound its day counts have always used).
+    last_day = today + timedelta(days=7)
+    check_ins = load_check_ins(couple.id, first_week, last_day)  # one statement
+    day_counts = check_ins.day_counts(last_day)
     comforts = check_ins.comforts()
     top_rung = max((r.position for r in rungs), default=None)
     verdict = week_rules.couple_readiness(couple.partners, assignments, day_counts, top_rung, now)

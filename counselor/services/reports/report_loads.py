@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from counselor.extensions import db
 from counselor.models import Assignment, CheckIn, Couple, LadderRung
@@ -96,11 +96,28 @@ class CheckInRows:
         return written[:limit]
 
 
-def load_check_ins(couple_id: int, first: date) -> CheckInRows:
-    """Every check-in on the couple's steps from ``first`` on. One statement."""
+def load_check_ins(couple_id: int, first: date, last: date) -> CheckInRows:
+    """The check-ins on the couple's steps between two local dates, with only the columns
+    the report reads (the reflection's text among them: the report prints it). One
+    statement."""
     rows = db.session.scalars(
         sa.select(CheckIn)
         .join(Assignment, Assignment.id == CheckIn.assignment_id)
-        .where(Assignment.couple_id == couple_id, CheckIn.occurred_on >= first)
+        .where(
+            Assignment.couple_id == couple_id,
+            CheckIn.occurred_on >= first,
+            CheckIn.occurred_on <= last,
+        )
+        .options(
+            load_only(
+                CheckIn.assignment_id,
+                CheckIn.partner_id,
+                CheckIn.occurred_on,
+                CheckIn.comfort,
+                CheckIn.reflection,
+                CheckIn.visibility,
+                CheckIn.reflection_withdrawn_at,
+            )
+        )
     ).all()
     return CheckInRows(list(rows))
