@@ -12,8 +12,18 @@ from counselor.api.schemas.common import ClinicalText, ReflectionText, UtcDateTi
 from counselor.api.schemas.step_words import INSTRUCTIONS_DESCRIPTION, TITLE_DESCRIPTION
 
 
-def instant(null: bool = False) -> UtcDateTime:
-    return UtcDateTime(dump_only=True, required=True, allow_none=null)
+def instant(null: bool = False, description: str | None = None) -> UtcDateTime:
+    metadata = {"description": description} if description else {}
+    return UtcDateTime(dump_only=True, required=True, allow_none=null, metadata=metadata)
+
+
+# The compile rewrites only the couples changed since its previous run: a row's time is
+# when it was last recompiled, not when its figures were last checked.
+LAST_RECOMPILED = (
+    "When the progress compile last rewrote this row. The nightly compile recompiles only "
+    "the couples whose data changed since its previous run (every couple as the week "
+    "turns), so an unchanged couple's rows keep an earlier time and are still current."
+)
 
 
 def day(null: bool = False) -> fields.Date:
@@ -232,7 +242,7 @@ class ExportPartnerWeekSchema(ma.Schema):
     mean_comfort = fields.Float(dump_only=True, required=True, allow_none=True)
     streak_weeks = number()
     signal = string(null=True)
-    computed_at = instant()
+    computed_at = instant(description=LAST_RECOMPILED)
 
 
 class ExportStepWeekSchema(ma.Schema):
@@ -243,7 +253,7 @@ class ExportStepWeekSchema(ma.Schema):
     done = number()
     comfort_sum = number()
     comfort_count = number()
-    computed_at = instant()
+    computed_at = instant(description=LAST_RECOMPILED)
 
 
 class ExportReminderEffectSchema(ma.Schema):
