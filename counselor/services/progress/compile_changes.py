@@ -101,7 +101,12 @@ def _week(zone: str, at: datetime) -> date:
 
 
 def ladder_updated_at() -> datetime | None:
-    """When the ladder's rungs last changed (``ladder sync``), as the run reads it."""
+    """When the ladder's rungs last changed (``ladder sync``), as the run reads it.
+
+    A deleted rung does not move it. Nothing in the app deletes one (the sync parks a rung
+    missing from the file and stamps every rung it writes); a rung a step uses cannot be
+    deleted (foreign keys), and deleting the top one changes ``top_rung``, compared apart.
+    Catching any other delete needs the rung count stored with the run (a migration)."""
     return db.session.scalar(sa.select(sa.func.max(LadderRung.updated_at)))
 
 
