@@ -106,6 +106,7 @@ def written_rows(url: str) -> int:
 def write_app() -> Flask:
     app = Flask(__name__)
     engine = floor_engine(os.environ["COUNSELOR_SQLALCHEMY_DATABASE_URI"])
+    app.extensions["floor_engine"] = engine  # for whoever ends the app early (the tests)
     # The table names are constants of this module; the values are bound parameters.
     look_up = sa.text(f"SELECT id, partner_id FROM {LINK_TABLE} WHERE token_hash = :h")  # noqa: S608
     insert = sa.text(
@@ -178,6 +179,7 @@ LIST_TEMPLATE = """<!doctype html>
 def list_app() -> Flask:
     app = Flask(__name__)
     engine = floor_engine(os.environ["COUNSELOR_SQLALCHEMY_DATABASE_URI"])
+    app.extensions["floor_engine"] = engine  # for whoever ends the app early (the tests)
     by_page = sa.text(LIST_QUERY.format(keyset=""))
     by_keyset = sa.text(LIST_QUERY.format(keyset=KEYSET))
 

@@ -6,8 +6,12 @@ for page as its links page; the bare write records one row per POST to a known t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from benchmarks import data
 from benchmarks.floor_apps import (
@@ -25,6 +29,16 @@ from tests.support.processes import ROOT
 COUPLE_LINK = re.compile(r'href="/couples/(\d+)"')
 
 
+@contextmanager
+def floor_client(floor: Flask) -> Iterator[FlaskClient]:
+    """A floor app's test client; its engine's connections closed afterwards (else they
+    are garbage-collected open, in whichever test runs then)."""
+    try:
+        yield floor.test_client()
+    finally:
+        floor.extensions["floor_engine"].dispose()
+
+
 def couple_ids(html: str) -> list[int]:
     return [int(n) for n in COUPLE_LINK.findall(html)]
 
@@ -39,26 +53,26 @@ def test_the_bare_list_page_shows_the_projects_pages_in_its_order(app, monkeypat
     client.post("/login", data={"email": owner.email, "password": factories.PASSWORD})
     paths = page_links(client, "/couples", 3)
     assert len(paths) == 3
-    floor = list_app().test_client()
-    for path in paths:
-        project_ids = couple_ids(client.get(path).get_data(as_text=True))
-        query = path.partition("?")[2]
-        shown = floor.get(f"/couples?practice={owner.practice_id}&{query}")
-        assert shown.status_code == 200
-        floor_ids = couple_ids(shown.get_data(as_text=True))
-        assert floor_ids == list(dict.fromkeys(project_ids)), path
-        assert len(floor_ids) == (50 if path != paths[-1] else 10)
+    with floor_client(list_app()) as floor:
+        for path in paths:
+            project_ids = couple_ids(client.get(path).get_data(as_text=True))
+            query = path.partition("?")[2]
+            shown = floor.get(f"/couples?practice={owner.practice_id}&{query}")
+            assert shown.status_code == 200
+            floor_ids = couple_ids(shown.get_data(as_text=True))
+            assert floor_ids == list(dict.fromkeys(project_ids)), path
+            assert len(floor_ids) == (50 if path != paths[-1] else 10)
 
 
 def test_the_bare_write_records_one_row_per_post_to_a_known_token(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'floor.sqlite3'}"
     monkeypatch.setenv("COUNSELOR_SQLALCHEMY_DATABASE_URI", url)
     create_floor_tables(url)
-    client = write_app().test_client()
-    for n in range(3):
-        answer = client.post(f"/p/{floor_token(n)}/done", data={"checkin_key": f"k{n}"})
-        assert answer.status_code == 200
-    assert client.post("/p/unknown/done", data={"checkin_key": "k"}).status_code == 404
+    with floor_client(write_app()) as client:
+        for n in range(3):
+            answer = client.post(f"/p/{floor_token(n)}/done", data={"checkin_key": f"k{n}"})
+            assert answer.status_code == 200
+        assert client.post("/p/unknown/done", data={"checkin_key": "k"}).status_code == 404
     assert written_rows(url) == 3
 
 
