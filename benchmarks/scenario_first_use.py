@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
@@ -28,17 +27,8 @@ from benchmarks.make_run import MakeRun, StartUp, copy_code
 from benchmarks.measure import Figure
 from benchmarks.plan import Plan
 from benchmarks.results import ScenarioResult, UserFigure
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, log_in
 
-CHROMIUM = os.environ.get("COUNSELOR_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 POLL_SECONDS = 0.5
 REPORT_TIMEOUT = 120
 DOWNLOAD = re.compile(r"/reports/(\d+)/pdf")
@@ -121,7 +111,7 @@ def _reports(stack: MakeRun, plan: Plan, result: ScenarioResult) -> None:
             )
             page = context.new_page()
             page.set_default_timeout(60_000)
-            _log_in(page, stack.email, stack.password)
+            log_in(page, stack.email, stack.password)
             couple_path = _couple_with_next_session(page)
             for _ in range(plan.report_runs):
                 seconds, report_id, reloaded = _prepare_and_wait(page, couple_path)
@@ -143,14 +133,6 @@ def _reports(stack: MakeRun, plan: Plan, result: ScenarioResult) -> None:
         "report: each run on the same couple, one after the other; the first is the "
         f"reports worker's first render since it started: {seen.samples[0]:.2f} s"
     )
-
-
-def _log_in(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/couples")
 
 
 def _couple_with_next_session(page) -> str:

@@ -9,18 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.environment import require_service
 
-CHROMIUM = os.environ.get("COUNSELOR_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # The two widths every captured page is shown at (``<name>.png`` and ``<name>-phone.png``).
 CAPTURE_WIDTHS = (("", {"width": 1280, "height": 900}), ("-phone", {"width": 390, "height": 844}))

@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import os
+
+# Debian's Chromium, headless, as every browser test and the benchmarks launch it.
+CHROMIUM = os.environ.get("COUNSELOR_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PHONE = {"width": 390, "height": 844}
 
 
