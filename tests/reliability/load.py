@@ -68,6 +68,11 @@ class Load:
             thread.join(timeout=seconds + TIMEOUT + 5)
         self.seconds = time.monotonic() - self.started
 
+    def stop(self, after: float = 0.0) -> None:
+        """End the run ``after`` seconds from now (each client finishes the request it is
+        waiting on), however long ``run`` was asked to last."""
+        self._deadline = min(self._deadline, time.monotonic() + after)
+
     def _client(self, index: int) -> None:
         role = ROLES[index % len(ROLES)]
         token, step, partner_id = self.world.steps[index % len(self.world.steps)]
