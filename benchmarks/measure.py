@@ -101,9 +101,11 @@ class ChildRun:
     result: Any
 
 
-def run_forked(fn: Callable[[], Any]) -> ChildRun:
+def run_forked(fn: Callable[[], Any], prepare: Callable[[], Any] | None = None) -> ChildRun:
     """Run ``fn`` in a forked child and time it there: every run starts from the same
-    memory, so its peak RSS growth is its own. ``fn``'s result must be JSON-able."""
+    memory, so its peak RSS growth is its own. ``fn``'s result must be JSON-able.
+    ``prepare`` runs in the child before the clock starts (opening a database connection,
+    say, which a long-lived worker holds already)."""
     _give_back_free_memory()  # else the child grows into the parent's free heap unseen
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -112,6 +114,8 @@ def run_forked(fn: Callable[[], Any]) -> ChildRun:
         payload: dict[str, Any]
         try:
             _fresh_connections()
+            if prepare is not None:
+                prepare()
             reset_peak()
             before = rss_mib()
             started = time.perf_counter()
