@@ -17,12 +17,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, support
 from babel.dates import format_date, match_skeleton
-from flask import Flask, g
+from flask import Flask, Request, g
 from flask_babel import Babel, force_locale, get_locale, refresh
+from wtforms.i18n import messages_path
 
 # The languages the service has a catalogue for, each named in itself (the partner's page
 # offers them so). English is the language of the source.
@@ -39,6 +41,34 @@ def init_app(app: Flask) -> None:
         locale_selector=_selected_language,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
+    app.request_class = FormsSpeakTheRequestsLanguage
+
+
+class FormsSpeakTheRequestsLanguage(Request):
+    """The request class: a form's own messages (WTForms' "Not a valid choice", ...) in the
+    language the request speaks at the moment the form asks.
+
+    Flask-WTF (``WTF_I18N_ENABLED``) looks for them in ``request.wtforms_translations`` and,
+    when the request has none, reads and parses WTForms' catalogue from disk for that
+    request alone: on every request that builds a form. Here the attribute is the
+    process's parsed catalogue of the current language (``wtforms_catalogue``), so the file
+    is read once per language per process; and a form built after a partner's page chose
+    the partner's language (``use_language``) speaks that language."""
+
+    @property
+    def wtforms_translations(self) -> support.NullTranslations:
+        return wtforms_catalogue(current_language())
+
+    @wtforms_translations.setter
+    def wtforms_translations(self, _loaded: object) -> None:
+        """Flask-WTF stores what it loaded; the property already answers, so never."""
+
+
+@cache
+def wtforms_catalogue(language: str) -> support.NullTranslations:
+    """WTForms' messages in ``language``, parsed once per process (Babel's ``Translations``;
+    an empty catalogue, which answers in English, for a language WTForms does not ship)."""
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
 def _selected_language() -> str:

@@ -11,6 +11,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
 import sqlalchemy as sa
@@ -92,25 +93,8 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
     revoked, or the couple's work is paused or closed) — all look the same to the client."""
     if not token or len(token) > 100:
         return None
-    # Across practices: the token is what tells whose link it is. The partner's page then
-    # works in that practice's scope (counselor/partner/views.py).
-    # One SELECT: the link, its partner, their couple with both partners, and the
-    # practice — what the partner's pages and *Mark done* check their rules on.
     link = (
-        db.session.scalars(
-            across_practices(
-                sa.select(ClientLink)
-                .where(ClientLink.token_hash == hash_token(token), ClientLink.purpose == purpose)
-                .options(
-                    joinedload(ClientLink.partner)
-                    .joinedload(Partner.couple)
-                    .joinedload(Couple.partners),
-                    joinedload(ClientLink.partner)
-                    .joinedload(Partner.couple)
-                    .joinedload(Couple.practice),
-                )
-            )
-        )
+        db.session.scalars(_link_by_hash(), {"token_hash": hash_token(token), "purpose": purpose})
         .unique()
         .one_or_none()
     )
@@ -119,6 +103,26 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
     if purpose == LinkPurpose.HOMEWORK and not homework_page_open(link.partner):
         return None
     return link
+
+
+@cache
+def _link_by_hash() -> sa.Select[ClientLink]:
+    """One SELECT: the link with this token's hash and purpose, its partner, their couple
+    with both partners, and the practice — what the partner's pages and *Mark done* check
+    their rules on. Built once per process (a link is looked up on every partner request):
+    only the hash and the purpose are bound per request.
+
+    Across practices: the token is what tells whose link it is. The partner's page then
+    works in that practice's scope (counselor/partner/views.py)."""
+    couple = joinedload(ClientLink.partner).joinedload(Partner.couple)
+    return across_practices(
+        sa.select(ClientLink)
+        .where(
+            ClientLink.token_hash == sa.bindparam("token_hash"),
+            ClientLink.purpose == sa.bindparam("purpose"),
+        )
+        .options(couple.joinedload(Couple.partners), couple.joinedload(Couple.practice))
+    )
 
 
 def homework_page_open(partner: Partner) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext
@@ -67,18 +68,30 @@ def step_with_checkin(
     check-in already recorded under ``key`` if there is one — in one SELECT, so that a
     replayed form costs no more than a look, and a new one no more than the step. A key no
     column could hold matches nothing (and reaches no query)."""
-    existing_under_key = sa.and_(
-        CheckIn.partner_id == partner_id,
-        (CheckIn.idempotency_key == key) if _storable_key(key) else sa.false(),
-    )
+    storable = _storable_key(key)
     row = db.session.execute(
-        sa.select(Assignment, CheckIn)
-        .outerjoin(CheckIn, existing_under_key)
-        .where(Assignment.id == assignment_id)
+        _step_with_checkin_query(storable),
+        {"assignment_id": assignment_id, "partner_id": partner_id, "key": key if storable else ""},
     ).first()
     if row is None:
         raise NotFound(f"assignment {assignment_id}")
     return row[0], row[1]
+
+
+@cache
+def _step_with_checkin_query(storable_key: bool) -> sa.Select[Assignment, CheckIn]:
+    """``step_with_checkin``'s SELECT, built once per process (the practice's scope is
+    added to it per execution, counselor/tenancy.py); a key no column could hold is never
+    compared, so it reaches no query."""
+    existing_under_key = sa.and_(
+        CheckIn.partner_id == sa.bindparam("partner_id"),
+        (CheckIn.idempotency_key == sa.bindparam("key")) if storable_key else sa.false(),
+    )
+    return (
+        sa.select(Assignment, CheckIn)
+        .outerjoin(CheckIn, existing_under_key)
+        .where(Assignment.id == sa.bindparam("assignment_id"))
+    )
 
 
 def _storable_key(key: str | None) -> bool:
@@ -146,14 +159,21 @@ def _insert_once(**values: object) -> CheckIn | None:
     statement: ``INSERT … ON CONFLICT (partner_id, idempotency_key) DO NOTHING RETURNING``
     (PostgreSQL, and SQLite from 3.35). No SAVEPOINT and no look-up first: the unique
     constraint decides, and ``None`` says another request's row holds the key."""
-    on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    insert = postgresql.insert(CheckIn) if on_postgresql else sqlite.insert(CheckIn)
-    statement = (
-        insert.values(**values)
+    statement = _insert_once_statement(db.session.get_bind().dialect.name, tuple(values))
+    return db.session.scalars(statement, values).one_or_none()
+
+
+@cache
+def _insert_once_statement(dialect: str, columns: tuple[str, ...]) -> sa.Executable:
+    """``_insert_once``'s statement for these columns, built once per process: the values
+    are bound per execution."""
+    insert = postgresql.insert(CheckIn) if dialect == "postgresql" else sqlite.insert(CheckIn)
+    table = CheckIn.__table__
+    return (
+        insert.values({name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
         .on_conflict_do_nothing(index_elements=["partner_id", "idempotency_key"])
         .returning(CheckIn)
     )
-    return db.session.scalars(statement).one_or_none()
 
 
 def _checkin_by_key(partner_id: int, key: str) -> CheckIn | None:
