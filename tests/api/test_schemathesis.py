@@ -66,9 +66,11 @@ def real_ids(api: ApiClient) -> dict[str, int]:
     return {"couple_id": couple["id"], "assignment_id": assignment["id"], "report_id": report["id"]}
 
 
-@pytest.fixture
-def api_schema(app):
-    return schemathesis.openapi.from_wsgi(API + "/openapi.json", app)
+@pytest.fixture(scope="session")
+def api_schema(shared_app):
+    """Loaded once per backend: loading it (and schemathesis' reading of the project's
+    modules for constants to try) cost about a quarter of a second per test."""
+    return schemathesis.openapi.from_wsgi(API + "/openapi.json", shared_app)
 
 
 def fuzz(
