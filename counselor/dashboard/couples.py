@@ -75,6 +75,8 @@ def couples_list() -> ResponseReturnValue:
             statuses=[s.value for s in CoupleStatus],
             when=when,
             sort=sort,
+            # Each couple's page is this path and its id: built once, not once a row.
+            couple_path=url_for("dashboard.couple_detail", couple_id=0).removesuffix("0"),
         )
     )
     if etag is not None:

@@ -113,7 +113,10 @@ def load_evidence(rows: PageRows, now: datetime) -> PageEvidence:
                 ladder.top_rung_position_sql().scalar_subquery(),
             )
             .join(LadderRung, LadderRung.id == Assignment.rung_id)
-            .where(Assignment.couple_id.in_(list(steps)), current.steps_that_count_now(first, last))
+            .where(
+                week_rules.in_one_array(Assignment.couple_id, list(steps)),
+                current.steps_that_count_now(first, last),
+            )
             .order_by(Assignment.id)
         ).all()
         read = len(week_rules.STEP_COLUMNS)  # StepLine's fields, in its order, then the rung
@@ -125,15 +128,14 @@ def load_evidence(rows: PageRows, now: datetime) -> PageEvidence:
             steps[step.couple_id].append(step)
             raw_steps[step.couple_id].append(fields[: read + 2])
             couple_of[step.id] = step.couple_id
-        day_counts = week_rules.checkin_day_counts(couple_of, first, last)
+        day_counts = week_rules.step_checkin_day_counts(couple_of, first, last)
         for (assignment_id, partner_id), per_day in day_counts.items():
             counts[couple_of[assignment_id]][(assignment_id, partner_id)] = per_day
     partners_of = rows.partners
+    today_in = {zone: timeutil.local_today(zone, now) for zone in {p.timezone for p in partners}}
     inputs = {
         c.id: (
-            tuple(
-                (p.id, p.timezone, timeutil.local_today(p.timezone, now)) for p in partners_of[c.id]
-            ),
+            tuple((p.id, p.timezone, today_in[p.timezone]) for p in partners_of[c.id]),
             tuple(raw_steps[c.id]),
             tuple(sorted((key, tuple(sorted(d.items()))) for key, d in counts[c.id].items())),
             top_rung,

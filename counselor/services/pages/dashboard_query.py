@@ -235,11 +235,16 @@ def _read(
     return _page_rows(raw, paging, page, forward)
 
 
+# The cursor's couple, as the keys' subqueries read it: made once (an alias is costly to
+# make, and adapting columns to a new one more so), shared by every page.
+_CURSOR_COUPLE = aliased(Couple, name="cursor_couple")
+
+
 def _keys(ranked: sa.Subquery, sort_key: SortKey, cursor: int | None) -> list[Key]:
     """The order's keys over the inner SELECT, each with the cursor couple's own value
     (computed by the same expression on that couple; NULL when it is no couple the viewer
     may see, which ``page_rows`` reads as "start again")."""
-    at_cursor = aliased(Couple, name="cursor_couple")
+    at_cursor = _CURSOR_COUPLE
 
     def of_cursor(value: sa.ColumnElement | QueryableAttribute) -> sa.ColumnElement:
         return sa.select(value).where(at_cursor.id == cursor).scalar_subquery()
