@@ -1,7 +1,6 @@
 """With the broker stopped, the web keeps working — a counselor assigns a step (emails to the
 partners), a partner checks it off (a webhook to the practice's system) — and once the
-broker is back, the outbox of each kind drains. The email outbox's run is in `make test`;
-the webhook outbox's is marked ``long``."""
+broker is back, the outbox of each kind drains. Outage runs: `make test-long`."""
 
 from __future__ import annotations
 
@@ -19,13 +18,11 @@ from tests.support import factories
 from tests.support.helpers import assign_form
 from tests.support.processes import CeleryWorker, worker_env
 
-# Workers in other processes read and write the rows.
-pytestmark = pytest.mark.committed_db
+# Workers in other processes read and write the rows; an outage run: `make test-long`.
+pytestmark = [pytest.mark.committed_db, pytest.mark.long]
 
 
-@pytest.mark.parametrize(
-    "outbox", ["email", pytest.param("webhook", marks=pytest.mark.long)], indirect=True
-)
+@pytest.mark.parametrize("outbox", ["email", "webhook"], indirect=True)
 def test_checkins_and_assignments_work_while_the_broker_is_down(
     app, logged_in, counselor, actor, outbox, redis_server, tmp_path
 ):

@@ -20,8 +20,8 @@ from counselor.services.reports import pre_session
 from counselor.unit_of_work import unit_of_work
 from tests.support.processes import CeleryWorker, worker_env
 
-# Workers in other processes read and write the rows.
-pytestmark = pytest.mark.committed_db
+# Workers in other processes read and write the rows; a fault run: `make test-long`.
+pytestmark = [pytest.mark.committed_db, pytest.mark.long]
 
 
 @pytest.fixture(autouse=True)

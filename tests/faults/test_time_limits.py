@@ -3,7 +3,8 @@ a webhook delivery held by a receiver that never finishes answering goes back to
 its retry (never left ``sending``), and a report whose render runs over stays pending for
 the sweep. Real prefork workers on a Redis of the test's own: only a prefork pool enforces
 time limits. The limits are shrunk to 2 s here through the workers' settings, and the
-webhook deadline is lengthened out of the way: the time limit alone stops these tasks."""
+webhook deadline is lengthened out of the way: the time limit alone stops these tasks.
+Fault runs: `make test-long`."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tests.support.drip_receiver import running_drip_receiver
 from tests.support.processes import CeleryWorker, worker_env
 
 # Workers in other processes read and write the rows.
-pytestmark = [pytest.mark.committed_db]
+pytestmark = [pytest.mark.committed_db, pytest.mark.long]
 
 SOFT_LIMIT = 2
 # Private http targets for the test's receivers, and a webhook deadline far beyond the
@@ -64,7 +65,6 @@ def wait_for(condition, timeout: float = 60.0) -> float:
     return time.monotonic() - started
 
 
-@pytest.mark.long  # the render's run below is `make test`'s task past its soft limit
 def test_a_webhook_task_past_its_soft_limit_is_stopped_and_its_delivery_retried(
     app, redis_server, actor, tmp_path
 ):

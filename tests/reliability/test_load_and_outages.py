@@ -9,8 +9,8 @@ unreachable in the middle of the load (issue 12, finding 6 and "A reliability su
   check-offs, the dashboard and the API go on answering as before.
 
 Figures (requests/s, statuses per phase, recovery time) are printed: run with -s to see
-them. `make test` runs the Redis cut (fifty clients too); the load alone and the PostgreSQL
-cut are marked ``long`` (test_database_outage.py is `make test`'s PostgreSQL outage)."""
+them. All are load and outage runs, marked ``long`` (`make test-long`);
+test_database_outage.py is `make test`'s PostgreSQL outage."""
 
 from __future__ import annotations
 
@@ -140,6 +140,7 @@ def test_postgresql_cut_mid_load_answers_503_then_recovers_without_restart(
     assert "load " not in log  # no reflection in the log
 
 
+@pytest.mark.long
 def test_redis_cut_mid_load_keeps_partner_pages_and_check_ins_working(server, world, redis_proxy):
     load = Load(base_url(server), world, CLIENTS)
     cut: dict[str, float] = {}

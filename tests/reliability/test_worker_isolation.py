@@ -25,8 +25,8 @@ from tests.support.drip_receiver import DripReceiver, running_drip_receiver
 from tests.support.mailserver import RecordingHandler
 from tests.support.processes import ROOT, CeleryWorker, RedisServer, procfile_workers, worker_env
 
-# Workers in other processes read and write the rows.
-pytestmark = pytest.mark.committed_db
+# Workers in other processes read and write the rows; a fault run: `make test-long`.
+pytestmark = [pytest.mark.committed_db, pytest.mark.long]
 
 EMAIL_WITHIN_SECONDS = 10
 STUCK_DELIVERIES = 4  # more than the webhook workers can hold at once
