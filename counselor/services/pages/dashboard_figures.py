@@ -104,33 +104,43 @@ def load_evidence(rows: PageRows, now: datetime) -> PageEvidence:
     raw_steps: dict[int, list[tuple]] = {c.id: [] for c in rows.couples}
     if rows.couples:
         first, last = week_rules.readiness_window([_as_partner(p) for p in partners], now)
-        couple_of: dict[int, int] = {}
+        # The steps, each with its check-ins per partner and day joined on (a row per
+        # step, partner and day; one row, with no day, for a step without any).
+        counted = sa.and_(
+            week_rules.in_one_array(Assignment.couple_id, list(steps)),
+            current.steps_that_count_now(first, last),
+        )
+        days = week_rules.checkin_days_sql(
+            sa.select(Assignment.id).where(counted), first, last
+        ).subquery("days")
         step_rows = db.session.execute(
             sa.select(
                 *week_rules.STEP_COLUMNS,
                 LadderRung.position,
                 LadderRung.title,
                 ladder.top_rung_position_sql().scalar_subquery(),
+                days.c.partner_id,
+                days.c.occurred_on,
+                days.c.checkins,
             )
             .join(LadderRung, LadderRung.id == Assignment.rung_id)
-            .where(
-                week_rules.in_one_array(Assignment.couple_id, list(steps)),
-                current.steps_that_count_now(first, last),
-            )
+            .outerjoin(days, days.c.assignment_id == Assignment.id)
+            .where(counted)
             .order_by(Assignment.id)
         ).all()
         read = len(week_rules.STEP_COLUMNS)  # StepLine's fields, in its order, then the rung
+        step = None
         for row in step_rows:
             fields: tuple[Any, ...] = tuple(row)  # the columns' types: StepLine's fields
-            position, title, top_rung = fields[read:]
-            line: tuple[Any, ...] = (*fields[:read], RungLine(position, title))
-            step = StepLine(*line)
-            steps[step.couple_id].append(step)
-            raw_steps[step.couple_id].append(fields[: read + 2])
-            couple_of[step.id] = step.couple_id
-        day_counts = week_rules.step_checkin_day_counts(couple_of, first, last)
-        for (assignment_id, partner_id), per_day in day_counts.items():
-            counts[couple_of[assignment_id]][(assignment_id, partner_id)] = per_day
+            if step is None or step.id != fields[0]:
+                position, title, top_rung = fields[read : read + 3]
+                line: tuple[Any, ...] = (*fields[:read], RungLine(position, title))
+                step = StepLine(*line)
+                steps[step.couple_id].append(step)
+                raw_steps[step.couple_id].append(fields[: read + 2])
+            partner_id, day, number = fields[read + 3 :]
+            if partner_id is not None:
+                counts[step.couple_id][(step.id, partner_id)][day] = number
     partners_of = rows.partners
     today_in = {zone: timeutil.local_today(zone, now) for zone in {p.timezone for p in partners}}
     inputs = {

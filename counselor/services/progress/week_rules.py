@@ -144,25 +144,20 @@ def checkin_day_counts(
     return counts
 
 
-def step_checkin_day_counts(step_ids: Iterable[int], first: date, last: date) -> DayCounts:
-    """``checkin_day_counts`` (the same counts) for one practice's steps, their ids sent
-    as one array (``in_one_array``)."""
-    ids = list(step_ids)
-    counts: DayCounts = defaultdict(dict)
-    if not ids:
-        return counts
-    statement = (
-        sa.select(*CHECKIN_DAY, sa.func.count())
+def checkin_days_sql(steps: sa.Select[Any], first: date, last: date) -> sa.Select[Any]:
+    """``checkin_day_counts`` as a SELECT, for a query that reads the counts with the
+    steps themselves (the couples list): per step that ``steps`` selects (their ids),
+    partner and local day between two dates, (assignment id, partner id, day,
+    check-ins)."""
+    return (
+        sa.select(*CHECKIN_DAY, sa.func.count().label("checkins"))
         .where(
-            in_one_array(CheckIn.assignment_id, ids),
+            CheckIn.assignment_id.in_(steps),
             CheckIn.occurred_on >= first,
             CheckIn.occurred_on <= last,
         )
         .group_by(*CHECKIN_DAY)
     )
-    for assignment_id, partner_id, day, number in db.session.execute(statement):
-        counts[(assignment_id, partner_id)][day] = number
-    return counts
 
 
 def in_one_array(column: sa.ColumnElement[int] | Any, ids: list[int]) -> sa.ColumnElement[bool]:
