@@ -144,7 +144,7 @@ def checkin_day_counts(
     return counts
 
 
-def checkin_days_sql(steps: sa.Select[Any], first: date, last: date) -> sa.Select[Any]:
+def checkin_days_sql(steps: sa.Select[int], first: date, last: date) -> sa.Select:
     """``checkin_day_counts`` as a SELECT, for a query that reads the counts with the
     steps themselves (the couples list): per step that ``steps`` selects (their ids),
     partner and local day between two dates, (assignment id, partner id, day,
