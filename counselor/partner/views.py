@@ -68,10 +68,13 @@ def invalid_link(_error: InvalidLink) -> ResponseReturnValue:
     return render_template("partner/invalid_link.html", form=FreshLinkForm()), 404
 
 
-def _live_link(token: str, purpose: LinkPurpose = LinkPurpose.HOMEWORK) -> ClientLink:
+def _live_link(
+    token: str, purpose: LinkPurpose = LinkPurpose.HOMEWORK, *, for_check_in: bool = False
+) -> ClientLink:
     """The link's partner is who acts: the rest of the request runs in their practice, and
-    speaks their language (the one place a partner's page chooses it)."""
-    link = links.resolve_link(token, purpose)
+    speaks their language (the one place a partner's page chooses it). ``for_check_in``:
+    only the columns *Mark done* reads (``links.resolve_link``)."""
+    link = links.resolve_link(token, purpose, for_check_in=for_check_in)
     if link is None:
         raise InvalidLink
     tenancy.enter_practice(link.partner.couple.practice_id)
@@ -209,12 +212,14 @@ def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
     partners, practice) and the step, read together with the check-in its key may already
     have recorded — two SELECTs, then one INSERT of the check-in and one of its audit
     event (tests/partner/test_mark_done_statements.py holds the budget)."""
-    link = _live_link(token)
+    link = _live_link(token, for_check_in=True)
     partner = link.partner
     form = MarkDoneForm()
     key = form.checkin_key.data or ""
     try:
-        assignment, existing = checkins.step_with_checkin(assignment_id, partner.id, key)
+        assignment, existing = checkins.step_with_checkin(
+            assignment_id, partner.id, key, for_check_in=True
+        )
     except NotFound:
         raise InvalidLink from None
     _require_own_step(partner, assignment)
@@ -227,7 +232,7 @@ def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
         for day in recent_days(today, today - timedelta(days=BACKDATE_DAYS))
     ]
     if not form.validate_on_submit() or not key.startswith(f"link:{assignment_id}:"):
-        return _render_homework(token, link, assignment_id, form, status=422)
+        return _refused(token, assignment_id, form)
     data = CheckInInput(
         partner_id=partner.id,
         source=CheckInSource.LINK,
@@ -241,8 +246,14 @@ def mark_done(token: str, assignment_id: int) -> ResponseReturnValue:
         checkins.record_checkin_on(links.partner_actor(partner), assignment, data, existing)
     except InvalidInput as error:
         show_errors(form, error, aliases={"occurred_on": "when"})
-        return _render_homework(token, link, assignment_id, form, status=422)
+        return _refused(token, assignment_id, form)
     return redirect(url_for("partner.homework", token=token, done=assignment_id) + "#confirmation")
+
+
+def _refused(token: str, assignment_id: int, form: MarkDoneForm) -> ResponseReturnValue:
+    """The page again, the refused form open with its errors. The link loaded only what
+    *Mark done* reads: loaded again, whole, for the page (one SELECT)."""
+    return _render_homework(token, _live_link(token), assignment_id, form, status=422)
 
 
 def _require_own_step(partner: Partner, assignment: Assignment) -> None:

@@ -17,11 +17,20 @@ from typing import cast
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 from counselor import task_names, timeutil
-from counselor.extensions import db
-from counselor.models import AuditEvent, ClientLink, Couple, CoupleStatus, LinkPurpose, Partner
+from counselor.extensions import Model, db
+from counselor.models import (
+    AuditEvent,
+    ClientLink,
+    Couple,
+    CoupleStatus,
+    LinkPurpose,
+    Partner,
+    Practice,
+)
 from counselor.services.audit import Actor, record_event
 from counselor.services.errors import FieldErrors, InvalidInput
 from counselor.services.validation import check_email
@@ -88,13 +97,21 @@ def copy_link(actor: Actor, partner_id: int) -> str:
     return token
 
 
-def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
+def resolve_link(
+    token: str, purpose: LinkPurpose, *, for_check_in: bool = False
+) -> ClientLink | None:
     """The live link for this token and purpose, else ``None`` (tampered, expired,
-    revoked, or the couple's work is paused or closed) — all look the same to the client."""
+    revoked, or the couple's work is paused or closed) — all look the same to the client.
+
+    ``for_check_in``: the rows carry only the columns a partner's *Mark done* reads
+    (``CHECK_IN_COLUMNS``); any other attribute is loaded when first read, and
+    ``resolve_link`` without it, in the same session, fills them all in one SELECT."""
     if not token or len(token) > 100:
         return None
     link = (
-        db.session.scalars(_link_by_hash(), {"token_hash": hash_token(token), "purpose": purpose})
+        db.session.scalars(
+            _link_by_hash(for_check_in), {"token_hash": hash_token(token), "purpose": purpose}
+        )
         .unique()
         .one_or_none()
     )
@@ -105,8 +122,20 @@ def resolve_link(token: str, purpose: LinkPurpose) -> ClientLink | None:
     return link
 
 
+# What a partner's *Mark done* reads of the rows its link loads: whether the link is live,
+# who the partner is, their clock and language, the couple's state, practice and partners,
+# and the practice's webhook endpoints' version (counselor/services/delivery/webhooks.py).
+# Primary keys are always loaded.
+CHECK_IN_COLUMNS = {
+    ClientLink: ("partner_id", "expires_at", "revoked_at"),
+    Partner: ("couple_id", "timezone", "language"),
+    Couple: ("practice_id", "status"),
+    Practice: ("webhook_endpoints_version", "created_at"),
+}
+
+
 @cache
-def _link_by_hash() -> sa.Select[ClientLink]:
+def _link_by_hash(for_check_in: bool) -> sa.Select[ClientLink]:
     """One SELECT: the link with this token's hash and purpose, its partner, their couple
     with both partners, and the practice — what the partner's pages and *Mark done* check
     their rules on. Built once per process (a link is looked up on every partner request):
@@ -114,6 +143,12 @@ def _link_by_hash() -> sa.Select[ClientLink]:
 
     Across practices: the token is what tells whose link it is. The partner's page then
     works in that practice's scope (counselor/partner/views.py)."""
+
+    def only(entity: type[Model]) -> tuple[_AbstractLoad, ...]:
+        if not for_check_in:
+            return ()
+        return (load_only(*(getattr(entity, name) for name in CHECK_IN_COLUMNS[entity])),)
+
     couple = joinedload(ClientLink.partner).joinedload(Partner.couple)
     return across_practices(
         sa.select(ClientLink)
@@ -121,7 +156,13 @@ def _link_by_hash() -> sa.Select[ClientLink]:
             ClientLink.token_hash == sa.bindparam("token_hash"),
             ClientLink.purpose == sa.bindparam("purpose"),
         )
-        .options(couple.joinedload(Couple.partners), couple.joinedload(Couple.practice))
+        .options(
+            *only(ClientLink),
+            joinedload(ClientLink.partner).options(*only(Partner)),
+            couple.options(*only(Couple)),
+            couple.joinedload(Couple.partners).options(*only(Partner)),
+            couple.joinedload(Couple.practice).options(*only(Practice)),
+        )
     )
 
 

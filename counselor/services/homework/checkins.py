@@ -12,6 +12,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask_babel import gettext
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import load_only
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -62,15 +63,18 @@ def record_checkin(actor: Actor, assignment_id: int, data: CheckInInput) -> tupl
 
 
 def step_with_checkin(
-    assignment_id: int, partner_id: int, key: str | None
+    assignment_id: int, partner_id: int, key: str | None, *, for_check_in: bool = False
 ) -> tuple[Assignment, CheckIn | None]:
     """The step (``NotFound`` if the practice has no such step), and the partner's
     check-in already recorded under ``key`` if there is one — in one SELECT, so that a
     replayed form costs no more than a look, and a new one no more than the step. A key no
-    column could hold matches nothing (and reaches no query)."""
+    column could hold matches nothing (and reaches no query).
+
+    ``for_check_in``: only the columns ``record_checkin_on`` reads (``CHECK_IN_COLUMNS``);
+    any other attribute is loaded when first read."""
     storable = _storable_key(key)
     row = db.session.execute(
-        _step_with_checkin_query(storable),
+        _step_with_checkin_query(storable, for_check_in),
         {"assignment_id": assignment_id, "partner_id": partner_id, "key": key if storable else ""},
     ).first()
     if row is None:
@@ -78,8 +82,19 @@ def step_with_checkin(
     return row[0], row[1]
 
 
+# What recording a check-in reads of its step (whether it is open, who does it, the days it
+# may be put on) and of a check-in already under its key (only that there is one; a
+# partner's *Mark done* then shows their page). Primary keys are always loaded.
+CHECK_IN_COLUMNS = {
+    Assignment: ("couple_id", "assignee_partner_id", "status", "starts_on", "due_on"),
+    CheckIn: ("partner_id",),
+}
+
+
 @cache
-def _step_with_checkin_query(storable_key: bool) -> sa.Select[Assignment, CheckIn]:
+def _step_with_checkin_query(
+    storable_key: bool, for_check_in: bool
+) -> sa.Select[Assignment, CheckIn]:
     """``step_with_checkin``'s SELECT, built once per process (the practice's scope is
     added to it per execution, counselor/tenancy.py); a key no column could hold is never
     compared, so it reaches no query."""
@@ -87,11 +102,19 @@ def _step_with_checkin_query(storable_key: bool) -> sa.Select[Assignment, CheckI
         CheckIn.partner_id == sa.bindparam("partner_id"),
         (CheckIn.idempotency_key == sa.bindparam("key")) if storable_key else sa.false(),
     )
-    return (
+    statement = (
         sa.select(Assignment, CheckIn)
         .outerjoin(CheckIn, existing_under_key)
         .where(Assignment.id == sa.bindparam("assignment_id"))
     )
+    if for_check_in:
+        statement = statement.options(
+            *(
+                load_only(*(getattr(entity, name) for name in names))
+                for entity, names in CHECK_IN_COLUMNS.items()
+            )
+        )
+    return statement
 
 
 def _storable_key(key: str | None) -> bool:
@@ -173,6 +196,9 @@ def _insert_once_statement(dialect: str, columns: tuple[str, ...]) -> sa.Executa
         insert.values({name: sa.bindparam(name, type_=table.c[name].type) for name in columns})
         .on_conflict_do_nothing(index_elements=["partner_id", "idempotency_key"])
         .returning(CheckIn)
+        # One row, its values bound: not the ORM's "bulk" INSERT, which bound values would
+        # otherwise choose (it builds the statement again for every execution).
+        .execution_options(dml_strategy="orm")
     )
 
 
