@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -113,7 +114,7 @@ def load_evidence(rows: PageRows, now: datetime) -> PageEvidence:
         days = week_rules.checkin_days_sql(
             sa.select(Assignment.id).where(counted), first, last
         ).subquery("days")
-        step_rows = db.session.execute(
+        step_rows: Sequence[Any] = db.session.execute(
             sa.select(
                 *week_rules.STEP_COLUMNS,
                 LadderRung.position,
@@ -131,16 +132,17 @@ def load_evidence(rows: PageRows, now: datetime) -> PageEvidence:
         read = len(week_rules.STEP_COLUMNS)  # StepLine's fields, in its order, then the rung
         step = None
         for row in step_rows:
-            fields: tuple[Any, ...] = tuple(row)  # the columns' types: StepLine's fields
-            if step is None or step.id != fields[0]:
+            if step is None or step.id != row[0]:
+                fields: tuple[Any, ...] = tuple(row)  # the columns' types: StepLine's fields
                 position, title, top_rung = fields[read : read + 3]
                 line: tuple[Any, ...] = (*fields[:read], RungLine(position, title))
                 step = StepLine(*line)
                 steps[step.couple_id].append(step)
                 raw_steps[step.couple_id].append(fields[: read + 2])
-            partner_id, day, number = fields[read + 3 :]
+                step_counts = counts[step.couple_id]
+            partner_id = row[read + 3]
             if partner_id is not None:
-                counts[step.couple_id][(step.id, partner_id)][day] = number
+                step_counts[(step.id, partner_id)][row[read + 4]] = row[read + 5]
     partners_of = rows.partners
     today_in = {zone: timeutil.local_today(zone, now) for zone in {p.timezone for p in partners}}
     inputs = {
