@@ -170,7 +170,7 @@ def _settings_restored(app: Flask, tmp_path: Path) -> Iterator[None]:
     """The test's own mail outbox and reports folder; every setting back afterwards. The
     extensions' module-level objects remember the last app built (the Celery app tasks
     resolve to, whether rate limits count): they are pointed at this one."""
-    saved = copy.deepcopy(dict(app.config))
+    saved = {key: _copy_of(value) for key, value in app.config.items()}
     app.config.update(
         MAIL_OUTBOX_DIR=str(tmp_path / "outbox"), REPORTS_DIR=str(tmp_path / "reports")
     )
@@ -183,6 +183,15 @@ def _settings_restored(app: Flask, tmp_path: Path) -> Iterator[None]:
     finally:
         app.config.clear()
         app.config.update(saved)
+
+
+def _copy_of(value: object) -> object:
+    """A deep copy of a setting, or the setting itself when it holds what cannot be copied
+    (a Redis connection pool the app built from its settings, say)."""
+    try:
+        return copy.deepcopy(value)
+    except TypeError:
+        return value
 
 
 @pytest.fixture
