@@ -184,18 +184,19 @@ def add_comfort(
 def done_in_week(
     assignment: Assignment, partner_id: int, monday: date, day_counts: DayCounts
 ) -> int:
-    week = {monday + timedelta(days=n) for n in range(7)}
+    # The week's seven days: from its Monday up to, not including, the next Monday.
+    next_monday = monday + timedelta(days=7)
     if assignment.assignee == Assignee.TOGETHER:
         days = {
             day
             for (assignment_id, _partner), per_day in day_counts.items()
             if assignment_id == assignment.id
             for day in per_day
-            if day in week
+            if monday <= day < next_monday
         }
         return len(days)
     per_day = day_counts.get((assignment.id, partner_id), {})
-    return sum(number for day, number in per_day.items() if day in week)
+    return sum(number for day, number in per_day.items() if monday <= day < next_monday)
 
 
 # --- done per week, grouped by the database -------------------------------------------
