@@ -17,13 +17,15 @@ email is made. A counselor's emails stay in English."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
+from werkzeug.routing import Map, MapAdapter
 
 from counselor import timeutil
 from counselor.extensions import db
@@ -44,7 +46,7 @@ from counselor.models import (
 )
 from counselor.services.accounts import account_links
 from counselor.services.couples.sessions import NOT_REMOVED, started_by
-from counselor.services.delivery import digest, partner_emails
+from counselor.services.delivery import digest, email_bodies, partner_emails
 
 Row = TypeVar("Row", Partner, Counselor, Report, WebhookEndpoint)
 
@@ -199,19 +201,23 @@ def render(
     link: str | None = None,
     unsubscribe_url: str | None = None,
     reply_to: str | None = None,
+    shared: email_bodies.SharedBodies | None = None,
 ) -> Content:
     """Both bodies from the templates named after the email's kind, in the current
     language (``lang``), given the practice and the subject too: a partner's as given, a
     counselor's from ``COUNSELOR_SUBJECTS`` (``{practice}``: the practice's name). The
-    practice's name is the sender's."""
+    practice's name is the sender's. ``shared``: a chunk's partner emails share bodies
+    (``email_bodies``)."""
     if subject is None:
         subject = COUNSELOR_SUBJECTS[email.kind].replace("{practice}", practice.name)
     context = {**context, "practice": practice, "subject": subject, "lang": current_language()}
+    names = (f"email/{email.kind.value}.txt", f"email/{email.kind.value}.html")
+    text, html = shared.render(names, context) if shared else email_bodies.render(names, context)
     return Content(
         to=to,
         subject=subject,
-        text=render_template(f"email/{email.kind.value}.txt", **context),
-        html=render_template(f"email/{email.kind.value}.html", **context),
+        text=text,
+        html=html,
         link=link,
         unsubscribe_url=unsubscribe_url,
         sender_name=practice.name,
@@ -227,8 +233,12 @@ def _about(model: type[Row], row_id: int | None, *load: LoaderOption) -> Row:
 
 def public_url(endpoint: str, **values: object) -> str:
     """An absolute URL on PUBLIC_BASE_URL, buildable outside any request (in a worker)."""
-    base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-    )
+    adapter = _public_urls(current_app.url_map, current_app.config["PUBLIC_BASE_URL"])
     return adapter.build(endpoint, values, force_external=True)
+
+
+@lru_cache(maxsize=8)
+def _public_urls(url_map: Map, base_url: str) -> MapAdapter:
+    """The app's URLs bound to PUBLIC_BASE_URL (kept: a partner email builds two)."""
+    base = urlsplit(base_url)
+    return url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)

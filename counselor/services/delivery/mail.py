@@ -26,6 +26,7 @@ from email.errors import MessageError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -39,6 +40,7 @@ from counselor.extensions import db
 from counselor.log_redaction import LINK_LOGGER
 from counselor.models import Counselor, EmailKind, OutboxEmail, OutboxStatus, Partner
 from counselor.services.delivery import email_content, outbox, partner_emails, quiet_hours
+from counselor.services.delivery.mime import Outgoing
 from counselor.services.delivery.outbox import Backoff, OutboxKind, Outcome
 from counselor.services.delivery.smtp import (
     PermanentFailure,
@@ -109,7 +111,7 @@ def insert_planned_emails(rows: list[dict]) -> list[int]:
     return ids
 
 
-def _prepare(email: OutboxEmail) -> EmailMessage | Outcome:
+def _prepare(email: OutboxEmail) -> Outgoing | Outcome:
     """One email alone (a claim's emails go through ``_prepare_chunk``)."""
     reason = email_content.reason_not_to_send(email)  # things may have changed since
     if reason is not None:
@@ -117,10 +119,10 @@ def _prepare(email: OutboxEmail) -> EmailMessage | Outcome:
     waiting = _quiet_hours_outcome(email)
     if waiting is not None:
         return waiting
-    return build_message(email)
+    return message_for(email, email_content.compose(email))
 
 
-def _prepare_chunk(emails: list[OutboxEmail]) -> list[EmailMessage | Outcome]:
+def _prepare_chunk(emails: list[OutboxEmail]) -> list[Outgoing | Outcome]:
     """A claim's emails, composed together: its partner emails from rows loaded once for
     the claim (``partner_emails.PartnerEmails``) — checked as they stand now, each in its
     partner's language — and their links written in one statement, which the engine
@@ -130,7 +132,7 @@ def _prepare_chunk(emails: list[OutboxEmail]) -> list[EmailMessage | Outcome]:
     the rest of the claim goes on."""
     to_partners = [e for e in emails if e.partner_id is not None]
     chunk = partner_emails.PartnerEmails.load(to_partners) if to_partners else None
-    prepared: list[EmailMessage | Outcome] = []
+    prepared: list[Outgoing | Outcome] = []
     for email in emails:
         try:
             if chunk is not None and email.partner_id is not None:
@@ -150,7 +152,7 @@ def _prepare_chunk(emails: list[OutboxEmail]) -> list[EmailMessage | Outcome]:
 
 def _prepare_partner_email(
     email: OutboxEmail, chunk: partner_emails.PartnerEmails
-) -> EmailMessage | Outcome:
+) -> Outgoing | Outcome:
     reason = partner_emails.partner_reason(email, chunk.partner(email))
     if reason is not None:
         return Outcome.cancel(reason)
@@ -182,13 +184,13 @@ def _quiet_hours_outcome(email: OutboxEmail) -> Outcome | None:
 
 
 @contextmanager
-def _open_sender() -> Iterator[Callable[[OutboxEmail, EmailMessage], Outcome]]:
+def _open_sender() -> Iterator[Callable[[OutboxEmail, Outgoing], Outcome]]:
     """One SMTP connection (or one folder of .eml files) for all of a task's emails."""
     with open_transport(current_app.config) as transport:
         yield lambda email, message: _send(transport, email, message)
 
 
-def _send(transport: Transport, email: OutboxEmail, message: EmailMessage) -> Outcome:
+def _send(transport: Transport, email: OutboxEmail, message: Outgoing) -> Outcome:
     try:
         transport.send(message, name=f"outbox-{email.id}")
     except TemporaryFailure as error:
@@ -231,28 +233,33 @@ EMAILS = OutboxKind(
 
 
 def build_message(email: OutboxEmail) -> EmailMessage:
-    """The finished message for an outbox row; its content is composed now, at send time."""
-    return message_for(email, email_content.compose(email))
+    """The finished message for an outbox row as its receiver reads it (its bytes parsed);
+    its content is composed now, at send time."""
+    return message_for(email, email_content.compose(email)).as_message()
 
 
-def message_for(email: OutboxEmail, content: email_content.Content) -> EmailMessage:
+def message_for(email: OutboxEmail, content: email_content.Content) -> Outgoing:
     """The message that carries ``content`` for this outbox row."""
     config = current_app.config
-    message = EmailMessage()
-    message["Subject"] = content.subject
-    message["From"] = sender(content.sender_name)
-    message["To"] = content.to
+    headers = [
+        ("Subject", content.subject),
+        ("From", sender(content.sender_name)),
+        ("To", content.to),
+    ]
     reply_to = _address_or_none(content.reply_to)
     if reply_to is not None:
-        message["Reply-To"] = reply_to
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = stable_message_id(email.id)
+        headers.append(("Reply-To", reply_to))
+    headers += [
+        ("Date", formatdate(localtime=False)),
+        ("Message-ID", stable_message_id(email.id)),
+    ]
     if content.unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(content.text)
-    message.add_alternative(content.html, subtype="html")
+        headers += [
+            ("List-Unsubscribe", f"<{content.unsubscribe_url}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ]
+    headers.append(("Auto-Submitted", "auto-generated"))
+    message = Outgoing.build(headers, content.text, content.html)
     if not config.get("MAIL_SERVER") and content.link:
         # Outbox mode, no mail server (make run): the link is the way in, so the worker
         # shows it. With a mail server, links travel only in the emails.
@@ -260,23 +267,35 @@ def message_for(email: OutboxEmail, content: email_content.Content) -> EmailMess
     return message
 
 
-def sender(display_name: str | None) -> Address:
+def sender(display_name: str | None) -> str:
     """The practice's name on the configured sender address (MAIL_DEFAULT_SENDER's own
-    name when an email has no practice's to give)."""
-    default_name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+    name when an email has no practice's to give), as the From header's value."""
+    return _sender(display_name, current_app.config["MAIL_DEFAULT_SENDER"])
+
+
+@lru_cache(maxsize=1024)
+def _sender(display_name: str | None, default_sender: str) -> str:
+    default_name, address = parseaddr(default_sender)
     name = " ".join((display_name or default_name).split())  # no line breaks in a header
-    return Address(display_name=name, addr_spec=address)
+    return str(Address(display_name=name, addr_spec=address))
 
 
-def _address_or_none(address: str | None) -> Address | None:
+def _address_or_none(address: str | None) -> str | None:
     """A practice's reply-to address as a header value; one that does not parse is left
     out (and logged without itself) rather than holding every email of the practice back."""
     if not address:
         return None
-    try:
-        return Address(addr_spec=address.strip())
-    except (ValueError, IndexError, MessageError):
+    parsed = _parsed_address(address.strip())
+    if parsed is None:
         log.warning("a practice's reply-to address does not parse; emails go without it")
+    return parsed
+
+
+@lru_cache(maxsize=1024)
+def _parsed_address(address: str) -> str | None:
+    try:
+        return str(Address(addr_spec=address))
+    except (ValueError, IndexError, MessageError):
         return None
 
 

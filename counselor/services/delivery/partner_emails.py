@@ -27,7 +27,7 @@ from counselor.models import (
     Partner,
 )
 from counselor.services.couples import link_batch
-from counselor.services.delivery import email_content
+from counselor.services.delivery import email_bodies, email_content
 from counselor.services.pages import partner_page
 from counselor.services.progress import week_rules
 
@@ -88,6 +88,7 @@ class PartnerEmails:
         self.partners = partners
         self.rows = rows
         self.links = link_batch.LinkBatch()
+        self.bodies = email_bodies.SharedBodies()
         # The week's last day as each language writes it: the same few for a whole chunk,
         # and Babel's date patterns are slow to match.
         self._days: dict[tuple[str, date], str] = {}
@@ -132,6 +133,7 @@ class PartnerEmails:
                 week_ends=self._day(week_end(partner)),
                 homework_token=self.links.issue(partner, LinkPurpose.HOMEWORK),
                 unsubscribe_token=self.links.issue(partner, LinkPurpose.UNSUBSCRIBE),
+                shared=self.bodies,
             )
 
     def _day(self, day: date) -> str:
@@ -153,6 +155,7 @@ def _partner_content(
     week_ends: str,
     homework_token: str,
     unsubscribe_token: str,
+    shared: email_bodies.SharedBodies,
 ) -> email_content.Content:
     practice = partner.couple.practice
     tomorrow = timeutil.local_today(partner.timezone).toordinal() + 1
@@ -191,6 +194,7 @@ def _partner_content(
         link=homework_url,
         unsubscribe_url=unsubscribe_url,
         reply_to=practice.reply_to,
+        shared=shared,
     )
 
 

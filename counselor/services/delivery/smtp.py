@@ -8,11 +8,11 @@ import smtplib
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
 from counselor import storage
+from counselor.services.delivery.mime import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class PermanentFailure(Exception):
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage, name: str) -> None: ...
+    def send(self, message: Outgoing, name: str) -> None: ...
 
 
 class SmtpTransport:
@@ -55,11 +55,18 @@ class SmtpTransport:
         self.connections_opened += 1
         return connection
 
-    def send(self, message: EmailMessage, name: str) -> None:
+    def send(self, message: Outgoing, name: str) -> None:
+        """MAIL, RCPT and DATA over the open connection, as ``send_message`` sends the
+        ``EmailMessage`` (which does so itself when an address needs SMTPUTF8)."""
         try:
             if self.connection is None:
                 self.connection = self._connect()
-            self.connection.send_message(message)
+            if message.international:
+                self.connection.send_message(message.as_email_message())
+            else:
+                self.connection.sendmail(
+                    message.sender, list(message.recipients), message.as_bytes("\r\n")
+                )
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
             self._raise_for_code(min(codes, default=550), "recipient refused")
@@ -93,9 +100,9 @@ class FileTransport:
         self.directory = Path(directory)
         self.connections_opened = 0
 
-    def send(self, message: EmailMessage, name: str) -> None:
+    def send(self, message: Outgoing, name: str) -> None:
         # Private (0600 in a 0700 folder): the message holds a partner's link.
-        path = storage.write_private_file(self.directory, f"{name}.eml", bytes(message))
+        path = storage.write_private_file(self.directory, f"{name}.eml", message.as_bytes())
         log.info("email %s written to %s", name, path)
 
     def close(self) -> None:
