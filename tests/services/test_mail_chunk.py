@@ -279,5 +279,7 @@ def test_a_soft_limit_while_committing_records_what_was_sent_and_gives_back_the_
         4 - expected_sent
     )
     # Given back, a row's claim is not counted as an attempt; nothing is left "sending".
-    attempts = db.session.scalars(sa.select(OutboxEmail.attempts).where(OutboxEmail.id.in_(ids)))
+    attempts = db.session.scalars(
+        sa.select(OutboxEmail.attempts).where(OutboxEmail.id.in_(ids)).order_by(OutboxEmail.id)
+    )
     assert list(attempts) == [1] * expected_sent + [0] * (4 - expected_sent)
