@@ -16,67 +16,68 @@ CAPACITY_HEADING = "## Capacity"
 # profile printed under it is from the same run).
 ANALYSIS: dict[str, str] = {
     "check-off": """\
-Why: the floor, the bare write, sends two statements and the COMMIT — the token's hash
-looked up by its unique index, one INSERT — from a Flask view without forms, sessions or
-an ORM. The statements row above shows what one mark-done POST sends, counted in-process
-as the tests count them; each one is a round trip to the database and its SQLAlchemy work
-inside a sync worker, on top of what the floor does not do (the link's rules, the form, the
-audit row, the webhook look-up, the redirect). The profile below is of the POST as it is in
-this run; nothing grows with the data (the growth row). The hello-world row is there for
-context only: the issue dropped the old "≥ 0.4× hello" target, since a request that writes
-and commits cannot reach it here (the bare write itself reaches only about a third of
-hello's rate).""",
+Why: the floor, the bare write, sends two statements and the COMMIT from a Flask view
+without forms, sessions or an ORM, in about 1,500 Python function calls. A mark-done POST
+sends 4 statements and the COMMIT (the statements row) in about 6,000 calls (counted
+in-process; 8,600 before this round): the link with its partner, couple, partners and
+practice (about 970 calls, mostly the ORM making its objects), the step with the
+practice's scope that the tenancy hook adds (about 910), the check-in's INSERT (about 550),
+the commit flushing the check-in's audit row (about 540), the form built and validated
+with its CSRF check (about 650), and Flask's request, session, rate-limit and
+security-header work (about 800). Each is something the floor leaves out and the issue
+keeps: the link's rules, CSRF, every query scoped to the practice, every check-in audited,
+the webhook event. Reaching 0.7× would take a second, ORM-free and form-free mark-done
+beside the check-in function the API and the webhooks share: two sources of truth for one
+rule. The p99 ratio follows throughput: with 4 connections a request's latency is mostly
+its wait behind the others. Nothing grows with the data (the growth row). At the previous
+full run, against the same floor: 0.19× throughput, p99 3.75×.""",
     "dashboard": """\
-Why: the floor, the bare list page, reads its 50 couples with their partners, this week's
-figures, last check-in and next session in ONE SELECT and fills a minimal template; the
-statements row above shows how many the project's page sends (counted in-process, as the
-tests count them), and the profile below where a page's time goes in this run: the queries,
-building the rows (ORM objects, each partner's week by the week rules), and Jinja with the
-full layout. A page that sends an ETag lets a repeat view of an unchanged list answer 304
-without rendering (the If-None-Match row); wrk's load does not send If-None-Match, so the
-throughput rows are full renders.""",
+Why: the floor reads its 50 couples with their partners, this week's figures, last
+check-in and next session in ONE SELECT and fills a minimal template. The couples page
+sends 4 statements (the statements row): the signed-in counselor's session, the page of
+couples with their figures, the page's steps with their check-ins per partner and day
+(`week_rules.checkin_days_sql`), and the audit row every dashboard view writes (a record
+of who read client data) with its COMMIT; on this machine, where PostgreSQL shares the two
+cores, each round trip under load costs a few milliseconds. Beyond the queries, the
+profile shows readiness judged by the week rules in Python (kept per couple, 4,096 at
+most), and Jinja with the full layout (navigation, the accessible table, filters). A
+repeat view of an unchanged list answers 304 through its ETag (the If-None-Match row); wrk
+sends no If-None-Match, so the throughput rows are full renders. At the previous full run:
+0.25× at 2,000 couples and 0.43× at 10,000, with 5 statements; the step at 2,000 came from
+sending the page's ids as one array, which keeps the plan PostgreSQL reuses for the
+prepared statement on the ids' index (an IN list of 50 had it scan every check-in of the
+practice in the window: 21 ms of a 25 ms page).""",
     "reminder fan-out": """\
-Why: the worker composes each email on its own: `reason_not_to_send` (2 queries),
-`_partner_email` (the partner with couple and practice, 2 new links and a COMMIT so the
-links exist before the email), `client_view.partner_homework` (4 queries), 2 Jinja
-templates, the send, and a COMMIT for the row's status — about 10 statements and 2
-commits per email, against a raw `sendmail` for the floor. SMTP itself is ~15% of the
-worker's time. Connections (one per chunk) and worker memory (flat) are as intended.
-What it would take: compose per chunk, not per email — load the chunk's partners,
-couples, practices, open steps and this week's counts in a few set-based queries (the
-planner has computed them already), insert the chunk's links with one executemany and
-one commit before sending, and record sent rows in a few UPDATEs per chunk (keeping the
-claim/lease bookkeeping); ~1–2 ms per email would reach half the floor's rate with 2
-workers.""",
+Why: the floor sends one prepared message, again and again, over one connection. The
+worker composes per chunk of 100 (a few set-based loads, the chunk's links inserted with
+one commit, each email's bodies rendered once per group of emails that differ only in the
+partner's name and links, the MIME bytes written directly), then claims, sends and records
+each row: about 0.8 ms of worker CPU per email, against 0.6 ms for a send of the floor. On
+2 cores the benchmark's own SMTP server (about 0.6 ms of CPU per message), PostgreSQL
+(about 0.3 ms) and the 2 workers share the machine, which is nearly all busy during the
+project's run, so the rate is bounded by the CPU the floor does not spend. Connections
+(one per chunk) and worker memory (flat) are as intended. At the previous full run: 0.26×;
+in the issue's first measurement, 0.05×. Worker CPU per chunk of 100 went from about
+320–500 ms to about 65 ms in this round.""",
     "progress": """\
-Why: the floor only reads (one GROUP BY, rows fetched); `compile_progress` also writes
-the window back — 24 partner-weeks and 48 step-weeks per couple — and ~60% of its time
-is `_replace_window`: the two INSERTs go through SQLAlchemy's ORM executemany
-(`_collect_insert_commands`, per-row parameter processing) for ~144,000 rows at 2,000
-couples. Another ~30% is the week rules in Python (`partner_rows` → `assignment_week`,
-`done_in_week`). The statement count is constant and time grows linearly; memory grows
-linearly too, about 100 KiB per couple (all rows are built as dicts before the insert).
-What it would take: write with PostgreSQL COPY (psycopg `cursor.copy`) or Core
-`insert()` on the connection instead of the ORM path, insert per chunk of couples (which
-also keeps memory flat), and compute done/target per week in SQL (`INSERT … SELECT …
-GROUP BY` over a series of weeks) so Python only applies the streak and signal rules. ≤
-2× a read-only GROUP BY needs the write to cost about as much as the read, i.e.
-set-based SQL end to end.""",
+Why, if it misses: the compile writes each couple's 24 partner-weeks and 48 step-weeks
+(COPY on PostgreSQL, executemany elsewhere), with done and target per week computed in
+SQL by the week rules' SQL forms, and Python applying the streak and signal rules; the
+floor is a hand-written INSERT … SELECT … GROUP BY writing the same rows. The profile
+below shows where this run's time went.""",
     "report": """\
-Why: rendering alone is within target (data building excluded). Building the data adds
-15–20 ms of queries for one couple (the couple, steps with rungs, day counts, comforts,
-reflections with their steps), which puts "included" right at 2× a floor that builds
-nothing: it passes or misses from run to run. Most render time is ReportLab in pure
-Python: the profile shows its slow fallbacks (`rl_accel._py_fp_str`,
-`_py_asciiBase85Encode`, `_py_instanceStringWidthTTF`) because the `rl-accel` C
-accelerator is not installed. The 2-process batch scales by less than 1.6×: the CPU line
-under the profile shows each of the two pool processes busy only about half the time
-(the single process about two thirds), because they share the 2 cores with PostgreSQL
-(each report's queries), the planner's poller, Redis, and the "report ready" emails the
-same workers deliver. What it would take: a machine with more cores than worker
-processes (or the database elsewhere) for the batch target; `rl-accel` in the
-dependencies and the report's queries folded into two or three for the single-report
-one.""",
+Why: each single report is timed as a long-lived report worker makes its next one (the
+forked child makes one untimed report first). The previous full run timed a fresh child's
+first report, which paid for its database connection and the copy-on-write pages it
+touched: 3.16× "included" there, against 2.13× measured warm in the run before it.
+Rendering alone is within its target, with ReportLab's C accelerator (`rl-accel`) in
+use: the report's 4 pages carry 2 charts and the ladder strip where the floor's 3 pages
+are plain paragraphs and tables. Building the data adds 8 statements for one couple (the
+couple with its partners, the steps with their rungs, day counts, comforts, reflections,
+sessions, leaning and weekly check-ins); render and data together stay above 1.5× of a
+floor that builds nothing. When the 2-process batch misses, it is the machine: its two
+pool processes share the 2 cores with PostgreSQL, Redis and the planner (the CPU line
+under the profile).""",
 }
 
 METHOD = """\
@@ -107,6 +108,12 @@ METHOD = """\
 - Memory: for in-process work, each run is a forked child whose peak RSS growth is read
   from `/proc/self/status` (VmHWM after `clear_refs`); for servers and workers, the peak
   RSS of their worker processes during the run, and their RSS sampled over the run.
+- One report (data building excluded and included, and its floor): each timed in a forked
+  child that has made one report untimed first, as a long-lived report worker makes its
+  next one (its database connection open, the pages it writes already its own).
+- Servers: gunicorn reads the project's `gunicorn.conf.py` (the app's objects frozen out
+  of the garbage collector's reach once a worker has built it) for the project and the
+  floors alike.
 - Growth exponent b: time (or memory) ∝ size^b between the smallest and largest size;
   b ≤ 1.15 counts as linear or better. For per-request scenarios the time is ms per
   request (1/throughput), so b ≈ 0 means the request does not slow down with the data.
