@@ -29,8 +29,10 @@ keeps: the link's rules, CSRF, every query scoped to the practice, every check-i
 the webhook event. Reaching 0.7× would take a second, ORM-free and form-free mark-done
 beside the check-in function the API and the webhooks share: two sources of truth for one
 rule. The p99 ratio follows throughput: with 4 connections a request's latency is mostly
-its wait behind the others. Nothing grows with the data (the growth row). At the previous
-full run, against the same floor: 0.19× throughput, p99 3.75×.""",
+its wait behind the others. Nothing grows with the data (the growth row). Before this
+round, on this machine and against the same floor: 0.21–0.22× throughput, p99 about 2.9×
+(the code as it was, run beside the new; 0.19× and 3.75× in the previous full run, on
+another machine).""",
     "dashboard": """\
 Why: the floor reads its 50 couples with their partners, this week's figures, last
 check-in and next session in ONE SELECT and fills a minimal template. The couples page
@@ -42,11 +44,12 @@ cores, each round trip under load costs a few milliseconds. Beyond the queries, 
 profile shows readiness judged by the week rules in Python (kept per couple, 4,096 at
 most), and Jinja with the full layout (navigation, the accessible table, filters). A
 repeat view of an unchanged list answers 304 through its ETag (the If-None-Match row); wrk
-sends no If-None-Match, so the throughput rows are full renders. At the previous full run:
-0.25× at 2,000 couples and 0.43× at 10,000, with 5 statements; the step at 2,000 came from
-sending the page's ids as one array, which keeps the plan PostgreSQL reuses for the
-prepared statement on the ids' index (an IN list of 50 had it scan every check-in of the
-practice in the window: 21 ms of a 25 ms page).""",
+sends no If-None-Match, so the throughput rows are full renders. Before this round, on this
+machine (the code as it was, run beside the new): 0.22–0.24× at 2,000 couples and
+0.35–0.37× at 10,000, with 5 statements (0.25× and 0.43× in the previous full run, on
+another machine). The step at 2,000 came from sending the page's ids as one array, which
+keeps the plan PostgreSQL reuses for the prepared statement on the ids' index (an IN list
+of 50 had it scan every check-in of the practice in the window: 21 ms of a 25 ms page).""",
     "reminder fan-out": """\
 Why: the floor sends one prepared message, again and again, over one connection. The
 worker composes per chunk of 100 (a few set-based loads, the chunk's links inserted with
@@ -66,18 +69,22 @@ SQL by the week rules' SQL forms, and Python applying the streak and signal rule
 floor is a hand-written INSERT … SELECT … GROUP BY writing the same rows. The profile
 below shows where this run's time went.""",
     "report": """\
-Why: each single report is timed as a long-lived report worker makes its next one (the
-forked child makes one untimed report first). The previous full run timed a fresh child's
-first report, which paid for its database connection and the copy-on-write pages it
-touched: 3.16× "included" there, against 2.13× measured warm in the run before it.
-Rendering alone is within its target, with ReportLab's C accelerator (`rl-accel`) in
-use: the report's 4 pages carry 2 charts and the ladder strip where the floor's 3 pages
-are plain paragraphs and tables. Building the data adds 8 statements for one couple (the
-couple with its partners, the steps with their rungs, day counts, comforts, reflections,
-sessions, leaning and weekly check-ins); render and data together stay above 1.5× of a
-floor that builds nothing. When the 2-process batch misses, it is the machine: its two
+Why: the report's code (its data and its render) is as it was in the previous full run;
+what changed is how one report is timed. Each is now timed as a long-lived report worker
+makes its next one (the forked child makes one report untimed first), for the floor, the
+render and the report with its data alike. The previous run timed a fresh child's first
+report, which paid for its database connection and the copy-on-write pages it touched: a
+floor of 73 ms there (on another machine) against 24 ms here, and both ratios moved
+(render alone 1.86× there, "included" 3.16×). Warm, the floor gains more than the report:
+the report's 4 pages carry 2 charts (ReportLab graphics, whose attribute checks show as
+`validateSetattr`) and the ladder strip, and page one is laid out to fit
+(`summary._fits`), where the floor's 3 pages are plain paragraphs and tables; `rl-accel`
+is in use for both. Building the data adds 8 statements for one couple (the couple with
+its partners, the steps with their rungs, day counts, comforts, reflections, sessions,
+leaning and weekly check-ins): about 17 ms here, so render and data together stay near 3×
+a floor that builds nothing. When the 2-process batch misses, it is the machine: its two
 pool processes share the 2 cores with PostgreSQL, Redis and the planner (the CPU line
-under the profile).""",
+above).""",
 }
 
 METHOD = """\

@@ -260,6 +260,9 @@ def test_the_beat_played_from_a_stretch_runs_no_nightly_job_before_its_hour() ->
 def test_the_statement_names_c_times_n_and_the_check_says_alike() -> None:
     assert "serves about 10,800 couples" in capacity_report.statement(STRETCH, 30)
     assert "fewer than 720 couples" in capacity_report.statement(STRETCH, None)
+    unbracketed = capacity_report.statement(STRETCH, 30, bracketed=False)
+    assert "serves at least 10,800 couples" in unbracketed
+    assert "limit lies higher" in unbracketed
     passed = plan.Criteria(30, factor=360, reminders=1, reports=1, dashboard=1, checkins=1)
     passed.dashboard_p99_ms, passed.compile_s, passed.compile_limit_s = 100.0, 1.0, 28.0
     again = plan.Criteria(90, factor=120, reminders=1, reports=1, dashboard=1, checkins=1)
