@@ -120,9 +120,10 @@ def week_target(assignment: Assignment, monday: date) -> int:
 def checkin_day_counts(
     assignment_ids: Iterable[int], first: date, last: date, *, across_practices: bool = False
 ) -> DayCounts:
-    """Check-ins per assignment, partner and local day between two dates, in one query.
-    ``across_practices`` is for a caller that deliberately works across every practice
-    (the reminder planner) and so holds assignments of several."""
+    """Check-ins per assignment, partner and local day between two dates, in one query
+    (the ids as one array on PostgreSQL: ``in_one_array``). ``across_practices`` is for a
+    caller that deliberately works across every practice (the reminder planner) and so
+    holds assignments of several."""
     ids = list(assignment_ids)
     counts: DayCounts = defaultdict(dict)
     if not ids:
@@ -130,7 +131,7 @@ def checkin_day_counts(
     statement = (
         sa.select(*CHECKIN_DAY, sa.func.count())
         .where(
-            CheckIn.assignment_id.in_(ids),
+            in_one_array(CheckIn.assignment_id, ids),
             CheckIn.occurred_on >= first,
             CheckIn.occurred_on <= last,
         )
